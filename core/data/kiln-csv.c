@@ -377,9 +377,8 @@ typedef struct {
   struct csv_parser  parser;
   guint64            line;          /* line being fed, 1-based within the segment */
   guint64            row_line;      /* line where the current row began */
-  GString           *row;           /* the current row's fields, NUL-separated */
-  guint32           *field_start;   /* n_cols + 1 */
   guint              n_fields;
+  gboolean           first_field_blank;
   guint              n_rows;
   gboolean           header_done;
   gboolean           stop;
@@ -439,10 +438,12 @@ convert_field (Segment *seg, guint col, const char *s, gsize len)
 {
   Reader *reader = seg->reader;
   Builder *b = &seg->builders[col];
-  gsize row = b->len;
+  gsize row = b->len;   /* the next slot; on_row() commits it */
 
   if (row == b->cap)
     builder_reserve (b);
+  if (b->missing)
+    b->missing[row >> 6] &= ~(G_GUINT64_CONSTANT (1) << (row & 63));
 
   switch (b->type)
     {
@@ -493,7 +494,6 @@ convert_field (Segment *seg, guint col, const char *s, gsize len)
     default:
       g_assert_not_reached ();
     }
-  b->len++;
   return;
 
 demote:
@@ -509,17 +509,21 @@ on_field (void *s, size_t len, void *data)
 
   if (seg->stop)
     return;
-  if (seg->n_fields < seg->reader->n_cols || !seg->header_done)
+  if (!seg->header_done)
+    g_ptr_array_add (seg->header, g_strndup (s ? s : "", len));
+  else
     {
-      if (seg->header_done)
-        seg->field_start[seg->n_fields] = (guint32) seg->row->len;
-      else
-        g_ptr_array_add (seg->header, g_strndup (s ? s : "", len));
-      if (seg->header_done)
+      if (seg->n_fields == 0)
         {
-          g_string_append_len (seg->row, s ? s : "", (gssize) len);
-          g_string_append_c (seg->row, '\0');
+          const char *p = s;
+          gsize i = 0;
+          while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+            i++;
+          seg->first_field_blank = i == len;
         }
+      /* converted straight into the builders' next slot; committed at the end of the row */
+      if (seg->n_fields < seg->reader->n_cols)
+        convert_field (seg, seg->n_fields, s ? s : "", len);
     }
   seg->n_fields++;
 }
@@ -560,46 +564,28 @@ on_row (int terminator, void *data)
   if (!seg->header_done)
     {
       seg->header_done = TRUE;
-      if (seg->has_header)
-        return;
-      /* no header: this first row is data */
-      g_string_truncate (seg->row, 0);
-      for (guint i = 0; i < seg->header->len && i < reader->n_cols; i++)
-        {
-          seg->field_start[i] = (guint32) seg->row->len;
-          g_string_append (seg->row, seg->header->pdata[i]);
-          g_string_append_c (seg->row, '\0');
-        }
+      return;
     }
 
   if (n != reader->n_cols)
     {
       /* a line with nothing but spaces is a blank line, as pandas reads it */
-      if (n == 1 && seg->row->str[strspn (seg->row->str, " \t\r")] == '\0')
-        {
-          g_string_truncate (seg->row, 0);
-          return;
-        }
+      if (n == 1 && seg->first_field_blank)
+        return;
       {
         g_autofree char *name = display_name (reader);
         char *message = g_strdup_printf (
             /* Translators: a CSV row has a different number of fields than the header */
             _("%s, line %" G_GUINT64_FORMAT ": %u fields where the header has %u"),
             name, seg->row_line, n, reader->n_cols);
-        g_string_truncate (seg->row, 0);
         skip_or_fail (seg, message);
         return;
       }
     }
 
-  seg->field_start[n] = (guint32) seg->row->len;
-  for (guint c = 0; c < n && !seg->stop; c++)
-    convert_field (seg, c, seg->row->str + seg->field_start[c],
-                   seg->field_start[c + 1] - seg->field_start[c] - 1);
-  if (seg->stop && seg->any_demoted)
-    return;
+  for (guint c = 0; c < n; c++)
+    seg->builders[c].len++;
   seg->n_rows++;
-  g_string_truncate (seg->row, 0);
 }
 
 static int
@@ -795,11 +781,9 @@ segment_init (Segment *seg, Reader *reader, guint index, guint64 offset, guint64
   seg->offset = offset;
   seg->length = length;
   seg->has_header = index == 0 && reader->header;
-  seg->header_done = index != 0;
+  seg->header_done = !seg->has_header;
   seg->line = 1;
   seg->row_line = 1;
-  seg->row = g_string_sized_new (256);
-  seg->field_start = g_new0 (guint32, reader->n_cols + 1);
   seg->header = g_ptr_array_new_with_free_func (g_free);
   seg->demote = g_new0 (gboolean, reader->n_cols);
   seg->builders = g_new0 (Builder, reader->n_cols);
@@ -818,9 +802,6 @@ segment_clear (Segment *seg)
     for (guint c = 0; c < seg->reader->n_cols; c++)
       builder_clear (&seg->builders[c]);
   g_clear_pointer (&seg->builders, g_free);
-  if (seg->row)
-    g_string_free (g_steal_pointer (&seg->row), TRUE);
-  g_clear_pointer (&seg->field_start, g_free);
   g_clear_pointer (&seg->header, g_ptr_array_unref);
   g_clear_pointer (&seg->demote, g_free);
   g_clear_error (&seg->error);
@@ -1449,6 +1430,34 @@ join_column (Reader *reader, Segment *segs, guint n_segs, guint c, const char *n
           type = KILN_COLUMN_TEXT;
         cats = g_steal_pointer (&in->strings);
         in->strings = g_ptr_array_new_with_free_func (g_free);
+        {
+          /* categories only seen in skipped rows are dropped */
+          guint8 *used = g_new0 (guint8, MAX (cats->len, 1));
+          guint n_used = 0;
+          for (gsize i = 0; i < total; i++)
+            if (((gint32 *) data)[i] >= 0)
+              used[((gint32 *) data)[i]] = 1;
+          for (guint k = 0; k < cats->len; k++)
+            n_used += used[k];
+          if (n_used < cats->len)
+            {
+              gint32 *map = g_new (gint32, cats->len);
+              GPtrArray *kept = g_ptr_array_new_full (n_used, g_free);
+              for (guint k = 0; k < cats->len; k++)
+                {
+                  map[k] = used[k] ? (gint32) kept->len : -1;
+                  if (used[k])
+                    g_ptr_array_add (kept, g_strdup (cats->pdata[k]));
+                }
+              for (gsize i = 0; i < total; i++)
+                if (((gint32 *) data)[i] >= 0)
+                  ((gint32 *) data)[i] = map[((gint32 *) data)[i]];
+              g_free (map);
+              g_ptr_array_unref (cats);
+              cats = kept;
+            }
+          g_free (used);
+        }
         return kiln_column_new_coded (name, type, data, cats, (guint) total);
       }
     default:
