@@ -42,6 +42,10 @@ typedef struct {
 /* An empty dataset with the arrays allocated (owned). */
 KilnDataset *kiln_dataset_new  (guint n_rows, guint n_features, KilnTask task, guint n_classes);
 void         kiln_dataset_free (KilnDataset *dataset);
+/* A new owned dataset holding copies of @rows (indices into @dataset) in that order. */
+KilnDataset *kiln_dataset_new_rows (const KilnDataset *dataset, const guint32 *rows, guint n_rows);
+/* Rows and features present, every x finite, class indices in range / target values finite. */
+gboolean     kiln_dataset_check    (const KilnDataset *dataset, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnDataset, kiln_dataset_free)
 
 /* ---- Options ------------------------------------------------------------------------------ */
