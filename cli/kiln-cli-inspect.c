@@ -51,6 +51,7 @@ kiln_cli_inspect (int argc, char **argv)
   g_autoptr(KilnFrame) frame = NULL;
   KilnCsvInfo info = { 0 };
   int status = KILN_CLI_EXIT_OK;
+  KilnColumnStats **all_stats = NULL;
 
   g_option_context_set_summary (context, _("Shows how Kiln reads a CSV: its columns, their types, "
                                            "missing and distinct counts."));
@@ -72,6 +73,7 @@ kiln_cli_inspect (int argc, char **argv)
   if (frame == NULL)
     return KILN_CLI_EXIT_ERROR;
 
+  all_stats = kiln_frame_compute_stats (frame, 5);
   if (json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -98,7 +100,7 @@ kiln_cli_inspect (int argc, char **argv)
       for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
         {
           KilnColumn *col = kiln_frame_get_column (frame, c);
-          g_autoptr(KilnColumnStats) st = kiln_column_stats_compute (frame, c, 5);
+          KilnColumnStats *st = all_stats[c];
 
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "name");
@@ -153,7 +155,7 @@ kiln_cli_inspect (int argc, char **argv)
       for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
         {
           KilnColumn *col = kiln_frame_get_column (frame, c);
-          g_autoptr(KilnColumnStats) st = kiln_column_stats_compute (frame, c, 3);
+          KilnColumnStats *st = all_stats[c];
           g_autoptr(GString) summary = g_string_new (NULL);
 
           if (st->type == KILN_COLUMN_NUMERIC && isfinite (st->mean))
@@ -166,7 +168,7 @@ kiln_cli_inspect (int argc, char **argv)
               g_string_append_printf (summary, "%s … %s", a, z);
             }
           else
-            for (guint i = 0; i < st->top->len; i++)
+            for (guint i = 0; i < MIN (st->top->len, 3); i++)
               {
                 KilnCategoryCount *cc = &g_array_index (st->top, KilnCategoryCount, i);
                 g_string_append_printf (summary, "%s%s (%u)", i ? ", " : "", cc->value, cc->count);
@@ -176,6 +178,7 @@ kiln_cli_inspect (int argc, char **argv)
                   summary->str);
         }
     }
+  kiln_column_stats_free_all (all_stats);
   kiln_csv_info_clear (&info);
   return status;
 }

@@ -86,11 +86,20 @@ typedef enum {
 typedef struct {
   GPtrArray *values;   /* char* */
   guint     *lengths;
+  guint64    first[4]; /* bitmap of the markers' first bytes */
+  gboolean   empty;    /* the empty string is a marker */
 } NaSet;
 
 static gboolean
 na_contains (const NaSet *na, const char *s, gsize len)
 {
+  guint8 c0;
+
+  if (len == 0)
+    return na->empty;
+  c0 = (guint8) s[0];
+  if (!((na->first[c0 >> 6] >> (c0 & 63)) & 1))
+    return FALSE;
   for (guint i = 0; i < na->values->len; i++)
     if (na->lengths[i] == len && memcmp (na->values->pdata[i], s, len) == 0)
       return TRUE;
@@ -103,18 +112,32 @@ typedef struct {
   guint32   *slots;     /* code + 1, 0 = empty */
   guint32    mask;
   GPtrArray *strings;   /* char*, NUL-terminated */
-  GArray    *hashes;    /* guint32 */
+  GArray    *keys;      /* guint64: the bytes themselves (up to 8), else a hash */
   GArray    *lengths;   /* guint32 */
   guint64    total_length;
 } Interner;
 
-static inline guint32
-hash_bytes (const char *s, gsize len)
+static inline guint64
+string_key (const char *s, gsize len)
 {
-  guint32 h = 2166136261u;
+  guint64 k = 0;
+
+  if (len <= 8)
+    {
+      for (gsize i = 0; i < len; i++)
+        k |= (guint64) (guint8) s[i] << (8 * i);
+      return k;
+    }
+  k = G_GUINT64_CONSTANT (14695981039346656037);
   for (gsize i = 0; i < len; i++)
-    h = (h ^ (guint8) s[i]) * 16777619u;
-  return h;
+    k = (k ^ (guint8) s[i]) * G_GUINT64_CONSTANT (1099511628211);
+  return k;
+}
+
+static inline guint32
+key_hash (guint64 key, gsize len)
+{
+  return (guint32) (((key ^ len) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 32);
 }
 
 static void
@@ -123,7 +146,7 @@ interner_init (Interner *in)
   in->mask = 63;
   in->slots = g_new0 (guint32, in->mask + 1);
   in->strings = g_ptr_array_new_with_free_func (g_free);
-  in->hashes = g_array_new (FALSE, FALSE, sizeof (guint32));
+  in->keys = g_array_new (FALSE, FALSE, sizeof (guint64));
   in->lengths = g_array_new (FALSE, FALSE, sizeof (guint32));
   in->total_length = 0;
 }
@@ -133,7 +156,7 @@ interner_clear (Interner *in)
 {
   g_clear_pointer (&in->slots, g_free);
   g_clear_pointer (&in->strings, g_ptr_array_unref);
-  g_clear_pointer (&in->hashes, g_array_unref);
+  g_clear_pointer (&in->keys, g_array_unref);
   g_clear_pointer (&in->lengths, g_array_unref);
 }
 
@@ -145,7 +168,8 @@ interner_grow (Interner *in)
 
   for (guint i = 0; i < in->strings->len; i++)
     {
-      guint32 h = g_array_index (in->hashes, guint32, i) & new_mask;
+      guint32 h = key_hash (g_array_index (in->keys, guint64, i),
+                            g_array_index (in->lengths, guint32, i)) & new_mask;
       while (slots[h])
         h = (h + 1) & new_mask;
       slots[h] = i + 1;
@@ -158,8 +182,10 @@ interner_grow (Interner *in)
 static gint32
 interner_intern (Interner *in, const char *s, gsize len)
 {
-  guint32 hash = hash_bytes (s, len);
-  guint32 h = hash & in->mask;
+  guint64 key = string_key (s, len);
+  guint32 h = key_hash (key, len) & in->mask;
+  const guint64 *keys = (const guint64 *) (gpointer) in->keys->data;
+  const guint32 *lengths = (const guint32 *) (gpointer) in->lengths->data;
   guint32 code;
 
   for (;;)
@@ -167,15 +193,14 @@ interner_intern (Interner *in, const char *s, gsize len)
       guint32 slot = in->slots[h];
       if (slot == 0)
         break;
-      if (g_array_index (in->hashes, guint32, slot - 1) == hash &&
-          g_array_index (in->lengths, guint32, slot - 1) == len &&
-          memcmp (in->strings->pdata[slot - 1], s, len) == 0)
+      if (keys[slot - 1] == key && lengths[slot - 1] == len &&
+          (len <= 8 || memcmp (in->strings->pdata[slot - 1], s, len) == 0))
         return (gint32) slot - 1;
       h = (h + 1) & in->mask;
     }
   code = in->strings->len;
   g_ptr_array_add (in->strings, g_strndup (s, len));
-  g_array_append_val (in->hashes, hash);
+  g_array_append_val (in->keys, key);
   {
     guint32 l = (guint32) len;
     g_array_append_val (in->lengths, l);
@@ -415,6 +440,7 @@ struct _Reader {
   gpointer          progress_data;
   gssize            bytes_done;     /* atomic, all segments */
   char             *bad_encoding_hint;  /* a later block was not UTF-8: restart with this */
+  gint64            t0;
 };
 
 static void
@@ -600,6 +626,23 @@ line_column (const char *line_start, const char *at)
   return g_utf8_strlen (line_start, at - line_start) + 1;
 }
 
+static gboolean
+is_ascii (const char *s, gsize len)
+{
+  guint64 acc = 0;
+  gsize i = 0;
+
+  for (; i + 32 <= len; i += 32)
+    {
+      guint64 w[4];
+      memcpy (w, s + i, sizeof w);
+      acc |= w[0] | w[1] | w[2] | w[3];
+    }
+  for (; i < len; i++)
+    acc |= (guint8) s[i];
+  return (acc & G_GUINT64_CONSTANT (0x8080808080808080)) == 0;
+}
+
 /* Feeds one block of whole lines to the parser, line by line. */
 static void
 segment_feed (Segment *seg, const char *block, gsize len)
@@ -610,7 +653,8 @@ segment_feed (Segment *seg, const char *block, gsize len)
 
   /* NUL bytes and (for UTF-8 files) invalid bytes, with the line and column they are on */
   bad = memchr (block, '\0', len);
-  if (bad == NULL && reader->encoding == NULL && !g_utf8_validate_len (block, len, &bad))
+  if (bad == NULL && reader->encoding == NULL && !is_ascii (block, len) &&
+      !g_utf8_validate_len (block, len, &bad))
     {
       if (reader->encoding_detected && reader->bad_encoding_hint == NULL)
         {
@@ -1502,11 +1546,15 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
                     s + 1 < n_segs ? offsets[s + 1] - offsets[s] : G_MAXUINT64,
                     MIN (expected_rows, 1u << 22));
     }
+  g_debug ("%s: %u segments planned at %.3f s", reader->path, n_segs,
+           (g_get_monotonic_time () - reader->t0) / 1e6);
   for (guint s = 1; s < n_segs; s++)
     threads[s] = g_thread_new ("kiln-csv", segment_run, &segs[s]);
   segment_run (&segs[0]);
+  g_debug ("segment 0 done at %.3f s", (g_get_monotonic_time () - reader->t0) / 1e6);
   for (guint s = 1; s < n_segs; s++)
     g_thread_join (threads[s]);
+  g_debug ("all segments done at %.3f s", (g_get_monotonic_time () - reader->t0) / 1e6);
 
   if (reader->bad_encoding_hint != NULL && reader->encoding == NULL)
     {
@@ -1568,6 +1616,7 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
     g_strfreev (names);
   }
 
+  g_debug ("joined at %.3f s", (g_get_monotonic_time () - reader->t0) / 1e6);
   if (info)
     {
       for (guint s = 0; s < n_segs; s++)
@@ -1607,6 +1656,7 @@ kiln_csv_read (const char            *path,
     memset (info, 0, sizeof *info);
 
   reader.path = path;
+  reader.t0 = g_get_monotonic_time ();
   reader.file = g_file_new_for_path (path);
   if (options)
     kiln_csv_options_copy (options, &reader.options);
@@ -1635,7 +1685,14 @@ kiln_csv_read (const char            *path,
     g_ptr_array_add (reader.na.values, (gpointer) na[i]);
   reader.na.lengths = g_new (guint, MAX (reader.na.values->len, 1));
   for (guint i = 0; i < reader.na.values->len; i++)
-    reader.na.lengths[i] = (guint) strlen (reader.na.values->pdata[i]);
+    {
+      const guint8 *v = reader.na.values->pdata[i];
+      reader.na.lengths[i] = (guint) strlen ((const char *) v);
+      if (v[0] == 0)
+        reader.na.empty = TRUE;
+      else
+        reader.na.first[v[0] >> 6] |= G_GUINT64_CONSTANT (1) << (v[0] & 63);
+    }
 
   for (guint attempt = 0;; attempt++)
     {

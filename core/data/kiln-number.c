@@ -73,6 +73,23 @@ kiln_parse_double (const char *s,
   gboolean any_digit = FALSE;
   int exp10 = 0;
 
+  /* the common case first: a short run of digits, perhaps signed */
+  if (len > 0 && len <= 15)
+    {
+      gsize i = (*s == '-' || *s == '+') ? 1 : 0;
+      guint64 v = 0;
+      if (i < len)
+        {
+          for (p = s + i; p < s + len && (guint) (*p - '0') < 10; p++)
+            v = v * 10 + (guint64) (*p - '0');
+          if (p == s + len)
+            {
+              *out = *s == '-' ? -(double) v : (double) v;
+              return TRUE;
+            }
+        }
+    }
+
   while (len > 0 && is_space (s[len - 1]))
     len--;
   while (len > 0 && is_space (*s))
@@ -215,6 +232,25 @@ kiln_parse_datetime (const char *s,
   gint64 usec = 0;
   gint64 offset = 0;
   gsize i;
+
+  /* the common case first: "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" */
+  if ((len == 19 || len == 10) && s[4] == '-' && s[7] == '-' &&
+      (len == 10 || ((s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':')))
+    {
+      int yh = two_digits (s), yl = two_digits (s + 2);
+      mo = two_digits (s + 5);
+      d = two_digits (s + 8);
+      if (len == 19)
+        h = two_digits (s + 11), mi = two_digits (s + 14), sec = two_digits (s + 17);
+      if (yh >= 0 && yl >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month (yh * 100 + yl, mo) &&
+          h >= 0 && h <= 24 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 60)
+        {
+          *out = (days_from_civil (yh * 100 + yl, mo, d) * 86400 + h * 3600 + mi * 60 + sec) *
+                 G_GINT64_CONSTANT (1000000);
+          return TRUE;
+        }
+      return FALSE;
+    }
 
   while (len > 0 && is_space (s[len - 1]))
     len--;

@@ -11,41 +11,63 @@
 
 #include "kiln-stats.h"
 
-/* Distinct 64-bit keys through open addressing: GHashTable costs an allocation per key. */
-static guint
-count_distinct_u64 (const guint64 *keys, guint n)
-{
-  guint64 cap = 16;
-  guint64 *table;
-  guint8 *used;
-  guint distinct = 0;
+/* Distinct 64-bit keys through open addressing (GHashTable costs an allocation per key). The
+ * table starts small and grows with the distinct count, so it stays in cache for the usual
+ * columns with a few hundred values. */
+typedef struct {
+  guint64 *keys;
+  guint8  *used;
+  guint64  mask;
+  guint    shift;   /* 64 - log2 (capacity): the product's top bits are the well-mixed ones */
+  guint    count;
+} KeySet;
 
-  while (cap < (guint64) n * 2)
-    cap <<= 1;
-  table = g_new (guint64, cap);
-  used = g_new0 (guint8, cap);
-  for (guint i = 0; i < n; i++)
+static void
+keyset_init (KeySet *set, guint64 cap)
+{
+  set->mask = cap - 1;
+  set->shift = 64 - (guint) g_bit_storage (cap - 1);
+  set->keys = g_new (guint64, cap);
+  set->used = g_new0 (guint8, cap);
+  set->count = 0;
+}
+
+static gboolean keyset_add (KeySet *set, guint64 k);
+
+static void
+keyset_grow (KeySet *set)
+{
+  KeySet bigger;
+
+  keyset_init (&bigger, (set->mask + 1) * 4);
+  for (guint64 i = 0; i <= set->mask; i++)
+    if (set->used[i])
+      keyset_add (&bigger, set->keys[i]);
+  g_free (set->keys);
+  g_free (set->used);
+  *set = bigger;
+}
+
+static gboolean
+keyset_add (KeySet *set, guint64 k)
+{
+  guint64 h = ((k ^ (k >> 32)) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> set->shift;
+
+  for (;;)
     {
-      guint64 k = keys[i];
-      guint64 h = (k * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 17;
-      for (;;)
+      h &= set->mask;
+      if (!set->used[h])
         {
-          h &= cap - 1;
-          if (!used[h])
-            {
-              used[h] = 1;
-              table[h] = k;
-              distinct++;
-              break;
-            }
-          if (table[h] == k)
-            break;
-          h++;
+          set->used[h] = 1;
+          set->keys[h] = k;
+          if (++set->count * 2 > set->mask)
+            keyset_grow (set);
+          return TRUE;
         }
+      if (set->keys[h] == k)
+        return FALSE;
+      h++;
     }
-  g_free (table);
-  g_free (used);
-  return distinct;
 }
 
 static int
@@ -122,15 +144,37 @@ kiln_column_stats_compute (KilnFrame *frame,
     }
   else
     {
-      guint64 *keys = g_new (guint64, MAX (n, 1));
+      KeySet set;
       guint nk = 0;
       double sum = 0, min = INFINITY, max = -INFINITY;
       guint counts[2] = { 0, 0 };
 
+      const double *dv = kiln_column_get_doubles (col);
+      keyset_init (&set, 1024);
       for (guint i = 0; i < n; i++)
         {
           guint r = index ? index[i] : i;
           double v;
+          if (dv != NULL)
+            {
+              /* numeric: NaN is missing */
+              double key;
+              v = dv[r];
+              if (isnan (v))
+                {
+                  stats->n_missing++;
+                  continue;
+                }
+              guint64 bits;
+              key = v == 0 ? 0 : v;
+              memcpy (&bits, &key, sizeof bits);
+              keyset_add (&set, bits);
+              nk++;
+              sum += v;
+              min = MIN (min, v);
+              max = MAX (max, v);
+              continue;
+            }
           if (kiln_column_is_missing (col, r))
             {
               stats->n_missing++;
@@ -138,26 +182,31 @@ kiln_column_stats_compute (KilnFrame *frame,
             }
           v = kiln_column_get_double (col, r);
           if (stats->type == KILN_COLUMN_DATETIME)
-            keys[nk++] = (guint64) kiln_column_get_datetime (col, r);
+            keyset_add (&set, (guint64) kiln_column_get_datetime (col, r));
           else
             {
               double key = v == 0 ? 0 : v; /* -0 and 0 are one value */
-              memcpy (&keys[nk++], &key, sizeof key);
+              guint64 bits;
+              memcpy (&bits, &key, sizeof bits);
+              keyset_add (&set, bits);
             }
+          nk++;
           if (stats->type == KILN_COLUMN_BOOLEAN)
             counts[v != 0]++;
           sum += v;
           min = MIN (min, v);
           max = MAX (max, v);
         }
-      stats->n_distinct = count_distinct_u64 (keys, nk);
+      stats->n_distinct = set.count;
+      g_free (set.keys);
+      g_free (set.used);
       if (nk > 0)
         {
           double mean = sum / nk, ss = 0;
           for (guint i = 0; i < n; i++)
             {
               guint r = index ? index[i] : i;
-              double v = kiln_column_get_double (col, r);
+              double v = dv ? dv[r] : kiln_column_get_double (col, r);
               if (!isnan (v))
                 ss += (v - mean) * (v - mean);
             }
@@ -176,9 +225,62 @@ kiln_column_stats_compute (KilnFrame *frame,
               }
           g_array_sort (stats->top, compare_counts);
         }
-      g_free (keys);
     }
   return stats;
+}
+
+typedef struct {
+  KilnFrame        *frame;
+  KilnColumnStats **out;
+  guint             max_top;
+  gint              next;    /* atomic: the next column to do */
+} AllStats;
+
+static gpointer
+all_stats_worker (gpointer data)
+{
+  AllStats *all = data;
+  guint n = kiln_frame_get_n_columns (all->frame);
+  guint c;
+
+  while ((c = (guint) g_atomic_int_add (&all->next, 1)) < n)
+    all->out[c] = kiln_column_stats_compute (all->frame, c, all->max_top);
+  return NULL;
+}
+
+KilnColumnStats **
+kiln_frame_compute_stats (KilnFrame *frame,
+                          guint      max_top)
+{
+  AllStats all = { frame, NULL, max_top, 0 };
+  guint n = kiln_frame_get_n_columns (frame);
+  guint n_threads = MIN (g_get_num_processors (), MAX (n, 1));
+  GThread **threads;
+
+  g_return_val_if_fail (frame != NULL, NULL);
+
+  all.out = g_new0 (KilnColumnStats *, n + 1);
+  /* small frames are not worth a thread */
+  if ((guint64) kiln_frame_get_n_rows (frame) * n < 100000)
+    n_threads = 1;
+  threads = g_new0 (GThread *, n_threads);
+  for (guint t = 1; t < n_threads; t++)
+    threads[t] = g_thread_new ("kiln-stats", all_stats_worker, &all);
+  all_stats_worker (&all);
+  for (guint t = 1; t < n_threads; t++)
+    g_thread_join (threads[t]);
+  g_free (threads);
+  return all.out;
+}
+
+void
+kiln_column_stats_free_all (KilnColumnStats **stats)
+{
+  if (stats == NULL)
+    return;
+  for (guint i = 0; stats[i]; i++)
+    kiln_column_stats_free (stats[i]);
+  g_free (stats);
 }
 
 void

@@ -32,6 +32,10 @@ KilnColumnStats *kiln_column_stats_compute (KilnFrame *frame,
                                             guint      column,
                                             guint      max_top);
 void             kiln_column_stats_free    (KilnColumnStats *stats);
+/* Statistics of every column, computed on all cores; a NULL-terminated array. */
+KilnColumnStats **kiln_frame_compute_stats (KilnFrame *frame,
+                                            guint      max_top);
+void             kiln_column_stats_free_all (KilnColumnStats **stats);
 
 /* Histogram of a numeric-like column over the frame's rows: @n_bins counts between min and max
  * (returned through @min_out / @max_out). Returns a g_malloc'd array of n_bins counts, or NULL
