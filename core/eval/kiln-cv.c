@@ -1,0 +1,214 @@
+/* kiln-cv.c: k-fold cross-validation.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "kiln-cv"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kiln-cv.h"
+#include "kiln-metrics.h"
+
+G_DEFINE_QUARK (kiln-eval-error-quark, kiln_eval_error)
+
+static int
+compare_int64 (const void *a, const void *b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return (x > y) - (x < y);
+}
+
+gboolean
+kiln_kfold_assign (guint          n_rows,
+                   guint          k,
+                   const gint32  *strata,
+                   guint64        seed,
+                   guint         *fold_of_row,
+                   GError       **error)
+{
+  g_autoptr(GRand) rand = NULL;
+  g_autofree guint32 *order = NULL;
+  guint32 seed_words[2] = { (guint32) seed, (guint32) (seed >> 32) };
+
+  g_return_val_if_fail (n_rows == 0 || fold_of_row != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (k < 2 || k > n_rows)
+    {
+      g_set_error (error, KILN_EVAL_ERROR, KILN_EVAL_ERROR_INVALID,
+                   _("Cross-validation needs between 2 and %u folds (the number of rows), not %u"),
+                   n_rows, k);
+      return FALSE;
+    }
+
+  /* Shuffle the rows, group them by stratum keeping the shuffled order, and deal them round
+   * robin: each stratum is spread evenly over the folds, whose sizes differ by at most one. */
+  rand = g_rand_new_with_seed_array (seed_words, 2);
+  order = g_new (guint32, n_rows);
+  for (guint i = 0; i < n_rows; i++)
+    order[i] = i;
+  for (guint i = n_rows - 1; i > 0; i--)
+    {
+      guint j = (guint) g_rand_int_range (rand, 0, (gint32) i + 1);
+      guint32 t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+  if (strata != NULL)
+    {
+      g_autofree gint64 *packed = g_new (gint64, n_rows);
+      g_autofree guint32 *sorted = g_new (guint32, n_rows);
+
+      for (guint i = 0; i < n_rows; i++)
+        {
+          gint32 s = strata[order[i]];
+          packed[i] = ((gint64) (s < 0 ? G_MAXINT32 : s) << 32) | i;
+        }
+      qsort (packed, n_rows, sizeof (gint64), compare_int64);
+      for (guint i = 0; i < n_rows; i++)
+        sorted[i] = order[packed[i] & 0xffffffff];
+      memcpy (order, sorted, sizeof (guint32) * n_rows);
+    }
+  for (guint i = 0; i < n_rows; i++)
+    fold_of_row[order[i]] = i % k;
+  return TRUE;
+}
+
+double *
+kiln_cross_validate (guint          n_rows,
+                     guint          k,
+                     const gint32  *strata,
+                     guint64        seed,
+                     KilnFoldFunc   func,
+                     gpointer       user_data,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_autofree guint *fold = NULL;
+  g_autofree guint32 *train = NULL, *test = NULL;
+  g_autofree double *scores = NULL;
+
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  fold = g_new (guint, MAX (n_rows, 1));
+  if (!kiln_kfold_assign (n_rows, k, strata, seed, fold, error))
+    return NULL;
+
+  train = g_new (guint32, n_rows);
+  test = g_new (guint32, n_rows);
+  scores = g_new (double, k);
+  for (guint f = 0; f < k; f++)
+    {
+      guint n_train = 0, n_test = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      for (guint i = 0; i < n_rows; i++)
+        {
+          if (fold[i] == f)
+            test[n_test++] = i;
+          else
+            train[n_train++] = i;
+        }
+      scores[f] = NAN;
+      if (!func (f, train, n_train, test, n_test, &scores[f], user_data, cancellable, error))
+        return NULL;
+    }
+  return g_steal_pointer (&scores);
+}
+
+/* ---- On a prepared dataset ------------------------------------------------------------- */
+
+typedef struct {
+  const char             *name;
+  const KilnModelOptions *options;
+  const KilnDataset      *data;
+} ModelCv;
+
+static KilnDataset *
+dataset_subset (const KilnDataset *data, const guint32 *rows, guint n)
+{
+  KilnDataset *sub = kiln_dataset_new (n, data->n_features, data->task, data->n_classes);
+
+  for (guint i = 0; i < n; i++)
+    {
+      memcpy (sub->x + (gsize) i * data->n_features, data->x + (gsize) rows[i] * data->n_features,
+              sizeof (float) * data->n_features);
+      if (data->task == KILN_TASK_CLASSIFICATION)
+        sub->y_class[i] = data->y_class[rows[i]];
+      else
+        sub->y_value[i] = data->y_value[rows[i]];
+    }
+  return sub;
+}
+
+static gboolean
+model_fold (guint           fold,
+            const guint32  *train_rows,
+            guint           n_train,
+            const guint32  *test_rows,
+            guint           n_test,
+            double         *score,
+            gpointer        user_data,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  ModelCv *cv = user_data;
+  g_autoptr(KilnDataset) train = dataset_subset (cv->data, train_rows, n_train);
+  g_autoptr(KilnDataset) test = dataset_subset (cv->data, test_rows, n_test);
+  g_autoptr(KilnModel) model = kiln_model_new (cv->name, cv->options, error);
+  g_autofree double *out = NULL;
+  guint width;
+
+  if (model == NULL || !kiln_model_fit (model, train, NULL, NULL, cancellable, error))
+    return FALSE;
+  width = cv->data->task == KILN_TASK_CLASSIFICATION ? cv->data->n_classes : 1;
+  out = g_new (double, (gsize) MAX (n_test, 1) * width);
+  kiln_model_predict (model, test->x, n_test, out);
+  if (cv->data->task == KILN_TASK_CLASSIFICATION)
+    {
+      g_autofree gint32 *pred = g_new (gint32, MAX (n_test, 1));
+      kiln_metrics_argmax (out, n_test, width, pred);
+      *score = kiln_metrics_accuracy (test->y_class, pred, n_test);
+    }
+  else
+    {
+      KilnRegressionMetrics m;
+      kiln_metrics_regression (test->y_value, out, n_test, &m);
+      *score = m.r2;
+    }
+  return TRUE;
+}
+
+gboolean
+kiln_cross_validate_model (const char              *name,
+                           const KilnModelOptions  *options,
+                           const KilnDataset       *data,
+                           guint                    k,
+                           double                  *scores,
+                           GCancellable            *cancellable,
+                           GError                 **error)
+{
+  ModelCv cv = { name, options, data };
+  g_autofree double *s = NULL;
+
+  g_return_val_if_fail (name != NULL && options != NULL && data != NULL, FALSE);
+  g_return_val_if_fail (scores != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!kiln_model_check_options (name, options, error))
+    return FALSE;
+  s = kiln_cross_validate (data->n_rows, k,
+                           data->task == KILN_TASK_CLASSIFICATION ? data->y_class : NULL,
+                           options->seed, model_fold, &cv, cancellable, error);
+  if (s == NULL)
+    return FALSE;
+  memcpy (scores, s, sizeof (double) * k);
+  return TRUE;
+}
