@@ -21,6 +21,7 @@
 #include <csv.h>
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uchardet.h>
 
@@ -32,7 +33,7 @@ G_DEFINE_QUARK (kiln-csv-error-quark, kiln_csv_error)
 #define BLOCK_SIZE       (1u << 20)
 #define SAMPLE_SIZE      (256u << 10)
 #define SAMPLE_ROWS      2000
-#define PARALLEL_MIN     (8u << 20)
+#define PARALLEL_MIN     (8u << 20)   /* smaller files are read on one thread */
 #define MAX_SEGMENTS     8
 
 static const char * const default_na[] = { "", "NA", "N/A", "NaN", "null", "?", NULL };
@@ -1305,9 +1306,10 @@ plan_segments (Reader *reader, guint64 *offsets, guint max_segments)
   guint64 pos = 0;
   guint64 quotes = 0;
   char *buf;
+  guint64 min_size = g_getenv ("KILN_CSV_THREADS") ? 64 : PARALLEL_MIN;
 
   offsets[0] = 0;
-  if (reader->encoding != NULL || reader->file_size < PARALLEL_MIN || max_segments < 2)
+  if (reader->encoding != NULL || reader->file_size < min_size || max_segments < 2)
     return 1;
   raw = g_file_read (reader->file, reader->cancellable, NULL);
   if (raw == NULL)
@@ -1528,7 +1530,10 @@ static KilnFrame *
 read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **error)
 {
   guint64 offsets[MAX_SEGMENTS + 1];
-  guint n_segs = plan_segments (reader, offsets, MIN (MAX_SEGMENTS, g_get_num_processors ()));
+  const char *threads_env = g_getenv ("KILN_CSV_THREADS");  /* for tests and benchmarks */
+  guint max_threads = threads_env ? (guint) CLAMP (atoi (threads_env), 1, MAX_SEGMENTS)
+                                  : MIN (MAX_SEGMENTS, g_get_num_processors ());
+  guint n_segs = plan_segments (reader, offsets, max_threads);
   Segment segs[MAX_SEGMENTS];
   GThread *threads[MAX_SEGMENTS] = { NULL };
   KilnFrame *frame = NULL;
