@@ -1,0 +1,413 @@
+/* kiln-forest.c: a random forest, as scikit-learn's RandomForest* with its defaults.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each tree is grown on a bootstrap sample (rows drawn n times with replacement; a row drawn k
+ * times weighs k) and draws max_features features per split: sqrt(n_features) for classification,
+ * all of them for regression, unless the options give a fraction. Tree i takes its randomness only
+ * from the stream (seed, i), and the trees go to their own slots, so the forest is bit-identical
+ * whatever the number of threads. Trees are grown in parallel on every core; the GCancellable is
+ * checked before each tree (and every few hundred nodes inside one). The prediction is the average
+ * of the trees' probabilities (or values).
+ */
+#define G_LOG_DOMAIN "kiln-forest"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
+
+#include "kiln-model-private.h"
+#include "kiln-tree-common.h"
+
+#define DEFAULT_N_TREES 100
+
+typedef struct {
+  KilnModel      parent;
+  guint          n_trees;
+  KilnTreeNodes *trees;
+  double        *importances;  /* n_features, normalised; NULL when no tree has a split */
+} KilnForest;
+
+/* What the worker threads share during one fit. */
+typedef struct {
+  const KilnTreeData *data;
+  KilnTreeParams      params;
+  guint               n_rows;
+  guint               n_features;
+  guint64             seed;
+  guint               n_trees;
+  KilnTreeNodes      *trees;        /* n_trees slots */
+  double             *importances;  /* n_trees x n_features */
+  GCancellable       *cancellable;
+  gint                next;         /* atomic: the next tree to grow */
+  gint                failed;       /* atomic: cancelled */
+
+  GMutex              mutex;
+  GCond               cond;
+  guint               done;         /* trees finished */
+  guint               workers_left;
+} ForestJob;
+
+static gboolean
+kiln_forest_check_options (const KilnModelOptions *options,
+                           GError                **error)
+{
+  return _kiln_tree_check_options (options, TRUE, error);
+}
+
+static gpointer
+forest_worker (gpointer user_data)
+{
+  ForestJob *job = user_data;
+  const KilnTreeData *data = job->data;
+  KilnTreeWorkspace *ws = _kiln_tree_workspace_new (data, &job->params);
+  guint n = job->n_rows;
+  g_autofree guint32 *counts = g_new (guint32, n);
+
+  for (;;)
+    {
+      guint i;
+      KilnRng rng;
+      gboolean ok;
+
+      if (g_atomic_int_get (&job->failed) || g_cancellable_is_cancelled (job->cancellable))
+        {
+          g_atomic_int_set (&job->failed, 1);
+          break;
+        }
+      i = (guint) g_atomic_int_add (&job->next, 1);
+      if (i >= job->n_trees)
+        break;
+
+      kiln_rng_init_stream (&rng, job->seed, i);
+      memset (counts, 0, n * sizeof (guint32));
+      for (guint j = 0; j < n; j++)
+        counts[kiln_rng_uniform (&rng, n)]++;
+      ok = _kiln_tree_grow (ws, counts, &rng, job->cancellable, &job->trees[i],
+                            job->importances + (gsize) i * job->n_features);
+      if (!ok)
+        g_atomic_int_set (&job->failed, 1);
+
+      g_mutex_lock (&job->mutex);
+      if (ok)
+        job->done++;
+      g_cond_signal (&job->cond);
+      g_mutex_unlock (&job->mutex);
+    }
+
+  _kiln_tree_workspace_free (ws);
+  g_mutex_lock (&job->mutex);
+  job->workers_left--;
+  g_cond_signal (&job->cond);
+  g_mutex_unlock (&job->mutex);
+  return NULL;
+}
+
+static guint
+forest_max_features (const KilnModelOptions *options,
+                     KilnTask                task,
+                     guint                   n_features)
+{
+  double m;
+
+  if (options->max_features > 0.0)
+    m = floor (options->max_features * n_features);
+  else if (task == KILN_TASK_CLASSIFICATION)
+    m = floor (sqrt ((double) n_features));
+  else
+    m = n_features;
+  return (guint) CLAMP (m, 1.0, (double) n_features);
+}
+
+static void
+forest_clear (KilnForest *self)
+{
+  for (guint i = 0; self->trees != NULL && i < self->n_trees; i++)
+    _kiln_tree_nodes_clear (&self->trees[i]);
+  g_clear_pointer (&self->trees, g_free);
+  g_clear_pointer (&self->importances, g_free);
+  self->n_trees = 0;
+}
+
+static gboolean
+kiln_forest_fit (KilnModel            *model,
+                 const KilnDataset    *train,
+                 const KilnDataset    *val,
+                 const KilnFitMonitor *monitor,
+                 GCancellable         *cancellable,
+                 GError              **error)
+{
+  KilnForest *self = (KilnForest *) model;
+  const KilnModelOptions *options = &model->options;
+  ForestJob job = { 0, };
+  guint n_threads, n_started = 0, reported = 0, d;
+  g_autofree GThread **threads = NULL;
+  KilnTreeData *data;
+  double *mean;
+  guint n_counted = 0;
+  gboolean failed;
+
+  if (!_kiln_tree_check_data (model, train, error))
+    return FALSE;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  d = train->n_features;
+  data = _kiln_tree_data_new (train);
+  job.data = data;
+  job.n_rows = train->n_rows;
+  job.n_features = d;
+  job.params.task = train->task;
+  job.params.n_classes = train->n_classes;
+  job.params.max_depth = options->max_depth;
+  job.params.min_samples_leaf = MAX (options->min_samples_leaf, 1);
+  job.params.max_features = forest_max_features (options, train->task, d);
+  job.seed = options->seed;
+  job.n_trees = options->n_trees > 0 ? options->n_trees : DEFAULT_N_TREES;
+  job.trees = g_new0 (KilnTreeNodes, job.n_trees);
+  job.importances = g_new0 (double, (gsize) job.n_trees * d);
+  job.cancellable = cancellable;
+  g_mutex_init (&job.mutex);
+  g_cond_init (&job.cond);
+
+  n_threads = options->n_threads > 0 ? options->n_threads : (guint) g_get_num_processors ();
+  n_threads = CLAMP (n_threads, 1, MIN (job.n_trees, 256));
+  threads = g_new0 (GThread *, n_threads);
+
+  g_mutex_lock (&job.mutex);
+  for (guint t = 0; t < n_threads; t++)
+    {
+      threads[t] = g_thread_try_new ("kiln-forest", forest_worker, &job, NULL);
+      if (threads[t] == NULL)
+        break;
+      n_started++;
+      job.workers_left++;
+    }
+  g_mutex_unlock (&job.mutex);
+
+  if (n_started == 0)
+    {
+      /* no thread could be started: grow the trees here */
+      job.workers_left = 1;
+      forest_worker (&job);
+    }
+
+  /* Report progress from the fitting thread as trees finish. */
+  g_mutex_lock (&job.mutex);
+  while (job.workers_left > 0)
+    {
+      guint done;
+
+      while (job.done == reported && job.workers_left > 0)
+        g_cond_wait (&job.cond, &job.mutex);
+      done = job.done;
+      g_mutex_unlock (&job.mutex);
+      if (done != reported && monitor != NULL && monitor->progress != NULL)
+        monitor->progress ((double) done / job.n_trees, monitor->user_data);
+      reported = done;
+      g_mutex_lock (&job.mutex);
+    }
+  g_mutex_unlock (&job.mutex);
+
+  for (guint t = 0; t < n_started; t++)
+    g_thread_join (threads[t]);
+  g_mutex_clear (&job.mutex);
+  g_cond_clear (&job.cond);
+  _kiln_tree_data_free (data);
+
+  failed = g_atomic_int_get (&job.failed) || job.done != job.n_trees;
+  if (failed)
+    {
+      for (guint i = 0; i < job.n_trees; i++)
+        _kiln_tree_nodes_clear (&job.trees[i]);
+      g_free (job.trees);
+      g_free (job.importances);
+      if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA, _("The forest could not be grown."));
+      return FALSE;
+    }
+
+  forest_clear (self);
+  self->n_trees = job.n_trees;
+  self->trees = job.trees;
+
+  /* sklearn: the mean of the trees' normalised importances (trees with a split), normalised */
+  mean = g_new0 (double, d);
+  for (guint i = 0; i < job.n_trees; i++)
+    {
+      const double *imp = job.importances + (gsize) i * d;
+      double sum = 0.0;
+
+      if (job.trees[i].n_nodes <= 1)
+        continue;
+      for (guint f = 0; f < d; f++)
+        sum += imp[f];
+      n_counted++;
+      if (sum > 0.0)
+        for (guint f = 0; f < d; f++)
+          mean[f] += imp[f] / sum;
+    }
+  g_free (job.importances);
+  {
+    double sum = 0.0;
+
+    for (guint f = 0; f < d; f++)
+      sum += mean[f] / MAX (n_counted, 1);
+    if (sum > 0.0)
+      {
+        for (guint f = 0; f < d; f++)
+          mean[f] = mean[f] / MAX (n_counted, 1) / sum;
+        self->importances = mean;
+      }
+    else
+      g_free (mean);
+  }
+
+  model->n_features = d;
+  model->n_classes = train->task == KILN_TASK_CLASSIFICATION ? train->n_classes : 0;
+  return TRUE;
+}
+
+static void
+kiln_forest_predict (KilnModel   *model,
+                     const float *x,
+                     guint        n_rows,
+                     double      *out)
+{
+  KilnForest *self = (KilnForest *) model;
+  guint d = model->n_features;
+  guint k = self->n_trees > 0 ? self->trees[0].n_outputs : 1;
+
+  for (guint i = 0; i < n_rows; i++)
+    {
+      double *o = out + (gsize) i * k;
+      const float *row = x + (gsize) i * d;
+
+      memset (o, 0, k * sizeof (double));
+      for (guint t = 0; t < self->n_trees; t++)
+        {
+          const double *v = _kiln_tree_nodes_apply (&self->trees[t], row);
+          for (guint j = 0; j < k; j++)
+            o[j] += v[j];
+        }
+      for (guint j = 0; j < k; j++)
+        o[j] /= self->n_trees;
+    }
+}
+
+static void
+kiln_forest_to_json (KilnModel   *model,
+                     JsonBuilder *builder)
+{
+  KilnForest *self = (KilnForest *) model;
+
+  json_builder_set_member_name (builder, "trees");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->n_trees; i++)
+    {
+      json_builder_begin_object (builder);
+      _kiln_tree_nodes_to_json (&self->trees[i], builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  if (self->importances != NULL)
+    _kiln_json_add_doubles (builder, "importances", self->importances, model->n_features);
+}
+
+static gboolean
+kiln_forest_from_json (KilnModel   *model,
+                       JsonObject  *object,
+                       GError     **error)
+{
+  KilnForest *self = (KilnForest *) model;
+  guint n_outputs = model->task == KILN_TASK_CLASSIFICATION ? model->n_classes : 1;
+  JsonNode *node = json_object_get_member (object, "trees");
+  JsonArray *array;
+  KilnForest loaded = { 0, };
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node)
+      || json_array_get_length (json_node_get_array (node)) == 0)
+    {
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT, _("The saved forest has no trees."));
+      return FALSE;
+    }
+  if (model->n_features == 0 || n_outputs == 0)
+    {
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                   _("The saved forest has no features or no classes."));
+      return FALSE;
+    }
+  array = json_node_get_array (node);
+  loaded.n_trees = json_array_get_length (array);
+  loaded.trees = g_new0 (KilnTreeNodes, loaded.n_trees);
+  for (guint i = 0; i < loaded.n_trees; i++)
+    {
+      JsonNode *tree = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (tree))
+        {
+          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                       _("Tree %u of the saved forest is not an object."), i + 1);
+          forest_clear (&loaded);
+          return FALSE;
+        }
+      if (!_kiln_tree_nodes_from_json (&loaded.trees[i], json_node_get_object (tree),
+                                       model->n_features, n_outputs, error))
+        {
+          forest_clear (&loaded);
+          return FALSE;
+        }
+    }
+  if (json_object_has_member (object, "importances"))
+    {
+      loaded.importances = g_new (double, model->n_features);
+      if (!_kiln_json_get_doubles (object, "importances", loaded.importances, model->n_features,
+                                   error))
+        {
+          forest_clear (&loaded);
+          return FALSE;
+        }
+    }
+  forest_clear (self);
+  self->n_trees = loaded.n_trees;
+  self->trees = loaded.trees;
+  self->importances = loaded.importances;
+  return TRUE;
+}
+
+static gboolean
+kiln_forest_importances (KilnModel *model,
+                         double    *out)
+{
+  KilnForest *self = (KilnForest *) model;
+
+  if (self->importances == NULL)
+    return FALSE;
+  memcpy (out, self->importances, model->n_features * sizeof (double));
+  return TRUE;
+}
+
+static void
+kiln_forest_finalize (KilnModel *model)
+{
+  forest_clear ((KilnForest *) model);
+}
+
+const KilnModelClass kiln_forest_class = {
+  .name = "forest",
+  .display_name = N_("Random forest"),
+  .classification = TRUE,
+  .regression = TRUE,
+  .iterative = FALSE,
+  .needs_scaling = FALSE,
+  .instance_size = sizeof (KilnForest),
+  .check_options = kiln_forest_check_options,
+  .fit = kiln_forest_fit,
+  .predict = kiln_forest_predict,
+  .to_json = kiln_forest_to_json,
+  .from_json = kiln_forest_from_json,
+  .importances = kiln_forest_importances,
+  .finalize = kiln_forest_finalize,
+};

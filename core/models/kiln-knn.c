@@ -1,0 +1,445 @@
+/* kiln-knn.c: k-nearest neighbours (Euclidean, uniform weights), as scikit-learn's KNeighbors*.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Brute force with BLAS: for a block of query rows and a block of training rows, one sgemm gives
+ * -2 q.t, and |t|^2 + that ranks the training rows for each query (|q|^2 is the same for all).
+ * Float rounding could reorder near ties, so every row within a proven error bound of the current
+ * k-th candidate is kept, and the survivors are re-ranked by their squared distance computed in
+ * double, ties going to the lower training row index (as sklearn). Classification predicts the
+ * share of each class among the k neighbours; regression their mean target.
+ */
+#define G_LOG_DOMAIN "kiln-knn"
+
+#include "config.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
+
+#include "kiln-model-private.h"
+
+#define DEFAULT_K     5
+#define MAX_K         1000
+#define QUERY_BLOCK   128
+#define TRAIN_BLOCK   2048
+/* candidates kept per query beyond k: rows tied (within rounding) with the k-th */
+#define EXTRA_CANDIDATES 56
+
+typedef struct {
+  KilnModel parent;
+  guint     k;
+  guint     n_rows;
+  float    *x;        /* n_rows x n_features */
+  float    *norms;    /* |x_i|^2 */
+  float     max_norm;
+  gint32   *y_class;
+  double   *y_value;
+} KilnKnn;
+
+static guint
+knn_k (const KilnModelOptions *options)
+{
+  return options->k > 0 ? options->k : DEFAULT_K;
+}
+
+static gboolean
+kiln_knn_check_options (const KilnModelOptions *options,
+                        GError                **error)
+{
+  if (options->task != KILN_TASK_CLASSIFICATION && options->task != KILN_TASK_REGRESSION)
+    {
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_OPTIONS, _("Unknown task."));
+      return FALSE;
+    }
+  if (knn_k (options) > MAX_K)
+    {
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_OPTIONS,
+                   _("The number of neighbours (%u) is too large (at most %u)."),
+                   options->k, MAX_K);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+knn_clear (KilnKnn *self)
+{
+  g_clear_pointer (&self->x, g_free);
+  g_clear_pointer (&self->norms, g_free);
+  g_clear_pointer (&self->y_class, g_free);
+  g_clear_pointer (&self->y_value, g_free);
+  self->n_rows = 0;
+}
+
+static void
+knn_compute_norms (KilnKnn *self)
+{
+  guint d = self->parent.n_features;
+
+  self->norms = g_new (float, self->n_rows);
+  self->max_norm = 0.0f;
+  for (guint i = 0; i < self->n_rows; i++)
+    {
+      const float *row = self->x + (gsize) i * d;
+      double s = 0.0;
+
+      for (guint j = 0; j < d; j++)
+        s += (double) row[j] * row[j];
+      self->norms[i] = (float) s;
+      self->max_norm = MAX (self->max_norm, self->norms[i]);
+    }
+}
+
+static gboolean
+kiln_knn_fit (KilnModel            *model,
+              const KilnDataset    *train,
+              const KilnDataset    *val,
+              const KilnFitMonitor *monitor,
+              GCancellable         *cancellable,
+              GError              **error)
+{
+  KilnKnn *self = (KilnKnn *) model;
+  guint k = knn_k (&model->options);
+  gsize n;
+
+  if (train == NULL || train->n_rows == 0 || train->n_features == 0 || train->x == NULL
+      || train->task != model->task)
+    {
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
+                   _("There are no rows or no features to learn from."));
+      return FALSE;
+    }
+  if (k > train->n_rows)
+    {
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
+                   _("%u neighbours were asked for, but there are only %u training rows."),
+                   k, train->n_rows);
+      return FALSE;
+    }
+  n = (gsize) train->n_rows * train->n_features;
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (train->x[i]))
+      {
+        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
+                     _("Row %u, feature %u is missing or not a finite number."),
+                     (guint) (i / train->n_features) + 1, (guint) (i % train->n_features) + 1);
+        return FALSE;
+      }
+  if (train->task == KILN_TASK_CLASSIFICATION)
+    {
+      for (guint i = 0; i < train->n_rows; i++)
+        if (train->y_class[i] < 0 || (guint) train->y_class[i] >= train->n_classes)
+          {
+            g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
+                         _("Row %u has no valid class in the target."), i + 1);
+            return FALSE;
+          }
+    }
+  else
+    {
+      for (guint i = 0; i < train->n_rows; i++)
+        if (!isfinite (train->y_value[i]))
+          {
+            g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
+                         _("Row %u has a missing or infinite target value."), i + 1);
+            return FALSE;
+          }
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  knn_clear (self);
+  model->n_features = train->n_features;
+  model->n_classes = train->task == KILN_TASK_CLASSIFICATION ? train->n_classes : 0;
+  self->k = k;
+  self->n_rows = train->n_rows;
+  self->x = g_memdup2 (train->x, n * sizeof (float));
+  if (train->task == KILN_TASK_CLASSIFICATION)
+    self->y_class = g_memdup2 (train->y_class, train->n_rows * sizeof (gint32));
+  else
+    self->y_value = g_memdup2 (train->y_value, train->n_rows * sizeof (double));
+  knn_compute_norms (self);
+  if (monitor != NULL && monitor->progress != NULL)
+    monitor->progress (1.0, monitor->user_data);
+  return TRUE;
+}
+
+typedef struct {
+  double  dist;
+  guint32 index;
+} Neighbour;
+
+static int
+neighbour_compare (gconstpointer a,
+                   gconstpointer b)
+{
+  const Neighbour *x = a, *y = b;
+
+  if (x->dist != y->dist)
+    return x->dist < y->dist ? -1 : 1;
+  return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+/* The candidates of one query: sorted by approximate distance. */
+typedef struct {
+  guint   len;
+  float   bound;   /* admit a row when its approximate distance is <= bound */
+  float   tol;
+  float  *approx;  /* cap */
+  guint32 *index;  /* cap */
+} Candidates;
+
+static inline void
+candidates_add (Candidates *c,
+                guint       k,
+                guint       cap,
+                float       approx,
+                guint32     index)
+{
+  guint pos = c->len;
+
+  /* insertion keeps (approx, index) order; rows arrive in index order */
+  while (pos > 0 && c->approx[pos - 1] > approx)
+    pos--;
+  if (pos >= cap)
+    return;
+  if (c->len == cap)
+    c->len--;
+  memmove (c->approx + pos + 1, c->approx + pos, (c->len - pos) * sizeof (float));
+  memmove (c->index + pos + 1, c->index + pos, (c->len - pos) * sizeof (guint32));
+  c->approx[pos] = approx;
+  c->index[pos] = index;
+  c->len++;
+  if (c->len >= k)
+    {
+      float bound = c->approx[k - 1] + c->tol;
+      /* rows beyond the bound can no longer be among the k nearest */
+      while (c->len > k && c->approx[c->len - 1] > bound)
+        c->len--;
+      c->bound = bound;
+    }
+}
+
+static void
+kiln_knn_predict (KilnModel   *model,
+                  const float *x,
+                  guint        n_rows,
+                  double      *out)
+{
+  KilnKnn *self = (KilnKnn *) model;
+  guint d = model->n_features, k = self->k, n_train = self->n_rows;
+  guint cap = MIN (k + EXTRA_CANDIDATES, n_train);
+  gboolean classification = model->task == KILN_TASK_CLASSIFICATION;
+  guint n_out = classification ? model->n_classes : 1;
+  g_autofree float *dots = g_new (float, (gsize) QUERY_BLOCK * TRAIN_BLOCK);
+  g_autofree float *approx = g_new (float, (gsize) QUERY_BLOCK * cap);
+  g_autofree guint32 *index = g_new (guint32, (gsize) QUERY_BLOCK * cap);
+  g_autofree Neighbour *nb = g_new (Neighbour, cap);
+  Candidates cand[QUERY_BLOCK];
+
+  for (guint q0 = 0; q0 < n_rows; q0 += QUERY_BLOCK)
+    {
+      guint nq = MIN (QUERY_BLOCK, n_rows - q0);
+      const float *q = x + (gsize) q0 * d;
+
+      for (guint i = 0; i < nq; i++)
+        {
+          const float *row = q + (gsize) i * d;
+          double qn = 0.0;
+
+          for (guint j = 0; j < d; j++)
+            qn += (double) row[j] * row[j];
+          cand[i].len = 0;
+          cand[i].bound = INFINITY;
+          /* |error| of |t|^2 - 2 q.t in float is below (d + 2) eps (|q|^2 + |t|^2); twice that
+           * separates a row surely farther than the k-th */
+          cand[i].tol = (float) (2.0 * (d + 4) * FLT_EPSILON * (qn + self->max_norm)) + FLT_MIN;
+          cand[i].approx = approx + (gsize) i * cap;
+          cand[i].index = index + (gsize) i * cap;
+        }
+
+      for (guint t0 = 0; t0 < n_train; t0 += TRAIN_BLOCK)
+        {
+          guint nt = MIN (TRAIN_BLOCK, n_train - t0);
+          const float *norms = self->norms + t0;
+
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) nq, (int) nt, (int) d,
+                       -2.0f, q, (int) d, self->x + (gsize) t0 * d, (int) d, 0.0f, dots, (int) nt);
+          for (guint i = 0; i < nq; i++)
+            {
+              Candidates *c = &cand[i];
+              const float *row = dots + (gsize) i * nt;
+              float bound = c->bound;
+
+              for (guint j = 0; j < nt; j++)
+                {
+                  float a = row[j] + norms[j];
+                  if (a <= bound)
+                    {
+                      candidates_add (c, k, cap, a, t0 + j);
+                      bound = c->bound;
+                    }
+                }
+            }
+        }
+
+      for (guint i = 0; i < nq; i++)
+        {
+          const Candidates *c = &cand[i];
+          const float *row = q + (gsize) i * d;
+          double *o = out + (gsize) (q0 + i) * n_out;
+
+          for (guint m = 0; m < c->len; m++)
+            {
+              const float *t = self->x + (gsize) c->index[m] * d;
+              double s = 0.0;
+
+              for (guint j = 0; j < d; j++)
+                {
+                  double diff = (double) row[j] - (double) t[j];
+                  s += diff * diff;
+                }
+              nb[m].dist = s;
+              nb[m].index = c->index[m];
+            }
+          qsort (nb, c->len, sizeof (Neighbour), neighbour_compare);
+
+          if (classification)
+            {
+              memset (o, 0, n_out * sizeof (double));
+              for (guint m = 0; m < k; m++)
+                o[self->y_class[nb[m].index]] += 1.0;
+              for (guint j = 0; j < n_out; j++)
+                o[j] /= k;
+            }
+          else
+            {
+              double s = 0.0;
+              for (guint m = 0; m < k; m++)
+                s += self->y_value[nb[m].index];
+              o[0] = s / k;
+            }
+        }
+    }
+}
+
+static void
+kiln_knn_to_json (KilnModel   *model,
+                  JsonBuilder *builder)
+{
+  KilnKnn *self = (KilnKnn *) model;
+
+  json_builder_set_member_name (builder, "k");
+  json_builder_add_int_value (builder, self->k);
+  json_builder_set_member_name (builder, "n_rows");
+  json_builder_add_int_value (builder, self->n_rows);
+  _kiln_json_add_floats (builder, "x", self->x, (gsize) self->n_rows * model->n_features);
+  if (model->task == KILN_TASK_CLASSIFICATION)
+    _kiln_json_add_ints (builder, "y", self->y_class, self->n_rows);
+  else
+    _kiln_json_add_doubles (builder, "y", self->y_value, self->n_rows);
+}
+
+static gboolean
+kiln_knn_from_json (KilnModel   *model,
+                    JsonObject  *object,
+                    GError     **error)
+{
+  KilnKnn *self = (KilnKnn *) model;
+  KilnKnn loaded = { 0, };
+  guint64 k, n_rows;
+  gsize n;
+
+  if (model->n_features == 0)
+    {
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                   _("The saved neighbours model has no features."));
+      return FALSE;
+    }
+  if (!_kiln_json_get_uint (object, "k", 1, MAX_K, &k, error)
+      || !_kiln_json_get_uint (object, "n_rows", k, G_MAXINT32 / MAX (model->n_features, 1), &n_rows,
+                               error))
+    return FALSE;
+
+  loaded.parent = *model;
+  loaded.k = (guint) k;
+  loaded.n_rows = (guint) n_rows;
+  n = (gsize) n_rows * model->n_features;
+  loaded.x = g_new (float, n);
+  if (!_kiln_json_get_floats (object, "x", loaded.x, n, error))
+    goto fail;
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (loaded.x[i]))
+      {
+        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                     _("The saved neighbours model holds a value that is not a number."));
+        goto fail;
+      }
+  if (model->task == KILN_TASK_CLASSIFICATION)
+    {
+      loaded.y_class = g_new (gint32, n_rows);
+      if (!_kiln_json_get_ints (object, "y", loaded.y_class, n_rows, error))
+        goto fail;
+      for (guint i = 0; i < n_rows; i++)
+        if (loaded.y_class[i] < 0 || (guint) loaded.y_class[i] >= model->n_classes)
+          {
+            g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                         _("The saved neighbours model names an unknown class."));
+            goto fail;
+          }
+    }
+  else
+    {
+      loaded.y_value = g_new (double, n_rows);
+      if (!_kiln_json_get_doubles (object, "y", loaded.y_value, n_rows, error))
+        goto fail;
+    }
+  knn_compute_norms (&loaded);
+
+  knn_clear (self);
+  self->k = loaded.k;
+  self->n_rows = loaded.n_rows;
+  self->x = loaded.x;
+  self->norms = loaded.norms;
+  self->max_norm = loaded.max_norm;
+  self->y_class = loaded.y_class;
+  self->y_value = loaded.y_value;
+  return TRUE;
+
+fail:
+  knn_clear (&loaded);
+  return FALSE;
+}
+
+static gboolean
+kiln_knn_importances (KilnModel *model,
+                      double    *out)
+{
+  return FALSE;  /* neighbours weigh every feature alike */
+}
+
+static void
+kiln_knn_finalize (KilnModel *model)
+{
+  knn_clear ((KilnKnn *) model);
+}
+
+const KilnModelClass kiln_knn_class = {
+  .name = "knn",
+  .display_name = N_("k-nearest neighbours"),
+  .classification = TRUE,
+  .regression = TRUE,
+  .iterative = FALSE,
+  .needs_scaling = TRUE,
+  .instance_size = sizeof (KilnKnn),
+  .check_options = kiln_knn_check_options,
+  .fit = kiln_knn_fit,
+  .predict = kiln_knn_predict,
+  .to_json = kiln_knn_to_json,
+  .from_json = kiln_knn_from_json,
+  .importances = kiln_knn_importances,
+  .finalize = kiln_knn_finalize,
+};

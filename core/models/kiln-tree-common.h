@@ -1,0 +1,107 @@
+/* kiln-tree-common.h: CART trees shared by the tree and forest families (not public API).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The builder follows scikit-learn's BestSplitter + DepthFirstTreeBuilder: at each node it draws
+ * features in random order (max_features of them that are not constant in the node, as sklearn
+ * does), finds the best threshold over the node's sorted feature values by the Gini (classification)
+ * or squared-error (regression) criterion, and cuts halfway between two consecutive distinct values.
+ *
+ * Speed: every feature is ranked once per fit (KilnTreeData, shared read-only by all trees and
+ * threads). A node with many samples per distinct value builds a per-value histogram (no sort); a
+ * small node radix-sorts its (rank, sample) keys. A KilnTreeWorkspace holds every buffer one thread
+ * needs, so growing a tree allocates nothing per node.
+ */
+#pragma once
+
+#include "kiln-model.h"
+#include "kiln-rng.h"
+
+G_BEGIN_DECLS
+
+/* One fitted tree. Nodes are in depth-first order, the root first. An internal node sends a row
+ * left when (double) x[feature] <= threshold. A leaf has feature -1, left = its leaf index (into
+ * value), right -1. */
+typedef struct {
+  guint    n_nodes;
+  guint    n_leaves;
+  guint    n_outputs;   /* classes (probabilities per leaf) or 1 (the mean) */
+  gint32  *feature;
+  double  *threshold;
+  gint32  *left;
+  gint32  *right;
+  double  *value;       /* n_leaves x n_outputs */
+} KilnTreeNodes;
+
+void     _kiln_tree_nodes_clear    (KilnTreeNodes *nodes);
+
+/* The leaf values a row lands in (n_outputs of them). */
+static inline const double *
+_kiln_tree_nodes_apply (const KilnTreeNodes *nodes,
+                        const float         *row)
+{
+  gint32 i = 0;
+
+  while (nodes->feature[i] >= 0)
+    i = (double) row[nodes->feature[i]] <= nodes->threshold[i] ? nodes->left[i] : nodes->right[i];
+  return nodes->value + (gsize) nodes->left[i] * nodes->n_outputs;
+}
+
+/* JSON: {"feature": [...], "threshold": [...], "left": [...], "right": [...], "value": [...]};
+ * classification leaves, mostly pure in deep trees, are written sparse: "leaf_nnz" (non-zero
+ * probabilities per leaf), "value_class" and "value" (class and probability of each). */
+void     _kiln_tree_nodes_to_json   (const KilnTreeNodes *nodes,
+                                     JsonBuilder         *builder);
+/* Reads and checks a tree for @n_features features and @n_outputs outputs (structure, ranges,
+ * every internal node reaching leaves with no cycle). */
+gboolean _kiln_tree_nodes_from_json (KilnTreeNodes  *nodes,
+                                     JsonObject     *object,
+                                     guint           n_features,
+                                     guint           n_outputs,
+                                     GError        **error);
+
+typedef struct {
+  KilnTask task;
+  guint    n_classes;         /* classification */
+  guint    max_depth;         /* 0: unlimited */
+  guint    min_samples_leaf;  /* >= 1 */
+  guint    max_features;      /* features drawn per split, 1 .. n_features */
+} KilnTreeParams;
+
+/* The training set ranked per feature, shared read-only by every tree of a fit. Borrows @train,
+ * which must outlive it. */
+typedef struct _KilnTreeData KilnTreeData;
+
+KilnTreeData *_kiln_tree_data_new   (const KilnDataset *train);
+void          _kiln_tree_data_free  (KilnTreeData *data);
+
+/* Every buffer one thread needs to grow trees on @data. */
+typedef struct _KilnTreeWorkspace KilnTreeWorkspace;
+
+KilnTreeWorkspace *_kiln_tree_workspace_new  (const KilnTreeData   *data,
+                                              const KilnTreeParams *params);
+void               _kiln_tree_workspace_free (KilnTreeWorkspace *ws);
+
+/* Grows one tree. @counts: how often each training row is drawn (a bootstrap; rows drawn 0 times
+ * are left out), or NULL for every row once. @importances (n_features, may be NULL) receives the
+ * tree's total weighted impurity decrease per feature, divided by the root's weight (sklearn's
+ * unnormalised importances). Returns FALSE (and clears @out) only when @cancellable fires; it is
+ * checked every few hundred nodes. */
+gboolean _kiln_tree_grow (KilnTreeWorkspace *ws,
+                          const guint32     *counts,
+                          KilnRng           *rng,
+                          GCancellable      *cancellable,
+                          KilnTreeNodes     *out,
+                          double            *importances);
+
+/* Checks the options a tree or forest uses. */
+gboolean _kiln_tree_check_options (const KilnModelOptions *options,
+                                   gboolean                forest,
+                                   GError                **error);
+
+/* Checks @train against the model's task before growing trees. */
+gboolean _kiln_tree_check_data    (KilnModel         *model,
+                                   const KilnDataset *train,
+                                   GError           **error);
+
+G_END_DECLS
