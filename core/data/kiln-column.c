@@ -461,3 +461,111 @@ kiln_column_get_memory_size (KilnColumn *column)
       size += strlen (column->categories->pdata[i]) + 1 + sizeof (gpointer);
   return size;
 }
+
+KilnColumn *
+kiln_column_convert (KilnColumn     *column,
+                     KilnColumnType  type,
+                     char            decimal,
+                     guint          *n_failed)
+{
+  guint n, failed = 0;
+  const char *name;
+
+  g_return_val_if_fail (column != NULL, NULL);
+
+  if (n_failed)
+    *n_failed = 0;
+  if (type == column->type)
+    return kiln_column_ref (column);
+  if (kiln_column_is_coded (column) && (type == KILN_COLUMN_CATEGORICAL || type == KILN_COLUMN_TEXT))
+    return kiln_column_new_retyped (column, type);
+
+  n = column->length;
+  name = column->name;
+  switch (type)
+    {
+    case KILN_COLUMN_NUMERIC:
+      {
+        double *values = g_new (double, MAX (n, 1));
+        for (guint i = 0; i < n; i++)
+          {
+            g_autofree char *cell = kiln_column_format_cell (column, i);
+            if (column->type == KILN_COLUMN_BOOLEAN || column->type == KILN_COLUMN_DATETIME)
+              values[i] = kiln_column_get_double (column, i);
+            else if (cell == NULL || !kiln_parse_double (cell, strlen (cell), decimal ? decimal : '.', &values[i]))
+              {
+                failed += cell != NULL;
+                values[i] = NAN;
+              }
+          }
+        if (n_failed)
+          *n_failed = failed;
+        return kiln_column_new_numeric (name, values, n);
+      }
+    case KILN_COLUMN_BOOLEAN:
+    case KILN_COLUMN_DATETIME:
+      {
+        guint8 *bools = type == KILN_COLUMN_BOOLEAN ? g_new0 (guint8, MAX (n, 1)) : NULL;
+        gint64 *times = type == KILN_COLUMN_DATETIME ? g_new0 (gint64, MAX (n, 1)) : NULL;
+        guint64 *missing = g_new0 (guint64, (n + 63) / 64);
+        for (guint i = 0; i < n; i++)
+          {
+            g_autofree char *cell = kiln_column_format_cell (column, i);
+            gboolean ok = FALSE;
+            if (cell != NULL && bools)
+              {
+                gboolean b;
+                double d;
+                if (kiln_parse_boolean (cell, strlen (cell), &b))
+                  ok = TRUE, bools[i] = (guint8) b;
+                else if (kiln_parse_double (cell, strlen (cell), '.', &d) && (d == 0 || d == 1))
+                  ok = TRUE, bools[i] = d == 1;
+              }
+            else if (cell != NULL)
+              ok = kiln_parse_datetime (cell, strlen (cell), &times[i]);
+            if (!ok)
+              {
+                failed += cell != NULL;
+                kiln_bitmap_set (missing, i);
+              }
+          }
+        if (n_failed)
+          *n_failed = failed;
+        return bools ? kiln_column_new_boolean (name, bools, missing, n)
+                     : kiln_column_new_datetime (name, times, missing, n);
+      }
+    case KILN_COLUMN_CATEGORICAL:
+    case KILN_COLUMN_TEXT:
+      {
+        gint32 *codes = g_new (gint32, MAX (n, 1));
+        GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
+        GHashTable *index = g_hash_table_new (g_str_hash, g_str_equal);
+        for (guint i = 0; i < n; i++)
+          {
+            char *cell = kiln_column_format_cell (column, i);
+            gpointer found;
+            if (cell == NULL)
+              {
+                codes[i] = -1;
+                continue;
+              }
+            found = g_hash_table_lookup (index, cell);
+            if (found)
+              {
+                codes[i] = GPOINTER_TO_INT (found) - 1;
+                g_free (cell);
+              }
+            else
+              {
+                codes[i] = (gint32) cats->len;
+                g_ptr_array_add (cats, cell);
+                g_hash_table_insert (index, cell, GINT_TO_POINTER (cats->len));
+              }
+          }
+        g_hash_table_unref (index);
+        return kiln_column_new_coded (name, type, codes, cats, n);
+      }
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}

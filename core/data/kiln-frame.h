@@ -65,6 +65,13 @@ KilnColumn     *kiln_column_new_retyped      (KilnColumn     *column,
                                               KilnColumnType  type);
 KilnColumn     *kiln_column_new_renamed      (KilnColumn     *column,
                                               const char     *name);
+/* The column converted to another type, as a user asks when Kiln guessed wrong: every cell goes
+ * through its text (numbers parsed with @decimal). Cells that do not convert become missing and
+ * are counted in @n_failed. */
+KilnColumn     *kiln_column_convert          (KilnColumn     *column,
+                                              KilnColumnType  type,
+                                              char            decimal,
+                                              guint          *n_failed);
 
 const char     *kiln_column_get_name         (KilnColumn *column);
 KilnColumnType  kiln_column_get_column_type  (KilnColumn *column);

@@ -1,0 +1,698 @@
+/* kiln-project.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "kiln-project"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "kiln-project.h"
+
+#define PROJECT_FORMAT 1
+
+struct _KilnProject
+{
+  GObject           parent_instance;
+
+  char             *source;
+  KilnCsvOptions    csv_options;
+  KilnFrame        *frame;
+  char             *target;
+  KilnTask          task;
+  KilnPrepSettings  prep;
+  char             *model_name;
+  KilnModelOptions  model_options;
+  GFile            *file;
+  gboolean          modified;
+};
+
+G_DEFINE_FINAL_TYPE (KilnProject, kiln_project, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_FRAME,
+  PROP_TARGET,
+  PROP_TASK,
+  PROP_MODEL_NAME,
+  PROP_MODIFIED,
+  N_PROPS
+};
+
+enum {
+  PREP_CHANGED,
+  MODEL_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+set_modified (KilnProject *self, gboolean modified)
+{
+  if (self->modified == modified)
+    return;
+  self->modified = modified;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
+}
+
+static void
+prep_settings_init (KilnPrepSettings *prep)
+{
+  prep->dedupe = FALSE;
+  prep->iqr = FALSE;
+  prep->iqr_k = 1.5;
+  prep->iqr_clip = FALSE;
+  prep->impute = g_strdup ("median");
+  prep->encode = g_strdup ("onehot");
+  prep->scale = g_strdup ("auto");
+  prep->train = 0.8;
+  prep->validation = 0.0;
+  prep->test = 0.2;
+  prep->stratify = TRUE;
+  prep->seed = 42;
+  prep->dropped = g_new0 (char *, 1);
+}
+
+static void
+prep_settings_clear (KilnPrepSettings *prep)
+{
+  g_clear_pointer (&prep->impute, g_free);
+  g_clear_pointer (&prep->encode, g_free);
+  g_clear_pointer (&prep->scale, g_free);
+  g_clear_pointer (&prep->dropped, g_strfreev);
+}
+
+static void
+kiln_project_finalize (GObject *object)
+{
+  KilnProject *self = (KilnProject *) object;
+
+  g_clear_pointer (&self->source, g_free);
+  kiln_csv_options_clear (&self->csv_options);
+  g_clear_pointer (&self->frame, kiln_frame_unref);
+  g_clear_pointer (&self->target, g_free);
+  prep_settings_clear (&self->prep);
+  g_clear_pointer (&self->model_name, g_free);
+  g_clear_object (&self->file);
+
+  G_OBJECT_CLASS (kiln_project_parent_class)->finalize (object);
+}
+
+static void
+kiln_project_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  KilnProject *self = KILN_PROJECT (object);
+
+  switch (prop_id)
+    {
+    case PROP_FRAME:
+      g_value_set_boxed (value, self->frame);
+      break;
+    case PROP_TARGET:
+      g_value_set_string (value, self->target);
+      break;
+    case PROP_TASK:
+      g_value_set_int (value, self->task);
+      break;
+    case PROP_MODEL_NAME:
+      g_value_set_string (value, self->model_name);
+      break;
+    case PROP_MODIFIED:
+      g_value_set_boolean (value, self->modified);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+kiln_project_class_init (KilnProjectClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = kiln_project_finalize;
+  object_class->get_property = kiln_project_get_property;
+
+  properties[PROP_FRAME] =
+    g_param_spec_boxed ("frame", NULL, NULL, KILN_TYPE_FRAME,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TARGET] =
+    g_param_spec_string ("target", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TASK] =
+    g_param_spec_int ("task", NULL, NULL, 0, 1, 0,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MODEL_NAME] =
+    g_param_spec_string ("model-name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MODIFIED] =
+    g_param_spec_boolean ("modified", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[PREP_CHANGED] = g_signal_new ("prep-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[MODEL_CHANGED] = g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+kiln_project_init (KilnProject *self)
+{
+  kiln_csv_options_init (&self->csv_options);
+  prep_settings_init (&self->prep);
+  self->task = KILN_TASK_CLASSIFICATION;
+  self->model_name = g_strdup ("forest");
+  kiln_model_options_init (&self->model_options, self->task);
+}
+
+KilnProject *
+kiln_project_new (void)
+{
+  return g_object_new (KILN_TYPE_PROJECT, NULL);
+}
+
+KilnFrame *
+kiln_project_get_frame (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return self->frame;
+}
+
+const char *
+kiln_project_get_source (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return self->source;
+}
+
+const KilnCsvOptions *
+kiln_project_get_csv_options (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return &self->csv_options;
+}
+
+/* The last column that makes a sensible target: a categorical one, else the last column. */
+static char *
+guess_target (KilnFrame *frame)
+{
+  guint n = kiln_frame_get_n_columns (frame);
+
+  for (guint i = n; i > 0; i--)
+    {
+      KilnColumn *col = kiln_frame_get_column (frame, i - 1);
+      KilnColumnType type = kiln_column_get_column_type (col);
+      if (type == KILN_COLUMN_CATEGORICAL || type == KILN_COLUMN_BOOLEAN)
+        return g_strdup (kiln_column_get_name (col));
+    }
+  return n ? g_strdup (kiln_column_get_name (kiln_frame_get_column (frame, n - 1))) : NULL;
+}
+
+void
+kiln_project_set_data (KilnProject          *self,
+                       const char           *source,
+                       const KilnCsvOptions *options,
+                       KilnFrame            *frame)
+{
+  g_return_if_fail (KILN_IS_PROJECT (self));
+  g_return_if_fail (frame != NULL);
+
+  g_free (self->source);
+  self->source = g_strdup (source);
+  kiln_csv_options_clear (&self->csv_options);
+  if (options)
+    kiln_csv_options_copy (options, &self->csv_options);
+  else
+    kiln_csv_options_init (&self->csv_options);
+  g_clear_pointer (&self->frame, kiln_frame_unref);
+  self->frame = kiln_frame_ref (frame);
+
+  /* keep the target if the new data has it (a re-read with other import options) */
+  if (self->target == NULL || kiln_frame_find_column (frame, self->target) < 0)
+    {
+      g_free (self->target);
+      self->target = guess_target (frame);
+      self->task = kiln_project_guess_task (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TARGET]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAME]);
+  set_modified (self, TRUE);
+}
+
+const char *
+kiln_project_get_target (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return self->target;
+}
+
+void
+kiln_project_set_target (KilnProject *self,
+                         const char  *target)
+{
+  g_return_if_fail (KILN_IS_PROJECT (self));
+
+  if (g_strcmp0 (self->target, target) == 0)
+    return;
+  g_free (self->target);
+  self->target = g_strdup (target);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TARGET]);
+  kiln_project_set_task (self, kiln_project_guess_task (self));
+  set_modified (self, TRUE);
+}
+
+KilnTask
+kiln_project_get_task (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), KILN_TASK_CLASSIFICATION);
+  return self->task;
+}
+
+void
+kiln_project_set_task (KilnProject *self,
+                       KilnTask     task)
+{
+  g_return_if_fail (KILN_IS_PROJECT (self));
+
+  if (self->task == task)
+    return;
+  self->task = task;
+  self->model_options.task = task;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
+  set_modified (self, TRUE);
+}
+
+KilnTask
+kiln_project_guess_task (KilnProject *self)
+{
+  int col;
+
+  if (self->frame == NULL || self->target == NULL ||
+      (col = kiln_frame_find_column (self->frame, self->target)) < 0)
+    return KILN_TASK_CLASSIFICATION;
+  switch (kiln_column_get_column_type (kiln_frame_get_column (self->frame, (guint) col)))
+    {
+    case KILN_COLUMN_NUMERIC:
+    case KILN_COLUMN_DATETIME:
+      return KILN_TASK_REGRESSION;
+    case KILN_COLUMN_CATEGORICAL:
+    case KILN_COLUMN_BOOLEAN:
+    case KILN_COLUMN_TEXT:
+    default:
+      return KILN_TASK_CLASSIFICATION;
+    }
+}
+
+KilnPrepSettings *
+kiln_project_get_prep (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return &self->prep;
+}
+
+void
+kiln_project_prep_changed (KilnProject *self)
+{
+  g_return_if_fail (KILN_IS_PROJECT (self));
+  set_modified (self, TRUE);
+  g_signal_emit (self, signals[PREP_CHANGED], 0);
+}
+
+const char *
+kiln_project_get_model_name (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return self->model_name;
+}
+
+void
+kiln_project_set_model_name (KilnProject *self,
+                             const char  *name)
+{
+  g_return_if_fail (KILN_IS_PROJECT (self));
+
+  if (g_strcmp0 (self->model_name, name) == 0)
+    return;
+  g_free (self->model_name);
+  self->model_name = g_strdup (name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_NAME]);
+  kiln_project_model_changed (self);
+}
+
+KilnModelOptions *
+kiln_project_get_model_options (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return &self->model_options;
+}
+
+void
+kiln_project_model_changed (KilnProject *self)
+{
+  set_modified (self, TRUE);
+  g_signal_emit (self, signals[MODEL_CHANGED], 0);
+}
+
+GFile *
+kiln_project_get_file (KilnProject *self)
+{
+  return self->file;
+}
+
+gboolean
+kiln_project_get_modified (KilnProject *self)
+{
+  return self->modified;
+}
+
+/* ---- Saving and loading ---------------------------------------------------------------- */
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_char (JsonBuilder *b, const char *name, char value)
+{
+  char s[2] = { value, 0 };
+  add_string (b, name, value ? s : NULL);
+}
+
+static JsonNode *
+project_to_json (KilnProject *self, GFile *dest)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GFile) dir = g_file_get_parent (dest);
+  g_autofree char *relative = NULL;
+  KilnModelOptions *mo = &self->model_options;
+
+  if (self->source)
+    {
+      g_autoptr(GFile) src = g_file_new_for_path (self->source);
+      relative = g_file_get_relative_path (dir, src);
+    }
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "kiln_project");
+  json_builder_add_int_value (b, PROJECT_FORMAT);
+  add_string (b, "kiln_version", PACKAGE_VERSION);
+  add_string (b, "source", self->source);
+  add_string (b, "source_relative", relative);
+
+  json_builder_set_member_name (b, "import");
+  json_builder_begin_object (b);
+  add_string (b, "encoding", self->csv_options.encoding);
+  add_char (b, "delimiter", self->csv_options.delimiter);
+  add_char (b, "decimal", self->csv_options.decimal);
+  json_builder_set_member_name (b, "header");
+  json_builder_add_int_value (b, self->csv_options.header);
+  json_builder_set_member_name (b, "skip_bad_rows");
+  json_builder_add_boolean_value (b, self->csv_options.skip_bad_rows);
+  json_builder_set_member_name (b, "na");
+  if (self->csv_options.na_values)
+    {
+      json_builder_begin_array (b);
+      for (guint i = 0; self->csv_options.na_values[i]; i++)
+        json_builder_add_string_value (b, self->csv_options.na_values[i]);
+      json_builder_end_array (b);
+    }
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+
+  add_string (b, "target", self->target);
+  add_string (b, "task", kiln_task_to_string (self->task));
+
+  json_builder_set_member_name (b, "prep");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "dedupe");
+  json_builder_add_boolean_value (b, self->prep.dedupe);
+  json_builder_set_member_name (b, "iqr");
+  json_builder_add_boolean_value (b, self->prep.iqr);
+  json_builder_set_member_name (b, "iqr_k");
+  json_builder_add_double_value (b, self->prep.iqr_k);
+  json_builder_set_member_name (b, "iqr_clip");
+  json_builder_add_boolean_value (b, self->prep.iqr_clip);
+  add_string (b, "impute", self->prep.impute);
+  add_string (b, "encode", self->prep.encode);
+  add_string (b, "scale", self->prep.scale);
+  json_builder_set_member_name (b, "split");
+  json_builder_begin_array (b);
+  json_builder_add_double_value (b, self->prep.train);
+  json_builder_add_double_value (b, self->prep.validation);
+  json_builder_add_double_value (b, self->prep.test);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "stratify");
+  json_builder_add_boolean_value (b, self->prep.stratify);
+  json_builder_set_member_name (b, "seed");
+  json_builder_add_int_value (b, (gint64) self->prep.seed);
+  json_builder_set_member_name (b, "dropped");
+  json_builder_begin_array (b);
+  for (guint i = 0; self->prep.dropped[i]; i++)
+    json_builder_add_string_value (b, self->prep.dropped[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "model");
+  json_builder_begin_object (b);
+  add_string (b, "name", self->model_name);
+  json_builder_set_member_name (b, "l2");
+  json_builder_add_double_value (b, mo->l2);
+  json_builder_set_member_name (b, "max_iter");
+  json_builder_add_int_value (b, mo->max_iter);
+  json_builder_set_member_name (b, "hidden");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (mo->hidden) && mo->hidden[i]; i++)
+    json_builder_add_int_value (b, mo->hidden[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "epochs");
+  json_builder_add_int_value (b, mo->epochs);
+  json_builder_set_member_name (b, "learning_rate");
+  json_builder_add_double_value (b, mo->learning_rate);
+  json_builder_set_member_name (b, "batch_size");
+  json_builder_add_int_value (b, mo->batch_size);
+  json_builder_set_member_name (b, "patience");
+  json_builder_add_int_value (b, mo->patience);
+  json_builder_set_member_name (b, "max_depth");
+  json_builder_add_int_value (b, mo->max_depth);
+  json_builder_set_member_name (b, "min_samples_leaf");
+  json_builder_add_int_value (b, mo->min_samples_leaf);
+  json_builder_set_member_name (b, "n_trees");
+  json_builder_add_int_value (b, mo->n_trees);
+  json_builder_set_member_name (b, "max_features");
+  json_builder_add_double_value (b, mo->max_features);
+  json_builder_set_member_name (b, "k");
+  json_builder_add_int_value (b, mo->k);
+  json_builder_end_object (b);
+
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+gboolean
+kiln_project_save (KilnProject  *self,
+                   GFile        *file,
+                   GError      **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+  gsize len;
+
+  g_return_val_if_fail (KILN_IS_PROJECT (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  root = project_to_json (self, file);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, &len);
+  /* g_file_replace_contents writes a temporary file and renames it over the old one */
+  if (!g_file_replace_contents (file, text, len, NULL, TRUE, G_FILE_CREATE_REPLACE_DESTINATION,
+                                NULL, NULL, error))
+    return FALSE;
+  g_set_object (&self->file, file);
+  set_modified (self, FALSE);
+  return TRUE;
+}
+
+static const char *
+get_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+         ? json_node_get_string (n) : NULL;
+}
+
+static double
+get_double (JsonObject *o, const char *name, double fallback)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_double (n) : fallback;
+}
+
+static gint64
+get_int (JsonObject *o, const char *name, gint64 fallback)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_int (n) : fallback;
+}
+
+static gboolean
+get_bool (JsonObject *o, const char *name, gboolean fallback)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_boolean (n) : fallback;
+}
+
+KilnProject *
+kiln_project_load (GFile   *file,
+                   GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(KilnProject) self = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *name = g_file_get_basename (file);
+  gsize len;
+  JsonObject *root, *import, *prep, *model;
+  JsonArray *arr;
+  const char *s;
+
+  if (!g_file_load_contents (file, NULL, &text, &len, NULL, error))
+    return NULL;
+  if (!json_parser_load_from_data (parser, text, (gssize) len, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("%s is not a Kiln project (not valid JSON)"), name);
+      return NULL;
+    }
+  root = json_node_get_object (json_parser_get_root (parser));
+  if (get_int (root, "kiln_project", 0) < 1)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s is not a Kiln project"), name);
+      return NULL;
+    }
+  if (get_int (root, "kiln_project", 0) > PROJECT_FORMAT)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("%s was saved by a newer Kiln; update Kiln to open it"), name);
+      return NULL;
+    }
+
+  self = kiln_project_new ();
+  self->file = g_object_ref (file);
+
+  /* the source: where it was, or beside the project (a project sent with its CSV) */
+  s = get_string (root, "source");
+  if (s && !g_file_test (s, G_FILE_TEST_EXISTS) && get_string (root, "source_relative"))
+    {
+      g_autoptr(GFile) dir = g_file_get_parent (file);
+      g_autoptr(GFile) rel = g_file_resolve_relative_path (dir, get_string (root, "source_relative"));
+      self->source = g_file_get_path (rel);
+    }
+  else
+    self->source = g_strdup (s);
+
+  import = json_object_get_object_member (root, "import");
+  if (import)
+    {
+      self->csv_options.encoding = g_strdup (get_string (import, "encoding"));
+      if ((s = get_string (import, "delimiter")))
+        self->csv_options.delimiter = s[0];
+      if ((s = get_string (import, "decimal")))
+        self->csv_options.decimal = s[0];
+      self->csv_options.header = (int) get_int (import, "header", -1);
+      self->csv_options.skip_bad_rows = get_bool (import, "skip_bad_rows", FALSE);
+      if (json_object_has_member (import, "na") &&
+          JSON_NODE_HOLDS_ARRAY (json_object_get_member (import, "na")))
+        {
+          arr = json_object_get_array_member (import, "na");
+          self->csv_options.na_values = g_new0 (char *, json_array_get_length (arr) + 1);
+          for (guint i = 0; i < json_array_get_length (arr); i++)
+            self->csv_options.na_values[i] = g_strdup (json_array_get_string_element (arr, i));
+        }
+    }
+
+  self->target = g_strdup (get_string (root, "target"));
+  if ((s = get_string (root, "task")))
+    kiln_task_from_string (s, &self->task);
+
+  prep = json_object_get_object_member (root, "prep");
+  if (prep)
+    {
+      KilnPrepSettings *p = &self->prep;
+      p->dedupe = get_bool (prep, "dedupe", p->dedupe);
+      p->iqr = get_bool (prep, "iqr", p->iqr);
+      p->iqr_k = get_double (prep, "iqr_k", p->iqr_k);
+      p->iqr_clip = get_bool (prep, "iqr_clip", p->iqr_clip);
+      if ((s = get_string (prep, "impute")))
+        g_free (p->impute), p->impute = g_strdup (s);
+      if ((s = get_string (prep, "encode")))
+        g_free (p->encode), p->encode = g_strdup (s);
+      if ((s = get_string (prep, "scale")))
+        g_free (p->scale), p->scale = g_strdup (s);
+      if (json_object_has_member (prep, "split") &&
+          json_array_get_length (arr = json_object_get_array_member (prep, "split")) == 3)
+        {
+          p->train = json_array_get_double_element (arr, 0);
+          p->validation = json_array_get_double_element (arr, 1);
+          p->test = json_array_get_double_element (arr, 2);
+        }
+      p->stratify = get_bool (prep, "stratify", p->stratify);
+      p->seed = (guint64) get_int (prep, "seed", (gint64) p->seed);
+      if (json_object_has_member (prep, "dropped"))
+        {
+          arr = json_object_get_array_member (prep, "dropped");
+          g_strfreev (p->dropped);
+          p->dropped = g_new0 (char *, json_array_get_length (arr) + 1);
+          for (guint i = 0; i < json_array_get_length (arr); i++)
+            p->dropped[i] = g_strdup (json_array_get_string_element (arr, i));
+        }
+    }
+
+  model = json_object_get_object_member (root, "model");
+  kiln_model_options_init (&self->model_options, self->task);
+  if (model)
+    {
+      KilnModelOptions *mo = &self->model_options;
+      if ((s = get_string (model, "name")))
+        g_free (self->model_name), self->model_name = g_strdup (s);
+      mo->l2 = get_double (model, "l2", mo->l2);
+      mo->max_iter = (guint) get_int (model, "max_iter", mo->max_iter);
+      if (json_object_has_member (model, "hidden"))
+        {
+          arr = json_object_get_array_member (model, "hidden");
+          memset (mo->hidden, 0, sizeof mo->hidden);
+          for (guint i = 0; i < MIN (json_array_get_length (arr), G_N_ELEMENTS (mo->hidden) - 1); i++)
+            mo->hidden[i] = (guint) json_array_get_int_element (arr, i);
+        }
+      mo->epochs = (guint) get_int (model, "epochs", mo->epochs);
+      mo->learning_rate = get_double (model, "learning_rate", mo->learning_rate);
+      mo->batch_size = (guint) get_int (model, "batch_size", mo->batch_size);
+      mo->patience = (guint) get_int (model, "patience", mo->patience);
+      mo->max_depth = (guint) get_int (model, "max_depth", mo->max_depth);
+      mo->min_samples_leaf = (guint) get_int (model, "min_samples_leaf", mo->min_samples_leaf);
+      mo->n_trees = (guint) get_int (model, "n_trees", mo->n_trees);
+      mo->max_features = get_double (model, "max_features", mo->max_features);
+      mo->k = (guint) get_int (model, "k", mo->k);
+      mo->seed = self->prep.seed;
+    }
+  self->modified = FALSE;
+  return g_steal_pointer (&self);
+}

@@ -1,0 +1,78 @@
+/* kiln-project.h: everything the user chose, as one document (.kilnproj, JSON).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The file, its import options, the recipe settings, the split, the model and its options. A
+ * project reopened reproduces the same training: same rows, same seed, same model.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kiln-csv.h"
+#include "kiln-frame.h"
+#include "kiln-model.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gboolean  dedupe;
+  gboolean  iqr;
+  double    iqr_k;        /* 1.5 */
+  gboolean  iqr_clip;     /* clip instead of dropping rows */
+  char     *impute;       /* "median" (numbers) / mode (categories), "mean", "mode", "drop" */
+  char     *encode;       /* "onehot", "ordinal" */
+  char     *scale;        /* "auto" (what the model needs), "standard", "minmax", "none" */
+  double    train;        /* split fractions, summing to 1 */
+  double    validation;
+  double    test;
+  gboolean  stratify;
+  guint64   seed;
+  char    **dropped;      /* columns left out */
+} KilnPrepSettings;
+
+#define KILN_TYPE_PROJECT (kiln_project_get_type ())
+G_DECLARE_FINAL_TYPE (KilnProject, kiln_project, KILN, PROJECT, GObject)
+
+KilnProject      *kiln_project_new            (void);
+
+/* The loaded data. Setting a frame keeps the settings that still make sense for it. */
+KilnFrame        *kiln_project_get_frame      (KilnProject *self);
+const char       *kiln_project_get_source     (KilnProject *self);
+const KilnCsvOptions *kiln_project_get_csv_options (KilnProject *self);
+void              kiln_project_set_data       (KilnProject          *self,
+                                               const char           *source,
+                                               const KilnCsvOptions *options,
+                                               KilnFrame            *frame);
+
+const char       *kiln_project_get_target     (KilnProject *self);
+void              kiln_project_set_target     (KilnProject *self,
+                                               const char  *target);
+KilnTask          kiln_project_get_task       (KilnProject *self);
+void              kiln_project_set_task       (KilnProject *self,
+                                               KilnTask     task);
+/* The task the target's type suggests. */
+KilnTask          kiln_project_guess_task     (KilnProject *self);
+
+KilnPrepSettings *kiln_project_get_prep       (KilnProject *self);
+/* Call after changing the settings returned by kiln_project_get_prep(). */
+void              kiln_project_prep_changed   (KilnProject *self);
+
+const char       *kiln_project_get_model_name (KilnProject *self);
+void              kiln_project_set_model_name (KilnProject *self,
+                                               const char  *name);
+KilnModelOptions *kiln_project_get_model_options (KilnProject *self);
+void              kiln_project_model_changed  (KilnProject *self);
+
+/* Where the project was saved last (NULL if never); whether it changed since. */
+GFile            *kiln_project_get_file       (KilnProject *self);
+gboolean          kiln_project_get_modified   (KilnProject *self);
+
+gboolean          kiln_project_save           (KilnProject  *self,
+                                               GFile        *file,
+                                               GError      **error);
+/* Reads the settings; the caller then loads the source file with the saved options. */
+KilnProject      *kiln_project_load           (GFile        *file,
+                                               GError      **error);
+
+G_END_DECLS

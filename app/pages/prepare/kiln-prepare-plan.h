@@ -1,0 +1,42 @@
+/* kiln-prepare-plan.h: the project's settings as a recipe and a split, fitted off the UI thread.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "kiln-project.h"
+#include "kiln-recipe.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  KilnRecipe     *recipe;   /* fitted on the training rows */
+  KilnPrepReport *report;   /* what fitting did to the training rows */
+  KilnFrame      *train;    /* views of the raw frame */
+  KilnFrame      *validation;
+  KilnFrame      *test;
+  guint           n_rows;
+  guint           n_train;
+  guint           n_val;
+  guint           n_test;
+} KilnPreparePlan;
+
+/* An unfitted recipe from the project's settings (the model decides "automatic" scaling). */
+KilnRecipe      *kiln_prepare_plan_make_recipe (KilnProject  *project,
+                                                GError      **error);
+/* Split + fit, blocking: safe on any thread (takes only its arguments). */
+KilnPreparePlan *kiln_prepare_plan_run         (KilnFrame            *frame,
+                                                KilnRecipe           *recipe,
+                                                const KilnPrepSettings *prep,
+                                                KilnTask              task,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
+void             kiln_prepare_plan_run_async   (KilnProject          *project,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+void             kiln_prepare_plan_free        (KilnPreparePlan *plan);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnPreparePlan, kiln_prepare_plan_free)
+
+G_END_DECLS
