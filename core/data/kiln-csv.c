@@ -1188,8 +1188,18 @@ parse_sample_rows (Reader *reader, const char *text, gboolean complete, SampleRo
   csv_init (&p, 0);
   csv_set_delim (&p, (unsigned char) reader->delimiter);
   csv_set_space_func (&p, never_space);
-  csv_parse (&p, text, strlen (text), sample_on_field, sample_on_row, sr);
-  csv_fini (&p, sample_on_field, sample_on_row, sr);
+  {
+    /* in slices, stopping once there are enough rows */
+    gsize len = strlen (text), at = 0;
+    while (at < len && sr->rows->len < SAMPLE_ROWS)
+      {
+        gsize n = MIN (len - at, 16384);
+        csv_parse (&p, text + at, n, sample_on_field, sample_on_row, sr);
+        at += n;
+      }
+    if (at >= len)
+      csv_fini (&p, sample_on_field, sample_on_row, sr);
+  }
   csv_free (&p);
   g_clear_pointer (&sr->current, g_ptr_array_unref);
   return TRUE;
@@ -1511,6 +1521,26 @@ join_column (Reader *reader, Segment *segs, guint n_segs, guint c, const char *n
     }
 }
 
+typedef struct {
+  Reader      *reader;
+  Segment     *segs;
+  guint        n_segs;
+  char       **names;
+  KilnColumn **columns;
+  gint         next;    /* atomic */
+} JoinJob;
+
+static gpointer
+join_worker (gpointer data)
+{
+  JoinJob *job = data;
+  guint c;
+
+  while ((c = (guint) g_atomic_int_add (&job->next, 1)) < job->reader->n_cols)
+    job->columns[c] = join_column (job->reader, job->segs, job->n_segs, c, job->names[c]);
+  return NULL;
+}
+
 /* ---- The reader --------------------------------------------------------------------------- */
 
 static void
@@ -1612,8 +1642,14 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
   {
     char **names = column_names (reader, segs[0].header);
     KilnColumn **columns = g_new0 (KilnColumn *, MAX (reader->n_cols, 1));
-    for (guint c = 0; c < reader->n_cols; c++)
-      columns[c] = join_column (reader, segs, n_segs, c, names[c]);
+    JoinJob job = { reader, segs, n_segs, names, columns, 0 };
+    GThread *helper = NULL;
+    /* columns are joined independently: on two threads when there is enough to join */
+    if (reader->n_cols > 1 && reader->file_size >= PARALLEL_MIN)
+      helper = g_thread_new ("kiln-csv-join", join_worker, &job);
+    join_worker (&job);
+    if (helper)
+      g_thread_join (helper);
     frame = kiln_frame_new (columns, reader->n_cols);
     for (guint c = 0; c < reader->n_cols; c++)
       kiln_column_unref (columns[c]);
