@@ -28,6 +28,8 @@ struct _KilnProject
   KilnModelOptions  model_options;
   GFile            *file;
   gboolean          modified;
+  KilnPipelineResult result;
+  gboolean          has_result;
 };
 
 G_DEFINE_FINAL_TYPE (KilnProject, kiln_project, G_TYPE_OBJECT)
@@ -45,6 +47,7 @@ enum {
 enum {
   PREP_CHANGED,
   MODEL_CHANGED,
+  RESULT_CHANGED,
   N_SIGNALS
 };
 
@@ -99,6 +102,7 @@ kiln_project_finalize (GObject *object)
   prep_settings_clear (&self->prep);
   g_clear_pointer (&self->model_name, g_free);
   g_clear_object (&self->file);
+  kiln_pipeline_result_clear (&self->result);
 
   G_OBJECT_CLASS (kiln_project_parent_class)->finalize (object);
 }
@@ -160,6 +164,8 @@ kiln_project_class_init (KilnProjectClass *klass)
 
   signals[PREP_CHANGED] = g_signal_new ("prep-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[RESULT_CHANGED] = g_signal_new ("result-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[MODEL_CHANGED] = g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -361,6 +367,32 @@ kiln_project_model_changed (KilnProject *self)
 {
   set_modified (self, TRUE);
   g_signal_emit (self, signals[MODEL_CHANGED], 0);
+}
+
+const KilnPipelineResult *
+kiln_project_get_result (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return self->has_result ? &self->result : NULL;
+}
+
+void
+kiln_project_set_result (KilnProject              *self,
+                         const KilnPipelineResult *result)
+{
+  g_return_if_fail (KILN_IS_PROJECT (self));
+
+  kiln_pipeline_result_clear (&self->result);
+  self->has_result = result != NULL;
+  if (result)
+    {
+      self->result.pipeline = result->pipeline ? kiln_pipeline_ref (result->pipeline) : NULL;
+      self->result.model = result->model ? kiln_model_ref (result->model) : NULL;
+      self->result.evaluation = result->evaluation ? kiln_evaluation_ref (result->evaluation) : NULL;
+      self->result.bundle = result->bundle ? kiln_bundle_ref (result->bundle) : NULL;
+      self->result.fit_seconds = result->fit_seconds;
+    }
+  g_signal_emit (self, signals[RESULT_CHANGED], 0);
 }
 
 GFile *

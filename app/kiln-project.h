@@ -12,6 +12,7 @@
 #include "kiln-csv.h"
 #include "kiln-frame.h"
 #include "kiln-model.h"
+#include "kiln-pipeline.h"
 
 G_BEGIN_DECLS
 
@@ -63,6 +64,12 @@ void              kiln_project_set_model_name (KilnProject *self,
                                                const char  *name);
 KilnModelOptions *kiln_project_get_model_options (KilnProject *self);
 void              kiln_project_model_changed  (KilnProject *self);
+
+/* The last training: pipeline, model, evaluation, bundle (NULL before the first). Setting it
+ * emits "result-changed". */
+const KilnPipelineResult *kiln_project_get_result (KilnProject *self);
+void              kiln_project_set_result     (KilnProject              *self,
+                                               const KilnPipelineResult *result);
 
 /* Where the project was saved last (NULL if never); whether it changed since. */
 GFile            *kiln_project_get_file       (KilnProject *self);

@@ -10,6 +10,8 @@
 
 #include "kiln-window.h"
 #include "kiln-pages.h"
+#include "kiln-widgets.h"
+#include <string.h>
 
 struct _KilnWindow
 {
@@ -33,7 +35,7 @@ struct _KilnWindow
   /* loading */
   GCancellable         *load_cancellable;
   guint                 load_serial;
-  double                load_fraction;   /* written by the reader thread */
+  double                load_fraction;   /* written by the reader thread, read by a UI timer */
   guint                 progress_source;
   GtkWidget            *recent_rows[8];
 };
@@ -119,8 +121,7 @@ static void
 on_read_progress (double fraction, gpointer user_data)
 {
   LoadData *data = user_data;
-  /* a plain store: the UI polls it from a timer; no GTK in this thread */
-  g_atomic_pointer_set ((gpointer *) data->fraction, NULL);
+  /* a plain aligned store: the UI polls it from a timer; no GTK in this thread */
   *data->fraction = fraction;
 }
 
@@ -341,11 +342,8 @@ kiln_window_set_project (KilnWindow  *self,
   g_set_object (&self->project, project);
   for (guint i = 0; i < KILN_N_PAGES; i++)
     if (self->pages[i])
-      kiln_page_set_project (self->pages[i], project);
+      kiln_page_set_project (KILN_PAGE (self->pages[i]), project);
 }
-
-static void
-on_save_project_done (GObject *source, GAsyncResult *result, gpointer user_data);
 
 static void
 save_project_to (KilnWindow *self, GFile *file)
@@ -401,11 +399,6 @@ save_project_as (KilnWindow *self)
     }
   g_signal_connect (dialog, "response", G_CALLBACK (on_save_dialog_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-static void
-on_save_project_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
 }
 
 static void
@@ -601,7 +594,7 @@ on_page_changed (KilnWindow *self)
 {
   for (guint i = 0; i < KILN_N_PAGES; i++)
     if (self->pages[i] && gtk_widget_get_mapped (self->pages[i]))
-      kiln_page_shown (self->pages[i]);
+      kiln_page_shown (KILN_PAGE (self->pages[i]));
 }
 
 static gboolean
@@ -613,7 +606,7 @@ on_close_request (GtkWindow *window)
     g_cancellable_cancel (self->load_cancellable);
   for (guint i = 0; i < KILN_N_PAGES; i++)
     if (self->pages[i])
-      kiln_page_closing (self->pages[i]);
+      kiln_page_closing (KILN_PAGE (self->pages[i]));
   return FALSE;
 }
 
@@ -688,6 +681,7 @@ kiln_window_init (KilnWindow *self)
   GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiln_widgets_init ();
 
   self->project = kiln_project_new ();
   for (guint i = 0; i < KILN_N_PAGES; i++)

@@ -22,6 +22,9 @@ void         kiln_window_open         (KilnWindow *self,
 void         kiln_window_reload       (KilnWindow           *self,
                                        const KilnCsvOptions *options);
 KilnProject *kiln_window_get_project  (KilnWindow *self);
+/* Replaces the project (opening a .kilnproj). */
+void         kiln_window_set_project  (KilnWindow  *self,
+                                       KilnProject *project);
 /* "data", "prepare", "train", "evaluate", "export" */
 void         kiln_window_show_page    (KilnWindow *self,
                                        const char *name);

@@ -93,6 +93,8 @@ kiln_cli_inspect (int argc, char **argv)
       json_builder_add_string_value (b, dec);
       json_builder_set_member_name (b, "header");
       json_builder_add_boolean_value (b, info.header);
+      json_builder_set_member_name (b, "frame_bytes");
+      json_builder_add_int_value (b, (gint64) kiln_frame_get_memory_size (frame));
       json_builder_set_member_name (b, "skipped_rows");
       json_builder_add_int_value (b, info.n_skipped_rows);
       json_builder_set_member_name (b, "columns");

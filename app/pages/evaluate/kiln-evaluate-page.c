@@ -1,0 +1,499 @@
+/* kiln-evaluate-page.c: metric cards, the confusion matrix (click a cell for its rows), plots,
+ * and the predictions next to the data.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "kiln-evaluate-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "kiln-pages.h"
+#include "kiln-chart.h"
+#include "kiln-confusion-matrix.h"
+#include "kiln-data-table.h"
+#include "kiln-plot.h"
+#include "kiln-pipeline.h"
+
+struct _KilnEvaluatePage
+{
+  KilnPage            parent_instance;
+
+  GtkFlowBox         *cards;
+  GtkStack           *plots;
+  GtkStackSwitcher   *plot_switcher;
+  KilnConfusionMatrix *confusion;
+  GtkWidget          *confusion_page;
+  GtkWidget          *classes_page;
+  GtkWidget          *roc_plot;
+  GtkWidget          *scatter_plot;
+  GtkWidget          *residual_plot;
+  GtkWidget          *importance_plot;
+  GtkGrid            *class_grid;
+  GtkToggleButton    *normalize;
+  KilnDataTable      *predictions;
+  GtkLabel           *predictions_label;
+  GtkButton          *show_all;
+
+  KilnFrame          *prediction_frame;   /* predictions + the test rows' columns */
+};
+
+G_DEFINE_FINAL_TYPE (KilnEvaluatePage, kiln_evaluate_page, KILN_TYPE_PAGE)
+
+static GtkWidget *
+metric_card (const char *name, const char *value, const char *tooltip)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *v = gtk_label_new (value);
+  GtkWidget *n = gtk_label_new (name);
+
+  gtk_widget_add_css_class (box, "card");
+  gtk_widget_add_css_class (box, "metric-card");
+  gtk_widget_add_css_class (v, "metric-value");
+  gtk_widget_add_css_class (n, "metric-name");
+  gtk_label_set_xalign (GTK_LABEL (v), 0);
+  gtk_label_set_xalign (GTK_LABEL (n), 0);
+  gtk_box_append (GTK_BOX (box), v);
+  gtk_box_append (GTK_BOX (box), n);
+  gtk_widget_set_tooltip_text (box, tooltip);
+  return box;
+}
+
+static void
+add_card (KilnEvaluatePage *self, const char *name, double value, gboolean percent, const char *tooltip)
+{
+  g_autofree char *text = NULL;
+
+  if (!isfinite (value))
+    return;
+  text = percent ? g_strdup_printf ("%.1f %%", value * 100) : g_strdup_printf ("%.4g", value);
+  gtk_flow_box_append (self->cards, metric_card (name, text, tooltip));
+}
+
+static void
+clear_container (GtkWidget *w)
+{
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child (w)))
+    {
+      if (GTK_IS_FLOW_BOX (w))
+        gtk_flow_box_remove (GTK_FLOW_BOX (w), child);
+      else if (GTK_IS_GRID (w))
+        gtk_grid_remove (GTK_GRID (w), child);
+      else
+        gtk_widget_unparent (child);
+    }
+}
+
+/* The predictions table: actual, predicted, probability (or residual), then the test rows. */
+static KilnFrame *
+build_prediction_frame (KilnEvaluation *ev, KilnFrame *test_rows)
+{
+  guint n = kiln_evaluation_get_n_rows (ev);
+  g_autoptr(KilnFrame) flat = kiln_frame_materialize (test_rows);
+  GPtrArray *cols = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_column_unref);
+  KilnFrame *frame;
+
+  if (kiln_evaluation_get_task (ev) == KILN_TASK_CLASSIFICATION)
+    {
+      guint n_classes = 0;
+      const char * const *classes = kiln_evaluation_get_classes (ev, &n_classes);
+      const gint32 *truth = kiln_evaluation_get_true_classes (ev);
+      const gint32 *pred = kiln_evaluation_get_predicted_classes (ev);
+      const double *prob = kiln_evaluation_get_probabilities (ev);
+      GPtrArray *cats_a = g_ptr_array_new_with_free_func (g_free);
+      GPtrArray *cats_p = g_ptr_array_new_with_free_func (g_free);
+      gint32 *a = g_new (gint32, MAX (n, 1));
+      gint32 *p = g_new (gint32, MAX (n, 1));
+      double *pr = g_new (double, MAX (n, 1));
+
+      for (guint c = 0; c < n_classes; c++)
+        {
+          g_ptr_array_add (cats_a, g_strdup (classes[c]));
+          g_ptr_array_add (cats_p, g_strdup (classes[c]));
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          a[i] = truth[i];
+          p[i] = pred[i];
+          pr[i] = prob ? prob[(gsize) i * n_classes + (guint) pred[i]] : NAN;
+        }
+      g_ptr_array_add (cols, kiln_column_new_coded (_("actual"), KILN_COLUMN_CATEGORICAL, a, cats_a, n));
+      g_ptr_array_add (cols, kiln_column_new_coded (_("predicted"), KILN_COLUMN_CATEGORICAL, p, cats_p, n));
+      g_ptr_array_add (cols, kiln_column_new_numeric (_("probability"), pr, n));
+    }
+  else
+    {
+      double *a = g_memdup2 (kiln_evaluation_get_true_values (ev), sizeof (double) * MAX (n, 1));
+      double *p = g_memdup2 (kiln_evaluation_get_predicted_values (ev), sizeof (double) * MAX (n, 1));
+      double *r = g_memdup2 (kiln_evaluation_get_residuals (ev), sizeof (double) * MAX (n, 1));
+      g_ptr_array_add (cols, kiln_column_new_numeric (_("actual"), a, n));
+      g_ptr_array_add (cols, kiln_column_new_numeric (_("predicted"), p, n));
+      g_ptr_array_add (cols, kiln_column_new_numeric (_("residual"), r, n));
+    }
+  if (kiln_frame_get_n_rows (flat) == n)
+    for (guint c = 0; c < kiln_frame_get_n_columns (flat); c++)
+      g_ptr_array_add (cols, kiln_column_ref (kiln_frame_get_column (flat, c)));
+  frame = kiln_frame_new ((KilnColumn * const *) cols->pdata, cols->len);
+  g_ptr_array_unref (cols);
+  return frame;
+}
+
+static void
+show_all_rows (KilnEvaluatePage *self)
+{
+  g_autofree char *text = NULL;
+  guint n = self->prediction_frame ? kiln_frame_get_n_rows (self->prediction_frame) : 0;
+
+  kiln_data_table_set_frame (self->predictions, self->prediction_frame);
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "All %u test row", "All %u test rows", n), n);
+  gtk_label_set_text (self->predictions_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->show_all), FALSE);
+}
+
+static void
+on_cell_activated (KilnEvaluatePage *self,
+                   guint             actual,
+                   guint             predicted)
+{
+  const KilnPipelineResult *result = kiln_project_get_result (kiln_page_get_project (KILN_PAGE (self)));
+  KilnConfusion *cm;
+  const guint32 *rows;
+  guint n = 0, n_classes = 0;
+  const char * const *classes;
+  g_autofree char *text = NULL;
+
+  if (result == NULL || self->prediction_frame == NULL)
+    return;
+  cm = kiln_evaluation_get_confusion (result->evaluation);
+  classes = kiln_evaluation_get_classes (result->evaluation, &n_classes);
+  rows = kiln_confusion_get_rows (cm, actual, predicted, &n);
+  kiln_data_table_set_frame (self->predictions, self->prediction_frame);
+  kiln_data_table_set_rows (self->predictions, rows, n);
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u row: actual %s, predicted %s",
+                                       "%u rows: actual %s, predicted %s", n),
+                          n, classes[actual], classes[predicted]);
+  gtk_label_set_text (self->predictions_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->show_all), TRUE);
+}
+
+static void
+on_normalize_toggled (KilnEvaluatePage *self)
+{
+  kiln_confusion_matrix_set_normalized (self->confusion, gtk_toggle_button_get_active (self->normalize));
+}
+
+static void
+fill_class_grid (KilnEvaluatePage *self, KilnEvaluation *ev)
+{
+  guint n_classes = 0;
+  const char * const *classes = kiln_evaluation_get_classes (ev, &n_classes);
+  const char *heads[] = { N_("Class"), N_("Precision"), N_("Recall"), N_("F1"), N_("Rows") };
+
+  clear_container (GTK_WIDGET (self->class_grid));
+  for (guint h = 0; h < G_N_ELEMENTS (heads); h++)
+    {
+      GtkWidget *l = gtk_label_new (_(heads[h]));
+      gtk_widget_add_css_class (l, "heading");
+      gtk_label_set_xalign (GTK_LABEL (l), h == 0 ? 0 : 1);
+      gtk_grid_attach (self->class_grid, l, (int) h, 0, 1, 1);
+    }
+  for (guint c = 0; c < n_classes; c++)
+    {
+      double p, r, f;
+      guint support;
+      char buf[4][32];
+      GtkWidget *name = gtk_label_new (classes[c]);
+      kiln_evaluation_get_class_metrics (ev, c, &p, &r, &f, &support);
+      g_snprintf (buf[0], sizeof buf[0], "%.3f", p);
+      g_snprintf (buf[1], sizeof buf[1], "%.3f", r);
+      g_snprintf (buf[2], sizeof buf[2], "%.3f", f);
+      g_snprintf (buf[3], sizeof buf[3], "%u", support);
+      gtk_label_set_xalign (GTK_LABEL (name), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+      gtk_grid_attach (self->class_grid, name, 0, (int) c + 1, 1, 1);
+      for (guint k = 0; k < 4; k++)
+        {
+          GtkWidget *l = gtk_label_new (buf[k]);
+          gtk_label_set_xalign (GTK_LABEL (l), 1);
+          gtk_widget_add_css_class (l, "numeric");
+          gtk_grid_attach (self->class_grid, l, (int) k + 1, (int) c + 1, 1, 1);
+        }
+    }
+}
+
+static void
+on_result_changed (KilnEvaluatePage *self)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  const KilnPipelineResult *result = kiln_project_get_result (project);
+  KilnEvaluation *ev;
+  const KilnMetrics *m;
+  gboolean cls;
+
+  if (result == NULL || result->evaluation == NULL)
+    {
+      kiln_page_set_not_ready (KILN_PAGE (self), "view-grid-symbolic", _("No Model Yet"),
+                               _("Train a model first; its scores on the test rows appear here."),
+                               _("Go to _Train"), KILN_PAGE_TRAIN);
+      return;
+    }
+  kiln_page_set_ready (KILN_PAGE (self));
+  ev = result->evaluation;
+  m = kiln_evaluation_get_metrics (ev);
+  cls = kiln_evaluation_get_task (ev) == KILN_TASK_CLASSIFICATION;
+
+  clear_container (GTK_WIDGET (self->cards));
+  if (cls)
+    {
+      add_card (self, _("Accuracy"), m->accuracy, TRUE, _("Share of test rows predicted right"));
+      add_card (self, _("Macro F1"), m->macro_f1, FALSE, _("Harmonic mean of precision and recall, averaged over classes"));
+      add_card (self, _("Precision"), m->macro_precision, FALSE, _("Of the rows predicted as a class, the share that were (macro average)"));
+      add_card (self, _("Recall"), m->macro_recall, FALSE, _("Of the rows of a class, the share found (macro average)"));
+      add_card (self, _("Log loss"), m->log_loss, FALSE, _("How confident and right the probabilities are; lower is better"));
+      add_card (self, _("ROC AUC"), m->roc_auc, FALSE, _("Area under the ROC curve; 0.5 is chance, 1 is perfect"));
+    }
+  else
+    {
+      add_card (self, _("R²"), m->r2, FALSE, _("Share of the target’s variance explained; 1 is perfect"));
+      add_card (self, _("RMSE"), m->rmse, FALSE, _("Root mean squared error, in the target’s units"));
+      add_card (self, _("MAE"), m->mae, FALSE, _("Mean absolute error, in the target’s units"));
+    }
+  {
+    g_autofree char *rows = g_strdup_printf ("%u", kiln_evaluation_get_n_rows (ev));
+    gtk_flow_box_append (self->cards, metric_card (_("Test rows"), rows, _("Rows the model never saw while learning")));
+  }
+
+  /* plots */
+  gtk_widget_set_visible (self->confusion_page, cls);
+  gtk_widget_set_visible (self->classes_page, cls);
+  if (cls)
+    {
+      guint n_classes = 0;
+      const char * const *classes = kiln_evaluation_get_classes (ev, &n_classes);
+      KilnConfusion *cm = kiln_evaluation_get_confusion (ev);
+      g_autofree guint *counts = g_new (guint, MAX (n_classes * n_classes, 1));
+      for (guint a = 0; a < n_classes; a++)
+        for (guint p = 0; p < n_classes; p++)
+          counts[a * n_classes + p] = kiln_confusion_get_count (cm, a, p);
+      kiln_confusion_matrix_set_data (self->confusion, n_classes, classes, counts);
+      fill_class_grid (self, ev);
+      if (kiln_evaluation_get_n_roc_curves (ev) > 0)
+        {
+          const KilnRocCurve *roc = kiln_evaluation_get_roc_curve (ev, n_classes == 2 ? 1 : 0);
+          kiln_roc_plot_set_curve (KILN_ROC_PLOT (self->roc_plot), roc->fpr, roc->tpr, roc->n_points, roc->auc);
+        }
+      gtk_widget_set_visible (self->roc_plot, n_classes == 2);
+      gtk_widget_set_visible (self->scatter_plot, FALSE);
+      gtk_widget_set_visible (self->residual_plot, FALSE);
+      gtk_stack_set_visible_child_name (self->plots, "confusion");
+    }
+  else
+    {
+      guint n = kiln_evaluation_get_n_rows (ev);
+      kiln_scatter_plot_set_data (KILN_SCATTER_PLOT (self->scatter_plot), kiln_evaluation_get_true_values (ev),
+                                  kiln_evaluation_get_predicted_values (ev), n);
+      kiln_residual_plot_set_data (KILN_RESIDUAL_PLOT (self->residual_plot), kiln_evaluation_get_predicted_values (ev),
+                                   kiln_evaluation_get_residuals (ev), n);
+      gtk_widget_set_visible (self->roc_plot, FALSE);
+      gtk_widget_set_visible (self->scatter_plot, TRUE);
+      gtk_widget_set_visible (self->residual_plot, TRUE);
+      gtk_stack_set_visible_child_name (self->plots, "scatter");
+    }
+  {
+    KilnRecipe *recipe = kiln_pipeline_get_recipe (result->pipeline);
+    guint n_features = 0;
+    const char * const *names = kiln_recipe_get_feature_names (recipe, &n_features);
+    g_autofree double *imp = g_new0 (double, MAX (n_features, 1));
+    gboolean has = n_features > 0 && kiln_model_get_importances (result->model, imp);
+    if (has)
+      kiln_importance_plot_set_data (KILN_IMPORTANCE_PLOT (self->importance_plot), names, imp, n_features);
+    gtk_widget_set_visible (self->importance_plot, has);
+  }
+
+  g_clear_pointer (&self->prediction_frame, kiln_frame_unref);
+  self->prediction_frame = build_prediction_frame (ev, kiln_pipeline_get_test_rows (result->pipeline));
+  show_all_rows (self);
+}
+
+static void
+on_save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  KilnEvaluatePage *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+      GtkWidget *plot = gtk_stack_get_visible_child (self->plots);
+      GtkWidget *chart = plot;
+
+      /* the page may wrap the chart in a box */
+      while (chart && !KILN_IS_CHART (chart))
+        chart = gtk_widget_get_first_child (chart);
+      if (chart == NULL || !kiln_plot_save (chart, path, &error))
+        kiln_page_toast (KILN_PAGE (self), error ? error->message : _("This view cannot be saved as a picture"));
+      else
+        kiln_page_toast (KILN_PAGE (self), _("Plot saved"));
+    }
+  g_object_unref (dialog);
+}
+
+static void
+save_plot_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  KilnEvaluatePage *self = KILN_EVALUATE_PAGE (widget);
+  GtkWidget *window = gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW);
+  GtkFileChooserNative *dialog;
+  GtkFileFilter *png = gtk_file_filter_new (), *svg = gtk_file_filter_new ();
+  g_autofree char *name = g_strdup_printf ("%s.png", gtk_stack_get_visible_child_name (self->plots));
+
+  dialog = gtk_file_chooser_native_new (_("Save Plot"), GTK_WINDOW (window), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Save"), _("_Cancel"));
+  gtk_file_filter_set_name (png, _("PNG image"));
+  gtk_file_filter_add_pattern (png, "*.png");
+  gtk_file_filter_set_name (svg, _("SVG drawing"));
+  gtk_file_filter_add_pattern (svg, "*.svg");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), png);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), svg);
+  g_object_unref (png);
+  g_object_unref (svg);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+kiln_evaluate_page_project_changed (KilnPage *page, KilnProject *project)
+{
+  KilnEvaluatePage *self = KILN_EVALUATE_PAGE (page);
+
+  g_signal_connect_object (project, "result-changed", G_CALLBACK (on_result_changed), self, G_CONNECT_SWAPPED);
+  on_result_changed (self);
+}
+
+static void
+kiln_evaluate_page_dispose (GObject *object)
+{
+  KilnEvaluatePage *self = KILN_EVALUATE_PAGE (object);
+
+  g_clear_pointer (&self->prediction_frame, kiln_frame_unref);
+  G_OBJECT_CLASS (kiln_evaluate_page_parent_class)->dispose (object);
+}
+
+static void
+kiln_evaluate_page_class_init (KilnEvaluatePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kiln_evaluate_page_dispose;
+  KILN_PAGE_CLASS (klass)->project_changed = kiln_evaluate_page_project_changed;
+  gtk_widget_class_install_action (widget_class, "evaluate.save-plot", NULL, save_plot_action);
+}
+
+static void
+kiln_evaluate_page_init (KilnEvaluatePage *self)
+{
+  GtkWidget *content, *paned, *left, *right, *bar, *save, *confusion_box, *cm_bar, *scroller;
+
+  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_margin_top (content, 12);
+  gtk_widget_set_margin_start (content, 18);
+  gtk_widget_set_margin_end (content, 18);
+
+  self->cards = GTK_FLOW_BOX (gtk_flow_box_new ());
+  gtk_flow_box_set_selection_mode (self->cards, GTK_SELECTION_NONE);
+  gtk_flow_box_set_max_children_per_line (self->cards, 8);
+  gtk_flow_box_set_column_spacing (self->cards, 12);
+  gtk_flow_box_set_row_spacing (self->cards, 12);
+  gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->cards));
+
+  paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_vexpand (paned, TRUE);
+  gtk_paned_set_position (GTK_PANED (paned), 560);
+
+  /* left: the plots */
+  left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->plots = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->plots), TRUE);
+  self->plot_switcher = GTK_STACK_SWITCHER (gtk_stack_switcher_new ());
+  gtk_stack_switcher_set_stack (self->plot_switcher, self->plots);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->plot_switcher), TRUE);
+  gtk_widget_set_halign (GTK_WIDGET (self->plot_switcher), GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->plot_switcher));
+  save = gtk_button_new_from_icon_name ("document-save-symbolic");
+  gtk_widget_set_tooltip_text (save, _("Save this plot as PNG or SVG"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "evaluate.save-plot");
+  gtk_widget_add_css_class (save, "flat");
+  gtk_box_append (GTK_BOX (bar), save);
+  gtk_box_append (GTK_BOX (left), bar);
+
+  confusion_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  self->confusion = KILN_CONFUSION_MATRIX (kiln_confusion_matrix_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->confusion), TRUE);
+  g_signal_connect_swapped (self->confusion, "cell-activated", G_CALLBACK (on_cell_activated), self);
+  gtk_box_append (GTK_BOX (confusion_box), GTK_WIDGET (self->confusion));
+  cm_bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->normalize = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_("Row percentages")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->normalize), _("Show each actual class’s row as shares instead of counts"));
+  g_signal_connect_swapped (self->normalize, "toggled", G_CALLBACK (on_normalize_toggled), self);
+  gtk_box_append (GTK_BOX (cm_bar), GTK_WIDGET (self->normalize));
+  {
+    GtkWidget *hint = gtk_label_new (_("Click a cell to see its rows."));
+    gtk_widget_add_css_class (hint, "dim-label");
+    gtk_box_append (GTK_BOX (cm_bar), hint);
+  }
+  gtk_box_append (GTK_BOX (confusion_box), cm_bar);
+  gtk_stack_add_titled (self->plots, confusion_box, "confusion", _("Confusion Matrix"));
+  self->confusion_page = confusion_box;
+
+  self->class_grid = GTK_GRID (gtk_grid_new ());
+  gtk_grid_set_column_spacing (self->class_grid, 24);
+  gtk_grid_set_row_spacing (self->class_grid, 6);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->class_grid), 12);
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->class_grid));
+  gtk_stack_add_titled (self->plots, scroller, "classes", _("Per Class"));
+  self->classes_page = scroller;
+
+  self->roc_plot = kiln_roc_plot_new ();
+  gtk_stack_add_titled (self->plots, self->roc_plot, "roc", _("ROC Curve"));
+  self->scatter_plot = kiln_scatter_plot_new ();
+  gtk_stack_add_titled (self->plots, self->scatter_plot, "scatter", _("Predicted vs Actual"));
+  self->residual_plot = kiln_residual_plot_new ();
+  gtk_stack_add_titled (self->plots, self->residual_plot, "residuals", _("Residuals"));
+  self->importance_plot = kiln_importance_plot_new ();
+  gtk_stack_add_titled (self->plots, self->importance_plot, "importances", _("Importances"));
+  gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->plots));
+
+  /* right: the predictions next to the data */
+  right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->predictions_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->predictions_label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->predictions_label), "heading");
+  gtk_widget_set_hexpand (GTK_WIDGET (self->predictions_label), TRUE);
+  gtk_label_set_ellipsize (self->predictions_label, PANGO_ELLIPSIZE_END);
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->predictions_label));
+  self->show_all = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Show _All")));
+  g_signal_connect_swapped (self->show_all, "clicked", G_CALLBACK (show_all_rows), self);
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->show_all));
+  gtk_box_append (GTK_BOX (right), bar);
+  self->predictions = KILN_DATA_TABLE (kiln_data_table_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->predictions), TRUE);
+  gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->predictions));
+  gtk_widget_set_margin_bottom (right, 12);
+  gtk_widget_set_margin_bottom (left, 12);
+
+  gtk_paned_set_start_child (GTK_PANED (paned), left);
+  gtk_paned_set_end_child (GTK_PANED (paned), right);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  gtk_box_append (GTK_BOX (content), paned);
+  kiln_page_set_content (KILN_PAGE (self), content);
+}

@@ -1,0 +1,768 @@
+/* kiln-train-page.c: model, options, Train and Cancel, the live loss plot and the run history.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Training never blocks the main loop: the recipe is fitted in a GTask thread, the model on the
+ * core's worker thread (core/train), whose events arrive through the coalesced wake callback and
+ * are drained here with one redraw per batch.
+ */
+#define G_LOG_DOMAIN "kiln-train-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "kiln-pages.h"
+#include "kiln-loss-plot.h"
+#include "kiln-pipeline.h"
+#include "kiln-prepare-plan.h"
+#include "kiln-train-run.h"
+
+struct _KilnTrainPage
+{
+  KilnPage        parent_instance;
+
+  AdwComboRow    *model_row;
+  GtkStringList  *model_names;       /* display names */
+  GPtrArray      *model_ids;         /* const char*, parallel to model_names */
+  AdwPreferencesGroup *options_group;
+  GPtrArray      *option_rows;
+  GtkButton      *train_button;
+  GtkButton      *cancel_button;
+  GtkProgressBar *progress;
+  GtkLabel       *status;
+  KilnLossPlot   *plot;
+  GtkToggleButton *log_toggle;
+  GtkStack       *plot_stack;
+  AdwStatusPage  *idle_page;
+  GtkListBox     *history;
+  AdwPreferencesGroup *history_group;
+
+  /* the running training */
+  GCancellable   *prepare_cancellable;
+  KilnPipeline   *pipeline;
+  KilnTrainRun   *run;
+  guint           run_id;
+  gint64          started;
+  guint           best_epoch;
+  gboolean        updating;
+};
+
+G_DEFINE_FINAL_TYPE (KilnTrainPage, kiln_train_page, KILN_TYPE_PAGE)
+
+static void set_running (KilnTrainPage *self, gboolean running);
+
+/* ---- Options per family ---------------------------------------------------------------- */
+
+typedef enum { OPT_UINT, OPT_DOUBLE, OPT_HIDDEN } OptKind;
+
+typedef struct {
+  const char *family;     /* NULL: every family */
+  const char *title;
+  const char *subtitle;
+  OptKind     kind;
+  gsize       offset;     /* into KilnModelOptions */
+  double      lo, hi, step;
+  guint       digits;
+  gboolean    advanced;
+} OptSpec;
+
+#define OFF(f) G_STRUCT_OFFSET (KilnModelOptions, f)
+
+static const OptSpec opt_specs[] = {
+  { "mlp", N_("Hidden layers"), N_("Neurons per layer, e.g. 64,32"), OPT_HIDDEN, OFF (hidden), 0, 0, 0, 0, FALSE },
+  { "mlp", N_("Epochs"), N_("Passes over the training rows at most"), OPT_UINT, OFF (epochs), 1, 5000, 10, 0, FALSE },
+  { "mlp", N_("Learning rate"), N_("Adam’s step size"), OPT_DOUBLE, OFF (learning_rate), 0.00001, 1, 0.0005, 5, TRUE },
+  { "mlp", N_("Batch size"), N_("Rows per mini-batch"), OPT_UINT, OFF (batch_size), 1, 10000, 10, 0, TRUE },
+  { "mlp", N_("Patience"), N_("Epochs without improvement before stopping early"), OPT_UINT, OFF (patience), 1, 1000, 1, 0, TRUE },
+  { "forest", N_("Trees"), NULL, OPT_UINT, OFF (n_trees), 1, 2000, 10, 0, FALSE },
+  { "forest", N_("Maximum depth"), N_("0 means no limit"), OPT_UINT, OFF (max_depth), 0, 200, 1, 0, TRUE },
+  { "forest", N_("Minimum rows per leaf"), NULL, OPT_UINT, OFF (min_samples_leaf), 1, 1000, 1, 0, TRUE },
+  { "tree", N_("Maximum depth"), N_("0 means no limit"), OPT_UINT, OFF (max_depth), 0, 200, 1, 0, FALSE },
+  { "tree", N_("Minimum rows per leaf"), NULL, OPT_UINT, OFF (min_samples_leaf), 1, 1000, 1, 0, FALSE },
+  { "knn", N_("Neighbours (k)"), NULL, OPT_UINT, OFF (k), 1, 200, 1, 0, FALSE },
+  { "logreg", N_("Regularisation (L2)"), N_("1/C; larger keeps weights smaller"), OPT_DOUBLE, OFF (l2), 0, 1000, 0.1, 3, FALSE },
+  { "logreg", N_("Maximum iterations"), N_("0: the default"), OPT_UINT, OFF (max_iter), 0, 100000, 100, 0, TRUE },
+  { "ridge", N_("Regularisation (alpha)"), NULL, OPT_DOUBLE, OFF (l2), 0, 1000, 0.1, 3, FALSE },
+};
+
+static void
+on_option_changed (GtkWidget *widget, KilnTrainPage *self)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  KilnModelOptions *mo = kiln_project_get_model_options (project);
+  const OptSpec *spec = g_object_get_data (G_OBJECT (widget), "spec");
+  guint8 *base = (guint8 *) mo;
+
+  if (self->updating)
+    return;
+  switch (spec->kind)
+    {
+    case OPT_UINT:
+      *(guint *) (base + spec->offset) = (guint) gtk_spin_button_get_value (GTK_SPIN_BUTTON (widget));
+      break;
+    case OPT_DOUBLE:
+      *(double *) (base + spec->offset) = gtk_spin_button_get_value (GTK_SPIN_BUTTON (widget));
+      break;
+    case OPT_HIDDEN:
+      {
+        g_auto(GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (widget)), ",", -1);
+        guint n = 0;
+        memset (mo->hidden, 0, sizeof mo->hidden);
+        for (guint i = 0; parts[i] && n < G_N_ELEMENTS (mo->hidden) - 1; i++)
+          {
+            guint64 v = g_ascii_strtoull (g_strstrip (parts[i]), NULL, 10);
+            if (v > 0 && v <= 65536)
+              mo->hidden[n++] = (guint) v;
+          }
+        if (n == 0)
+          mo->hidden[0] = 64;
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  kiln_project_model_changed (project);
+}
+
+static void
+rebuild_options (KilnTrainPage *self)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  KilnModelOptions *mo = kiln_project_get_model_options (project);
+  const char *family = kiln_project_get_model_name (project);
+  AdwExpanderRow *advanced = NULL;
+  guint8 *base = (guint8 *) mo;
+
+  for (guint i = 0; i < self->option_rows->len; i++)
+    adw_preferences_group_remove (self->options_group, self->option_rows->pdata[i]);
+  g_ptr_array_set_size (self->option_rows, 0);
+
+  self->updating = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (opt_specs); i++)
+    {
+      const OptSpec *spec = &opt_specs[i];
+      GtkWidget *row, *w;
+      if (g_strcmp0 (spec->family, family) != 0)
+        continue;
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(spec->title));
+      if (spec->subtitle)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(spec->subtitle));
+      if (spec->kind == OPT_HIDDEN)
+        {
+          g_autoptr(GString) text = g_string_new (NULL);
+          for (guint k = 0; k < G_N_ELEMENTS (mo->hidden) && mo->hidden[k]; k++)
+            g_string_append_printf (text, "%s%u", k ? "," : "", mo->hidden[k]);
+          w = gtk_entry_new ();
+          gtk_editable_set_text (GTK_EDITABLE (w), text->str);
+          gtk_editable_set_width_chars (GTK_EDITABLE (w), 10);
+          g_signal_connect (w, "changed", G_CALLBACK (on_option_changed), self);
+        }
+      else
+        {
+          w = gtk_spin_button_new_with_range (spec->lo, spec->hi, spec->step);
+          gtk_spin_button_set_digits (GTK_SPIN_BUTTON (w), spec->digits);
+          gtk_spin_button_set_value (GTK_SPIN_BUTTON (w),
+                                     spec->kind == OPT_UINT ? *(guint *) (base + spec->offset)
+                                                            : *(double *) (base + spec->offset));
+          g_signal_connect (w, "value-changed", G_CALLBACK (on_option_changed), self);
+        }
+      gtk_widget_set_valign (w, GTK_ALIGN_CENTER);
+      g_object_set_data (G_OBJECT (w), "spec", (gpointer) spec);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), w);
+      if (spec->advanced)
+        {
+          if (advanced == NULL)
+            {
+              advanced = ADW_EXPANDER_ROW (adw_expander_row_new ());
+              adw_preferences_row_set_title (ADW_PREFERENCES_ROW (advanced), _("Advanced"));
+              adw_preferences_group_add (self->options_group, GTK_WIDGET (advanced));
+              g_ptr_array_add (self->option_rows, advanced);
+            }
+          adw_expander_row_add_row (advanced, row);
+        }
+      else
+        {
+          adw_preferences_group_add (self->options_group, row);
+          g_ptr_array_add (self->option_rows, row);
+        }
+    }
+  if (self->option_rows->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No options to tune"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("This model learns everything it needs from the data."));
+      adw_preferences_group_add (self->options_group, row);
+      g_ptr_array_add (self->option_rows, row);
+    }
+  self->updating = FALSE;
+}
+
+static void
+fill_models (KilnTrainPage *self)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  KilnTask task = kiln_project_get_task (project);
+  const KilnModelClass * const *classes;
+  guint n, selected = 0;
+  gboolean found = FALSE;
+
+  self->updating = TRUE;
+  gtk_string_list_splice (self->model_names, 0, g_list_model_get_n_items (G_LIST_MODEL (self->model_names)), NULL);
+  g_ptr_array_set_size (self->model_ids, 0);
+  classes = kiln_model_list_classes (&n);
+  for (guint i = 0; i < n; i++)
+    {
+      if ((task == KILN_TASK_CLASSIFICATION && !classes[i]->classification) ||
+          (task == KILN_TASK_REGRESSION && !classes[i]->regression))
+        continue;
+      if (g_strcmp0 (classes[i]->name, kiln_project_get_model_name (project)) == 0)
+        selected = self->model_ids->len, found = TRUE;
+      g_ptr_array_add (self->model_ids, (gpointer) classes[i]->name);
+      gtk_string_list_append (self->model_names, _(classes[i]->display_name));
+    }
+  adw_combo_row_set_selected (self->model_row, selected);
+  self->updating = FALSE;
+  if (!found && self->model_ids->len > 0)
+    {
+      KilnModelOptions *mo = kiln_project_get_model_options (project);
+      guint64 seed = mo->seed;
+      kiln_model_options_init (mo, task);
+      mo->seed = seed;
+      kiln_project_set_model_name (project, self->model_ids->pdata[selected]);
+    }
+  rebuild_options (self);
+}
+
+static void
+on_model_selected (KilnTrainPage *self)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  guint i = adw_combo_row_get_selected (self->model_row);
+
+  if (self->updating || i >= self->model_ids->len)
+    return;
+  kiln_project_set_model_name (project, self->model_ids->pdata[i]);
+  rebuild_options (self);
+}
+
+/* ---- Training ---------------------------------------------------------------------------- */
+
+static void
+add_history (KilnTrainPage *self, const KilnPipelineResult *result, gboolean cancelled)
+{
+  const KilnMetrics *m = kiln_evaluation_get_metrics (result->evaluation);
+  const KilnModelClass *klass = kiln_model_lookup_class (kiln_model_get_name (result->model));
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *title = NULL;
+  g_autofree char *sub = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *time = g_date_time_format (now, "%X");
+
+  if (kiln_evaluation_get_task (result->evaluation) == KILN_TASK_CLASSIFICATION)
+    title = g_strdup_printf (_("%s · accuracy %.1f %%"), klass ? _(klass->display_name) : "?", m->accuracy * 100);
+  else
+    title = g_strdup_printf (_("%s · R² %.3f"), klass ? _(klass->display_name) : "?", m->r2);
+  sub = g_strdup_printf (cancelled ? _("%s · %.1f s · cancelled, best model kept") : _("%s · %.1f s"),
+                         time, result->fit_seconds);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
+  gtk_list_box_prepend (self->history, row);
+  gtk_widget_set_visible (GTK_WIDGET (self->history_group), TRUE);
+}
+
+static void
+finish_with_model (KilnTrainPage *self, KilnModel *model, gboolean cancelled)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  KilnPipelineResult result = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  result.pipeline = kiln_pipeline_ref (self->pipeline);
+  result.model = kiln_model_ref (model);
+  result.fit_seconds = (g_get_monotonic_time () - self->started) / 1e6;
+  result.evaluation = kiln_pipeline_evaluate (self->pipeline, model, &error);
+  if (result.evaluation)
+    result.bundle = kiln_pipeline_make_bundle (self->pipeline, model, result.evaluation, &error);
+  if (result.evaluation == NULL || result.bundle == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (_("The model trained, but could not be evaluated: %s"), error->message);
+      kiln_page_toast (KILN_PAGE (self), msg);
+      kiln_pipeline_result_clear (&result);
+      return;
+    }
+  kiln_project_set_result (project, &result);
+  add_history (self, &result, cancelled);
+  {
+    const KilnMetrics *m = kiln_evaluation_get_metrics (result.evaluation);
+    g_autofree char *msg = NULL;
+    if (kiln_evaluation_get_task (result.evaluation) == KILN_TASK_CLASSIFICATION)
+      msg = g_strdup_printf (_("Trained: %.1f %% of the test rows right"), m->accuracy * 100);
+    else
+      msg = g_strdup_printf (_("Trained: R² %.3f on the test rows"), m->r2);
+    gtk_label_set_text (self->status, msg);
+    if (!cancelled)
+      {
+        GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+        if (window && gtk_widget_get_mapped (GTK_WIDGET (self)))
+          gtk_widget_activate_action (GTK_WIDGET (self), "win.goto-page", "s", "evaluate");
+      }
+  }
+  kiln_pipeline_result_clear (&result);
+}
+
+static void
+handle_event (KilnTrainPage *self, KilnTrainEvent *event)
+{
+  switch (event->kind)
+    {
+    case KILN_TRAIN_EVENT_STARTED:
+      gtk_label_set_text (self->status, _("Training…"));
+      break;
+    case KILN_TRAIN_EVENT_EPOCH:
+      {
+        g_autofree char *text = NULL;
+        double left = event->fraction > 0 ? event->elapsed * (1 - event->fraction) / event->fraction : NAN;
+        kiln_loss_plot_append (self->plot, event->epoch, event->train_loss, event->val_loss, event->val_metric);
+        gtk_stack_set_visible_child_name (self->plot_stack, "plot");
+        if (event->best)
+          self->best_epoch = event->epoch;
+        gtk_progress_bar_set_fraction (self->progress, event->fraction);
+        if (isfinite (left))
+          text = g_strdup_printf (_("Epoch %u · loss %.4f · about %.0f s left"), event->epoch,
+                                  event->train_loss, ceil (left));
+        else
+          text = g_strdup_printf (_("Epoch %u · loss %.4f"), event->epoch, event->train_loss);
+        gtk_label_set_text (self->status, text);
+      }
+      break;
+    case KILN_TRAIN_EVENT_PROGRESS:
+      {
+        double left = event->fraction > 0 ? event->elapsed * (1 - event->fraction) / event->fraction : NAN;
+        g_autofree char *text = isfinite (left)
+          ? g_strdup_printf (_("%.0f %% · about %.0f s left"), event->fraction * 100, ceil (left))
+          : g_strdup_printf (_("%.0f %%"), event->fraction * 100);
+        gtk_progress_bar_set_fraction (self->progress, event->fraction);
+        gtk_label_set_text (self->status, text);
+      }
+      break;
+    case KILN_TRAIN_EVENT_FINISHED:
+      set_running (self, FALSE);
+      gtk_progress_bar_set_fraction (self->progress, 1);
+      if (event->model)
+        finish_with_model (self, event->model, FALSE);
+      break;
+    case KILN_TRAIN_EVENT_CANCELLED:
+      set_running (self, FALSE);
+      if (event->model)
+        {
+          g_autofree char *msg = self->best_epoch
+            ? g_strdup_printf (_("Cancelled: kept the best model, from epoch %u"), self->best_epoch)
+            : g_strdup (_("Cancelled: kept the best model so far"));
+          finish_with_model (self, event->model, TRUE);
+          kiln_page_toast (KILN_PAGE (self), msg);
+        }
+      else
+        gtk_label_set_text (self->status, _("Cancelled"));
+      break;
+    case KILN_TRAIN_EVENT_FAILED:
+      {
+        GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+        set_running (self, FALSE);
+        gtk_label_set_text (self->status, _("Training failed"));
+        if (window)
+          {
+            GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), _("Training Failed"),
+                                                        event->error ? event->error->message : NULL);
+            adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+            gtk_window_present (GTK_WINDOW (dialog));
+          }
+      }
+      break;
+    default:
+      break;
+    }
+}
+
+/* Called on the main context by the worker's coalesced wake-up: drain everything queued. */
+static void
+on_wake (KilnTrainRun *run,
+         gpointer      user_data)
+{
+  KilnTrainPage *self = user_data;
+  KilnTrainEvent *event;
+
+  while (self->run == run && (event = kiln_train_run_try_pop (run)) != NULL)
+    {
+      gboolean terminal = kiln_train_event_is_terminal (event);
+      if (event->run_id == self->run_id)
+        handle_event (self, event);
+      kiln_train_event_free (event);
+      if (terminal)
+        {
+          g_clear_pointer (&self->run, kiln_train_run_unref);
+          break;
+        }
+    }
+}
+
+static KilnDataset *
+copy_dataset (const KilnDataset *d)
+{
+  g_autofree guint32 *rows = NULL;
+
+  if (d == NULL || d->n_rows == 0)
+    return NULL;
+  rows = g_new (guint32, d->n_rows);
+  for (guint i = 0; i < d->n_rows; i++)
+    rows[i] = i;
+  return kiln_dataset_new_rows (d, rows, d->n_rows);
+}
+
+static void
+prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  KilnTrainPage *self;
+  g_autoptr(GError) error = NULL;
+  KilnPipeline *pipeline = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(KilnModel) model = NULL;
+  KilnModelOptions options;
+
+  if (pipeline == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KILN_TRAIN_PAGE (source);
+  g_clear_object (&self->prepare_cancellable);
+  if (pipeline == NULL)
+    {
+      set_running (self, FALSE);
+      gtk_label_set_text (self->status, error->message);
+      kiln_page_toast (KILN_PAGE (self), error->message);
+      return;
+    }
+  g_clear_pointer (&self->pipeline, kiln_pipeline_unref);
+  self->pipeline = pipeline;
+
+  options = *kiln_pipeline_get_model_options (pipeline);
+  model = kiln_model_new (kiln_pipeline_get_model_name (pipeline), &options, &error);
+  if (model)
+    self->run = kiln_train_run_start (model, copy_dataset (kiln_pipeline_get_train (pipeline)),
+                                      copy_dataset (kiln_pipeline_get_validation (pipeline)),
+                                      ++self->run_id, on_wake, self, &error);
+  if (self->run == NULL)
+    {
+      set_running (self, FALSE);
+      gtk_label_set_text (self->status, error->message);
+      kiln_page_toast (KILN_PAGE (self), error->message);
+    }
+}
+
+typedef struct {
+  KilnFrame           *frame;
+  KilnPipelineOptions  options;
+  char                *target;
+  char                *model;
+  char                *source;
+} PrepareData;
+
+static void
+prepare_data_free (PrepareData *d)
+{
+  kiln_frame_unref (d->frame);
+  g_clear_pointer (&d->options.recipe, kiln_recipe_unref);
+  g_free (d->target);
+  g_free (d->model);
+  g_free (d->source);
+  g_free (d);
+}
+
+static void
+prepare_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  PrepareData *d = data;
+  GError *error = NULL;
+  KilnPipeline *pipeline = kiln_pipeline_prepare (d->frame, NULL, &d->options, cancellable, &error);
+
+  if (pipeline)
+    g_task_return_pointer (task, pipeline, (GDestroyNotify) kiln_pipeline_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+train_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  KilnTrainPage *self = KILN_TRAIN_PAGE (widget);
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  KilnPrepSettings *p = kiln_project_get_prep (project);
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  PrepareData *d;
+
+  if (self->run || self->prepare_cancellable || kiln_project_get_frame (project) == NULL)
+    return;
+
+  d = g_new0 (PrepareData, 1);
+  d->frame = kiln_frame_ref (kiln_project_get_frame (project));
+  d->target = g_strdup (kiln_project_get_target (project));
+  d->model = g_strdup (kiln_project_get_model_name (project));
+  d->source = g_strdup (kiln_project_get_source (project));
+  kiln_pipeline_options_init (&d->options, d->target, d->model);
+  d->options.task_set = TRUE;
+  d->options.task = kiln_project_get_task (project);
+  d->options.split.train = p->train;
+  d->options.split.validation = p->validation;
+  d->options.split.test = p->test;
+  d->options.stratify = p->stratify;
+  d->options.seed = p->seed;
+  d->options.model_options = *kiln_project_get_model_options (project);
+  d->options.source_path = d->source;
+  d->options.recipe = kiln_prepare_plan_make_recipe (project, &error);
+  if (d->options.recipe == NULL)
+    {
+      kiln_page_toast (KILN_PAGE (self), error->message);
+      prepare_data_free (d);
+      return;
+    }
+
+  kiln_loss_plot_clear (self->plot);
+  kiln_loss_plot_set_metric_name (self->plot, kiln_project_get_task (project) == KILN_TASK_CLASSIFICATION
+                                              ? _("Validation accuracy") : _("Validation R²"));
+  self->best_epoch = 0;
+  self->started = g_get_monotonic_time ();
+  gtk_progress_bar_set_fraction (self->progress, 0);
+  gtk_label_set_text (self->status, _("Preparing the data…"));
+  {
+    const KilnModelClass *klass = kiln_model_lookup_class (d->model);
+    if (klass && klass->iterative)
+      gtk_stack_set_visible_child_name (self->plot_stack, "plot");
+    else
+      {
+        adw_status_page_set_title (self->idle_page, _("Training…"));
+        adw_status_page_set_description (self->idle_page,
+                                         _("This model does not learn in epochs; the bar shows how far it is."));
+        gtk_stack_set_visible_child_name (self->plot_stack, "idle");
+      }
+  }
+  set_running (self, TRUE);
+
+  self->prepare_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->prepare_cancellable, prepared, NULL);
+  g_task_set_task_data (task, d, (GDestroyNotify) prepare_data_free);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, prepare_thread);
+}
+
+static void
+cancel_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  KilnTrainPage *self = KILN_TRAIN_PAGE (widget);
+
+  if (self->prepare_cancellable)
+    {
+      g_cancellable_cancel (self->prepare_cancellable);
+      g_clear_object (&self->prepare_cancellable);
+      set_running (self, FALSE);
+      gtk_label_set_text (self->status, _("Cancelled"));
+    }
+  if (self->run)
+    {
+      gtk_label_set_text (self->status, _("Cancelling…"));
+      kiln_train_run_cancel (self->run);
+    }
+}
+
+static void
+set_running (KilnTrainPage *self, gboolean running)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.start", !running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.cancel", running);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->model_row), !running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->options_group), !running);
+}
+
+static void
+on_log_toggled (KilnTrainPage *self)
+{
+  kiln_loss_plot_set_log_scale (self->plot, gtk_toggle_button_get_active (self->log_toggle));
+}
+
+/* ---- Page -------------------------------------------------------------------------------- */
+
+static void
+update_ready (KilnTrainPage *self)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+
+  if (kiln_project_get_frame (project) == NULL)
+    kiln_page_set_not_ready (KILN_PAGE (self), "document-open-symbolic", _("No Data Yet"),
+                             _("Open a CSV file on the Data step first."), _("Go to _Data"), KILN_PAGE_DATA);
+  else if (kiln_project_get_target (project) == NULL)
+    kiln_page_set_not_ready (KILN_PAGE (self), "find-location-symbolic", _("Choose What to Predict"),
+                             _("Pick the target column on the Prepare step."), _("Go to _Prepare"),
+                             KILN_PAGE_PREPARE);
+  else
+    kiln_page_set_ready (KILN_PAGE (self));
+}
+
+static void
+on_task_changed (KilnTrainPage *self)
+{
+  fill_models (self);
+  update_ready (self);
+}
+
+static void
+kiln_train_page_project_changed (KilnPage *page, KilnProject *project)
+{
+  KilnTrainPage *self = KILN_TRAIN_PAGE (page);
+
+  g_signal_connect_object (project, "notify::frame", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (project, "notify::target", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (project, "notify::task", G_CALLBACK (on_task_changed), self, G_CONNECT_SWAPPED);
+  fill_models (self);
+  update_ready (self);
+}
+
+static void
+kiln_train_page_closing (KilnPage *page)
+{
+  KilnTrainPage *self = KILN_TRAIN_PAGE (page);
+
+  if (self->prepare_cancellable)
+    g_cancellable_cancel (self->prepare_cancellable);
+  if (self->run)
+    {
+      kiln_train_run_disconnect (self->run);
+      kiln_train_run_cancel (self->run);
+      g_clear_pointer (&self->run, kiln_train_run_unref);
+    }
+}
+
+static void
+kiln_train_page_dispose (GObject *object)
+{
+  KilnTrainPage *self = KILN_TRAIN_PAGE (object);
+
+  kiln_train_page_closing (KILN_PAGE (self));
+  g_clear_object (&self->prepare_cancellable);
+  g_clear_pointer (&self->pipeline, kiln_pipeline_unref);
+  g_clear_pointer (&self->model_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->option_rows, g_ptr_array_unref);
+  G_OBJECT_CLASS (kiln_train_page_parent_class)->dispose (object);
+}
+
+static void
+kiln_train_page_class_init (KilnTrainPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  KilnPageClass *page_class = KILN_PAGE_CLASS (klass);
+
+  object_class->dispose = kiln_train_page_dispose;
+  page_class->project_changed = kiln_train_page_project_changed;
+  page_class->closing = kiln_train_page_closing;
+
+  gtk_widget_class_install_action (widget_class, "train.start", NULL, train_action);
+  gtk_widget_class_install_action (widget_class, "train.cancel", NULL, cancel_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "train.start", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "train.cancel", NULL);
+}
+
+static void
+kiln_train_page_init (KilnTrainPage *self)
+{
+  GtkWidget *box, *prefs, *group, *buttons, *right, *header, *scroller;
+
+  self->model_ids = g_ptr_array_new ();
+  self->option_rows = g_ptr_array_new ();
+
+  prefs = adw_preferences_page_new ();
+  gtk_widget_set_size_request (prefs, 380, -1);
+  group = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Model"));
+  self->model_names = gtk_string_list_new (NULL);
+  self->model_row = ADW_COMBO_ROW (adw_combo_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->model_row), _("Family"));
+  adw_combo_row_set_model (self->model_row, G_LIST_MODEL (self->model_names));
+  g_signal_connect_swapped (self->model_row, "notify::selected", G_CALLBACK (on_model_selected), self);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->model_row));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (group));
+
+  self->options_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->options_group, _("Options"));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), self->options_group);
+
+  group = adw_preferences_group_new ();
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
+  self->train_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Train")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->train_button), "suggested-action");
+  gtk_widget_add_css_class (GTK_WIDGET (self->train_button), "pill");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->train_button), _("Train the model (Ctrl+Enter)"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->train_button), "train.start");
+  self->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Cancel")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->cancel_button), "destructive-action");
+  gtk_widget_add_css_class (GTK_WIDGET (self->cancel_button), "pill");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->cancel_button), _("Stop and keep the best model so far (Esc)"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cancel_button), "train.cancel");
+  gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->train_button));
+  gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->cancel_button));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), buttons);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (group));
+
+  self->history_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->history_group, _("Runs"));
+  adw_preferences_group_set_description (self->history_group, _("Newest first, scored on the test rows."));
+  self->history = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_list_box_set_selection_mode (self->history, GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->history), "boxed-list");
+  adw_preferences_group_add (self->history_group, GTK_WIDGET (self->history));
+  gtk_widget_set_visible (GTK_WIDGET (self->history_group), FALSE);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), self->history_group);
+
+  /* right: status, progress, plot */
+  right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_hexpand (right, TRUE);
+  gtk_widget_set_margin_top (right, 24);
+  gtk_widget_set_margin_bottom (right, 24);
+  gtk_widget_set_margin_start (right, 12);
+  gtk_widget_set_margin_end (right, 24);
+  header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  self->status = GTK_LABEL (gtk_label_new (_("Choose a model and press Train.")));
+  gtk_label_set_xalign (self->status, 0);
+  gtk_label_set_ellipsize (self->status, PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->status), TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->status), "heading");
+  gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->status));
+  self->log_toggle = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_("Log scale")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->log_toggle), _("Show the loss on a logarithmic axis"));
+  g_signal_connect_swapped (self->log_toggle, "toggled", G_CALLBACK (on_log_toggled), self);
+  gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->log_toggle));
+  gtk_box_append (GTK_BOX (right), header);
+  self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->progress));
+
+  self->plot_stack = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->plot_stack), TRUE);
+  self->idle_page = ADW_STATUS_PAGE (adw_status_page_new ());
+  adw_status_page_set_icon_name (self->idle_page, "media-playback-start-symbolic");
+  adw_status_page_set_title (self->idle_page, _("Ready to Train"));
+  adw_status_page_set_description (self->idle_page,
+                                   _("Networks show their training and validation loss here, epoch by epoch, as they learn."));
+  gtk_stack_add_named (self->plot_stack, GTK_WIDGET (self->idle_page), "idle");
+  self->plot = KILN_LOSS_PLOT (kiln_loss_plot_new ());
+  gtk_stack_add_named (self->plot_stack, GTK_WIDGET (self->plot), "plot");
+  gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->plot_stack));
+
+  scroller = prefs;
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_box_append (GTK_BOX (box), scroller);
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  gtk_box_append (GTK_BOX (box), right);
+  kiln_page_set_content (KILN_PAGE (self), box);
+  set_running (self, FALSE);
+}
