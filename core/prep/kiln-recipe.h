@@ -25,8 +25,9 @@
  * JSON use the explicit list):
  *  - IQR, SCALE: numeric and boolean feature columns (not the one-hot / ordinal outputs of an
  *    earlier ENCODE step);
- *  - IMPUTE: every feature column with a missing value in the training rows. MEAN and MEDIAN
- *    fill numeric/boolean columns; categorical columns in the same step get the MODE;
+ *  - IMPUTE: every numeric, boolean and categorical feature column (so new data with a gap
+ *    where training had none is still filled). MEAN and MEDIAN fill numeric/boolean columns;
+ *    categorical columns in the same step get the MODE;
  *  - ENCODE: categorical feature columns.
  * The target column is never a feature: no step changes it, except that rows whose target is
  * missing are removed (by fit's view of the data and by apply whenever the frame has the
@@ -78,6 +79,7 @@ typedef enum {
   KILN_STEP_IMPUTE,
   KILN_STEP_ENCODE,
   KILN_STEP_SCALE,
+  KILN_STEP_TARGET,     /* report only: rows removed because their target is missing */
 } KilnStepKind;
 
 typedef enum {
@@ -177,8 +179,7 @@ typedef struct {
 
 typedef struct {
   KilnStepKind  kind;
-  guint         step_index;    /* index in the recipe; G_MAXUINT for the recipe's own entry
-                                  (rows removed for a missing target) */
+  guint         step_index;    /* index in the recipe; G_MAXUINT for KILN_STEP_TARGET */
   char         *description;   /* translated: "Removed 12 duplicate rows" */
   guint         rows_in;
   guint         rows_out;

@@ -1,0 +1,185 @@
+/* kiln-prep-private.h: what the step modules of core/prep share.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * While a recipe runs, the data is a KilnPrepWork: a list of columns, each with its own row
+ * mapping. Columns taken from the input frame keep the input's storage and read it through a
+ * shared row index (the input view's rows, then whatever rows the steps removed); columns a
+ * step creates are compact (one value per current row, no index). Removing rows composes the
+ * indices; nothing is copied until the very end, and only when the columns' mappings differ.
+ */
+#pragma once
+
+#include "kiln-recipe.h"
+
+G_BEGIN_DECLS
+
+/* ---- Row index ---------------------------------------------------------------------------- */
+
+typedef struct {
+  gatomicrefcount  ref_count;
+  guint32         *rows;
+  guint            n_rows;
+} KilnPrepIndex;
+
+KilnPrepIndex *_kiln_prep_index_new   (guint32 *rows, guint n_rows);   /* takes @rows */
+KilnPrepIndex *_kiln_prep_index_ref   (KilnPrepIndex *index);
+void           _kiln_prep_index_unref (KilnPrepIndex *index);
+
+/* ---- Work --------------------------------------------------------------------------------- */
+
+enum {
+  KILN_PREP_COL_TARGET  = 1 << 0,
+  KILN_PREP_COL_ENCODED = 1 << 1,   /* made by an ENCODE step: not an IQR/SCALE "all" column */
+  KILN_PREP_COL_PLACEHOLDER = 1 << 2, /* absent from a non-training frame, not needed: all
+                                         missing while the steps run, removed at the end */
+};
+
+typedef struct {
+  KilnColumn    *column;
+  KilnPrepIndex *index;   /* NULL: compact, value i is row i */
+  guint          flags;
+} KilnPrepWorkColumn;
+
+typedef struct {
+  GPtrArray *columns;     /* of KilnPrepWorkColumn* */
+  guint      n_rows;
+  gboolean   training;
+} KilnPrepWork;
+
+KilnPrepWork *_kiln_prep_work_new         (KilnFrame *frame, gboolean training);
+void          _kiln_prep_work_free        (KilnPrepWork *work);
+KilnFrame    *_kiln_prep_work_to_frame    (KilnPrepWork *work);
+guint         _kiln_prep_work_n_columns   (KilnPrepWork *work);
+KilnPrepWorkColumn *_kiln_prep_work_column (KilnPrepWork *work, guint i);
+int           _kiln_prep_work_find        (KilnPrepWork *work, const char *name);
+const char   *_kiln_prep_work_name        (KilnPrepWork *work, guint i);
+/* The physical row of row @row of column @c. */
+static inline guint
+_kiln_prep_row (const KilnPrepWorkColumn *wc, guint row)
+{
+  return wc->index ? wc->index->rows[row] : row;
+}
+/* Replace column @i's storage by a compact column of work->n_rows values (takes @column). */
+void          _kiln_prep_work_set_compact (KilnPrepWork *work, guint i, KilnColumn *column);
+/* Replace column @i by several compact columns (takes them), flags given. */
+void          _kiln_prep_work_splice      (KilnPrepWork *work, guint i, KilnColumn **columns,
+                                           guint n, guint flags);
+void          _kiln_prep_work_remove      (KilnPrepWork *work, guint i);
+/* Keep only rows where @keep[i] is set (work->n_rows bytes). */
+void          _kiln_prep_work_keep_rows   (KilnPrepWork *work, const guint8 *keep);
+gboolean      _kiln_prep_work_is_feature  (KilnPrepWork *work, guint i);
+
+/* Non-missing values of a numeric-like column over the work's rows (g_free), count in *n. */
+double       *_kiln_prep_work_values      (KilnPrepWork *work, guint i, gsize *n);
+
+/* ---- Steps --------------------------------------------------------------------------------- */
+
+struct _KilnStep {
+  KilnStepKind        kind;
+  char              **asked;         /* NULL = all */
+  gboolean            fitted;
+  char              **columns;       /* fitted */
+  guint               n_columns;
+  /* IQR */
+  double              k;
+  KilnIqrAction       action;
+  double             *q1, *q3, *lower, *upper;
+  /* IMPUTE */
+  KilnImputeStrategy  strategy;
+  double              const_number;
+  char               *const_text;
+  KilnImputeStrategy *col_strategy;
+  double             *fill_number;   /* NaN for categorical columns */
+  char              **fill_text;     /* NULL for numeric ones; n_columns long */
+  /* ENCODE */
+  KilnEncoding        encoding;
+  GPtrArray         **categories;    /* per column, of char*, sorted */
+  /* SCALE */
+  KilnScaling         scaling;
+  double             *offset, *scale;
+};
+
+struct _KilnRecipe {
+  gatomicrefcount    ref_count;
+  GPtrArray         *steps;          /* of KilnStep* */
+  char              *target;
+  gboolean           task_set;
+  KilnTask           task;
+  gboolean           fitted;
+  /* fitted */
+  KilnColumnType     target_type;
+  char             **classes;
+  guint              n_classes;
+  char             **features;
+  guint              n_features;
+  KilnRecipeColumn  *inputs;
+  guint              n_inputs;
+  KilnRecipeColumn  *schema;         /* every column of the training frame, target included */
+  guint              n_schema;
+};
+
+KilnStep *_kiln_step_new        (KilnStepKind kind, const char * const *columns);
+KilnStep *_kiln_step_copy_asked (KilnStep *step);
+void      _kiln_step_set_columns (KilnStep *step, GPtrArray *names);   /* takes the strings */
+
+typedef struct {
+  KilnStep      *step;
+  KilnPrepWork  *work;
+  KilnPrepEntry *entry;   /* may be NULL */
+} KilnPrepRun;
+
+/* Each module: fit learns from the (training) work; apply transforms the work in place. */
+gboolean _kiln_step_drop_fit      (KilnStep *step, KilnPrepWork *work, GError **error);
+gboolean _kiln_step_drop_apply    (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, GError **error);
+gboolean _kiln_step_dedupe_apply  (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, GError **error);
+gboolean _kiln_step_iqr_fit       (KilnStep *step, KilnPrepWork *work, GError **error);
+gboolean _kiln_step_iqr_apply     (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, GError **error);
+gboolean _kiln_step_impute_fit    (KilnStep *step, KilnPrepWork *work, GError **error);
+gboolean _kiln_step_impute_apply  (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, GError **error);
+gboolean _kiln_step_encode_fit    (KilnStep *step, KilnPrepWork *work, GError **error);
+gboolean _kiln_step_encode_apply  (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, GError **error);
+gboolean _kiln_step_scale_fit     (KilnStep *step, KilnPrepWork *work, GError **error);
+gboolean _kiln_step_scale_apply   (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, GError **error);
+
+/* Resolves @step->asked against @work: the named columns (error if one is absent or fails
+ * @accept), or every feature column @accept takes. Sets step->columns. */
+typedef gboolean (*KilnPrepAcceptFunc) (KilnPrepWork *work, guint i);
+gboolean _kiln_step_resolve_columns (KilnStep           *step,
+                                     KilnPrepWork       *work,
+                                     KilnPrepAcceptFunc  accept,
+                                     const char         *what,
+                                     GError            **error);
+gboolean _kiln_prep_accept_numeric  (KilnPrepWork *work, guint i);   /* numeric/boolean */
+gboolean _kiln_prep_accept_plain_numeric (KilnPrepWork *work, guint i); /* ... not ENCODED */
+gboolean _kiln_prep_accept_categorical (KilnPrepWork *work, guint i);
+gboolean _kiln_prep_accept_imputable (KilnPrepWork *work, guint i);
+
+/* ---- Report ------------------------------------------------------------------------------- */
+
+KilnPrepEntry *_kiln_prep_entry_new   (KilnStepKind kind, guint step_index, KilnPrepWork *work);
+void           _kiln_prep_entry_free  (KilnPrepEntry *entry);
+void           _kiln_prep_entry_add_count (KilnPrepEntry *entry, const char *column, guint count);
+
+/* ---- Numbers ------------------------------------------------------------------------------ */
+
+/* numpy's linear-interpolation quantile of @values (reordered in place), q in [0, 1]. */
+double   _kiln_prep_quantile      (double *values, gsize n, double q);
+/* Both quartiles at once (one selection shared). */
+void     _kiln_prep_quartiles     (double *values, gsize n, double *q1, double *q3);
+/* numpy's median (mean of the middle two for even n). */
+double   _kiln_prep_median        (double *values, gsize n);
+/* Accurate sum (pairwise). */
+double   _kiln_prep_sum           (const double *values, gsize n);
+/* Most frequent value, ties to the smallest. NaN for n == 0. Reorders @values. */
+double   _kiln_prep_mode_double   (double *values, gsize n);
+
+/* Row hashes and duplicates. @dup_out (n_rows bytes, may be NULL) gets 1 for each row equal to
+ * an earlier one. Returns the count. */
+guint    _kiln_prep_find_duplicates (KilnPrepWork *work, guint8 *dup_out);
+
+/* Runs func (task, data) for task in 0 .. n_tasks-1 on up to the number of cores. */
+void     _kiln_prep_parallel      (guint n_tasks, void (*func) (guint task, gpointer data),
+                                   gpointer data);
+
+G_END_DECLS
