@@ -1,0 +1,371 @@
+/* kiln-cli-train.c: `kiln-cli train`: load, prepare, train, evaluate, optionally save a bundle.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "kiln-cli"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kiln-cli.h"
+#include "kiln-pipeline.h"
+#include "kiln-prep-options.h"
+
+typedef struct {
+  char     *target;
+  char     *task;
+  char     *model;
+  char     *split;
+  gboolean  no_stratify;
+  char     *test;
+  char     *seed;
+  int       epochs;
+  char     *hidden;
+  double    lr;
+  int       batch;
+  char     *out;
+  char     *predictions;
+  gboolean  json;
+} TrainArgs;
+
+static void
+train_args_clear (TrainArgs *a)
+{
+  g_free (a->target);
+  g_free (a->task);
+  g_free (a->model);
+  g_free (a->split);
+  g_free (a->test);
+  g_free (a->seed);
+  g_free (a->hidden);
+  g_free (a->out);
+  g_free (a->predictions);
+}
+
+static gboolean
+parse_hidden (const char *text, guint *hidden, guint max, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  guint n = 0;
+
+  for (guint i = 0; parts[i]; i++)
+    {
+      guint64 v;
+      g_strstrip (parts[i]);
+      if (n + 1 >= max ||
+          !g_ascii_string_to_unsigned (parts[i], 10, 1, 65536, &v, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("--hidden takes up to %u layer sizes separated by commas, e.g. 64,32"),
+                       max - 1);
+          return FALSE;
+        }
+      hidden[n++] = (guint) v;
+    }
+  if (n == 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--hidden takes layer sizes separated by commas, e.g. 64,32"));
+      return FALSE;
+    }
+  hidden[n] = 0;
+  return TRUE;
+}
+
+static void
+add_double (JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name (b, name);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+print_json (KilnPipelineResult *r, double seconds)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  const KilnDataset *val = kiln_pipeline_get_validation (r->pipeline);
+  const char * const *classes;
+  guint n_classes = 0;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "task");
+  json_builder_add_string_value (b, kiln_task_to_string (kiln_pipeline_get_task (r->pipeline)));
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, kiln_pipeline_get_model_name (r->pipeline));
+  json_builder_set_member_name (b, "classes");
+  classes = kiln_pipeline_get_classes (r->pipeline, &n_classes);
+  if (classes)
+    {
+      json_builder_begin_array (b);
+      for (guint c = 0; c < n_classes; c++)
+        json_builder_add_string_value (b, classes[c]);
+      json_builder_end_array (b);
+    }
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "train_rows");
+  json_builder_add_int_value (b, kiln_pipeline_get_train (r->pipeline)->n_rows);
+  json_builder_set_member_name (b, "validation_rows");
+  json_builder_add_int_value (b, val ? val->n_rows : 0);
+  json_builder_set_member_name (b, "test_rows");
+  json_builder_add_int_value (b, kiln_pipeline_get_test (r->pipeline)->n_rows);
+  json_builder_set_member_name (b, "metrics");
+  json_builder_add_value (b, kiln_evaluation_metrics_to_json (r->evaluation));
+  json_builder_set_member_name (b, "confusion_matrix");
+  json_builder_add_value (b, kiln_evaluation_confusion_to_json (r->evaluation));
+  add_double (b, "seconds", seconds);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  kiln_cli_print_json (root);
+}
+
+static void
+print_text (KilnPipelineResult *r, double seconds)
+{
+  const KilnMetrics *m = kiln_evaluation_get_metrics (r->evaluation);
+  const KilnDataset *val = kiln_pipeline_get_validation (r->pipeline);
+  KilnTask task = kiln_pipeline_get_task (r->pipeline);
+
+  printf (_("%s, %s: %u training rows, %u validation rows, %u test rows (%.2f s)\n"),
+          kiln_task_to_string (task), kiln_pipeline_get_model_name (r->pipeline),
+          kiln_pipeline_get_train (r->pipeline)->n_rows, val ? val->n_rows : 0,
+          kiln_pipeline_get_test (r->pipeline)->n_rows, seconds);
+  if (task == KILN_TASK_CLASSIFICATION)
+    {
+      guint k;
+      const char * const *classes = kiln_evaluation_get_classes (r->evaluation, &k);
+      KilnConfusion *cm = kiln_evaluation_get_confusion (r->evaluation);
+
+      printf (_("accuracy %.4f, macro F1 %.4f, log loss %.4f"), m->accuracy, m->macro_f1,
+              m->log_loss);
+      if (k == 2)
+        printf (_(", ROC AUC %.4f"), m->roc_auc);
+      printf ("\n\n%-16s %9s %9s %9s %9s\n", _("class"), _("precision"), _("recall"), _("F1"),
+              _("support"));
+      for (guint c = 0; c < k; c++)
+        {
+          double p, rc, f;
+          guint s;
+          kiln_evaluation_get_class_metrics (r->evaluation, c, &p, &rc, &f, &s);
+          printf ("%-16s %9.4f %9.4f %9.4f %9u\n", classes[c], p, rc, f, s);
+        }
+      printf ("\n%s\n", _("Confusion matrix (rows: actual, columns: predicted)"));
+      for (guint a = 0; a < k; a++)
+        {
+          printf ("%-16s", classes[a]);
+          for (guint p = 0; p < k; p++)
+            printf (" %6u", kiln_confusion_get_count (cm, a, p));
+          printf ("\n");
+        }
+    }
+  else
+    printf (_("R² %.4f, RMSE %.6g, MAE %.6g\n"), m->r2, m->rmse, m->mae);
+}
+
+static gboolean
+write_predictions (KilnPipelineResult *r, const char *path, GError **error)
+{
+  g_autoptr(KilnFrame) frame = kiln_bundle_predict_frame (r->bundle,
+                                                          kiln_pipeline_get_test_rows (r->pipeline),
+                                                          error);
+  return frame != NULL && kiln_csv_write (frame, path, error);
+}
+
+int
+kiln_cli_train (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (_("DATA.csv"));
+  GOptionGroup *group = g_option_group_new ("train", NULL, NULL, NULL, NULL);
+  KilnCliImport import = { 0 };
+  KilnPrepOptions prep = { 0 };
+  TrainArgs a = { 0 };
+  const GOptionEntry entries[] = {
+    { "target", 0, 0, G_OPTION_ARG_STRING, &a.target, N_("The column to predict"), N_("COL") },
+    { "task", 0, 0, G_OPTION_ARG_STRING, &a.task,
+      N_("classification or regression (default: from the target's type)"), N_("TASK") },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &a.model,
+      N_("logreg, linear, ridge, mlp, tree, forest, knn or nb (default: forest)"), N_("NAME") },
+    { "split", 0, 0, G_OPTION_ARG_STRING, &a.split,
+      N_("Train:validation:test fractions (default 0.8:0:0.2)"), N_("TRAIN:VAL:TEST") },
+    { "no-stratify", 0, 0, G_OPTION_ARG_NONE, &a.no_stratify,
+      N_("Do not keep the class proportions in every split"), NULL },
+    { "test", 0, 0, G_OPTION_ARG_FILENAME, &a.test,
+      N_("Score on this file instead of a test split of DATA.csv"), N_("TEST.csv") },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &a.seed, N_("Random seed (default 42)"), N_("N") },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &a.epochs, N_("MLP: training epochs"), N_("N") },
+    { "hidden", 0, 0, G_OPTION_ARG_STRING, &a.hidden,
+      N_("MLP: hidden layer sizes (default 64)"), N_("64,32") },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &a.lr, N_("MLP: learning rate"), N_("X") },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &a.batch, N_("MLP: mini-batch size"), N_("N") },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &a.out, N_("Save the model bundle here"),
+      N_("MODEL.kiln") },
+    { "predictions", 0, 0, G_OPTION_ARG_FILENAME, &a.predictions,
+      N_("Write the test rows with their predictions to this CSV"), N_("PRED.csv") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &a.json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(KilnFrame) frame = NULL;
+  g_autoptr(KilnFrame) test = NULL;
+  g_autoptr(KilnRecipe) recipe = NULL;
+  g_autoptr(GError) error = NULL;
+  KilnPipelineOptions options;
+  KilnPipelineResult result = { 0 };
+  const KilnModelClass *klass;
+  gint64 t0 = g_get_monotonic_time ();
+  int status = KILN_CLI_EXIT_USAGE;
+
+  a.epochs = -1;
+  a.batch = -1;
+  a.lr = NAN;
+  g_option_context_set_summary (context, _("Trains a model on a CSV and scores it on a test split."));
+  g_option_group_add_entries (group, entries);
+  kiln_prep_options_add_entries (group, &prep);
+  kiln_cli_import_add_entries (group, &import);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_context_set_main_group (context, group);
+  if (!kiln_cli_parse (context, &argc, &argv))
+    goto out;
+  if (argc != 2)
+    {
+      kiln_cli_error (_("train takes one CSV file"));
+      goto out;
+    }
+  if (a.target == NULL)
+    {
+      kiln_cli_error (_("train needs --target COL"));
+      goto out;
+    }
+
+  kiln_pipeline_options_init (&options, a.target, a.model);
+  if (a.task)
+    {
+      if (!kiln_task_from_string (a.task, &options.task))
+        {
+          kiln_cli_error (_("--task is classification or regression, not “%s”"), a.task);
+          goto out;
+        }
+      options.task_set = TRUE;
+    }
+  klass = kiln_model_lookup_class (options.model);
+  if (klass == NULL)
+    {
+      g_autoptr(GString) names = g_string_new (NULL);
+      guint n = 0;
+      const KilnModelClass * const *all = kiln_model_list_classes (&n);
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (names, "%s%s", i ? ", " : "", all[i]->name);
+      kiln_cli_error (_("There is no model called “%s” (available: %s)"), options.model,
+                      names->str);
+      goto out;
+    }
+  if (a.split && !kiln_split_parse_fractions (a.split, &options.split, &error))
+    {
+      kiln_cli_error ("%s", error->message);
+      goto out;
+    }
+  options.stratify = !a.no_stratify;
+  if (a.seed && !g_ascii_string_to_unsigned (a.seed, 10, 0, G_MAXUINT64, &options.seed, &error))
+    {
+      kiln_cli_error (_("--seed: %s"), error->message);
+      goto out;
+    }
+  if (a.epochs == 0 || a.epochs < -1 || a.batch == 0 || a.batch < -1 ||
+      (!isnan (a.lr) && !(a.lr > 0 && isfinite (a.lr))))
+    {
+      kiln_cli_error (_("--epochs, --batch and --lr must be positive"));
+      goto out;
+    }
+  if (a.epochs > 0)
+    options.model_options.epochs = (guint) a.epochs;
+  if (a.batch > 0)
+    options.model_options.batch_size = (guint) a.batch;
+  if (!isnan (a.lr))
+    options.model_options.learning_rate = a.lr;
+  if (a.hidden && !parse_hidden (a.hidden, options.model_options.hidden,
+                                 G_N_ELEMENTS (options.model_options.hidden), &error))
+    {
+      kiln_cli_error ("%s", error->message);
+      goto out;
+    }
+  kiln_prep_options_set_defaults (&prep, klass->needs_scaling);
+  recipe = kiln_prep_options_to_recipe (&prep, a.target, &error);
+  if (recipe == NULL)
+    {
+      kiln_cli_error ("%s", error->message);
+      goto out;
+    }
+  options.recipe = recipe;
+  options.source_path = argv[1];
+  options.test_path = a.test;
+
+  status = KILN_CLI_EXIT_ERROR;
+  frame = kiln_cli_load (argv[1], &import, NULL);
+  if (frame == NULL)
+    goto out;
+  if (a.test)
+    {
+      test = kiln_cli_load (a.test, &import, NULL);
+      if (test == NULL)
+        goto out;
+    }
+
+  result.pipeline = kiln_pipeline_prepare (frame, test, &options, NULL, &error);
+  if (result.pipeline == NULL)
+    {
+      kiln_cli_error ("%s", error->message);
+      goto out;
+    }
+  result.model = kiln_pipeline_fit (result.pipeline, NULL, NULL, &error);
+  if (result.model == NULL)
+    {
+      kiln_cli_error ("%s", error->message);
+      goto out;
+    }
+  result.evaluation = kiln_pipeline_evaluate (result.pipeline, result.model, &error);
+  if (result.evaluation == NULL)
+    {
+      kiln_cli_error ("%s", error->message);
+      goto out;
+    }
+  if (a.out || a.predictions)
+    {
+      result.bundle = kiln_pipeline_make_bundle (result.pipeline, result.model,
+                                                 result.evaluation, &error);
+      if (result.bundle == NULL)
+        {
+          kiln_cli_error ("%s", error->message);
+          goto out;
+        }
+    }
+  if (a.out && !kiln_bundle_save (result.bundle, a.out, NULL, &error))
+    {
+      kiln_cli_error ("%s", error->message);
+      goto out;
+    }
+  if (a.predictions && !write_predictions (&result, a.predictions, &error))
+    {
+      kiln_cli_error ("%s", error->message);
+      goto out;
+    }
+
+  if (a.json)
+    print_json (&result, (g_get_monotonic_time () - t0) / 1e6);
+  else
+    print_text (&result, (g_get_monotonic_time () - t0) / 1e6);
+  status = KILN_CLI_EXIT_OK;
+
+out:
+  kiln_pipeline_result_clear (&result);
+  kiln_prep_options_clear (&prep);
+  kiln_cli_import_clear (&import);
+  train_args_clear (&a);
+  return status;
+}

@@ -1,0 +1,127 @@
+/* kiln-pipeline.h: CSV frame in, fitted model, evaluation and bundle out; shared by GUI and CLI.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Three stages, so a front end can run the slow one on its worker thread:
+ *
+ *   p = kiln_pipeline_prepare (raw, test, &options, &error);   split, fit the recipe on the
+ *                                                              training rows, build datasets
+ *   model = kiln_pipeline_fit (p, monitor, cancellable, &error); any thread (the GUI's worker)
+ *   ev = kiln_pipeline_evaluate (p, model, &error);            metrics on the test rows
+ *   bundle = kiln_pipeline_make_bundle (p, model, ev, &error);
+ *
+ * or kiln_pipeline_run() for all of it, blocking (the CLI). A prepared KilnPipeline is immutable
+ * and ref-counted; fit, evaluate and make_bundle only read it.
+ *
+ * Defaults (DESIGN.md): split 0.8:0:0.2, stratified for classification, seed 42; the recipe
+ * imputes median/mode, one-hot encodes, and standardises when the family needs scaling; the task
+ * comes from the target's type (categorical/boolean: classification, numeric: regression) unless
+ * set. With an external test frame the training frame is split only into train and validation
+ * (the train:validation proportions of the split), and that frame is the test split; its columns
+ * are converted to the training types where they were read differently. Rows whose target is
+ * missing are left out of every split.
+ */
+#pragma once
+
+#include "kiln-bundle.h"
+#include "kiln-evaluation.h"
+#include "kiln-model.h"
+#include "kiln-recipe.h"
+#include "kiln-split.h"
+
+G_BEGIN_DECLS
+
+#define KILN_PIPELINE_ERROR (kiln_pipeline_error_quark ())
+GQuark kiln_pipeline_error_quark (void);
+
+typedef enum {
+  KILN_PIPELINE_ERROR_TARGET,    /* no such column, unusable type, constant target */
+  KILN_PIPELINE_ERROR_EMPTY,     /* no training or no test rows */
+  KILN_PIPELINE_ERROR_OPTIONS,
+} KilnPipelineError;
+
+typedef struct {
+  const char          *target;
+  gboolean             task_set;       /* FALSE: from the target's type */
+  KilnTask             task;
+  KilnSplitFractions   split;
+  gboolean             stratify;       /* only applies to classification */
+  guint64              seed;           /* the split's and the model's */
+  const char          *model;          /* family name */
+  KilnModelOptions     model_options;  /* task and seed are overwritten by the pipeline */
+  KilnRecipe          *recipe;         /* unfitted steps (copied); NULL: the defaults */
+  const char          *source_path;    /* the training CSV: its name and hash go in the bundle */
+  const char          *test_path;      /* the --test CSV, recorded in the bundle's options */
+} KilnPipelineOptions;
+
+/* The defaults above, with @target and @model (which may be NULL: "forest"). */
+void kiln_pipeline_options_init (KilnPipelineOptions *options,
+                                 const char          *target,
+                                 const char          *model);
+
+typedef struct _KilnPipeline KilnPipeline;
+
+#define KILN_TYPE_PIPELINE (kiln_pipeline_get_type ())
+GType kiln_pipeline_get_type (void) G_GNUC_CONST;
+
+/* @test (may be NULL): an external test frame. */
+KilnPipeline   *kiln_pipeline_prepare        (KilnFrame                  *raw,
+                                              KilnFrame                  *test,
+                                              const KilnPipelineOptions  *options,
+                                              GCancellable               *cancellable,
+                                              GError                    **error);
+KilnPipeline   *kiln_pipeline_ref            (KilnPipeline *pipeline);
+void            kiln_pipeline_unref          (KilnPipeline *pipeline);
+
+/* A new fitted model (thread-safe; call it from a worker thread in a GUI). */
+KilnModel      *kiln_pipeline_fit            (KilnPipeline          *pipeline,
+                                              const KilnFitMonitor  *monitor,
+                                              GCancellable          *cancellable,
+                                              GError               **error);
+KilnEvaluation *kiln_pipeline_evaluate       (KilnPipeline  *pipeline,
+                                              KilnModel     *model,
+                                              GError       **error);
+KilnBundle     *kiln_pipeline_make_bundle    (KilnPipeline    *pipeline,
+                                              KilnModel       *model,
+                                              KilnEvaluation  *evaluation,
+                                              GError         **error);
+
+KilnTask        kiln_pipeline_get_task       (KilnPipeline *pipeline);
+const char     *kiln_pipeline_get_model_name (KilnPipeline *pipeline);
+const KilnModelOptions *kiln_pipeline_get_model_options (KilnPipeline *pipeline);
+KilnRecipe     *kiln_pipeline_get_recipe     (KilnPipeline *pipeline);  /* fitted, borrowed */
+KilnPrepReport *kiln_pipeline_get_report     (KilnPipeline *pipeline);  /* the training pass */
+/* NULL-terminated, NULL for regression. */
+const char * const *kiln_pipeline_get_classes (KilnPipeline *pipeline,
+                                               guint        *n_classes);
+/* Datasets as the model sees them (validation: NULL when empty). Borrowed. */
+const KilnDataset *kiln_pipeline_get_train   (KilnPipeline *pipeline);
+const KilnDataset *kiln_pipeline_get_validation (KilnPipeline *pipeline);
+const KilnDataset *kiln_pipeline_get_test    (KilnPipeline *pipeline);
+/* The raw rows of each part (views of the input frames); the test rows are those an
+ * evaluation's row indices refer to. Borrowed. */
+KilnFrame      *kiln_pipeline_get_train_rows (KilnPipeline *pipeline);
+KilnFrame      *kiln_pipeline_get_test_rows  (KilnPipeline *pipeline);
+/* Seconds spent fitting the recipe (prepare). */
+double          kiln_pipeline_get_prep_seconds (KilnPipeline *pipeline);
+
+typedef struct {
+  KilnPipeline   *pipeline;
+  KilnModel      *model;
+  KilnEvaluation *evaluation;
+  KilnBundle     *bundle;
+  double          fit_seconds;   /* recipe fit + model fit */
+} KilnPipelineResult;
+
+void            kiln_pipeline_result_clear   (KilnPipelineResult *result);
+
+/* All stages, blocking. */
+gboolean        kiln_pipeline_run            (KilnFrame                  *raw,
+                                              KilnFrame                  *test,
+                                              const KilnPipelineOptions  *options,
+                                              const KilnFitMonitor       *monitor,
+                                              GCancellable               *cancellable,
+                                              KilnPipelineResult         *result,
+                                              GError                    **error);
+
+G_END_DECLS
