@@ -270,6 +270,57 @@ kiln_forest_fit (KilnModel            *model,
   return TRUE;
 }
 
+/* Rows are predicted in blocks, tree by tree, so a tree's nodes stay in cache for the block. */
+#define PREDICT_BLOCK 256
+
+typedef struct {
+  KilnForest  *self;
+  const float *x;
+  guint        n_rows;
+  double      *out;
+  gint         next_block;  /* atomic */
+} PredictJob;
+
+static void
+predict_rows (KilnForest  *self,
+              const float *x,
+              guint        first,
+              guint        n,
+              double      *out)
+{
+  guint d = self->parent.n_features;
+  guint k = self->trees[0].n_outputs;
+  double *o = out + (gsize) first * k;
+
+  memset (o, 0, (gsize) n * k * sizeof (double));
+  for (guint t = 0; t < self->n_trees; t++)
+    {
+      const KilnTreeNodes *tree = &self->trees[t];
+      for (guint i = 0; i < n; i++)
+        _kiln_tree_nodes_add_leaf (tree, _kiln_tree_nodes_leaf (tree, x + (gsize) (first + i) * d),
+                                   o + (gsize) i * k);
+    }
+  for (gsize j = 0; j < (gsize) n * k; j++)
+    o[j] /= self->n_trees;
+}
+
+static gpointer
+predict_worker (gpointer user_data)
+{
+  PredictJob *job = user_data;
+
+  for (;;)
+    {
+      guint b = (guint) g_atomic_int_add (&job->next_block, 1);
+      guint first = b * PREDICT_BLOCK;
+
+      if (first >= job->n_rows)
+        break;
+      predict_rows (job->self, job->x, first, MIN (PREDICT_BLOCK, job->n_rows - first), job->out);
+    }
+  return NULL;
+}
+
 static void
 kiln_forest_predict (KilnModel   *model,
                      const float *x,
@@ -277,24 +328,27 @@ kiln_forest_predict (KilnModel   *model,
                      double      *out)
 {
   KilnForest *self = (KilnForest *) model;
-  guint d = model->n_features;
-  guint k = self->n_trees > 0 ? self->trees[0].n_outputs : 1;
+  PredictJob job = { self, x, n_rows, out, 0 };
+  guint n_blocks = (n_rows + PREDICT_BLOCK - 1) / PREDICT_BLOCK;
+  guint n_threads = model->options.n_threads > 0 ? model->options.n_threads
+                                                 : (guint) g_get_num_processors ();
+  GThread *threads[64];
+  guint n_started = 0;
 
-  for (guint i = 0; i < n_rows; i++)
+  /* Each row's sum runs over the trees in order, whatever thread computes it: the same output. */
+  n_threads = MIN (MIN (n_threads, n_blocks), G_N_ELEMENTS (threads));
+  if ((guint64) n_rows * self->n_trees < 200000)
+    n_threads = 1;
+  for (guint t = 1; t < n_threads; t++)
     {
-      double *o = out + (gsize) i * k;
-      const float *row = x + (gsize) i * d;
-
-      memset (o, 0, k * sizeof (double));
-      for (guint t = 0; t < self->n_trees; t++)
-        {
-          const double *v = _kiln_tree_nodes_apply (&self->trees[t], row);
-          for (guint j = 0; j < k; j++)
-            o[j] += v[j];
-        }
-      for (guint j = 0; j < k; j++)
-        o[j] /= self->n_trees;
+      threads[n_started] = g_thread_try_new ("kiln-forest-predict", predict_worker, &job, NULL);
+      if (threads[n_started] == NULL)
+        break;
+      n_started++;
     }
+  predict_worker (&job);
+  for (guint t = 0; t < n_started; t++)
+    g_thread_join (threads[t]);
 }
 
 static void

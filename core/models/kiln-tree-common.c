@@ -23,27 +23,27 @@
 
 /* ---- Sorting ------------------------------------------------------------------------------- */
 
-/* Sorts @keys by their upper 32 bits, stably (LSD radix, 8 bits a pass, skipping bytes that do
- * not vary). Returns the buffer holding the result: @keys or @tmp. */
+/* Sorts @keys by their upper 32 bits, which are at most @max_hi, stably (LSD radix, 8 bits a
+ * pass, skipping bytes that do not vary). Returns the buffer holding the result: @keys or @tmp. */
 static guint64 *
 radix_sort_hi (guint64 *keys,
                guint64 *tmp,
-               gsize    n)
+               gsize    n,
+               guint32  max_hi)
 {
   gsize count[4][256];
   guint64 *src = keys, *dst = tmp;
+  guint n_bytes = max_hi < 0x100 ? 1 : max_hi < 0x10000 ? 2 : max_hi < 0x1000000 ? 3 : 4;
 
-  memset (count, 0, sizeof count);
+  memset (count, 0, n_bytes * sizeof count[0]);
   for (gsize i = 0; i < n; i++)
     {
       guint32 hi = (guint32) (keys[i] >> 32);
-      count[0][hi & 0xff]++;
-      count[1][(hi >> 8) & 0xff]++;
-      count[2][(hi >> 16) & 0xff]++;
-      count[3][hi >> 24]++;
+      for (guint b = 0; b < n_bytes; b++)
+        count[b][(hi >> (8 * b)) & 0xff]++;
     }
 
-  for (guint b = 0; b < 4; b++)
+  for (guint b = 0; b < n_bytes; b++)
     {
       gsize sum = 0;
       guint shift = 32 + 8 * b;
@@ -113,7 +113,11 @@ struct _KilnTreeData {
   guint         n_classes;
   const gint32 *y_class;
   const double *y_value;
-  guint32      *rank;          /* n_features x n_rows: index of the row's value among the distinct ones */
+  /* Per feature, per row: the index of the row's value among the feature's distinct values, in
+   * 1, 2 or 4 bytes as the number of distinct values allows (small columns stay in cache). */
+  guint8       *rank_data;
+  gsize        *rank_offset;   /* bytes, per feature */
+  guint8       *rank_width;    /* 1, 2 or 4, per feature */
   guint32      *n_distinct;    /* per feature */
   gsize        *value_offset;  /* per feature, into values */
   float        *values;        /* the distinct values of each feature, ascending */
@@ -126,7 +130,8 @@ _kiln_tree_data_new (const KilnDataset *train)
   KilnTreeData *data;
   guint n, d;
   guint64 *keys, *tmp;
-  gsize n_values = 0;
+  guint32 *rank;
+  gsize n_values = 0, n_bytes = 0;
 
   g_return_val_if_fail (train != NULL && train->n_rows > 0 && train->n_features > 0, NULL);
 
@@ -139,24 +144,26 @@ _kiln_tree_data_new (const KilnDataset *train)
   data->n_classes = train->n_classes;
   data->y_class = train->y_class;
   data->y_value = train->y_value;
-  data->rank = g_new (guint32, (gsize) n * d);
+  data->rank_data = g_malloc ((gsize) n * d * sizeof (guint32));
+  data->rank_offset = g_new (gsize, d);
+  data->rank_width = g_new (guint8, d);
   data->n_distinct = g_new (guint32, d);
   data->value_offset = g_new (gsize, d);
   data->values = g_new (float, (gsize) n * d);
 
   keys = g_new (guint64, n);
   tmp = g_new (guint64, n);
+  rank = g_new (guint32, n);
   for (guint f = 0; f < d; f++)
     {
       guint64 *sorted;
-      guint32 *rank = data->rank + (gsize) f * n;
       float *values = data->values + n_values;
       guint32 n_distinct = 0;
       guint32 prev_key = 0;
 
       for (guint i = 0; i < n; i++)
         keys[i] = ((guint64) float_key (train->x[(gsize) i * d + f]) << 32) | i;
-      sorted = radix_sort_hi (keys, tmp, n);
+      sorted = radix_sort_hi (keys, tmp, n, G_MAXUINT32);
       for (guint i = 0; i < n; i++)
         {
           guint32 k = (guint32) (sorted[i] >> 32);
@@ -174,9 +181,34 @@ _kiln_tree_data_new (const KilnDataset *train)
       data->value_offset[f] = n_values;
       n_values += n_distinct;
       data->max_distinct = MAX (data->max_distinct, n_distinct);
+
+      data->rank_offset[f] = n_bytes;
+      if (n_distinct <= 256)
+        {
+          guint8 *out = data->rank_data + n_bytes;
+          data->rank_width[f] = 1;
+          for (guint i = 0; i < n; i++)
+            out[i] = (guint8) rank[i];
+        }
+      else if (n_distinct <= 65536)
+        {
+          guint16 *out = (guint16 *) (gpointer) (data->rank_data + n_bytes);
+          data->rank_width[f] = 2;
+          for (guint i = 0; i < n; i++)
+            out[i] = (guint16) rank[i];
+        }
+      else
+        {
+          data->rank_width[f] = 4;
+          memcpy (data->rank_data + n_bytes, rank, n * sizeof (guint32));
+        }
+      /* keep every column 4-byte aligned */
+      n_bytes += ((gsize) n * data->rank_width[f] + 3) & ~(gsize) 3;
     }
   g_free (keys);
   g_free (tmp);
+  g_free (rank);
+  data->rank_data = g_realloc (data->rank_data, MAX (n_bytes, 1));
   data->values = g_renew (float, data->values, n_values);
   return data;
 }
@@ -186,7 +218,9 @@ _kiln_tree_data_free (KilnTreeData *data)
 {
   if (data == NULL)
     return;
-  g_free (data->rank);
+  g_free (data->rank_data);
+  g_free (data->rank_offset);
+  g_free (data->rank_width);
   g_free (data->n_distinct);
   g_free (data->value_offset);
   g_free (data->values);
@@ -206,13 +240,64 @@ typedef struct {
   gboolean pure;
 } StackEntry;
 
+/* What a node needs of a row, in one place: its weight (how often the bootstrap drew it) and its
+ * target. Kept by position, parallel to the samples array and partitioned with it, so a node
+ * reads them in order. */
+typedef struct {
+  float  w;
+  gint32 c;
+} SampleC;
+
+typedef struct {
+  double w;
+  double y;
+} SampleR;
+
+/* Runs BODY for each position p of [start, end), r being the rank of its row for the feature at
+ * BASE (WIDTH bytes per rank): one loop per width so the rank column is read at its packed size. */
+#define FOR_RANKS_(TYPE, BASE, BODY) \
+  { \
+    const TYPE *rk_ = (const TYPE *) (gconstpointer) (BASE); \
+    for (guint32 p = start; p < end; p++) \
+      { \
+        guint32 r = rk_[samples[p]]; \
+        BODY \
+      } \
+  }
+#define FOR_RANKS(WIDTH, BASE, BODY) \
+  switch (WIDTH) \
+    { \
+    case 1: FOR_RANKS_ (guint8, BASE, BODY) break; \
+    case 2: FOR_RANKS_ (guint16, BASE, BODY) break; \
+    default: FOR_RANKS_ (guint32, BASE, BODY) break; \
+    }
+
+static inline guint32
+rank_of (const KilnTreeData *data,
+         guint               f,
+         guint32             s)
+{
+  const guint8 *base = data->rank_data + data->rank_offset[f];
+
+  switch (data->rank_width[f])
+    {
+    case 1:
+      return base[s];
+    case 2:
+      return ((const guint16 *) (gconstpointer) base)[s];
+    default:
+      return ((const guint32 *) (gconstpointer) base)[s];
+    }
+}
+
 struct _KilnTreeWorkspace {
   const KilnTreeData *data;
   KilnTreeParams      params;
   guint               n_out;        /* classes, or 1 */
   guint               stat_width;   /* doubles of statistics per node: classes, or 2 (sum wy, wy^2) */
   guint32            *samples;      /* rows drawn at least once */
-  double             *w;            /* weight of each row */
+  SampleC            *sc;           /* per position (classification) */
+  SampleR            *sr;           /* per position (regression) */
   guint32            *features;     /* sklearn's feature permutation */
   guint64            *keys;
   guint64            *keys_tmp;
@@ -258,7 +343,10 @@ _kiln_tree_workspace_new (const KilnTreeData   *data,
   ws->n_out = params->task == KILN_TASK_CLASSIFICATION ? data->n_classes : 1;
   ws->stat_width = params->task == KILN_TASK_CLASSIFICATION ? data->n_classes : 2;
   ws->samples = g_new (guint32, n);
-  ws->w = g_new0 (double, n);
+  if (params->task == KILN_TASK_CLASSIFICATION)
+    ws->sc = g_new0 (SampleC, n);
+  else
+    ws->sr = g_new0 (SampleR, n);
   ws->features = g_new (guint32, data->n_features);
   ws->keys = g_new (guint64, n);
   ws->keys_tmp = g_new (guint64, n);
@@ -289,7 +377,8 @@ _kiln_tree_workspace_free (KilnTreeWorkspace *ws)
   if (ws == NULL)
     return;
   g_free (ws->samples);
-  g_free (ws->w);
+  g_free (ws->sc);
+  g_free (ws->sr);
   g_free (ws->features);
   g_free (ws->keys);
   g_free (ws->keys_tmp);
@@ -324,20 +413,19 @@ node_stats (KilnTreeWorkspace *ws,
             gboolean          *pure)
 {
   const KilnTreeData *data = ws->data;
-  const guint32 *samples = ws->samples;
-  const double *w = ws->w;
   double weight = 0.0;
 
   if (data->task == KILN_TASK_CLASSIFICATION)
     {
+      const SampleC *sc = ws->sc;
       double sq = 0.0;
 
       memset (stats, 0, ws->stat_width * sizeof (double));
       for (guint32 p = start; p < end; p++)
         {
-          guint32 s = samples[p];
-          stats[data->y_class[s]] += w[s];
-          weight += w[s];
+          const SampleC *x = &sc[p];
+          stats[x->c] += x->w;
+          weight += x->w;
         }
       for (guint k = 0; k < ws->stat_width; k++)
         sq += stats[k] * stats[k];
@@ -346,16 +434,17 @@ node_stats (KilnTreeWorkspace *ws,
     }
   else
     {
+      const SampleR *sr = ws->sr;
       double sum = 0.0, sum2 = 0.0, mean;
-      double lo = data->y_value[samples[start]], hi = lo;
+      double lo = sr[start].y, hi = lo;
 
       for (guint32 p = start; p < end; p++)
         {
-          guint32 s = samples[p];
-          double y = data->y_value[s];
-          weight += w[s];
-          sum += w[s] * y;
-          sum2 += w[s] * y * y;
+          const SampleR *x = &sr[p];
+          double y = x->y;
+          weight += x->w;
+          sum += x->w * y;
+          sum2 += x->w * y * y;
           lo = MIN (lo, y);
           hi = MAX (hi, y);
         }
@@ -388,9 +477,11 @@ split_feature (KilnTreeWorkspace *ws,
                Split             *best)
 {
   const KilnTreeData *data = ws->data;
-  const guint32 *rank = data->rank + (gsize) f * data->n_rows;
+  const guint8 *rank = data->rank_data + data->rank_offset[f];
+  guint width = data->rank_width[f];
   const guint32 *samples = ws->samples;
-  const double *w = ws->w;
+  const SampleC *sc = ws->sc;
+  const SampleR *sr = ws->sr;
   const double *tot = ws->node_stats;
   double *left = ws->left;
   guint32 n = end - start;
@@ -410,24 +501,26 @@ split_feature (KilnTreeWorkspace *ws,
       gboolean first = TRUE;
 
       if (classification)
-        for (guint32 p = start; p < end; p++)
-          {
-            guint32 s = samples[p], r = rank[s];
+        {
+          FOR_RANKS (width, rank, {
+            const SampleC *x = &sc[p];
             hc[r]++;
-            hs[(gsize) r * C + data->y_class[s]] += w[s];
+            hs[(gsize) r * C + x->c] += x->w;
             lo = MIN (lo, r);
             hi = MAX (hi, r);
-          }
+          })
+        }
       else
-        for (guint32 p = start; p < end; p++)
-          {
-            guint32 s = samples[p], r = rank[s];
+        {
+          FOR_RANKS (width, rank, {
+            const SampleR *x = &sr[p];
             hc[r]++;
-            hw[r] += w[s];
-            hs[r] += w[s] * data->y_value[s];
+            hw[r] += x->w;
+            hs[r] += x->w * x->y;
             lo = MIN (lo, r);
             hi = MAX (hi, r);
-          }
+          })
+        }
 
       if (lo != hi)
         {
@@ -506,15 +599,16 @@ split_feature (KilnTreeWorkspace *ws,
       guint32 n_left = 0;
       double w_left = 0.0, s_left = 0.0, sql = 0.0, sqr = 0.0;
 
-      for (guint32 p = start; p < end; p++)
-        {
-          guint32 s = samples[p];
-          keys[p - start] = ((guint64) rank[s] << 32) | s;
-        }
+      {
+        guint64 *k = keys;
+        FOR_RANKS (width, rank, {
+          *k++ = ((guint64) r << 32) | p;
+        })
+      }
       if (n < SMALL_SORT)
         insertion_sort_hi (keys, n);
       else
-        keys = radix_sort_hi (keys, ws->keys_tmp, n);
+        keys = radix_sort_hi (keys, ws->keys_tmp, n, n_distinct - 1);
 
       if ((keys[0] >> 32) == (keys[n - 1] >> 32))
         return TRUE;
@@ -528,13 +622,13 @@ split_feature (KilnTreeWorkspace *ws,
 
       for (guint32 i = 0; i + 1 < n; i++)
         {
-          guint32 s = (guint32) keys[i];
-          double ws_ = w[s];
+          guint32 s = (guint32) keys[i];  /* a position */
+          double ws_ = classification ? sc[s].w : sr[s].w;
           guint32 r_here = (guint32) (keys[i] >> 32), r_next = (guint32) (keys[i + 1] >> 32);
 
           if (classification)
             {
-              gint32 c = data->y_class[s];
+              gint32 c = sc[s].c;
               double l = left[c], rr = tot[c] - l;
               /* exact for the integer weights of a bootstrap */
               sql += 2.0 * l * ws_ + ws_ * ws_;
@@ -542,7 +636,7 @@ split_feature (KilnTreeWorkspace *ws,
               left[c] = l + ws_;
             }
           else
-            s_left += ws_ * data->y_value[s];
+            s_left += ws_ * sr[s].y;
           w_left += ws_;
           n_left++;
 
@@ -708,9 +802,20 @@ _kiln_tree_grow (KilnTreeWorkspace *ws,
   for (guint i = 0; i < data->n_rows; i++)
     {
       guint32 c = counts != NULL ? counts[i] : 1;
-      ws->w[i] = c;
-      if (c > 0)
-        ws->samples[n_active++] = i;
+
+      if (c == 0)
+        continue;
+      if (ws->sc != NULL)
+        {
+          ws->sc[n_active].w = (float) c;  /* exact: counts stay far below 2^24 */
+          ws->sc[n_active].c = data->y_class[i];
+        }
+      else
+        {
+          ws->sr[n_active].w = c;
+          ws->sr[n_active].y = data->y_value[i];
+        }
+      ws->samples[n_active++] = i;
     }
   g_return_val_if_fail (n_active > 0, FALSE);
   for (guint f = 0; f < data->n_features; f++)
@@ -765,7 +870,6 @@ _kiln_tree_grow (KilnTreeWorkspace *ws,
         }
 
       {
-        const guint32 *rank = data->rank + (gsize) best.feature * data->n_rows;
         const float *values = data->values + data->value_offset[best.feature];
         guint32 *samples = ws->samples;
         guint32 i = e.start, j = e.end;
@@ -775,13 +879,25 @@ _kiln_tree_grow (KilnTreeWorkspace *ws,
 
         while (i < j)
           {
-            if (rank[samples[i]] <= best.rank_left)
+            if (rank_of (data, best.feature, samples[i]) <= best.rank_left)
               i++;
             else
               {
                 guint32 t = samples[--j];
                 samples[j] = samples[i];
                 samples[i] = t;
+                if (ws->sc != NULL)
+                  {
+                    SampleC x = ws->sc[j];
+                    ws->sc[j] = ws->sc[i];
+                    ws->sc[i] = x;
+                  }
+                else
+                  {
+                    SampleR x = ws->sr[j];
+                    ws->sr[j] = ws->sr[i];
+                    ws->sr[i] = x;
+                  }
               }
           }
 
@@ -819,7 +935,34 @@ _kiln_tree_grow (KilnTreeWorkspace *ws,
   out->threshold = g_memdup2 (ws->threshold, ws->n_nodes * sizeof (double));
   out->left = g_memdup2 (ws->lchild, ws->n_nodes * sizeof (gint32));
   out->right = g_memdup2 (ws->rchild, ws->n_nodes * sizeof (gint32));
-  out->value = g_memdup2 (ws->value, (gsize) ws->n_leaves * ws->n_out * sizeof (double));
+  if (data->task == KILN_TASK_REGRESSION)
+    out->value = g_memdup2 (ws->value, (gsize) ws->n_leaves * sizeof (double));
+  else
+    {
+      gsize nnz = 0, at = 0;
+
+      for (gsize e = 0; e < (gsize) ws->n_leaves * ws->n_out; e++)
+        nnz += ws->value[e] != 0.0;
+      out->value = g_new (double, MAX (nnz, 1));
+      out->value_class = g_new (gint32, MAX (nnz, 1));
+      out->leaf_start = g_new (gint32, ws->n_leaves + 1);
+      for (guint l = 0; l < ws->n_leaves; l++)
+        {
+          out->leaf_start[l] = (gint32) at;
+          for (guint k = 0; k < ws->n_out; k++)
+            {
+              double v = ws->value[(gsize) l * ws->n_out + k];
+              if (v != 0.0)
+                {
+                  out->value[at] = v;
+                  out->value_class[at] = (gint32) k;
+                  at++;
+                }
+            }
+        }
+      out->leaf_start[ws->n_leaves] = (gint32) at;
+    }
+  _kiln_tree_nodes_pack (out);
   if (importances != NULL)
     for (guint f = 0; f < data->n_features; f++)
       importances[f] = ws->importances[f] / root_weight;
@@ -829,15 +972,48 @@ _kiln_tree_grow (KilnTreeWorkspace *ws,
 /* ---- Nodes --------------------------------------------------------------------------------- */
 
 void
+_kiln_tree_nodes_pack (KilnTreeNodes *nodes)
+{
+  g_free (nodes->packed);
+  nodes->packed = g_new (KilnTreePackedNode, nodes->n_nodes);
+  for (guint i = 0; i < nodes->n_nodes; i++)
+    {
+      KilnTreePackedNode *p = &nodes->packed[i];
+      double t = nodes->threshold[i];
+      float f;
+
+      if (isnan (t))
+        f = NAN;  /* never true, as in double */
+      else if (t >= (double) G_MAXFLOAT)
+        f = t == INFINITY ? INFINITY : G_MAXFLOAT;
+      else if (t < -(double) G_MAXFLOAT)
+        f = -INFINITY;
+      else
+        {
+          f = (float) t;
+          if ((double) f > t)
+            f = nextafterf (f, -INFINITY);
+        }
+      p->threshold = f;
+      p->feature = nodes->feature[i];
+      p->left = nodes->left[i];
+      p->right = nodes->right[i];
+    }
+}
+
+void
 _kiln_tree_nodes_clear (KilnTreeNodes *nodes)
 {
   if (nodes == NULL)
     return;
+  g_clear_pointer (&nodes->packed, g_free);
   g_clear_pointer (&nodes->feature, g_free);
   g_clear_pointer (&nodes->threshold, g_free);
   g_clear_pointer (&nodes->left, g_free);
   g_clear_pointer (&nodes->right, g_free);
   g_clear_pointer (&nodes->value, g_free);
+  g_clear_pointer (&nodes->value_class, g_free);
+  g_clear_pointer (&nodes->leaf_start, g_free);
   nodes->n_nodes = 0;
   nodes->n_leaves = 0;
 }
@@ -850,33 +1026,20 @@ _kiln_tree_nodes_to_json (const KilnTreeNodes *nodes,
   _kiln_json_add_doubles (builder, "threshold", nodes->threshold, nodes->n_nodes);
   _kiln_json_add_ints (builder, "left", nodes->left, nodes->n_nodes);
   _kiln_json_add_ints (builder, "right", nodes->right, nodes->n_nodes);
-  if (nodes->n_outputs == 1)
+  if (nodes->leaf_start == NULL)
     {
       _kiln_json_add_doubles (builder, "value", nodes->value, nodes->n_leaves);
       return;
     }
   {
-    g_autofree gint32 *nnz = g_new0 (gint32, nodes->n_leaves);
-    GArray *cls = g_array_new (FALSE, FALSE, sizeof (gint32));
-    GArray *val = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autofree gint32 *nnz = g_new (gint32, nodes->n_leaves);
+    gsize total = nodes->leaf_start[nodes->n_leaves];
 
     for (guint i = 0; i < nodes->n_leaves; i++)
-      for (guint k = 0; k < nodes->n_outputs; k++)
-        {
-          double v = nodes->value[(gsize) i * nodes->n_outputs + k];
-          if (v != 0.0)
-            {
-              gint32 c = (gint32) k;
-              nnz[i]++;
-              g_array_append_val (cls, c);
-              g_array_append_val (val, v);
-            }
-        }
+      nnz[i] = nodes->leaf_start[i + 1] - nodes->leaf_start[i];
     _kiln_json_add_ints (builder, "leaf_nnz", nnz, nodes->n_leaves);
-    _kiln_json_add_ints (builder, "value_class", (const gint32 *) (gpointer) cls->data, cls->len);
-    _kiln_json_add_doubles (builder, "value", (const double *) (gpointer) val->data, val->len);
-    g_array_unref (cls);
-    g_array_unref (val);
+    _kiln_json_add_ints (builder, "value_class", nodes->value_class, total);
+    _kiln_json_add_doubles (builder, "value", nodes->value, total);
   }
 }
 
@@ -943,23 +1106,22 @@ _kiln_tree_nodes_from_json (KilnTreeNodes  *nodes,
         }
     }
   nodes->n_leaves = n_leaves;
-  nodes->value = g_new0 (double, (gsize) n_leaves * n_outputs);
 
   if (n_outputs == 1)
     {
+      nodes->value = g_new (double, n_leaves);
       if (!_kiln_json_get_doubles (object, "value", nodes->value, n_leaves, error))
         goto fail;
     }
   else
     {
       g_autofree gint32 *nnz = g_new (gint32, n_leaves);
-      g_autofree gint32 *cls = NULL;
-      g_autofree double *val = NULL;
       gssize n_values;
-      gsize total = 0, at = 0;
+      gsize total = 0;
 
       if (!_kiln_json_get_ints (object, "leaf_nnz", nnz, n_leaves, error))
         goto fail;
+      nodes->leaf_start = g_new (gint32, n_leaves + 1);
       for (guint i = 0; i < n_leaves; i++)
         {
           if (nnz[i] < 0 || (guint) nnz[i] > n_outputs)
@@ -967,32 +1129,31 @@ _kiln_tree_nodes_from_json (KilnTreeNodes  *nodes,
               format_error (error, _("a leaf has a wrong number of classes"));
               goto fail;
             }
+          nodes->leaf_start[i] = (gint32) total;
           total += nnz[i];
         }
+      nodes->leaf_start[n_leaves] = (gint32) total;
       n_values = _kiln_json_get_array_length (object, "value", error);
       if (n_values < 0)
         goto fail;
-      if ((gsize) n_values != total)
+      if ((gsize) n_values != total || total > G_MAXINT32)
         {
           format_error (error, _("the leaf values do not match their counts"));
           goto fail;
         }
-      cls = g_new (gint32, total + 1);
-      val = g_new (double, total + 1);
-      if (!_kiln_json_get_ints (object, "value_class", cls, total, error)
-          || !_kiln_json_get_doubles (object, "value", val, total, error))
+      nodes->value_class = g_new (gint32, total + 1);
+      nodes->value = g_new (double, total + 1);
+      if (!_kiln_json_get_ints (object, "value_class", nodes->value_class, total, error)
+          || !_kiln_json_get_doubles (object, "value", nodes->value, total, error))
         goto fail;
-      for (guint i = 0; i < n_leaves; i++)
-        for (gint32 j = 0; j < nnz[i]; j++, at++)
+      for (gsize e = 0; e < total; e++)
+        if (nodes->value_class[e] < 0 || (guint) nodes->value_class[e] >= n_outputs)
           {
-            if (cls[at] < 0 || (guint) cls[at] >= n_outputs)
-              {
-                format_error (error, _("a leaf names an unknown class"));
-                goto fail;
-              }
-            nodes->value[(gsize) i * n_outputs + cls[at]] = val[at];
+            format_error (error, _("a leaf names an unknown class"));
+            goto fail;
           }
     }
+  _kiln_tree_nodes_pack (nodes);
   return TRUE;
 
 fail:

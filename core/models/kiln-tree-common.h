@@ -19,37 +19,67 @@
 
 G_BEGIN_DECLS
 
+/* A node as prediction walks it: 16 bytes, one cache line holds four. @threshold is the largest
+ * float <= the double threshold, so `x <= threshold` in float decides exactly as in double. */
+typedef struct {
+  float   threshold;
+  gint32  feature;   /* -1: a leaf */
+  gint32  left;      /* a leaf: its leaf index */
+  gint32  right;
+} KilnTreePackedNode;
+
 /* One fitted tree. Nodes are in depth-first order, the root first. An internal node sends a row
- * left when (double) x[feature] <= threshold. A leaf has feature -1, left = its leaf index (into
- * value), right -1. */
+ * left when (double) x[feature] <= threshold. A leaf has feature -1, left = its leaf index, right
+ * -1. Leaf values: regression, the mean (value[leaf]); classification, the class probabilities,
+ * stored sparse as leaves of deep trees are mostly pure: value[leaf_start[leaf] ..
+ * leaf_start[leaf + 1]) with their classes in value_class. */
 typedef struct {
   guint    n_nodes;
   guint    n_leaves;
-  guint    n_outputs;   /* classes (probabilities per leaf) or 1 (the mean) */
+  guint    n_outputs;    /* classes, or 1 */
   gint32  *feature;
   double  *threshold;
   gint32  *left;
   gint32  *right;
-  double  *value;       /* n_leaves x n_outputs */
+  double  *value;
+  gint32  *value_class; /* classification */
+  gint32  *leaf_start;  /* classification: n_leaves + 1 */
+  KilnTreePackedNode *packed;  /* n_nodes, made by _kiln_tree_nodes_pack() */
 } KilnTreeNodes;
 
 void     _kiln_tree_nodes_clear    (KilnTreeNodes *nodes);
+/* Builds nodes->packed from the arrays (after growing or loading). */
+void     _kiln_tree_nodes_pack     (KilnTreeNodes *nodes);
 
-/* The leaf values a row lands in (n_outputs of them). */
-static inline const double *
-_kiln_tree_nodes_apply (const KilnTreeNodes *nodes,
-                        const float         *row)
+/* The leaf a row lands in. */
+static inline gint32
+_kiln_tree_nodes_leaf (const KilnTreeNodes *nodes,
+                       const float         *row)
 {
-  gint32 i = 0;
+  const KilnTreePackedNode *n = nodes->packed;
+  const KilnTreePackedNode *node = n;
 
-  while (nodes->feature[i] >= 0)
-    i = (double) row[nodes->feature[i]] <= nodes->threshold[i] ? nodes->left[i] : nodes->right[i];
-  return nodes->value + (gsize) nodes->left[i] * nodes->n_outputs;
+  while (node->feature >= 0)
+    node = n + (row[node->feature] <= node->threshold ? node->left : node->right);
+  return node->left;
+}
+
+/* Adds the leaf's values to @out (n_outputs). Leaving out zero probabilities changes no sum. */
+static inline void
+_kiln_tree_nodes_add_leaf (const KilnTreeNodes *nodes,
+                           gint32               leaf,
+                           double              *out)
+{
+  if (nodes->leaf_start == NULL)
+    out[0] += nodes->value[leaf];
+  else
+    for (gint32 e = nodes->leaf_start[leaf]; e < nodes->leaf_start[leaf + 1]; e++)
+      out[nodes->value_class[e]] += nodes->value[e];
 }
 
 /* JSON: {"feature": [...], "threshold": [...], "left": [...], "right": [...], "value": [...]};
- * classification leaves, mostly pure in deep trees, are written sparse: "leaf_nnz" (non-zero
- * probabilities per leaf), "value_class" and "value" (class and probability of each). */
+ * classification leaves are written sparse, as held: "leaf_nnz" (non-zero probabilities per
+ * leaf), "value_class" and "value" (class and probability of each). */
 void     _kiln_tree_nodes_to_json   (const KilnTreeNodes *nodes,
                                      JsonBuilder         *builder);
 /* Reads and checks a tree for @n_features features and @n_outputs outputs (structure, ranges,

@@ -110,9 +110,10 @@ kiln_tree_predict (KilnModel   *model,
   KilnTree *self = (KilnTree *) model;
   guint d = model->n_features, k = self->nodes.n_outputs;
 
+  memset (out, 0, (gsize) n_rows * k * sizeof (double));
   for (guint i = 0; i < n_rows; i++)
-    memcpy (out + (gsize) i * k, _kiln_tree_nodes_apply (&self->nodes, x + (gsize) i * d),
-            k * sizeof (double));
+    _kiln_tree_nodes_add_leaf (&self->nodes, _kiln_tree_nodes_leaf (&self->nodes, x + (gsize) i * d),
+                               out + (gsize) i * k);
 }
 
 static void

@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * bench-trees TRAIN.csv TEST.csv TARGET classification|regression FAMILY [REPEATS] [THREADS]
+ * bench-trees TRAIN.csv TEST.csv TARGET classification|regression FAMILY [REPEATS] [THREADS] [SEED]
  * loads the pair with the reference's feature building, then fits FAMILY REPEATS times (default
  * 3) and predicts the test rows after each fit; prints one JSON object with every fit and
  * predict time in seconds, the test score (accuracy or R^2) and the data's shape.
@@ -29,15 +29,17 @@ main (int    argc,
   TreesData data;
   KilnTask task;
   guint repeats, threads;
+  guint64 seed;
   double score = 0.0;
 
   if (argc < 6 || !kiln_task_from_string (argv[4], &task))
     {
-      fprintf (stderr, "usage: %s TRAIN.csv TEST.csv TARGET classification|regression FAMILY [REPEATS] [THREADS]\n", argv[0]);
+      fprintf (stderr, "usage: %s TRAIN.csv TEST.csv TARGET classification|regression FAMILY [REPEATS] [THREADS] [SEED]\n", argv[0]);
       return 2;
     }
   repeats = argc > 6 ? (guint) MAX (atoi (argv[6]), 1) : 3;
   threads = argc > 7 ? (guint) MAX (atoi (argv[7]), 0) : 0;
+  seed = argc > 8 ? g_ascii_strtoull (argv[8], NULL, 10) : 42;
   if (!trees_data_load (argv[1], argv[2], argv[3], task, &data, &error))
     {
       fprintf (stderr, "%s\n", error->message);
@@ -55,6 +57,7 @@ main (int    argc,
 
       kiln_model_options_init (&options, task);
       options.n_threads = threads;
+      options.seed = seed;
       model = kiln_model_new (argv[5], &options, &error);
       if (model == NULL)
         {
