@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""kiln-cli prep against pandas, numpy and scikit-learn on every CSV of the shared datasets:
+duplicate counts (pandas duplicated), IQR bounds and outlier counts (numpy percentiles, linear,
+through ../shared/reference/ref_prep.py) to 1e-12 relative, mean/median/mode imputation values
+and counts, standard scaling (StandardScaler) to 1e-9 and min-max scaling (MinMaxScaler), and
+one-hot columns (pandas.get_dummies). TAP output. Skips when pandas/sklearn are missing."""
+import json, math, os, subprocess, sys, tempfile
+
+cli = sys.argv[1]
+datasets = os.environ.get('KILN_SHARED_DATASETS', '')
+reference = os.environ.get('KILN_REFERENCE_DIR', '')
+try:
+    import numpy as np
+    import pandas as pd
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+except ImportError as e:
+    print(f'1..0 # SKIP needs Debian python3-pandas and python3-sklearn ({e})')
+    sys.exit(0)
+if not os.path.isdir(datasets):
+    print(f'1..0 # SKIP no datasets folder at {datasets}')
+    sys.exit(0)
+
+files = sorted(os.path.join(datasets, n) for n in os.listdir(datasets) if n.endswith('.csv'))
+tmp = tempfile.mkdtemp(prefix='kiln-prep-ref-')
+problems = []
+
+
+def kiln(*args):
+    p = subprocess.run([cli, 'prep', *args, '--json'], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f'kiln-cli prep {" ".join(args)}: {p.stderr.strip()}')
+    return json.loads(p.stdout)
+
+
+def step(out, kind):
+    return next(s for s in out['recipe']['steps'] if s['kind'] == kind)
+
+
+def num(v):
+    return float('nan') if v == 'nan' else float(v)
+
+
+def rel_close(a, b, tol):
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= tol * max(abs(a), abs(b), 1e-300)
+
+
+def check(name, cond, msg):
+    if not cond:
+        problems.append(f'{name}: {msg}')
+
+
+def kiln_types(path):
+    p = subprocess.run([cli, 'inspect', '--json', path], check=True, capture_output=True, text=True)
+    return {c['name']: c['type'] for c in json.loads(p.stdout)['columns']}
+
+
+def test_file(path):
+    name = os.path.basename(path)
+    d = pd.read_csv(path)
+    types = kiln_types(path)
+    # the columns both read as numbers / as categories
+    numeric = [c for c in d.columns if pd.api.types.is_numeric_dtype(d[c])
+               and types.get(c) in ('numeric', 'boolean')]
+    categorical = [c for c in d.columns if d[c].dtype == object and types.get(c) == 'categorical']
+    out_csv = os.path.join(tmp, 'out-' + name)
+
+    # duplicates
+    k = kiln(path, '--dedupe')
+    check(name, k['duplicates'] == int(d.duplicated().sum()),
+          f"duplicates kiln {k['duplicates']} pandas {int(d.duplicated().sum())}")
+    check(name, k['rows_out'] == len(d.drop_duplicates()), 'rows after dedupe')
+
+    # IQR bounds and counts, with the shared reference script
+    ref = json.loads(subprocess.run(['/usr/bin/python3', os.path.join(reference, 'ref_prep.py'), path],
+                                    check=True, capture_output=True, text=True).stdout)
+    k = kiln(path, '--iqr', '1.5', '--clip')
+    s = step(k, 'iqr')['fitted']
+    for i, c in enumerate(s['columns']):
+        if c not in ref['bounds']:
+            problems.append(f'{name}: {c} has IQR bounds in Kiln but is not numeric in pandas')
+            continue
+        lo, hi = ref['bounds'][c]
+        check(name, rel_close(num(s['lower'][i]), lo, 1e-12) and rel_close(num(s['upper'][i]), hi, 1e-12),
+              f"{c}: bounds kiln {s['lower'][i]} {s['upper'][i]} numpy {lo} {hi}")
+    check(name, set(s['columns']) == set(numeric),
+          f"IQR columns kiln {s['columns']} pandas {numeric}")
+    check(name, k['outliers'] == {c: n for c, n in ref['outliers'].items() if c in numeric},
+          f"outliers kiln {k['outliers']} numpy {ref['outliers']}")
+
+    # imputation: values and counts
+    for how in ('mean', 'median', 'mode'):
+        k = kiln(path, '--impute', how)
+        s = step(k, 'impute')['fitted']
+        for i, c in enumerate(s['columns']):
+            x = d[c]
+            if c in numeric:
+                x = x.astype(float)
+                want = x.mode().iloc[0] if how == 'mode' else (x.mean() if how == 'mean' else x.median())
+                if x.notna().sum() == 0:
+                    want = 0.0
+                check(name, rel_close(num(s['numbers'][i]), float(want), 1e-12),
+                      f"{c}: {how} kiln {s['numbers'][i]} pandas {want}")
+            elif c in categorical:
+                want = x.mode().iloc[0] if x.notna().any() else None
+                check(name, s['texts'][i] == want, f"{c}: mode kiln {s['texts'][i]} pandas {want}")
+        want = {c: int(d[c].isna().sum()) for c in d.columns
+                if d[c].isna().any() and (c in numeric or c in categorical)}
+        check(name, k['imputed'] == want, f"imputed ({how}) kiln {k['imputed']} pandas {want}")
+
+    # standard and min-max scaling, values as written to CSV
+    for how, scaler, tol in (('standard', StandardScaler, 1e-9), ('minmax', MinMaxScaler, 1e-12)):
+        kiln(path, '--scale', how, '--out', out_csv)
+        o = pd.read_csv(out_csv)
+        worst = 0.0
+        for c in numeric:
+            x = d[[c]].astype(float).to_numpy()
+            want = scaler().fit_transform(x)[:, 0]
+            got = o[c].to_numpy(dtype=float)
+            check(name, bool(np.array_equal(np.isnan(want), np.isnan(got))), f'{c}: missing cells differ')
+            m = ~np.isnan(want)
+            if m.any():
+                worst = max(worst, float(np.max(np.abs(want[m] - got[m]))))
+        check(name, worst <= tol, f'{how} scaling: max difference {worst:g} > {tol:g}')
+
+    # one-hot, as pandas.get_dummies
+    k = kiln(path, '--encode', 'onehot', '--out', out_csv)
+    o = pd.read_csv(out_csv)
+    dummies = pd.get_dummies(d[categorical], prefix_sep='=') if categorical else pd.DataFrame()
+    kiln_onehot = [c for c in o.columns if c not in d.columns]
+    check(name, kiln_onehot == list(dummies.columns),
+          f'one-hot columns kiln {kiln_onehot[:8]}... pandas {list(dummies.columns)[:8]}...')
+    if kiln_onehot == list(dummies.columns):
+        for c in kiln_onehot:
+            if not np.array_equal(o[c].astype(int).to_numpy(), dummies[c].astype(int).to_numpy()):
+                problems.append(f'{name}: one-hot column {c} differs')
+                break
+    check(name, k['columns_out'] == len(d.columns) - len(categorical) + len(dummies.columns),
+          'column count after one-hot')
+
+
+print(f'1..{len(files)}')
+failures = 0
+for i, path in enumerate(files, 1):
+    problems.clear()
+    try:
+        test_file(path)
+    except Exception as e:  # report, go on with the next file
+        problems.append(f'{os.path.basename(path)}: {type(e).__name__}: {e}')
+    if problems:
+        failures += 1
+        print(f'not ok {i} - {os.path.basename(path)}')
+        for p in problems:
+            print(f'# {p}')
+    else:
+        print(f'ok {i} - {os.path.basename(path)}')
+sys.exit(1 if failures else 0)
