@@ -119,6 +119,7 @@ kiln_model_options_init (KilnModelOptions *options,
   options->max_features = 0.0;
   options->n_threads = 0;
   options->k = 5;
+  options->mlp_alpha = 1e-4;
 }
 
 static guint
@@ -171,6 +172,8 @@ options_to_json (const KilnModelOptions *options,
   json_builder_add_int_value (builder, options->n_threads);
   json_builder_set_member_name (builder, "k");
   json_builder_add_int_value (builder, options->k);
+  json_builder_set_member_name (builder, "mlp_alpha");
+  json_builder_add_double_value (builder, options->mlp_alpha);
   json_builder_end_object (builder);
 }
 
@@ -231,7 +234,8 @@ options_from_json (JsonObject        *object,
       || !get_optional_uint (object, "n_trees", &options->n_trees, error)
       || !get_optional_double (object, "max_features", &options->max_features, error)
       || !get_optional_uint (object, "n_threads", &options->n_threads, error)
-      || !get_optional_uint (object, "k", &options->k, error))
+      || !get_optional_uint (object, "k", &options->k, error)
+      || !get_optional_double (object, "mlp_alpha", &options->mlp_alpha, error))
     return FALSE;
 
   if (json_object_has_member (object, "hidden"))

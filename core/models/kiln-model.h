@@ -70,6 +70,8 @@ typedef struct {
   guint     n_threads;       /* forest: 0 = all cores */
   /* kNN */
   guint     k;               /* default 5 */
+  /* MLP (appended) */
+  double    mlp_alpha;       /* L2 penalty on the weights, as scikit-learn's alpha; default 1e-4 */
 } KilnModelOptions;
 
 void kiln_model_options_init (KilnModelOptions *options, KilnTask task);

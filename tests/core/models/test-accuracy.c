@@ -1,0 +1,178 @@
+/* test-accuracy.c: Kiln's logistic, linear, ridge and MLP models against scikit-learn's on the
+ * shared data sets, with the same train and test rows and the same preprocessing.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The reference (../shared/reference/ref_train.py) runs in the background while Kiln fits.
+ * Deterministic families must land within 0.5 points of accuracy (0.005 R^2), the MLP within
+ * 1.5 points (0.02 R^2). Skipped when /usr/bin/python3 has no scikit-learn.
+ */
+#define G_LOG_DOMAIN "test-accuracy"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+
+#include "kiln-model.h"
+#include "kiln-test-features.h"
+
+typedef struct {
+  const char *path;       /* test path */
+  const char *file;
+  const char *target;
+  KilnTask    task;
+  const char *families;   /* comma separated */
+} Case;
+
+static const Case cases[] = {
+  { "/accuracy/iris", "iris.csv", "species", KILN_TASK_CLASSIFICATION, "logreg,mlp" },
+  { "/accuracy/penguins", "penguins.csv", "species", KILN_TASK_CLASSIFICATION, "logreg,mlp" },
+  { "/accuracy/pima", "pima_missing.csv", "diabetes", KILN_TASK_CLASSIFICATION, "logreg,mlp" },
+  { "/accuracy/wa-churn", "wa_churn.csv", "churn", KILN_TASK_CLASSIFICATION, "logreg,mlp" },
+  { "/accuracy/digits", "digits.csv", "digit", KILN_TASK_CLASSIFICATION, "logreg,mlp" },
+  { "/accuracy/letter", "letter.csv", "lettr", KILN_TASK_CLASSIFICATION, "logreg,mlp" },
+  { "/accuracy/diamonds-cut", "diamonds.csv", "cut", KILN_TASK_CLASSIFICATION, "logreg,mlp" },
+  { "/accuracy/diamonds-price", "diamonds.csv", "price", KILN_TASK_REGRESSION, "linear,ridge" },
+  /* scikit-learn's MLPRegressor alone takes about 65 s here: the 'slow' suite runs it */
+  { "/accuracy/diamonds-price-mlp", "diamonds.csv", "price", KILN_TASK_REGRESSION, "mlp" },
+};
+
+static char *
+reference_path (const char *script)
+{
+  const char *dir = g_getenv ("KILN_REFERENCE_DIR");
+
+  g_assert_nonnull (dir);
+  return g_build_filename (dir, script, NULL);
+}
+
+static void
+run_sync (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+
+  g_assert_no_error (error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static double
+reference_metric (GSubprocess *proc,
+                  KilnTask     task,
+                  double      *seconds)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root, *metrics;
+
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (proc));
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  metrics = json_object_get_object_member (root, "metrics");
+  *seconds = json_object_get_double_member (root, "seconds");
+  return json_object_get_double_member (metrics, task == KILN_TASK_CLASSIFICATION ? "accuracy" : "r2");
+}
+
+static void
+test_accuracy (gconstpointer data)
+{
+  const Case *c = data;
+  const char *datasets = g_getenv ("KILN_SHARED_DATASETS");
+  g_autofree char *split = reference_path ("ref_split.py");
+  g_autofree char *train_ref = reference_path ("ref_train.py");
+  g_autofree char *csv = NULL, *tmp = NULL, *prefix = NULL, *train_csv = NULL, *test_csv = NULL;
+  g_auto(GStrv) families = g_strsplit (c->families, ",", -1);
+  g_autoptr(GPtrArray) procs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) train = NULL, test = NULL;
+  KilnTestFeatures features;
+  const char *task = kiln_task_to_string (c->task);
+
+  if (!kiln_test_have_sklearn ())
+    {
+      g_test_skip ("scikit-learn is not available to /usr/bin/python3");
+      return;
+    }
+  if (g_str_has_suffix (c->path, "-mlp") && !g_test_slow ())
+    {
+      g_test_skip ("scikit-learn's MLPRegressor on diamonds takes over a minute: run with -m slow");
+      return;
+    }
+  g_assert_nonnull (datasets);
+  csv = g_build_filename (datasets, c->file, NULL);
+  tmp = g_dir_make_tmp ("kiln-accuracy-XXXXXX", &error);
+  g_assert_no_error (error);
+  prefix = g_build_filename (tmp, "split", NULL);
+  train_csv = g_strconcat (prefix, "-train.csv", NULL);
+  test_csv = g_strconcat (prefix, "-test.csv", NULL);
+  {
+    const char *argv[] = { "/usr/bin/python3", split, csv, prefix, "--target", c->target,
+                           c->task == KILN_TASK_REGRESSION ? "--no-stratify" : NULL, NULL };
+    run_sync (argv);
+  }
+  /* The reference fits in the background while Kiln does. */
+  for (guint f = 0; families[f] != NULL; f++)
+    {
+      const char *argv[] = { "/usr/bin/python3", train_ref, train_csv, test_csv, "--target", c->target,
+                             "--task", task, "--model", families[f], NULL };
+      GSubprocess *proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (procs, proc);
+    }
+
+  train = kiln_test_read_csv (train_csv);
+  test = kiln_test_read_csv (test_csv);
+  g_assert_true (kiln_test_features_build (train, test, c->target, c->task, &features, &error));
+  g_assert_no_error (error);
+
+  for (guint f = 0; families[f] != NULL; f++)
+    {
+      KilnModelOptions options;
+      g_autoptr(KilnModel) model = NULL;
+      gint64 t0 = g_get_monotonic_time ();
+      double kiln_seconds, ref_seconds, kiln_score, ref_score, tolerance;
+      gboolean deterministic = !g_str_equal (families[f], "mlp");
+
+      kiln_model_options_init (&options, c->task);
+      if (g_str_equal (families[f], "mlp") && c->task == KILN_TASK_REGRESSION)
+        options.epochs = 500;   /* as the reference's MLPRegressor(max_iter=500) */
+      model = kiln_model_new (families[f], &options, &error);
+      g_assert_no_error (error);
+      kiln_model_fit (model, features.train, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      kiln_seconds = (g_get_monotonic_time () - t0) / 1e6;
+      kiln_score = kiln_test_score (model, features.test);
+      ref_score = reference_metric (procs->pdata[f], c->task, &ref_seconds);
+      if (c->task == KILN_TASK_CLASSIFICATION)
+        tolerance = deterministic ? 0.005 : 0.015;
+      else
+        tolerance = deterministic ? 0.005 : 0.02;
+      g_test_message ("%s %s: kiln %.4f (%.2f s), scikit-learn %.4f (%.2f s), difference %+.4f",
+                      c->file, families[f], kiln_score, kiln_seconds, ref_score, ref_seconds,
+                      kiln_score - ref_score);
+      g_assert_cmpfloat_with_epsilon (kiln_score, ref_score, tolerance);
+    }
+
+  kiln_test_features_clear (&features);
+  g_unlink (train_csv);
+  g_unlink (test_csv);
+  g_rmdir (tmp);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_test_add_data_func (cases[i].path, &cases[i], test_accuracy);
+  return g_test_run ();
+}
