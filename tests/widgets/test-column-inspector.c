@@ -1,0 +1,132 @@
+/* test-column-inspector.c: statistics and plots of the selected columns, type changes.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "kiln-widgets.h"
+#include "test-frames.h"
+#include "widget-test-utils.h"
+
+static gboolean
+not_busy (gpointer data)
+{
+  return !kiln_column_inspector_get_busy (data);
+}
+
+typedef struct {
+  GArray *columns;
+  GArray *types;
+} TypeChanges;
+
+static void
+type_changed_cb (KilnColumnInspector *inspector,
+                 guint                column,
+                 guint                type,
+                 TypeChanges         *changes)
+{
+  g_array_append_val (changes->columns, column);
+  g_array_append_val (changes->types, type);
+  /* A handler may re-inspect (as the application does after converting a column). */
+  kiln_column_inspector_set_column (inspector, kiln_column_inspector_get_frame (inspector), column);
+}
+
+static void
+test_inspector (void)
+{
+  g_autoptr(KilnFrame) frame = make_frame (300000);
+  KilnColumnInspector *inspector = g_object_ref_sink (KILN_COLUMN_INSPECTOR (kiln_column_inspector_new ()));
+  GtkWidget *window = show_in_window (GTK_WIDGET (inspector), 360, 560);
+  KilnPlot *plot = kiln_column_inspector_get_plot (inspector);
+  TypeChanges changes = { g_array_new (FALSE, FALSE, sizeof (guint)), g_array_new (FALSE, FALSE, sizeof (guint)) };
+  const guint both[] = { 0, 2 };
+  const guint *columns;
+  guint n;
+  GtkWidget *dropdown = NULL;
+
+  /* Numbers: a histogram, computed on the worker. */
+  kiln_column_inspector_set_column (inspector, frame, 0);
+  g_assert_true (kiln_column_inspector_get_busy (inspector));
+  g_assert_true (wait_until (not_busy, inspector, 30000));
+  g_assert_cmpint (kiln_plot_get_kind (plot), ==, KILN_PLOT_KIND_HISTOGRAM);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (plot)));
+  spin (50);
+
+  /* Categories: the top values as bars. */
+  kiln_column_inspector_set_column (inspector, frame, 1);
+  g_assert_true (wait_until (not_busy, inspector, 30000));
+  g_assert_cmpint (kiln_plot_get_kind (plot), ==, KILN_PLOT_KIND_BARS);
+
+  /* Selecting again before the worker is done: only the last selection lands. */
+  kiln_column_inspector_set_column (inspector, frame, 0);
+  kiln_column_inspector_set_column (inspector, frame, 2);
+  g_assert_true (wait_until (not_busy, inspector, 30000));
+  spin (100);
+  g_assert_cmpint (kiln_plot_get_kind (plot), ==, KILN_PLOT_KIND_BARS);
+
+  /* Two columns of different types: no type, no plot; choosing one emits for each. */
+  kiln_column_inspector_set_columns (inspector, frame, both, 2);
+  columns = kiln_column_inspector_get_columns (inspector, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (columns[1], ==, 2);
+  g_assert_false (kiln_column_inspector_get_busy (inspector));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (plot)));
+
+  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (inspector)); w != NULL;)
+    {
+      if (GTK_IS_DROP_DOWN (w))
+        {
+          dropdown = w;
+          break;
+        }
+      /* depth-first walk */
+      if (gtk_widget_get_first_child (w))
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w && !gtk_widget_get_next_sibling (w))
+            {
+              w = gtk_widget_get_parent (w);
+              if (w == GTK_WIDGET (inspector))
+                w = NULL;
+            }
+          if (w)
+            w = gtk_widget_get_next_sibling (w);
+        }
+    }
+  g_assert_nonnull (dropdown);
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (dropdown)), ==, GTK_INVALID_LIST_POSITION);
+  g_signal_connect (inspector, "type-changed", G_CALLBACK (type_changed_cb), &changes);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), KILN_COLUMN_TEXT);
+  g_assert_cmpuint (changes.columns->len, ==, 2);
+  g_assert_cmpuint (g_array_index (changes.columns, guint, 0), ==, 0);
+  g_assert_cmpuint (g_array_index (changes.columns, guint, 1), ==, 2);
+  g_assert_cmpuint (g_array_index (changes.types, guint, 0), ==, KILN_COLUMN_TEXT);
+
+  /* Setting a column from code does not emit. */
+  kiln_column_inspector_set_column (inspector, frame, 1);
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (dropdown)), ==, KILN_COLUMN_CATEGORICAL);
+  g_assert_cmpuint (changes.columns->len, ==, 2);
+  g_assert_true (wait_until (not_busy, inspector, 30000));
+
+  /* Nothing selected: a hint. */
+  kiln_column_inspector_set_columns (inspector, NULL, NULL, 0);
+  g_assert_null (kiln_column_inspector_get_frame (inspector));
+
+  g_array_unref (changes.columns);
+  g_array_unref (changes.types);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (50);
+  g_assert_finalize_object (inspector);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  kiln_widgets_init ();
+
+  g_test_add_func ("/column-inspector/inspect", test_inspector);
+  return g_test_run ();
+}

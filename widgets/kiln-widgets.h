@@ -1,0 +1,32 @@
+/* kiln-widgets.h: every public header of libkiln-widgets, and its initialisation.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * libkiln-widgets holds Kiln's reusable GTK widgets. They know the core types (KilnFrame,
+ * KilnConfusion, ...) and nothing of the application.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "kiln-chart.h"
+#include "kiln-column-inspector.h"
+#include "kiln-confusion-matrix.h"
+#include "kiln-data-table.h"
+#include "kiln-frame-model.h"
+#include "kiln-loss-plot.h"
+#include "kiln-plot.h"
+
+G_BEGIN_DECLS
+
+/* Registers the widgets' resources, their CSS (kiln-widgets.css) for the default display and
+ * the column-type icons (kiln-type-numeric-symbolic, ...). Call once after gtk_init () or in
+ * GApplication::startup; calling it again does nothing. */
+void        kiln_widgets_init                  (void);
+
+/* The symbolic icon name for a column type, e.g. "kiln-type-numeric-symbolic". */
+const char *kiln_widgets_get_type_icon_name    (KilnColumnType type);
+/* The type's name as the user reads it ("Number", "Category", ...), translated. */
+const char *kiln_widgets_get_type_display_name (KilnColumnType type);
+
+G_END_DECLS
