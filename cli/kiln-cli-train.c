@@ -10,10 +10,18 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kiln-cli.h"
 #include "kiln-pipeline.h"
 #include "kiln-prep-options.h"
+
+/* The training worker (core/train) when it is built: the fit runs on its thread and the CLI
+ * blocks on its event queue, printing epochs on a terminal; otherwise a plain blocking fit. */
+#if __has_include ("kiln-train-run.h")
+#include "kiln-train-run.h"
+#define KILN_CLI_TRAIN_WORKER 1
+#endif
 
 typedef struct {
   char     *target;
@@ -170,6 +178,56 @@ print_text (KilnPipelineResult *r, double seconds)
     printf (_("R² %.4f, RMSE %.6g, MAE %.6g\n"), m->r2, m->rmse, m->mae);
 }
 
+static KilnModel *
+fit_model (KilnPipeline *pipeline, gboolean show_epochs, GError **error)
+{
+#ifdef KILN_CLI_TRAIN_WORKER
+  const KilnDataset *train = kiln_pipeline_get_train (pipeline);
+  const KilnDataset *val = kiln_pipeline_get_validation (pipeline);
+  g_autoptr(KilnModel) model = NULL;
+  g_autoptr(KilnTrainRun) run = NULL;
+  g_autofree guint32 *rows = NULL;
+  KilnModel *fitted = NULL;
+  KilnTrainEvent *event;
+  guint n = MAX (train->n_rows, val ? val->n_rows : 0);
+
+  model = kiln_model_new (kiln_pipeline_get_model_name (pipeline),
+                          kiln_pipeline_get_model_options (pipeline), error);
+  if (model == NULL)
+    return NULL;
+  /* The run takes its datasets; the pipeline keeps its own. */
+  rows = g_new (guint32, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    rows[i] = i;
+  run = kiln_train_run_start (model, kiln_dataset_new_rows (train, rows, train->n_rows),
+                              val ? kiln_dataset_new_rows (val, rows, val->n_rows) : NULL,
+                              1, NULL, NULL, error);
+  if (run == NULL)
+    return NULL;
+  while ((event = kiln_train_run_pop (run)) != NULL)
+    {
+      if (event->kind == KILN_TRAIN_EVENT_EPOCH && show_epochs)
+        {
+          if (isnan (event->val_loss))
+            fprintf (stderr, _("epoch %u: training loss %.5f\n"), event->epoch, event->train_loss);
+          else
+            fprintf (stderr, _("epoch %u: training loss %.5f, validation loss %.5f\n"),
+                     event->epoch, event->train_loss, event->val_loss);
+        }
+      else if (event->kind == KILN_TRAIN_EVENT_FINISHED)
+        fitted = g_steal_pointer (&event->model);
+      else if (event->kind == KILN_TRAIN_EVENT_FAILED)
+        g_propagate_error (error, g_steal_pointer (&event->error));
+      else if (event->kind == KILN_TRAIN_EVENT_CANCELLED)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Training was cancelled"));
+      kiln_train_event_free (event);
+    }
+  return fitted;
+#else
+  return kiln_pipeline_fit (pipeline, NULL, NULL, error);
+#endif
+}
+
 static gboolean
 write_predictions (KilnPipelineResult *r, const char *path, GError **error)
 {
@@ -323,7 +381,7 @@ kiln_cli_train (int argc, char **argv)
       kiln_cli_error ("%s", error->message);
       goto out;
     }
-  result.model = kiln_pipeline_fit (result.pipeline, NULL, NULL, &error);
+  result.model = fit_model (result.pipeline, !a.json && isatty (fileno (stderr)), &error);
   if (result.model == NULL)
     {
       kiln_cli_error ("%s", error->message);
