@@ -16,23 +16,70 @@
 #include "kiln-bundle.h"
 #include "kiln-cli.h"
 
-static gboolean
-write_stdout (KilnFrame *frame, GError **error)
-{
-  g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
-  gsize size;
+/* A GOutputStream over stdout (gio-unix is not among the CLI's dependencies), so a large
+ * prediction file streams out instead of being built in memory first. */
+#define KILN_TYPE_STDOUT_STREAM (kiln_stdout_stream_get_type ())
+G_DECLARE_FINAL_TYPE (KilnStdoutStream, kiln_stdout_stream, KILN, STDOUT_STREAM, GOutputStream)
 
-  if (!kiln_csv_write_to_stream (frame, mem, NULL, error) ||
-      !g_output_stream_close (mem, NULL, error))
-    return FALSE;
-  size = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem));
-  if (fwrite (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (mem)), 1, size, stdout)
-        != size || fflush (stdout) != 0)
+struct _KilnStdoutStream {
+  GOutputStream parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (KilnStdoutStream, kiln_stdout_stream, G_TYPE_OUTPUT_STREAM)
+
+static gssize
+kiln_stdout_stream_write (GOutputStream  *stream,
+                          const void     *buffer,
+                          gsize           count,
+                          GCancellable   *cancellable,
+                          GError        **error)
+{
+  gsize n = fwrite (buffer, 1, count, stdout);
+
+  if (n == 0 && count > 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write the predictions"));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("Cannot write the predictions to standard output"));
+      return -1;
+    }
+  return (gssize) n;
+}
+
+static gboolean
+kiln_stdout_stream_flush (GOutputStream  *stream,
+                          GCancellable   *cancellable,
+                          GError        **error)
+{
+  if (fflush (stdout) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("Cannot write the predictions to standard output"));
       return FALSE;
     }
   return TRUE;
+}
+
+static void
+kiln_stdout_stream_class_init (KilnStdoutStreamClass *klass)
+{
+  GOutputStreamClass *stream_class = G_OUTPUT_STREAM_CLASS (klass);
+
+  stream_class->write_fn = kiln_stdout_stream_write;
+  stream_class->flush = kiln_stdout_stream_flush;
+}
+
+static void
+kiln_stdout_stream_init (KilnStdoutStream *self)
+{
+}
+
+static gboolean
+write_stdout (KilnFrame *frame, GError **error)
+{
+  g_autoptr(GOutputStream) out = g_object_new (KILN_TYPE_STDOUT_STREAM, NULL);
+
+  return kiln_csv_write_to_stream (frame, out, NULL, error) &&
+         g_output_stream_close (out, NULL, error);
 }
 
 int
