@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kiln-bundle-private.h"
+#include "kiln-cv.h"
 #include "kiln-pipeline.h"
 #include "kiln-prep-options.h"
 
@@ -597,4 +598,101 @@ kiln_pipeline_run (KilnFrame                  *raw,
 fail:
   kiln_pipeline_result_clear (result);
   return FALSE;
+}
+
+typedef struct {
+  KilnFrame                 *rows;
+  const KilnPipelineOptions *options;
+} PipelineCv;
+
+static gboolean
+pipeline_fold (guint           fold,
+               const guint32  *train_rows,
+               guint           n_train,
+               const guint32  *test_rows,
+               guint           n_test,
+               double         *score,
+               gpointer        user_data,
+               GCancellable   *cancellable,
+               GError        **error)
+{
+  PipelineCv *cv = user_data;
+  g_autoptr(KilnFrame) train = kiln_frame_new_view (cv->rows, train_rows, n_train);
+  g_autoptr(KilnFrame) test = kiln_frame_new_view (cv->rows, test_rows, n_test);
+  g_autoptr(KilnPipeline) p = NULL;
+  g_autoptr(KilnModel) model = NULL;
+  g_autoptr(KilnEvaluation) ev = NULL;
+  KilnPipelineOptions options = *cv->options;
+  const KilnMetrics *m;
+
+  options.split = (KilnSplitFractions) { 1.0, 0.0, 0.0 };
+  options.source_path = NULL;
+  if ((p = kiln_pipeline_prepare (train, test, &options, cancellable, error)) == NULL ||
+      (model = kiln_pipeline_fit (p, NULL, cancellable, error)) == NULL ||
+      (ev = kiln_pipeline_evaluate (p, model, error)) == NULL)
+    return FALSE;
+  m = kiln_evaluation_get_metrics (ev);
+  *score = p->task == KILN_TASK_CLASSIFICATION ? m->accuracy : m->r2;
+  return TRUE;
+}
+
+gboolean
+kiln_pipeline_cross_validate (KilnFrame                  *raw,
+                              const KilnPipelineOptions  *options,
+                              guint                       k,
+                              double                     *scores,
+                              GCancellable               *cancellable,
+                              GError                    **error)
+{
+  g_autoptr(KilnFrame) rows = NULL;
+  g_autofree gint32 *strata = NULL;
+  g_autofree double *s = NULL;
+  PipelineCv cv;
+  KilnColumn *target;
+  KilnTask task;
+  guint n;
+  int tidx;
+
+  g_return_val_if_fail (raw != NULL, FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (scores != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (options->target == NULL || (tidx = kiln_frame_find_column (raw, options->target)) < 0)
+    {
+      g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_TARGET,
+                   _("There is no column “%s”"), options->target ? options->target : "");
+      return FALSE;
+    }
+  target = kiln_frame_get_column (raw, (guint) tidx);
+  if (!infer_task (target, options, &task, error))
+    return FALSE;
+
+  /* Rows without a target can be neither learned from nor scored. */
+  rows = rows_with_value (raw, (guint) tidx);
+  n = kiln_frame_get_n_rows (rows);
+  if (task == KILN_TASK_CLASSIFICATION && options->stratify)
+    {
+      strata = g_new (gint32, MAX (n, 1));
+      for (guint r = 0; r < n; r++)
+        {
+          guint pr = kiln_frame_get_physical_row (rows, r);
+          if (kiln_column_is_coded (target))
+            strata[r] = kiln_column_get_code (target, pr);
+          else
+            {
+              /* Booleans and numbers: the value itself (numbers classified by distinct value;
+               * a hash would do, the strata only need to group equal values). */
+              double v = kiln_column_get_double (target, pr);
+              strata[r] = (gint32) CLAMP (v, -1e9, 1e9);
+            }
+        }
+    }
+  cv.rows = rows;
+  cv.options = options;
+  s = kiln_cross_validate (n, k, strata, options->seed, pipeline_fold, &cv, cancellable, error);
+  if (s == NULL)
+    return FALSE;
+  memcpy (scores, s, sizeof (double) * k);
+  return TRUE;
 }

@@ -115,6 +115,17 @@ typedef struct {
 
 void            kiln_pipeline_result_clear   (KilnPipelineResult *result);
 
+/* k-fold cross-validation of the whole pipeline (recipe and model refitted on each fold's
+ * training rows, so nothing leaks from the held-out fold): @scores gets k test scores, accuracy
+ * (classification) or R² (regression). Folds are stratified for classification when
+ * @options->stratify; the split fractions of @options are not used. Blocking. */
+gboolean        kiln_pipeline_cross_validate (KilnFrame                  *raw,
+                                              const KilnPipelineOptions  *options,
+                                              guint                       k,
+                                              double                     *scores,
+                                              GCancellable               *cancellable,
+                                              GError                    **error);
+
 /* All stages, blocking. */
 gboolean        kiln_pipeline_run            (KilnFrame                  *raw,
                                               KilnFrame                  *test,

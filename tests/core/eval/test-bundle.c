@@ -10,6 +10,7 @@
 
 #include "kiln-bundle.h"
 #include "kiln-csv.h"
+#include "kiln-cv.h"
 #include "kiln-pipeline.h"
 
 static char *tmpdir;
@@ -323,6 +324,39 @@ test_pipeline_errors (void)
 }
 
 static void
+test_cross_validate (void)
+{
+  g_autoptr(KilnFrame) iris = load_dataset ("iris.csv");
+  g_autoptr(GError) error = NULL;
+  KilnPipelineOptions options;
+  double a[5], b[5], mean = 0;
+
+  if (kiln_model_lookup_class ("logreg") == NULL)
+    {
+      g_test_skip ("the logreg family is not built yet");
+      return;
+    }
+  kiln_pipeline_options_init (&options, "species", "logreg");
+  g_assert_true (kiln_pipeline_cross_validate (iris, &options, 5, a, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (kiln_pipeline_cross_validate (iris, &options, 5, b, NULL, &error));
+  for (guint f = 0; f < 5; f++)
+    {
+      g_assert_cmpfloat (a[f], ==, b[f]);   /* same seed, same folds, same models */
+      g_assert_cmpfloat (a[f], >=, 0.8);
+      /* 150 stratified rows in 5 folds: 30 rows each, so scores are multiples of 1/30. */
+      g_assert_cmpfloat_with_epsilon (a[f] * 30, round (a[f] * 30), 1e-9);
+      mean += a[f] / 5;
+    }
+  g_test_message ("iris logreg 5-fold accuracy: %.4f %.4f %.4f %.4f %.4f (mean %.4f)",
+                  a[0], a[1], a[2], a[3], a[4], mean);
+  g_assert_cmpfloat (mean, >=, 0.93);
+
+  g_assert_false (kiln_pipeline_cross_validate (iris, &options, 1, a, NULL, &error));
+  g_assert_error (error, KILN_EVAL_ERROR, KILN_EVAL_ERROR_INVALID);
+}
+
+static void
 test_save_errors (void)
 {
   g_autoptr(KilnFrame) iris = load_dataset ("iris.csv");
@@ -380,6 +414,7 @@ main (int argc, char **argv)
   g_test_add_func ("/export/predict-conversions", test_predict_conversions);
   g_test_add_func ("/export/pipeline-errors", test_pipeline_errors);
   g_test_add_func ("/export/save-errors", test_save_errors);
+  g_test_add_func ("/export/cross-validate", test_cross_validate);
   ret = g_test_run ();
   g_rmdir (tmpdir);
   g_free (tmpdir);
