@@ -527,6 +527,8 @@ kiln_prep_report_to_json (KilnPrepReport *report)
       json_builder_add_int_value (b, entry->columns_out);
       json_builder_set_member_name (b, "count");
       json_builder_add_int_value (b, entry->count);
+      json_builder_set_member_name (b, "seconds");
+      json_builder_add_double_value (b, entry->seconds);
       json_builder_set_member_name (b, "counts");
       json_builder_begin_object (b);
       for (guint i = 0; i < entry->counts->len; i++)
@@ -1187,6 +1189,7 @@ run (KilnRecipe      *recipe,
       KilnStep *step = recipe->steps->pdata[s];
       KilnPrepEntry *entry = report ? _kiln_prep_entry_new (step->kind, s, work) : NULL;
       gboolean ok = TRUE;
+      gint64 start = g_get_monotonic_time ();
 
       if (fitting)
         {
@@ -1251,6 +1254,7 @@ run (KilnRecipe      *recipe,
         {
           entry->rows_out = work->n_rows;
           entry->columns_out = work->columns->len;
+          entry->seconds = (g_get_monotonic_time () - start) / 1e6;
           entry->description = describe_entry (entry, step, training);
           g_ptr_array_add (report->entries, entry);
         }

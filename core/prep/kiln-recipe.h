@@ -188,6 +188,7 @@ typedef struct {
   guint         count;         /* duplicates, outliers (cells), imputed cells, unseen cells */
   GArray       *counts;        /* of KilnPrepCount, per column in column order; only
                                   columns with count > 0 */
+  double        seconds;       /* wall time the step took (fit and apply) */
 } KilnPrepEntry;
 
 typedef struct {
@@ -202,7 +203,7 @@ guint           kiln_prep_report_total  (KilnPrepReport *report,
                                          KilnStepKind    kind,
                                          GHashTable    **per_column); /* char* -> GUINT */
 /* {"entries": [{"kind", "description", "rows_in", "rows_out", "columns_in", "columns_out",
- *   "count", "counts": {column: n}}]} */
+ *   "count", "seconds", "counts": {column: n}}]} */
 JsonNode       *kiln_prep_report_to_json (KilnPrepReport *report);
 
 /* ---- Recipe ------------------------------------------------------------------------------- */
