@@ -635,6 +635,15 @@ fill_welcome (KilnWindow *self)
 }
 
 static void
+on_main_page_changed (KilnWindow *self)
+{
+  gboolean workspace = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "workspace") == 0;
+
+  /* the steps switch only when there is something to show */
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, workspace);
+}
+
+static void
 on_page_changed (KilnWindow *self)
 {
   for (guint i = 0; i < KILN_N_PAGES; i++)
@@ -742,6 +751,7 @@ kiln_window_init (KilnWindow *self)
       adw_view_stack_page_set_icon_name (page, kiln_page_icons[i]);
     }
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (on_page_changed), self);
+  g_signal_connect_swapped (self->main_stack, "notify::visible-child", G_CALLBACK (on_main_page_changed), self);
 
   fill_welcome (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-loading", FALSE);

@@ -55,19 +55,37 @@ on_evaluate (gpointer data)
 
 /* Renders the window into a PNG next to the test binary, for people to look at. */
 static void
+settle (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
 save_screenshot (GtkWidget *window, const char *name)
 {
-  GdkPaintable *paintable = gtk_widget_paintable_new (window);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  int w = gtk_widget_get_width (window), h = gtk_widget_get_height (window);
+  GdkPaintable *paintable;
+  GtkSnapshot *snapshot;
+  int w, h;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  GskRenderer *renderer;
   g_autofree char *path = NULL;
 
-  /* let a few frames pass so that everything is laid out and drawn */
-  for (int i = 0; i < 50; i++)
-    g_main_context_iteration (NULL, FALSE);
+  /* let frames pass so that everything is laid out and drawn */
+  settle (300);
+  for (int i = 0; i < 5000 && (!gtk_widget_get_mapped (window) || gtk_widget_get_width (window) == 0); i++)
+    settle (1);
+  w = gtk_widget_get_width (window);
+  h = gtk_widget_get_height (window);
+  renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
   g_assert_nonnull (node);
