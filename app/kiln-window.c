@@ -520,6 +520,51 @@ goto_page_action (GtkWidget *widget, const char *action, GVariant *param)
   kiln_window_show_page (KILN_WINDOW (widget), g_variant_get_string (param, NULL));
 }
 
+static void
+set_target_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  KilnWindow *self = KILN_WINDOW (widget);
+  KilnFrame *frame = kiln_project_get_frame (self->project);
+  const char *target = g_variant_get_string (param, NULL);
+
+  if (frame == NULL || kiln_frame_find_column (frame, target) < 0)
+    {
+      g_autofree char *msg = g_strdup_printf (_("There is no column “%s”"), target);
+      kiln_window_toast (self, msg);
+      return;
+    }
+  kiln_project_set_target (self->project, target);
+}
+
+static void
+set_model_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  KilnWindow *self = KILN_WINDOW (widget);
+  const char *name = g_variant_get_string (param, NULL);
+
+  if (kiln_model_lookup_class (name) == NULL)
+    return;
+  kiln_project_set_model_name (self->project, name);
+}
+
+static void
+train_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  KilnWindow *self = KILN_WINDOW (widget);
+
+  if (kiln_project_get_frame (self->project) == NULL)
+    return;
+  kiln_window_show_page (self, "train");
+  gtk_widget_activate_action (self->pages[KILN_PAGE_TRAIN], "train.start", NULL);
+}
+
+static void
+cancel_training_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  KilnWindow *self = KILN_WINDOW (widget);
+  gtk_widget_activate_action (self->pages[KILN_PAGE_TRAIN], "train.cancel", NULL);
+}
+
 static gboolean
 on_drop (GtkDropTarget *target,
          const GValue  *value,
@@ -587,6 +632,15 @@ fill_welcome (KilnWindow *self)
     }
   gtk_widget_set_visible (GTK_WIDGET (self->recent_group), n_recent > 0);
   g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
+}
+
+static void
+on_main_page_changed (KilnWindow *self)
+{
+  gboolean workspace = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "workspace") == 0;
+
+  /* the steps switch only when there is something to show */
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, workspace);
 }
 
 static void
@@ -662,6 +716,10 @@ kiln_window_class_init (KilnWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.save-project-as", NULL, save_project_as_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-loading", NULL, cancel_loading_action);
   gtk_widget_class_install_action (widget_class, "win.goto-page", "s", goto_page_action);
+  gtk_widget_class_install_action (widget_class, "win.set-target", "s", set_target_action);
+  gtk_widget_class_install_action (widget_class, "win.set-model", "s", set_model_action);
+  gtk_widget_class_install_action (widget_class, "win.train", NULL, train_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-training", NULL, cancel_training_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
@@ -693,6 +751,7 @@ kiln_window_init (KilnWindow *self)
       adw_view_stack_page_set_icon_name (page, kiln_page_icons[i]);
     }
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (on_page_changed), self);
+  g_signal_connect_swapped (self->main_stack, "notify::visible-child", G_CALLBACK (on_main_page_changed), self);
 
   fill_welcome (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-loading", FALSE);

@@ -90,6 +90,20 @@ update_summary (KilnDataPage *self)
 }
 
 static void
+on_selection_changed (KilnDataPage *self)
+{
+  KilnFrame *frame = kiln_project_get_frame (kiln_page_get_project (KILN_PAGE (self)));
+  guint n = 0;
+  const guint *columns = kiln_data_table_get_selected_columns (self->table, &n);
+
+  if (frame == NULL)
+    return;
+  if (n > 0)
+    self->selected_column = columns[0];
+  kiln_column_inspector_set_columns (self->inspector, frame, columns, n);
+}
+
+static void
 on_column_selected (KilnDataPage *self,
                     guint         column)
 {
@@ -98,27 +112,41 @@ on_column_selected (KilnDataPage *self,
   if (frame == NULL || column >= kiln_frame_get_n_columns (frame))
     return;
   self->selected_column = column;
-  kiln_column_inspector_set_column (self->inspector, frame, column);
+  on_selection_changed (self);
 }
 
 static void
-on_type_changed (KilnDataPage   *self,
-                 guint           column,
-                 KilnColumnType  type)
+on_type_changed (KilnDataPage *self,
+                 guint         new_type)
 {
   KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
   KilnFrame *frame = kiln_project_get_frame (project);
-  g_autoptr(KilnColumn) converted = NULL;
   g_autoptr(KilnFrame) changed = NULL;
-  guint failed = 0;
+  g_autofree guint *columns = NULL;
+  guint n = 0, failed = 0;
+  const guint *selected = kiln_column_inspector_get_columns (self->inspector, &n);
 
-  if (frame == NULL || column >= kiln_frame_get_n_columns (frame))
+  if (frame == NULL || n == 0)
     return;
-  converted = kiln_column_convert (kiln_frame_get_column (frame, column), type,
-                                   kiln_project_get_csv_options (project)->decimal, &failed);
-  changed = kiln_frame_replace_column (frame, column, converted);
+  columns = g_memdup2 (selected, sizeof (guint) * n);
+  changed = kiln_frame_ref (frame);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KilnColumn) converted = NULL;
+      KilnFrame *next;
+      guint f = 0;
+      if (columns[i] >= kiln_frame_get_n_columns (changed))
+        continue;
+      converted = kiln_column_convert (kiln_frame_get_column (changed, columns[i]), (KilnColumnType) new_type,
+                                       kiln_project_get_csv_options (project)->decimal, &f);
+      failed += f;
+      next = kiln_frame_replace_column (changed, columns[i], converted);
+      kiln_frame_unref (changed);
+      changed = next;
+    }
   kiln_project_set_data (project, kiln_project_get_source (project),
                          kiln_project_get_csv_options (project), changed);
+  kiln_data_table_set_selected_columns (self->table, columns, n);
   if (failed > 0)
     {
       g_autofree char *msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -127,7 +155,7 @@ on_type_changed (KilnDataPage   *self,
                                                            failed), failed);
       kiln_page_toast (KILN_PAGE (self), msg);
     }
-  on_column_selected (self, column);
+  on_selection_changed (self);
 }
 
 static void
@@ -146,7 +174,11 @@ on_frame_changed (KilnDataPage *self)
   kiln_page_set_ready (KILN_PAGE (self));
   kiln_data_table_set_frame (self->table, frame);
   update_summary (self);
-  on_column_selected (self, MIN (self->selected_column, kiln_frame_get_n_columns (frame) - 1));
+  {
+    guint column = MIN (self->selected_column, kiln_frame_get_n_columns (frame) - 1);
+    kiln_data_table_set_selected_columns (self->table, &column, 1);
+    on_selection_changed (self);
+  }
 }
 
 static void
@@ -292,6 +324,7 @@ kiln_data_page_init (KilnDataPage *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->table), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self->table), TRUE);
   g_signal_connect_swapped (self->table, "column-selected", G_CALLBACK (on_column_selected), self);
+  g_signal_connect_swapped (self->table, "selection-changed", G_CALLBACK (on_selection_changed), self);
   self->inspector = KILN_COLUMN_INSPECTOR (kiln_column_inspector_new ());
   gtk_widget_set_size_request (GTK_WIDGET (self->inspector), 320, -1);
   g_signal_connect_swapped (self->inspector, "type-changed", G_CALLBACK (on_type_changed), self);

@@ -170,6 +170,7 @@ on_cell_activated (KilnEvaluatePage *self,
   cm = kiln_evaluation_get_confusion (result->evaluation);
   classes = kiln_evaluation_get_classes (result->evaluation, &n_classes);
   rows = kiln_confusion_get_rows (cm, actual, predicted, &n);
+  g_assert (kiln_confusion_matrix_get_confusion (self->confusion) == cm);
   kiln_data_table_set_frame (self->predictions, self->prediction_frame);
   kiln_data_table_set_rows (self->predictions, rows, n);
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u row: actual %s, predicted %s",
@@ -273,17 +274,13 @@ on_result_changed (KilnEvaluatePage *self)
     {
       guint n_classes = 0;
       const char * const *classes = kiln_evaluation_get_classes (ev, &n_classes);
-      KilnConfusion *cm = kiln_evaluation_get_confusion (ev);
-      g_autofree guint *counts = g_new (guint, MAX (n_classes * n_classes, 1));
-      for (guint a = 0; a < n_classes; a++)
-        for (guint p = 0; p < n_classes; p++)
-          counts[a * n_classes + p] = kiln_confusion_get_count (cm, a, p);
-      kiln_confusion_matrix_set_data (self->confusion, n_classes, classes, counts);
+      kiln_confusion_matrix_set_confusion (self->confusion, kiln_evaluation_get_confusion (ev), classes);
       fill_class_grid (self, ev);
       if (kiln_evaluation_get_n_roc_curves (ev) > 0)
         {
           const KilnRocCurve *roc = kiln_evaluation_get_roc_curve (ev, n_classes == 2 ? 1 : 0);
-          kiln_roc_plot_set_curve (KILN_ROC_PLOT (self->roc_plot), roc->fpr, roc->tpr, roc->n_points, roc->auc);
+          kiln_plot_set_roc (KILN_PLOT (self->roc_plot), roc->fpr, roc->tpr, roc->n_points, roc->auc,
+                             classes[n_classes == 2 ? 1 : 0]);
         }
       gtk_widget_set_visible (self->roc_plot, n_classes == 2);
       gtk_widget_set_visible (self->scatter_plot, FALSE);
@@ -293,10 +290,10 @@ on_result_changed (KilnEvaluatePage *self)
   else
     {
       guint n = kiln_evaluation_get_n_rows (ev);
-      kiln_scatter_plot_set_data (KILN_SCATTER_PLOT (self->scatter_plot), kiln_evaluation_get_true_values (ev),
-                                  kiln_evaluation_get_predicted_values (ev), n);
-      kiln_residual_plot_set_data (KILN_RESIDUAL_PLOT (self->residual_plot), kiln_evaluation_get_predicted_values (ev),
-                                   kiln_evaluation_get_residuals (ev), n);
+      kiln_plot_set_predicted_vs_actual (KILN_PLOT (self->scatter_plot), kiln_evaluation_get_true_values (ev),
+                                         kiln_evaluation_get_predicted_values (ev), n);
+      kiln_plot_set_residuals (KILN_PLOT (self->residual_plot), kiln_evaluation_get_true_values (ev),
+                               kiln_evaluation_get_predicted_values (ev), n);
       gtk_widget_set_visible (self->roc_plot, FALSE);
       gtk_widget_set_visible (self->scatter_plot, TRUE);
       gtk_widget_set_visible (self->residual_plot, TRUE);
@@ -309,7 +306,7 @@ on_result_changed (KilnEvaluatePage *self)
     g_autofree double *imp = g_new0 (double, MAX (n_features, 1));
     gboolean has = n_features > 0 && kiln_model_get_importances (result->model, imp);
     if (has)
-      kiln_importance_plot_set_data (KILN_IMPORTANCE_PLOT (self->importance_plot), names, imp, n_features);
+      kiln_plot_set_bars (KILN_PLOT (self->importance_plot), names, imp, n_features, TRUE, _("Importance"));
     gtk_widget_set_visible (self->importance_plot, has);
   }
 
@@ -414,7 +411,7 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
 
   paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
   gtk_widget_set_vexpand (paned, TRUE);
-  gtk_paned_set_position (GTK_PANED (paned), 560);
+  gtk_paned_set_position (GTK_PANED (paned), 600);
 
   /* left: the plots */
   left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
@@ -461,13 +458,13 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_stack_add_titled (self->plots, scroller, "classes", _("Per Class"));
   self->classes_page = scroller;
 
-  self->roc_plot = kiln_roc_plot_new ();
+  self->roc_plot = kiln_plot_new ();
   gtk_stack_add_titled (self->plots, self->roc_plot, "roc", _("ROC Curve"));
-  self->scatter_plot = kiln_scatter_plot_new ();
+  self->scatter_plot = kiln_plot_new ();
   gtk_stack_add_titled (self->plots, self->scatter_plot, "scatter", _("Predicted vs Actual"));
-  self->residual_plot = kiln_residual_plot_new ();
+  self->residual_plot = kiln_plot_new ();
   gtk_stack_add_titled (self->plots, self->residual_plot, "residuals", _("Residuals"));
-  self->importance_plot = kiln_importance_plot_new ();
+  self->importance_plot = kiln_plot_new ();
   gtk_stack_add_titled (self->plots, self->importance_plot, "importances", _("Importances"));
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->plots));
 

@@ -442,19 +442,28 @@ update_checks (KilnPreparePage *self)
 #ifdef HAVE_CHECKS
   {
     KilnPrepSettings *p = kiln_project_get_prep (project);
-    g_autoptr(GPtrArray) checks = kiln_train_checks_run (kiln_project_get_frame (project),
-                                                         kiln_project_get_target (project),
-                                                         kiln_project_get_task (project),
-                                                         p->train, p->validation, p->test,
-                                                         (const char * const *) p->dropped);
+    KilnFrame *frame = kiln_project_get_frame (project);
+    KilnTrainSplit split = { p->train, p->validation, p->test, p->stratify };
+    g_autoptr(GPtrArray) features = g_ptr_array_new ();
+    g_autoptr(GPtrArray) checks = NULL;
+    for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
+      {
+        const char *name = kiln_column_get_name (kiln_frame_get_column (frame, c));
+        if (g_strcmp0 (name, kiln_project_get_target (project)) != 0 &&
+            !g_strv_contains ((const char * const *) p->dropped, name))
+          g_ptr_array_add (features, (gpointer) name);
+      }
+    g_ptr_array_add (features, NULL);
+    checks = kiln_train_checks_run (frame, kiln_project_get_target (project), kiln_project_get_task (project),
+                                    &split, (const char * const *) features->pdata);
     for (guint i = 0; checks && i < checks->len; i++)
       {
         KilnTrainCheck *check = checks->pdata[i];
         GtkWidget *row = adw_action_row_new ();
-        GtkWidget *icon = gtk_image_new_from_icon_name (check->severity == KILN_CHECK_ERROR
+        GtkWidget *icon = gtk_image_new_from_icon_name (check->severity == KILN_TRAIN_CHECK_ERROR
                                                         ? "dialog-error-symbolic"
                                                         : "dialog-warning-symbolic");
-        gtk_widget_add_css_class (icon, check->severity == KILN_CHECK_ERROR ? "check-error" : "check-warning");
+        gtk_widget_add_css_class (icon, check->severity == KILN_TRAIN_CHECK_ERROR ? "check-error" : "check-warning");
         adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), check->message);
         adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
         adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 3);

@@ -266,7 +266,7 @@ add_history (KilnTrainPage *self, const KilnPipelineResult *result, gboolean can
     title = g_strdup_printf (_("%s · accuracy %.1f %%"), klass ? _(klass->display_name) : "?", m->accuracy * 100);
   else
     title = g_strdup_printf (_("%s · R² %.3f"), klass ? _(klass->display_name) : "?", m->r2);
-  sub = g_strdup_printf (cancelled ? _("%s · %.1f s · cancelled, best model kept") : _("%s · %.1f s"),
+  sub = g_strdup_printf (cancelled ? _("%s · %.2f s · cancelled, best model kept") : _("%s · %.2f s"),
                          time, result->fit_seconds);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
@@ -304,6 +304,12 @@ finish_with_model (KilnTrainPage *self, KilnModel *model, gboolean cancelled)
     else
       msg = g_strdup_printf (_("Trained: R² %.3f on the test rows"), m->r2);
     gtk_label_set_text (self->status, msg);
+    if (g_strcmp0 (gtk_stack_get_visible_child_name (self->plot_stack), "idle") == 0)
+      {
+        adw_status_page_set_icon_name (self->idle_page, "object-select-symbolic");
+        adw_status_page_set_title (self->idle_page, _("Trained"));
+        adw_status_page_set_description (self->idle_page, msg);
+      }
     if (!cancelled)
       {
         GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
@@ -540,6 +546,7 @@ train_action (GtkWidget *widget, const char *action, GVariant *param)
       gtk_stack_set_visible_child_name (self->plot_stack, "plot");
     else
       {
+        adw_status_page_set_icon_name (self->idle_page, "media-playback-start-symbolic");
         adw_status_page_set_title (self->idle_page, _("Training…"));
         adw_status_page_set_description (self->idle_page,
                                          _("This model does not learn in epochs; the bar shows how far it is."));

@@ -1,0 +1,162 @@
+/* bench/ui.c: is the window responsive while flights-3m loads and while an MLP trains on letter?
+ *
+ * Runs the real KilnWindow (under Xvfb in bench/ui), keeps the frame clock ticking with a tick
+ * callback and records the longest gap between ticks: a gap is a stalled main loop. While the MLP
+ * trains it also counts how often the loss plot asked to be redrawn against the epochs reported.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <stdio.h>
+
+#include "kiln-application.h"
+#include "kiln-window.h"
+#include "kiln-loss-plot.h"
+
+typedef struct {
+  gint64 last;
+  gint64 max_gap;
+  guint  ticks;
+  guint  invalidations;
+} Probe;
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  Probe *probe = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (probe->last)
+    probe->max_gap = MAX (probe->max_gap, now - probe->last);
+  probe->last = now;
+  probe->ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+probe_reset (Probe *probe)
+{
+  probe->last = 0;
+  probe->max_gap = 0;
+  probe->ticks = 0;
+  probe->invalidations = 0;
+}
+
+static void
+on_invalidate (GdkPaintable *paintable, Probe *probe)
+{
+  probe->invalidations++;
+}
+
+static GtkWidget *
+find_loss_plot (GtkWidget *widget)
+{
+  if (KILN_IS_LOSS_PLOT (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_loss_plot (child);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+spin_until (gboolean (*done) (KilnWindow *), KilnWindow *window, double timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (timeout_s * 1e6);
+
+  while (!done (window) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+loaded (KilnWindow *window)
+{
+  return !kiln_window_is_loading (window) && kiln_project_get_frame (kiln_window_get_project (window)) != NULL;
+}
+
+static gboolean
+trained (KilnWindow *window)
+{
+  return kiln_project_get_result (kiln_window_get_project (window)) != NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(KilnApplication) app = NULL;
+  KilnWindow *window;
+  KilnProject *project;
+  Probe probe = { 0 };
+  GtkWidget *plot;
+  GdkPaintable *paintable;
+  const char *flights = argc > 1 ? argv[1] : "/tmp/kiln-bench/flights-3m.csv";
+  const char *letter = argc > 2 ? argv[2] : "../shared/datasets/letter.csv";
+  g_autoptr(GFile) f1 = g_file_new_for_path (flights);
+  g_autoptr(GFile) f2 = g_file_new_for_path (letter);
+  gint64 t0;
+  double load_s, train_s;
+  guint epochs;
+  const KilnModelOptions *mo;
+
+  gtk_init ();
+  adw_init ();
+  app = kiln_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  window = kiln_window_new (app);
+  project = kiln_window_get_project (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_add_tick_callback (GTK_WIDGET (window), on_tick, &probe, NULL);
+  for (int i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  /* 1. loading 3 million rows */
+  probe_reset (&probe);
+  t0 = g_get_monotonic_time ();
+  kiln_window_open (window, f1);
+  spin_until (loaded, window, 120);
+  load_s = (g_get_monotonic_time () - t0) / 1e6;
+  printf ("load %s: %.2f s, %u frames, longest main-loop gap %.1f ms (%s)\n", flights, load_s,
+          probe.ticks, probe.max_gap / 1000.0, probe.max_gap <= 50000 ? "ok" : "OVER 50 ms");
+  {
+    gint64 load_gap = probe.max_gap;
+
+    /* 2. an MLP on letter */
+    kiln_window_open (window, f2);
+    spin_until (loaded, window, 60);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.set-target", "s", "lettr");
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.set-model", "s", "mlp");
+    kiln_project_get_prep (project)->train = 0.7;
+    kiln_project_get_prep (project)->validation = 0.1;
+    kiln_project_get_prep (project)->test = 0.2;
+    kiln_project_prep_changed (project);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.goto-page", "s", "train");
+    for (int i = 0; i < 50; i++)
+      g_main_context_iteration (NULL, FALSE);
+    plot = find_loss_plot (GTK_WIDGET (window));
+    g_assert (plot != NULL);
+    paintable = gtk_widget_paintable_new (plot);
+    g_signal_connect (paintable, "invalidate-contents", G_CALLBACK (on_invalidate), &probe);
+
+    probe_reset (&probe);
+    t0 = g_get_monotonic_time ();
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
+    spin_until (trained, window, 600);
+    train_s = (g_get_monotonic_time () - t0) / 1e6;
+    epochs = kiln_loss_plot_get_n_points (KILN_LOSS_PLOT (plot));
+    mo = kiln_project_get_model_options (project);
+    printf ("train mlp (%u hidden) on %s: %.2f s, %u epochs, %u frames, loss plot redrawn %u times "
+            "(%s), longest main-loop gap %.1f ms (%s)\n",
+            mo->hidden[0], letter, train_s, epochs, probe.ticks, probe.invalidations,
+            probe.invalidations >= epochs ? "at least once per epoch" : "FEWER than epochs",
+            probe.max_gap / 1000.0, probe.max_gap <= 50000 ? "ok" : "OVER 50 ms");
+    g_object_unref (paintable);
+    gtk_window_destroy (GTK_WINDOW (window));
+    return load_gap <= 50000 && probe.max_gap <= 50000 && probe.invalidations >= epochs ? 0 : 1;
+  }
+}

@@ -1,0 +1,226 @@
+/* test-app.c: the application end to end, driven through its actions under Xvfb.
+ *
+ * Open iris, set the target, train, reach the Evaluate step with a confusion matrix whose counts
+ * equal the core's own run of the same pipeline, and save a screenshot of every step.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <adwaita.h>
+
+#include "kiln-application.h"
+#include "kiln-window.h"
+#include "kiln-csv.h"
+#include "kiln-pipeline.h"
+#include "kiln-prepare-plan.h"
+#include "kiln-confusion-matrix.h"
+
+static KilnApplication *app;
+
+static gboolean
+wait_for (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static gboolean
+has_frame (gpointer data)
+{
+  return kiln_project_get_frame (kiln_window_get_project (data)) != NULL &&
+         !kiln_window_is_loading (data);
+}
+
+static gboolean
+has_result (gpointer data)
+{
+  return kiln_project_get_result (kiln_window_get_project (data)) != NULL;
+}
+
+static gboolean
+on_evaluate (gpointer data)
+{
+  return g_strcmp0 (kiln_window_get_page (data), "evaluate") == 0;
+}
+
+/* Renders the window into a PNG next to the test binary, for people to look at. */
+static void
+settle (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+save_screenshot (GtkWidget *window, const char *name)
+{
+  GdkPaintable *paintable;
+  GtkSnapshot *snapshot;
+  int w, h;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer;
+  g_autofree char *path = NULL;
+
+  /* let frames pass so that everything is laid out and drawn */
+  settle (300);
+  for (int i = 0; i < 5000 && (!gtk_widget_get_mapped (window) || gtk_widget_get_width (window) == 0); i++)
+    settle (1);
+  w = gtk_widget_get_width (window);
+  h = gtk_widget_get_height (window);
+  renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                           name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+  g_object_unref (paintable);
+}
+
+static void
+test_train_iris (void)
+{
+  KilnWindow *window = kiln_window_new (app);
+  KilnProject *project = kiln_window_get_project (window);
+  const KilnPipelineResult *result;
+  KilnConfusion *app_cm, *core_cm;
+  KilnPipelineOptions options;
+  KilnPipelineResult core = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnRecipe) recipe = NULL;
+  guint n_classes = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  save_screenshot (GTK_WIDGET (window), "app-welcome.png");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-example", "s", "iris.csv");
+  g_assert_true (wait_for (has_frame, window, 20000));
+  g_assert_cmpuint (kiln_frame_get_n_rows (kiln_project_get_frame (project)), ==, 150);
+  g_assert_cmpstr (kiln_window_get_page (window), ==, "data");
+  save_screenshot (GTK_WIDGET (window), "app-data.png");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-target", "s", "species");
+  g_assert_cmpstr (kiln_project_get_target (project), ==, "species");
+  g_assert_cmpint (kiln_project_get_task (project), ==, KILN_TASK_CLASSIFICATION);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-model", "s", "forest");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.goto-page", "s", "prepare");
+  save_screenshot (GTK_WIDGET (window), "app-prepare.png");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
+  g_assert_true (wait_for (has_result, window, 120000));
+  g_assert_true (wait_for (on_evaluate, window, 5000));
+  save_screenshot (GTK_WIDGET (window), "app-evaluate.png");
+
+  /* the core, on its own, with the same settings */
+  result = kiln_project_get_result (project);
+  recipe = kiln_prepare_plan_make_recipe (project, &error);
+  g_assert_no_error (error);
+  kiln_pipeline_options_init (&options, "species", "forest");
+  options.task_set = TRUE;
+  options.task = KILN_TASK_CLASSIFICATION;
+  options.seed = kiln_project_get_prep (project)->seed;
+  options.model_options = *kiln_project_get_model_options (project);
+  options.recipe = recipe;
+  g_assert_true (kiln_pipeline_run (kiln_project_get_frame (project), NULL, &options, NULL, NULL, &core, &error));
+  g_assert_no_error (error);
+
+  app_cm = kiln_evaluation_get_confusion (result->evaluation);
+  core_cm = kiln_evaluation_get_confusion (core.evaluation);
+  kiln_evaluation_get_classes (result->evaluation, &n_classes);
+  g_assert_cmpuint (n_classes, ==, 3);
+  g_assert_cmpuint (kiln_confusion_get_n_classes (app_cm), ==, kiln_confusion_get_n_classes (core_cm));
+  for (guint a = 0; a < n_classes; a++)
+    for (guint p = 0; p < n_classes; p++)
+      g_assert_cmpuint (kiln_confusion_get_count (app_cm, a, p), ==, kiln_confusion_get_count (core_cm, a, p));
+  g_assert_cmpfloat (kiln_evaluation_get_metrics (result->evaluation)->accuracy, >=, 0.9);
+  kiln_pipeline_result_clear (&core);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.goto-page", "s", "train");
+  save_screenshot (GTK_WIDGET (window), "app-train.png");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.goto-page", "s", "export");
+  save_screenshot (GTK_WIDGET (window), "app-export.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+has_epochs (gpointer data)
+{
+  const KilnPipelineResult *r = kiln_project_get_result (kiln_window_get_project (data));
+  return r != NULL;
+}
+
+/* A network on digits: the loss plot fills and the run can be cancelled, keeping the best model. */
+static void
+test_train_mlp_cancel (void)
+{
+  KilnWindow *window = kiln_window_new (app);
+  KilnProject *project = kiln_window_get_project (window);
+  KilnPrepSettings *prep;
+
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-example", "s", "digits.csv");
+  g_assert_true (wait_for (has_frame, window, 20000));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-target", "s", "digit");
+  kiln_project_set_task (project, KILN_TASK_CLASSIFICATION);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-model", "s", "mlp");
+  prep = kiln_project_get_prep (project);
+  prep->train = 0.7;
+  prep->validation = 0.15;
+  prep->test = 0.15;
+  kiln_project_get_model_options (project)->epochs = 2000;
+  kiln_project_get_model_options (project)->patience = 2000;
+  kiln_project_prep_changed (project);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
+  /* let a few epochs run, then cancel */
+  for (int i = 0; i < 400 && kiln_project_get_result (project) == NULL; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  save_screenshot (GTK_WIDGET (window), "app-train-mlp.png");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-training", NULL);
+  g_assert_true (wait_for (has_epochs, window, 60000));
+  g_assert_nonnull (kiln_project_get_result (project)->model);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  g_setenv ("KILN_DATA_DIR", KILN_SOURCE_DATADIR, FALSE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  app = kiln_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+
+  g_test_add_func ("/app/train-iris", test_train_iris);
+  g_test_add_func ("/app/train-mlp-cancel", test_train_mlp_cancel);
+  ret = g_test_run ();
+  g_object_unref (app);
+  return ret;
+}
