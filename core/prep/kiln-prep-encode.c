@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kiln-prep-private.h"
 
@@ -90,79 +91,185 @@ code_map (KilnColumn *column, GPtrArray *cats)
   return map;
 }
 
+/* A zeroed byte column. When most of its pages will hold a 1, the pages are faulted in with
+ * one call instead of one trap per 4 KiB page (a large share of one-hot encoding's time). */
+static guint8 *
+alloc_indicator (guint n, guint ones)
+{
+  guint8 *p = g_malloc0 (MAX (n, 1));
+
+#ifdef MADV_POPULATE_WRITE
+  if (n >= (1u << 20) && (guint64) ones * 4096 >= n)
+    {
+      guintptr start = ((guintptr) p + 4095) & ~(guintptr) 4095;
+      guintptr stop = ((guintptr) p + n) & ~(guintptr) 4095;
+      if (stop > start)
+        madvise ((gpointer) start, stop - start, MADV_POPULATE_WRITE);  /* a hint: may fail */
+    }
+#endif
+  return p;
+}
+
+typedef struct {
+  guint8 **cols;     /* per category */
+  gint32  *map;      /* column code -> category index or -1 */
+  guint   *ones;     /* per category */
+  guint    unseen;
+} OneHot;
+
+#define ROWS_PER_TASK 262144
+
+typedef struct {
+  Encode  *en;
+  OneHot  *oh;       /* per step column */
+  guint   *task_column;
+  guint   *task_first;
+  guint   *alloc_column;
+  guint   *alloc_category;
+} OneHotRun;
+
 static void
-apply_column (guint i, gpointer data)
+onehot_alloc (guint t, gpointer data)
+{
+  OneHotRun *run = data;
+  OneHot *oh = &run->oh[run->alloc_column[t]];
+  guint j = run->alloc_category[t];
+
+  oh->cols[j] = alloc_indicator (run->en->work->n_rows, oh->ones[j]);
+}
+
+static void
+onehot_scatter (guint t, gpointer data)
+{
+  OneHotRun *run = data;
+  guint i = run->task_column[t];
+  KilnPrepWorkColumn *wc = _kiln_prep_work_column (run->en->work, (guint) run->en->where[i]);
+  const gint32 *codes = kiln_column_get_codes (wc->column);
+  OneHot *oh = &run->oh[i];
+  guint r0 = run->task_first[t], r1 = MIN (run->en->work->n_rows, r0 + ROWS_PER_TASK);
+
+  for (guint r = r0; r < r1; r++)
+    {
+      gint32 c = codes[_kiln_prep_row (wc, r)];
+      if (c >= 0 && oh->map[c] >= 0)
+        oh->cols[oh->map[c]][r] = 1;
+    }
+}
+
+static void
+onehot_count (guint i, gpointer data)
+{
+  OneHotRun *run = data;
+  Encode *en = run->en;
+  KilnPrepWorkColumn *wc = _kiln_prep_work_column (en->work, (guint) en->where[i]);
+  const gint32 *codes = kiln_column_get_codes (wc->column);
+  guint nc = kiln_column_get_n_categories (wc->column);
+  g_autofree guint *per_code = g_new0 (guint, MAX (nc, 1));
+  OneHot *oh = &run->oh[i];
+
+  oh->map = code_map (wc->column, en->step->categories[i]);
+  oh->ones = g_new0 (guint, MAX (en->step->categories[i]->len, 1));
+  oh->cols = g_new0 (guint8 *, MAX (en->step->categories[i]->len, 1));
+  for (guint r = 0; r < en->work->n_rows; r++)
+    {
+      gint32 c = codes[_kiln_prep_row (wc, r)];
+      if (c >= 0)
+        per_code[c]++;
+    }
+  for (guint c = 0; c < nc; c++)
+    {
+      if (oh->map[c] >= 0)
+        oh->ones[oh->map[c]] += per_code[c];
+      else
+        oh->unseen += per_code[c];
+    }
+}
+
+/* One-hot: count each category, allocate the indicator columns, then fill them by blocks of
+ * rows (every core busy even for a single categorical column). */
+static void
+apply_onehot (Encode *en)
+{
+  KilnStep *step = en->step;
+  guint n_cols = step->n_columns, n_rows = en->work->n_rows;
+  guint blocks = (n_rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, n_alloc = 0, t = 0;
+  OneHotRun run = { en, g_new0 (OneHot, MAX (n_cols, 1)), NULL, NULL, NULL, NULL };
+
+  _kiln_prep_parallel (n_cols, onehot_count, &run);
+
+  for (guint i = 0; i < n_cols; i++)
+    n_alloc += step->categories[i]->len;
+  run.alloc_column = g_new (guint, MAX (n_alloc, 1));
+  run.alloc_category = g_new (guint, MAX (n_alloc, 1));
+  for (guint i = 0; i < n_cols; i++)
+    for (guint j = 0; j < step->categories[i]->len; j++, t++)
+      {
+        run.alloc_column[t] = i;
+        run.alloc_category[t] = j;
+      }
+  _kiln_prep_parallel (n_alloc, onehot_alloc, &run);
+
+  run.task_column = g_new (guint, MAX (n_cols * blocks, 1));
+  run.task_first = g_new (guint, MAX (n_cols * blocks, 1));
+  for (guint i = 0, k = 0; i < n_cols; i++)
+    for (guint b = 0; b < blocks; b++, k++)
+      {
+        run.task_column[k] = i;
+        run.task_first[k] = b * ROWS_PER_TASK;
+      }
+  _kiln_prep_parallel (n_cols * blocks, onehot_scatter, &run);
+
+  for (guint i = 0; i < n_cols; i++)
+    {
+      OneHot *oh = &run.oh[i];
+      GPtrArray *cats = step->categories[i];
+      const char *name = step->columns[i];
+      GPtrArray *out = g_ptr_array_new ();
+
+      for (guint j = 0; j < cats->len; j++)
+        {
+          g_autofree char *cname = g_strdup_printf ("%s=%s", name, (const char *) cats->pdata[j]);
+          g_ptr_array_add (out, kiln_column_new_boolean (cname, oh->cols[j], NULL, n_rows));
+        }
+      en->unseen[i] = oh->unseen;
+      en->outputs[i] = out;
+      g_free (oh->cols);
+      g_free (oh->map);
+      g_free (oh->ones);
+    }
+  g_free (run.oh);
+  g_free (run.alloc_column);
+  g_free (run.alloc_category);
+  g_free (run.task_column);
+  g_free (run.task_first);
+}
+
+static void
+apply_ordinal (guint i, gpointer data)
 {
   Encode *en = data;
   KilnStep *step = en->step;
   KilnPrepWork *work = en->work;
   KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, (guint) en->where[i]);
   const gint32 *codes = kiln_column_get_codes (wc->column);
-  const char *name = kiln_column_get_name (wc->column);
-  GPtrArray *cats = step->categories[i];
-  g_autofree gint32 *map = code_map (wc->column, cats);
+  g_autofree gint32 *map = code_map (wc->column, step->categories[i]);
   guint n = work->n_rows, unseen = 0;
-  GPtrArray *out = g_ptr_array_new ();
+  double *values = g_new (double, MAX (n, 1));
 
-  if (step->encoding == KILN_ENCODE_ONEHOT)
+  for (guint r = 0; r < n; r++)
     {
-      guint8 **cols = g_new (guint8 *, MAX (cats->len, 1));
-
-      /* zeroed memory comes straight from the kernel for large columns: only the pages
-       * holding a 1 are ever written */
-      for (guint j = 0; j < cats->len; j++)
-        cols[j] = g_malloc0 (MAX (n, 1));
-      if (wc->index)
-        for (guint r = 0; r < n; r++)
-          {
-            gint32 c = codes[wc->index->rows[r]];
-            if (c >= 0)
-              {
-                gint32 j = map[c];
-                if (j >= 0)
-                  cols[j][r] = 1;
-                else
-                  unseen++;
-              }
-          }
+      gint32 c = codes[_kiln_prep_row (wc, r)];
+      if (c < 0)
+        values[r] = NAN;
       else
-        for (guint r = 0; r < n; r++)
-          {
-            gint32 c = codes[r];
-            if (c >= 0)
-              {
-                gint32 j = map[c];
-                if (j >= 0)
-                  cols[j][r] = 1;
-                else
-                  unseen++;
-              }
-          }
-      for (guint j = 0; j < cats->len; j++)
         {
-          g_autofree char *cname = g_strdup_printf ("%s=%s", name, (const char *) cats->pdata[j]);
-          g_ptr_array_add (out, kiln_column_new_boolean (cname, cols[j], NULL, n));
+          values[r] = map[c];
+          unseen += map[c] < 0;
         }
-      g_free (cols);
-    }
-  else
-    {
-      double *values = g_new (double, MAX (n, 1));
-      for (guint r = 0; r < n; r++)
-        {
-          gint32 c = codes[_kiln_prep_row (wc, r)];
-          if (c < 0)
-            values[r] = NAN;
-          else
-            {
-              values[r] = map[c];
-              unseen += map[c] < 0;
-            }
-        }
-      g_ptr_array_add (out, kiln_column_new_numeric (name, values, n));
     }
   en->unseen[i] = unseen;
-  en->outputs[i] = out;
+  en->outputs[i] = g_ptr_array_new ();
+  g_ptr_array_add (en->outputs[i], kiln_column_new_numeric (step->columns[i], values, n));
 }
 
 gboolean
@@ -192,7 +299,10 @@ _kiln_step_encode_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entr
         }
     }
 
-  _kiln_prep_parallel (n, apply_column, &en);
+  if (step->encoding == KILN_ENCODE_ONEHOT)
+    apply_onehot (&en);
+  else
+    _kiln_prep_parallel (n, apply_ordinal, &en);
 
   /* splice from the last column backwards so earlier positions stay valid */
   for (guint i = n; i-- > 0;)
