@@ -58,13 +58,11 @@ struct _KilnPreparePage
 G_DEFINE_FINAL_TYPE (KilnPreparePage, kiln_prepare_page, KILN_TYPE_PAGE)
 
 static const char *impute_ids[] = { "median", "mean", "mode", "drop" };
-static const char *impute_labels[] = { N_("Median (numbers), most frequent (categories)"), N_("Mean (numbers), most frequent (categories)"),
-                                       N_("Most frequent value"), N_("Drop rows with missing values") };
+static const char *impute_labels[] = { N_("Median"), N_("Mean"), N_("Most frequent"), N_("Drop the rows") };
 static const char *encode_ids[] = { "onehot", "ordinal" };
-static const char *encode_labels[] = { N_("One-hot (a column per category)"), N_("Ordinal (a number per category)") };
+static const char *encode_labels[] = { N_("One-hot"), N_("Ordinal") };
 static const char *scale_ids[] = { "auto", "standard", "minmax", "none" };
-static const char *scale_labels[] = { N_("Automatic (as the model needs)"), N_("Standard (mean 0, deviation 1)"),
-                                      N_("Min–max (0 to 1)"), N_("None") };
+static const char *scale_labels[] = { N_("Automatic"), N_("Standard"), N_("Min–max"), N_("None") };
 
 static guint
 index_of (const char * const *ids, guint n, const char *id)
@@ -696,9 +694,10 @@ kiln_prepare_page_init (KilnPreparePage *self)
   g_signal_connect_swapped (self->target_row, "notify::selected", G_CALLBACK (on_target_selected), self);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->target_row));
   tasks = gtk_string_list_new (NULL);
-  gtk_string_list_append (tasks, _("Classification (categories)"));
-  gtk_string_list_append (tasks, _("Regression (numbers)"));
+  gtk_string_list_append (tasks, _("Classification"));
+  gtk_string_list_append (tasks, _("Regression"));
   self->task_row = combo_row (_("Task"), tasks);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->task_row), _("Categories or numbers"));
   g_signal_connect_swapped (self->task_row, "notify::selected", G_CALLBACK (on_task_selected), self);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->task_row));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (group));
@@ -748,9 +747,11 @@ kiln_prepare_page_init (KilnPreparePage *self)
   g_signal_connect_swapped (self->impute_row, "notify::selected", G_CALLBACK (settings_changed), self);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->impute_row));
   self->encode_row = combo_row (_("Categories"), translated_list (encode_labels, G_N_ELEMENTS (encode_labels)));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->encode_row), _("One-hot: a yes/no column per category; ordinal: a number"));
   g_signal_connect_swapped (self->encode_row, "notify::selected", G_CALLBACK (settings_changed), self);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->encode_row));
   self->scale_row = combo_row (_("Scaling"), translated_list (scale_labels, G_N_ELEMENTS (scale_labels)));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->scale_row), _("Automatic standardises for the models that need it"));
   g_signal_connect_swapped (self->scale_row, "notify::selected", G_CALLBACK (settings_changed), self);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->scale_row));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (group));

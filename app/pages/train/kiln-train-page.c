@@ -245,7 +245,9 @@ on_model_selected (KilnTrainPage *self)
 
   if (self->updating || i >= self->model_ids->len)
     return;
+  self->updating = TRUE;
   kiln_project_set_model_name (project, self->model_ids->pdata[i]);
+  self->updating = FALSE;
   rebuild_options (self);
 }
 
@@ -623,10 +625,29 @@ on_task_changed (KilnTrainPage *self)
 }
 
 static void
+on_model_name_changed (KilnTrainPage *self)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+
+  if (self->updating)
+    return;
+  for (guint i = 0; i < self->model_ids->len; i++)
+    if (g_strcmp0 (self->model_ids->pdata[i], kiln_project_get_model_name (project)) == 0 &&
+        adw_combo_row_get_selected (self->model_row) != i)
+      {
+        self->updating = TRUE;
+        adw_combo_row_set_selected (self->model_row, i);
+        self->updating = FALSE;
+        rebuild_options (self);
+      }
+}
+
+static void
 kiln_train_page_project_changed (KilnPage *page, KilnProject *project)
 {
   KilnTrainPage *self = KILN_TRAIN_PAGE (page);
 
+  g_signal_connect_object (project, "notify::model-name", G_CALLBACK (on_model_name_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::frame", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::target", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::task", G_CALLBACK (on_task_changed), self, G_CONNECT_SWAPPED);
