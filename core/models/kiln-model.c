@@ -362,7 +362,7 @@ model_alloc (const KilnModelClass   *klass,
 
   model = g_malloc0 (klass->instance_size);
   model->klass = klass;
-  g_atomic_ref_count_init (&model->ref_count);
+  model->ref_count = 1;
   model->options = *options;
   model->task = options->task;
   return model;
@@ -412,7 +412,7 @@ kiln_model_ref (KilnModel *model)
 {
   g_return_val_if_fail (model != NULL, NULL);
 
-  g_atomic_ref_count_inc (&model->ref_count);
+  g_atomic_int_inc (&model->ref_count);
   return model;
 }
 
@@ -421,7 +421,10 @@ kiln_model_unref (KilnModel *model)
 {
   g_return_if_fail (model != NULL);
 
-  if (g_atomic_ref_count_dec (&model->ref_count))
+  /* g_atomic_int_* rather than g_atomic_ref_count_*: those are out-of-line in Debian's GLib
+   * (unless G_DISABLE_CHECKS), so ThreadSanitizer would not see a model freed by another thread
+   * as synchronised. */
+  if (g_atomic_int_dec_and_test (&model->ref_count))
     {
       if (model->klass->finalize != NULL)
         model->klass->finalize (model);

@@ -5,7 +5,7 @@
  *
  * The reference (../shared/reference/ref_train.py) runs in the background while Kiln fits.
  * Deterministic families must land within 0.5 points of accuracy (0.005 R^2), the MLP within
- * 1.5 points (0.02 R^2). Skipped when /usr/bin/python3 has no scikit-learn.
+ * 1.5 points or one test row, whichever is more (0.02 R^2). Skipped when /usr/bin/python3 has no scikit-learn.
  */
 #define G_LOG_DOMAIN "test-accuracy"
 
@@ -151,8 +151,9 @@ test_accuracy (gconstpointer data)
       kiln_seconds = (g_get_monotonic_time () - t0) / 1e6;
       kiln_score = kiln_test_score (model, features.test);
       ref_score = reference_metric (procs->pdata[f], c->task, &ref_seconds);
+      /* A stochastic family may also differ by one test row (iris has 30: 3.3 points each). */
       if (c->task == KILN_TASK_CLASSIFICATION)
-        tolerance = deterministic ? 0.005 : 0.015;
+        tolerance = deterministic ? 0.005 : MAX (0.015, 1.0 / features.test->n_rows + 1e-9);
       else
         tolerance = deterministic ? 0.005 : 0.02;
       g_test_message ("%s %s: kiln %.4f (%.2f s), scikit-learn %.4f (%.2f s), difference %+.4f",
