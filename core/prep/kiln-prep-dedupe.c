@@ -66,6 +66,7 @@ typedef struct {
   KilnPrepWork *work;
   guint64      *hashes;
   guint32      *order;       /* rows grouped by bucket, in row order within a bucket */
+  guint64      *sorted;      /* their hashes, in the same order (read sequentially) */
   guint32       starts[N_BUCKETS + 1];
   guint8       *dup;
   guint         dup_counts[N_BUCKETS];
@@ -142,7 +143,7 @@ check_bucket (guint bucket, gpointer data)
   Dedupe *d = data;
   guint start = d->starts[bucket], n = d->starts[bucket + 1] - start;
   gsize cap = 16, mask;
-  guint32 *table;
+  guint64 *table;   /* (low 32 bits of the hash << 32) | (row + 1); 0 = empty */
   guint dups = 0;
 
   if (n < 2)
@@ -150,19 +151,21 @@ check_bucket (guint bucket, gpointer data)
   while (cap < 2 * (gsize) n)
     cap <<= 1;
   mask = cap - 1;
-  table = g_new (guint32, cap);
-  memset (table, 0xff, cap * sizeof (guint32));
+  table = g_new0 (guint64, cap);
   for (guint i = 0; i < n; i++)
     {
       guint32 row = d->order[start + i];
-      guint64 h = d->hashes[row];
+      guint64 h = d->sorted[start + i];
+      guint64 tag = h << 32;
       gsize slot = (h ^ (h >> 29)) & mask;
       gboolean found = FALSE;
 
-      while (table[slot] != G_MAXUINT32)
+      while (table[slot] != 0)
         {
-          guint32 other = table[slot];
-          if (d->hashes[other] == h && rows_equal (d->work, other, row))
+          /* same low hash bits (the top bits are the bucket's): confirm cell by cell */
+          if ((table[slot] & G_GUINT64_CONSTANT (0xffffffff00000000)) == tag &&
+              d->hashes[(guint32) table[slot] - 1] == h &&
+              rows_equal (d->work, (guint32) table[slot] - 1, row))
             {
               found = TRUE;
               break;
@@ -175,7 +178,7 @@ check_bucket (guint bucket, gpointer data)
           dups++;
         }
       else
-        table[slot] = row;
+        table[slot] = tag | ((guint64) row + 1);
     }
   d->dup_counts[bucket] = dups;
   g_free (table);
@@ -201,6 +204,7 @@ _kiln_prep_find_duplicates (KilnPrepWork *work, guint8 *dup_out)
   d.work = work;
   d.hashes = g_new (guint64, n);
   d.order = g_new (guint32, n);
+  d.sorted = g_new (guint64, n);
   d.dup = dup_out ? dup_out : g_new (guint8, n);
   memset (d.dup, 0, n);
 
@@ -217,7 +221,11 @@ _kiln_prep_find_duplicates (KilnPrepWork *work, guint8 *dup_out)
       fill[b] = d.starts[b];
     }
   for (guint r = 0; r < n; r++)
-    d.order[fill[d.hashes[r] >> (64 - BUCKET_BITS)]++] = r;
+    {
+      guint32 at = fill[d.hashes[r] >> (64 - BUCKET_BITS)]++;
+      d.order[at] = r;
+      d.sorted[at] = d.hashes[r];
+    }
 
   _kiln_prep_parallel (N_BUCKETS, check_bucket, &d);
 
@@ -225,6 +233,7 @@ _kiln_prep_find_duplicates (KilnPrepWork *work, guint8 *dup_out)
     total += d.dup_counts[b];
   g_free (d.hashes);
   g_free (d.order);
+  g_free (d.sorted);
   if (dup_out == NULL)
     g_free (d.dup);
   return total;

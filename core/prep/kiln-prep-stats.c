@@ -108,6 +108,94 @@ select_pair (double *v, gsize n, gsize lo, double *a, double *b)
   *b = lo + 1 < n ? min_of (v + lo + 1, n - lo - 1) : v[lo];
 }
 
+/* ---- Radix selection ---------------------------------------------------------------------
+ *
+ * For large arrays: the order statistics come from histograms of the values' bits (mapped to
+ * unsigned keys in the same order), 16 bits at a time: one pass counts, the bucket that holds
+ * the wanted rank is gathered, and so on down, each pass linear and free of data-dependent
+ * branches. Quickselect on a few million doubles spends most of its time mispredicting. */
+
+#define RADIX_MIN 65536
+
+static inline guint64
+order_key (double v)
+{
+  guint64 bits;
+
+  if (v == 0)
+    v = 0;
+  memcpy (&bits, &v, sizeof bits);
+  return (bits >> 63) ? ~bits : bits | G_GUINT64_CONSTANT (0x8000000000000000);
+}
+
+/* out[j] = the ks[j]-th smallest of v[0..n) (ks ascending, all < n), over the key bits below
+ * @shift + 16. */
+static void
+radix_select (const double *v, gsize n, const gsize *ks, guint m, double *out, guint shift)
+{
+  g_autofree gsize *hist = NULL;
+  gsize below = 0;
+  guint j = 0;
+
+  if (n <= RADIX_MIN)
+    {
+      g_autofree double *w = g_memdup2 (v, n * sizeof (double));
+      for (guint i = 0; i < m; i++)
+        {
+          /* ks ascending: each selection leaves the smaller ones before it */
+          gsize from = i > 0 ? ks[i - 1] : 0;
+          select_kth (w + from, n - from, ks[i] - from);
+          out[i] = w[ks[i]];
+        }
+      return;
+    }
+
+  hist = g_new0 (gsize, 65536);
+  for (gsize i = 0; i < n; i++)
+    hist[(order_key (v[i]) >> shift) & 0xffff]++;
+
+  for (guint b = 0; b < 65536 && j < m; b++)
+    {
+      gsize c = hist[b], first;
+      guint j0 = j;
+      g_autofree double *bucket = NULL;
+      g_autofree gsize *sub = NULL;
+
+      while (j < m && ks[j] < below + c)
+        j++;
+      if (j == j0)
+        {
+          below += c;
+          continue;
+        }
+      /* ranks ks[j0..j) fall in bucket b */
+      bucket = g_new (double, c);
+      first = 0;
+      for (gsize i = 0; i < n; i++)
+        if (((order_key (v[i]) >> shift) & 0xffff) == b)
+          bucket[first++] = v[i];
+      sub = g_new (gsize, j - j0);
+      for (guint i = j0; i < j; i++)
+        sub[i - j0] = ks[i] - below;
+      if (shift == 0)
+        {
+          /* all 64 bits agree: the values are equal */
+          for (guint i = j0; i < j; i++)
+            out[i] = bucket[0];
+        }
+      else
+        radix_select (bucket, c, sub, j - j0, out + j0, shift - 16);
+      below += c;
+    }
+}
+
+/* The @m order statistics @ks (ascending, < n) of v[0..n); v may be reordered. */
+static void
+select_ranks (double *v, gsize n, const gsize *ks, guint m, double *out)
+{
+  radix_select (v, n, ks, m, out, 48);
+}
+
 double
 _kiln_prep_quantile (double *values, gsize n, double q)
 {
@@ -123,7 +211,16 @@ _kiln_prep_quantile (double *values, gsize n, double q)
       select_kth (values, n, n - 1);
       return values[n - 1];
     }
-  select_pair (values, n, lo, &a, &b);
+  if (n > RADIX_MIN)
+    {
+      gsize ks[2] = { lo, lo + 1 };
+      double out[2];
+      select_ranks (values, n, ks, 2, out);
+      a = out[0];
+      b = out[1];
+    }
+  else
+    select_pair (values, n, lo, &a, &b);
   return lerp (a, b, pos - (double) lo);
 }
 
@@ -142,6 +239,24 @@ _kiln_prep_quartiles (double *values, gsize n, double *q1, double *q3)
   pos3 = 0.75 * (double) (n - 1);
   lo1 = (gsize) floor (pos1);
   lo3 = (gsize) floor (pos3);
+
+  if (n > RADIX_MIN)
+    {
+      /* lo3 + 1 < n since n > 4 */
+      gsize ks[4] = { lo1, lo1 + 1, lo3, lo3 + 1 };
+      double out[4];
+      guint m = 4;
+      if (lo1 + 1 == lo3)
+        {
+          ks[2] = lo3 + 1;
+          m = 3;
+        }
+      select_ranks (values, n, ks, m, out);
+      *q1 = lerp (out[0], out[1], pos1 - (double) lo1);
+      *q3 = m == 4 ? lerp (out[2], out[3], pos3 - (double) lo3)
+                   : lerp (out[1], out[2], pos3 - (double) lo3);
+      return;
+    }
 
   /* the upper quartile first; the lower one is then selected among the values before it */
   if (lo3 >= n - 1)
@@ -170,6 +285,13 @@ _kiln_prep_median (double *values, gsize n)
 
   if (n == 0)
     return NAN;
+  if (n > RADIX_MIN)
+    {
+      gsize ks[2] = { (n - 1) / 2, n / 2 };
+      double out[2];
+      select_ranks (values, n, ks, ks[0] == ks[1] ? 1 : 2, out);
+      return n % 2 == 1 ? out[0] : (out[0] + out[1]) / 2.0;
+    }
   if (n % 2 == 1)
     {
       select_kth (values, n, n / 2);

@@ -153,11 +153,12 @@ static void
 test_quantiles (void)
 {
   KilnSplitRng rng;
-  const gsize sizes[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 17, 100, 101, 1000, 4097, 20000 };
+  const gsize sizes[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 17, 100, 101, 1000, 4097, 20000,
+                          65537, 70000, 250001 };
 
   kiln_split_rng_init (&rng, 7);
   for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
-    for (guint ties = 0; ties < 3; ties++)
+    for (guint ties = 0; ties < 4; ties++)
       {
         gsize n = sizes[s];
         g_autofree double *v = g_new (double, n);
@@ -168,7 +169,9 @@ test_quantiles (void)
         for (gsize i = 0; i < n; i++)
           {
             double u = (double) (kiln_split_rng_next (&rng) >> 11) / 9007199254740992.0;
-            v[i] = ties == 0 ? u * 1000 - 500 : ties == 1 ? floor (u * 5) : (i % 2 ? 1e300 : -3.25);
+            /* spread out, few distinct values, two extremes, sign changes with -0 */
+            v[i] = ties == 0 ? u * 1000 - 500 : ties == 1 ? floor (u * 5) :
+                   ties == 2 ? (i % 2 ? 1e300 : -3.25) : (u < 0.3 ? -0.0 : floor (u * 40) - 20);
           }
         sorted = g_memdup2 (v, n * sizeof (double));
         qsort (sorted, n, sizeof (double), cmp_double);
