@@ -108,9 +108,26 @@ quit_action (GSimpleAction *action,
     gtk_window_close (l->data);
 }
 
+static void
+style_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  const char *style = g_variant_get_string (param, NULL);
+  AdwColorScheme scheme = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_strcmp0 (style, "light") == 0)
+    scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_strcmp0 (style, "dark") == 0)
+    scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
+  g_simple_action_set_state (action, param);
+}
+
 static const GActionEntry app_actions[] = {
   { "about", about_action },
   { "quit", quit_action },
+  { "style", NULL, "s", "'system'", style_action },
 };
 
 static void

@@ -409,9 +409,10 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_flow_box_set_row_spacing (self->cards, 12);
   gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->cards));
 
-  paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  /* plots and predictions side by side, half and half */
+  paned = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
+  gtk_box_set_homogeneous (GTK_BOX (paned), TRUE);
   gtk_widget_set_vexpand (paned, TRUE);
-  gtk_paned_set_position (GTK_PANED (paned), 600);
 
   /* left: the plots */
   left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
@@ -487,10 +488,8 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_widget_set_margin_bottom (right, 12);
   gtk_widget_set_margin_bottom (left, 12);
 
-  gtk_paned_set_start_child (GTK_PANED (paned), left);
-  gtk_paned_set_end_child (GTK_PANED (paned), right);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  gtk_box_append (GTK_BOX (paned), left);
+  gtk_box_append (GTK_BOX (paned), right);
   gtk_box_append (GTK_BOX (content), paned);
   kiln_page_set_content (KILN_PAGE (self), content);
 }

@@ -273,13 +273,29 @@ counts_done (GObject *source, GAsyncResult *result, gpointer user_data)
   dup = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u duplicate row", "%u duplicate rows",
                                       c->duplicates), c->duplicates);
   adw_action_row_set_subtitle (self->dedupe_row, dup);
-  out = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u outlier in %u columns (whole file)",
-                                      "%u outliers in %u columns (whole file)", c->outlier_cells),
-                         c->outlier_cells, c->outlier_columns);
+  if (c->outlier_cells == 0)
+    out = g_strdup (_("No outliers at this fence"));
+  else
+    {
+      g_autofree char *cells = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u outlier", "%u outliers",
+                                                             c->outlier_cells), c->outlier_cells);
+      /* Translators: "%s" is "12 outliers"; the file's rows, before the split */
+      out = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s in %u column (whole file)",
+                                          "%s in %u columns (whole file)", c->outlier_columns),
+                             cells, c->outlier_columns);
+    }
   adw_expander_row_set_subtitle (self->iqr_row, out);
-  miss = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u missing value in %u columns",
-                                       "%u missing values in %u columns", c->missing_cells),
-                          c->missing_cells, c->missing_columns);
+  if (c->missing_cells == 0)
+    miss = g_strdup (_("No missing values"));
+  else
+    {
+      g_autofree char *cells = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u missing value",
+                                                             "%u missing values", c->missing_cells),
+                                                c->missing_cells);
+      /* Translators: "%s" is "105 missing values" */
+      miss = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s in %u column", "%s in %u columns",
+                                           c->missing_columns), cells, c->missing_columns);
+    }
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->impute_row), miss);
 }
 
@@ -372,7 +388,12 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; i < plan->report->entries->len; i++)
     {
       KilnPrepEntry *e = plan->report->entries->pdata[i];
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row;
+
+      /* steps that had nothing to do stay out of the log */
+      if (e->count == 0 && e->rows_in == e->rows_out && e->columns_in == e->columns_out)
+        continue;
+      row = adw_action_row_new ();
       g_autofree char *sub = g_strdup_printf (_("Rows %u → %u · columns %u → %u"),
                                               e->rows_in, e->rows_out, e->columns_in, e->columns_out);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), e->description);
@@ -388,6 +409,13 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
           g_signal_connect (undo, "clicked", G_CALLBACK (on_undo_step_clicked), self);
           adw_action_row_add_suffix (ADW_ACTION_ROW (row), undo);
         }
+      gtk_list_box_append (self->log_list, row);
+    }
+  if (gtk_widget_get_first_child (GTK_WIDGET (self->log_list)) == NULL)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Nothing to change"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("The data is used as it is."));
       gtk_list_box_append (self->log_list, row);
     }
   {
