@@ -116,14 +116,21 @@ clear_stats_grid (KilnColumnInspector *self)
 }
 
 static void
-add_stat (KilnColumnInspector *self,
-          guint               *cell,
-          const char          *name,
-          const char          *value)
+add_stat_full (KilnColumnInspector *self,
+               guint               *cell,
+               const char          *name,
+               const char          *value,
+               gboolean             wide)
 {
   GtkWidget *name_label = gtk_label_new (name);
   GtkWidget *value_label = gtk_label_new (value);
-  int row = *cell / 2, col = (*cell % 2) * 2;
+  int row, col;
+
+  /* A wide value takes a row of its own. */
+  if (wide && *cell % 2 == 1)
+    (*cell)++;
+  row = *cell / 2;
+  col = (*cell % 2) * 2;
 
   gtk_label_set_xalign (GTK_LABEL (name_label), 0);
   gtk_widget_add_css_class (name_label, "stat-name");
@@ -134,8 +141,17 @@ add_stat (KilnColumnInspector *self,
   gtk_widget_add_css_class (value_label, "stat-value");
   gtk_widget_set_tooltip_text (value_label, value);
   gtk_grid_attach (GTK_GRID (self->stats_grid), name_label, col, row, 1, 1);
-  gtk_grid_attach (GTK_GRID (self->stats_grid), value_label, col + 1, row, 1, 1);
-  (*cell)++;
+  gtk_grid_attach (GTK_GRID (self->stats_grid), value_label, col + 1, row, wide ? 3 : 1, 1);
+  *cell += wide ? 2 : 1;
+}
+
+static void
+add_stat (KilnColumnInspector *self,
+          guint               *cell,
+          const char          *name,
+          const char          *value)
+{
+  add_stat_full (self, cell, name, value, FALSE);
 }
 
 static void
@@ -167,7 +183,7 @@ show_stats (KilnColumnInspector *self,
 
   g_snprintf (buf, sizeof buf, "%'u", s->n_rows);
   add_stat (self, &cell, _("Rows"), buf);
-  if (s->n_rows > 0)
+  if (s->n_rows > 0 && s->n_missing > 0)
     g_snprintf (buf, sizeof buf, "%'u (%.1f%%)", s->n_missing, 100.0 * s->n_missing / s->n_rows);
   else
     g_snprintf (buf, sizeof buf, "0");
@@ -216,7 +232,7 @@ show_stats (KilnColumnInspector *self,
               counts[i] = c->count;
             }
           g_snprintf (buf2, sizeof buf2, "%s (%'u)", top->value, top->count);
-          add_stat (self, &cell, _("Most frequent"), buf2);
+          add_stat_full (self, &cell, _("Most frequent"), buf2, TRUE);
           if (s->type == KILN_COLUMN_BOOLEAN && isfinite (s->mean))
             {
               g_snprintf (buf, sizeof buf, "%.1f%%", 100 * s->mean);
@@ -237,6 +253,16 @@ show_stats (KilnColumnInspector *self,
 }
 
 static void
+fit_plot (KilnColumnInspector *self)
+{
+  /* Histograms take the room there is; a few bars only the room they need. */
+  gboolean bars = kiln_plot_get_kind (KILN_PLOT (self->plot)) == KILN_PLOT_KIND_BARS;
+
+  gtk_widget_set_vexpand (self->plot, !bars);
+  gtk_widget_set_valign (self->plot, bars ? GTK_ALIGN_START : GTK_ALIGN_FILL);
+}
+
+static void
 stats_done (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
@@ -249,6 +275,7 @@ stats_done (GObject      *object,
   g_clear_object (&self->cancellable);
   set_busy (self, FALSE);
   show_stats (self, job);
+  fit_plot (self);
 }
 
 /* ---- Showing columns -------------------------------------------------------------------- */
@@ -319,6 +346,7 @@ update (KilnColumnInspector *self)
       gtk_widget_set_visible (self->stats_grid, TRUE);
       gtk_widget_set_visible (self->plot, TRUE);
       kiln_plot_clear (KILN_PLOT (self->plot), _("Computing…"));
+      fit_plot (self);
 
       job = g_new0 (StatsJob, 1);
       job->frame = kiln_frame_ref (self->frame);

@@ -104,9 +104,35 @@ update_selection_styles_below (KilnDataTable *self,
 }
 
 static void
+update_header_styles (KilnDataTable *self)
+{
+  GtkWidget *header = NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->view));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_strcmp0 (gtk_widget_get_css_name (child), "header") == 0)
+      header = child;
+  if (header == NULL)
+    return;
+  for (GtkWidget *title = gtk_widget_get_first_child (header);
+       title != NULL;
+       title = gtk_widget_get_next_sibling (title))
+    {
+      gpointer tag = g_object_get_data (G_OBJECT (title), "kiln-title-column");
+
+      if (tag != NULL && is_selected (self, GPOINTER_TO_UINT (tag) - 1))
+        gtk_widget_add_css_class (title, "selected-column");
+      else
+        gtk_widget_remove_css_class (title, "selected-column");
+    }
+}
+
+static void
 selection_changed (KilnDataTable *self)
 {
   update_selection_styles_below (self, GTK_WIDGET (self->view));
+  update_header_styles (self);
   g_signal_emit (self, signals[SELECTION_CHANGED], 0);
 }
 
@@ -180,6 +206,7 @@ setup_cb (GtkSignalListItemFactory *factory,
   gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
   gtk_inscription_set_min_lines (GTK_INSCRIPTION (cell), 1);
   gtk_inscription_set_nat_lines (GTK_INSCRIPTION (cell), 1);
+  gtk_widget_add_css_class (cell, "data-cell");
   if (data->numeric)
     {
       gtk_inscription_set_xalign (GTK_INSCRIPTION (cell), 1.0);
@@ -314,8 +341,11 @@ estimate_width (KilnDataTable *self,
     }
   chars = MIN (chars, 40);
   /* Header: icon, name, missing count, sort arrow. */
-  header = g_utf8_strlen (kiln_column_get_name (col), -1) + (missing_text ? g_utf8_strlen (missing_text, -1) : 0);
-  return CLAMP (MAX (chars * digit_width + 24, header * digit_width + 56), 72, 360);
+  /* Titles are bold (a tenth wider than digits); the missing count is in a smaller font.
+   * Around them: the type icon, the sort arrow's room and the button's padding. */
+  header = g_utf8_strlen (kiln_column_get_name (col), -1) * digit_width * 11 / 10 +
+           (missing_text ? g_utf8_strlen (missing_text, -1) * digit_width * 4 / 5 + 6 : 0);
+  return CLAMP (MAX (chars * digit_width + 24, header + 70), 72, 360);
 }
 
 static GtkWidget *

@@ -24,6 +24,7 @@ struct _KilnRowItem
 G_DEFINE_FINAL_TYPE (KilnRowItem, kiln_row_item, G_TYPE_OBJECT)
 
 static gint n_live_items;
+static gint n_created_items;
 
 static void
 kiln_row_item_finalize (GObject *object)
@@ -45,6 +46,7 @@ static void
 kiln_row_item_init (KilnRowItem *self)
 {
   g_atomic_int_inc (&n_live_items);
+  g_atomic_int_inc (&n_created_items);
 }
 
 static KilnRowItem *
@@ -78,6 +80,12 @@ _kiln_row_item_get_n_live (void)
   return (guint) g_atomic_int_get (&n_live_items);
 }
 
+guint
+_kiln_row_item_get_n_created (void)
+{
+  return (guint) g_atomic_int_get (&n_created_items);
+}
+
 /* ---- KilnFrameModel --------------------------------------------------------------------- */
 
 struct _KilnFrameModel
@@ -95,6 +103,7 @@ struct _KilnFrameModel
   GCancellable *sort_cancellable;
   guint         generation;
   gboolean      busy;
+  gboolean      emptied;     /* inside the "remove all" half of emit_all_changed() */
 };
 
 static void kiln_frame_model_list_model_init (GListModelInterface *iface);
@@ -135,7 +144,9 @@ kiln_frame_model_get_item_type (GListModel *model)
 static guint
 kiln_frame_model_get_n_items (GListModel *model)
 {
-  return KILN_FRAME_MODEL (model)->n;
+  KilnFrameModel *self = KILN_FRAME_MODEL (model);
+
+  return self->emptied ? 0 : self->n;
 }
 
 static gpointer
@@ -144,7 +155,7 @@ kiln_frame_model_get_item (GListModel *model,
 {
   KilnFrameModel *self = KILN_FRAME_MODEL (model);
 
-  if (position >= self->n)
+  if (self->emptied || position >= self->n)
     return NULL;
   return kiln_row_item_new (self->frame, row_at (self, position));
 }
@@ -180,11 +191,25 @@ cancel_sort (KilnFrameModel *self)
   set_busy (self, FALSE);
 }
 
+/* Announces that every row changed. Not as one items-changed (0, old, new): GTK 4.8's list item
+ * manager then looks for its tracked rows (focus, anchor) among *all* added items by pointer
+ * identity, fetching every one of them — 3 million fresh KilnRowItems and seconds of frozen UI
+ * for one sort. Instead: remove all, then add all, two emissions in the same call (nothing can
+ * repaint in between); the first has nothing added, the second nothing removed, so GTK fetches
+ * only the rows it shows. During the first emission the model reports itself empty. */
 static void
 emit_all_changed (KilnFrameModel *self,
                   guint           old_n)
 {
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->n);
+  if (old_n > 0 && self->n > 0)
+    {
+      self->emptied = TRUE;
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, 0);
+      self->emptied = FALSE;
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->n);
+    }
+  else if (old_n > 0 || self->n > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->n);
   if (old_n != self->n)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
@@ -529,7 +554,7 @@ kiln_frame_model_get_frame_row (KilnFrameModel *self,
                                 guint           position)
 {
   g_return_val_if_fail (KILN_IS_FRAME_MODEL (self), G_MAXUINT);
-  if (position >= self->n)
+  if (self->emptied || position >= self->n)
     return G_MAXUINT;
   return row_at (self, position);
 }

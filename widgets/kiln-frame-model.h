@@ -9,8 +9,9 @@
  * The model shows either all the frame's rows or a subset (kiln_frame_model_set_rows(), e.g.
  * the rows behind a confusion-matrix cell), optionally sorted by one column. Sorting never uses
  * GtkSortListModel (which would fetch every item): the model argsorts the column (on a worker
- * thread when there are many rows), swaps its row index and emits one items-changed covering
- * everything.
+ * thread when there are many rows), swaps its row index and announces the change at once, as
+ * items-changed (0, old, 0) immediately followed by (0, 0, new) — not one (0, old, new), which
+ * makes GTK 4.8's list views fetch every item (see emit_all_changed() in the .c file).
  */
 #pragma once
 
@@ -52,7 +53,7 @@ void            kiln_frame_model_set_rows         (KilnFrameModel *self,
                                                    guint           n_rows);
 
 /* Sorts by @column (stable, missing cells last), or restores the unsorted order when @column
- * is -1. Emits one items-changed (0, n, n) when the new order is in place. */
+ * is -1. Announces the new order (see above) when it is in place. */
 void            kiln_frame_model_sort             (KilnFrameModel *self,
                                                    int             column,
                                                    gboolean        ascending);

@@ -151,7 +151,8 @@ layout_axes (KilnLossPlot   *self,
       y2.title = self->metric_name;
     }
 
-  kiln_axes_layout (axes, self->labels, &x, &y, metric ? &y2 : NULL, width, height, 0);
+  kiln_axes_layout (axes, self->labels, &x, &y, metric ? &y2 : NULL, width, height,
+                    n > 0 ? kiln_plot_legend_row_height (self->labels) : 0);
 }
 
 /* ---- Drawing ---------------------------------------------------------------------------- */
@@ -341,7 +342,7 @@ draw_main (KilnLossPlot        *self,
       add_series_path (self, cr, axes, s);
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
-      if (n > 0 && n <= area->size.width / 8)
+      if (n > 0 && n <= area->size.width / 20)
         {
           add_series_dots (self, cr, axes, s);
           cairo_fill (cr);
@@ -377,7 +378,7 @@ draw_main (KilnLossPlot        *self,
                            area->origin.x + area->size.width / 2,
                            area->origin.y + area->size.height / 2, 0.5, 0.5, 0, &style->axis);
   else if (n_legend > 0)
-    kiln_plot_draw_legend (cr, self->labels, style, area, KILN_CORNER_TOP_RIGHT, legend, n_legend);
+    kiln_plot_draw_legend (cr, self->labels, style, area, KILN_CORNER_ABOVE, legend, n_legend);
 }
 
 static void

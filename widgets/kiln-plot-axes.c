@@ -797,6 +797,12 @@ draw_mark (cairo_t        *cr,
   cairo_restore (cr);
 }
 
+double
+kiln_plot_legend_row_height (KilnLabelCache *labels)
+{
+  return kiln_label_cache_get_line_height (labels) + 10;
+}
+
 void
 kiln_plot_draw_legend (cairo_t               *cr,
                        KilnLabelCache        *labels,
@@ -812,6 +818,33 @@ kiln_plot_draw_legend (cairo_t               *cr,
 
   if (n_items == 0)
     return;
+
+  if (corner == KILN_CORNER_ABOVE)
+    {
+      const double item_gap = 18;
+      double total = 0;
+
+      for (guint i = 0; i < n_items; i++)
+        {
+          int w, h;
+
+          pango_layout_get_pixel_size (kiln_label_cache_get (labels, items[i].label, -1), &w, &h);
+          total += mark_w + gap + w + (i > 0 ? item_gap : 0);
+        }
+      x = round (MAX (area->origin.x, area->origin.x + area->size.width - total));
+      y = round (area->origin.y - kiln_plot_legend_row_height (labels));
+      for (guint i = 0; i < n_items; i++)
+        {
+          PangoLayout *layout = kiln_label_cache_get (labels, items[i].label, -1);
+          int w, h;
+
+          pango_layout_get_pixel_size (layout, &w, &h);
+          draw_mark (cr, items[i].mark, items[i].color, x, y + lh / 2.0, mark_w);
+          kiln_plot_draw_layout (cr, layout, x + mark_w + gap, y, 0, 0, 0, &style->fg);
+          x += mark_w + gap + w + item_gap;
+        }
+      return;
+    }
 
   for (guint i = 0; i < n_items; i++)
     {

@@ -193,7 +193,11 @@ typedef enum {
   KILN_CORNER_TOP_RIGHT,
   KILN_CORNER_BOTTOM_RIGHT,
   KILN_CORNER_TOP_LEFT,
+  KILN_CORNER_ABOVE,        /* one row above the area, right-aligned: never covers data */
 } KilnCorner;
+
+/* The room KILN_CORNER_ABOVE needs above the area (pass it as kiln_axes_layout's top_extra). */
+double   kiln_plot_legend_row_height (KilnLabelCache *labels);
 
 /* A legend box in @corner of @area. */
 void     kiln_plot_draw_legend (cairo_t               *cr,

@@ -618,7 +618,7 @@ kiln_plot_measure (GtkWidget      *widget,
   else if (self->kind == KILN_PLOT_KIND_BARS)
     {
       *minimum = (int) MIN (120 + 14 * self->n, 240);
-      *natural = MAX (*minimum, (int) (60 + 26 * MAX (self->n, 3)));
+      *natural = MAX (*minimum, (int) (64 + 32 * MAX (self->n, 3)));
     }
   else
     {

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 
 /* KilnRowItems alive right now (all models). */
 guint          _kiln_row_item_get_n_live             (void);
+/* KilnRowItems made so far (all models). */
+guint          _kiln_row_item_get_n_created          (void);
 
 /* How often the loss plot's snapshot ran. */
 guint          _kiln_loss_plot_get_n_snapshots       (KilnLossPlot *self);

@@ -124,8 +124,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  kiln_widgets_init ();
+  widget_test_init (&argc, &argv);
 
   g_test_add_func ("/column-inspector/inspect", test_inspector);
   return g_test_run ();

@@ -175,8 +175,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  kiln_widgets_init ();
+  widget_test_init (&argc, &argv);
 
   g_test_add_func ("/confusion-matrix/click-emits-rows", test_click_emits_rows);
   g_test_add_func ("/confusion-matrix/26-classes", test_26_classes);

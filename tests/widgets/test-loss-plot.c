@@ -253,8 +253,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  kiln_widgets_init ();
+  widget_test_init (&argc, &argv);
 
   g_test_add_func ("/loss-plot/ranges", test_ranges);
   g_test_add_func ("/loss-plot/redraws", test_redraws);

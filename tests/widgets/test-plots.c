@@ -300,8 +300,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  kiln_widgets_init ();
+  widget_test_init (&argc, &argv);
 
   g_test_add_func ("/plots/linear-ticks", test_linear_ticks);
   g_test_add_func ("/plots/log-ticks", test_log_ticks);

@@ -13,9 +13,12 @@
 
 #include "kiln-csv.h"
 #include "kiln-widgets.h"
+#include "kiln-widgets-private.h"
 
 static gboolean opt_dark;
 static char *opt_page = NULL;
+static int opt_column = 2;
+static double opt_hover = -1;
 
 static KilnFrame *
 load_csv (const char *path)
@@ -56,17 +59,33 @@ table_page (const char *path)
   gtk_paned_set_end_child (GTK_PANED (paned), inspector);
   gtk_paned_set_resize_end_child (GTK_PANED (paned), FALSE);
   gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
-  if (frame && kiln_frame_get_n_columns (frame) > 2)
-    first = 2;
+  if (frame && (guint) opt_column < kiln_frame_get_n_columns (frame))
+    first = opt_column;
   if (frame)
-    kiln_data_table_set_selected_columns (KILN_DATA_TABLE (table), &first, 1);
+    {
+      kiln_data_table_set_selected_columns (KILN_DATA_TABLE (table), &first, 1);
+      kiln_column_inspector_set_column (KILN_COLUMN_INSPECTOR (inspector), frame, first);
+    }
   return paned;
+}
+
+static gboolean
+hover_cb (gpointer data)
+{
+  GtkWidget *plot = data;
+
+  _kiln_loss_plot_hover_at (KILN_LOSS_PLOT (plot), opt_hover * gtk_widget_get_width (plot),
+                            gtk_widget_get_height (plot) * 0.4);
+  return G_SOURCE_REMOVE;
 }
 
 static GtkWidget *
 loss_page (void)
 {
   GtkWidget *plot = kiln_loss_plot_new ();
+
+  if (opt_hover >= 0)
+    g_timeout_add_full (G_PRIORITY_DEFAULT, 1500, hover_cb, g_object_ref (plot), g_object_unref);
 
   kiln_loss_plot_set_metric_name (KILN_LOSS_PLOT (plot), _("Accuracy"));
   for (guint e = 1; e <= 80; e++)
@@ -207,6 +226,8 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "dark", 0, 0, G_OPTION_ARG_NONE, &opt_dark, "Dark style", NULL },
     { "page", 0, 0, G_OPTION_ARG_STRING, &opt_page, "Page to show", "NAME" },
+    { "column", 0, 0, G_OPTION_ARG_INT, &opt_column, "Column to inspect", "N" },
+    { "hover", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hover, "Hover the loss plot at this fraction of its width", "F" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("[FILE.csv]");
