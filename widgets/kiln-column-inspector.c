@@ -60,6 +60,7 @@ static guint signals[N_SIGNALS];
 /* ---- Statistics on a worker ------------------------------------------------------------- */
 
 typedef struct {
+  GWeakRef         inspector;   /* stale jobs must not keep the widget alive */
   KilnFrame       *frame;
   guint            column;
   guint            generation;
@@ -72,6 +73,7 @@ typedef struct {
 static void
 stats_job_free (StatsJob *job)
 {
+  g_weak_ref_clear (&job->inspector);
   kiln_frame_unref (job->frame);
   g_clear_pointer (&job->stats, kiln_column_stats_free);
   g_free (job->hist);
@@ -267,10 +269,11 @@ stats_done (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  KilnColumnInspector *self = KILN_COLUMN_INSPECTOR (object);
   StatsJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(KilnColumnInspector) self = g_weak_ref_get (&job->inspector);
 
-  if (!g_task_propagate_boolean (G_TASK (result), NULL) || job->generation != self->generation)
+  if (!g_task_propagate_boolean (G_TASK (result), NULL) || self == NULL ||
+      job->generation != self->generation)
     return;
   g_clear_object (&self->cancellable);
   set_busy (self, FALSE);
@@ -349,11 +352,12 @@ update (KilnColumnInspector *self)
       fit_plot (self);
 
       job = g_new0 (StatsJob, 1);
+      g_weak_ref_init (&job->inspector, self);
       job->frame = kiln_frame_ref (self->frame);
       job->column = column;
       job->generation = self->generation;
       self->cancellable = g_cancellable_new ();
-      task = g_task_new (self, self->cancellable, stats_done, NULL);
+      task = g_task_new (NULL, self->cancellable, stats_done, NULL);
       g_task_set_source_tag (task, update);
       g_task_set_task_data (task, job, (GDestroyNotify) stats_job_free);
       g_task_run_in_thread (task, stats_thread);

@@ -215,6 +215,7 @@ emit_all_changed (KilnFrameModel *self,
 }
 
 typedef struct {
+  GWeakRef   model;       /* a finished stale sort must not keep the model alive */
   KilnFrame *frame;
   guint      column;
   guint32   *rows;
@@ -226,6 +227,7 @@ typedef struct {
 static void
 sort_job_free (SortJob *job)
 {
+  g_weak_ref_clear (&job->model);
   kiln_frame_unref (job->frame);
   g_free (job->rows);
   g_free (job);
@@ -254,13 +256,13 @@ sort_done (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  KilnFrameModel *self = KILN_FRAME_MODEL (object);
   SortJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(KilnFrameModel) self = g_weak_ref_get (&job->model);
   g_autoptr(GError) error = NULL;
   guint32 *order;
 
   order = g_task_propagate_pointer (G_TASK (result), &error);
-  if (job->generation != self->generation)
+  if (self == NULL || job->generation != self->generation)
     {
       /* A newer frame, subset or sort replaced this one. */
       g_free (order);
@@ -308,6 +310,7 @@ apply_sort (KilnFrameModel *self)
       g_autoptr(GTask) task = NULL;
       SortJob *job = g_new0 (SortJob, 1);
 
+      g_weak_ref_init (&job->model, self);
       job->frame = kiln_frame_ref (self->frame);
       job->column = self->sort_column;
       job->rows = self->base ? g_memdup2 (self->base, self->n * sizeof (guint32)) : NULL;
@@ -316,7 +319,7 @@ apply_sort (KilnFrameModel *self)
       job->generation = self->generation;
 
       self->sort_cancellable = g_cancellable_new ();
-      task = g_task_new (self, self->sort_cancellable, sort_done, NULL);
+      task = g_task_new (NULL, self->sort_cancellable, sort_done, NULL);
       g_task_set_source_tag (task, apply_sort);
       g_task_set_task_data (task, job, (GDestroyNotify) sort_job_free);
       g_task_run_in_thread (task, sort_thread);

@@ -120,6 +120,19 @@ test_inspector (void)
   g_assert_finalize_object (inspector);
 }
 
+static void
+test_finalize_while_busy (void)
+{
+  g_autoptr(KilnFrame) frame = make_frame (2000000);
+  KilnColumnInspector *inspector = g_object_ref_sink (KILN_COLUMN_INSPECTOR (kiln_column_inspector_new ()));
+
+  /* The worker's job holds no reference: the widget goes at once, the job finishes alone. */
+  kiln_column_inspector_set_column (inspector, frame, 0);
+  g_assert_true (kiln_column_inspector_get_busy (inspector));
+  g_assert_finalize_object (inspector);
+  spin (500);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -127,5 +140,6 @@ main (int   argc,
   widget_test_init (&argc, &argv);
 
   g_test_add_func ("/column-inspector/inspect", test_inspector);
+  g_test_add_func ("/column-inspector/finalize-while-busy", test_finalize_while_busy);
   return g_test_run ();
 }

@@ -248,6 +248,25 @@ test_small_table_row_numbers (void)
   g_assert_cmpuint (seen.min_row, ==, 0);
   g_assert_cmpuint (seen.n_rows, >=, 10);
 
+  /* The header menu's actions */
+  {
+    KilnFrameModel *model = kiln_data_table_get_model (table);
+    int last_selected = -1;
+
+    g_signal_connect (table, "column-selected", G_CALLBACK (column_selected_cb), &last_selected);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (table), "table.sort-descending", "u", 0));
+    g_assert_cmpint (kiln_frame_model_get_sort_column (model), ==, 0);
+    g_assert_false (kiln_frame_model_get_sort_ascending (model));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (table), "table.sort-ascending", "u", 1));
+    g_assert_cmpint (kiln_frame_model_get_sort_column (model), ==, 1);
+    g_assert_true (kiln_frame_model_get_sort_ascending (model));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (table), "table.sort-clear", NULL));
+    g_assert_cmpint (kiln_frame_model_get_sort_column (model), ==, -1);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (table), "table.inspect", "u", 2));
+    g_assert_cmpint (last_selected, ==, 2);
+    spin (50);
+  }
+
   g_object_set (table, "show-row-numbers", FALSE, NULL);
   g_assert_false (kiln_data_table_get_show_row_numbers (table));
   spin (100);

@@ -349,6 +349,17 @@ test_set_rows (void)
 }
 
 static void
+test_finalize_while_sorting (void)
+{
+  KilnFrameModel *model = kiln_frame_model_new (big_frame);
+
+  kiln_frame_model_sort (model, 0, TRUE);
+  g_assert_true (kiln_frame_model_get_busy (model));
+  g_assert_finalize_object (model);
+  spin (1000);
+}
+
+static void
 test_argsort_edge_cases (void)
 {
   double values[] = { 0.0, -0.0, -1.5, NAN, INFINITY, -INFINITY, 2.0, 0.0, 1e-300, -1e300 };
@@ -393,6 +404,7 @@ main (int   argc,
   g_test_add_func ("/frame-model/sort-big-async", test_sort_big_async);
   g_test_add_func ("/frame-model/sort-view-sync", test_sort_view_sync);
   g_test_add_func ("/frame-model/set-rows", test_set_rows);
+  g_test_add_func ("/frame-model/finalize-while-sorting", test_finalize_while_sorting);
   g_test_add_func ("/frame-model/argsort-edge-cases", test_argsort_edge_cases);
   ret = g_test_run ();
   kiln_frame_unref (big_frame);
