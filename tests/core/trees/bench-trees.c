@@ -5,7 +5,8 @@
  * bench-trees TRAIN.csv TEST.csv TARGET classification|regression FAMILY [REPEATS] [THREADS] [SEED]
  * loads the pair with the reference's feature building, then fits FAMILY REPEATS times (default
  * 3) and predicts the test rows after each fit; prints one JSON object with every fit and
- * predict time in seconds, the test score (accuracy or R^2) and the data's shape.
+ * predict time in seconds, the test score (accuracy or R^2), the size of the model's JSON and the
+ * data's shape.
  */
 #include "config.h"
 
@@ -31,6 +32,7 @@ main (int    argc,
   guint repeats, threads;
   guint64 seed;
   double score = 0.0;
+  gsize json_bytes = 0;
 
   if (argc < 6 || !kiln_task_from_string (argv[4], &task))
     {
@@ -76,6 +78,12 @@ main (int    argc,
       fit_s[r] = (t1 - t0) / 1e6;
       pred_s[r] = (t2 - t1) / 1e6;
       score = trees_score (data.test, pred);
+      if (r == repeats - 1)
+        {
+          g_autoptr(JsonNode) node = kiln_model_to_json (model);
+          g_autofree char *text = json_to_string (node, FALSE);
+          json_bytes = strlen (text);
+        }
     }
 
   json_builder_begin_object (builder);
@@ -89,6 +97,8 @@ main (int    argc,
   json_builder_add_int_value (builder, data.train->n_features);
   json_builder_set_member_name (builder, "score");
   json_builder_add_double_value (builder, score);
+  json_builder_set_member_name (builder, "json_bytes");
+  json_builder_add_int_value (builder, (gint64) json_bytes);
   json_builder_set_member_name (builder, "fit_seconds");
   json_builder_begin_array (builder);
   for (guint r = 0; r < repeats; r++)

@@ -9,6 +9,7 @@
 
 #include "kiln-model.h"
 #include "kiln-rng.h"
+#include "kiln-tree-common.h"
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
@@ -497,6 +498,35 @@ test_tree_cancel (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Growing one big tree stops within a few hundred nodes once cancelled, not at its end. */
+static void
+test_tree_cancel_inside (void)
+{
+  g_autoptr(KilnDataset) train = make_blobs (20000, 4, 3, 3.0, 42);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  KilnTreeParams params = { KILN_TASK_CLASSIFICATION, 3, 0, 1, 4 };
+  KilnTreeData *data = _kiln_tree_data_new (train);
+  KilnTreeWorkspace *ws = _kiln_tree_workspace_new (data, &params);
+  KilnTreeNodes nodes;
+  KilnRng rng;
+
+  /* uncancelled, the tree is large */
+  kiln_rng_init (&rng, 1);
+  g_assert_true (_kiln_tree_grow (ws, NULL, &rng, cancellable, &nodes, NULL));
+  g_test_message ("full tree: %u nodes", nodes.n_nodes);
+  g_assert_cmpuint (nodes.n_nodes, >, 2000);
+  _kiln_tree_nodes_clear (&nodes);
+
+  g_cancellable_cancel (cancellable);
+  kiln_rng_init (&rng, 1);
+  g_assert_false (_kiln_tree_grow (ws, NULL, &rng, cancellable, &nodes, NULL));
+  g_assert_null (nodes.feature);
+  g_assert_cmpuint (nodes.n_nodes, ==, 0);
+
+  _kiln_tree_workspace_free (ws);
+  _kiln_tree_data_free (data);
+}
+
 /* ---- JSON round trips ------------------------------------------------------------------------ */
 
 static void
@@ -821,6 +851,7 @@ main (int    argc,
   g_test_add_func ("/trees/tree/limits", test_tree_limits);
   g_test_add_func ("/trees/tree/deterministic", test_tree_deterministic);
   g_test_add_func ("/trees/tree/cancel", test_tree_cancel);
+  g_test_add_func ("/trees/tree/cancel-inside", test_tree_cancel_inside);
   g_test_add_func ("/trees/forest/threads", test_forest_threads);
   g_test_add_func ("/trees/forest/accuracy", test_forest_accuracy);
   g_test_add_func ("/trees/forest/cancel", test_forest_cancel);
