@@ -336,6 +336,12 @@ _kiln_prep_accept_categorical (KilnPrepWork *work, guint i)
 gboolean
 _kiln_prep_accept_imputable (KilnPrepWork *work, guint i)
 {
+  KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, i);
+
+  /* one-hot indicators are never missing: not worth a median each */
+  if ((wc->flags & KILN_PREP_COL_ENCODED) &&
+      kiln_column_get_column_type (wc->column) == KILN_COLUMN_BOOLEAN)
+    return FALSE;
   return _kiln_prep_accept_numeric (work, i) || _kiln_prep_accept_categorical (work, i);
 }
 

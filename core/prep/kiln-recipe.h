@@ -46,6 +46,18 @@
  * called with @is_training; on validation, test and new data every row is kept: IQR clip still
  * applies, and IMPUTE DROP columns are filled with the median (numeric) / mode (categorical)
  * learnt at fit time.
+ *
+ * Frames other than the one fitted on are read through the training frame's schema: its
+ * columns, in its order, matched by name (extra columns are ignored; the target may be absent).
+ * A column the features need (kiln_recipe_get_input_columns()) must be there; other absent
+ * columns are skipped. A column read with another type than in training is converted when the
+ * values allow (text "1.5" to a number, numbers to categories by their text), else apply fails
+ * with KILN_PREP_ERROR_TYPE naming the column and the value.
+ *
+ * The steps use both cores where it pays (per column, or per block of rows). Each changed column
+ * is made once, for the rows still there; unchanged columns share the input's storage through a
+ * row index (the result is a view) unless rows were removed *and* other columns changed, then
+ * they are gathered for the remaining rows.
  */
 #pragma once
 
