@@ -240,7 +240,14 @@ load_done (GObject      *source,
     g_autofree char *uri = g_file_get_uri (file);
     gtk_window_set_title (GTK_WINDOW (self), name);
     adw_view_switcher_title_set_subtitle (self->switcher_title, name);
-    gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+    {
+      GtkRecentData recent = { 0 };
+      recent.display_name = name;
+      recent.mime_type = (char *) "text/csv";
+      recent.app_name = (char *) g_get_application_name ();
+      recent.app_exec = (char *) "kiln %u";
+      gtk_recent_manager_add_full (gtk_recent_manager_get_default (), uri, &recent);
+    }
   }
   if (data->info.n_skipped_rows > 0)
     {

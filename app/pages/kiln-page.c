@@ -146,7 +146,9 @@ kiln_page_init (KilnPage *self)
   GtkWidget *box;
 
   priv->stack = GTK_STACK (gtk_stack_new ());
-  gtk_stack_set_transition_type (priv->stack, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
+  /* the status page alone decides the size while the content is hidden */
+  gtk_stack_set_hhomogeneous (priv->stack, FALSE);
+  gtk_stack_set_vhomogeneous (priv->stack, FALSE);
   priv->status = ADW_STATUS_PAGE (adw_status_page_new ());
   priv->status_button = GTK_BUTTON (gtk_button_new ());
   gtk_widget_set_halign (GTK_WIDGET (priv->status_button), GTK_ALIGN_CENTER);

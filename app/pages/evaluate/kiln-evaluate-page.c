@@ -226,6 +226,12 @@ fill_class_grid (KilnEvaluatePage *self, KilnEvaluation *ev)
 }
 
 static void
+show_page (KilnEvaluatePage *self, GtkWidget *child, gboolean visible)
+{
+  gtk_stack_page_set_visible (gtk_stack_get_page (self->plots, child), visible);
+}
+
+static void
 on_result_changed (KilnEvaluatePage *self)
 {
   KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
@@ -268,8 +274,8 @@ on_result_changed (KilnEvaluatePage *self)
   }
 
   /* plots */
-  gtk_widget_set_visible (self->confusion_page, cls);
-  gtk_widget_set_visible (self->classes_page, cls);
+  show_page (self, self->confusion_page, cls);
+  show_page (self, self->classes_page, cls);
   if (cls)
     {
       guint n_classes = 0;
@@ -282,9 +288,9 @@ on_result_changed (KilnEvaluatePage *self)
           kiln_plot_set_roc (KILN_PLOT (self->roc_plot), roc->fpr, roc->tpr, roc->n_points, roc->auc,
                              classes[n_classes == 2 ? 1 : 0]);
         }
-      gtk_widget_set_visible (self->roc_plot, n_classes == 2);
-      gtk_widget_set_visible (self->scatter_plot, FALSE);
-      gtk_widget_set_visible (self->residual_plot, FALSE);
+      show_page (self, self->roc_plot, n_classes == 2);
+      show_page (self, self->scatter_plot, FALSE);
+      show_page (self, self->residual_plot, FALSE);
       gtk_stack_set_visible_child_name (self->plots, "confusion");
     }
   else
@@ -294,9 +300,9 @@ on_result_changed (KilnEvaluatePage *self)
                                          kiln_evaluation_get_predicted_values (ev), n);
       kiln_plot_set_residuals (KILN_PLOT (self->residual_plot), kiln_evaluation_get_true_values (ev),
                                kiln_evaluation_get_predicted_values (ev), n);
-      gtk_widget_set_visible (self->roc_plot, FALSE);
-      gtk_widget_set_visible (self->scatter_plot, TRUE);
-      gtk_widget_set_visible (self->residual_plot, TRUE);
+      show_page (self, self->roc_plot, FALSE);
+      show_page (self, self->scatter_plot, TRUE);
+      show_page (self, self->residual_plot, TRUE);
       gtk_stack_set_visible_child_name (self->plots, "scatter");
     }
   {
@@ -307,7 +313,7 @@ on_result_changed (KilnEvaluatePage *self)
     gboolean has = n_features > 0 && kiln_model_get_importances (result->model, imp);
     if (has)
       kiln_plot_set_bars (KILN_PLOT (self->importance_plot), names, imp, n_features, TRUE, _("Importance"));
-    gtk_widget_set_visible (self->importance_plot, has);
+    show_page (self, self->importance_plot, has);
   }
 
   g_clear_pointer (&self->prediction_frame, kiln_frame_unref);
@@ -411,7 +417,6 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
 
   /* plots and predictions side by side, half and half */
   paned = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
-  gtk_box_set_homogeneous (GTK_BOX (paned), TRUE);
   gtk_widget_set_vexpand (paned, TRUE);
 
   /* left: the plots */
@@ -447,7 +452,7 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
     gtk_box_append (GTK_BOX (cm_bar), hint);
   }
   gtk_box_append (GTK_BOX (confusion_box), cm_bar);
-  gtk_stack_add_titled (self->plots, confusion_box, "confusion", _("Confusion Matrix"));
+  gtk_stack_add_titled (self->plots, confusion_box, "confusion", _("Confusion"));
   self->confusion_page = confusion_box;
 
   self->class_grid = GTK_GRID (gtk_grid_new ());
@@ -460,14 +465,19 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   self->classes_page = scroller;
 
   self->roc_plot = kiln_plot_new ();
-  gtk_stack_add_titled (self->plots, self->roc_plot, "roc", _("ROC Curve"));
+  gtk_stack_add_titled (self->plots, self->roc_plot, "roc", _("ROC"));
   self->scatter_plot = kiln_plot_new ();
-  gtk_stack_add_titled (self->plots, self->scatter_plot, "scatter", _("Predicted vs Actual"));
+  gtk_stack_add_titled (self->plots, self->scatter_plot, "scatter", _("Fit"));
   self->residual_plot = kiln_plot_new ();
   gtk_stack_add_titled (self->plots, self->residual_plot, "residuals", _("Residuals"));
   self->importance_plot = kiln_plot_new ();
   gtk_stack_add_titled (self->plots, self->importance_plot, "importances", _("Importances"));
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->plots));
+  gtk_stack_set_hhomogeneous (self->plots, FALSE);
+  show_page (self, self->roc_plot, FALSE);
+  show_page (self, self->scatter_plot, FALSE);
+  show_page (self, self->residual_plot, FALSE);
+  show_page (self, self->importance_plot, FALSE);
 
   /* right: the predictions next to the data */
   right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
@@ -488,6 +498,8 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_widget_set_margin_bottom (right, 12);
   gtk_widget_set_margin_bottom (left, 12);
 
+  gtk_widget_set_hexpand (right, TRUE);
+  gtk_widget_set_hexpand (left, TRUE);
   gtk_box_append (GTK_BOX (paned), left);
   gtk_box_append (GTK_BOX (paned), right);
   gtk_box_append (GTK_BOX (content), paned);

@@ -14,10 +14,7 @@
 #include "kiln-recipe.h"
 #include "kiln-split.h"
 #include "kiln-prepare-plan.h"
-#if __has_include ("kiln-train-checks.h")
 #include "kiln-train-checks.h"
-#define HAVE_CHECKS 1
-#endif
 
 struct _KilnPreparePage
 {
@@ -51,6 +48,7 @@ struct _KilnPreparePage
   gboolean        updating;       /* filling widgets from the project */
   GCancellable   *counts_cancellable;
   GCancellable   *log_cancellable;
+  GCancellable   *checks_cancellable;
   guint           log_timeout;
   GQueue          undo;           /* of char* (settings snapshots, JSON) */
 };
@@ -454,52 +452,102 @@ schedule_log (KilnPreparePage *self)
 
 /* ---- Checks ----------------------------------------------------------------------------- */
 
+typedef struct {
+  KilnFrame      *frame;
+  char           *target;
+  KilnTask        task;
+  KilnTrainSplit  split;
+  GStrv           features;
+} ChecksData;
+
+static void
+checks_data_free (ChecksData *d)
+{
+  kiln_frame_unref (d->frame);
+  g_free (d->target);
+  g_strfreev (d->features);
+  g_free (d);
+}
+
+static void
+checks_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  ChecksData *d = data;
+  GPtrArray *checks = kiln_train_checks_run (d->frame, d->target, d->task, &d->split,
+                                             (const char * const *) d->features);
+  g_task_return_pointer (task, checks, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+checks_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  KilnPreparePage *self;
+  g_autoptr(GPtrArray) checks = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (checks == NULL)
+    return;  /* cancelled: a newer run replaced this one */
+  self = KILN_PREPARE_PAGE (source);
+  for (guint i = 0; i < checks->len; i++)
+    {
+      KilnTrainCheck *check = checks->pdata[i];
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *icon = gtk_image_new_from_icon_name (check->severity == KILN_TRAIN_CHECK_ERROR
+                                                      ? "dialog-error-symbolic"
+                                                      : "dialog-warning-symbolic");
+      gtk_widget_add_css_class (icon, check->severity == KILN_TRAIN_CHECK_ERROR ? "check-error" : "check-warning");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), check->message);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 3);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      adw_preferences_group_add (self->checks_group, row);
+      g_ptr_array_add (self->check_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->checks_group), self->check_rows->len > 0);
+}
+
+/* The plain-language checks run on a worker: they count distinct values in every column. */
 static void
 update_checks (KilnPreparePage *self)
 {
   KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  KilnPrepSettings *p;
+  KilnFrame *frame;
+  GPtrArray *features;
+  ChecksData *d;
+  g_autoptr(GTask) task = NULL;
 
   for (guint i = 0; i < self->check_rows->len; i++)
     adw_preferences_group_remove (self->checks_group, self->check_rows->pdata[i]);
   g_ptr_array_set_size (self->check_rows, 0);
   gtk_widget_set_visible (GTK_WIDGET (self->checks_group), FALSE);
-  if (project == NULL || kiln_project_get_frame (project) == NULL)
+  if (self->checks_cancellable)
+    g_cancellable_cancel (self->checks_cancellable);
+  g_clear_object (&self->checks_cancellable);
+  if (project == NULL || (frame = kiln_project_get_frame (project)) == NULL)
     return;
-#ifdef HAVE_CHECKS
-  {
-    KilnPrepSettings *p = kiln_project_get_prep (project);
-    KilnFrame *frame = kiln_project_get_frame (project);
-    KilnTrainSplit split = { p->train, p->validation, p->test, p->stratify };
-    g_autoptr(GPtrArray) features = g_ptr_array_new ();
-    g_autoptr(GPtrArray) checks = NULL;
-    for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
-      {
-        const char *name = kiln_column_get_name (kiln_frame_get_column (frame, c));
-        if (g_strcmp0 (name, kiln_project_get_target (project)) != 0 &&
-            !g_strv_contains ((const char * const *) p->dropped, name))
-          g_ptr_array_add (features, (gpointer) name);
-      }
-    g_ptr_array_add (features, NULL);
-    checks = kiln_train_checks_run (frame, kiln_project_get_target (project), kiln_project_get_task (project),
-                                    &split, (const char * const *) features->pdata);
-    for (guint i = 0; checks && i < checks->len; i++)
-      {
-        KilnTrainCheck *check = checks->pdata[i];
-        GtkWidget *row = adw_action_row_new ();
-        GtkWidget *icon = gtk_image_new_from_icon_name (check->severity == KILN_TRAIN_CHECK_ERROR
-                                                        ? "dialog-error-symbolic"
-                                                        : "dialog-warning-symbolic");
-        gtk_widget_add_css_class (icon, check->severity == KILN_TRAIN_CHECK_ERROR ? "check-error" : "check-warning");
-        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), check->message);
-        adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-        adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 3);
-        adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
-        adw_preferences_group_add (self->checks_group, row);
-        g_ptr_array_add (self->check_rows, row);
-      }
-    gtk_widget_set_visible (GTK_WIDGET (self->checks_group), self->check_rows->len > 0);
-  }
-#endif
+
+  p = kiln_project_get_prep (project);
+  features = g_ptr_array_new ();
+  for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
+    {
+      const char *name = kiln_column_get_name (kiln_frame_get_column (frame, c));
+      if (g_strcmp0 (name, kiln_project_get_target (project)) != 0 &&
+          !g_strv_contains ((const char * const *) p->dropped, name))
+        g_ptr_array_add (features, g_strdup (name));
+    }
+  g_ptr_array_add (features, NULL);
+  d = g_new0 (ChecksData, 1);
+  d->frame = kiln_frame_ref (frame);
+  d->target = g_strdup (kiln_project_get_target (project));
+  d->task = kiln_project_get_task (project);
+  d->split = (KilnTrainSplit) { p->train, p->validation, p->test, p->stratify };
+  d->features = (GStrv) g_ptr_array_free (features, FALSE);
+
+  self->checks_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->checks_cancellable, checks_done, NULL);
+  g_task_set_task_data (task, d, (GDestroyNotify) checks_data_free);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, checks_thread);
 }
 
 /* ---- Filling the widgets from the project ---------------------------------------------- */
@@ -631,6 +679,8 @@ kiln_prepare_page_closing (KilnPage *page)
     g_cancellable_cancel (self->counts_cancellable);
   if (self->log_cancellable)
     g_cancellable_cancel (self->log_cancellable);
+  if (self->checks_cancellable)
+    g_cancellable_cancel (self->checks_cancellable);
 }
 
 static void
@@ -641,6 +691,7 @@ kiln_prepare_page_dispose (GObject *object)
   kiln_prepare_page_closing (KILN_PAGE (self));
   g_clear_object (&self->counts_cancellable);
   g_clear_object (&self->log_cancellable);
+  g_clear_object (&self->checks_cancellable);
   g_clear_handle_id (&self->log_timeout, g_source_remove);
   g_queue_clear_full (&self->undo, g_free);
   g_clear_pointer (&self->column_switches, g_ptr_array_unref);

@@ -276,50 +276,96 @@ add_history (KilnTrainPage *self, const KilnPipelineResult *result, gboolean can
   gtk_widget_set_visible (GTK_WIDGET (self->history_group), TRUE);
 }
 
+typedef struct {
+  KilnPipelineResult result;
+  gboolean           cancelled;
+  guint              best_epoch;
+} FinishData;
+
+static void
+finish_data_free (FinishData *d)
+{
+  kiln_pipeline_result_clear (&d->result);
+  g_free (d);
+}
+
+/* Scoring the test rows and packing the bundle happen off the main loop too. */
+static void
+finish_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  FinishData *d = data;
+  GError *error = NULL;
+
+  d->result.evaluation = kiln_pipeline_evaluate (d->result.pipeline, d->result.model, &error);
+  if (d->result.evaluation)
+    d->result.bundle = kiln_pipeline_make_bundle (d->result.pipeline, d->result.model,
+                                                  d->result.evaluation, &error);
+  if (d->result.bundle == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+finished (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  KilnTrainPage *self = KILN_TRAIN_PAGE (source);
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  FinishData *d = g_task_get_task_data (G_TASK (res));
+  g_autoptr(GError) error = NULL;
+  const KilnMetrics *m;
+  g_autofree char *msg = NULL;
+
+  set_running (self, FALSE);
+  if (!g_task_propagate_boolean (G_TASK (res), &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The model trained, but could not be evaluated: %s"), error->message);
+      gtk_label_set_text (self->status, text);
+      kiln_page_toast (KILN_PAGE (self), text);
+      return;
+    }
+  kiln_project_set_result (project, &d->result);
+  add_history (self, &d->result, d->cancelled);
+  m = kiln_evaluation_get_metrics (d->result.evaluation);
+  if (kiln_evaluation_get_task (d->result.evaluation) == KILN_TASK_CLASSIFICATION)
+    msg = g_strdup_printf (_("Trained: %.1f %% of the test rows right"), m->accuracy * 100);
+  else
+    msg = g_strdup_printf (_("Trained: R² %.3f on the test rows"), m->r2);
+  gtk_label_set_text (self->status, msg);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->plot_stack), "idle") == 0)
+    {
+      adw_status_page_set_icon_name (self->idle_page, "object-select-symbolic");
+      adw_status_page_set_title (self->idle_page, _("Trained"));
+      adw_status_page_set_description (self->idle_page, msg);
+    }
+  if (d->cancelled)
+    {
+      g_autofree char *toast = d->best_epoch
+        ? g_strdup_printf (_("Cancelled: kept the best model, from epoch %u"), d->best_epoch)
+        : g_strdup (_("Cancelled: kept the best model so far"));
+      kiln_page_toast (KILN_PAGE (self), toast);
+    }
+  else if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.goto-page", "s", "evaluate");
+}
+
 static void
 finish_with_model (KilnTrainPage *self, KilnModel *model, gboolean cancelled)
 {
-  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
-  KilnPipelineResult result = { 0 };
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = g_task_new (self, NULL, finished, NULL);
+  FinishData *d = g_new0 (FinishData, 1);
 
-  result.pipeline = kiln_pipeline_ref (self->pipeline);
-  result.model = kiln_model_ref (model);
-  result.fit_seconds = (g_get_monotonic_time () - self->started) / 1e6;
-  result.evaluation = kiln_pipeline_evaluate (self->pipeline, model, &error);
-  if (result.evaluation)
-    result.bundle = kiln_pipeline_make_bundle (self->pipeline, model, result.evaluation, &error);
-  if (result.evaluation == NULL || result.bundle == NULL)
-    {
-      g_autofree char *msg = g_strdup_printf (_("The model trained, but could not be evaluated: %s"), error->message);
-      kiln_page_toast (KILN_PAGE (self), msg);
-      kiln_pipeline_result_clear (&result);
-      return;
-    }
-  kiln_project_set_result (project, &result);
-  add_history (self, &result, cancelled);
-  {
-    const KilnMetrics *m = kiln_evaluation_get_metrics (result.evaluation);
-    g_autofree char *msg = NULL;
-    if (kiln_evaluation_get_task (result.evaluation) == KILN_TASK_CLASSIFICATION)
-      msg = g_strdup_printf (_("Trained: %.1f %% of the test rows right"), m->accuracy * 100);
-    else
-      msg = g_strdup_printf (_("Trained: R² %.3f on the test rows"), m->r2);
-    gtk_label_set_text (self->status, msg);
-    if (g_strcmp0 (gtk_stack_get_visible_child_name (self->plot_stack), "idle") == 0)
-      {
-        adw_status_page_set_icon_name (self->idle_page, "object-select-symbolic");
-        adw_status_page_set_title (self->idle_page, _("Trained"));
-        adw_status_page_set_description (self->idle_page, msg);
-      }
-    if (!cancelled)
-      {
-        GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
-        if (window && gtk_widget_get_mapped (GTK_WIDGET (self)))
-          gtk_widget_activate_action (GTK_WIDGET (self), "win.goto-page", "s", "evaluate");
-      }
-  }
-  kiln_pipeline_result_clear (&result);
+  d->result.pipeline = kiln_pipeline_ref (self->pipeline);
+  d->result.model = kiln_model_ref (model);
+  d->result.fit_seconds = (g_get_monotonic_time () - self->started) / 1e6;
+  d->cancelled = cancelled;
+  d->best_epoch = self->best_epoch;
+  gtk_label_set_text (self->status, _("Scoring the test rows…"));
+  set_running (self, TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.cancel", FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), FALSE);
+  g_task_set_task_data (task, d, (GDestroyNotify) finish_data_free);
+  g_task_run_in_thread (task, finish_thread);
 }
 
 static void
@@ -366,13 +412,7 @@ handle_event (KilnTrainPage *self, KilnTrainEvent *event)
     case KILN_TRAIN_EVENT_CANCELLED:
       set_running (self, FALSE);
       if (event->model)
-        {
-          g_autofree char *msg = self->best_epoch
-            ? g_strdup_printf (_("Cancelled: kept the best model, from epoch %u"), self->best_epoch)
-            : g_strdup (_("Cancelled: kept the best model so far"));
-          finish_with_model (self, event->model, TRUE);
-          kiln_page_toast (KILN_PAGE (self), msg);
-        }
+        finish_with_model (self, event->model, TRUE);
       else
         gtk_label_set_text (self->status, _("Cancelled"));
       break;
