@@ -442,6 +442,52 @@ test_encode (void)
 }
 
 static void
+test_encode_large (void)
+{
+  /* past the sizes where one-hot works by blocks of rows and prefaults its columns, on a view */
+  const guint n = (1u << 20) + 12345;
+  gint32 *codes = g_new (gint32, n);
+  GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
+  g_autofree guint32 *rows = g_new (guint32, n / 2);
+  KilnColumn *col;
+  g_autoptr(KilnFrame) frame = NULL;
+  g_autoptr(KilnFrame) view = NULL;
+  g_autoptr(KilnFrame) out = NULL;
+  KilnStep *steps[] = { kiln_step_new_encode (KILN_ENCODE_ONEHOT, NULL) };
+  KilnSplitRng rng;
+  const char *names[] = { "z", "rare", "a", "m" };
+
+  kiln_split_rng_init (&rng, 5);
+  for (guint c = 0; c < 4; c++)
+    g_ptr_array_add (cats, g_strdup (names[c]));
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 u = kiln_split_rng_below (&rng, 10000);
+      codes[i] = u == 0 ? 1 : u < 100 ? -1 : (gint32) (u % 3 == 0 ? 0 : u % 3 == 1 ? 2 : 3);
+    }
+  for (guint i = 0; i < n / 2; i++)
+    rows[i] = n - 1 - 2 * i;
+  col = kiln_column_new_coded ("c", KILN_COLUMN_CATEGORICAL, codes, cats, n);
+  frame = kiln_frame_new (&col, 1);
+  kiln_column_unref (col);
+  view = kiln_frame_new_view (frame, rows, n / 2);
+  out = run_steps (view, NULL, steps, 1, TRUE, NULL, NULL);
+  g_assert_cmpuint (kiln_frame_get_n_columns (out), ==, 4);
+  g_assert_cmpstr (kiln_column_get_name (kiln_frame_get_column (out, 0)), ==, "c=a");
+  g_assert_cmpstr (kiln_column_get_name (kiln_frame_get_column (out, 3)), ==, "c=z");
+  for (guint i = 0; i < n / 2; i++)
+    {
+      const char *want = kiln_frame_get_string (view, 0, i);
+      for (guint c = 0; c < 4; c++)
+        {
+          const char *cname = kiln_column_get_name (kiln_frame_get_column (out, c)) + 2;
+          double v = kiln_frame_get_double (out, c, i);
+          g_assert_cmpfloat (v, ==, want && strcmp (want, cname) == 0 ? 1 : 0);
+        }
+    }
+}
+
+static void
 test_scale (void)
 {
   const double x[] = { 1, 2, 3, 4, NAN };
@@ -1225,6 +1271,7 @@ main (int argc, char **argv)
   g_test_add_func ("/prep/iqr", test_iqr);
   g_test_add_func ("/prep/impute", test_impute);
   g_test_add_func ("/prep/encode", test_encode);
+  g_test_add_func ("/prep/encode-large", test_encode_large);
   g_test_add_func ("/prep/scale", test_scale);
   g_test_add_func ("/prep/recipe/target", test_target);
   g_test_add_func ("/prep/recipe/unseen-class", test_unseen_class);
