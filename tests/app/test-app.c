@@ -10,6 +10,7 @@
 #include <gtk/gtk.h>
 #include <adwaita.h>
 #include <stdio.h>
+#include <glib/gstdio.h>
 
 #include "kiln-application.h"
 #include "kiln-window.h"
@@ -226,6 +227,83 @@ test_train_mlp_cancel (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A project saved and reopened holds the same file, options and choices. */
+static void
+test_project_roundtrip (void)
+{
+  g_autoptr(KilnProject) project = kiln_project_new ();
+  g_autoptr(KilnProject) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kiln-project-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "data.csv", NULL);
+  g_autofree char *path = g_build_filename (dir, "p.kilnproj", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(KilnFrame) frame = NULL;
+  KilnCsvOptions options;
+  KilnPrepSettings *p;
+  KilnModelOptions *mo;
+  const char *dropped[] = { "b", NULL };
+
+  g_assert_true (g_file_set_contents (csv, "a;b;c\n1,5;x;yes\n2,5;y;no\n", -1, NULL));
+  kiln_csv_options_init (&options);
+  options.delimiter = ';';
+  options.decimal = ',';
+  frame = kiln_csv_read (csv, &options, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  kiln_project_set_data (project, csv, &options, frame);
+  kiln_project_set_target (project, "c");
+  p = kiln_project_get_prep (project);
+  p->dedupe = TRUE;
+  p->iqr = TRUE;
+  p->iqr_k = 3.0;
+  p->iqr_clip = TRUE;
+  g_free (p->impute), p->impute = g_strdup ("mean");
+  p->train = 0.6, p->validation = 0.2, p->test = 0.2;
+  p->seed = 7;
+  g_strfreev (p->dropped), p->dropped = g_strdupv ((char **) dropped);
+  kiln_project_set_model_name (project, "mlp");
+  mo = kiln_project_get_model_options (project);
+  mo->hidden[0] = 32, mo->hidden[1] = 16, mo->hidden[2] = 0;
+  mo->epochs = 77;
+  g_assert_true (kiln_project_save (project, file, &error));
+  g_assert_no_error (error);
+  g_assert_false (kiln_project_get_modified (project));
+
+  again = kiln_project_load (file, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kiln_project_get_source (again), ==, csv);
+  g_assert_cmpint (kiln_project_get_csv_options (again)->delimiter, ==, ';');
+  g_assert_cmpint (kiln_project_get_csv_options (again)->decimal, ==, ',');
+  g_assert_cmpstr (kiln_project_get_target (again), ==, "c");
+  g_assert_cmpstr (kiln_project_get_model_name (again), ==, "mlp");
+  p = kiln_project_get_prep (again);
+  g_assert_true (p->dedupe && p->iqr && p->iqr_clip);
+  g_assert_cmpfloat (p->iqr_k, ==, 3.0);
+  g_assert_cmpstr (p->impute, ==, "mean");
+  g_assert_cmpfloat (p->train, ==, 0.6);
+  g_assert_cmpuint (p->seed, ==, 7);
+  g_assert_cmpstrv ((const char * const *) p->dropped, dropped);
+  mo = kiln_project_get_model_options (again);
+  g_assert_cmpuint (mo->hidden[0], ==, 32);
+  g_assert_cmpuint (mo->hidden[1], ==, 16);
+  g_assert_cmpuint (mo->hidden[2], ==, 0);
+  g_assert_cmpuint (mo->epochs, ==, 77);
+
+  /* not a project, and a project from the future */
+  g_assert_true (g_file_set_contents (path, "{\"kiln_project\": 99}", -1, NULL));
+  g_assert_null (kiln_project_load (file, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (path, "not json", -1, NULL));
+  g_assert_null (kiln_project_load (file, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+
+  kiln_csv_options_clear (&options);
+  g_unlink (csv);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -237,6 +315,7 @@ main (int argc, char **argv)
   app = kiln_application_new ();
   g_application_register (G_APPLICATION (app), NULL, NULL);
 
+  g_test_add_func ("/app/project-roundtrip", test_project_roundtrip);
   g_test_add_func ("/app/train-iris", test_train_iris);
   g_test_add_func ("/app/train-mlp-cancel", test_train_mlp_cancel);
   ret = g_test_run ();

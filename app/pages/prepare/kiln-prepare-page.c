@@ -15,6 +15,7 @@
 #include "kiln-split.h"
 #include "kiln-prepare-plan.h"
 #include "kiln-train-checks.h"
+#include "kiln-data-table.h"
 
 struct _KilnPreparePage
 {
@@ -44,6 +45,8 @@ struct _KilnPreparePage
   GtkListBox     *log_list;
   GtkLabel       *log_note;
   GtkButton      *undo_button;
+  GtkButton      *show_prepared;
+  KilnFrame      *prepared;
 
   gboolean        updating;       /* filling widgets from the project */
   GCancellable   *counts_cancellable;
@@ -373,6 +376,8 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   self = KILN_PREPARE_PAGE (source);
   clear_list (self->log_list);
+  g_clear_pointer (&self->prepared, kiln_frame_unref);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->show_prepared), plan != NULL);
   if (plan == NULL)
     {
       GtkWidget *row = adw_action_row_new ();
@@ -423,6 +428,7 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
         plan->n_train, plan->n_rows, plan->n_val, plan->n_test);
     gtk_label_set_text (self->log_note, note);
   }
+  self->prepared = kiln_frame_ref (plan->prepared);
   kiln_prepare_plan_free (plan);
 }
 
@@ -448,6 +454,35 @@ schedule_log (KilnPreparePage *self)
 {
   g_clear_handle_id (&self->log_timeout, g_source_remove);
   self->log_timeout = g_timeout_add (250, run_log, self);
+}
+
+/* The training rows as the model will see them, in a window of their own. */
+static void
+show_prepared_clicked (KilnPreparePage *self)
+{
+  GtkWidget *parent = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+  GtkWidget *window, *box, *header, *table;
+  g_autofree char *title = NULL;
+
+  if (self->prepared == NULL)
+    return;
+  title = g_strdup_printf (_("Prepared Training Data (%u rows × %u columns)"),
+                           kiln_frame_get_n_rows (self->prepared), kiln_frame_get_n_columns (self->prepared));
+  window = adw_window_new ();
+  gtk_window_set_title (GTK_WINDOW (window), title);
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (parent));
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  header = adw_header_bar_new ();
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), adw_window_title_new (_("Prepared Training Data"), title));
+  gtk_box_append (GTK_BOX (box), header);
+  table = kiln_data_table_new ();
+  gtk_widget_set_vexpand (table, TRUE);
+  kiln_data_table_set_frame (KILN_DATA_TABLE (table), self->prepared);
+  gtk_box_append (GTK_BOX (box), table);
+  adw_window_set_content (ADW_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
 }
 
 /* ---- Checks ----------------------------------------------------------------------------- */
@@ -694,6 +729,7 @@ kiln_prepare_page_dispose (GObject *object)
   g_clear_object (&self->checks_cancellable);
   g_clear_handle_id (&self->log_timeout, g_source_remove);
   g_queue_clear_full (&self->undo, g_free);
+  g_clear_pointer (&self->prepared, kiln_frame_unref);
   g_clear_pointer (&self->column_switches, g_ptr_array_unref);
   g_clear_pointer (&self->check_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (kiln_prepare_page_parent_class)->dispose (object);
@@ -909,6 +945,13 @@ kiln_prepare_page_init (KilnPreparePage *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->log_note), "dim-label");
   gtk_widget_add_css_class (GTK_WIDGET (self->log_note), "caption");
   gtk_box_append (GTK_BOX (side), GTK_WIDGET (self->log_note));
+  self->show_prepared = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Show _Prepared Data")));
+  gtk_widget_set_halign (GTK_WIDGET (self->show_prepared), GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->show_prepared),
+                               _("The training rows after every step, as the model sees them"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->show_prepared), FALSE);
+  g_signal_connect_swapped (self->show_prepared, "clicked", G_CALLBACK (show_prepared_clicked), self);
+  gtk_box_append (GTK_BOX (side), GTK_WIDGET (self->show_prepared));
   gtk_widget_set_size_request (side, 340, -1);
 
   paned = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);

@@ -73,7 +73,8 @@ kiln_prepare_plan_run (KilnFrame              *frame,
   plan->test = view_of (frame, test);
   plan->report = kiln_prep_report_new ();
   plan->recipe = kiln_recipe_ref (recipe);
-  if (!kiln_recipe_fit (plan->recipe, plan->train, plan->report, error))
+  plan->prepared = kiln_recipe_fit_apply (plan->recipe, plan->train, plan->report, error);
+  if (plan->prepared == NULL)
     return NULL;
   return g_steal_pointer (&plan);
 }
@@ -88,6 +89,7 @@ kiln_prepare_plan_free (KilnPreparePlan *plan)
   g_clear_pointer (&plan->train, kiln_frame_unref);
   g_clear_pointer (&plan->validation, kiln_frame_unref);
   g_clear_pointer (&plan->test, kiln_frame_unref);
+  g_clear_pointer (&plan->prepared, kiln_frame_unref);
   g_free (plan);
 }
 

@@ -15,6 +15,7 @@ typedef struct {
   KilnFrame      *train;    /* views of the raw frame */
   KilnFrame      *validation;
   KilnFrame      *test;
+  KilnFrame      *prepared;  /* the training rows as the model sees them */
   guint           n_rows;
   guint           n_train;
   guint           n_val;
