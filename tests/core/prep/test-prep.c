@@ -953,6 +953,41 @@ test_fit_on_train_only (void)
   g_assert_null (strstr (j1, "unseen"));
 }
 
+static void
+test_empty (void)
+{
+  /* no rows at all: every step copes, nothing is learnt */
+  g_autoptr(KilnFrame) frame = frame_of (num_col ("x", NULL, 0), cat_col ("c", NULL, 0),
+                                         cat_col ("y", NULL, 0), NULL);
+  g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+  g_autoptr(KilnFrame) out = NULL;
+  g_autoptr(KilnFrame) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  KilnDataset *ds = NULL;
+
+  kiln_recipe_set_target (recipe, "y");
+  kiln_recipe_add_step (recipe, kiln_step_new_dedupe ());
+  kiln_recipe_add_step (recipe, kiln_step_new_iqr (1.5, KILN_IQR_DROP, NULL));
+  kiln_recipe_add_step (recipe, kiln_step_new_impute (KILN_IMPUTE_MEDIAN, NULL));
+  kiln_recipe_add_step (recipe, kiln_step_new_encode (KILN_ENCODE_ONEHOT, NULL));
+  kiln_recipe_add_step (recipe, kiln_step_new_scale (KILN_SCALE_STANDARD, NULL));
+  out = kiln_recipe_fit_apply (recipe, frame, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kiln_frame_get_n_rows (out), ==, 0);
+  again = kiln_recipe_apply (recipe, frame, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  text = recipe_json_text (recipe);
+  g_assert_nonnull (text);
+  g_assert_true (kiln_recipe_to_dataset (recipe, out, &ds, &error));
+  g_assert_cmpuint (ds->n_rows, ==, 0);
+  g_free (ds->x);
+  g_free (ds->y_class);
+  g_free (ds);
+  g_assert_cmpuint (kiln_prep_count_duplicates (frame), ==, 0);
+  g_assert_cmpuint (kiln_prep_count_outliers (frame, 1.5, NULL), ==, 0);
+}
+
 /* ---- Splits ------------------------------------------------------------------------------- */
 
 static void
@@ -1280,6 +1315,7 @@ main (int argc, char **argv)
   g_test_add_func ("/prep/recipe/json", test_json_roundtrip);
   g_test_add_func ("/prep/recipe/json-doubles", test_json_doubles);
   g_test_add_func ("/prep/recipe/fit-on-train-only", test_fit_on_train_only);
+  g_test_add_func ("/prep/recipe/empty", test_empty);
   g_test_add_func ("/prep/split/small", test_split_small);
   g_test_add_func ("/prep/split/rng", test_rng);
   g_test_add_func ("/prep/datasets", test_datasets);
