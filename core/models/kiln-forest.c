@@ -225,7 +225,8 @@ kiln_forest_fit (KilnModel            *model,
       g_free (job.trees);
       g_free (job.importances);
       if (!g_cancellable_set_error_if_cancelled (cancellable, error))
-        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA, _("The forest could not be grown."));
+        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
+                     _("The forest could not be grown."));
       return FALSE;
     }
 
@@ -384,7 +385,8 @@ kiln_forest_from_json (KilnModel   *model,
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node)
       || json_array_get_length (json_node_get_array (node)) == 0)
     {
-      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT, _("The saved forest has no trees."));
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                   _("The saved forest has no trees."));
       return FALSE;
     }
   if (model->n_features == 0 || n_outputs == 0)

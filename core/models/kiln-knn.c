@@ -441,8 +441,8 @@ kiln_knn_from_json (KilnModel   *model,
       return FALSE;
     }
   if (!_kiln_json_get_uint (object, "k", 1, MAX_K, &k, error)
-      || !_kiln_json_get_uint (object, "n_rows", k, G_MAXINT32 / MAX (model->n_features, 1), &n_rows,
-                               error))
+      || !_kiln_json_get_uint (object, "n_rows", k, G_MAXINT32 / MAX (model->n_features, 1),
+                               &n_rows, error))
     return FALSE;
 
   loaded.parent = *model;

@@ -69,7 +69,8 @@ nb_derive (KilnNb *self,
     {
       double s = 0.0;
 
-      self->log_prior[c] = self->class_count[c] > 0.0 ? log (self->class_count[c] / total) : -INFINITY;
+      self->log_prior[c] = self->class_count[c] > 0.0 ? log (self->class_count[c] / total)
+                                                      : -INFINITY;
       for (guint j = 0; j < d; j++)
         s += log (2.0 * G_PI * self->var[(gsize) c * d + j]);
       self->log_norm[c] = -0.5 * s;

@@ -294,7 +294,7 @@ struct _KilnTreeWorkspace {
   const KilnTreeData *data;
   KilnTreeParams      params;
   guint               n_out;        /* classes, or 1 */
-  guint               stat_width;   /* doubles of statistics per node: classes, or 2 (sum wy, wy^2) */
+  guint               stat_width;   /* statistics per node: classes, or 2 (sum wy, sum wy^2) */
   guint32            *samples;      /* rows drawn at least once */
   SampleC            *sc;           /* per position (classification) */
   SampleR            *sr;           /* per position (regression) */
@@ -333,7 +333,8 @@ _kiln_tree_workspace_new (const KilnTreeData   *data,
 
   g_return_val_if_fail (data != NULL && params != NULL, NULL);
   g_return_val_if_fail (params->task == data->task, NULL);
-  g_return_val_if_fail (params->max_features >= 1 && params->max_features <= data->n_features, NULL);
+  g_return_val_if_fail (params->max_features >= 1, NULL);
+  g_return_val_if_fail (params->max_features <= data->n_features, NULL);
 
   ws = g_new0 (KilnTreeWorkspace, 1);
   ws->data = data;
@@ -1283,7 +1284,8 @@ _kiln_tree_check_data (KilnModel         *model,
     {
       if (train->n_classes < 1 || train->y_class == NULL)
         {
-          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA, _("The target has no classes."));
+          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
+                       _("The target has no classes."));
           return FALSE;
         }
       for (guint i = 0; i < train->n_rows; i++)
@@ -1298,7 +1300,8 @@ _kiln_tree_check_data (KilnModel         *model,
     {
       if (train->y_value == NULL)
         {
-          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA, _("The target has no values."));
+          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
+                       _("The target has no values."));
           return FALSE;
         }
       for (guint i = 0; i < train->n_rows; i++)

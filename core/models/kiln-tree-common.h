@@ -4,8 +4,9 @@
  *
  * The builder follows scikit-learn's BestSplitter + DepthFirstTreeBuilder: at each node it draws
  * features in random order (max_features of them that are not constant in the node, as sklearn
- * does), finds the best threshold over the node's sorted feature values by the Gini (classification)
- * or squared-error (regression) criterion, and cuts halfway between two consecutive distinct values.
+ * does), finds the best threshold over the node's sorted feature values by the Gini
+ * (classification) or squared-error (regression) criterion, and cuts halfway between two
+ * consecutive distinct values.
  *
  * Speed: every feature is ranked once per fit (KilnTreeData, shared read-only by all trees and
  * threads). A node with many samples per distinct value builds a per-value histogram (no sort); a

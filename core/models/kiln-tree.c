@@ -87,7 +87,8 @@ kiln_tree_fit (KilnModel            *model,
   if (!ok)
     {
       if (!g_cancellable_set_error_if_cancelled (cancellable, error))
-        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA, _("The tree could not be grown."));
+        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
+                     _("The tree could not be grown."));
       return FALSE;
     }
 
@@ -112,8 +113,10 @@ kiln_tree_predict (KilnModel   *model,
 
   memset (out, 0, (gsize) n_rows * k * sizeof (double));
   for (guint i = 0; i < n_rows; i++)
-    _kiln_tree_nodes_add_leaf (&self->nodes, _kiln_tree_nodes_leaf (&self->nodes, x + (gsize) i * d),
-                               out + (gsize) i * k);
+    {
+      gint32 leaf = _kiln_tree_nodes_leaf (&self->nodes, x + (gsize) i * d);
+      _kiln_tree_nodes_add_leaf (&self->nodes, leaf, out + (gsize) i * k);
+    }
 }
 
 static void
@@ -142,7 +145,8 @@ kiln_tree_from_json (KilnModel   *model,
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT, _("The saved tree is missing."));
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                   _("The saved tree is missing."));
       return FALSE;
     }
   if (model->n_features == 0 || n_outputs == 0)
