@@ -527,6 +527,46 @@ test_tree_cancel_inside (void)
   _kiln_tree_data_free (data);
 }
 
+/* One-hot (two-valued) features next to a continuous one: the two-valued split path. The target
+ * is a sum of effects of the categories, so the trees must split on every one-hot column. */
+static void
+test_one_hot (void)
+{
+  guint n = 3000, n_cat = 6, d = n_cat + 1;
+  g_autoptr(KilnDataset) train = kiln_dataset_new (n, d, KILN_TASK_REGRESSION, 0);
+  g_autoptr(KilnDataset) test = kiln_dataset_new (500, d, KILN_TASK_REGRESSION, 0);
+  KilnDataset *sets[] = { train, test };
+  KilnRng rng;
+
+  kiln_rng_init (&rng, 121);
+  for (guint k = 0; k < 2; k++)
+    for (guint i = 0; i < sets[k]->n_rows; i++)
+      {
+        float *x = sets[k]->x + (gsize) i * d;
+        guint c = kiln_rng_uniform (&rng, n_cat);
+
+        for (guint j = 0; j < n_cat; j++)
+          x[j] = j == c ? 1.0f : 0.0f;
+        x[n_cat] = (float) kiln_rng_double (&rng);
+        sets[k]->y_value[i] = 10.0 * c + 2.0 * x[n_cat] + 0.1 * kiln_rng_normal (&rng);
+      }
+
+  for (guint f = 0; f < 2; f++)
+    {
+      const char *family = f == 0 ? "tree" : "forest";
+      g_autoptr(KilnModel) model = fit_model (family, train, NULL);
+      g_autofree double *p = predict (model, test);
+      double imp[7], cat_share = 0;
+
+      g_test_message ("one-hot %s: test R2 %.4f", family, score (test, p));
+      g_assert_cmpfloat (score (test, p), >, 0.99);
+      g_assert_true (kiln_model_get_importances (model, imp));
+      for (guint j = 0; j < n_cat; j++)
+        cat_share += imp[j];
+      g_assert_cmpfloat (cat_share, >, 0.9);
+    }
+}
+
 /* ---- JSON round trips ------------------------------------------------------------------------ */
 
 static void
@@ -855,6 +895,7 @@ main (int    argc,
   g_test_add_func ("/trees/forest/threads", test_forest_threads);
   g_test_add_func ("/trees/forest/accuracy", test_forest_accuracy);
   g_test_add_func ("/trees/forest/cancel", test_forest_cancel);
+  g_test_add_func ("/trees/one-hot", test_one_hot);
   g_test_add_func ("/trees/json/round-trip", test_round_trip);
   g_test_add_func ("/trees/json/damaged", test_damaged_json);
   g_test_add_func ("/trees/knn/exact", test_knn_exact);
