@@ -15,7 +15,8 @@ main (int argc, char **argv)
   g_autoptr(KilnApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* KILN_LOCALEDIR: the build's po folder, to run translated without installing */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("KILN_LOCALEDIR") ? g_getenv ("KILN_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
