@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kiln-cli.h"
@@ -122,9 +123,10 @@ kiln_cli_load (const char    *path,
 
   if (!kiln_cli_import_to_options (import, &options, &error))
     {
+      /* a bad override is bad usage, whatever the command */
       kiln_cli_error ("%s", error->message);
       kiln_csv_options_clear (&options);
-      return NULL;
+      exit (KILN_CLI_EXIT_USAGE);
     }
   frame = kiln_csv_read (path, &options, NULL, NULL, NULL, info, &error);
   kiln_csv_options_clear (&options);

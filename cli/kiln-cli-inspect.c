@@ -145,13 +145,20 @@ kiln_cli_inspect (int argc, char **argv)
     }
   else
     {
-      printf (_("%s: %u rows, %u columns (%s, delimiter “%s”, decimal “%c”, %s)\n"), argv[1],
-              kiln_frame_get_n_rows (frame), kiln_frame_get_n_columns (frame), info.encoding,
-              info.delimiter == '\t' ? "tab" : delimiter_name (info.delimiter), info.decimal,
-              info.header ? _("header row") : _("no header row"));
+      g_autofree char *rows = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u row", "%u rows",
+                                                            kiln_frame_get_n_rows (frame)),
+                                               kiln_frame_get_n_rows (frame));
+      g_autofree char *cols = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u column", "%u columns",
+                                                            kiln_frame_get_n_columns (frame)),
+                                               kiln_frame_get_n_columns (frame));
+      /* Translators: file: 150 rows, 5 columns (UTF-8, delimiter “,”, decimal “.”, header row) */
+      printf (_("%s: %s, %s (%s, delimiter “%s”, decimal “%c”, %s)\n"), argv[1], rows, cols,
+              info.encoding, info.delimiter == '\t' ? "tab" : delimiter_name (info.delimiter),
+              info.decimal, info.header ? _("header row") : _("no header row"));
       if (info.n_skipped_rows)
-        printf (_("Skipped %u bad rows; the first: %s\n"), info.n_skipped_rows,
-                info.first_skipped_message);
+        printf (g_dngettext (GETTEXT_PACKAGE, "Skipped %u bad row; the first: %s\n",
+                             "Skipped %u bad rows; the first: %s\n", info.n_skipped_rows),
+                info.n_skipped_rows, info.first_skipped_message);
       printf ("%-24s %-12s %9s %9s  %s\n", _("column"), _("type"), _("missing"), _("distinct"),
               _("summary"));
       for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)

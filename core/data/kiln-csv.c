@@ -603,7 +603,8 @@ on_row (int terminator, void *data)
         g_autofree char *name = display_name (reader);
         char *message = g_strdup_printf (
             /* Translators: a CSV row has a different number of fields than the header */
-            _("%s, line %" G_GUINT64_FORMAT ": %u fields where the header has %u"),
+            g_dngettext (GETTEXT_PACKAGE, "%s, line %" G_GUINT64_FORMAT ": %u field where the header has %u",
+                         "%s, line %" G_GUINT64_FORMAT ": %u fields where the header has %u", n),
             name, seg->row_line, n, reader->n_cols);
         skip_or_fail (seg, message);
         return;
