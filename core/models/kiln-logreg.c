@@ -28,6 +28,7 @@
 #define LBFGS_M          10
 #define BLOCK_ROWS       256
 #define N_SLICES         8
+#define XD_MAX_VALUES    ((gsize) 32 << 20)   /* 256 MB of doubles */
 #define FTOL             (1e7 * 2.220446049250313e-16)   /* scipy's factr = 1e7, as scikit-learn */
 #define PGTOL            1e-4                             /* scikit-learn's tol, on the summed gradient */
 
@@ -88,6 +89,7 @@ typedef struct {
   guint              n_out;
   guint              d;
   const double      *theta;      /* n_out * (d + 1): W row-major, then b */
+  const double      *xd;         /* the features in double, or NULL: converted per block */
   /* per slice results */
   double            *slice_loss;
   double            *slice_grad; /* N_SLICES x n_params */
@@ -104,38 +106,55 @@ eval_slice (Objective *obj,
   gsize n_params = (gsize) k * (d + 1);
   const double *w = obj->theta, *b = obj->theta + (gsize) k * d;
   double *gw = obj->slice_grad + slice * n_params, *gb = gw + (gsize) k * d;
-  g_autofree double *xb = g_new (double, (gsize) BLOCK_ROWS * d);
-  g_autofree double *s = g_new (double, (gsize) BLOCK_ROWS * k);
+  /* With the features already in double, the whole slice is one block: two large dgemm calls
+   * instead of many small ones, whose packing dominated at a handful of classes. */
+  guint block_rows = obj->xd != NULL ? MAX (end - start, 1) : BLOCK_ROWS;
+  g_autofree double *block = obj->xd == NULL ? g_new (double, (gsize) block_rows * d) : NULL;
+  g_autofree double *s = g_new (double, (gsize) block_rows * k);
   double loss = 0.0;
 
   memset (gw, 0, n_params * sizeof (double));
-  for (guint r0 = start; r0 < end; r0 += BLOCK_ROWS)
+  for (guint r0 = start; r0 < end; r0 += block_rows)
     {
-      guint rows = MIN (BLOCK_ROWS, end - r0);
-      const float *x = data->x + (gsize) r0 * d;
+      guint rows = MIN (block_rows, end - r0);
+      const double *xb;
+      /* The log terms of the block, as a product: mantissa in [1, 2) and a power of two. Each
+       * factor is in [1, k], so the product never overflows, and one log per block replaces one
+       * per row (log was a tenth of the time). */
+      double prod = 1.0;
+      gint64 prod_exp = 0;
 
-      for (gsize i = 0; i < (gsize) rows * d; i++)
-        xb[i] = x[i];
+      if (obj->xd != NULL)
+        xb = obj->xd + (gsize) r0 * d;
+      else
+        {
+          const float *x = data->x + (gsize) r0 * d;
+          for (gsize i = 0; i < (gsize) rows * d; i++)
+            block[i] = x[i];
+          xb = block;
+        }
       cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, d,
                    1.0, xb, d, w, d, 0.0, s, k);
       for (guint i = 0; i < rows; i++)
         {
           double *si = s + (gsize) i * k;
           gint32 y = data->y_class[r0 + i];
+          double factor;
+          guint64 bits;
 
           if (k == 1)
             {
               double z = si[0] + b[0];
-              /* log (1 + e^z) - y z, and the gradient sigmoid (z) - y */
+              /* log (1 + e^z) - y z = max (z, 0) + log (1 + e^-|z|) - y z; gradient sigmoid (z) - y */
               double e = exp_nonpositive (-fabs (z));
-              double lse = MAX (z, 0.0) + log1p (e);
               double p = z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-              loss += lse - (y == 1 ? z : 0.0);
+              loss += MAX (z, 0.0) - (y == 1 ? z : 0.0);
+              factor = 1.0 + e;
               si[0] = p - (y == 1 ? 1.0 : 0.0);
             }
           else
             {
-              double m = -INFINITY, sum = 0.0;
+              double m = -INFINITY, sum = 0.0, inv;
               for (guint c = 0; c < k; c++)
                 {
                   si[c] += b[c];
@@ -148,14 +167,21 @@ eval_slice (Objective *obj,
                   si[c] = exp_nonpositive (si[c] - m);
                   sum += si[c];
                 }
-              loss += log (sum);
+              factor = sum;
+              inv = 1.0 / sum;
               for (guint c = 0; c < k; c++)
-                si[c] /= sum;
+                si[c] *= inv;
               si[y] -= 1.0;
             }
+          prod *= factor;
+          memcpy (&bits, &prod, sizeof bits);
+          prod_exp += (gint64) ((bits >> 52) & 0x7ff) - 1023;
+          bits = (bits & G_GUINT64_CONSTANT (0x000fffffffffffff)) | G_GUINT64_CONSTANT (0x3ff0000000000000);
+          memcpy (&prod, &bits, sizeof prod);
           for (guint c = 0; c < k; c++)
             gb[c] += si[c];
         }
+      loss += log (prod) + (double) prod_exp * G_LN2;
       cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, k, d, rows,
                    1.0, s, k, xb, d, 1.0, gw, d);
     }
@@ -355,6 +381,14 @@ zoom:
   return FALSE;
 }
 
+static gboolean logreg_fit_inner (KilnModel             *model,
+                                  const KilnDataset     *train,
+                                  const KilnFitMonitor  *monitor,
+                                  GCancellable          *cancellable,
+                                  GError               **error);
+
+/* The slices run on two threads of our own; OpenBLAS threading inside them would only
+ * oversubscribe the cores (and OpenBLAS serialises concurrent threaded calls). */
 static gboolean
 logreg_fit (KilnModel             *model,
             const KilnDataset     *train,
@@ -362,6 +396,22 @@ logreg_fit (KilnModel             *model,
             const KilnFitMonitor  *monitor,
             GCancellable          *cancellable,
             GError               **error)
+{
+  int threads = openblas_get_num_threads ();
+  gboolean ok;
+
+  openblas_set_num_threads (1);
+  ok = logreg_fit_inner (model, train, monitor, cancellable, error);
+  openblas_set_num_threads (threads);
+  return ok;
+}
+
+static gboolean
+logreg_fit_inner (KilnModel             *model,
+                  const KilnDataset     *train,
+                  const KilnFitMonitor  *monitor,
+                  GCancellable          *cancellable,
+                  GError               **error)
 {
   KilnLogreg *self = (KilnLogreg *) model;
   guint d = train->n_features, k = train->n_classes == 2 ? 1 : train->n_classes;
@@ -380,11 +430,17 @@ logreg_fit (KilnModel             *model,
   g_autofree double *y_hist = g_new (double, LBFGS_M * n_params);
   double rho[LBFGS_M], alpha[LBFGS_M];
   guint hist_len = 0, hist_head = 0, n_iter = 0, n_eval = 1;
-  Objective obj = { train, k, d, NULL, slice_loss, slice_grad };
+  /* The features in double once, unless that would take much memory (then per block, per pass). */
+  gsize n_values = (gsize) train->n_rows * d;
+  g_autofree double *xd = n_values <= XD_MAX_VALUES ? g_new (double, n_values) : NULL;
+  Objective obj = { train, k, d, NULL, xd, slice_loss, slice_grad };
   double f;
 
   self->n_out = k;
   exp2_table_init ();
+  if (xd != NULL)
+    for (gsize i = 0; i < n_values; i++)
+      xd[i] = train->x[i];
   f = objective_eval (&obj, x, l2, threaded, g);
 
   for (guint iter = 0; iter < max_iter; iter++)
