@@ -245,8 +245,8 @@ bind_cb (GtkSignalListItemFactory *factory,
       return;
     }
 
-  text = kiln_column_format_cell (kiln_frame_get_column (frame, data->column),
-                                  kiln_frame_get_physical_row (frame, row));
+  text = kiln_column_format_display (kiln_frame_get_column (frame, data->column),
+                                     kiln_frame_get_physical_row (frame, row));
   if (text == NULL)
     {
       gtk_inscription_set_text (GTK_INSCRIPTION (cell), "—");
@@ -334,7 +334,7 @@ estimate_width (KilnDataTable *self,
 
   for (guint i = 0; i < rows; i += step)
     {
-      g_autofree char *text = kiln_column_format_cell (col, kiln_frame_get_physical_row (self->frame, i));
+      g_autofree char *text = kiln_column_format_display (col, kiln_frame_get_physical_row (self->frame, i));
 
       if (text)
         chars = MAX (chars, g_utf8_strlen (text, -1));

@@ -385,6 +385,23 @@ kiln_column_format_cell (KilnColumn *column, guint row)
     }
 }
 
+char *
+kiln_column_format_display (KilnColumn *column, guint row)
+{
+  double v;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_val_if_fail (row < column->length, NULL);
+
+  if (column->type != KILN_COLUMN_NUMERIC || kiln_bitmap_get (column->missing, row))
+    return kiln_column_format_cell (column, row);
+  v = column->doubles[row];
+  if (!isfinite (v) || (v == floor (v) && fabs (v) < 1e15))
+    return g_strdup (kiln_format_double (buf, sizeof buf, v));
+  g_ascii_formatd (buf, sizeof buf, "%.8g", v);
+  return g_strdup (buf);
+}
+
 const double *
 kiln_column_get_doubles (KilnColumn *column)
 {

@@ -92,6 +92,10 @@ gboolean        kiln_column_get_boolean      (KilnColumn *column, guint row);
 /* The cell as text, as Kiln shows it and writes it to CSV; NULL when missing. Free with g_free. */
 char           *kiln_column_format_cell      (KilnColumn *column, guint row);
 
+/* The cell as a table shows it: numbers with at most 8 significant digits (whole numbers in full),
+ * everything else as kiln_column_format_cell(). NULL when missing. */
+char           *kiln_column_format_display   (KilnColumn *column, guint row);
+
 /* Raw storage, for fast loops. NULL when the column is not of that kind. */
 const double   *kiln_column_get_doubles      (KilnColumn *column);
 const gint32   *kiln_column_get_codes        (KilnColumn *column);

@@ -304,6 +304,31 @@ test_project_roundtrip (void)
   g_rmdir (dir);
 }
 
+/* A regression: penguins' body mass from the rest, a linear model, the regression plots. */
+static void
+test_train_regression (void)
+{
+  KilnWindow *window = kiln_window_new (app);
+  KilnProject *project = kiln_window_get_project (window);
+  const KilnPipelineResult *result;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-example", "s", "penguins.csv");
+  g_assert_true (wait_for (has_frame, window, 20000));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-target", "s", "body_mass_g");
+  g_assert_cmpint (kiln_project_get_task (project), ==, KILN_TASK_REGRESSION);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-model", "s", "linear");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
+  g_assert_true (wait_for (has_result, window, 60000));
+  g_assert_true (wait_for (on_evaluate, window, 5000));
+  result = kiln_project_get_result (project);
+  g_assert_cmpint (kiln_evaluation_get_task (result->evaluation), ==, KILN_TASK_REGRESSION);
+  g_assert_cmpfloat (kiln_evaluation_get_metrics (result->evaluation)->r2, >, 0.7);
+  save_screenshot (GTK_WIDGET (window), "app-evaluate-regression.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -317,6 +342,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/app/project-roundtrip", test_project_roundtrip);
   g_test_add_func ("/app/train-iris", test_train_iris);
+  g_test_add_func ("/app/train-regression", test_train_regression);
   g_test_add_func ("/app/train-mlp-cancel", test_train_mlp_cancel);
   ret = g_test_run ();
   g_object_unref (app);
