@@ -71,7 +71,9 @@ check_visible_rows (KilnDataTable *table,
       for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
         {
           GtkWidget *cell = cells->pdata[c + 1];
-          g_autofree char *expected = kiln_frame_format_cell (frame, c, frame_row);
+          /* as the table shows numbers: at most 8 significant digits */
+          g_autofree char *expected = kiln_column_format_display (kiln_frame_get_column (frame, c),
+                                                                  kiln_frame_get_physical_row (frame, frame_row));
 
           if (expected == NULL)
             {
