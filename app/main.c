@@ -8,6 +8,7 @@
 #include <locale.h>
 
 #include "kiln-application.h"
+#include "kiln-core.h"
 
 int
 main (int argc, char **argv)
@@ -19,6 +20,7 @@ main (int argc, char **argv)
   bindtextdomain (GETTEXT_PACKAGE, g_getenv ("KILN_LOCALEDIR") ? g_getenv ("KILN_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  kiln_core_init ();
 
   app = kiln_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

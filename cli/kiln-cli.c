@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kiln-cli.h"
+#include "kiln-core.h"
 
 typedef struct {
   const char *name;
@@ -58,6 +59,7 @@ main (int argc, char **argv)
   bindtextdomain (GETTEXT_PACKAGE, g_getenv ("KILN_LOCALEDIR") ? g_getenv ("KILN_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  kiln_core_init ();
 
   if (argc < 2)
     {

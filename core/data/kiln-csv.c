@@ -26,6 +26,7 @@
 #include <uchardet.h>
 
 #include "kiln-csv.h"
+#include "kiln-memory.h"
 #include "kiln-number.h"
 
 G_DEFINE_QUARK (kiln-csv-error-quark, kiln_csv_error)
@@ -249,7 +250,7 @@ builder_init (Builder *b, PlanType type, gsize cap)
   memset (b, 0, sizeof *b);
   b->type = type;
   b->cap = MAX (cap, 1024);
-  b->data = g_malloc (b->cap * plan_item_size (type));
+  b->data = kiln_alloc_large (b->cap * plan_item_size (type));
   if (type == PLAN_CODED)
     interner_init (&b->interner);
 }
@@ -269,7 +270,8 @@ builder_reserve (Builder *b)
   gsize old_words = (b->cap + 63) / 64;
 
   b->cap *= 2;
-  b->data = g_realloc (b->data, b->cap * plan_item_size (b->type));
+  b->data = kiln_grow_large (b->data, b->len * plan_item_size (b->type),
+                             b->cap * plan_item_size (b->type));
   if (b->missing)
     {
       gsize words = (b->cap + 63) / 64;
@@ -1425,7 +1427,7 @@ join_column (Reader *reader, Segment *segs, guint n_segs, guint c, const char *n
     total += segs[s].builders[c].len;
 
   data = g_steal_pointer (&first->data);
-  data = g_realloc (data, MAX (total, 1) * item);
+  data = kiln_grow_large (data, first->len * item, MAX (total, 1) * item);
   at = first->len;
   if (first->type == PLAN_DATETIME || first->type == PLAN_BOOLEAN)
     {

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-memory.h"
 #include "kiln-stats.h"
 
 /* Distinct 64-bit keys through open addressing (GHashTable costs an allocation per key). The
@@ -27,7 +28,7 @@ keyset_init (KeySet *set, guint64 cap)
 {
   set->mask = cap - 1;
   set->shift = 64 - (guint) g_bit_storage (cap - 1);
-  set->keys = g_new (guint64, cap);
+  set->keys = kiln_alloc_large (cap * sizeof (guint64));
   set->used = g_new0 (guint8, cap);
   set->count = 0;
 }

@@ -430,6 +430,47 @@ test_segments_match (void)
   g_string_free (s, TRUE);
 }
 
+/* Rows much shorter than the reader expects: column arrays grow past the size where they are
+ * allocated in huge pages, in each segment and when the segments are joined. */
+static void
+test_large_columns (void)
+{
+  const guint n = 1500000;
+  GString *s = g_string_sized_new (n * 4 + 8);
+  g_autofree char *path = NULL;
+
+  g_string_append (s, "d,c\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_append_c (s, (char) ('0' + i % 10));
+      g_string_append_c (s, ',');
+      g_string_append_c (s, (char) ('a' + i % 3));
+      g_string_append_c (s, '\n');
+    }
+  path = write_file ("large.csv", s->str, (gssize) s->len);
+  for (guint threads = 1; threads <= 2; threads++)
+    {
+      g_autofree char *t = g_strdup_printf ("%u", threads);
+      g_autoptr(KilnFrame) frame = NULL;
+      KilnColumn *d, *c;
+
+      g_setenv ("KILN_CSV_THREADS", t, TRUE);
+      frame = read_ok (path, NULL, NULL);
+      g_assert_cmpuint (kiln_frame_get_n_rows (frame), ==, n);
+      d = kiln_frame_get_column (frame, 0);
+      c = kiln_frame_get_column (frame, 1);
+      for (guint i = 0; i < n; i++)
+        {
+          char expected[2] = { (char) ('a' + i % 3), 0 };
+          g_assert_cmpfloat (kiln_column_get_double (d, i), ==, (double) (i % 10));
+          g_assert_cmpstr (kiln_column_get_category (c, (guint) kiln_column_get_codes (c)[i]), ==,
+                           expected);
+        }
+    }
+  g_unsetenv ("KILN_CSV_THREADS");
+  g_string_free (s, TRUE);
+}
+
 static void
 on_progress (double fraction, gpointer user_data)
 {
@@ -601,6 +642,7 @@ main (int argc, char **argv)
   g_test_add_func ("/csv/skip-bad-rows", test_skip_bad_rows);
   g_test_add_func ("/csv/late-demotion", test_late_demotion);
   g_test_add_func ("/csv/segments-match", test_segments_match);
+  g_test_add_func ("/csv/large-columns", test_large_columns);
   g_test_add_func ("/csv/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func ("/csv/stats", test_stats);
   g_test_add_func ("/csv/views", test_views);
