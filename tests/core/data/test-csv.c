@@ -398,6 +398,44 @@ test_late_demotion (void)
 
 /* Parsing in segments on several threads gives exactly what one thread gives, quoted newlines
  * and all. */
+/* Spaces are part of a field, as pandas reads them: at its edges, inside it, next to tabs, and
+ * where the only edge space of a file comes after many lines without one. */
+static void
+test_spaces (void)
+{
+  g_autoptr(KilnFrame) frame = NULL;
+  GString *s = g_string_new ("name,city\n");
+  g_autofree char *path = NULL;
+  KilnCsvInfo info;
+
+  frame = read_string ("name,city\n a ,Seoul\nb, Busan \nc d,New York\n", &info);
+  assert_cell (frame, 0, 0, " a ");
+  assert_cell (frame, 1, 1, " Busan ");
+  assert_cell (frame, 2, 0, "c d");
+  assert_cell (frame, 2, 1, "New York");
+  kiln_csv_info_clear (&info);
+  g_clear_pointer (&frame, kiln_frame_unref);
+
+  frame = read_string ("name\tcity\n a b\t c\nd\te \n", &info);
+  g_assert_cmpint (info.delimiter, ==, '\t');
+  assert_cell (frame, 0, 0, " a b");
+  assert_cell (frame, 0, 1, " c");
+  assert_cell (frame, 1, 1, "e ");
+  kiln_csv_info_clear (&info);
+  g_clear_pointer (&frame, kiln_frame_unref);
+
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_printf (s, "x %u,y\n", i % 7);
+  g_string_append (s, "x, y\nlast ,z\n");
+  path = write_file ("spaces.csv", s->str, (gssize) s->len);
+  frame = read_ok (path, NULL, NULL);
+  g_assert_cmpuint (kiln_frame_get_n_rows (frame), ==, 20002);
+  assert_cell (frame, 3, 0, "x 3");
+  assert_cell (frame, 20000, 1, " y");
+  assert_cell (frame, 20001, 0, "last ");
+  g_string_free (s, TRUE);
+}
+
 static void
 test_segments_match (void)
 {
@@ -641,6 +679,7 @@ main (int argc, char **argv)
   g_test_add_func ("/csv/errors", test_errors);
   g_test_add_func ("/csv/skip-bad-rows", test_skip_bad_rows);
   g_test_add_func ("/csv/late-demotion", test_late_demotion);
+  g_test_add_func ("/csv/spaces", test_spaces);
   g_test_add_func ("/csv/segments-match", test_segments_match);
   g_test_add_func ("/csv/large-columns", test_large_columns);
   g_test_add_func ("/csv/progress-and-cancel", test_progress_and_cancel);
