@@ -229,6 +229,7 @@ typedef struct {
   };
   guint64  *missing;   /* datetime, boolean: grown with cap */
   Interner  interner;  /* coded */
+  KilnDatetimeCache dates;
 } Builder;
 
 static gsize
@@ -494,7 +495,7 @@ convert_field (Segment *seg, guint col, const char *s, gsize len)
           b->t[row] = 0;
           builder_set_missing (b, row);
         }
-      else if (!kiln_parse_datetime (s, len, &b->t[row]))
+      else if (!kiln_parse_datetime_cached (s, len, &b->dates, &b->t[row]))
         goto demote;
       break;
 

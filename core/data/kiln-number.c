@@ -223,6 +223,79 @@ days_in_month (int y, int m)
   return days[m - 1];
 }
 
+/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (or with 'T'): the common forms, read without the
+ * general parser. */
+static inline gboolean
+is_common_datetime (const char *s, gsize len)
+{
+  return (len == 19 || len == 10) && s[4] == '-' && s[7] == '-' &&
+         (len == 10 || ((s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':'));
+}
+
+/* Days since the epoch of a valid "YYYY-MM-DD", or G_MININT64. */
+static inline gint64
+common_date (const char *s)
+{
+  int yh = two_digits (s), yl = two_digits (s + 2);
+  int mo = two_digits (s + 5), d = two_digits (s + 8);
+
+  if (yh >= 0 && yl >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month (yh * 100 + yl, mo))
+    return days_from_civil (yh * 100 + yl, (unsigned) mo, (unsigned) d);
+  return G_MININT64;
+}
+
+/* Seconds since midnight of the common forms' time of day, or -1. */
+static inline gint64
+common_time (const char *s, gsize len)
+{
+  int h, mi, sec;
+
+  if (len == 10)
+    return 0;
+  h = two_digits (s + 11), mi = two_digits (s + 14), sec = two_digits (s + 17);
+  if (h >= 0 && h <= 24 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 60)
+    return h * 3600 + mi * 60 + sec;
+  return -1;
+}
+
+static inline gboolean
+same_date (const char *a, const char *b)
+{
+  guint64 a8, b8;
+  guint16 a2, b2;
+
+  /* two fixed-size loads instead of a call to memcmp() */
+  memcpy (&a8, a, 8), memcpy (&b8, b, 8);
+  memcpy (&a2, a + 8, 2), memcpy (&b2, b + 8, 2);
+  return a8 == b8 && a2 == b2;
+}
+
+gboolean
+kiln_parse_datetime_cached (const char        *s,
+                            gsize              len,
+                            KilnDatetimeCache *cache,
+                            gint64            *out)
+{
+  gint64 days, secs;
+
+  if (!is_common_datetime (s, len))
+    return kiln_parse_datetime (s, len, out);
+  if (!cache->valid || !same_date (s, cache->date))
+    {
+      days = common_date (s);
+      if (days == G_MININT64)
+        return FALSE;
+      memcpy (cache->date, s, sizeof cache->date);
+      cache->midnight = days * 86400 * G_GINT64_CONSTANT (1000000);
+      cache->valid = TRUE;
+    }
+  secs = common_time (s, len);
+  if (secs < 0)
+    return FALSE;
+  *out = cache->midnight + secs * G_GINT64_CONSTANT (1000000);
+  return TRUE;
+}
+
 gboolean
 kiln_parse_datetime (const char *s,
                      gsize       len,
@@ -233,23 +306,13 @@ kiln_parse_datetime (const char *s,
   gint64 offset = 0;
   gsize i;
 
-  /* the common case first: "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" */
-  if ((len == 19 || len == 10) && s[4] == '-' && s[7] == '-' &&
-      (len == 10 || ((s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':')))
+  if (is_common_datetime (s, len))
     {
-      int yh = two_digits (s), yl = two_digits (s + 2);
-      mo = two_digits (s + 5);
-      d = two_digits (s + 8);
-      if (len == 19)
-        h = two_digits (s + 11), mi = two_digits (s + 14), sec = two_digits (s + 17);
-      if (yh >= 0 && yl >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month (yh * 100 + yl, mo) &&
-          h >= 0 && h <= 24 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 60)
-        {
-          *out = (days_from_civil (yh * 100 + yl, mo, d) * 86400 + h * 3600 + mi * 60 + sec) *
-                 G_GINT64_CONSTANT (1000000);
-          return TRUE;
-        }
-      return FALSE;
+      gint64 days = common_date (s), secs = common_time (s, len);
+      if (days == G_MININT64 || secs < 0)
+        return FALSE;
+      *out = (days * 86400 + secs) * G_GINT64_CONSTANT (1000000);
+      return TRUE;
     }
 
   while (len > 0 && is_space (s[len - 1]))

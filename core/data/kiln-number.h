@@ -21,6 +21,20 @@ gboolean  kiln_parse_datetime  (const char *s,
                                 gsize       len,
                                 gint64     *out);
 
+/* kiln_parse_datetime() for a column of values: remembers the last date ("YYYY-MM-DD") it saw,
+ * so that a run of times on one day (sorted or grouped files) parses only the time of day. Start
+ * it zeroed. */
+typedef struct {
+  char   date[10];
+  gint64 midnight;  /* microseconds */
+  gboolean valid;
+} KilnDatetimeCache;
+
+gboolean  kiln_parse_datetime_cached (const char        *s,
+                                      gsize              len,
+                                      KilnDatetimeCache *cache,
+                                      gint64            *out);
+
 /* True/False as pandas reads them (True, False, TRUE, FALSE, true, false). */
 gboolean  kiln_parse_boolean   (const char *s,
                                 gsize       len,

@@ -87,6 +87,56 @@ clear_category_count (gpointer data)
   g_free (c->value);
 }
 
+/* The raw arrays of a numeric, boolean or datetime column, for a loop over millions of rows. */
+typedef struct {
+  const double  *doubles;    /* numeric: NaN is missing */
+  const gint64  *datetimes;
+  const guint8  *booleans;
+  const guint64 *missing;
+} ColumnValues;
+
+static ColumnValues
+column_values (KilnColumn *col)
+{
+  ColumnValues cv = {
+    kiln_column_get_doubles (col),
+    kiln_column_get_datetimes (col),
+    kiln_column_get_booleans (col),
+    kiln_column_get_missing_bitmap (col),
+  };
+  return cv;
+}
+
+/* The value as a number (datetimes in seconds) and as a key for counting distinct values
+ * (-0 and 0 are one value); FALSE when missing. */
+static inline gboolean
+value_at (const ColumnValues *cv, guint row, double *value, guint64 *key)
+{
+  if (cv->doubles != NULL)
+    {
+      double v = cv->doubles[row], k;
+      if (isnan (v))
+        return FALSE;
+      k = v == 0 ? 0 : v;
+      memcpy (key, &k, sizeof *key);
+      *value = v;
+      return TRUE;
+    }
+  if (kiln_bitmap_get (cv->missing, row))
+    return FALSE;
+  if (cv->datetimes != NULL)
+    {
+      *key = (guint64) cv->datetimes[row];
+      *value = cv->datetimes[row] / 1e6;
+    }
+  else
+    {
+      *key = cv->booleans[row] != 0;
+      *value = cv->booleans[row] != 0;
+    }
+  return TRUE;
+}
+
 KilnColumnStats *
 kiln_column_stats_compute (KilnFrame *frame,
                            guint      column,
@@ -145,55 +195,30 @@ kiln_column_stats_compute (KilnFrame *frame,
     }
   else
     {
+      ColumnValues cv = column_values (col);
       KeySet set;
       guint nk = 0;
       double sum = 0, min = INFINITY, max = -INFINITY;
       guint counts[2] = { 0, 0 };
+      guint64 last_key = 0;
 
-      const double *dv = kiln_column_get_doubles (col);
       keyset_init (&set, 1024);
       for (guint i = 0; i < n; i++)
         {
-          guint r = index ? index[i] : i;
+          guint64 key;
           double v;
-          if (dv != NULL)
-            {
-              /* numeric: NaN is missing */
-              double key;
-              v = dv[r];
-              if (isnan (v))
-                {
-                  stats->n_missing++;
-                  continue;
-                }
-              guint64 bits;
-              key = v == 0 ? 0 : v;
-              memcpy (&bits, &key, sizeof bits);
-              keyset_add (&set, bits);
-              nk++;
-              sum += v;
-              min = MIN (min, v);
-              max = MAX (max, v);
-              continue;
-            }
-          if (kiln_column_is_missing (col, r))
+
+          if (!value_at (&cv, index ? index[i] : i, &v, &key))
             {
               stats->n_missing++;
               continue;
             }
-          v = kiln_column_get_double (col, r);
-          if (stats->type == KILN_COLUMN_DATETIME)
-            keyset_add (&set, (guint64) kiln_column_get_datetime (col, r));
-          else
-            {
-              double key = v == 0 ? 0 : v; /* -0 and 0 are one value */
-              guint64 bits;
-              memcpy (&bits, &key, sizeof bits);
-              keyset_add (&set, bits);
-            }
+          /* sorted or grouped files repeat a value row after row: one look-up per run */
+          if (nk == 0 || key != last_key)
+            keyset_add (&set, key);
+          last_key = key;
           nk++;
-          if (stats->type == KILN_COLUMN_BOOLEAN)
-            counts[v != 0]++;
+          counts[v != 0]++;
           sum += v;
           min = MIN (min, v);
           max = MAX (max, v);
@@ -206,9 +231,9 @@ kiln_column_stats_compute (KilnFrame *frame,
           double mean = sum / nk, ss = 0;
           for (guint i = 0; i < n; i++)
             {
-              guint r = index ? index[i] : i;
-              double v = dv ? dv[r] : kiln_column_get_double (col, r);
-              if (!isnan (v))
+              guint64 key;
+              double v;
+              if (value_at (&cv, index ? index[i] : i, &v, &key))
                 ss += (v - mean) * (v - mean);
             }
           stats->mean = mean;

@@ -654,6 +654,29 @@ test_numbers (void)
   g_assert_false (kiln_parse_datetime ("2001-02-29", 10, &t));
   g_assert_false (kiln_parse_datetime ("2001-13-01", 10, &t));
 
+  /* the column cache gives what the plain parser gives, in any order, and no stale day */
+  {
+    static const char * const values[] = {
+      "2001-01-01 00:01:00", "2001-01-01 23:59:59", "2001-01-01", "2001-01-01T12:00:00",
+      "2001-01-01 25:00:00", "2001-01-02 00:00:00", "2001-02-29 10:00:00", "2001-01-02 00:00:01",
+      "2001-01-02 00:00:01Z", "2001-01-02 01:00+01:00", "2000-02-29 10:00:00", "2001-01-0x 10:00:00",
+      "1969-12-31 23:59:59", "2001-01-02 24:00:00",
+    };
+    KilnDatetimeCache cache = { 0 };
+    for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+      {
+        gint64 plain = 0, cached = 0;
+        gboolean ok = kiln_parse_datetime (values[i], strlen (values[i]), &plain);
+        g_assert_cmpint (kiln_parse_datetime_cached (values[i], strlen (values[i]), &cache, &cached),
+                         ==, ok);
+        if (ok)
+          g_assert_cmpint (cached, ==, plain);
+      }
+    g_assert_false (kiln_parse_datetime_cached ("2001-01-02 25:00:00", 19, &cache, &t));
+    g_assert_true (kiln_parse_datetime_cached ("2001-01-02 00:00:00", 19, &cache, &t));
+    g_assert_cmpint (t, ==, G_GINT64_CONSTANT (978393600) * 1000000);
+  }
+
   g_assert_cmpstr (kiln_format_double (buf, sizeof buf, 0.1), ==, "0.1");
   g_assert_cmpstr (kiln_format_double (buf, sizeof buf, 5), ==, "5");
   g_assert_cmpstr (kiln_format_double (buf, sizeof buf, 1.0 / 3), ==, "0.33333333333333331");
