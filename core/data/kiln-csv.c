@@ -1468,7 +1468,8 @@ join_column (Reader *reader, Segment *segs, guint n_segs, guint c, const char *n
     total += segs[s].builders[c].len;
 
   data = g_steal_pointer (&first->data);
-  data = kiln_grow_large (data, first->len * item, MAX (total, 1) * item);
+  if (total > first->cap)   /* the first segment's array takes the others' rows, or the slack stays */
+    data = kiln_grow_large (data, first->len * item, total * item);
   at = first->len;
   if (first->type == PLAN_DATETIME || first->type == PLAN_BOOLEAN)
     {
