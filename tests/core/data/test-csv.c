@@ -424,6 +424,18 @@ test_spaces (void)
   kiln_csv_info_clear (&info);
   g_clear_pointer (&frame, kiln_frame_unref);
 
+  /* the only edge space in the middle of a large block, then only at its end */
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_printf (s, i == 5000 ? "mid ,y\n" : "x %u,y\n", i % 7);
+  path = write_file ("spaces.csv", s->str, (gssize) s->len);
+  frame = read_ok (path, NULL, NULL);
+  assert_cell (frame, 3, 0, "x 3");
+  assert_cell (frame, 5000, 0, "mid ");
+  g_clear_pointer (&frame, kiln_frame_unref);
+  g_clear_pointer (&path, g_free);
+
+  g_string_truncate (s, 0);
+  g_string_append (s, "name,city\n");
   for (guint i = 0; i < 20000; i++)
     g_string_append_printf (s, "x %u,y\n", i % 7);
   g_string_append (s, "x, y\nlast ,z\n");
