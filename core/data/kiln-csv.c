@@ -421,6 +421,8 @@ typedef struct {
   gboolean           any_demoted;
   guint              n_skipped;
   guint64            first_skipped_line;
+  guint64            line_base;     /* lines of the file before the segment, once counted */
+  gboolean           line_base_known;
   char              *first_skipped_message;
 } Segment;
 
@@ -461,6 +463,39 @@ static char *
 display_name (Reader *reader)
 {
   return g_path_get_basename (reader->path);
+}
+
+/* Lines ('\n') in the first @offset bytes of the file. */
+static guint64
+count_lines_before (Reader *reader, guint64 offset)
+{
+  g_autoptr(GFileInputStream) raw = g_file_read (reader->file, NULL, NULL);
+  g_autofree char *buf = g_malloc (BLOCK_SIZE);
+  guint64 lines = 0;
+
+  while (raw != NULL && offset > 0)
+    {
+      gssize got = g_input_stream_read (G_INPUT_STREAM (raw), buf, MIN (BLOCK_SIZE, offset), NULL, NULL);
+      if (got <= 0)
+        break;
+      for (const char *p = buf; (p = memchr (p, '\n', (gsize) (buf + got - p))) != NULL; p++)
+        lines++;
+      offset -= (guint64) got;
+    }
+  return lines;
+}
+
+/* The file's number of a line of the segment, for messages. A segment after the first counts
+ * the lines before it when it first names one: only files with errors or skipped rows pay. */
+static unsigned long long
+file_line (Segment *seg, guint64 line)
+{
+  if (seg->offset > 0 && !seg->line_base_known)
+    {
+      seg->line_base = count_lines_before (seg->reader, seg->offset);
+      seg->line_base_known = TRUE;
+    }
+  return seg->line_base + line;
 }
 
 static void
@@ -567,7 +602,7 @@ skip_or_fail (Segment *seg, char *message)
     {
       if (seg->n_skipped++ == 0)
         {
-          seg->first_skipped_line = seg->row_line;
+          seg->first_skipped_line = file_line (seg, seg->row_line);
           seg->first_skipped_message = message;
         }
       else
@@ -606,9 +641,9 @@ on_row (int terminator, void *data)
         g_autofree char *name = display_name (reader);
         char *message = g_strdup_printf (
             /* Translators: a CSV row has a different number of fields than the header */
-            g_dngettext (GETTEXT_PACKAGE, "%s, line %" G_GUINT64_FORMAT ": %u field where the header has %u",
-                         "%s, line %" G_GUINT64_FORMAT ": %u fields where the header has %u", n),
-            name, seg->row_line, n, reader->n_cols);
+            g_dngettext (GETTEXT_PACKAGE, "%s, line %llu: %u field where the header has %u",
+                         "%s, line %llu: %u fields where the header has %u", n),
+            name, file_line (seg, seg->row_line), n, reader->n_cols);
         skip_or_fail (seg, message);
         return;
       }
@@ -690,7 +725,7 @@ has_edge_space (const char *block, gsize len, char delimiter)
   return FALSE;
 }
 
-static gint64
+static long long
 line_column (const char *line_start, const char *at)
 {
   return g_utf8_strlen (line_start, at - line_start) + 1;
@@ -753,14 +788,14 @@ segment_feed (Segment *seg, const char *block, gsize len)
           g_autofree char *name = display_name (reader);
           if (*bad == '\0')
             segment_fail (seg, g_error_new (KILN_CSV_ERROR, KILN_CSV_ERROR_BINARY,
-                                            _("%s, line %" G_GUINT64_FORMAT ", column %" G_GINT64_FORMAT
-                                              ": a NUL byte; this does not look like a text file"),
-                                            name, seg->line, line_column (p, bad)));
+                                            _("%s, line %llu, column %lld: a NUL byte; this does "
+                                              "not look like a text file"),
+                                            name, file_line (seg, seg->line), line_column (p, bad)));
           else
             segment_fail (seg, g_error_new (KILN_CSV_ERROR, KILN_CSV_ERROR_ENCODING,
-                                            _("%s, line %" G_GUINT64_FORMAT ", column %" G_GINT64_FORMAT
-                                              ": bytes that are not valid %s; choose the file’s encoding"),
-                                            name, seg->line, line_column (p, bad),
+                                            _("%s, line %llu, column %lld: bytes that are not "
+                                              "valid %s; choose the file’s encoding"),
+                                            name, file_line (seg, seg->line), line_column (p, bad),
                                             reader->encoding_label));
           return;
         }
@@ -772,9 +807,9 @@ segment_feed (Segment *seg, const char *block, gsize len)
         {
           g_autofree char *name = display_name (reader);
           segment_fail (seg, g_error_new (KILN_CSV_ERROR, KILN_CSV_ERROR_QUOTE,
-                                          _("%s, line %" G_GUINT64_FORMAT ": a quote inside an "
-                                            "unquoted field, or text after a closing quote"),
-                                          name, seg->line));
+                                          _("%s, line %llu: a quote inside an unquoted field, "
+                                            "or text after a closing quote"),
+                                          name, file_line (seg, seg->line)));
           return;
         }
       seg->line++;
@@ -853,9 +888,9 @@ segment_run (gpointer data)
                 {
                   g_autofree char *name = display_name (reader);
                   GError *e = g_error_new (KILN_CSV_ERROR, KILN_CSV_ERROR_ENCODING,
-                                           _("%s, line %" G_GUINT64_FORMAT ": bytes that are not valid %s; "
+                                           _("%s, line %llu: bytes that are not valid %s; "
                                              "choose the file’s encoding"),
-                                           name, seg->line, reader->encoding_label);
+                                           name, file_line (seg, seg->line), reader->encoding_label);
                   g_error_free (error);
                   error = e;
                 }
@@ -880,8 +915,8 @@ segment_run (gpointer data)
     {
       g_autofree char *name = display_name (reader);
       segment_fail (seg, g_error_new (KILN_CSV_ERROR, KILN_CSV_ERROR_QUOTE,
-                                      _("%s, line %" G_GUINT64_FORMAT ": a quoted field that is "
-                                        "never closed"), name, seg->row_line));
+                                      _("%s, line %llu: a quoted field that is never closed"),
+                                      name, file_line (seg, seg->row_line)));
     }
   block_reader_clear (&br);
   return NULL;
@@ -1158,8 +1193,8 @@ decode_sample (Reader *reader, GBytes *raw_sample, gboolean *complete, GError **
           for (gsize i = 0; i < read; i++)
             line += data[i] == '\n';
           g_set_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_ENCODING,
-                       _("%s, line %" G_GUINT64_FORMAT ": bytes that are not valid %s; choose the "
-                         "file’s encoding"), name, line, reader->encoding_label);
+                       _("%s, line %llu: bytes that are not valid %s; choose the "
+                         "file’s encoding"), name, (unsigned long long) line, reader->encoding_label);
           g_error_free (e);
           return NULL;
         }
@@ -1681,30 +1716,8 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
   for (guint s = 0; s < n_segs; s++)
     if (segs[s].error)
       {
-        if (s > 0 && segs[s].error->domain == KILN_CSV_ERROR)
-          {
-            /* line numbers are relative to the segment: count the lines before it */
-            guint64 before = 0;
-            g_autoptr(GFileInputStream) raw = g_file_read (reader->file, NULL, NULL);
-            char *buf = g_malloc (BLOCK_SIZE);
-            guint64 left = offsets[s];
-            while (raw && left > 0)
-              {
-                gssize got = g_input_stream_read (G_INPUT_STREAM (raw), buf, MIN (BLOCK_SIZE, left),
-                                                  NULL, NULL);
-                if (got <= 0)
-                  break;
-                for (gssize i = 0; i < got; i++)
-                  before += buf[i] == '\n';
-                left -= (guint64) got;
-              }
-            g_free (buf);
-            g_propagate_prefixed_error (error, g_steal_pointer (&segs[s].error),
-                                        _("(line numbers after the first %" G_GUINT64_FORMAT " lines) "),
-                                        before);
-          }
-        else
-          g_propagate_error (error, g_steal_pointer (&segs[s].error));
+        /* the first segment's error is the first in the file */
+        g_propagate_error (error, g_steal_pointer (&segs[s].error));
         goto out;
       }
 

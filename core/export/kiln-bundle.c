@@ -340,9 +340,9 @@ kiln_bundle_from_json (JsonNode    *node,
   if (version > KILN_BUNDLE_FORMAT)
     {
       g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_VERSION,
-                   _("“%s” was written by a newer Kiln (bundle format %" G_GINT64_FORMAT "; "
+                   _("“%s” was written by a newer Kiln (bundle format %lld; "
                      "this Kiln %s reads format %d and older): update Kiln to open it"),
-                   what, version, PACKAGE_VERSION, KILN_BUNDLE_FORMAT);
+                   what, (long long) version, PACKAGE_VERSION, KILN_BUNDLE_FORMAT);
       return NULL;
     }
 

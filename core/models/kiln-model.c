@@ -727,7 +727,7 @@ get_array_n (JsonObject  *object,
   if ((gsize) len != n)
     {
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
-                   _("The model's “%s” has %" G_GSSIZE_FORMAT " values instead of %" G_GSIZE_FORMAT "."),
+                   _("The model's “%s” has %zd values instead of %zu."),
                    name, len, n);
       return NULL;
     }
@@ -758,7 +758,7 @@ set_not_number_error (GError    **error,
                       gsize       i)
 {
   g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
-               _("The model's “%s” holds something other than a number at position %" G_GSIZE_FORMAT "."),
+               _("The model's “%s” holds something other than a number at position %zu."),
                name, i);
 }
 
@@ -826,7 +826,7 @@ _kiln_json_get_ints (JsonObject  *object,
           || (v = json_node_get_int (e)) < G_MININT32 || v > G_MAXINT32)
         {
           g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
-                       _("The model's “%s” holds something other than an integer at position %" G_GSIZE_FORMAT "."),
+                       _("The model's “%s” holds something other than an integer at position %zu."),
                        name, i);
           return FALSE;
         }

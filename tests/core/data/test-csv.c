@@ -373,6 +373,46 @@ test_skip_bad_rows (void)
   kiln_csv_options_clear (&options);
 }
 
+/* A bad row far into a file that is read in several segments is named by its line in the file,
+ * not in its segment; so is the first skipped row. */
+static void
+test_errors_in_later_segments (void)
+{
+  GString *s = g_string_new ("a,b,c\n");
+  g_autofree char *path = NULL;
+  g_autoptr(KilnFrame) frame = NULL;
+  KilnCsvOptions options;
+  KilnCsvInfo info;
+
+  for (guint line = 2; line <= 20000; line++)
+    {
+      if (line == 15002)
+        g_string_append (s, "1,\"two\nlines\",3\n");  /* one row on lines 15002 and 15003 */
+      else if (line == 15003)
+        continue;
+      else if (line == 17001 || line == 18000)
+        g_string_append (s, "1,2\n");
+      else
+        g_string_append_printf (s, "%u,%u,%u\n", line, line % 5, line % 7);
+    }
+  path = write_file ("later.csv", s->str, (gssize) s->len);
+
+  g_setenv ("KILN_CSV_THREADS", "2", TRUE);
+  assert_read_error (path, NULL, KILN_CSV_ERROR_RAGGED,
+                     "later.csv, line 17001: 2 fields where the header has 3");
+  kiln_csv_options_init (&options);
+  options.skip_bad_rows = TRUE;
+  frame = read_ok (path, &options, &info);
+  g_unsetenv ("KILN_CSV_THREADS");
+  g_assert_cmpuint (info.n_skipped_rows, ==, 2);
+  g_assert_cmpuint (info.first_skipped_line, ==, 17001);
+  g_assert_nonnull (strstr (info.first_skipped_message, "line 17001"));
+  g_assert_cmpuint (kiln_frame_get_n_rows (frame), ==, 20000 - 1 - 1 - 2);
+  kiln_csv_info_clear (&info);
+  kiln_csv_options_clear (&options);
+  g_string_free (s, TRUE);
+}
+
 /* A word after the sample in a numeric-looking column: the column becomes categorical and keeps
  * every value's exact text. */
 static void
@@ -713,6 +753,7 @@ main (int argc, char **argv)
   g_test_add_func ("/csv/korean-excel", test_korean_excel);
   g_test_add_func ("/csv/errors", test_errors);
   g_test_add_func ("/csv/skip-bad-rows", test_skip_bad_rows);
+  g_test_add_func ("/csv/errors-in-later-segments", test_errors_in_later_segments);
   g_test_add_func ("/csv/late-demotion", test_late_demotion);
   g_test_add_func ("/csv/spaces", test_spaces);
   g_test_add_func ("/csv/segments-match", test_segments_match);
