@@ -197,12 +197,14 @@ show_stats (KilnColumnInspector *self,
     {
     case KILN_COLUMN_NUMERIC:
     case KILN_COLUMN_DATETIME:
-      format_stat_value (s->type, s->mean, buf, sizeof buf);
-      add_stat (self, &cell, _("Mean"), buf);
+      /* a date and time does not fit half the panel: a row of its own; the mean to the second */
+      format_stat_value (s->type, s->type == KILN_COLUMN_DATETIME ? round (s->mean) : s->mean,
+                         buf, sizeof buf);
+      add_stat_full (self, &cell, _("Mean"), buf, s->type == KILN_COLUMN_DATETIME);
       format_stat_value (s->type, s->min, buf, sizeof buf);
-      add_stat (self, &cell, _("Minimum"), buf);
+      add_stat_full (self, &cell, _("Minimum"), buf, s->type == KILN_COLUMN_DATETIME);
       format_stat_value (s->type, s->max, buf, sizeof buf);
-      add_stat (self, &cell, _("Maximum"), buf);
+      add_stat_full (self, &cell, _("Maximum"), buf, s->type == KILN_COLUMN_DATETIME);
       if (s->type == KILN_COLUMN_NUMERIC)
         {
           kiln_plot_format_value (s->std, buf, sizeof buf);
