@@ -55,6 +55,28 @@ on_evaluate (gpointer data)
   return g_strcmp0 (kiln_window_get_page (data), "evaluate") == 0;
 }
 
+/* The first descendant of @widget (itself included) of @type. */
+static GtkWidget *
+find_widget (GtkWidget *widget, GType type, gboolean (*match) (GtkWidget *))
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && (match == NULL || match (widget)))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type, match);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_plot_stack (GtkWidget *widget)
+{
+  return gtk_stack_get_child_by_name (GTK_STACK (widget), "roc") != NULL;
+}
+
 /* Renders the window into a PNG next to the test binary, for people to look at. */
 static void
 settle (guint ms)
@@ -175,6 +197,25 @@ test_train_iris (void)
       g_assert_cmpuint (kiln_confusion_get_count (app_cm, a, p), ==, kiln_confusion_get_count (core_cm, a, p));
   g_assert_cmpfloat (kiln_evaluation_get_metrics (result->evaluation)->accuracy, >=, 0.9);
   kiln_pipeline_result_clear (&core);
+
+  /* three classes: a ROC curve per class, one against the rest, chosen by name */
+  {
+    GtkStack *plots = GTK_STACK (find_widget (GTK_WIDGET (window), GTK_TYPE_STACK, is_plot_stack));
+    GtkWidget *roc_page;
+    GtkDropDown *chooser;
+
+    g_assert_nonnull (plots);
+    roc_page = gtk_stack_get_child_by_name (plots, "roc");
+    g_assert_true (gtk_stack_page_get_visible (gtk_stack_get_page (plots, roc_page)));
+    chooser = GTK_DROP_DOWN (find_widget (roc_page, GTK_TYPE_DROP_DOWN, NULL));
+    g_assert_nonnull (chooser);
+    g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (GTK_WIDGET (chooser))));
+    g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (chooser)), ==, 3);
+    gtk_stack_set_visible_child (plots, roc_page);
+    gtk_drop_down_set_selected (chooser, 2);
+    save_screenshot (GTK_WIDGET (window), "app-evaluate-roc.png");
+    gtk_stack_set_visible_child_name (plots, "confusion");
+  }
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.goto-page", "s", "train");
   save_screenshot (GTK_WIDGET (window), "app-train.png");

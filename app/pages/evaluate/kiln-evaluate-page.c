@@ -27,6 +27,9 @@ struct _KilnEvaluatePage
   KilnConfusionMatrix *confusion;
   GtkWidget          *confusion_page;
   GtkWidget          *classes_page;
+  GtkWidget          *roc_page;       /* the class chooser and the plot */
+  GtkWidget          *roc_bar;
+  GtkDropDown        *roc_class;
   GtkWidget          *roc_plot;
   GtkWidget          *scatter_plot;
   GtkWidget          *residual_plot;
@@ -231,6 +234,38 @@ show_page (KilnEvaluatePage *self, GtkWidget *child, gboolean visible)
   gtk_stack_page_set_visible (gtk_stack_get_page (self->plots, child), visible);
 }
 
+/* The ROC curve of the class chosen (binary: the second class). */
+static void
+show_roc_curve (KilnEvaluatePage *self)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  const KilnPipelineResult *result = project ? kiln_project_get_result (project) : NULL;
+  const char * const *classes;
+  const KilnRocCurve *roc;
+  g_autofree char *label = NULL;
+  guint n_classes = 0, chosen;
+
+  if (result == NULL || result->evaluation == NULL ||
+      kiln_evaluation_get_n_roc_curves (result->evaluation) == 0)
+    return;
+  classes = kiln_evaluation_get_classes (result->evaluation, &n_classes);
+  if (n_classes == 2)
+    {
+      roc = kiln_evaluation_get_roc_curve (result->evaluation, 0);
+      label = g_strdup (classes[1]);
+    }
+  else
+    {
+      chosen = gtk_drop_down_get_selected (self->roc_class);
+      if (chosen >= n_classes)
+        return;
+      roc = kiln_evaluation_get_roc_curve (result->evaluation, chosen);
+      /* Translators: a ROC curve of one class (one-vs-rest) */
+      label = g_strdup_printf (_("%s against the rest"), classes[chosen]);
+    }
+  kiln_plot_set_roc (KILN_PLOT (self->roc_plot), roc->fpr, roc->tpr, roc->n_points, roc->auc, label);
+}
+
 static void
 on_result_changed (KilnEvaluatePage *self)
 {
@@ -284,11 +319,14 @@ on_result_changed (KilnEvaluatePage *self)
       fill_class_grid (self, ev);
       if (kiln_evaluation_get_n_roc_curves (ev) > 0)
         {
-          const KilnRocCurve *roc = kiln_evaluation_get_roc_curve (ev, n_classes == 2 ? 1 : 0);
-          kiln_plot_set_roc (KILN_PLOT (self->roc_plot), roc->fpr, roc->tpr, roc->n_points, roc->auc,
-                             classes[n_classes == 2 ? 1 : 0]);
+          /* two classes: the curve of the second; more: one class against the rest, chosen */
+          g_autoptr(GtkStringList) names = gtk_string_list_new (n_classes > 2 ? classes : NULL);
+          gtk_widget_set_visible (self->roc_bar, n_classes > 2);
+          gtk_drop_down_set_model (self->roc_class, G_LIST_MODEL (names));
+          gtk_drop_down_set_selected (self->roc_class, 0);
+          show_roc_curve (self);
         }
-      show_page (self, self->roc_plot, n_classes == 2);
+      show_page (self, self->roc_page, kiln_evaluation_get_n_roc_curves (ev) > 0);
       show_page (self, self->scatter_plot, FALSE);
       show_page (self, self->residual_plot, FALSE);
       gtk_stack_set_visible_child_name (self->plots, "confusion");
@@ -300,7 +338,7 @@ on_result_changed (KilnEvaluatePage *self)
                                          kiln_evaluation_get_predicted_values (ev), n);
       kiln_plot_set_residuals (KILN_PLOT (self->residual_plot), kiln_evaluation_get_true_values (ev),
                                kiln_evaluation_get_predicted_values (ev), n);
-      show_page (self, self->roc_plot, FALSE);
+      show_page (self, self->roc_page, FALSE);
       show_page (self, self->scatter_plot, TRUE);
       show_page (self, self->residual_plot, TRUE);
       gtk_stack_set_visible_child_name (self->plots, "scatter");
@@ -321,6 +359,22 @@ on_result_changed (KilnEvaluatePage *self)
   show_all_rows (self);
 }
 
+/* The chart of a plot page, which may wrap it in boxes with its controls. */
+static GtkWidget *
+find_chart (GtkWidget *widget)
+{
+  if (widget == NULL || KILN_IS_CHART (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *chart = find_chart (child);
+      if (chart)
+        return chart;
+    }
+  return NULL;
+}
+
 static void
 on_save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
@@ -331,12 +385,8 @@ on_save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
       g_autoptr(GError) error = NULL;
-      GtkWidget *plot = gtk_stack_get_visible_child (self->plots);
-      GtkWidget *chart = plot;
+      GtkWidget *chart = find_chart (gtk_stack_get_visible_child (self->plots));
 
-      /* the page may wrap the chart in a box */
-      while (chart && !KILN_IS_CHART (chart))
-        chart = gtk_widget_get_first_child (chart);
       if (chart == NULL || !kiln_plot_save (chart, path, &error))
         kiln_page_toast (KILN_PAGE (self), error ? error->message : _("This view cannot be saved as a picture"));
       else
@@ -464,8 +514,24 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_stack_add_titled (self->plots, scroller, "classes", _("Per Class"));
   self->classes_page = scroller;
 
+  self->roc_page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  self->roc_bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  {
+    GtkWidget *label = gtk_label_new_with_mnemonic (_("C_lass"));
+    self->roc_class = GTK_DROP_DOWN (gtk_drop_down_new (NULL, NULL));
+    gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->roc_class));
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->roc_class),
+                                 _("With more than two classes, each has its own curve: how well the "
+                                   "model tells it from all the others"));
+    g_signal_connect_swapped (self->roc_class, "notify::selected", G_CALLBACK (show_roc_curve), self);
+    gtk_box_append (GTK_BOX (self->roc_bar), label);
+    gtk_box_append (GTK_BOX (self->roc_bar), GTK_WIDGET (self->roc_class));
+  }
+  gtk_box_append (GTK_BOX (self->roc_page), self->roc_bar);
   self->roc_plot = kiln_plot_new ();
-  gtk_stack_add_titled (self->plots, self->roc_plot, "roc", _("ROC"));
+  gtk_widget_set_vexpand (self->roc_plot, TRUE);
+  gtk_box_append (GTK_BOX (self->roc_page), self->roc_plot);
+  gtk_stack_add_titled (self->plots, self->roc_page, "roc", _("ROC"));
   self->scatter_plot = kiln_plot_new ();
   gtk_stack_add_titled (self->plots, self->scatter_plot, "scatter", _("Fit"));
   self->residual_plot = kiln_plot_new ();
@@ -474,7 +540,7 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_stack_add_titled (self->plots, self->importance_plot, "importances", _("Importances"));
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->plots));
   gtk_stack_set_hhomogeneous (self->plots, FALSE);
-  show_page (self, self->roc_plot, FALSE);
+  show_page (self, self->roc_page, FALSE);
   show_page (self, self->scatter_plot, FALSE);
   show_page (self, self->residual_plot, FALSE);
   show_page (self, self->importance_plot, FALSE);
