@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "kiln-atomic-file.h"
 #include "kiln-project.h"
 
 #define PROJECT_FORMAT 1
@@ -554,10 +555,19 @@ kiln_project_save (KilnProject  *self,
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
   text = json_generator_to_data (gen, &len);
-  /* g_file_replace_contents writes a temporary file and renames it over the old one */
-  if (!g_file_replace_contents (file, text, len, NULL, TRUE, G_FILE_CREATE_REPLACE_DESTINATION,
-                                NULL, NULL, error))
-    return FALSE;
+  /* a temporary file, renamed over the old one when it is whole */
+  {
+    g_autoptr(GOutputStream) out = kiln_atomic_file_create (file, NULL, error);
+    if (out == NULL)
+      return FALSE;
+    if (!g_output_stream_write_all (out, text, len, NULL, NULL, error))
+      {
+        kiln_atomic_file_abort (out);
+        return FALSE;
+      }
+    if (!g_output_stream_close (out, NULL, error))
+      return FALSE;
+  }
   g_set_object (&self->file, file);
   set_modified (self, FALSE);
   return TRUE;

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,21 @@ kiln_cli_load (const char    *path,
   if (frame == NULL)
     kiln_cli_error ("%s", error->message);
   return frame;
+}
+
+/* TRUE when @a and @b name the same file (or would: the same canonical path). */
+gboolean
+kiln_cli_same_file (const char *a,
+                    const char *b)
+{
+  GStatBuf sa, sb;
+  g_autofree char *ca = NULL, *cb = NULL;
+
+  if (g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0)
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  ca = g_canonicalize_filename (a, NULL);
+  cb = g_canonicalize_filename (b, NULL);
+  return g_strcmp0 (ca, cb) == 0;
 }
 
 gboolean

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The output holds DATA.csv's columns, then "prediction", then (classification) one "p_<class>"
- * column per class. Probabilities are written with the shortest text that reads back to the same
+ * column per class. DATA.csv is read, predicted and written a piece at a time (kiln_csv_stream), so
+ * a file larger than memory streams through. Probabilities are written with the shortest text that reads back to the same
  * double, so the file carries the model's exact output.
  */
 #define G_LOG_DOMAIN "kiln-cli"
@@ -13,8 +14,12 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 
+#include "kiln-atomic-file.h"
 #include "kiln-bundle.h"
 #include "kiln-cli.h"
+
+/* Rows predicted at a time: a few megabytes of memory whatever the file's size. */
+#define PIECE_ROWS 65536
 
 /* A GOutputStream over stdout (gio-unix is not among the CLI's dependencies), so a large
  * prediction file streams out instead of being built in memory first. */
@@ -73,21 +78,13 @@ kiln_stdout_stream_init (KilnStdoutStream *self)
 {
 }
 
-static gboolean
-write_stdout (KilnFrame *frame, GError **error)
-{
-  g_autoptr(GOutputStream) out = g_object_new (KILN_TYPE_STDOUT_STREAM, NULL);
-
-  return kiln_csv_write_to_stream (frame, out, NULL, error) &&
-         g_output_stream_close (out, NULL, error);
-}
-
 int
 kiln_cli_predict (int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = g_option_context_new (_("MODEL.kiln DATA.csv"));
   GOptionGroup *group = g_option_group_new ("predict", NULL, NULL, NULL, NULL);
   KilnCliImport import = { 0 };
+  KilnCsvOptions options;
   g_autofree char *out = NULL;
   const GOptionEntry entries[] = {
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out,
@@ -95,12 +92,18 @@ kiln_cli_predict (int argc, char **argv)
     { NULL }
   };
   g_autoptr(KilnBundle) bundle = NULL;
-  g_autoptr(KilnFrame) frame = NULL;
-  g_autoptr(KilnFrame) predicted = NULL;
+  g_autoptr(KilnCsvStream) stream = NULL;
+  g_autoptr(GOutputStream) sink = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *display = NULL;
+  KilnFrame *piece;
+  gboolean first = TRUE;
   int status = KILN_CLI_EXIT_USAGE;
 
-  g_option_context_set_summary (context, _("Predicts every row of a CSV with a saved model."));
+  kiln_csv_options_init (&options);
+  g_option_context_set_summary (context, _("Predicts every row of a CSV with a saved model. The file "
+                                           "is read and written a piece at a time, so it may be "
+                                           "larger than memory."));
   g_option_group_add_entries (group, entries);
   kiln_cli_import_add_entries (group, &import);
   g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
@@ -112,25 +115,68 @@ kiln_cli_predict (int argc, char **argv)
       kiln_cli_error (_("predict takes a model bundle and a CSV file"));
       goto done;
     }
+  if (!kiln_cli_import_to_options (&import, &options, &error))
+    {
+      kiln_cli_error ("%s", error->message);
+      goto done;
+    }
+  if (out != NULL && (kiln_cli_same_file (out, argv[2]) || kiln_cli_same_file (out, argv[1])))
+    {
+      kiln_cli_error (_("--out “%s” is the input file; Kiln never writes over its input"), out);
+      goto done;
+    }
 
   status = KILN_CLI_EXIT_ERROR;
+  display = g_filename_display_name (argv[2]);
   bundle = kiln_bundle_load (argv[1], NULL, &error);
   if (bundle == NULL)
     {
       kiln_cli_error ("%s", error->message);
       goto done;
     }
-  frame = kiln_cli_load (argv[2], &import, NULL);
-  if (frame == NULL)
-    goto done;
-  predicted = kiln_bundle_predict_frame (bundle, frame, &error);
-  if (predicted == NULL)
+  stream = kiln_csv_stream_open (argv[2], &options, NULL, &error);
+  if (stream == NULL)
     {
-      g_autofree char *display = g_filename_display_name (argv[2]);
-      kiln_cli_error ("%s: %s", display, error->message);
+      kiln_cli_error ("%s", error->message);
       goto done;
     }
-  if (out ? !kiln_csv_write (predicted, out, &error) : !write_stdout (predicted, &error))
+  if (out != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (out);
+      /* a temporary file beside the target, renamed over it when everything is written */
+      sink = kiln_atomic_file_create (file, NULL, &error);
+      if (sink == NULL)
+        {
+          kiln_cli_error ("%s", error->message);
+          goto done;
+        }
+    }
+  else
+    sink = g_object_new (KILN_TYPE_STDOUT_STREAM, NULL);
+
+  while ((piece = kiln_csv_stream_next (stream, PIECE_ROWS, &error)) != NULL)
+    {
+      g_autoptr(KilnFrame) predicted = kiln_bundle_predict_frame (bundle, piece, &error);
+
+      kiln_frame_unref (piece);
+      if (predicted == NULL)
+        {
+          kiln_cli_error ("%s: %s", display, error->message);
+          goto done;
+        }
+      if (!kiln_csv_write_rows (predicted, sink, first, NULL, &error))
+        {
+          kiln_cli_error ("%s", error->message);
+          goto done;
+        }
+      first = FALSE;
+    }
+  if (error != NULL)
+    {
+      kiln_cli_error ("%s", error->message);
+      goto done;
+    }
+  if (!g_output_stream_close (sink, NULL, &error))
     {
       kiln_cli_error ("%s", error->message);
       goto done;
@@ -138,6 +184,9 @@ kiln_cli_predict (int argc, char **argv)
   status = KILN_CLI_EXIT_OK;
 
 done:
+  if (out != NULL && sink != NULL && status != KILN_CLI_EXIT_OK)
+    kiln_atomic_file_abort (sink);   /* the temporary file goes, an old PRED.csv stays */
+  kiln_csv_options_clear (&options);
   kiln_cli_import_clear (&import);
   return status;
 }

@@ -19,20 +19,6 @@
 #include "kiln-prep-options.h"
 #include "kiln-recipe.h"
 
-/* TRUE when @a and @b name the same file (or would: the same canonical path). */
-static gboolean
-same_file (const char *a, const char *b)
-{
-  GStatBuf sa, sb;
-  g_autofree char *ca = NULL, *cb = NULL;
-
-  if (g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0)
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-  ca = g_canonicalize_filename (a, NULL);
-  cb = g_canonicalize_filename (b, NULL);
-  return g_strcmp0 (ca, cb) == 0;
-}
-
 static void
 add_counts (JsonBuilder *b, const char *name, KilnPrepReport *report, KilnStepKind kind)
 {
@@ -113,7 +99,7 @@ kiln_cli_prep (int argc, char **argv)
       status = KILN_CLI_EXIT_USAGE;
       goto out;
     }
-  if (out && same_file (out, argv[1]))
+  if (out && kiln_cli_same_file (out, argv[1]))
     {
       kiln_cli_error (_("--out “%s” is the input file; Kiln never writes over its input"), out);
       status = KILN_CLI_EXIT_USAGE;

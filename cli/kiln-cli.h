@@ -49,6 +49,8 @@ gboolean   kiln_cli_parse              (GOptionContext *context,
 
 /* Prints "kiln-cli: <message>" to stderr. */
 void       kiln_cli_error              (const char *format, ...) G_GNUC_PRINTF (1, 2);
+gboolean   kiln_cli_same_file          (const char *a,
+                                        const char *b);
 void       kiln_cli_print_json         (JsonNode   *node);
 
 int kiln_cli_inspect (int argc, char **argv);

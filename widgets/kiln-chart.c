@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "kiln-atomic-file.h"
 #include "kiln-chart.h"
 
 G_DEFINE_INTERFACE (KilnChart, kiln_chart, GTK_TYPE_WIDGET)
@@ -103,8 +104,7 @@ kiln_chart_save_to_file (KilnChart      *chart,
                          int             height,
                          GError        **error)
 {
-  g_autoptr(GFileOutputStream) stream = NULL;
-  g_autoptr(GCancellable) abort_close = NULL;
+  g_autoptr(GOutputStream) stream = NULL;
   WriteClosure wc = { NULL, NULL };
   cairo_status_t status = CAIRO_STATUS_SUCCESS;
 
@@ -113,11 +113,11 @@ kiln_chart_save_to_file (KilnChart      *chart,
   g_return_val_if_fail (width > 0 && height > 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* g_file_replace() writes a temporary file and renames it over the target on close. */
-  stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, error);
+  /* a temporary file, renamed over the target on close */
+  stream = kiln_atomic_file_create (file, NULL, error);
   if (stream == NULL)
     return FALSE;
-  wc.out = G_OUTPUT_STREAM (stream);
+  wc.out = stream;
 
   if (format == KILN_CHART_FORMAT_PNG)
     {
@@ -154,10 +154,8 @@ kiln_chart_save_to_file (KilnChart      *chart,
     {
       g_autofree char *name = g_file_get_parse_name (file);
 
-      /* Closing with a cancelled cancellable drops the temporary file, the target stays. */
-      abort_close = g_cancellable_new ();
-      g_cancellable_cancel (abort_close);
-      g_output_stream_close (G_OUTPUT_STREAM (stream), abort_close, NULL);
+      /* the temporary file goes, the target stays */
+      kiln_atomic_file_abort (stream);
       if (wc.error != NULL)
         {
           g_propagate_prefixed_error (error, g_steal_pointer (&wc.error),
@@ -170,7 +168,7 @@ kiln_chart_save_to_file (KilnChart      *chart,
       return FALSE;
     }
 
-  return g_output_stream_close (G_OUTPUT_STREAM (stream), NULL, error);
+  return g_output_stream_close (stream, NULL, error);
 }
 
 gboolean

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <uchardet.h>
 
+#include "kiln-atomic-file.h"
 #include "kiln-csv.h"
 #include "kiln-memory.h"
 #include "kiln-number.h"
@@ -851,53 +852,85 @@ report_progress (Reader *reader, gint64 delta, gboolean call)
     reader->progress (MIN (1.0, (double) done / (double) reader->file_size), reader->progress_data);
 }
 
+/* Opens the segment's run of the file as decoded blocks of whole lines. */
+static gboolean
+segment_open_blocks (Segment *seg, BlockReader *br)
+{
+  Reader *reader = seg->reader;
+  GInputStream *stream, *raw = NULL;
+  GError *error = NULL;
+  guint64 start = seg->offset + (seg->index == 0 ? reader->bom_len : 0);
+  guint64 limit = seg->length == G_MAXUINT64 ? G_MAXUINT64 : seg->length - (start - seg->offset);
+
+  stream = open_decoded (reader, start, &raw, &error);
+  if (stream == NULL)
+    {
+      segment_fail (seg, error);
+      return FALSE;
+    }
+  block_reader_init (br, stream, raw, reader->encoding ? G_MAXUINT64 : limit);
+  g_object_unref (stream);
+  g_object_unref (raw);
+  return TRUE;
+}
+
+/* The next block; FALSE at the end or on an error, which then stops the segment. */
+static gboolean
+segment_next_block (Segment *seg, BlockReader *br, const char **block, gsize *block_len)
+{
+  Reader *reader = seg->reader;
+  GError *error = NULL;
+
+  if (block_reader_next (br, block, block_len, reader->cancellable, &error))
+    return TRUE;
+  if (error != NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+        {
+          g_autofree char *name = display_name (reader);
+          GError *e = g_error_new (KILN_CSV_ERROR, KILN_CSV_ERROR_ENCODING,
+                                   _("%s, line %llu: bytes that are not valid %s; "
+                                     "choose the file’s encoding"),
+                                   name, file_line (seg, seg->line), reader->encoding_label);
+          g_error_free (error);
+          error = e;
+        }
+      segment_fail (seg, error);
+    }
+  return FALSE;
+}
+
+/* The end of the segment's text: its last row, or the quoted field left open. */
+static void
+segment_finish (Segment *seg)
+{
+  if (!seg->stop && csv_fini (&seg->parser, on_field, on_row, seg) != 0)
+    {
+      g_autofree char *name = display_name (seg->reader);
+      segment_fail (seg, g_error_new (KILN_CSV_ERROR, KILN_CSV_ERROR_QUOTE,
+                                      _("%s, line %llu: a quoted field that is never closed"),
+                                      name, file_line (seg, seg->row_line)));
+    }
+}
+
 static gpointer
 segment_run (gpointer data)
 {
   Segment *seg = data;
   Reader *reader = seg->reader;
   BlockReader br;
-  GInputStream *stream, *raw = NULL;
   GError *error = NULL;
   const char *block;
   gsize block_len;
-  guint64 start = seg->offset + (seg->index == 0 ? reader->bom_len : 0);
-  guint64 limit = seg->length == G_MAXUINT64 ? G_MAXUINT64 : seg->length - (start - seg->offset);
-  goffset last_pos = (goffset) start;
+  goffset last_pos;
 
-  stream = open_decoded (reader, start, &raw, &error);
-  if (stream == NULL)
+  if (!segment_open_blocks (seg, &br))
+    return NULL;
+  last_pos = g_seekable_tell (G_SEEKABLE (br.raw));
+  while (segment_next_block (seg, &br, &block, &block_len))
     {
-      segment_fail (seg, error);
-      return NULL;
-    }
-  block_reader_init (&br, stream, raw, reader->encoding ? G_MAXUINT64 : limit);
-  g_object_unref (stream);
-  g_object_unref (raw);
-
-  for (;;)
-    {
-      gboolean ok = block_reader_next (&br, &block, &block_len, reader->cancellable, &error);
       goffset pos;
 
-      if (!ok)
-        {
-          if (error != NULL)
-            {
-              if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
-                {
-                  g_autofree char *name = display_name (reader);
-                  GError *e = g_error_new (KILN_CSV_ERROR, KILN_CSV_ERROR_ENCODING,
-                                           _("%s, line %llu: bytes that are not valid %s; "
-                                             "choose the file’s encoding"),
-                                           name, file_line (seg, seg->line), reader->encoding_label);
-                  g_error_free (error);
-                  error = e;
-                }
-              segment_fail (seg, error);
-            }
-          break;
-        }
       segment_feed (seg, block, block_len);
       if (seg->stop)
         break;
@@ -910,14 +943,7 @@ segment_run (gpointer data)
           break;
         }
     }
-
-  if (!seg->stop && csv_fini (&seg->parser, on_field, on_row, seg) != 0)
-    {
-      g_autofree char *name = display_name (reader);
-      segment_fail (seg, g_error_new (KILN_CSV_ERROR, KILN_CSV_ERROR_QUOTE,
-                                      _("%s, line %llu: a quoted field that is never closed"),
-                                      name, file_line (seg, seg->row_line)));
-    }
+  segment_finish (seg);
   block_reader_clear (&br);
   return NULL;
 }
@@ -1762,6 +1788,117 @@ out:
   return frame;
 }
 
+/* The reader's settings: options checked, missing markers ready. */
+static gboolean
+reader_setup (Reader                *reader,
+              const char            *path,
+              const KilnCsvOptions  *options,
+              KilnProgressFunc       progress,
+              gpointer               user_data,
+              GCancellable          *cancellable,
+              GError               **error)
+{
+  const char * const *na;
+
+  reader->path = path;
+  reader->t0 = g_get_monotonic_time ();
+  reader->file = g_file_new_for_path (path);
+  if (options)
+    kiln_csv_options_copy (options, &reader->options);
+  else
+    kiln_csv_options_init (&reader->options);
+  reader->cancellable = cancellable;
+  reader->progress = progress;
+  reader->progress_data = user_data;
+
+  if (reader->options.delimiter && !strchr (",;\t|", reader->options.delimiter))
+    {
+      g_set_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_OPTIONS,
+                   _("The delimiter must be one of , ; tab |"));
+      return FALSE;
+    }
+  if (reader->options.decimal && reader->options.decimal != '.' && reader->options.decimal != ',')
+    {
+      g_set_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_OPTIONS,
+                   _("The decimal separator must be . or ,"));
+      return FALSE;
+    }
+
+  na = reader->options.na_values ? (const char * const *) reader->options.na_values : default_na;
+  reader->na.values = g_ptr_array_new ();
+  for (guint i = 0; na[i]; i++)
+    g_ptr_array_add (reader->na.values, (gpointer) na[i]);
+  reader->na.lengths = g_new (guint, MAX (reader->na.values->len, 1));
+  for (guint i = 0; i < reader->na.values->len; i++)
+    {
+      const guint8 *v = reader->na.values->pdata[i];
+      reader->na.lengths[i] = (guint) strlen ((const char *) v);
+      if (v[0] == 0)
+        reader->na.empty = TRUE;
+      else
+        reader->na.first[v[0] >> 6] |= G_GUINT64_CONSTANT (1) << (v[0] & 63);
+    }
+  return TRUE;
+}
+
+/* Detection from a sample: encoding, delimiter, layout and, unless @kept_plan (taken) is given,
+ * the columns' plan. Called again when the plan or the encoding turned out wrong. */
+static gboolean
+reader_detect (Reader *reader, PlanType *kept_plan, GError **error)
+{
+  g_autoptr(GBytes) raw_sample = NULL;
+  g_autofree char *text = NULL;
+  SampleRows sr = { 0 };
+  gboolean complete;
+
+  g_clear_pointer (&reader->plan, g_free);
+  if (reader->bad_encoding_hint != NULL)
+    g_clear_pointer (&kept_plan, g_free); /* a new encoding: infer again */
+  g_clear_pointer (&reader->encoding, g_free);
+  g_clear_pointer (&reader->encoding_label, g_free);
+  if (!read_raw_sample (reader, &raw_sample, error) ||
+      !detect_encoding (reader, raw_sample, error))
+    {
+      g_free (kept_plan);
+      return FALSE;
+    }
+  g_clear_pointer (&reader->bad_encoding_hint, g_free);
+  text = decode_sample (reader, raw_sample, &complete, error);
+  if (text == NULL)
+    {
+      g_free (kept_plan);
+      return FALSE;
+    }
+  reader->delimiter = reader->options.delimiter ? reader->options.delimiter : detect_delimiter (text);
+  parse_sample_rows (reader, text, complete, &sr);
+  detect_layout (reader, &sr);
+  if (reader->n_cols == 0)
+    {
+      g_autofree char *name = display_name (reader);
+      g_set_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_EMPTY, _("%s has no columns"), name);
+      g_ptr_array_unref (sr.rows);
+      g_free (kept_plan);
+      return FALSE;
+    }
+  if (kept_plan)
+    reader->plan = kept_plan;
+  else
+    infer_plan (reader, &sr);
+  g_ptr_array_unref (sr.rows);
+  return TRUE;
+}
+
+static void
+reader_fill_info (Reader *reader, KilnCsvInfo *info)
+{
+  g_free (info->encoding);
+  info->encoding = g_strdup (reader->encoding_label);
+  info->delimiter = reader->delimiter;
+  info->decimal = reader->decimal;
+  info->header = reader->header;
+  info->n_bytes = reader->file_size;
+}
+
 KilnFrame *
 kiln_csv_read (const char            *path,
                const KilnCsvOptions  *options,
@@ -1773,99 +1910,21 @@ kiln_csv_read (const char            *path,
 {
   Reader reader = { 0 };
   KilnFrame *frame = NULL;
-  const char * const *na;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (info)
     memset (info, 0, sizeof *info);
-
-  reader.path = path;
-  reader.t0 = g_get_monotonic_time ();
-  reader.file = g_file_new_for_path (path);
-  if (options)
-    kiln_csv_options_copy (options, &reader.options);
-  else
-    kiln_csv_options_init (&reader.options);
-  reader.cancellable = cancellable;
-  reader.progress = progress;
-  reader.progress_data = user_data;
-
-  if (reader.options.delimiter && !strchr (",;\t|", reader.options.delimiter))
-    {
-      g_set_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_OPTIONS,
-                   _("The delimiter must be one of , ; tab |"));
-      goto out;
-    }
-  if (reader.options.decimal && reader.options.decimal != '.' && reader.options.decimal != ',')
-    {
-      g_set_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_OPTIONS,
-                   _("The decimal separator must be . or ,"));
-      goto out;
-    }
-
-  na = reader.options.na_values ? (const char * const *) reader.options.na_values : default_na;
-  reader.na.values = g_ptr_array_new ();
-  for (guint i = 0; na[i]; i++)
-    g_ptr_array_add (reader.na.values, (gpointer) na[i]);
-  reader.na.lengths = g_new (guint, MAX (reader.na.values->len, 1));
-  for (guint i = 0; i < reader.na.values->len; i++)
-    {
-      const guint8 *v = reader.na.values->pdata[i];
-      reader.na.lengths[i] = (guint) strlen ((const char *) v);
-      if (v[0] == 0)
-        reader.na.empty = TRUE;
-      else
-        reader.na.first[v[0] >> 6] |= G_GUINT64_CONSTANT (1) << (v[0] & 63);
-    }
+  if (!reader_setup (&reader, path, options, progress, user_data, cancellable, error))
+    goto out;
 
   for (guint attempt = 0;; attempt++)
     {
-      g_autoptr(GBytes) raw_sample = NULL;
-      g_autofree char *text = NULL;
-      SampleRows sr = { 0 };
-      gboolean complete, again = FALSE;
-      PlanType *kept_plan = NULL;
+      gboolean again = FALSE;
 
-      if (attempt > 0)
-        {
-          kept_plan = g_steal_pointer (&reader.plan);
-          if (reader.bad_encoding_hint != NULL)
-            g_clear_pointer (&kept_plan, g_free); /* a new encoding: infer again */
-          g_clear_pointer (&reader.encoding, g_free);
-          g_clear_pointer (&reader.encoding_label, g_free);
-        }
-      if (!read_raw_sample (&reader, &raw_sample, error) ||
-          !detect_encoding (&reader, raw_sample, error))
-        {
-          g_free (kept_plan);
-          goto out;
-        }
-      g_clear_pointer (&reader.bad_encoding_hint, g_free);
-      text = decode_sample (&reader, raw_sample, &complete, error);
-      if (text == NULL)
-        {
-          g_free (kept_plan);
-          goto out;
-        }
-      reader.delimiter = reader.options.delimiter ? reader.options.delimiter : detect_delimiter (text);
-      parse_sample_rows (&reader, text, complete, &sr);
-      detect_layout (&reader, &sr);
-      if (reader.n_cols == 0)
-        {
-          g_autofree char *name = display_name (&reader);
-          g_set_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_EMPTY, _("%s has no columns"), name);
-          g_ptr_array_unref (sr.rows);
-          g_free (kept_plan);
-          goto out;
-        }
-      if (kept_plan)
-        reader.plan = kept_plan;
-      else
-        infer_plan (&reader, &sr);
-      g_ptr_array_unref (sr.rows);
-
+      if (!reader_detect (&reader, attempt > 0 ? g_steal_pointer (&reader.plan) : NULL, error))
+        goto out;
       frame = read_with_plan (&reader, &again, info, error);
       if (!again || attempt > reader.n_cols + 1)
         break;
@@ -1873,17 +1932,276 @@ kiln_csv_read (const char            *path,
     }
 
   if (frame && info)
-    {
-      info->encoding = g_strdup (reader.encoding_label);
-      info->delimiter = reader.delimiter;
-      info->decimal = reader.decimal;
-      info->header = reader.header;
-      info->n_bytes = reader.file_size;
-    }
+    reader_fill_info (&reader, info);
 
 out:
   reader_clear (&reader);
   return frame;
+}
+
+/* ---- Reading a piece at a time ------------------------------------------------------------ */
+
+struct _KilnCsvStream {
+  Reader       reader;
+  Segment      seg;         /* the whole file, one segment */
+  BlockReader  br;
+  gboolean     opened;      /* seg and br are set up */
+  char       **names;
+  GString     *chunk;       /* the text of the rows not handed out yet, to read again */
+  guint64      chunk_line;  /* the line it starts on */
+  guint        chunk_skipped;  /* rows skipped before it */
+  gboolean     emitted;     /* a frame was handed out: the plan and encoding stay */
+  gboolean     eof;         /* no more blocks */
+  gboolean     finished;    /* the parser was told the text ended */
+  gboolean     failed;
+  char        *path_copy;
+};
+
+static void
+stream_close_segment (KilnCsvStream *st)
+{
+  if (!st->opened)
+    return;
+  block_reader_clear (&st->br);
+  segment_clear (&st->seg);
+  st->opened = FALSE;
+}
+
+/* (Re)starts reading at the file's beginning with the reader's current plan. */
+static gboolean
+stream_open_segment (KilnCsvStream *st, guint expected_rows)
+{
+  stream_close_segment (st);
+  segment_init (&st->seg, &st->reader, 0, 0, G_MAXUINT64, expected_rows);
+  st->opened = TRUE;
+  g_string_truncate (st->chunk, 0);
+  st->chunk_line = 1;
+  st->chunk_skipped = 0;
+  st->eof = st->finished = FALSE;
+  return segment_open_blocks (&st->seg, &st->br);
+}
+
+/* Back to the start of the rows not handed out yet, with the columns' plan as it is now. */
+static void
+stream_rewind_chunk (KilnCsvStream *st, guint expected_rows)
+{
+  Segment *seg = &st->seg;
+  Reader *reader = &st->reader;
+
+  for (guint c = 0; c < reader->n_cols; c++)
+    {
+      builder_clear (&seg->builders[c]);
+      builder_init (&seg->builders[c], reader->plan[c], expected_rows);
+      seg->demote[c] = FALSE;
+    }
+  seg->any_demoted = seg->stop = FALSE;
+  seg->n_fields = 0;
+  seg->n_rows = 0;
+  seg->line = seg->row_line = st->chunk_line;
+  if (st->chunk_line == 1 && seg->has_header)
+    {
+      seg->header_done = FALSE;
+      g_ptr_array_set_size (seg->header, 0);
+    }
+  if (seg->n_skipped > st->chunk_skipped && st->chunk_skipped == 0)
+    g_clear_pointer (&seg->first_skipped_message, g_free);
+  seg->n_skipped = st->chunk_skipped;
+  csv_free (&seg->parser);
+  csv_init (&seg->parser, CSV_STRICT | CSV_STRICT_FINI);
+  csv_set_delim (&seg->parser, (unsigned char) reader->delimiter);
+  csv_set_space_func (&seg->parser, never_space);
+  st->finished = FALSE;
+  segment_feed (seg, st->chunk->str, st->chunk->len);
+}
+
+/* Feeds blocks until @max_rows rows end at a row boundary, the text ends, or the segment stops
+ * (an error, a value that breaks its column's plan, a file that is not UTF-8 after all). */
+static void
+stream_fill (KilnCsvStream *st, guint max_rows)
+{
+  Segment *seg = &st->seg;
+  GError *error = NULL;
+
+  while (!seg->stop)
+    {
+      const char *block;
+      gsize len;
+
+      if (seg->n_rows >= max_rows && seg->parser.pstate == 0 && seg->n_fields == 0)
+        return;
+      if (st->eof)
+        {
+          if (!st->finished)
+            {
+              st->finished = TRUE;
+              segment_finish (seg);
+            }
+          return;
+        }
+      if (!segment_next_block (seg, &st->br, &block, &len))
+        {
+          st->eof = TRUE;
+          continue;
+        }
+      g_string_append_len (st->chunk, block, len);
+      segment_feed (seg, block, len);
+      if (g_cancellable_set_error_if_cancelled (st->reader.cancellable, &error))
+        segment_fail (seg, error);
+    }
+}
+
+/* The rows read so far as a frame; the builders start again empty. */
+static KilnFrame *
+stream_take_frame (KilnCsvStream *st, guint expected_rows)
+{
+  Reader *reader = &st->reader;
+  Segment *seg = &st->seg;
+  KilnColumn **columns = g_new0 (KilnColumn *, MAX (reader->n_cols, 1));
+  KilnFrame *frame;
+
+  if (st->names == NULL)
+    st->names = column_names (reader, seg->header);
+  for (guint c = 0; c < reader->n_cols; c++)
+    {
+      columns[c] = join_column (reader, seg, 1, c, st->names[c]);
+      builder_clear (&seg->builders[c]);
+      builder_init (&seg->builders[c], reader->plan[c], expected_rows);
+    }
+  frame = kiln_frame_new (columns, reader->n_cols);
+  for (guint c = 0; c < reader->n_cols; c++)
+    kiln_column_unref (columns[c]);
+  g_free (columns);
+  seg->n_rows = 0;
+  g_string_truncate (st->chunk, 0);
+  st->chunk_line = seg->line;
+  st->chunk_skipped = seg->n_skipped;
+  return frame;
+}
+
+KilnCsvStream *
+kiln_csv_stream_open (const char            *path,
+                      const KilnCsvOptions  *options,
+                      GCancellable          *cancellable,
+                      GError               **error)
+{
+  KilnCsvStream *st;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  st = g_new0 (KilnCsvStream, 1);
+  st->chunk = g_string_new (NULL);
+  st->reader.path = st->path_copy = g_strdup (path);
+  if (!reader_setup (&st->reader, st->path_copy, options, NULL, NULL, cancellable, error) ||
+      !reader_detect (&st->reader, NULL, error))
+    {
+      kiln_csv_stream_free (st);
+      return NULL;
+    }
+  return st;
+}
+
+KilnFrame *
+kiln_csv_stream_next (KilnCsvStream  *st,
+                      guint           max_rows,
+                      GError        **error)
+{
+  Reader *reader;
+  Segment *seg;
+  guint expected = MAX (max_rows, 1024);
+
+  g_return_val_if_fail (st != NULL, NULL);
+  g_return_val_if_fail (max_rows > 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  reader = &st->reader;
+  seg = &st->seg;
+  if (st->failed)
+    {
+      g_set_error_literal (error, KILN_CSV_ERROR, KILN_CSV_ERROR_OPTIONS,
+                           _("Reading this file failed already"));
+      return NULL;
+    }
+  if (!st->opened && !stream_open_segment (st, expected))
+    goto fail;
+
+  for (guint attempts = 0;; attempts++)
+    {
+      stream_fill (st, max_rows);
+      if (seg->error != NULL)
+        goto fail;
+      if (reader->bad_encoding_hint != NULL && !st->emitted && attempts <= reader->n_cols + 1)
+        {
+          /* not UTF-8 after all: everything again in the code page the bytes suggest (the
+           * segment goes first: its builders are counted by the columns detected before) */
+          stream_close_segment (st);
+          if (!reader_detect (reader, NULL, error))
+            goto fail_set;
+          if (!stream_open_segment (st, expected))
+            goto fail;
+          continue;
+        }
+      if (seg->any_demoted && attempts <= reader->n_cols + 1)
+        {
+          /* a value that breaks its column's plan: the column keeps the exact text from these
+           * rows on, and they are read again */
+          for (guint c = 0; c < reader->n_cols; c++)
+            if (seg->demote[c])
+              reader->plan[c] = PLAN_CODED;
+          stream_rewind_chunk (st, expected);
+          continue;
+        }
+      if (seg->stop)
+        {
+          g_set_error_literal (error, KILN_CSV_ERROR, KILN_CSV_ERROR_OPTIONS,
+                               _("The columns’ types keep changing; read the file whole"));
+          goto fail_set;
+        }
+      break;
+    }
+
+  /* after the first rows, a file that is not UTF-8 is an error on its line */
+  reader->encoding_detected = FALSE;
+  if (seg->n_rows == 0 && st->finished && st->emitted)
+    return NULL;
+  st->emitted = TRUE;
+  return stream_take_frame (st, expected);
+
+fail:
+  if (seg->error != NULL)
+    g_propagate_error (error, g_steal_pointer (&seg->error));
+fail_set:
+  st->failed = TRUE;
+  return NULL;
+}
+
+void
+kiln_csv_stream_get_info (KilnCsvStream *stream,
+                          KilnCsvInfo   *info)
+{
+  g_return_if_fail (stream != NULL && info != NULL);
+
+  reader_fill_info (&stream->reader, info);
+  if (stream->opened)
+    {
+      info->n_skipped_rows = stream->seg.n_skipped;
+      info->first_skipped_line = (guint) stream->seg.first_skipped_line;
+      g_free (info->first_skipped_message);
+      info->first_skipped_message = g_strdup (stream->seg.first_skipped_message);
+    }
+}
+
+void
+kiln_csv_stream_free (KilnCsvStream *stream)
+{
+  if (stream == NULL)
+    return;
+  stream_close_segment (stream);
+  g_strfreev (stream->names);
+  g_string_free (stream->chunk, TRUE);
+  reader_clear (&stream->reader);
+  g_free (stream->path_copy);
+  g_free (stream);
 }
 
 /* ---- Writing ---------------------------------------------------------------------------- */
@@ -1916,18 +2234,29 @@ kiln_csv_write_to_stream (KilnFrame      *frame,
                           GCancellable   *cancellable,
                           GError        **error)
 {
+  return kiln_csv_write_rows (frame, stream, TRUE, cancellable, error);
+}
+
+gboolean
+kiln_csv_write_rows (KilnFrame      *frame,
+                     GOutputStream  *stream,
+                     gboolean        header,
+                     GCancellable   *cancellable,
+                     GError        **error)
+{
   GString *buf = g_string_sized_new (1 << 16);
   guint n_cols = kiln_frame_get_n_columns (frame);
   guint n_rows = kiln_frame_get_n_rows (frame);
   gboolean ok = TRUE;
 
-  for (guint c = 0; c < n_cols; c++)
+  for (guint c = 0; c < n_cols && header; c++)
     {
       if (c)
         g_string_append_c (buf, ',');
       kiln_csv_append_field (buf, kiln_column_get_name (kiln_frame_get_column (frame, c)));
     }
-  g_string_append_c (buf, '\n');
+  if (header)
+    g_string_append_c (buf, '\n');
 
   for (guint r = 0; r < n_rows && ok; r++)
     {
@@ -1957,19 +2286,16 @@ kiln_csv_write (KilnFrame   *frame,
                 GError     **error)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(GOutputStream) out = NULL;
 
-  /* g_file_replace writes a temporary file beside the target and renames it on close */
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, error);
+  /* a temporary file beside the target, renamed over it on close */
+  out = kiln_atomic_file_create (file, NULL, error);
   if (out == NULL)
     return FALSE;
-  if (!kiln_csv_write_to_stream (frame, G_OUTPUT_STREAM (out), NULL, error))
+  if (!kiln_csv_write_to_stream (frame, out, NULL, error))
     {
-      g_autoptr(GCancellable) cancel = g_cancellable_new ();
-      /* closing with a cancelled cancellable drops the temporary file, keeping the old one */
-      g_cancellable_cancel (cancel);
-      g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
+      kiln_atomic_file_abort (out);
       return FALSE;
     }
-  return g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+  return g_output_stream_close (out, NULL, error);
 }

@@ -65,6 +65,29 @@ KilnFrame *kiln_csv_read (const char            *path,
                           KilnCsvInfo           *info,      /* out, may be NULL */
                           GError               **error);
 
+/* Reading a file a piece at a time, for files larger than memory: the same detection, types and
+ * errors as kiln_csv_read(), the file's rows handed out in frames of at least @max_rows rows but
+ * for the last (more by up to a block of the file's text, 1 MiB, or to end at a row). A value
+ * that breaks its column's type (a word in a column of numbers) makes the column text from that
+ * piece on.
+ * kiln_csv_stream_next() returns NULL at the end, or with @error set; a file without rows gives
+ * one frame without rows. */
+typedef struct _KilnCsvStream KilnCsvStream;
+
+KilnCsvStream *kiln_csv_stream_open     (const char            *path,
+                                         const KilnCsvOptions  *options,   /* NULL: detect */
+                                         GCancellable          *cancellable,
+                                         GError               **error);
+KilnFrame     *kiln_csv_stream_next     (KilnCsvStream         *stream,
+                                         guint                  max_rows,
+                                         GError               **error);
+/* What was detected, and the rows skipped so far (with skip_bad_rows). */
+void           kiln_csv_stream_get_info (KilnCsvStream         *stream,
+                                         KilnCsvInfo           *info);
+void           kiln_csv_stream_free     (KilnCsvStream         *stream);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnCsvStream, kiln_csv_stream_free)
+
 /* The default missing markers. */
 const char * const *kiln_csv_default_na_values (void);
 
@@ -76,6 +99,12 @@ gboolean kiln_csv_write (KilnFrame   *frame,
 /* The same to a stream (used by the atomic writer and by prediction exports). */
 gboolean kiln_csv_write_to_stream (KilnFrame      *frame,
                                    GOutputStream  *stream,
+                                   GCancellable   *cancellable,
+                                   GError        **error);
+/* The frame's rows, after the header row if @header: a file written a piece at a time. */
+gboolean kiln_csv_write_rows      (KilnFrame      *frame,
+                                   GOutputStream  *stream,
+                                   gboolean        header,
                                    GCancellable   *cancellable,
                                    GError        **error);
 /* One field, quoted if it needs to be, appended to @out. */

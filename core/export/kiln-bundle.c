@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-atomic-file.h"
 #include "kiln-bundle.h"
 #include "kiln-bundle-private.h"
 #include "kiln-number.h"
@@ -493,7 +494,7 @@ kiln_bundle_save (KilnBundle    *bundle,
                   GError       **error)
 {
   g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileOutputStream) fout = NULL;
+  g_autoptr(GOutputStream) fout = NULL;
   g_autoptr(GZlibCompressor) gz = NULL;
   g_autoptr(GOutputStream) out = NULL;
   g_autoptr(GError) local = NULL;
@@ -510,7 +511,7 @@ kiln_bundle_save (KilnBundle    *bundle,
   set_content_hash (bundle, text, length);
 
   file = g_file_new_for_path (path);
-  fout = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, cancellable, &local);
+  fout = kiln_atomic_file_create (file, cancellable, &local);
   if (fout == NULL)
     {
       g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_OPEN,
@@ -518,14 +519,12 @@ kiln_bundle_save (KilnBundle    *bundle,
       return FALSE;
     }
   gz = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 6);
-  out = g_converter_output_stream_new (G_OUTPUT_STREAM (fout), G_CONVERTER (gz));
+  out = g_converter_output_stream_new (fout, G_CONVERTER (gz));
   if (!g_output_stream_write_all (out, text, length, NULL, cancellable, &local) ||
       !g_output_stream_close (out, cancellable, &local))
     {
-      /* Closing with a cancelled cancellable drops the temporary file; the old one stays. */
-      g_autoptr(GCancellable) abort = g_cancellable_new ();
-      g_cancellable_cancel (abort);
-      g_output_stream_close (G_OUTPUT_STREAM (fout), abort, NULL);
+      /* the temporary file goes; the old one stays */
+      kiln_atomic_file_abort (fout);
       g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_OPEN,
                    _("Cannot write “%s”: %s"), display, local->message);
       return FALSE;

@@ -505,6 +505,74 @@ test_usage_errors (void)
     }
 }
 
+/* A file of many pieces (iris 1000 times over, 150,000 rows) predicts row for row what iris alone
+ * predicts; --out never names an input; an error in the last piece leaves no output file. */
+static void
+test_predict_pieces (void)
+{
+  g_autofree char *iris = dataset ("iris.csv");
+  g_autofree char *bundle = make_bundle ();
+  g_autofree char *big = tmp ("iris-1000.csv");
+  g_autofree char *bad = tmp ("iris-1000-bad.csv");
+  g_autofree char *out = tmp ("iris-1000-pred.csv");
+  g_autofree char *text = NULL;
+  g_autofree char *small_out = NULL;
+  g_autofree char *big_out = NULL;
+  g_auto(GStrv) small_lines = NULL;
+  g_auto(GStrv) big_lines = NULL;
+  g_autoptr(GString) s = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *body;
+  gsize len;
+  Run r;
+
+  g_assert_true (g_file_get_contents (iris, &text, &len, &error));
+  body = strchr (text, '\n') + 1;
+  s = g_string_new_len (text, body - text);
+  for (guint k = 0; k < 1000; k++)
+    g_string_append (s, body);
+  g_assert_true (g_file_set_contents (big, s->str, (gssize) s->len, &error));
+
+  run_cli (&r, "predict", bundle, iris, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  small_out = g_steal_pointer (&r.out);
+  run_clear (&r);
+  run_cli (&r, "predict", bundle, big, "--out", out, NULL);
+  if (r.status != 0)
+    g_error ("kiln-cli predict failed (%d): %s", r.status, r.err);
+  run_clear (&r);
+  g_assert_true (g_file_get_contents (out, &big_out, NULL, &error));
+  small_lines = g_strsplit (small_out, "\n", -1);
+  big_lines = g_strsplit (big_out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (small_lines), ==, 152);  /* header, 150 rows, "" */
+  g_assert_cmpuint (g_strv_length (big_lines), ==, 150002);
+  g_assert_cmpstr (big_lines[0], ==, small_lines[0]);
+  for (guint i = 1; i < 150001; i++)
+    if (strcmp (big_lines[i], small_lines[1 + (i - 1) % 150]) != 0)
+      g_error ("row %u: “%s”, alone “%s”", i, big_lines[i], small_lines[1 + (i - 1) % 150]);
+
+  /* never over an input */
+  run_cli (&r, "predict", bundle, big, "--out", big, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--out"));
+  run_clear (&r);
+  {
+    g_autofree char *after = NULL;
+    g_assert_true (g_file_get_contents (big, &after, NULL, &error));
+    g_assert_cmpstr (after, ==, s->str);
+  }
+
+  /* a bad row at the very end: an error naming it, and no file */
+  g_string_append (s, "1,2\n");
+  g_assert_true (g_file_set_contents (bad, s->str, (gssize) s->len, &error));
+  g_unlink (out);
+  run_cli (&r, "predict", bundle, bad, "--out", out, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "line 150002"));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  run_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -521,6 +589,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/train/binary-roc", test_binary_roc);
   g_test_add_func ("/cli/train/test-file-and-bundle", test_test_file_and_bundle);
   g_test_add_func ("/cli/train/refused-bundles", test_refused);
+  g_test_add_func ("/cli/train/predict-pieces", test_predict_pieces);
   g_test_add_func ("/cli/train/usage-errors", test_usage_errors);
   ret = g_test_run ();
 

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-atomic-file.h"
 #include "kiln-csv.h"
 #include "kiln-number.h"
 #include "kiln-stats.h"
@@ -561,6 +562,183 @@ test_large_columns (void)
   g_string_free (s, TRUE);
 }
 
+/* Reads @path whole and a piece at a time, and checks every cell agrees; returns the pieces. */
+static guint
+assert_stream_matches (const char *path, guint max_rows, guint *n_rows_out)
+{
+  g_autoptr(KilnFrame) whole = read_ok (path, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnCsvStream) stream = kiln_csv_stream_open (path, NULL, NULL, &error);
+  KilnFrame *piece;
+  guint at = 0, pieces = 0;
+
+  g_assert_no_error (error);
+  while ((piece = kiln_csv_stream_next (stream, max_rows, &error)) != NULL)
+    {
+      guint n = kiln_frame_get_n_rows (piece);
+      g_assert_cmpuint (kiln_frame_get_n_columns (piece), ==, kiln_frame_get_n_columns (whole));
+      for (guint c = 0; c < kiln_frame_get_n_columns (whole); c++)
+        g_assert_cmpstr (kiln_column_get_name (kiln_frame_get_column (piece, c)), ==,
+                         kiln_column_get_name (kiln_frame_get_column (whole, c)));
+      for (guint r = 0; r < n; r++)
+        for (guint c = 0; c < kiln_frame_get_n_columns (whole); c++)
+          {
+            g_autofree char *a = kiln_frame_format_cell (whole, c, at + r);
+            g_autofree char *b = kiln_frame_format_cell (piece, c, r);
+            g_assert_cmpstr (a, ==, b);
+          }
+      at += n;
+      pieces++;
+      kiln_frame_unref (piece);
+    }
+  g_assert_no_error (error);
+  g_assert_cmpuint (at, ==, kiln_frame_get_n_rows (whole));
+  g_assert_null (kiln_csv_stream_next (stream, max_rows, &error));
+  g_assert_no_error (error);
+  if (n_rows_out)
+    *n_rows_out = at;
+  return pieces;
+}
+
+/* A file a piece at a time: the same cells as reading it whole, through quoted newlines across
+ * pieces, a column that turns out to hold words in a later piece and in the first, a file that is
+ * not UTF-8 after its sample, a file without rows, and errors named by their line in the file. */
+static void
+test_stream (void)
+{
+  GString *s = g_string_new ("id,when,city,amount,note\n");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  guint rows = 0;
+
+  for (guint i = 0; i < 60000; i++)
+    g_string_append_printf (s, "%u,2001-01-%02u %02u:00:00,%s,%s,%s\n", i, 1 + i % 28, i % 24,
+                            i % 3 ? "Seoul" : "Busan", i == 45000 ? "n/a!" : (i % 5 ? "1.5" : "20"),
+                            i % 1000 == 999 ? "\"two\nlines\"" : "plain");
+  path = write_file ("stream.csv", s->str, (gssize) s->len);
+  g_assert_cmpuint (assert_stream_matches (path, 7000, &rows), >=, 3);  /* 1 MiB blocks: 3 pieces */
+  g_assert_cmpuint (rows, ==, 60000);
+  g_assert_cmpuint (assert_stream_matches (path, 100000, NULL), ==, 1);  /* demoted in the first */
+
+  /* CP949 after an ASCII sample */
+  {
+    GString *k = g_string_new ("name,score\n");
+    g_autofree char *bytes = NULL;
+    g_autofree char *kpath = NULL;
+    gsize len;
+    for (guint i = 0; i < 20000; i++)
+      g_string_append_printf (k, "%s,%u\n", i < 15000 ? "abc" : "가나다", i % 100);
+    bytes = g_convert (k->str, -1, "CP949", "UTF-8", NULL, &len, &error);
+    g_assert_no_error (error);
+    kpath = write_file ("stream-cp949.csv", bytes, (gssize) len);
+    g_assert_cmpuint (assert_stream_matches (kpath, 50000, NULL), ==, 1);
+    g_string_free (k, TRUE);
+  }
+
+  /* a header and no rows: one empty piece */
+  {
+    g_autofree char *epath = write_file ("stream-empty.csv", "a,b\n", -1);
+    g_autoptr(KilnCsvStream) stream = kiln_csv_stream_open (epath, NULL, NULL, &error);
+    g_autoptr(KilnFrame) piece = NULL;
+    g_assert_no_error (error);
+    piece = kiln_csv_stream_next (stream, 10, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (piece);
+    g_assert_cmpuint (kiln_frame_get_n_rows (piece), ==, 0);
+    g_assert_cmpuint (kiln_frame_get_n_columns (piece), ==, 2);
+    g_assert_null (kiln_csv_stream_next (stream, 10, &error));
+    g_assert_no_error (error);
+  }
+
+  /* a ragged row in the last piece */
+  g_string_append (s, "1,2\n");
+  g_clear_pointer (&path, g_free);
+  path = write_file ("stream-ragged.csv", s->str, (gssize) s->len);
+  {
+    g_autoptr(KilnCsvStream) stream = kiln_csv_stream_open (path, NULL, NULL, &error);
+    KilnFrame *piece;
+    guint pieces = 0;
+    g_assert_no_error (error);
+    while ((piece = kiln_csv_stream_next (stream, 7000, &error)) != NULL)
+      {
+        pieces++;
+        kiln_frame_unref (piece);
+      }
+    g_assert_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_RAGGED);
+    g_assert_nonnull (strstr (error->message, "stream-ragged.csv, line 60062:"));
+    g_assert_cmpuint (pieces, >=, 2);
+  }
+  g_string_free (s, TRUE);
+}
+
+/* Files are written whole or not at all, new ones as well as old ones, and nothing is left beside
+ * them. */
+static void
+test_atomic_file (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "atomic", NULL);
+  g_autofree char *path = g_build_filename (dir, "out.csv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  GOutputStream *out;
+  GDir *d;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+
+  /* a new file, abandoned: nothing */
+  out = kiln_atomic_file_create (file, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (out, "half", 4, NULL, NULL, &error));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  kiln_atomic_file_abort (out);
+  g_object_unref (out);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* a new file, written */
+  out = kiln_atomic_file_create (file, NULL, &error);
+  g_assert_true (g_output_stream_write_all (out, "one", 3, NULL, NULL, &error));
+  g_assert_true (g_output_stream_close (out, NULL, &error));
+  g_assert_no_error (error);
+  g_object_unref (out);
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_cmpstr (text, ==, "one");
+  g_clear_pointer (&text, g_free);
+
+  /* an old file: dropped unclosed, or closed cancelled, it stays */
+  out = kiln_atomic_file_create (file, NULL, &error);
+  g_assert_true (g_output_stream_write_all (out, "two", 3, NULL, NULL, &error));
+  g_object_unref (out);
+  {
+    g_autoptr(GCancellable) cancel = g_cancellable_new ();
+    out = kiln_atomic_file_create (file, NULL, &error);
+    g_assert_true (g_output_stream_write_all (out, "three", 5, NULL, NULL, &error));
+    g_cancellable_cancel (cancel);
+    g_assert_false (g_output_stream_close (out, cancel, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_object_unref (out);
+  }
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_cmpstr (text, ==, "one");
+
+  /* nothing but the file itself in the folder */
+  d = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_dir_read_name (d), ==, "out.csv");
+  g_assert_null (g_dir_read_name (d));
+  g_dir_close (d);
+  g_unlink (path);
+  g_rmdir (dir);
+
+  /* a folder that does not exist: an error, no crash */
+  {
+    g_autoptr(GFile) nowhere = g_file_new_for_path ("/nonexistent-kiln-dir/out.csv");
+    g_assert_null (kiln_atomic_file_create (nowhere, NULL, &error));
+    g_assert_nonnull (error);
+  }
+}
+
 static void
 on_progress (double fraction, gpointer user_data)
 {
@@ -758,6 +936,8 @@ main (int argc, char **argv)
   g_test_add_func ("/csv/spaces", test_spaces);
   g_test_add_func ("/csv/segments-match", test_segments_match);
   g_test_add_func ("/csv/large-columns", test_large_columns);
+  g_test_add_func ("/csv/stream", test_stream);
+  g_test_add_func ("/csv/atomic-file", test_atomic_file);
   g_test_add_func ("/csv/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func ("/csv/stats", test_stats);
   g_test_add_func ("/csv/views", test_views);
