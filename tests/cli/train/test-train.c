@@ -505,6 +505,23 @@ test_usage_errors (void)
     }
 }
 
+/* Lines by memchr: g_strsplit's strstr on a 5 MB text is quadratic under AddressSanitizer. */
+static GStrv
+split_lines (const char *text)
+{
+  GPtrArray *lines = g_ptr_array_new ();
+  const char *p = text, *end = text + strlen (text), *nl;
+
+  while ((nl = memchr (p, '\n', (gsize) (end - p))) != NULL)
+    {
+      g_ptr_array_add (lines, g_strndup (p, (gsize) (nl - p)));
+      p = nl + 1;
+    }
+  g_ptr_array_add (lines, g_strdup (p));
+  g_ptr_array_add (lines, NULL);
+  return (GStrv) g_ptr_array_free (lines, FALSE);
+}
+
 /* A file of many pieces (iris 1000 times over, 150,000 rows) predicts row for row what iris alone
  * predicts; --out never names an input; an error in the last piece leaves no output file. */
 static void
@@ -542,8 +559,8 @@ test_predict_pieces (void)
     g_error ("kiln-cli predict failed (%d): %s", r.status, r.err);
   run_clear (&r);
   g_assert_true (g_file_get_contents (out, &big_out, NULL, &error));
-  small_lines = g_strsplit (small_out, "\n", -1);
-  big_lines = g_strsplit (big_out, "\n", -1);
+  small_lines = split_lines (small_out);
+  big_lines = split_lines (big_out);
   g_assert_cmpuint (g_strv_length (small_lines), ==, 152);  /* header, 150 rows, "" */
   g_assert_cmpuint (g_strv_length (big_lines), ==, 150002);
   g_assert_cmpstr (big_lines[0], ==, small_lines[0]);
