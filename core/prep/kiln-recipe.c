@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-memory.h"
 #include "kiln-number.h"
 #include "kiln-prep-private.h"
 
@@ -1426,6 +1427,7 @@ typedef struct {
 } Matrix;
 
 #define MATRIX_BLOCK 4096
+#define MATRIX_TILE  64
 
 static void
 matrix_block (guint task, gpointer data)
@@ -1435,25 +1437,32 @@ matrix_block (guint task, gpointer data)
   const guint32 *rows = kiln_frame_get_row_index (m->frame);
   gsize d = m->n_features;
 
-  for (guint j = 0; j < m->n_features; j++)
+  /* rows in tiles that stay in cache while every column writes its value into them (with
+   * hundreds of one-hot columns a row of the matrix is kilobytes long) */
+  for (guint t0 = r0; t0 < r1; t0 += MATRIX_TILE)
     {
-      KilnColumn *col = kiln_frame_get_column (m->frame, (guint) m->where[j]);
-      const double *dv = kiln_column_get_doubles (col);
-      const guint8 *bv = kiln_column_get_booleans (col);
-      const guint64 *missing = kiln_column_get_missing_bitmap (col);
-      float *x = m->x + j;
+      guint t1 = MIN (r1, t0 + MATRIX_TILE);
 
-      for (guint r = r0; r < r1; r++)
+      for (guint j = 0; j < m->n_features; j++)
         {
-          guint p = rows ? rows[r] : r;
-          if (dv)
-            x[r * d] = (float) dv[p];
-          else
-            x[r * d] = bv[p];
-          if (G_UNLIKELY (kiln_bitmap_get (missing, p)))
+          KilnColumn *col = kiln_frame_get_column (m->frame, (guint) m->where[j]);
+          const double *dv = kiln_column_get_doubles (col);
+          const guint8 *bv = kiln_column_get_booleans (col);
+          const guint64 *missing = kiln_column_get_missing_bitmap (col);
+          float *x = m->x + j;
+
+          for (guint r = t0; r < t1; r++)
             {
-              x[r * d] = NAN;
-              g_atomic_int_compare_and_exchange (&m->missing_column, -1, (gint) j);
+              guint p = rows ? rows[r] : r;
+              if (dv)
+                x[r * d] = (float) dv[p];
+              else
+                x[r * d] = bv[p];
+              if (G_UNLIKELY (kiln_bitmap_get (missing, p)))
+                {
+                  x[r * d] = NAN;
+                  g_atomic_int_compare_and_exchange (&m->missing_column, -1, (gint) j);
+                }
             }
         }
     }
@@ -1485,7 +1494,7 @@ build_matrix (KilnRecipe *recipe, KilnFrame *prepared, GError **error)
           return NULL;
         }
     }
-  m.x = g_new (float, MAX ((gsize) m.n_rows * m.n_features, 1));
+  m.x = kiln_alloc_large (MAX ((gsize) m.n_rows * m.n_features, 1) * sizeof (float));
   _kiln_prep_parallel ((m.n_rows + MATRIX_BLOCK - 1) / MATRIX_BLOCK, matrix_block, &m);
   g_free (m.where);
   if (m.missing_column >= 0)
