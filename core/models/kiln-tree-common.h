@@ -10,8 +10,13 @@
  *
  * Speed: every feature is ranked once per fit (KilnTreeData, shared read-only by all trees and
  * threads). A node with many samples per distinct value builds a per-value histogram (no sort); a
- * small node radix-sorts its (rank, sample) keys. A KilnTreeWorkspace holds every buffer one thread
- * needs, so growing a tree allocates nothing per node.
+ * small node radix-sorts its (rank, sample) keys, and when every feature is searched at every
+ * node (regression forests, single trees) it keeps them sorted for its descendants, which only
+ * partition them. Two-valued (one-hot) regression features are summed together in one pass over
+ * per-row bit masks. What a node reads is kept in position order, partitioned with the samples.
+ * A KilnTreeWorkspace holds every buffer one thread needs, so growing a tree allocates nothing per
+ * node. None of this changes a sum: the trees are the same, bit for bit, as the plain algorithm's
+ * (tests/core/trees checks them against recorded ones).
  */
 #pragma once
 
@@ -20,61 +25,56 @@
 
 G_BEGIN_DECLS
 
-/* A node as prediction walks it: 16 bytes, one cache line holds four. @threshold is the largest
- * float <= the double threshold, so `x <= threshold` in float decides exactly as in double. */
+/* A node as prediction walks it: 16 bytes, four to a cache line. An internal node sends a row
+ * left, to the next node, when (double) x[feature] <= threshold, else right, to node @right. A
+ * leaf has feature -1 and @right its leaf index; a regression leaf holds its value. */
 typedef struct {
-  float   threshold;
-  gint32  feature;   /* -1: a leaf */
-  gint32  left;      /* a leaf: its leaf index */
-  gint32  right;
-} KilnTreePackedNode;
+  gint32  feature;      /* -1: a leaf */
+  gint32  right;        /* a leaf: its leaf index */
+  union {
+    double threshold;   /* an internal node */
+    double value;       /* a leaf: its value (regression), or 0 */
+  };
+} KilnTreeNode;
 
-/* One fitted tree. Nodes are in depth-first order, the root first. An internal node sends a row
- * left when (double) x[feature] <= threshold. A leaf has feature -1, left = its leaf index, right
- * -1. Leaf values: regression, the mean (value[leaf]); classification, the class probabilities,
- * stored sparse as leaves of deep trees are mostly pure: value[leaf_start[leaf] ..
- * leaf_start[leaf + 1]) with their classes in value_class. */
+/* One fitted tree: n_nodes nodes in depth-first order, the root first and each left child right
+ * after its parent. Classification leaves keep their class probabilities sparse, as the leaves of
+ * deep trees are mostly pure: value[leaf_start[leaf] .. leaf_start[leaf + 1]), with their classes
+ * in value_class. */
 typedef struct {
-  guint    n_nodes;
-  guint    n_leaves;
-  guint    n_outputs;    /* classes, or 1 */
-  gint32  *feature;
-  double  *threshold;
-  gint32  *left;
-  gint32  *right;
-  double  *value;
-  gint32  *value_class; /* classification */
-  gint32  *leaf_start;  /* classification: n_leaves + 1 */
-  KilnTreePackedNode *packed;  /* n_nodes, made by _kiln_tree_nodes_pack() */
+  guint         n_nodes;
+  guint         n_leaves;
+  guint         n_outputs;    /* classes, or 1 */
+  KilnTreeNode *node;
+  double       *value;        /* classification */
+  gint32       *value_class;  /* classification */
+  gint32       *leaf_start;   /* classification: n_leaves + 1 */
 } KilnTreeNodes;
 
 void     _kiln_tree_nodes_clear    (KilnTreeNodes *nodes);
-/* Builds nodes->packed from the arrays (after growing or loading). */
-void     _kiln_tree_nodes_pack     (KilnTreeNodes *nodes);
 
 /* The leaf a row lands in. */
-static inline gint32
+static inline const KilnTreeNode *
 _kiln_tree_nodes_leaf (const KilnTreeNodes *nodes,
                        const float         *row)
 {
-  const KilnTreePackedNode *n = nodes->packed;
-  const KilnTreePackedNode *node = n;
+  const KilnTreeNode *node = nodes->node;
 
   while (node->feature >= 0)
-    node = n + (row[node->feature] <= node->threshold ? node->left : node->right);
-  return node->left;
+    node = (double) row[node->feature] <= node->threshold ? node + 1 : nodes->node + node->right;
+  return node;
 }
 
 /* Adds the leaf's values to @out (n_outputs). Leaving out zero probabilities changes no sum. */
 static inline void
 _kiln_tree_nodes_add_leaf (const KilnTreeNodes *nodes,
-                           gint32               leaf,
+                           const KilnTreeNode  *leaf,
                            double              *out)
 {
   if (nodes->leaf_start == NULL)
-    out[0] += nodes->value[leaf];
+    out[0] += leaf->value;
   else
-    for (gint32 e = nodes->leaf_start[leaf]; e < nodes->leaf_start[leaf + 1]; e++)
+    for (gint32 e = nodes->leaf_start[leaf->right]; e < nodes->leaf_start[leaf->right + 1]; e++)
       out[nodes->value_class[e]] += nodes->value[e];
 }
 
@@ -84,7 +84,7 @@ _kiln_tree_nodes_add_leaf (const KilnTreeNodes *nodes,
 void     _kiln_tree_nodes_to_json   (const KilnTreeNodes *nodes,
                                      JsonBuilder         *builder);
 /* Reads and checks a tree for @n_features features and @n_outputs outputs (structure, ranges,
- * every internal node reaching leaves with no cycle). */
+ * every internal node reaching leaves with no cycle, the layout above). */
 gboolean _kiln_tree_nodes_from_json (KilnTreeNodes  *nodes,
                                      JsonObject     *object,
                                      guint           n_features,

@@ -114,7 +114,7 @@ kiln_tree_predict (KilnModel   *model,
   memset (out, 0, (gsize) n_rows * k * sizeof (double));
   for (guint i = 0; i < n_rows; i++)
     {
-      gint32 leaf = _kiln_tree_nodes_leaf (&self->nodes, x + (gsize) i * d);
+      const KilnTreeNode *leaf = _kiln_tree_nodes_leaf (&self->nodes, x + (gsize) i * d);
       _kiln_tree_nodes_add_leaf (&self->nodes, leaf, out + (gsize) i * k);
     }
 }

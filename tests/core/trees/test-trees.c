@@ -520,7 +520,7 @@ test_tree_cancel_inside (void)
   g_cancellable_cancel (cancellable);
   kiln_rng_init (&rng, 1);
   g_assert_false (_kiln_tree_grow (ws, NULL, &rng, cancellable, &nodes, NULL));
-  g_assert_null (nodes.feature);
+  g_assert_null (nodes.node);
   g_assert_cmpuint (nodes.n_nodes, ==, 0);
 
   _kiln_tree_workspace_free (ws);
@@ -565,6 +565,113 @@ test_one_hot (void)
         cat_share += imp[j];
       g_assert_cmpfloat (cat_share, >, 0.9);
     }
+}
+
+/* ---- Recorded trees -------------------------------------------------------------------------- */
+
+/* Every kind of column the builder has a path for: fine-grained, coarse and medium continuous
+ * ones, a one-hot group, a two-valued flag and a constant; rows repeat, and targets tie. Only
+ * + - * / and the generator: no libm, so the data are the same everywhere. */
+static KilnDataset *
+make_mixed (guint    n,
+            KilnTask task,
+            guint64  seed)
+{
+  guint d = 10;
+  KilnDataset *ds = kiln_dataset_new (n, d, task, task == KILN_TASK_CLASSIFICATION ? 3 : 0);
+  KilnRng rng;
+
+  kiln_rng_init (&rng, seed);
+  for (guint i = 0; i < n; i++)
+    {
+      float *x = ds->x + (gsize) i * d;
+      guint c = kiln_rng_uniform (&rng, 5);
+      double y;
+
+      if (i >= 10 && kiln_rng_uniform (&rng, 20) == 0)
+        {
+          /* a repeated row */
+          guint from = kiln_rng_uniform (&rng, i);
+          memcpy (x, ds->x + (gsize) from * d, d * sizeof (float));
+          if (task == KILN_TASK_CLASSIFICATION)
+            ds->y_class[i] = ds->y_class[from];
+          else
+            ds->y_value[i] = ds->y_value[from];
+          continue;
+        }
+      x[0] = (float) kiln_rng_double (&rng);
+      x[1] = (float) kiln_rng_uniform (&rng, 40) / 4.0f;
+      x[2] = (float) kiln_rng_uniform (&rng, 300) / 10.0f;
+      for (guint j = 0; j < 5; j++)
+        x[3 + j] = j == c ? 1.0f : 0.0f;
+      x[8] = kiln_rng_uniform (&rng, 10) < 3 ? 1.0f : 0.0f;
+      x[9] = 1.0f;
+      y = 4.0 * x[0] + (x[1] > 5.0f ? 3.0 : 0.0) + 0.5 * c + x[8] * x[2] / 15.0
+          + (kiln_rng_double (&rng) - 0.5);
+      if (task == KILN_TASK_CLASSIFICATION)
+        ds->y_class[i] = (gint32) (y / 3.0) % 3;
+      else
+        ds->y_value[i] = (double) (gint64) (y * 100.0) / 100.0;  /* in cents: ties */
+    }
+  return ds;
+}
+
+/* The builder's shortcuts (sorted lists, two-valued features summed together, small nodes, the
+ * division-free comparison of splits, ...) add up the same numbers in the same order as the plain
+ * algorithm did when these digests were recorded (before the shortcuts), so the trees must not
+ * change by a bit. The digests hold on x86-64 without FMA (the build's default), where double
+ * arithmetic is plain IEEE; elsewhere a contracted multiply-add may round differently. */
+static void
+test_recorded (void)
+{
+#if defined (__x86_64__) && !defined (__FMA__)
+  static const struct {
+    const char *family;
+    KilnTask    task;
+    guint       n_threads, n_trees, min_samples_leaf, max_depth;
+    double      max_features;
+    const char *sha256;
+  } cases[] = {
+    { "forest", KILN_TASK_REGRESSION, 2, 12, 0, 0, 0.0,
+      "e407e6e7060a371b7e30cd150f9c59d2d41283851c7594db935add0648a3bf13" },
+    { "forest", KILN_TASK_REGRESSION, 1, 6, 3, 9, 0.6,
+      "daecbf0eafc89a73923ac40b83e8933b604a60dc8662c7ba112ee0d224e3c604" },
+    { "tree", KILN_TASK_REGRESSION, 0, 0, 0, 0, 0.0,
+      "46102d7edd43715391acb93ced182294c064055c2edc76f3ca03ca19d8f26bb1" },
+    { "tree", KILN_TASK_REGRESSION, 0, 0, 2, 11, 0.0,
+      "be890821f28fc8d91029be8919df6600159c8174608e87d072a62b159e3d1027" },
+    { "tree", KILN_TASK_CLASSIFICATION, 0, 0, 0, 0, 0.0,
+      "eb0112d165f9408f70ee33012bdeb216dca75f4effbaf5a3256f929e89ae4e9f" },
+    { "forest", KILN_TASK_CLASSIFICATION, 2, 8, 0, 0, 0.0,
+      "6e8370568bb421fe06dbf5c07cf98f01470615a192658df46e38e0a95f5e69da" },
+  };
+  g_autoptr(KilnDataset) reg = make_mixed (3000, KILN_TASK_REGRESSION, 77);
+  g_autoptr(KilnDataset) cls = make_mixed (3000, KILN_TASK_CLASSIFICATION, 78);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      KilnModelOptions options;
+      g_autoptr(KilnModel) model = NULL;
+      g_autofree char *json = NULL;
+      g_autofree char *sha256 = NULL;
+
+      kiln_model_options_init (&options, cases[i].task);
+      options.seed = 5;
+      options.n_threads = cases[i].n_threads;
+      options.n_trees = cases[i].n_trees;
+      options.min_samples_leaf = cases[i].min_samples_leaf;
+      options.max_depth = cases[i].max_depth;
+      options.max_features = cases[i].max_features;
+      model = fit_model (cases[i].family, cases[i].task == KILN_TASK_REGRESSION ? reg : cls,
+                         &options);
+      json = params_json (model);
+      sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, json, -1);
+      g_test_message ("case %u (%s): %s", i, cases[i].family, sha256);
+      g_assert_cmpstr (sha256, ==, cases[i].sha256);
+    }
+#else
+  g_test_skip ("the digests were recorded on x86-64 without FMA");
+#endif
 }
 
 /* ---- JSON round trips ------------------------------------------------------------------------ */
@@ -896,6 +1003,7 @@ main (int    argc,
   g_test_add_func ("/trees/forest/accuracy", test_forest_accuracy);
   g_test_add_func ("/trees/forest/cancel", test_forest_cancel);
   g_test_add_func ("/trees/one-hot", test_one_hot);
+  g_test_add_func ("/trees/recorded", test_recorded);
   g_test_add_func ("/trees/json/round-trip", test_round_trip);
   g_test_add_func ("/trees/json/damaged", test_damaged_json);
   g_test_add_func ("/trees/knn/exact", test_knn_exact);
