@@ -28,6 +28,7 @@ typedef struct {
   guint          n_trees;
   KilnTreeNodes *trees;
   double        *importances;  /* n_features, normalised; NULL when no tree has a split */
+  KilnTreeArena  arena;        /* the grown trees' arrays (chunks NULL after loading) */
 } KilnForest;
 
 /* What the worker threads share during one fit. */
@@ -48,6 +49,7 @@ typedef struct {
   GCond               cond;
   guint               done;         /* trees finished */
   guint               workers_left;
+  KilnTreeArena       arena;        /* the workers' arenas, as each finishes */
 } ForestJob;
 
 static gboolean
@@ -65,6 +67,10 @@ forest_worker (gpointer user_data)
   KilnTreeWorkspace *ws = _kiln_tree_workspace_new (data, &job->params);
   guint n = job->n_rows;
   g_autofree guint32 *counts = g_new (guint32, n);
+  KilnTreeArena arena;
+
+  _kiln_tree_arena_init (&arena);
+  _kiln_tree_workspace_set_arena (ws, &arena);
 
   for (;;)
     {
@@ -99,6 +105,7 @@ forest_worker (gpointer user_data)
 
   _kiln_tree_workspace_free (ws);
   g_mutex_lock (&job->mutex);
+  _kiln_tree_arena_take (&job->arena, &arena);
   job->workers_left--;
   g_cond_signal (&job->cond);
   g_mutex_unlock (&job->mutex);
@@ -127,6 +134,7 @@ forest_clear (KilnForest *self)
   for (guint i = 0; self->trees != NULL && i < self->n_trees; i++)
     _kiln_tree_nodes_clear (&self->trees[i]);
   g_clear_pointer (&self->trees, g_free);
+  _kiln_tree_arena_clear (&self->arena);
   g_clear_pointer (&self->importances, g_free);
   self->n_trees = 0;
 }
@@ -169,6 +177,7 @@ kiln_forest_fit (KilnModel            *model,
   job.trees = g_new0 (KilnTreeNodes, job.n_trees);
   job.importances = g_new0 (double, (gsize) job.n_trees * d);
   job.cancellable = cancellable;
+  _kiln_tree_arena_init (&job.arena);
   g_mutex_init (&job.mutex);
   g_cond_init (&job.cond);
 
@@ -222,6 +231,7 @@ kiln_forest_fit (KilnModel            *model,
     {
       for (guint i = 0; i < job.n_trees; i++)
         _kiln_tree_nodes_clear (&job.trees[i]);
+      _kiln_tree_arena_clear (&job.arena);
       g_free (job.trees);
       g_free (job.importances);
       if (!g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -233,6 +243,7 @@ kiln_forest_fit (KilnModel            *model,
   forest_clear (self);
   self->n_trees = job.n_trees;
   self->trees = job.trees;
+  self->arena = job.arena;
 
   /* sklearn: the mean of the trees' normalised importances (trees with a split), normalised */
   mean = g_new0 (double, d);

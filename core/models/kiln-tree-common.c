@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-memory.h"
 #include "kiln-model-private.h"
 #include "kiln-tree-common.h"
 
@@ -418,6 +419,7 @@ struct _KilnTreeWorkspace {
   guint               n_nodes, node_cap;
   double             *value;
   guint               n_leaves, leaf_cap;
+  KilnTreeArena      *arena;        /* for the trees' arrays, or NULL */
 };
 
 KilnTreeWorkspace *
@@ -563,6 +565,13 @@ _kiln_tree_workspace_free (KilnTreeWorkspace *ws)
   g_free (ws->rchild);
   g_free (ws->value);
   g_free (ws);
+}
+
+void
+_kiln_tree_workspace_set_arena (KilnTreeWorkspace *ws,
+                                KilnTreeArena     *arena)
+{
+  ws->arena = arena;
 }
 
 /* ---- Node statistics ----------------------------------------------------------------------- */
@@ -1130,6 +1139,63 @@ find_split (KilnTreeWorkspace *ws,
   *n_constants_out = n_total;
 }
 
+/* ---- Arena --------------------------------------------------------------------------------- */
+
+/* The first chunk is 1 MiB, for small forests; the next ones 8 MiB, in huge pages (see
+ * kiln_alloc_large()). */
+#define ARENA_FIRST ((gsize) 1 << 20)
+#define ARENA_CHUNK ((gsize) 8 << 20)
+
+void
+_kiln_tree_arena_init (KilnTreeArena *arena)
+{
+  arena->chunks = g_ptr_array_new_with_free_func (g_free);
+  arena->at = NULL;
+  arena->left = 0;
+}
+
+void
+_kiln_tree_arena_clear (KilnTreeArena *arena)
+{
+  g_clear_pointer (&arena->chunks, g_ptr_array_unref);
+  arena->at = NULL;
+  arena->left = 0;
+}
+
+void
+_kiln_tree_arena_take (KilnTreeArena *to,
+                       KilnTreeArena *from)
+{
+  for (guint i = 0; i < from->chunks->len; i++)
+    g_ptr_array_add (to->chunks, g_ptr_array_index (from->chunks, i));
+  g_ptr_array_set_free_func (from->chunks, NULL);
+  _kiln_tree_arena_clear (from);
+}
+
+/* @n_bytes from @arena (16-byte aligned), or from g_malloc() without one. */
+static gpointer
+tree_alloc (KilnTreeArena *arena,
+            gsize          n_bytes)
+{
+  gpointer mem;
+
+  if (arena == NULL)
+    return g_malloc (n_bytes);
+  n_bytes = (MAX (n_bytes, 1) + 15) & ~(gsize) 15;
+  if (n_bytes > arena->left)
+    {
+      gsize size = MAX (arena->chunks->len == 0 ? ARENA_FIRST : ARENA_CHUNK, n_bytes);
+
+      arena->at = kiln_alloc_large (size);
+      arena->left = size;
+      g_ptr_array_add (arena->chunks, arena->at);
+    }
+  mem = arena->at;
+  arena->at += n_bytes;
+  arena->left -= n_bytes;
+  return mem;
+}
+
 /* ---- Growing ------------------------------------------------------------------------------- */
 
 static void
@@ -1467,7 +1533,8 @@ _kiln_tree_grow (KilnTreeWorkspace *ws,
   out->n_nodes = ws->n_nodes;
   out->n_leaves = ws->n_leaves;
   out->n_outputs = ws->n_out;
-  out->node = g_new (KilnTreeNode, ws->n_nodes);
+  out->in_arena = ws->arena != NULL;
+  out->node = tree_alloc (ws->arena, ws->n_nodes * sizeof (KilnTreeNode));
   for (guint i = 0; i < ws->n_nodes; i++)
     {
       KilnTreeNode *node = &out->node[i];
@@ -1492,9 +1559,9 @@ _kiln_tree_grow (KilnTreeWorkspace *ws,
 
       for (gsize e = 0; e < (gsize) ws->n_leaves * ws->n_out; e++)
         nnz += ws->value[e] != 0.0;
-      out->value = g_new (double, MAX (nnz, 1));
-      out->value_class = g_new (gint32, MAX (nnz, 1));
-      out->leaf_start = g_new (gint32, ws->n_leaves + 1);
+      out->value = tree_alloc (ws->arena, MAX (nnz, 1) * sizeof (double));
+      out->value_class = tree_alloc (ws->arena, MAX (nnz, 1) * sizeof (gint32));
+      out->leaf_start = tree_alloc (ws->arena, (ws->n_leaves + 1) * sizeof (gint32));
       for (guint l = 0; l < ws->n_leaves; l++)
         {
           out->leaf_start[l] = (gint32) at;
@@ -1524,6 +1591,15 @@ _kiln_tree_nodes_clear (KilnTreeNodes *nodes)
 {
   if (nodes == NULL)
     return;
+  if (nodes->in_arena)
+    {
+      /* the arena frees them */
+      nodes->node = NULL;
+      nodes->value = NULL;
+      nodes->value_class = NULL;
+      nodes->leaf_start = NULL;
+      nodes->in_arena = FALSE;
+    }
   g_clear_pointer (&nodes->node, g_free);
   g_clear_pointer (&nodes->value, g_free);
   g_clear_pointer (&nodes->value_class, g_free);
