@@ -11,7 +11,7 @@
  * Speed: every feature is ranked once per fit (KilnTreeData, shared read-only by all trees and
  * threads). A node with many samples per distinct value builds a per-value histogram (no sort); a
  * small node radix-sorts its (rank, sample) keys, and when every feature is searched at every
- * node (regression forests, single trees) it keeps them sorted for its descendants, which only
+ * node (regression forests and trees) it keeps them sorted for its descendants, which only
  * partition them. Two-valued (one-hot) regression features are summed together in one pass over
  * per-row bit masks. What a node reads is kept in position order, partitioned with the samples.
  * A KilnTreeWorkspace holds every buffer one thread needs, so growing a tree allocates nothing per
