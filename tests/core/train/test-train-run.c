@@ -146,6 +146,8 @@ typedef struct {
   guint          cancel_at;      /* cancel the current run at this epoch (0: never) */
   guint          epochs_after_cancel;
   gboolean       cancel_sent;
+  gint64         cancel_time;    /* monotonic, when the UI cancelled */
+  gint64         run_started[2]; /* monotonic, just before each run was started */
   double         best_val_loss;
   KilnTrainEvent *terminal;      /* the current run's */
 } Ui;
@@ -180,7 +182,12 @@ drain (KilnTrainRun *run,
         case KILN_TRAIN_EVENT_EPOCH:
           g_assert_cmpuint (event->epoch, ==, ui->epochs + 1);
           ui->epochs = event->epoch;
-          if (ui->cancel_sent)
+          /* epochs that ended after the cancel: the worker's clock starts after run_started, so
+           * run_started + elapsed is no later than the epoch's end. Epochs that had ended and
+           * waited in the queue while the UI was busy (a loaded machine) do not count. */
+          if (ui->cancel_sent &&
+              ui->run_started[ui->current_run - 1] + (gint64) (event->elapsed * G_USEC_PER_SEC) >
+                ui->cancel_time)
             ui->epochs_after_cancel++;
           if (event->best)
             {
@@ -189,6 +196,7 @@ drain (KilnTrainRun *run,
             }
           if (ui->cancel_at != 0 && event->epoch >= ui->cancel_at && !ui->cancel_sent)
             {
+              ui->cancel_time = g_get_monotonic_time ();
               kiln_train_run_cancel (ui->runs[ui->current_run - 1]);
               ui->cancel_sent = TRUE;
             }
@@ -296,6 +304,7 @@ test_cancel_and_stale_runs (void)
   kiln_train_run_cancel (ui.runs[0]);
   ui.current_run = 2;
   ui.cancel_at = 3;
+  ui.run_started[1] = g_get_monotonic_time ();
   ui.runs[1] = kiln_train_run_start (second, make_blobs (3000, 6, 4, 1.0, 5), val,
                                      2, drain, &ui, &error);
   g_assert_no_error (error);
