@@ -9,30 +9,19 @@
 #include <glib/gi18n.h>
 
 #include "kiln-pipeline-job.h"
-#include "kiln-prep-options.h"
 #include "kiln-prepare-plan.h"
 
 KilnRecipe *
 kiln_prepare_plan_make_recipe (KilnProject  *project,
                                GError      **error)
 {
-  KilnPrepSettings *p = kiln_project_get_prep (project);
   const KilnModelClass *klass = kiln_model_lookup_class (kiln_project_get_model_name (project));
-  KilnPrepOptions opts = { 0 };
   KilnRecipe *recipe;
 
-  opts.dedupe = p->dedupe;
-  opts.iqr = p->iqr ? g_strdup_printf ("%.17g", p->iqr_k) : NULL;
-  opts.clip = p->iqr && p->iqr_clip;
-  opts.impute = g_strdup (p->impute);
-  opts.encode = g_strdup (p->encode);
-  if (g_strcmp0 (p->scale, "auto") == 0)
-    opts.scale = g_strdup (klass == NULL || klass->needs_scaling ? "standard" : "none");
-  else
-    opts.scale = g_strdup (p->scale);
-  opts.drop = g_strdupv (p->dropped);
-  recipe = kiln_prep_options_to_recipe (&opts, kiln_project_get_target (project), error);
-  kiln_prep_options_clear (&opts);
+  recipe = kiln_prep_settings_to_recipe (kiln_project_get_prep (project),
+                                         kiln_project_get_target (project),
+                                         klass == NULL || klass->needs_scaling,
+                                         klass != NULL && klass->accepts_missing, error);
   if (recipe)
     kiln_recipe_set_task (recipe, kiln_project_get_task (project));
   return recipe;
@@ -52,11 +41,8 @@ kiln_prepare_plan_make_options (KilnProject          *project,
                               kiln_project_get_model_name (project));
   options->task_set = TRUE;
   options->task = kiln_project_get_task (project);
-  options->split.train = prep->train;
-  options->split.validation = prep->validation;
-  options->split.test = prep->test;
-  options->stratify = prep->stratify;
-  options->seed = prep->seed;
+  kiln_prep_settings_clear (&options->prep);
+  kiln_prep_settings_copy (prep, &options->prep);
   options->model_options = *kiln_project_get_model_options (project);
   options->source_path = kiln_project_get_source (project);
   options->recipe = recipe;
@@ -171,6 +157,7 @@ kiln_prepare_plan_run_async (KilnProject         *project,
   job->task = g_steal_pointer (&task);
   job->run = kiln_pipeline_job_start (kiln_project_get_frame (project), NULL, &options,
                                       KILN_PIPELINE_JOB_PREPARE_ONLY, 1, plan_wake, job);
+  kiln_pipeline_options_clear (&options);
   if (cancellable != NULL)
     job->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled),
                                             kiln_train_run_ref (job->run),

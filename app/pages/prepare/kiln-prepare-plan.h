@@ -28,7 +28,8 @@ typedef struct {
 KilnRecipe      *kiln_prepare_plan_make_recipe (KilnProject  *project,
                                                 GError      **error);
 /* The pipeline options of the project's settings (split, seed, model and its options); the
- * recipe they point to is returned (owned by the caller), NULL with @error. */
+ * recipe they point to is returned (owned by the caller), NULL with @error. Clear the options
+ * with kiln_pipeline_options_clear(). */
 KilnRecipe      *kiln_prepare_plan_make_options (KilnProject          *project,
                                                  KilnPipelineOptions  *options,
                                                  GError              **error);

@@ -392,6 +392,7 @@ train_action (GtkWidget *widget, const char *action, GVariant *param)
   set_running (self, TRUE);
   self->run = kiln_pipeline_job_start (kiln_project_get_frame (project), NULL, &options,
                                        KILN_PIPELINE_JOB_BUNDLE, ++self->run_id, on_wake, self);
+  kiln_pipeline_options_clear (&options);
 }
 
 static void
