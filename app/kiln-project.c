@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "kiln-atomic-file.h"
@@ -31,6 +32,7 @@ struct _KilnProject
   gboolean          modified;
   KilnPipelineResult result;
   gboolean          has_result;
+  GHashTable       *column_types;   /* column name -> KilnColumnType + 1: types the user chose */
 };
 
 G_DEFINE_FINAL_TYPE (KilnProject, kiln_project, G_TYPE_OBJECT)
@@ -104,6 +106,7 @@ kiln_project_finalize (GObject *object)
   g_clear_pointer (&self->model_name, g_free);
   g_clear_object (&self->file);
   kiln_pipeline_result_clear (&self->result);
+  g_clear_pointer (&self->column_types, g_hash_table_unref);
 
   G_OBJECT_CLASS (kiln_project_parent_class)->finalize (object);
 }
@@ -179,6 +182,7 @@ kiln_project_init (KilnProject *self)
   self->task = KILN_TASK_CLASSIFICATION;
   self->model_name = g_strdup ("forest");
   kiln_model_options_init (&self->model_options, self->task);
+  self->column_types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 KilnProject *
@@ -208,20 +212,164 @@ kiln_project_get_csv_options (KilnProject *self)
   return &self->csv_options;
 }
 
-/* The last column that makes a sensible target: a categorical one, else the last column. */
+/* Names that usually mean "what to predict", compared without case. */
+static const char * const target_words[] = {
+  "target", "label", "labels", "class", "y", "outcome", "result", "churn", "churned", "species",
+  "diagnosis", "diabetes", "digit", "sentiment", "survived", "default", "fraud", "delay",
+  "price", "lettr", "letter", "quality", "grade", "response", "category", "rating_class",
+};
+
+static gboolean
+is_target_word (const char *name)
+{
+  g_autofree char *lower = g_utf8_strdown (name, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (target_words); i++)
+    if (g_strcmp0 (lower, target_words[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A numeric column whose values are a few whole numbers (at most 20 of them, e.g. digits 0-9, a
+ * 1-5 rating, a 0/1 flag) is better classified than regressed. Stops at the 21st value, so a
+ * continuous column is settled within its first rows. */
+static gboolean
+few_whole_numbers (KilnColumn *col, guint n_rows)
+{
+  double seen[20];
+  guint n_seen = 0, n_values = 0;
+
+  if (kiln_column_get_column_type (col) != KILN_COLUMN_NUMERIC)
+    return FALSE;
+  for (guint r = 0; r < n_rows; r++)
+    {
+      double v = kiln_column_get_double (col, r);
+      guint k;
+      if (isnan (v))
+        continue;
+      if (v != floor (v) || fabs (v) > 1e9)
+        return FALSE;
+      n_values++;
+      for (k = 0; k < n_seen && seen[k] != v; k++)
+        ;
+      if (k == n_seen)
+        {
+          if (n_seen == G_N_ELEMENTS (seen))
+            return FALSE;
+          seen[n_seen++] = v;
+        }
+    }
+  /* a handful of rows proves nothing: ask for several rows per value */
+  return n_seen >= 2 && n_values >= 3 * n_seen;
+}
+
+/* How good a target a column looks; negative: not one. */
+static int
+target_score (KilnFrame *frame, guint c)
+{
+  KilnColumn *col = kiln_frame_get_column (frame, c);
+  guint n_rows = kiln_frame_get_n_rows (frame);
+  guint n = kiln_frame_get_n_columns (frame);
+  int score = 0;
+
+  switch (kiln_column_get_column_type (col))
+    {
+    case KILN_COLUMN_BOOLEAN:
+      score = 30;
+      break;
+    case KILN_COLUMN_CATEGORICAL:
+      {
+        guint levels = kiln_column_get_n_categories (col);
+        /* an airport, a city, an ID: too many classes to be the thing to predict */
+        if (levels < 2 || levels > 50 || levels * 2 > n_rows)
+          score = 5;
+        else
+          score = 30;
+      }
+      break;
+    case KILN_COLUMN_NUMERIC:
+      score = 20;
+      break;
+    case KILN_COLUMN_DATETIME:
+    case KILN_COLUMN_TEXT:
+    default:
+      return -1;
+    }
+  if (kiln_column_get_n_missing (col) == n_rows)
+    return -1;
+  if (is_target_word (kiln_column_get_name (col)))
+    score += 100;
+  if (c + 1 == n)
+    score += 10;   /* the last column, where most files keep it */
+  else if (c == 0)
+    score += 3;
+  return score;
+}
+
+/* The column most likely meant as the target: one named like a target, else the last boolean or
+ * categorical column with few classes, else the last column. NULL for an empty frame. */
 static char *
 guess_target (KilnFrame *frame)
 {
   guint n = kiln_frame_get_n_columns (frame);
+  int best = -1, best_score = -1;
 
-  for (guint i = n; i > 0; i--)
+  for (guint c = 0; c < n; c++)
     {
-      KilnColumn *col = kiln_frame_get_column (frame, i - 1);
-      KilnColumnType type = kiln_column_get_column_type (col);
-      if (type == KILN_COLUMN_CATEGORICAL || type == KILN_COLUMN_BOOLEAN)
-        return g_strdup (kiln_column_get_name (col));
+      int score = target_score (frame, c);
+      if (score >= best_score && score >= 0)
+        best = (int) c, best_score = score;
     }
-  return n ? g_strdup (kiln_column_get_name (kiln_frame_get_column (frame, n - 1))) : NULL;
+  if (best < 0)
+    return n ? g_strdup (kiln_column_get_name (kiln_frame_get_column (frame, n - 1))) : NULL;
+  return g_strdup (kiln_column_get_name (kiln_frame_get_column (frame, (guint) best)));
+}
+
+/* Converts the columns whose type the user chose, keeping the others as read. */
+static KilnFrame *
+apply_column_types (KilnProject *self, KilnFrame *frame, guint *n_failed)
+{
+  KilnFrame *out = kiln_frame_ref (frame);
+
+  for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
+    {
+      KilnColumn *col = kiln_frame_get_column (out, c);
+      gpointer want = g_hash_table_lookup (self->column_types, kiln_column_get_name (col));
+      g_autoptr(KilnColumn) converted = NULL;
+      KilnFrame *next;
+      guint failed = 0;
+
+      if (want == NULL || (KilnColumnType) (GPOINTER_TO_UINT (want) - 1) == kiln_column_get_column_type (col))
+        continue;
+      converted = kiln_column_convert (col, (KilnColumnType) (GPOINTER_TO_UINT (want) - 1),
+                                       self->csv_options.decimal, &failed);
+      if (n_failed)
+        *n_failed += failed;
+      next = kiln_frame_replace_column (out, c, converted);
+      kiln_frame_unref (out);
+      out = next;
+    }
+  return out;
+}
+
+static void
+take_frame (KilnProject *self, KilnFrame *frame)
+{
+  g_clear_pointer (&self->frame, kiln_frame_unref);
+  self->frame = frame;
+
+  /* keep the target if the new data has it (a re-read with other import options, a type change) */
+  if (self->target == NULL || kiln_frame_find_column (frame, self->target) < 0)
+    {
+      g_free (self->target);
+      self->target = guess_target (frame);
+      self->task = kiln_project_guess_task (self);
+      self->model_options.task = self->task;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TARGET]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAME]);
+  set_modified (self, TRUE);
 }
 
 void
@@ -230,30 +378,54 @@ kiln_project_set_data (KilnProject          *self,
                        const KilnCsvOptions *options,
                        KilnFrame            *frame)
 {
+  char *new_source;
+  KilnCsvOptions new_options;
+
   g_return_if_fail (KILN_IS_PROJECT (self));
   g_return_if_fail (frame != NULL);
 
-  g_free (self->source);
-  self->source = g_strdup (source);
-  kiln_csv_options_clear (&self->csv_options);
+  /* copy before freeing: @source and @options may be the project's own */
+  new_source = g_strdup (source);
   if (options)
-    kiln_csv_options_copy (options, &self->csv_options);
+    kiln_csv_options_copy (options, &new_options);
   else
-    kiln_csv_options_init (&self->csv_options);
-  g_clear_pointer (&self->frame, kiln_frame_unref);
-  self->frame = kiln_frame_ref (frame);
+    kiln_csv_options_init (&new_options);
+  if (g_strcmp0 (self->source, new_source) != 0)
+    g_hash_table_remove_all (self->column_types);   /* another file: its own types */
+  g_free (self->source);
+  self->source = new_source;
+  kiln_csv_options_clear (&self->csv_options);
+  self->csv_options = new_options;
+  take_frame (self, apply_column_types (self, frame, NULL));
+}
 
-  /* keep the target if the new data has it (a re-read with other import options) */
-  if (self->target == NULL || kiln_frame_find_column (frame, self->target) < 0)
+guint
+kiln_project_set_column_types (KilnProject    *self,
+                               const guint    *columns,
+                               guint           n_columns,
+                               KilnColumnType  type)
+{
+  guint failed = 0;
+  gboolean target_changed = FALSE;
+
+  g_return_val_if_fail (KILN_IS_PROJECT (self), 0);
+  g_return_val_if_fail (self->frame != NULL, 0);
+
+  for (guint i = 0; i < n_columns; i++)
     {
-      g_free (self->target);
-      self->target = guess_target (frame);
-      self->task = kiln_project_guess_task (self);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TARGET]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
+      if (columns[i] >= kiln_frame_get_n_columns (self->frame))
+        continue;
+      if (g_strcmp0 (kiln_column_get_name (kiln_frame_get_column (self->frame, columns[i])), self->target) == 0)
+        target_changed = TRUE;
+      g_hash_table_insert (self->column_types,
+                           g_strdup (kiln_column_get_name (kiln_frame_get_column (self->frame, columns[i]))),
+                           GUINT_TO_POINTER ((guint) type + 1));
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAME]);
-  set_modified (self, TRUE);
+  take_frame (self, apply_column_types (self, self->frame, &failed));
+  /* the target's type changed: so may the task it suggests */
+  if (target_changed)
+    kiln_project_set_task (self, kiln_project_guess_task (self));
+  return failed;
 }
 
 const char *
@@ -310,6 +482,9 @@ kiln_project_guess_task (KilnProject *self)
   switch (kiln_column_get_column_type (kiln_frame_get_column (self->frame, (guint) col)))
     {
     case KILN_COLUMN_NUMERIC:
+      return few_whole_numbers (kiln_frame_get_column (self->frame, (guint) col),
+                                kiln_frame_get_n_rows (self->frame))
+             ? KILN_TASK_CLASSIFICATION : KILN_TASK_REGRESSION;
     case KILN_COLUMN_DATETIME:
       return KILN_TASK_REGRESSION;
     case KILN_COLUMN_CATEGORICAL:
@@ -467,6 +642,17 @@ project_to_json (KilnProject *self, GFile *dest)
     }
   else
     json_builder_add_null_value (b);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "column_types");
+  json_builder_begin_object (b);
+  {
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init (&iter, self->column_types);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      add_string (b, key, kiln_column_type_to_string ((KilnColumnType) (GPOINTER_TO_UINT (value) - 1)));
+  }
   json_builder_end_object (b);
 
   add_string (b, "target", self->target);
@@ -671,6 +857,18 @@ kiln_project_load (GFile   *file,
         }
     }
 
+  if (json_object_has_member (root, "column_types") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "column_types")))
+    {
+      JsonObject *types = json_object_get_object_member (root, "column_types");
+      g_autoptr(GList) names = json_object_get_members (types);
+      for (GList *l = names; l; l = l->next)
+        {
+          KilnColumnType type;
+          if ((s = get_string (types, l->data)) && kiln_column_type_from_string (s, &type))
+            g_hash_table_insert (self->column_types, g_strdup (l->data), GUINT_TO_POINTER ((guint) type + 1));
+        }
+    }
   self->target = g_strdup (get_string (root, "target"));
   if ((s = get_string (root, "task")))
     kiln_task_from_string (s, &self->task);

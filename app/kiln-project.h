@@ -46,6 +46,14 @@ void              kiln_project_set_data       (KilnProject          *self,
                                                const KilnCsvOptions *options,
                                                KilnFrame            *frame);
 
+/* Gives the columns @type (converting their values; cells that do not convert become missing)
+ * and remembers the choice, so a re-read or a reopened project shows the same types. Returns how
+ * many cells did not convert. */
+guint             kiln_project_set_column_types (KilnProject    *self,
+                                                 const guint    *columns,
+                                                 guint           n_columns,
+                                                 KilnColumnType  type);
+
 const char       *kiln_project_get_target     (KilnProject *self);
 void              kiln_project_set_target     (KilnProject *self,
                                                const char  *target);
