@@ -13,6 +13,7 @@
 
 #include "kiln-atomic-file.h"
 #include "kiln-project.h"
+#include "kiln-prepare-plan.h"
 
 #define PROJECT_FORMAT 1
 
@@ -30,10 +31,14 @@ struct _KilnProject
   KilnModelOptions  model_options;
   GFile            *file;
   gboolean          modified;
-  KilnPipelineResult result;
-  gboolean          has_result;
+  GPtrArray        *runs;           /* of KilnRun*, oldest first */
+  KilnRun          *current;        /* the run the Evaluate and Export steps show */
+  guint             next_run_id;
+  gboolean          awaiting_data;  /* loaded from a file, its CSV not read yet */
   GHashTable       *column_types;   /* column name -> KilnColumnType + 1: types the user chose */
 };
+
+static void kiln_run_free (KilnRun *run);
 
 G_DEFINE_FINAL_TYPE (KilnProject, kiln_project, G_TYPE_OBJECT)
 
@@ -51,6 +56,7 @@ enum {
   PREP_CHANGED,
   MODEL_CHANGED,
   RESULT_CHANGED,
+  RUNS_CHANGED,
   N_SIGNALS
 };
 
@@ -105,7 +111,7 @@ kiln_project_finalize (GObject *object)
   prep_settings_clear (&self->prep);
   g_clear_pointer (&self->model_name, g_free);
   g_clear_object (&self->file);
-  kiln_pipeline_result_clear (&self->result);
+  g_clear_pointer (&self->runs, g_ptr_array_unref);
   g_clear_pointer (&self->column_types, g_hash_table_unref);
 
   G_OBJECT_CLASS (kiln_project_parent_class)->finalize (object);
@@ -170,6 +176,8 @@ kiln_project_class_init (KilnProjectClass *klass)
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[RESULT_CHANGED] = g_signal_new ("result-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[RUNS_CHANGED] = g_signal_new ("runs-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[MODEL_CHANGED] = g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -183,6 +191,7 @@ kiln_project_init (KilnProject *self)
   self->model_name = g_strdup ("forest");
   kiln_model_options_init (&self->model_options, self->task);
   self->column_types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_run_free);
 }
 
 KilnProject *
@@ -369,7 +378,6 @@ take_frame (KilnProject *self, KilnFrame *frame)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAME]);
-  set_modified (self, TRUE);
 }
 
 void
@@ -397,6 +405,12 @@ kiln_project_set_data (KilnProject          *self,
   kiln_csv_options_clear (&self->csv_options);
   self->csv_options = new_options;
   take_frame (self, apply_column_types (self, frame, NULL));
+  /* a file just opened is no work to lose yet, nor is a project's file read back as saved; a
+     saved project read again with other import options is */
+  if (self->awaiting_data)
+    self->awaiting_data = FALSE;
+  else if (self->file != NULL)
+    set_modified (self, TRUE);
 }
 
 guint
@@ -422,6 +436,7 @@ kiln_project_set_column_types (KilnProject    *self,
                            GUINT_TO_POINTER ((guint) type + 1));
     }
   take_frame (self, apply_column_types (self, self->frame, &failed));
+  set_modified (self, TRUE);
   /* the target's type changed: so may the task it suggests */
   if (target_changed)
     kiln_project_set_task (self, kiln_project_guess_task (self));
@@ -549,26 +564,7 @@ const KilnPipelineResult *
 kiln_project_get_result (KilnProject *self)
 {
   g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
-  return self->has_result ? &self->result : NULL;
-}
-
-void
-kiln_project_set_result (KilnProject              *self,
-                         const KilnPipelineResult *result)
-{
-  g_return_if_fail (KILN_IS_PROJECT (self));
-
-  kiln_pipeline_result_clear (&self->result);
-  self->has_result = result != NULL;
-  if (result)
-    {
-      self->result.pipeline = result->pipeline ? kiln_pipeline_ref (result->pipeline) : NULL;
-      self->result.model = result->model ? kiln_model_ref (result->model) : NULL;
-      self->result.evaluation = result->evaluation ? kiln_evaluation_ref (result->evaluation) : NULL;
-      self->result.bundle = result->bundle ? kiln_bundle_ref (result->bundle) : NULL;
-      self->result.fit_seconds = result->fit_seconds;
-    }
-  g_signal_emit (self, signals[RESULT_CHANGED], 0);
+  return self->current && kiln_run_is_restored (self->current) ? &self->current->result : NULL;
 }
 
 GFile *
@@ -602,58 +598,12 @@ add_char (JsonBuilder *b, const char *name, char value)
   add_string (b, name, value ? s : NULL);
 }
 
-static JsonNode *
-project_to_json (KilnProject *self, GFile *dest)
+/* The settings a training depends on: target, task, prep, model. The project file holds them at
+ * its top level, and every run holds a copy of them as they were when it ran. */
+static void
+settings_to_builder (KilnProject *self, JsonBuilder *b)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(GFile) dir = g_file_get_parent (dest);
-  g_autofree char *relative = NULL;
   KilnModelOptions *mo = &self->model_options;
-
-  if (self->source)
-    {
-      g_autoptr(GFile) src = g_file_new_for_path (self->source);
-      relative = g_file_get_relative_path (dir, src);
-    }
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "kiln_project");
-  json_builder_add_int_value (b, PROJECT_FORMAT);
-  add_string (b, "kiln_version", PACKAGE_VERSION);
-  add_string (b, "source", self->source);
-  add_string (b, "source_relative", relative);
-
-  json_builder_set_member_name (b, "import");
-  json_builder_begin_object (b);
-  add_string (b, "encoding", self->csv_options.encoding);
-  add_char (b, "delimiter", self->csv_options.delimiter);
-  add_char (b, "decimal", self->csv_options.decimal);
-  json_builder_set_member_name (b, "header");
-  json_builder_add_int_value (b, self->csv_options.header);
-  json_builder_set_member_name (b, "skip_bad_rows");
-  json_builder_add_boolean_value (b, self->csv_options.skip_bad_rows);
-  json_builder_set_member_name (b, "na");
-  if (self->csv_options.na_values)
-    {
-      json_builder_begin_array (b);
-      for (guint i = 0; self->csv_options.na_values[i]; i++)
-        json_builder_add_string_value (b, self->csv_options.na_values[i]);
-      json_builder_end_array (b);
-    }
-  else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
-
-  json_builder_set_member_name (b, "column_types");
-  json_builder_begin_object (b);
-  {
-    GHashTableIter iter;
-    gpointer key, value;
-    g_hash_table_iter_init (&iter, self->column_types);
-    while (g_hash_table_iter_next (&iter, &key, &value))
-      add_string (b, key, kiln_column_type_to_string ((KilnColumnType) (GPOINTER_TO_UINT (value) - 1)));
-  }
-  json_builder_end_object (b);
 
   add_string (b, "target", self->target);
   add_string (b, "task", kiln_task_to_string (self->task));
@@ -718,7 +668,87 @@ project_to_json (KilnProject *self, GFile *dest)
   json_builder_add_double_value (b, mo->max_features);
   json_builder_set_member_name (b, "k");
   json_builder_add_int_value (b, mo->k);
+  json_builder_set_member_name (b, "mlp_alpha");
+  json_builder_add_double_value (b, mo->mlp_alpha);
   json_builder_end_object (b);
+}
+
+static JsonNode *
+project_to_json (KilnProject *self, GFile *dest)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GFile) dir = g_file_get_parent (dest);
+  g_autofree char *relative = NULL;
+
+  if (self->source)
+    {
+      g_autoptr(GFile) src = g_file_new_for_path (self->source);
+      relative = g_file_get_relative_path (dir, src);
+    }
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "kiln_project");
+  json_builder_add_int_value (b, PROJECT_FORMAT);
+  add_string (b, "kiln_version", PACKAGE_VERSION);
+  add_string (b, "source", self->source);
+  add_string (b, "source_relative", relative);
+
+  json_builder_set_member_name (b, "import");
+  json_builder_begin_object (b);
+  add_string (b, "encoding", self->csv_options.encoding);
+  add_char (b, "delimiter", self->csv_options.delimiter);
+  add_char (b, "decimal", self->csv_options.decimal);
+  json_builder_set_member_name (b, "header");
+  json_builder_add_int_value (b, self->csv_options.header);
+  json_builder_set_member_name (b, "skip_bad_rows");
+  json_builder_add_boolean_value (b, self->csv_options.skip_bad_rows);
+  json_builder_set_member_name (b, "na");
+  if (self->csv_options.na_values)
+    {
+      json_builder_begin_array (b);
+      for (guint i = 0; self->csv_options.na_values[i]; i++)
+        json_builder_add_string_value (b, self->csv_options.na_values[i]);
+      json_builder_end_array (b);
+    }
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "column_types");
+  json_builder_begin_object (b);
+  {
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init (&iter, self->column_types);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      add_string (b, key, kiln_column_type_to_string ((KilnColumnType) (GPOINTER_TO_UINT (value) - 1)));
+  }
+  json_builder_end_object (b);
+
+  settings_to_builder (self, b);
+
+  /* every run: its settings, scores and the model itself (the bundle), so a reopened project
+     shows what was shown */
+  json_builder_set_member_name (b, "runs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < self->runs->len; i++)
+    {
+      KilnRun *run = self->runs->pdata[i];
+      json_builder_begin_object (b);
+      add_string (b, "when", run->when);
+      json_builder_set_member_name (b, "cancelled");
+      json_builder_add_boolean_value (b, run->cancelled);
+      json_builder_set_member_name (b, "fit_seconds");
+      json_builder_add_double_value (b, run->result.fit_seconds);
+      json_builder_set_member_name (b, "settings");
+      json_builder_add_value (b, json_node_copy (run->settings));
+      json_builder_set_member_name (b, "bundle");
+      json_builder_add_value (b, kiln_bundle_to_json (run->result.bundle));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "current_run");
+  json_builder_add_int_value (b, self->current ? (gint64) self->current->id : -1);
 
   json_builder_end_object (b);
   return json_builder_get_root (b);
@@ -731,29 +761,25 @@ kiln_project_save (KilnProject  *self,
 {
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-  gsize len;
+  g_autoptr(GOutputStream) out = NULL;
 
   g_return_val_if_fail (KILN_IS_PROJECT (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
   root = project_to_json (self, file);
   json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, &len);
+  json_generator_set_pretty (gen, self->runs->len == 0);
   /* a temporary file, renamed over the old one when it is whole */
-  {
-    g_autoptr(GOutputStream) out = kiln_atomic_file_create (file, NULL, error);
-    if (out == NULL)
+  out = kiln_atomic_file_create (file, NULL, error);
+  if (out == NULL)
+    return FALSE;
+  if (!json_generator_to_stream (gen, out, NULL, error))
+    {
+      kiln_atomic_file_abort (out);
       return FALSE;
-    if (!g_output_stream_write_all (out, text, len, NULL, NULL, error))
-      {
-        kiln_atomic_file_abort (out);
-        return FALSE;
-      }
-    if (!g_output_stream_close (out, NULL, error))
-      return FALSE;
-  }
+    }
+  if (!g_output_stream_close (out, NULL, error))
+    return FALSE;
   g_set_object (&self->file, file);
   set_modified (self, FALSE);
   return TRUE;
@@ -788,22 +814,110 @@ get_bool (JsonObject *o, const char *name, gboolean fallback)
   return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_boolean (n) : fallback;
 }
 
+static JsonObject *
+get_object (JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+static JsonArray *
+get_array (JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+static void
+settings_from_object (KilnProject *self, JsonObject *root)
+{
+  JsonObject *prep, *model;
+  JsonArray *arr;
+  const char *s;
+
+  g_free (self->target);
+  self->target = g_strdup (get_string (root, "target"));
+  if ((s = get_string (root, "task")))
+    kiln_task_from_string (s, &self->task);
+
+  prep = get_object (root, "prep");
+  if (prep)
+    {
+      KilnPrepSettings *p = &self->prep;
+      p->dedupe = get_bool (prep, "dedupe", p->dedupe);
+      p->iqr = get_bool (prep, "iqr", p->iqr);
+      p->iqr_k = get_double (prep, "iqr_k", p->iqr_k);
+      p->iqr_clip = get_bool (prep, "iqr_clip", p->iqr_clip);
+      if ((s = get_string (prep, "impute")))
+        g_free (p->impute), p->impute = g_strdup (s);
+      if ((s = get_string (prep, "encode")))
+        g_free (p->encode), p->encode = g_strdup (s);
+      if ((s = get_string (prep, "scale")))
+        g_free (p->scale), p->scale = g_strdup (s);
+      if ((arr = get_array (prep, "split")) && json_array_get_length (arr) == 3)
+        {
+          p->train = json_array_get_double_element (arr, 0);
+          p->validation = json_array_get_double_element (arr, 1);
+          p->test = json_array_get_double_element (arr, 2);
+        }
+      p->stratify = get_bool (prep, "stratify", p->stratify);
+      p->seed = (guint64) get_int (prep, "seed", (gint64) p->seed);
+      if ((arr = get_array (prep, "dropped")))
+        {
+          g_strfreev (p->dropped);
+          p->dropped = g_new0 (char *, json_array_get_length (arr) + 1);
+          for (guint i = 0; i < json_array_get_length (arr); i++)
+            p->dropped[i] = g_strdup (json_array_get_string_element (arr, i));
+        }
+    }
+
+  model = get_object (root, "model");
+  kiln_model_options_init (&self->model_options, self->task);
+  self->model_options.seed = self->prep.seed;
+  if (model)
+    {
+      KilnModelOptions *mo = &self->model_options;
+      if ((s = get_string (model, "name")))
+        g_free (self->model_name), self->model_name = g_strdup (s);
+      mo->l2 = get_double (model, "l2", mo->l2);
+      mo->max_iter = (guint) get_int (model, "max_iter", mo->max_iter);
+      if ((arr = get_array (model, "hidden")))
+        {
+          memset (mo->hidden, 0, sizeof mo->hidden);
+          for (guint i = 0; i < MIN (json_array_get_length (arr), G_N_ELEMENTS (mo->hidden) - 1); i++)
+            mo->hidden[i] = (guint) json_array_get_int_element (arr, i);
+        }
+      mo->epochs = (guint) get_int (model, "epochs", mo->epochs);
+      mo->learning_rate = get_double (model, "learning_rate", mo->learning_rate);
+      mo->batch_size = (guint) get_int (model, "batch_size", mo->batch_size);
+      mo->patience = (guint) get_int (model, "patience", mo->patience);
+      mo->max_depth = (guint) get_int (model, "max_depth", mo->max_depth);
+      mo->min_samples_leaf = (guint) get_int (model, "min_samples_leaf", mo->min_samples_leaf);
+      mo->n_trees = (guint) get_int (model, "n_trees", mo->n_trees);
+      mo->max_features = get_double (model, "max_features", mo->max_features);
+      mo->k = (guint) get_int (model, "k", mo->k);
+      mo->mlp_alpha = get_double (model, "mlp_alpha", mo->mlp_alpha);
+    }
+}
+
 KilnProject *
 kiln_project_load (GFile   *file,
                    GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(KilnProject) self = NULL;
-  g_autofree char *text = NULL;
   g_autofree char *name = g_file_get_basename (file);
-  gsize len;
-  JsonObject *root, *import, *prep, *model;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GError) local = NULL;
+  JsonObject *root, *import, *types;
   JsonArray *arr;
   const char *s;
+  gint64 current;
 
-  if (!g_file_load_contents (file, NULL, &text, &len, NULL, error))
+  in = G_INPUT_STREAM (g_file_read (file, NULL, error));
+  if (in == NULL)
     return NULL;
-  if (!json_parser_load_from_data (parser, text, (gssize) len, NULL) ||
+  if (!json_parser_load_from_stream (parser, in, NULL, &local) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -837,7 +951,7 @@ kiln_project_load (GFile   *file,
   else
     self->source = g_strdup (s);
 
-  import = json_object_get_object_member (root, "import");
+  import = get_object (root, "import");
   if (import)
     {
       self->csv_options.encoding = g_strdup (get_string (import, "encoding"));
@@ -847,20 +961,16 @@ kiln_project_load (GFile   *file,
         self->csv_options.decimal = s[0];
       self->csv_options.header = (int) get_int (import, "header", -1);
       self->csv_options.skip_bad_rows = get_bool (import, "skip_bad_rows", FALSE);
-      if (json_object_has_member (import, "na") &&
-          JSON_NODE_HOLDS_ARRAY (json_object_get_member (import, "na")))
+      if ((arr = get_array (import, "na")))
         {
-          arr = json_object_get_array_member (import, "na");
           self->csv_options.na_values = g_new0 (char *, json_array_get_length (arr) + 1);
           for (guint i = 0; i < json_array_get_length (arr); i++)
             self->csv_options.na_values[i] = g_strdup (json_array_get_string_element (arr, i));
         }
     }
 
-  if (json_object_has_member (root, "column_types") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "column_types")))
+  if ((types = get_object (root, "column_types")))
     {
-      JsonObject *types = json_object_get_object_member (root, "column_types");
       g_autoptr(GList) names = json_object_get_members (types);
       for (GList *l = names; l; l = l->next)
         {
@@ -869,70 +979,216 @@ kiln_project_load (GFile   *file,
             g_hash_table_insert (self->column_types, g_strdup (l->data), GUINT_TO_POINTER ((guint) type + 1));
         }
     }
-  self->target = g_strdup (get_string (root, "target"));
-  if ((s = get_string (root, "task")))
-    kiln_task_from_string (s, &self->task);
 
-  prep = json_object_get_object_member (root, "prep");
-  if (prep)
-    {
-      KilnPrepSettings *p = &self->prep;
-      p->dedupe = get_bool (prep, "dedupe", p->dedupe);
-      p->iqr = get_bool (prep, "iqr", p->iqr);
-      p->iqr_k = get_double (prep, "iqr_k", p->iqr_k);
-      p->iqr_clip = get_bool (prep, "iqr_clip", p->iqr_clip);
-      if ((s = get_string (prep, "impute")))
-        g_free (p->impute), p->impute = g_strdup (s);
-      if ((s = get_string (prep, "encode")))
-        g_free (p->encode), p->encode = g_strdup (s);
-      if ((s = get_string (prep, "scale")))
-        g_free (p->scale), p->scale = g_strdup (s);
-      if (json_object_has_member (prep, "split") &&
-          json_array_get_length (arr = json_object_get_array_member (prep, "split")) == 3)
-        {
-          p->train = json_array_get_double_element (arr, 0);
-          p->validation = json_array_get_double_element (arr, 1);
-          p->test = json_array_get_double_element (arr, 2);
-        }
-      p->stratify = get_bool (prep, "stratify", p->stratify);
-      p->seed = (guint64) get_int (prep, "seed", (gint64) p->seed);
-      if (json_object_has_member (prep, "dropped"))
-        {
-          arr = json_object_get_array_member (prep, "dropped");
-          g_strfreev (p->dropped);
-          p->dropped = g_new0 (char *, json_array_get_length (arr) + 1);
-          for (guint i = 0; i < json_array_get_length (arr); i++)
-            p->dropped[i] = g_strdup (json_array_get_string_element (arr, i));
-        }
-    }
+  settings_from_object (self, root);
 
-  model = json_object_get_object_member (root, "model");
-  kiln_model_options_init (&self->model_options, self->task);
-  if (model)
-    {
-      KilnModelOptions *mo = &self->model_options;
-      if ((s = get_string (model, "name")))
-        g_free (self->model_name), self->model_name = g_strdup (s);
-      mo->l2 = get_double (model, "l2", mo->l2);
-      mo->max_iter = (guint) get_int (model, "max_iter", mo->max_iter);
-      if (json_object_has_member (model, "hidden"))
-        {
-          arr = json_object_get_array_member (model, "hidden");
-          memset (mo->hidden, 0, sizeof mo->hidden);
-          for (guint i = 0; i < MIN (json_array_get_length (arr), G_N_ELEMENTS (mo->hidden) - 1); i++)
-            mo->hidden[i] = (guint) json_array_get_int_element (arr, i);
-        }
-      mo->epochs = (guint) get_int (model, "epochs", mo->epochs);
-      mo->learning_rate = get_double (model, "learning_rate", mo->learning_rate);
-      mo->batch_size = (guint) get_int (model, "batch_size", mo->batch_size);
-      mo->patience = (guint) get_int (model, "patience", mo->patience);
-      mo->max_depth = (guint) get_int (model, "max_depth", mo->max_depth);
-      mo->min_samples_leaf = (guint) get_int (model, "min_samples_leaf", mo->min_samples_leaf);
-      mo->n_trees = (guint) get_int (model, "n_trees", mo->n_trees);
-      mo->max_features = get_double (model, "max_features", mo->max_features);
-      mo->k = (guint) get_int (model, "k", mo->k);
-      mo->seed = self->prep.seed;
-    }
+  /* the runs: their models now, their scores once the data is read again (restore) */
+  current = get_int (root, "current_run", -1);
+  if ((arr = get_array (root, "runs")))
+    for (guint i = 0; i < json_array_get_length (arr); i++)
+      {
+        JsonNode *node = json_array_get_element (arr, i);
+        JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+        JsonNode *settings = o ? json_object_get_member (o, "settings") : NULL;
+        JsonNode *bundle_node = o ? json_object_get_member (o, "bundle") : NULL;
+        g_autoptr(KilnBundle) bundle = NULL;
+        KilnRun *run;
+
+        if (settings == NULL || !JSON_NODE_HOLDS_OBJECT (settings) || bundle_node == NULL)
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                         _("%s: run %u is damaged"), name, i + 1);
+            return NULL;
+          }
+        bundle = kiln_bundle_from_json (bundle_node, name, error);
+        if (bundle == NULL)
+          return NULL;
+        run = g_new0 (KilnRun, 1);
+        run->id = self->next_run_id++;
+        run->when = g_strdup (get_string (o, "when"));
+        run->cancelled = get_bool (o, "cancelled", FALSE);
+        run->settings = json_node_copy (settings);
+        run->result.bundle = g_steal_pointer (&bundle);
+        run->result.model = kiln_model_ref (kiln_bundle_get_model (run->result.bundle));
+        run->result.fit_seconds = get_double (o, "fit_seconds", 0);
+        g_ptr_array_add (self->runs, run);
+        if ((gint64) i == current)
+          self->current = run;
+      }
   self->modified = FALSE;
+  self->awaiting_data = self->source != NULL;
   return g_steal_pointer (&self);
+}
+
+/* ---- Runs --------------------------------------------------------------------------------- */
+
+static void
+kiln_run_free (KilnRun *run)
+{
+  kiln_pipeline_result_clear (&run->result);
+  g_free (run->when);
+  g_clear_pointer (&run->settings, json_node_unref);
+  g_free (run);
+}
+
+static JsonNode *
+settings_to_json (KilnProject *self)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  settings_to_builder (self, b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+KilnRun *
+kiln_project_add_run (KilnProject              *self,
+                      const KilnPipelineResult *result,
+                      gboolean                  cancelled)
+{
+  KilnRun *run;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  g_return_val_if_fail (result != NULL && result->bundle != NULL, NULL);
+
+  run = g_new0 (KilnRun, 1);
+  run->id = self->next_run_id++;
+  run->when = g_date_time_format_iso8601 (now);
+  run->cancelled = cancelled;
+  run->settings = settings_to_json (self);
+  run->result.pipeline = result->pipeline ? kiln_pipeline_ref (result->pipeline) : NULL;
+  run->result.model = result->model ? kiln_model_ref (result->model) : NULL;
+  run->result.evaluation = result->evaluation ? kiln_evaluation_ref (result->evaluation) : NULL;
+  run->result.bundle = kiln_bundle_ref (result->bundle);
+  run->result.fit_seconds = result->fit_seconds;
+  g_ptr_array_add (self->runs, run);
+  g_signal_emit (self, signals[RUNS_CHANGED], 0);
+  kiln_project_set_current_run (self, run);
+  set_modified (self, TRUE);
+  return run;
+}
+
+GPtrArray *
+kiln_project_get_runs (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return self->runs;
+}
+
+KilnRun *
+kiln_project_get_current_run (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return self->current;
+}
+
+void
+kiln_project_set_current_run (KilnProject *self,
+                              KilnRun     *run)
+{
+  g_return_if_fail (KILN_IS_PROJECT (self));
+  g_return_if_fail (run == NULL || g_ptr_array_find (self->runs, run, NULL));
+
+  self->current = run;
+  g_signal_emit (self, signals[RESULT_CHANGED], 0);
+}
+
+gboolean
+kiln_run_is_restored (KilnRun *run)
+{
+  return run->result.pipeline != NULL && run->result.evaluation != NULL;
+}
+
+/* ---- Restoring a run: the same split and recipe, the saved model, its scores ---------------- */
+
+typedef struct {
+  KilnProject    *settings;   /* a private project holding the run's settings */
+  KilnTrainSetup *setup;
+  KilnRun        *run;        /* the caller keeps the project, and so the run, alive */
+  KilnModel      *model;
+  KilnPipelineResult result;
+} RestoreData;
+
+static void
+restore_data_free (RestoreData *d)
+{
+  g_clear_object (&d->settings);
+  g_clear_pointer (&d->setup, kiln_train_setup_free);
+  g_clear_pointer (&d->model, kiln_model_unref);
+  kiln_pipeline_result_clear (&d->result);
+  g_free (d);
+}
+
+static void
+restore_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  RestoreData *d = data;
+  GError *error = NULL;
+
+  d->result.pipeline = kiln_pipeline_prepare (d->setup->frame, NULL, &d->setup->options, cancellable, &error);
+  if (d->result.pipeline)
+    d->result.evaluation = kiln_pipeline_evaluate (d->result.pipeline, d->model, &error);
+  if (d->result.evaluation)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kiln_project_restore_run_async (KilnProject         *self,
+                                KilnRun             *run,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  RestoreData *d;
+
+  g_return_if_fail (KILN_IS_PROJECT (self));
+  g_return_if_fail (run != NULL);
+
+  if (self->frame == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The data is not loaded"));
+      return;
+    }
+  d = g_new0 (RestoreData, 1);
+  d->run = run;
+  d->model = kiln_model_ref (run->result.model);
+  d->settings = kiln_project_new ();
+  d->settings->source = g_strdup (self->source);
+  d->settings->frame = kiln_frame_ref (self->frame);
+  settings_from_object (d->settings, json_node_get_object (run->settings));
+  g_task_set_task_data (task, d, (GDestroyNotify) restore_data_free);
+  d->setup = kiln_train_setup_new (d->settings, &error);
+  if (d->setup == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_run_in_thread (task, restore_thread);
+}
+
+gboolean
+kiln_project_restore_run_finish (KilnProject   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  RestoreData *d = g_task_get_task_data (G_TASK (result));
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  if (!g_ptr_array_find (self->runs, d->run, NULL))
+    return TRUE;   /* deleted meanwhile */
+  g_clear_pointer (&d->run->result.pipeline, kiln_pipeline_unref);
+  g_clear_pointer (&d->run->result.evaluation, kiln_evaluation_unref);
+  d->run->result.pipeline = g_steal_pointer (&d->result.pipeline);
+  d->run->result.evaluation = g_steal_pointer (&d->result.evaluation);
+  if (d->run == self->current)
+    g_signal_emit (self, signals[RESULT_CHANGED], 0);
+  g_signal_emit (self, signals[RUNS_CHANGED], 0);
+  return TRUE;
 }

@@ -275,6 +275,13 @@ on_result_changed (KilnEvaluatePage *self)
   const KilnMetrics *m;
   gboolean cls;
 
+  if ((result == NULL || result->evaluation == NULL) && kiln_project_get_current_run (project) != NULL)
+    {
+      kiln_page_set_not_ready (KILN_PAGE (self), "view-grid-symbolic", _("Scoring the Saved Model"),
+                               _("The project’s model is scored again on the test rows of its data…"),
+                               NULL, KILN_PAGE_TRAIN);
+      return;
+    }
   if (result == NULL || result->evaluation == NULL)
     {
       kiln_page_set_not_ready (KILN_PAGE (self), "view-grid-symbolic", _("No Model Yet"),
