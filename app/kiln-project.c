@@ -82,8 +82,9 @@ prep_settings_init (KilnPrepSettings *prep)
   prep->impute = g_strdup ("median");
   prep->encode = g_strdup ("onehot");
   prep->scale = g_strdup ("auto");
-  prep->train = 0.8;
-  prep->validation = 0.0;
+  /* a validation part by default: networks stop early on it and the loss plot shows it */
+  prep->train = 0.7;
+  prep->validation = 0.1;
   prep->test = 0.2;
   prep->stratify = TRUE;
   prep->seed = 42;

@@ -20,6 +20,7 @@ struct _KilnWindow
   /* template */
   AdwHeaderBar         *header_bar;
   AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar   *switcher_bar;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;
   AdwStatusPage        *welcome_page;
@@ -699,6 +700,18 @@ fill_welcome (KilnWindow *self)
   g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
 }
 
+/* The step switchers only where there are steps: not on the welcome and loading pages, where
+   their tabs would lead nowhere. The bottom bar stands in when the title is too narrow. */
+static void
+update_switchers (KilnWindow *self)
+{
+  gboolean workspace = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "workspace") == 0;
+
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, workspace);
+  adw_view_switcher_bar_set_reveal (self->switcher_bar,
+                                    workspace && adw_view_switcher_title_get_title_visible (self->switcher_title));
+}
+
 static void
 on_page_changed (KilnWindow *self)
 {
@@ -815,6 +828,7 @@ kiln_window_class_init (KilnWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/kiln/Kiln/ui/kiln-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, KilnWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, welcome_page);
@@ -869,6 +883,9 @@ kiln_window_init (KilnWindow *self)
       adw_view_stack_page_set_icon_name (page, kiln_page_icons[i]);
     }
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (on_page_changed), self);
+  g_signal_connect_swapped (self->main_stack, "notify::visible-child-name", G_CALLBACK (update_switchers), self);
+  g_signal_connect_swapped (self->switcher_title, "notify::title-visible", G_CALLBACK (update_switchers), self);
+  update_switchers (self);
 
   fill_welcome (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-loading", FALSE);

@@ -170,13 +170,14 @@ settings_changed (KilnPreparePage *self)
   g_free (p->impute), p->impute = g_strdup (impute_ids[adw_combo_row_get_selected (self->impute_row)]);
   g_free (p->encode), p->encode = g_strdup (encode_ids[adw_combo_row_get_selected (self->encode_row)]);
   g_free (p->scale), p->scale = g_strdup (scale_ids[adw_combo_row_get_selected (self->scale_row)]);
+  /* the three parts always add up to 100 (split_changed keeps them so) */
   total = gtk_spin_button_get_value (self->train_spin) + gtk_spin_button_get_value (self->val_spin) +
           gtk_spin_button_get_value (self->test_spin);
   if (total > 0)
     {
-      p->train = gtk_spin_button_get_value (self->train_spin) / total;
-      p->validation = gtk_spin_button_get_value (self->val_spin) / total;
-      p->test = gtk_spin_button_get_value (self->test_spin) / total;
+      p->train = gtk_spin_button_get_value (self->train_spin) / 100;
+      p->validation = gtk_spin_button_get_value (self->val_spin) / 100;
+      p->test = gtk_spin_button_get_value (self->test_spin) / 100;
     }
   p->stratify = gtk_switch_get_active (self->stratify_switch);
   p->seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
@@ -193,6 +194,57 @@ settings_changed (KilnPreparePage *self)
   p->dropped = (char **) g_ptr_array_free (dropped, FALSE);
 
   kiln_project_prep_changed (project);
+}
+
+/* One part of the split changed: the others give way so the three still add up to 100. A
+ * larger validation or test part comes out of training (down to its 10 % minimum, then out of the
+ * other held-out part); a larger training part comes out of test, then validation. */
+static void
+split_changed (GtkSpinButton *changed, KilnPreparePage *self)
+{
+  double train = gtk_spin_button_get_value (self->train_spin);
+  double val = gtk_spin_button_get_value (self->val_spin);
+  double test = gtk_spin_button_get_value (self->test_spin);
+  double excess = train + val + test - 100;
+
+  if (self->updating)
+    return;
+  if (excess != 0)
+    {
+      self->updating = TRUE;
+      if (changed == self->train_spin)
+        {
+          double from_test = CLAMP (excess, test - 50, test);
+          test -= from_test;
+          val -= excess - from_test;
+        }
+      else
+        {
+          GtkSpinButton *other = changed == self->val_spin ? self->test_spin : self->val_spin;
+          double other_v = gtk_spin_button_get_value (other);
+          double from_train = CLAMP (excess, train - 95, train - 10);
+          train -= from_train;
+          other_v -= excess - from_train;
+          if (other == self->test_spin)
+            test = other_v;
+          else
+            val = other_v;
+        }
+      /* what could not be given way is taken back from the part that changed */
+      val = CLAMP (val, 0, 50);
+      test = CLAMP (test, 0, 50);
+      if (changed == self->train_spin)
+        train = 100 - val - test;
+      else if (changed == self->val_spin)
+        val = 100 - train - test;
+      else
+        test = 100 - train - val;
+      gtk_spin_button_set_value (self->train_spin, train);
+      gtk_spin_button_set_value (self->val_spin, val);
+      gtk_spin_button_set_value (self->test_spin, test);
+      self->updating = FALSE;
+    }
+  settings_changed (self);
 }
 
 static void
@@ -930,9 +982,9 @@ kiln_prepare_page_init (KilnPreparePage *self)
     gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
     self->split_row = action_row (_("Train : validation : test"), NULL, NULL);
     adw_action_row_add_suffix (self->split_row, box);
-    g_signal_connect_swapped (self->train_spin, "value-changed", G_CALLBACK (settings_changed), self);
-    g_signal_connect_swapped (self->val_spin, "value-changed", G_CALLBACK (settings_changed), self);
-    g_signal_connect_swapped (self->test_spin, "value-changed", G_CALLBACK (settings_changed), self);
+    g_signal_connect (self->train_spin, "value-changed", G_CALLBACK (split_changed), self);
+    g_signal_connect (self->val_spin, "value-changed", G_CALLBACK (split_changed), self);
+    g_signal_connect (self->test_spin, "value-changed", G_CALLBACK (split_changed), self);
     adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->split_row));
   }
   self->stratify_switch = GTK_SWITCH (gtk_switch_new ());
