@@ -182,6 +182,7 @@ test_train_iris (void)
   options.task_set = TRUE;
   options.task = KILN_TASK_CLASSIFICATION;
   options.prep.seed = kiln_project_get_prep (project)->seed;
+  options.prep.split = kiln_project_get_prep (project)->split;
   options.model_options = *kiln_project_get_model_options (project);
   options.recipe = recipe;
   g_assert_true (kiln_pipeline_run (kiln_project_get_frame (project), NULL, &options, NULL, NULL, &core, &error));

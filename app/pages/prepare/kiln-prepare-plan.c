@@ -27,28 +27,6 @@ kiln_prepare_plan_make_recipe (KilnProject  *project,
   return recipe;
 }
 
-KilnRecipe *
-kiln_prepare_plan_make_options (KilnProject          *project,
-                                KilnPipelineOptions  *options,
-                                GError              **error)
-{
-  KilnPrepSettings *prep = kiln_project_get_prep (project);
-  KilnRecipe *recipe = kiln_prepare_plan_make_recipe (project, error);
-
-  if (recipe == NULL)
-    return NULL;
-  kiln_pipeline_options_init (options, kiln_project_get_target (project),
-                              kiln_project_get_model_name (project));
-  options->task_set = TRUE;
-  options->task = kiln_project_get_task (project);
-  kiln_prep_settings_clear (&options->prep);
-  kiln_prep_settings_copy (prep, &options->prep);
-  options->model_options = *kiln_project_get_model_options (project);
-  options->source_path = kiln_project_get_source (project);
-  options->recipe = recipe;
-  return recipe;
-}
-
 /* The preview is the pipeline job's first half (KILN_PIPELINE_JOB_PREPARE_ONLY): the same split
  * and recipe fit the training will make, on its worker thread. */
 typedef struct {
@@ -138,28 +116,65 @@ kiln_prepare_plan_run_async (KilnProject         *project,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (user_data, cancellable, callback, NULL);
-  g_autoptr(KilnRecipe) recipe = NULL;
+  g_autoptr(KilnTrainSetup) setup = NULL;
   GError *error = NULL;
-  KilnPipelineOptions options;
   PlanJob *job;
 
-  recipe = kiln_prepare_plan_make_options (project, &options, &error);
-  if (recipe == NULL)
+  setup = kiln_train_setup_new (project, &error);
+  if (setup == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  options.keep_prepared = TRUE;
+  setup->options.keep_prepared = TRUE;
   g_task_set_task_data (task, kiln_frame_ref (kiln_project_get_frame (project)),
                         (GDestroyNotify) kiln_frame_unref);
 
   job = g_new0 (PlanJob, 1);
   job->task = g_steal_pointer (&task);
-  job->run = kiln_pipeline_job_start (kiln_project_get_frame (project), NULL, &options,
+  job->run = kiln_pipeline_job_start (setup->frame, NULL, &setup->options,
                                       KILN_PIPELINE_JOB_PREPARE_ONLY, 1, plan_wake, job);
-  kiln_pipeline_options_clear (&options);
   if (cancellable != NULL)
     job->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled),
                                             kiln_train_run_ref (job->run),
                                             (GDestroyNotify) kiln_train_run_unref);
+}
+
+KilnTrainSetup *
+kiln_train_setup_new (KilnProject  *project,
+                      GError      **error)
+{
+  g_autoptr(KilnTrainSetup) setup = g_new0 (KilnTrainSetup, 1);
+
+  g_return_val_if_fail (kiln_project_get_frame (project) != NULL, NULL);
+
+  setup->frame = kiln_frame_ref (kiln_project_get_frame (project));
+  setup->target = g_strdup (kiln_project_get_target (project));
+  setup->model = g_strdup (kiln_project_get_model_name (project));
+  setup->source = g_strdup (kiln_project_get_source (project));
+  kiln_pipeline_options_init (&setup->options, setup->target, setup->model);
+  setup->options.task_set = TRUE;
+  setup->options.task = kiln_project_get_task (project);
+  kiln_prep_settings_clear (&setup->options.prep);
+  kiln_prep_settings_copy (kiln_project_get_prep (project), &setup->options.prep);
+  setup->options.model_options = *kiln_project_get_model_options (project);
+  setup->options.source_path = setup->source;
+  setup->options.recipe = kiln_prepare_plan_make_recipe (project, error);
+  if (setup->options.recipe == NULL)
+    return NULL;
+  return g_steal_pointer (&setup);
+}
+
+void
+kiln_train_setup_free (KilnTrainSetup *setup)
+{
+  if (setup == NULL)
+    return;
+  g_clear_pointer (&setup->frame, kiln_frame_unref);
+  g_clear_pointer (&setup->options.recipe, kiln_recipe_unref);
+  kiln_pipeline_options_clear (&setup->options);
+  g_free (setup->target);
+  g_free (setup->model);
+  g_free (setup->source);
+  g_free (setup);
 }
