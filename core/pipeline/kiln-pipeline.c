@@ -10,7 +10,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "kiln-bundle-private.h"
 #include "kiln-cv.h"
 #include "kiln-pipeline.h"
 
@@ -327,7 +326,7 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   if (test != NULL)
     {
       /* Read separately, the test file may have columns typed differently. */
-      g_autoptr(KilnFrame) conformed = _kiln_bundle_conform (p->recipe, p->test_rows, TRUE, error);
+      g_autoptr(KilnFrame) conformed = kiln_recipe_conform (p->recipe, p->test_rows, TRUE, error);
       if (conformed == NULL)
         return NULL;
       p->test = prepare_part (p->recipe, conformed, error);
