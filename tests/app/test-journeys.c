@@ -58,9 +58,8 @@ on_evaluate (gpointer data)
   return g_strcmp0 (kiln_window_get_page (data), "evaluate") == 0;
 }
 
-/* Clicks the step's tab in the header. */
-static void
-goto_step (KilnWindow *window, const char *title, const char *page)
+static GtkWidget *
+step_tab (KilnWindow *window, const char *title)
 {
   GtkWidget *switcher = kiln_ui_find (GTK_WIDGET (window), ADW_TYPE_VIEW_SWITCHER_TITLE, NULL);
   GtkWidget *bar = kiln_ui_find (GTK_WIDGET (window), ADW_TYPE_VIEW_SWITCHER_BAR, NULL);
@@ -68,8 +67,28 @@ goto_step (KilnWindow *window, const char *title, const char *page)
 
   if (label == NULL && bar)
     label = kiln_ui_find (bar, GTK_TYPE_LABEL, title);
-  g_assert_nonnull (label);
-  kiln_ui_click (label);
+  return label;
+}
+
+typedef struct { KilnWindow *window; const char *title; } TabWait;
+
+static gboolean
+tab_showing (gpointer data)
+{
+  TabWait *t = data;
+  GtkWidget *tab = step_tab (t->window, t->title);
+  return tab != NULL && kiln_ui_is_hittable (tab);
+}
+
+/* Clicks the step's tab in the header (or in the bottom bar when the window is narrow). */
+static void
+goto_step (KilnWindow *window, const char *title, const char *page)
+{
+  TabWait t = { window, title };
+
+  /* the header shows the tabs once it has been laid out with the steps in it */
+  g_assert_true (kiln_ui_wait (tab_showing, &t, 5000));
+  kiln_ui_click (step_tab (window, title));
   g_assert_cmpstr (kiln_window_get_page (window), ==, page);
 }
 
@@ -221,6 +240,186 @@ test_journey_student (void)
   close_without_asking (window);
 }
 
+
+static gboolean
+plot_showing (gpointer train)
+{
+  return kiln_ui_find (train, KILN_TYPE_LOSS_PLOT, NULL) != NULL;
+}
+
+static gboolean
+has_epochs (gpointer data)
+{
+  KilnLossPlot *plot = data;
+  return kiln_loss_plot_get_n_points (plot) >= 5;
+}
+
+/* Journey 3, watching a network learn: digits, an MLP with two hidden layers typed in, the live
+ * loss plot, Cancel keeps the best epoch. The target is guessed as a class (its ten whole-number
+ * values; it was guessed as a regression). */
+static void
+test_journey_network (void)
+{
+  KilnWindow *window;
+  KilnProject *project;
+  GtkWidget *train, *entry, *plot;
+  const KilnPipelineResult *result;
+
+  SKIP_WITHOUT_X ();
+  window = new_window (1280, 800);
+  project = kiln_window_get_project (window);
+  open_example (window, "Handwritten digits");
+  g_assert_cmpstr (kiln_project_get_target (project), ==, "digit");
+  g_assert_cmpint (kiln_project_get_task (project), ==, KILN_TASK_CLASSIFICATION);
+  /* a validation part by default, for early stopping and the validation curve */
+  g_assert_cmpfloat (kiln_project_get_prep (project)->validation, >, 0);
+
+  goto_step (window, "Train", "train");
+  train = page_widget (window, "train");
+  kiln_ui_choose (ADW_COMBO_ROW (kiln_ui_row (train, "Family")), "Neural network (MLP)");
+  entry = kiln_ui_row_widget (train, "Hidden layers", GTK_TYPE_TEXT);
+  g_assert_nonnull (entry);
+  kiln_ui_click (entry);
+  kiln_ui_keys ("ctrl+a");
+  kiln_ui_type ("256,128");
+  g_assert_cmpuint (kiln_project_get_model_options (project)->hidden[0], ==, 256);
+  g_assert_cmpuint (kiln_project_get_model_options (project)->hidden[1], ==, 128);
+  g_assert_cmpuint (kiln_project_get_model_options (project)->hidden[2], ==, 0);
+  kiln_ui_set_spin (GTK_SPIN_BUTTON (kiln_ui_row_widget (train, "Epochs", GTK_TYPE_SPIN_BUTTON)), 3000);
+  /* no early stop: the person watching stops it */
+  kiln_ui_click (kiln_ui_row (train, "Advanced"));
+  kiln_ui_settle (300);
+  kiln_ui_set_spin (GTK_SPIN_BUTTON (kiln_ui_row_widget (train, "Patience", GTK_TYPE_SPIN_BUTTON)), 1000);
+  g_assert_cmpuint (kiln_project_get_model_options (project)->patience, ==, 1000);
+
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-network-options.png");
+  click_button (train, "Train");
+  if (!kiln_ui_wait (plot_showing, train, 30000))
+    kiln_ui_screenshot (GTK_WIDGET (window), "journey-network-failed.png");
+  g_assert_nonnull (kiln_ui_find (train, KILN_TYPE_LOSS_PLOT, NULL));
+  plot = kiln_ui_find (train, KILN_TYPE_LOSS_PLOT, NULL);
+  g_assert_true (kiln_ui_wait (has_epochs, plot, 60000));
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-network-training.png");
+  assert_window_fits (window);
+  click_button (train, "Cancel");
+  g_assert_true (kiln_ui_wait (has_result, window, 60000));
+  result = kiln_project_get_result (project);
+  g_assert_true (kiln_project_get_current_run (project)->cancelled);
+  g_assert_cmpfloat (kiln_evaluation_get_metrics (result->evaluation)->accuracy, >, 0.5);
+  kiln_ui_settle (300);
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-network-cancelled.png");
+  close_without_asking (window);
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static gboolean
+dialog_showing (gpointer data)
+{
+  return kiln_ui_find_anywhere (ADW_TYPE_MESSAGE_DIALOG, NULL) != NULL;
+}
+
+static gboolean
+run_restored (gpointer data)
+{
+  KilnProject *project = kiln_window_get_project (data);
+  return kiln_project_get_current_run (project) != NULL && kiln_project_get_result (project) != NULL;
+}
+
+/* Journey 5, sharing: a column's type changed (the project's own file name was freed and the
+ * wrong type applied; saving then crashed), the project saved from the quit dialog, then reopened
+ * to the same model, scores and types. Ctrl+Q with unsaved work asks (it quit at once). */
+static void
+test_journey_share (void)
+{
+  KilnWindow *window;
+  gpointer alive;
+  KilnProject *project;
+  GtkWidget *data, *cell, *dropdown, *dialog;
+  g_autofree char *path = g_build_filename (tmpdir, "penguins.kilnproj", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  double accuracy;
+  int col;
+
+  SKIP_WITHOUT_X ();
+  window = new_window (1280, 800);
+  project = kiln_window_get_project (window);
+  open_example (window, "Palmer penguins");
+  g_assert_cmpstr (kiln_project_get_target (project), ==, "species");
+
+  /* a type: flipper length as a category, through the inspector's drop-down */
+  goto_step (window, "Data", "data");
+  data = page_widget (window, "data");
+  cell = kiln_ui_find (data, GTK_TYPE_INSCRIPTION, "181");
+  g_assert_nonnull (cell);
+  kiln_ui_click (cell);
+  dropdown = kiln_ui_find (kiln_ui_find (data, KILN_TYPE_COLUMN_INSPECTOR, NULL), GTK_TYPE_DROP_DOWN, NULL);
+  kiln_ui_choose_dropdown (GTK_DROP_DOWN (dropdown), "Category");
+  kiln_ui_settle (300);
+  col = kiln_frame_find_column (kiln_project_get_frame (project), "flipper_length_mm");
+  g_assert_cmpint (kiln_column_get_column_type (kiln_frame_get_column (kiln_project_get_frame (project), (guint) col)),
+                   ==, KILN_COLUMN_CATEGORICAL);
+  /* only that column changed */
+  col = kiln_frame_find_column (kiln_project_get_frame (project), "bill_depth_mm");
+  g_assert_cmpint (kiln_column_get_column_type (kiln_frame_get_column (kiln_project_get_frame (project), (guint) col)),
+                   ==, KILN_COLUMN_NUMERIC);
+  g_assert_cmpstr (kiln_project_get_source (project), !=, NULL);
+  g_assert_true (g_str_has_suffix (kiln_project_get_source (project), "penguins.csv"));
+
+  train_and_wait (window);
+  accuracy = kiln_evaluation_get_metrics (kiln_project_get_result (project)->evaluation)->accuracy;
+
+  /* Ctrl+Q asks; Cancel keeps everything */
+  alive = window;
+  g_object_add_weak_pointer (G_OBJECT (window), &alive);
+  kiln_ui_focus_window (GTK_WIDGET (window));
+  kiln_ui_keys ("ctrl+q");
+  g_assert_true (kiln_ui_wait (dialog_showing, NULL, 5000));
+  dialog = kiln_ui_find_anywhere (ADW_TYPE_MESSAGE_DIALOG, NULL);
+  kiln_ui_screenshot (GTK_WIDGET (dialog), "journey-share-quit-dialog.png");
+  click_button (dialog, "Cancel");
+  kiln_ui_settle (300);
+  g_assert_nonnull (alive);
+  g_assert_true (kiln_project_get_modified (project));
+
+  /* Ctrl+Q, Save: the file chooser, then the window closes */
+  kiln_ui_focus_window (GTK_WIDGET (window));
+  kiln_ui_keys ("ctrl+q");
+  g_assert_true (kiln_ui_wait (dialog_showing, NULL, 5000));
+  click_button (kiln_ui_find_anywhere (ADW_TYPE_MESSAGE_DIALOG, NULL), "Save");
+  kiln_ui_answer_file_chooser (path);
+  g_assert_true (kiln_ui_wait (window_gone, &alive, 10000));
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  /* reopened: the same run, scores and types, nothing to save */
+  window = new_window (1280, 800);
+  kiln_window_open (window, file);
+  g_assert_true (kiln_ui_wait (has_frame, window, 30000));
+  g_assert_true (kiln_ui_wait (run_restored, window, 60000));
+  project = kiln_window_get_project (window);
+  g_assert_cmpuint (kiln_project_get_runs (project)->len, ==, 1);
+  g_assert_cmpfloat (kiln_evaluation_get_metrics (kiln_project_get_result (project)->evaluation)->accuracy, ==, accuracy);
+  col = kiln_frame_find_column (kiln_project_get_frame (project), "flipper_length_mm");
+  g_assert_cmpint (kiln_column_get_column_type (kiln_frame_get_column (kiln_project_get_frame (project), (guint) col)),
+                   ==, KILN_COLUMN_CATEGORICAL);
+  goto_step (window, "Evaluate", "evaluate");
+  g_assert_nonnull (kiln_ui_find (page_widget (window, "evaluate"), KILN_TYPE_CONFUSION_MATRIX, NULL));
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-share-reopened.png");
+  g_assert_false (kiln_project_get_modified (project));
+
+  /* nothing changed: Ctrl+Q closes without a question */
+  alive = window;
+  g_object_add_weak_pointer (G_OBJECT (window), &alive);
+  kiln_ui_focus_window (GTK_WIDGET (window));
+  kiln_ui_keys ("ctrl+q");
+  g_assert_true (kiln_ui_wait (window_gone, &alive, 5000));
+  g_unlink (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -235,6 +434,8 @@ main (int argc, char **argv)
   tmpdir = g_dir_make_tmp ("kiln-journeys-XXXXXX", NULL);
 
   g_test_add_func ("/journeys/student", test_journey_student);
+  g_test_add_func ("/journeys/network", test_journey_network);
+  g_test_add_func ("/journeys/share", test_journey_share);
   ret = g_test_run ();
   g_object_unref (app);
   return ret;
