@@ -75,6 +75,8 @@ xdotool (const char * const *args)
    clicking in it. (Popups take and drop the X focus as they come and go.) */
 static GtkWidget *last_root;
 
+static void remember_root (GtkWidget *root);
+
 gboolean
 kiln_ui_is_showing (GtkWidget *widget)
 {
@@ -244,12 +246,7 @@ kiln_ui_click_at (GtkWidget *widget, double x, double y)
   g_snprintf (py, sizeof py, "%d", (int) (p.y + sy));
   xdotool ((const char *[]) { "mousemove", "--window", xid, px, py, NULL });
   /* the click may destroy the widget (a dialog's button): note its window first */
-  if (last_root != GTK_WIDGET (gtk_widget_get_root (widget)))
-    {
-      g_clear_weak_pointer (&last_root);
-      last_root = GTK_WIDGET (gtk_widget_get_root (widget));
-      g_object_add_weak_pointer (G_OBJECT (last_root), (gpointer *) &last_root);
-    }
+  remember_root (GTK_WIDGET (gtk_widget_get_root (widget)));
   xdotool ((const char *[]) { "click", "1", NULL });
 }
 
@@ -290,11 +287,23 @@ kiln_ui_type (const char *text)
   xdotool ((const char *[]) { "type", "--delay", "15", "--", text, NULL });
 }
 
+static void
+remember_root (GtkWidget *root)
+{
+  if (last_root == root)
+    return;
+  g_clear_weak_pointer (&last_root);
+  last_root = root;
+  g_object_add_weak_pointer (G_OBJECT (last_root), (gpointer *) &last_root);
+}
+
 void
 kiln_ui_focus_window (GtkWidget *widget)
 {
   GtkNative *native = GTK_NATIVE (gtk_widget_get_root (widget));
   char xid[32];
+
+  remember_root (GTK_WIDGET (native));
 
   g_snprintf (xid, sizeof xid, "%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (native)));
   xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL });
@@ -467,7 +476,9 @@ kiln_ui_answer_file_chooser (const char *path)
   kiln_ui_type (path);
   kiln_ui_settle (200);
   kiln_ui_keys ("Return");
-  g_assert_true (kiln_ui_wait (chooser_gone, NULL, 10000));
+  if (!kiln_ui_wait (chooser_gone, NULL, 10000))
+    kiln_ui_screenshot (GTK_WIDGET (gtk_widget_get_root (chooser)), "file-chooser-stuck.png");
+  g_assert_true (kiln_ui_wait (chooser_gone, NULL, 1));
 }
 
 void

@@ -446,14 +446,17 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
       KilnPrepEntry *e = plan->report->entries->pdata[i];
       GtkWidget *row;
 
-      /* steps that had nothing to do stay out of the log */
-      if (e->count == 0 && e->rows_in == e->rows_out && e->columns_in == e->columns_out)
+      /* automatic steps that had nothing to do stay out of the log; the ones the user turned
+         on are listed even when they changed nothing, with what they looked at */
+      if (e->count == 0 && e->rows_in == e->rows_out && e->columns_in == e->columns_out &&
+          e->kind != KILN_STEP_DEDUPE && e->kind != KILN_STEP_IQR)
         continue;
       row = adw_action_row_new ();
       g_autofree char *sub = g_strdup_printf (_("Rows %u → %u · columns %u → %u"),
                                               e->rows_in, e->rows_out, e->columns_in, e->columns_out);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), e->description);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
       if (e->kind == KILN_STEP_DEDUPE || e->kind == KILN_STEP_IQR || e->kind == KILN_STEP_DROP_COLUMNS)
         {
