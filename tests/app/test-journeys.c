@@ -290,7 +290,7 @@ test_journey_network (void)
   g_assert_cmpstr (kiln_project_get_target (project), ==, "digit");
   g_assert_cmpint (kiln_project_get_task (project), ==, KILN_TASK_CLASSIFICATION);
   /* a validation part by default, for early stopping and the validation curve */
-  g_assert_cmpfloat (kiln_project_get_prep (project)->validation, >, 0);
+  g_assert_cmpfloat (kiln_project_get_prep (project)->split.validation, >, 0);
 
   goto_step (window, "Train", "train");
   train = page_widget (window, "train");
