@@ -153,7 +153,7 @@ rows_with_value (KilnFrame *frame, guint column)
 static KilnDataset *
 prepare_part (KilnRecipe *recipe, KilnFrame *rows, GError **error)
 {
-  g_autoptr(KilnFrame) prepared = kiln_recipe_apply (recipe, rows, FALSE, NULL, error);
+  g_autoptr(KilnFrame) prepared = kiln_recipe_apply_coded (recipe, rows, FALSE, NULL, error);
   KilnDataset *ds = NULL;
 
   if (prepared == NULL || !kiln_recipe_to_dataset (recipe, prepared, &ds, error))
@@ -293,7 +293,10 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   p->report = kiln_prep_report_new ();
 
   t0 = g_get_monotonic_time ();
-  prepared = kiln_recipe_fit_apply (p->recipe, p->train_rows, p->report, error);
+  /* one-hot encoded columns stay codes, unless the preview shows their indicator columns */
+  prepared = options->keep_prepared
+             ? kiln_recipe_fit_apply (p->recipe, p->train_rows, p->report, error)
+             : kiln_recipe_fit_apply_coded (p->recipe, p->train_rows, p->report, error);
   if (prepared == NULL || !kiln_recipe_to_dataset (p->recipe, prepared, &p->train, error))
     return NULL;
   p->prep_seconds = (g_get_monotonic_time () - t0) / 1e6;
