@@ -9,7 +9,7 @@
  * zeros in the dense view) and must agree: values and probabilities within 1e-6 (relative for
  * large values), labels the same. The MLP's float sums run in another order through a BLAS
  * kernel than through gathered weight rows, so there only the labels (classification) or 1e-4
- * relative (regression) are asked.
+ * relative (regression) are asked. The coded model, saved and read back, predicts the same.
  */
 #include "config.h"
 
@@ -115,6 +115,18 @@ test_codes (gconstpointer data)
         }
       same_labels += la == lb;
     }
+  /* a saved coded model predicts the same */
+  {
+    g_autoptr(JsonNode) node = kiln_model_to_json (coded);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KilnModel) loaded = kiln_model_from_json (node, &error);
+    g_autofree double *again = g_new (double, (gsize) test->n_rows * n_out);
+
+    g_assert_no_error (error);
+    kiln_model_predict (loaded, test, again);
+    for (gsize i = 0; i < (gsize) test->n_rows * n_out; i++)
+      g_assert_cmpfloat (again[i], ==, a[i]);
+  }
   g_test_message ("%s on %s: %u rows, %u of %u features as %u codes; largest difference %.3g",
                   c->family, c->file, test->n_rows, kiln_model_get_n_features (coded) - train->n_features,
                   kiln_model_get_n_features (coded), train->n_categorical, worst);
