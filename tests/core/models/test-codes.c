@@ -58,6 +58,23 @@ prepare (const Case   *c,
   g_assert_no_error (error);
   g_assert_cmpuint ((*train)->n_categorical, >, 0);
 
+  /* the frame with the indicator columns (what previews show) gives the same dataset */
+  {
+    g_autoptr(KilnFrame) expanded = kiln_recipe_apply (recipe, test_frame, FALSE, NULL, &error);
+    g_autoptr(KilnDataset) again = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (kiln_frame_find_column (expanded, kiln_recipe_get_feature_names (recipe, NULL)
+                                                         [kiln_dataset_get_width (*test) - 1]), >=, 0);
+    g_assert_true (kiln_recipe_to_dataset (recipe, expanded, &again, &error));
+    g_assert_no_error (error);
+    g_assert_true (kiln_dataset_same_layout (again, *test));
+    g_assert_cmpmem (again->x, (gsize) again->n_rows * again->n_features * sizeof (float),
+                     (*test)->x, (gsize) (*test)->n_rows * (*test)->n_features * sizeof (float));
+    g_assert_cmpmem (again->codes, (gsize) again->n_rows * again->n_categorical * sizeof (guint32),
+                     (*test)->codes, (gsize) (*test)->n_rows * (*test)->n_categorical * sizeof (guint32));
+  }
+
   /* some test rows with no level (missing or unseen in training) */
   for (guint r = 0; r < (*test)->n_rows; r += 5)
     (*test)->codes[(gsize) r * (*test)->n_categorical + r % (*test)->n_categorical] = KILN_CODE_NONE;
