@@ -12,6 +12,7 @@
  *     target combo that rebuilt its own list forever);
  *   - anything logs a warning or a critical (fatal in tests);
  *   - the window disappears without a quit.
+ * KILN_EXERCISE_SEEDS=N runs the first N of the fixed seeds; KILN_EXERCISE_STEPS the steps of each.
  * Any failure prints the seed and step, to replay: KILN_EXERCISE_SEED=S KILN_EXERCISE_STEPS=N.
  * KILN_EXERCISE_SEED=random draws a seed; the default runs a fixed list of seeds.
  *
@@ -136,8 +137,9 @@ log_writer (GLogLevelFlags   level,
 
 /* ---- The main loop after a step ---------------------------------------------------------- */
 
-/* Runs what is pending until the loop is idle; a loop still busy after the stall limit is a
- * livelock (something that keeps queueing work for itself). */
+/* Runs what is pending until the loop is idle; a loop still busy after five times the stall
+ * limit is a livelock (something that keeps queueing work for itself, as the target combo did:
+ * its heartbeats still came, but the window never caught up). */
 static void
 settle_step (guint linger_ms)
 {
@@ -151,7 +153,7 @@ settle_step (guint linger_ms)
       while (g_main_context_pending (NULL))
         {
           g_main_context_iteration (NULL, FALSE);
-          if (g_get_monotonic_time () - busy_since > stall_limit_us)
+          if (g_get_monotonic_time () - busy_since > 5 * stall_limit_us)
             {
               report ("the main loop stayed busy (a livelock)");
               g_error ("the main loop never went idle after step %u", current_step);
@@ -210,10 +212,33 @@ collect (GtkWidget *w, GPtrArray *out)
 
 static const char *texts[] = { "", "0", "3", "-1", "abc", "1e309", "nan", "한국어 리뷰", "  7 ", "ÿ\t", };
 
+/* What the control is, in words: its label, tooltip or icon, and the row it sits in. */
+static void
+describe (GtkWidget *w)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (w, ADW_TYPE_PREFERENCES_ROW);
+  const char *what = NULL;
+
+  if (GTK_IS_BUTTON (w))
+    what = gtk_button_get_label (GTK_BUTTON (w)) ? gtk_button_get_label (GTK_BUTTON (w))
+                                                 : gtk_button_get_icon_name (GTK_BUTTON (w));
+  if (what == NULL)
+    what = gtk_widget_get_tooltip_text (w);
+  g_snprintf (last_step, sizeof last_step, "%s%s%s%s%s", G_OBJECT_TYPE_NAME (w),
+              what ? " “" : "", what ? what : "", what ? "”" : "",
+              row && row != w ? " in a row" : "");
+  if (row && row != w)
+    {
+      g_strlcat (last_step, " “", sizeof last_step);
+      g_strlcat (last_step, adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), sizeof last_step);
+      g_strlcat (last_step, "”", sizeof last_step);
+    }
+}
+
 static void
 operate (GtkWidget *w, GRand *rand)
 {
-  g_snprintf (last_step, sizeof last_step, "%s", G_OBJECT_TYPE_NAME (w));
+  describe (w);
   if (GTK_IS_SWITCH (w))
     gtk_switch_set_active (GTK_SWITCH (w), !gtk_switch_get_active (GTK_SWITCH (w)));
   else if (GTK_IS_SPIN_BUTTON (w))
@@ -261,12 +286,6 @@ operate (GtkWidget *w, GRand *rand)
     gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (w), !gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (w)));
   else if (GTK_IS_BUTTON (w))
     {
-      const char *label = gtk_button_get_label (GTK_BUTTON (w));
-      const char *action = gtk_actionable_get_action_name (GTK_ACTIONABLE (w));
-
-      g_strlcat (last_step, " ", sizeof last_step);
-      g_strlcat (last_step, label ? label : action ? action : gtk_widget_get_tooltip_text (w) ? gtk_widget_get_tooltip_text (w) : "",
-                 sizeof last_step);
       gtk_widget_activate (w);
     }
   else if (ADW_IS_EXPANDER_ROW (w))
@@ -289,8 +308,9 @@ operate (GtkWidget *w, GRand *rand)
     {
       if (ADW_IS_PREFERENCES_ROW (w))
         {
-          g_strlcat (last_step, " ", sizeof last_step);
+          g_strlcat (last_step, " “", sizeof last_step);
           g_strlcat (last_step, adw_preferences_row_get_title (ADW_PREFERENCES_ROW (w)), sizeof last_step);
+          g_strlcat (last_step, "”", sizeof last_step);
         }
       gtk_widget_activate (w);
     }
@@ -459,7 +479,11 @@ step (KilnWindow *window, GRand *rand, gboolean real_input)
           double x = gtk_widget_get_width (w) * g_rand_double (rand);
           double y = gtk_widget_get_height (w) * g_rand_double (rand);
 
-          g_snprintf (last_step, sizeof last_step, "click on %s at %.0f,%.0f", G_OBJECT_TYPE_NAME (w), x, y);
+          char at[48];
+
+          describe (w);
+          g_snprintf (at, sizeof at, ": a click at %.0f,%.0f", x, y);
+          g_strlcat (last_step, at, sizeof last_step);
           kiln_ui_scroll_into_view (w);
           kiln_ui_click_anything (w, x, y);
         }
@@ -579,6 +603,8 @@ main (int argc, char **argv)
   const char *seed_env = g_getenv ("KILN_EXERCISE_SEED");
   const char *steps_env = g_getenv ("KILN_EXERCISE_STEPS");
   const char *stall_env = g_getenv ("KILN_EXERCISE_STALL_MS");
+  const char *seeds_env = g_getenv ("KILN_EXERCISE_SEEDS");
+  guint n_seeds;
   guint32 fixed_seeds[] = { 1, 2, 3 };
   GThread *dog;
   int ret;
@@ -596,6 +622,8 @@ main (int argc, char **argv)
   }
 
   n_steps = steps_env ? (guint) g_ascii_strtoull (steps_env, NULL, 10) : 1000;
+  n_seeds = seeds_env ? CLAMP ((guint) g_ascii_strtoull (seeds_env, NULL, 10), 1, G_N_ELEMENTS (fixed_seeds))
+                     : G_N_ELEMENTS (fixed_seeds);
   if (stall_env)
     stall_limit_us = (gint64) g_ascii_strtoull (stall_env, NULL, 10) * 1000;
   g_timeout_add (20, beat_source, NULL);
@@ -609,7 +637,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, GUINT_TO_POINTER (seed), test_exercise);
     }
   else
-    for (guint i = 0; i < G_N_ELEMENTS (fixed_seeds); i++)
+    for (guint i = 0; i < n_seeds; i++)
       {
         g_autofree char *path = g_strdup_printf ("/exerciser/seed-%u", fixed_seeds[i]);
         g_test_add_data_func (path, GUINT_TO_POINTER (fixed_seeds[i]), test_exercise);
