@@ -621,7 +621,7 @@ main (int argc, char **argv)
     g_assert_true (g_file_set_contents (junk, "\x89PNG\r\n\x1a\n\0\0\0binary\xff\xfe", 18, NULL));
   }
 
-  n_steps = steps_env ? (guint) g_ascii_strtoull (steps_env, NULL, 10) : 1000;
+  n_steps = steps_env ? (guint) g_ascii_strtoull (steps_env, NULL, 10) : 500;
   n_seeds = seeds_env ? CLAMP ((guint) g_ascii_strtoull (seeds_env, NULL, 10), 1, G_N_ELEMENTS (fixed_seeds))
                      : G_N_ELEMENTS (fixed_seeds);
   if (stall_env)
