@@ -139,8 +139,13 @@ struct _KilnRecipe {
   guint             *onehot_levels;
 };
 
+/* Whether the recipe can keep its one-hot encoded columns as codes when fitted on @frame
+ * (kiln-recipe-dataset.c). */
+gboolean  _kiln_recipe_codable    (KilnRecipe  *recipe,
+                                   KilnFrame   *frame);
 /* Sets the recipe's one-hot groups (coded = TRUE) from the names of its one-hot encoded columns
- * in feature order, checking them against the features and the ENCODE steps (kiln-recipe.c). */
+ * in feature order, checking them against the features and the ENCODE steps
+ * (kiln-recipe-dataset.c). */
 gboolean  _kiln_recipe_set_onehot (KilnRecipe  *recipe,
                                    char       **names,
                                    GError     **error);

@@ -1,4 +1,5 @@
-/* kiln-recipe-dataset.c: a prepared frame as the KilnDataset a model learns from or predicts on.
+/* kiln-recipe-dataset.c: a prepared frame as the KilnDataset a model learns from or predicts on,
+ * one-hot encoded columns kept as categorical codes (the recipe's one-hot groups).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,6 +14,101 @@
 #include "kiln-memory.h"
 #include "kiln-parallel.h"
 #include "kiln-prep-private.h"
+
+/* ---- The one-hot groups ------------------------------------------------------------------ */
+
+/* Whether one-hot encoded columns can stay codes while the recipe runs on @frame (the training
+ * frame): no step after a one-hot ENCODE names a column other than a non-categorical column of
+ * the input, since it could mean an indicator "col=category" or the encoded column itself. */
+gboolean
+_kiln_recipe_codable (KilnRecipe *recipe,
+                      KilnFrame  *frame)
+{
+  gboolean after_onehot = FALSE;
+
+  for (guint s = 0; s < recipe->steps->len; s++)
+    {
+      KilnStep *step = recipe->steps->pdata[s];
+
+      if (after_onehot && step->asked != NULL)
+        for (guint i = 0; step->asked[i]; i++)
+          {
+            int c = kiln_frame_find_column (frame, step->asked[i]);
+            if (c < 0 || kiln_column_get_column_type (kiln_frame_get_column (frame, (guint) c))
+                           == KILN_COLUMN_CATEGORICAL)
+              return FALSE;
+          }
+      if (step->kind == KILN_STEP_ENCODE && step->encoding == KILN_ENCODE_ONEHOT)
+        after_onehot = TRUE;
+    }
+  return TRUE;
+}
+
+/* The categories the last one-hot ENCODE step fitted for column @name, or NULL. */
+static GPtrArray *
+onehot_categories (KilnRecipe *recipe, const char *name)
+{
+  for (guint s = recipe->steps->len; s-- > 0;)
+    {
+      KilnStep *step = recipe->steps->pdata[s];
+
+      if (step->kind != KILN_STEP_ENCODE || step->encoding != KILN_ENCODE_ONEHOT
+          || !step->fitted || step->categories == NULL)
+        continue;
+      for (guint i = 0; i < step->n_columns; i++)
+        if (strcmp (step->columns[i], name) == 0)
+          return step->categories[i];
+    }
+  return NULL;
+}
+
+gboolean
+_kiln_recipe_set_onehot (KilnRecipe  *recipe,
+                         char       **names,
+                         GError     **error)
+{
+  guint n = names ? g_strv_length (names) : 0, total = 0;
+  g_autofree guint *levels = g_new (guint, MAX (n, 1));
+
+  for (guint g = 0; g < n; g++)
+    {
+      GPtrArray *cats = onehot_categories (recipe, names[g]);
+      if (cats == NULL)
+        {
+          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT,
+                       _("The recipe keeps column “%s” as one-hot codes but does not encode it"),
+                       names[g]);
+          return FALSE;
+        }
+      levels[g] = cats->len;
+      total += cats->len;
+    }
+  if (total > recipe->n_features)
+    goto mismatch;
+  for (guint g = 0, k = recipe->n_features - total; g < n; g++)
+    {
+      GPtrArray *cats = onehot_categories (recipe, names[g]);
+      for (guint c = 0; c < cats->len; c++, k++)
+        {
+          g_autofree char *expect = g_strdup_printf ("%s=%s", names[g], (const char *) cats->pdata[c]);
+          if (strcmp (recipe->features[k], expect) != 0)
+            goto mismatch;
+        }
+    }
+  g_strfreev (recipe->onehot);
+  g_free (recipe->onehot_levels);
+  recipe->onehot = g_strdupv (names ? names : (char *[]) { NULL });
+  recipe->onehot_levels = g_steal_pointer (&levels);
+  recipe->n_onehot = n;
+  recipe->n_dense = recipe->n_features - total;
+  recipe->coded = TRUE;
+  return TRUE;
+
+mismatch:
+  g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT,
+               _("The recipe's features do not match its one-hot encoded columns"));
+  return FALSE;
+}
 
 /* ---- Data sets ---------------------------------------------------------------------------- */
 
