@@ -218,14 +218,17 @@ _kiln_tree_data_new (const KilnDataset *train)
       data->code_stride = nc;
       data->code_column = g_new0 (guint, d);
       data->code_level = g_new0 (guint32, d);
-      g_autofree guint *offset = g_new (guint, nc);
-
+      data->code_first = g_new (guint, nc);
+      data->code_levels = g_memdup2 (train->n_levels, nc * sizeof (guint));
       for (guint j = 0; j < nc; j++)
-        offset[j] = nd + kiln_dataset_get_level_offset (train, j);
+        {
+          data->code_first[j] = nd + kiln_dataset_get_level_offset (train, j);
+          data->max_levels = MAX (data->max_levels, train->n_levels[j]);
+        }
       for (guint i = 0; i < n; i++)
         for (guint j = 0; j < nc; j++)
           if (train->codes[(gsize) i * nc + j] != KILN_CODE_NONE)
-            count[offset[j] + train->codes[(gsize) i * nc + j]]++;
+            count[data->code_first[j] + train->codes[(gsize) i * nc + j]]++;
       for (guint j = 0, f = nd; j < nc; j++)
         for (guint c = 0; c < train->n_levels[j]; c++, f++)
           {
@@ -257,7 +260,7 @@ _kiln_tree_data_new (const KilnDataset *train)
                            ? (gint32) data->n_binary++ : -1;
   data->bin_words = (data->n_binary + 31) / 32;
   data->row_bits = g_new0 (guint32, MAX ((gsize) n * data->bin_words, 1));
-  for (guint f = 0; f < d; f++)
+  for (guint f = 0; f < nd; f++)
     {
       gint32 j = data->binary_slot[f];
       const guint8 *rk = data->rank_data + data->rank_offset[f];  /* one byte per rank */
@@ -265,8 +268,32 @@ _kiln_tree_data_new (const KilnDataset *train)
       if (j < 0)
         continue;
       for (guint i = 0; i < n; i++)
-        if (data->rank_width[f] == 0 ? rank_of (data, f, i) == 0 : rk[i] == 0)
+        if (rk[i] == 0)
           data->row_bits[(gsize) i * data->bin_words + j / 32] |= 1u << (j % 32);
+    }
+  if (data->codes != NULL && data->n_binary > 0)
+    {
+      /* a level's column has the lower value (0) on every row but its own: all its bits set,
+       * then the bit of the row's level cleared */
+      guint W = data->bin_words, nc = data->code_stride;
+      g_autofree guint32 *all = g_new0 (guint32, W);
+
+      for (guint f = nd; f < d; f++)
+        if (data->binary_slot[f] >= 0)
+          all[data->binary_slot[f] / 32] |= 1u << (data->binary_slot[f] % 32);
+      for (guint i = 0; i < n; i++)
+        {
+          guint32 *bits = data->row_bits + (gsize) i * W;
+          for (guint w = 0; w < W; w++)
+            bits[w] |= all[w];
+          for (guint j = 0; j < nc; j++)
+            {
+              guint32 code = data->codes[(gsize) i * nc + j];
+              gint32 slot = code != KILN_CODE_NONE ? data->binary_slot[data->code_first[j] + code] : -1;
+              if (slot >= 0)
+                bits[slot / 32] &= ~(1u << (slot % 32));
+            }
+        }
     }
   return data;
 }
@@ -286,6 +313,8 @@ _kiln_tree_data_free (KilnTreeData *data)
   g_free (data->row_bits);
   g_free (data->code_column);
   g_free (data->code_level);
+  g_free (data->code_first);
+  g_free (data->code_levels);
   g_free (data);
 }
 

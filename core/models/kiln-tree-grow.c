@@ -65,6 +65,12 @@ _kiln_tree_workspace_new (const KilnTreeData   *data,
       ws->bin_nleft = g_new (guint32, data->n_binary);
       ws->bin_wleft = g_new (double, data->n_binary);
       ws->bin_sleft = g_new (double, data->n_binary);
+      if (data->codes != NULL)
+        {
+          ws->code_need = g_new0 (guint8, data->code_stride);
+          ws->level_s = g_new (double, 2 * (gsize) MAX (data->max_levels, 1));
+          ws->level_c = g_new (guint64, 2 * (gsize) MAX (data->max_levels, 1));
+        }
     }
   ws->goes_left = g_new (guint8, n);
   ws->list_slot = g_new (gint32, data->n_features);
@@ -143,6 +149,9 @@ _kiln_tree_workspace_free (KilnTreeWorkspace *ws)
   g_free (ws->bin_nleft);
   g_free (ws->bin_wleft);
   g_free (ws->bin_sleft);
+  g_free (ws->code_need);
+  g_free (ws->level_s);
+  g_free (ws->level_c);
   g_free (ws->node_wy);
   g_free (ws->node_wc);
   g_free (ws->goes_left);

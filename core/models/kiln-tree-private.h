@@ -49,9 +49,12 @@ struct _KilnTreeData {
   gsize        *rank_offset;   /* bytes, per feature */
   guint8       *rank_width;    /* 0, 1, 2 or 4, per feature */
   const guint32 *codes;        /* the dataset's, n_rows x code_stride */
-  guint         code_stride;
+  guint         code_stride;   /* its categorical features */
   guint        *code_column;   /* per feature (width 0) */
   guint32      *code_level;    /* per feature (width 0) */
+  guint        *code_first;    /* per categorical feature: the feature of its level 0 */
+  guint        *code_levels;   /* per categorical feature: its levels */
+  guint         max_levels;
   guint32      *n_distinct;    /* per feature */
   gsize        *value_offset;  /* per feature, into values */
   float        *values;        /* the distinct values of each feature, ascending */
@@ -188,6 +191,11 @@ struct _KilnTreeWorkspace {
   guint32            *bin_nleft;    /* per slot: rows, weight and sum of w * y on the lower value */
   double             *bin_wleft;
   double             *bin_sleft;
+  /* two-valued one-hot columns of codes: per categorical feature whether the node needs it, and
+   * per level its sums in the two lanes of binary_stats() (even and odd positions) */
+  guint8             *code_need;
+  double             *level_s;      /* 2 x max_levels */
+  guint64            *level_c;      /* 2 x max_levels */
 
   /* Sorted lists, for regression when every feature is searched at each node (max_features =
    * all): a feature that a node has to sort keeps its node's (rank, position) keys sorted in its

@@ -130,6 +130,64 @@ typedef guint32 V4u __attribute__ ((vector_size (16)));
  * Weights are bootstrap counts, so their sums are exact in any order; they are added as 64-bit
  * integers with the row count in the low half. The positions' bits (pbits) are kept in position
  * order, so the pass reads memory in order and several features share each read. */
+/* binary_stats() for the one-hot columns of codes: one pass per categorical feature sums every
+ * level's rows (in the same two lanes), and a level's column has the lower value on the others,
+ * so its sums are the node's minus the level's. Counts and weights are exact; the sums of w * y
+ * are the dense pass's up to rounding. */
+static void
+code_stats (KilnTreeWorkspace *ws,
+            guint32            start,
+            guint32            end)
+{
+  const KilnTreeData *data = ws->data;
+  guint32 n = end - start;
+  guint nc = data->code_stride;
+  const double *wy = ws->node_wy;
+  const guint64 *wc = ws->node_wc;
+  double tot_s[2] = { 0.0, 0.0 };
+  guint64 tot_c[2] = { 0, 0 };
+
+  for (guint32 k = 0; k < n; k++)
+    {
+      tot_s[k & 1] += wy[k];
+      tot_c[k & 1] += wc[k];
+    }
+  for (guint j = 0; j < nc; j++)
+    {
+      guint levels = data->code_levels[j];
+      const guint32 *codes = data->codes + j;
+      double *ls = ws->level_s;
+      guint64 *lc = ws->level_c;
+
+      if (!ws->code_need[j])
+        continue;
+      ws->code_need[j] = 0;
+      memset (ls, 0, 2 * levels * sizeof (double));
+      memset (lc, 0, 2 * levels * sizeof (guint64));
+      for (guint32 k = 0; k < n; k++)
+        {
+          guint32 code = codes[(gsize) ws->samples[start + k] * nc];
+          if (code != KILN_CODE_NONE)
+            {
+              ls[2 * code + (k & 1)] += wy[k];
+              lc[2 * code + (k & 1)] += wc[k];
+            }
+        }
+      for (guint c = 0; c < levels; c++)
+        {
+          gint32 slot = data->binary_slot[data->code_first[j] + c];
+          guint64 sum;
+
+          if (slot < 0)
+            continue;
+          sum = (tot_c[0] - lc[2 * c]) + (tot_c[1] - lc[2 * c + 1]);
+          ws->bin_nleft[slot] = (guint32) (sum & G_MAXUINT32);
+          ws->bin_wleft[slot] = (double) (sum >> 32);
+          ws->bin_sleft[slot] = (tot_s[0] - ls[2 * c]) + (tot_s[1] - ls[2 * c + 1]);
+        }
+    }
+}
+
 static void
 binary_stats (KilnTreeWorkspace *ws,
               guint32            start,
@@ -144,10 +202,17 @@ binary_stats (KilnTreeWorkspace *ws,
 
   for (guint i = ws->node_known; i < data->n_features; i++)
     {
-      gint32 j = data->binary_slot[ws->features[i]];
-      if (j >= 0)
+      guint f = ws->features[i];
+      gint32 j = data->binary_slot[f];
+      if (j < 0)
+        continue;
+      if (data->rank_width[f] == 0)
+        ws->code_need[data->code_column[f]] = 1;   /* see code_stats() */
+      else
         ws->bin_active[n_active++] = (guint32) j;
     }
+  if (data->codes != NULL)
+    code_stats (ws, start, end);
 
   for (guint w = 0; w < W; w++)
     {
