@@ -67,7 +67,7 @@ dataset_alloc (guint        n_rows,
   dataset->x = g_new0 (float, MAX ((gsize) n_rows * n_features, 1));
   if (n_categorical > 0)
     {
-      dataset->codes = g_new (guint32, (gsize) n_rows * n_categorical);
+      dataset->codes = g_new (guint32, MAX ((gsize) n_rows * n_categorical, 1));
       memset (dataset->codes, 0xff, (gsize) n_rows * n_categorical * sizeof (guint32));
       dataset->n_levels = g_memdup2 (n_levels, n_categorical * sizeof (guint));
     }

@@ -295,7 +295,10 @@ build_features (KilnRecipe *recipe, KilnFrame *prepared, GError **error)
   ds->x = x;
   ds->n_rows = kiln_frame_get_n_rows (prepared);
   if (ds->n_categorical > 0)
-    ds->codes = g_new (guint32, MAX ((gsize) ds->n_rows * ds->n_categorical, 1));
+    {
+      g_free (ds->codes);
+      ds->codes = g_new (guint32, MAX ((gsize) ds->n_rows * ds->n_categorical, 1));
+    }
   for (guint g = 0; g < ds->n_categorical; g++)
     if (!fill_codes (recipe, prepared, g, ds, error))
       {

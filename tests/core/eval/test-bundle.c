@@ -47,6 +47,7 @@ run (KilnFrame *raw, const char *target, const char *model, const char *source,
   options.source_path = source;
   if (!kiln_pipeline_run (raw, NULL, &options, NULL, NULL, result, &error))
     g_error ("pipeline %s/%s: %s", target, model, error->message);
+  kiln_pipeline_options_clear (&options);
   return TRUE;
 }
 
@@ -300,11 +301,13 @@ test_pipeline_errors (void)
   g_assert_nonnull (strstr (error->message, "species"));   /* lists the columns */
   g_assert_null (r.pipeline);
   g_clear_error (&error);
+  kiln_pipeline_options_clear (&options);
 
   kiln_pipeline_options_init (&options, "species", "nosuchmodel");
   g_assert_false (kiln_pipeline_run (iris, NULL, &options, NULL, NULL, &r, &error));
   g_assert_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_OPTIONS);
   g_clear_error (&error);
+  kiln_pipeline_options_clear (&options);
 
   kiln_pipeline_options_init (&options, "species", "tree");
   options.prep.split = (KilnSplitFractions) { 1.0, 0.0, 0.0 };
@@ -314,6 +317,7 @@ test_pipeline_errors (void)
       g_assert_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_EMPTY);
       g_clear_error (&error);
     }
+  kiln_pipeline_options_clear (&options);
 
   /* Regression on a categorical target is refused up front. */
   kiln_pipeline_options_init (&options, "species", "tree");
@@ -321,6 +325,7 @@ test_pipeline_errors (void)
   options.task = KILN_TASK_REGRESSION;
   g_assert_false (kiln_pipeline_run (iris, NULL, &options, NULL, NULL, &r, &error));
   g_assert_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_TARGET);
+  kiln_pipeline_options_clear (&options);
 }
 
 static void
@@ -354,6 +359,7 @@ test_cross_validate (void)
 
   g_assert_false (kiln_pipeline_cross_validate (iris, &options, 1, a, NULL, &error));
   g_assert_error (error, KILN_EVAL_ERROR, KILN_EVAL_ERROR_INVALID);
+  kiln_pipeline_options_clear (&options);
 }
 
 static void

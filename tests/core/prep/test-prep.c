@@ -573,9 +573,7 @@ test_target (void)
   g_assert_cmpint (ds->y_class[0], ==, 1);
   g_assert_cmpint (ds->y_class[4], ==, 0);
   g_assert_cmpfloat_with_epsilon (ds->x[0], (float) ((1 - 3.6) / sqrt (3.44)), 1e-6);
-  g_free (ds->x);
-  g_free (ds->y_class);
-  g_free (ds);
+  kiln_dataset_free (ds);
 
   x_only = kiln_recipe_to_features (recipe, out, &error);
   g_assert_no_error (error);
@@ -604,9 +602,7 @@ test_target (void)
   g_assert_cmpstr (classes[1], ==, "10");
   g_assert_true (kiln_recipe_to_dataset (numcls, nout, &ds, &error));
   g_assert_cmpint (ds->y_class[0], ==, 1);
-  g_free (ds->x);
-  g_free (ds->y_class);
-  g_free (ds);
+  kiln_dataset_free (ds);
 }
 
 static void
@@ -987,9 +983,7 @@ test_empty (void)
   g_assert_nonnull (text);
   g_assert_true (kiln_recipe_to_dataset (recipe, out, &ds, &error));
   g_assert_cmpuint (ds->n_rows, ==, 0);
-  g_free (ds->x);
-  g_free (ds->y_class);
-  g_free (ds);
+  kiln_dataset_free (ds);
   g_assert_cmpuint (kiln_prep_count_duplicates (frame), ==, 0);
   g_assert_cmpuint (kiln_prep_count_outliers (frame, 1.5, NULL), ==, 0);
 }
@@ -1256,9 +1250,7 @@ test_datasets (void)
       g_assert_cmpuint (ds->n_rows, ==, kiln_frame_get_n_rows (prepared));
       for (gsize k = 0; k < (gsize) ds->n_rows * ds->n_features; k++)
         g_assert_true (isfinite (ds->x[k]));
-      g_free (ds->x);
-      g_free (ds->y_class);
-      g_free (ds);
+      kiln_dataset_free (ds);
 
       /* fit on train only: change every test row (numbers x1000 + 7, new categories) and fit
        * again on the same training rows: the same fitted recipe */
@@ -1331,7 +1323,7 @@ test_settings (void)
                          "--impute", "mode", "--scale", "minmax", "--dedupe", NULL };
   char **argv = g_strdupv ((char **) args);
   int argc = g_strv_length (argv);
-  char **argv_start = argv;
+  char **argv_start = g_memdup2 (argv, sizeof args);   /* parsing drops the parsed strings */
   const char *bad[][3] = { { "kiln-cli", "--impute", "sometimes" }, { "kiln-cli", "--iqr", "-1" },
                            { "kiln-cli", "--scale", "log" }, { "kiln-cli", "--encode", "binary" } };
 
@@ -1367,6 +1359,7 @@ test_settings (void)
     const char *want[] = { "a", "b", "c", NULL };
     g_assert_cmpstrv ((const char * const *) s.dropped, want);
   }
+  g_free (argv);
   g_strfreev (argv_start);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
