@@ -105,6 +105,13 @@ kiln_window_is_loading (KilnWindow *self)
   return self->load_cancellable != NULL;
 }
 
+gboolean
+kiln_window_is_training (KilnWindow *self)
+{
+  g_return_val_if_fail (KILN_IS_WINDOW (self), FALSE);
+  return kiln_train_page_is_running (KILN_TRAIN_PAGE (self->pages[KILN_PAGE_TRAIN]));
+}
+
 /* ---- Loading a file on a worker thread ------------------------------------------------- */
 
 typedef struct {
