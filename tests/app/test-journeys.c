@@ -117,6 +117,19 @@ page_widget (KilnWindow *window, const char *name)
   return adw_view_stack_get_child_by_name (ADW_VIEW_STACK (stack), name);
 }
 
+/* What the page shows fits the window's width: at most a vertical scroll (a box of equal halves
+ * once made Evaluate wider than a 1024-pixel window, its last metric card off screen). */
+static void
+assert_fits_width (GtkWidget *page)
+{
+  GtkWidget *scroller = kiln_ui_find (page, GTK_TYPE_SCROLLED_WINDOW, NULL);
+  GtkAdjustment *h;
+
+  g_assert_nonnull (scroller);
+  h = gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scroller));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (h) - gtk_adjustment_get_page_size (h), <=, 1);
+}
+
 static void
 open_example (KilnWindow *window, const char *title)
 {
@@ -509,7 +522,8 @@ test_journey_korean (void)
       g_test_skip ("wa_churn.csv is not in ../shared/datasets");
       return;
     }
-  window = new_window (1280, 800);
+  /* a small laptop's window */
+  window = new_window (1024, 700);
   project = kiln_window_get_project (window);
   click_button (GTK_WIDGET (window), "Open");
   kiln_ui_answer_file_chooser (path);
@@ -522,6 +536,7 @@ test_journey_korean (void)
   g_assert_cmpint (kiln_column_get_column_type (kiln_frame_get_column (frame, (guint) col)), ==, KILN_COLUMN_NUMERIC);
   g_assert_cmpfloat_with_epsilon (kiln_frame_get_double (frame, (guint) col, 0), 29.85, 1e-9);
   kiln_ui_screenshot (GTK_WIDGET (window), "journey-korean-data.png");
+  assert_fits_width (page_widget (window, "data"));
 
   goto_step (window, "Prepare", "prepare");
   prepare = page_widget (window, "prepare");
@@ -557,6 +572,7 @@ test_journey_korean (void)
     g_assert_true (checked);
   }
   kiln_ui_screenshot (GTK_WIDGET (window), "journey-korean-prepare.png");
+  assert_fits_width (prepare);
 
   goto_step (window, "Train", "train");
   train = page_widget (window, "train");
@@ -569,6 +585,7 @@ test_journey_korean (void)
   g_assert_nonnull (kiln_ui_find (evaluate, GTK_TYPE_LABEL, "Recall"));
   g_assert_nonnull (kiln_ui_find (evaluate, GTK_TYPE_LABEL, "Yes"));
   kiln_ui_screenshot (GTK_WIDGET (window), "journey-korean-per-class.png");
+  assert_fits_width (evaluate);
 
   goto_step (window, "Export", "export");
   export_page = page_widget (window, "export");
