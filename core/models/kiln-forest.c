@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "kiln-model-private.h"
+#include "kiln-threads.h"
 #include "kiln-tree-common.h"
 
 #define DEFAULT_N_TREES 100
@@ -371,7 +372,7 @@ kiln_forest_predict (KilnModel   *model,
   PredictJob job = { self, x, n_rows, out, 0 };
   guint n_blocks = (n_rows + PREDICT_BLOCK - 1) / PREDICT_BLOCK;
   guint n_threads = model->options.n_threads > 0 ? model->options.n_threads
-                                                 : (guint) g_get_num_processors ();
+                                                 : kiln_threads_available ();
   GThread *threads[64];
   guint n_started = 0;
 

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "kiln-model-private.h"
+#include "kiln-threads.h"
 
 #define DEFAULT_K     5
 #define MAX_K         1000
@@ -383,7 +384,7 @@ kiln_knn_predict (KilnModel   *model,
   PredictJob job = { self, x, n_rows, out, 0, 0 };
   guint n_blocks = (n_rows + QUERY_BLOCK - 1) / QUERY_BLOCK;
   guint n_threads = model->options.n_threads > 0 ? model->options.n_threads
-                                                 : (guint) g_get_num_processors ();
+                                                 : kiln_threads_available ();
   GThread *threads[64];
   guint n_started = 0;
   guint d = MAX (model->n_features, 1);

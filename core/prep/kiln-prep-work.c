@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kiln-prep-private.h"
+#include "kiln-threads.h"
 
 G_DEFINE_QUARK (kiln-prep-error-quark, kiln_prep_error)
 
@@ -469,7 +470,7 @@ void
 _kiln_prep_parallel (guint n_tasks, void (*func) (guint task, gpointer data), gpointer data)
 {
   Parallel par = { n_tasks, 0, func, data };
-  guint n_threads = MIN (n_tasks, MIN (g_get_num_processors (), 16));
+  guint n_threads = MIN (n_tasks, MIN (kiln_threads_available (), 16));
   GThread *threads[16];
 
   for (guint t = 1; t < n_threads; t++)
