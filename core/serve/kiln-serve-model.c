@@ -695,8 +695,10 @@ _kiln_serve_model_ref (KilnServeModel *model)
 void
 _kiln_serve_model_unref (KilnServeModel *model)
 {
+  KILN_SERVE_TSAN_RELEASE (model);
   if (!g_atomic_ref_count_dec (&model->ref_count))
     return;
+  KILN_SERVE_TSAN_ACQUIRE (model);
   g_hash_table_unref (model->fields);
   g_strfreev (model->class_json);
   g_free (model->health);

@@ -2,21 +2,28 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The one place where JSON values become cells. The rule is the CSV reader's, so that a row
- * sent here predicts what the same row of a file predicts with `kiln-cli predict`:
+ * The one place where JSON values become cells (read_value()). The rule is the CSV reader's, so
+ * that a row sent here predicts what the same row of a file predicts with `kiln-cli predict`:
  *  - null, and the strings the reader takes for missing ("", NA, N/A, NaN, null, ?), are missing;
- *  - a numeric column takes numbers, and strings that parse as numbers ("1.5", " 2e3 ");
- *    booleans count as 1 and 0 (the reader's conversion of a True/False column to numbers);
+ *  - a numeric column takes numbers, and strings that parse as numbers ("1.5", " 2e3 "), both
+ *    read by the reader's own number parser; true and false count as 1 and 0 (the reader's
+ *    conversion of a True/False column to numbers);
  *  - a boolean column takes true/false, the strings True/False/TRUE/... and the numbers 0 and 1;
- *  - a categorical column takes strings as they are, numbers as their shortest text ("3", "2.5")
- *    and booleans as "True"/"False", the text the reader would have kept;
+ *  - a categorical column takes strings as they are, numbers as the text they are written with
+ *    ("3", "2.50") and true/false as "True"/"False": the text a CSV cell would have held;
  *  - anything else (an object, an array, "abc" for a number) is an error naming row and field.
  * Every row is checked before any prediction starts. When the core gains its single conversion
  * of raw values to a recipe's input types, read_value() is what switches to it.
  *
+ * The body is read with yajl's callback parser straight into the columns: no tree of the whole
+ * document is built. json-glib, which builds one (a GHashTable per row, a node per value), spent
+ * about 5 microseconds per row of 13 values here, more than predicting the row; yajl takes under
+ * 1. yajl keeps its nesting on a heap stack (no recursion), checks UTF-8, and the walk below
+ * refuses any nesting deeper than the request's shape as soon as it starts.
+ *
  * Bounds: the body is at most max_body_bytes (the HTTP side refuses more before reading it);
- * nesting deeper than MAX_DEPTH is refused before json-glib parses it (its parser recurses);
- * more than max_rows rows is refused before any row is read.
+ * more than max_rows rows is refused as the one too many begins; the columns grow by doubling
+ * up to max_rows.
  */
 #define G_LOG_DOMAIN "kiln-serve"
 
@@ -30,42 +37,9 @@
 #include "kiln-number.h"
 #include "kiln-serve-private.h"
 
-/* {"rows": [{"x": [...]}]} is 4 deep; anything deeper is a wrong value anyway */
-#define MAX_DEPTH 32
+#include <yajl/yajl_parse.h>
 
 G_DEFINE_QUARK (kiln-serve-error-quark, kiln_serve_error)
-
-/* FALSE when brackets nest deeper than @max (strings skipped, escapes honoured). Only a guard
- * for json-glib's recursive parser: the syntax itself is json-glib's to check. */
-static gboolean
-nesting_ok (const char *s, gsize n, guint max)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      char c = s[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > max)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
 
 typedef struct {
   const KilnRecipeColumn *input;
@@ -76,32 +50,43 @@ typedef struct {
   gint32     *codes;       /* categorical, text */
   GPtrArray  *categories;
   GHashTable *code_of;     /* category -> code + 1 */
-  guint       seen_in;     /* the last row (+ 1) that had this field */
+  guint       seen_in;     /* the last row (from 1) that had this field */
 } Column;
 
 static void
-column_init (Column *c, const KilnRecipeColumn *input, guint n)
+column_init (Column *c, const KilnRecipeColumn *input)
 {
   c->input = input;
-  switch (input->type)
+  if (input->type == KILN_COLUMN_CATEGORICAL || input->type == KILN_COLUMN_TEXT)
+    {
+      c->categories = g_ptr_array_new_with_free_func (g_free);
+      c->code_of = g_hash_table_new (g_str_hash, g_str_equal);
+    }
+}
+
+/* Room for @capacity rows (more than before). */
+static void
+column_grow (Column *c, guint old, guint capacity)
+{
+  switch (c->input->type)
     {
     case KILN_COLUMN_NUMERIC:
-      c->numbers = g_new (double, MAX (n, 1));
+      c->numbers = g_renew (double, c->numbers, capacity);
       break;
     case KILN_COLUMN_BOOLEAN:
-      c->booleans = g_new0 (guint8, MAX (n, 1));
-      c->missing = g_new0 (guint64, (n + 63) / 64 + 1);
-      break;
     case KILN_COLUMN_DATETIME:
-      c->times = g_new0 (gint64, MAX (n, 1));
-      c->missing = g_new0 (guint64, (n + 63) / 64 + 1);
+      if (c->input->type == KILN_COLUMN_BOOLEAN)
+        c->booleans = g_renew (guint8, c->booleans, capacity);
+      else
+        c->times = g_renew (gint64, c->times, capacity);
+      c->missing = g_renew (guint64, c->missing, capacity / 64 + 1);
+      memset (c->missing + (old ? old / 64 + 1 : 0), 0,
+              sizeof (guint64) * (capacity / 64 + 1 - (old ? old / 64 + 1 : 0)));
       break;
     case KILN_COLUMN_CATEGORICAL:
     case KILN_COLUMN_TEXT:
     default:
-      c->codes = g_new (gint32, MAX (n, 1));
-      c->categories = g_ptr_array_new_with_free_func (g_free);
-      c->code_of = g_hash_table_new (g_str_hash, g_str_equal);
+      c->codes = g_renew (gint32, c->codes, capacity);
       break;
     }
 }
@@ -109,11 +94,11 @@ column_init (Column *c, const KilnRecipeColumn *input, guint n)
 static void
 column_clear (Column *c)
 {
-  g_free (c->numbers);
-  g_free (c->booleans);
-  g_free (c->times);
-  g_free (c->missing);
-  g_free (c->codes);
+  g_clear_pointer (&c->numbers, g_free);
+  g_clear_pointer (&c->booleans, g_free);
+  g_clear_pointer (&c->times, g_free);
+  g_clear_pointer (&c->missing, g_free);
+  g_clear_pointer (&c->codes, g_free);
   g_clear_pointer (&c->categories, g_ptr_array_unref);
   g_clear_pointer (&c->code_of, g_hash_table_unref);
 }
@@ -125,6 +110,8 @@ column_finish (Column *c, guint n)
   const char *name = c->input->name;
   KilnColumn *col;
 
+  if (n == 0)
+    column_grow (c, 0, 1);   /* the constructors want arrays even for no rows */
   switch (c->input->type)
     {
     case KILN_COLUMN_NUMERIC:
@@ -150,27 +137,27 @@ column_finish (Column *c, guint n)
 }
 
 static gboolean
-is_missing_marker (const char *s)
+is_missing_marker (const char *s, gsize len)
 {
   const char * const *na = kiln_csv_default_na_values ();
 
   for (guint i = 0; na[i]; i++)
-    if (strcmp (s, na[i]) == 0)
+    if (strlen (na[i]) == len && memcmp (s, na[i], len) == 0)
       return TRUE;
   return FALSE;
 }
 
 static void
-set_category (Column *c, guint r, const char *text)
+set_category (Column *c, guint r, const char *text, gsize len)
 {
+  g_autofree char *copy = g_strndup (text, len);
   gpointer code;
 
-  if (!g_hash_table_lookup_extended (c->code_of, text, NULL, &code))
+  if (!g_hash_table_lookup_extended (c->code_of, copy, NULL, &code))
     {
-      char *copy = g_strdup (text);
       g_ptr_array_add (c->categories, copy);
       code = GUINT_TO_POINTER (c->categories->len);
-      g_hash_table_insert (c->code_of, copy, code);
+      g_hash_table_insert (c->code_of, g_steal_pointer (&copy), code);
     }
   c->codes[r] = (gint32) GPOINTER_TO_UINT (code) - 1;
 }
@@ -214,53 +201,29 @@ wanted (KilnColumnType type)
     }
 }
 
-/* The value as the message shows it: strings quoted and cut, other kinds by name. */
-static char *
-describe (JsonNode *v)
-{
-  if (JSON_NODE_HOLDS_OBJECT (v))
-    return g_strdup (_("an object"));
-  if (JSON_NODE_HOLDS_ARRAY (v))
-    return g_strdup (_("an array"));
-  if (json_node_get_value_type (v) == G_TYPE_STRING)
-    {
-      g_autofree char *s = g_utf8_make_valid (json_node_get_string (v), -1);
-      g_autofree char *cut = NULL;
+typedef enum {
+  VALUE_NULL,
+  VALUE_BOOLEAN,
+  VALUE_NUMBER,    /* text: the number as written */
+  VALUE_STRING,    /* text: the string, unescaped (yajl checked its UTF-8) */
+  VALUE_OBJECT,
+  VALUE_ARRAY,
+} ValueKind;
 
-      if (g_utf8_strlen (s, -1) > 40)
-        {
-          g_autofree char *head = g_utf8_substring (s, 0, 40);
-          cut = g_strconcat (head, "…", NULL);
-        }
-      return g_strdup_printf ("“%s”", cut ? cut : s);
-    }
-  return json_to_string (v, FALSE);
-}
-
-/* The conversion rule (see the top of the file). FALSE when @v does not fit the column. */
+/* The conversion rule (see the top of the file). FALSE when the value does not fit the column. */
 static gboolean
-read_value (Column *c, guint r, JsonNode *v)
+read_value (Column *c, guint r, ValueKind kind, const char *text, gsize len, gboolean b)
 {
   KilnColumnType type = c->input->type;
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  GType vt;
 
-  if (JSON_NODE_HOLDS_NULL (v))
+  switch (kind)
     {
+    case VALUE_NULL:
       set_missing (c, r);
       return TRUE;
-    }
-  if (!JSON_NODE_HOLDS_VALUE (v))
-    return FALSE;
-  vt = json_node_get_value_type (v);
 
-  if (vt == G_TYPE_STRING)
-    {
-      const char *s = json_node_get_string (v);
-      gsize len = strlen (s);
-      gboolean b;
-
-      if (is_missing_marker (s))
+    case VALUE_STRING:
+      if (is_missing_marker (text, len))
         {
           set_missing (c, r);
           return TRUE;
@@ -268,25 +231,22 @@ read_value (Column *c, guint r, JsonNode *v)
       switch (type)
         {
         case KILN_COLUMN_NUMERIC:
-          return kiln_parse_double (s, len, '.', &c->numbers[r]);
+          return kiln_parse_double (text, len, '.', &c->numbers[r]);
         case KILN_COLUMN_BOOLEAN:
-          if (!kiln_parse_boolean (s, len, &b))
+          if (!kiln_parse_boolean (text, len, &b))
             return FALSE;
           c->booleans[r] = b;
           return TRUE;
         case KILN_COLUMN_DATETIME:
-          return kiln_parse_datetime (s, len, &c->times[r]);
+          return kiln_parse_datetime (text, len, &c->times[r]);
         case KILN_COLUMN_CATEGORICAL:
         case KILN_COLUMN_TEXT:
         default:
-          set_category (c, r, s);
+          set_category (c, r, text, len);
           return TRUE;
         }
-    }
 
-  if (vt == G_TYPE_BOOLEAN)
-    {
-      gboolean b = json_node_get_boolean (v);
+    case VALUE_BOOLEAN:
       switch (type)
         {
         case KILN_COLUMN_NUMERIC:
@@ -300,47 +260,72 @@ read_value (Column *c, guint r, JsonNode *v)
         case KILN_COLUMN_CATEGORICAL:
         case KILN_COLUMN_TEXT:
         default:
-          set_category (c, r, b ? "True" : "False");
+          set_category (c, r, b ? "True" : "False", b ? 4 : 5);
           return TRUE;
         }
-    }
 
-  if (vt == G_TYPE_INT64 || vt == G_TYPE_DOUBLE)
-    {
-      double d = vt == G_TYPE_INT64 ? (double) json_node_get_int (v) : json_node_get_double (v);
+    case VALUE_NUMBER:
       switch (type)
         {
         case KILN_COLUMN_NUMERIC:
-          c->numbers[r] = d;
-          return TRUE;
+          return kiln_parse_double (text, len, '.', &c->numbers[r]);
         case KILN_COLUMN_BOOLEAN:
-          if (d != 0 && d != 1)
-            return FALSE;
-          c->booleans[r] = d == 1;
-          return TRUE;
+          {
+            double d;
+            if (!kiln_parse_double (text, len, '.', &d) || (d != 0 && d != 1))
+              return FALSE;
+            c->booleans[r] = d == 1;
+            return TRUE;
+          }
         case KILN_COLUMN_DATETIME:
           return FALSE;
         case KILN_COLUMN_CATEGORICAL:
         case KILN_COLUMN_TEXT:
         default:
-          if (vt == G_TYPE_INT64)
-            g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, json_node_get_int (v));
-          else
-            kiln_format_double (buf, sizeof buf, d);
-          set_category (c, r, buf);
+          set_category (c, r, text, len);   /* the text as written, as a CSV cell */
           return TRUE;
         }
+
+    case VALUE_OBJECT:
+    case VALUE_ARRAY:
+    default:
+      return FALSE;
     }
-  return FALSE;
 }
 
-static KilnFrame *
-fail (GError **error, KilnServeProblem *problem, guint row, const char *field, int code,
-      const char *format, ...) G_GNUC_PRINTF (6, 7);
+/* ---- Reading the body -------------------------------------------------------------------------
+ * yajl calls back for each token; the state below walks {"rows": [{field: value, ...}, ...]}
+ * and fills the columns as it goes. Any other shape cancels the parse with the error set. */
 
-static KilnFrame *
-fail (GError **error, KilnServeProblem *problem, guint row, const char *field, int code,
-      const char *format, ...)
+typedef enum {
+  AT_START,    /* before the body's object */
+  AT_TOP,      /* in the body's object */
+  AT_ROWS,     /* in the rows array */
+  AT_ROW,      /* in a row's object */
+  AT_END,      /* after the body's object */
+} Where;
+
+typedef struct {
+  KilnServeModel    *model;
+  guint              max_rows;
+  Column            *cols;
+  guint              n_rows;       /* rows begun */
+  guint              capacity;
+  Where              where;
+  gboolean           want_rows;    /* the next value is that of "rows" */
+  gboolean           had_rows;
+  int                field;        /* an input column's index awaiting its value; -1: ignored */
+  GString           *key;
+  KilnServeProblem  *problem;
+  GError           **error;
+} Parse;
+
+static int fail (Parse *p, guint row, const char *field, int code,
+                 const char *format, ...) G_GNUC_PRINTF (5, 6);
+
+/* Sets the error and cancels the parse (yajl's callbacks stop on 0). */
+static int
+fail (Parse *p, guint row, const char *field, int code, const char *format, ...)
 {
   va_list args;
   g_autofree char *message = NULL;
@@ -348,11 +333,253 @@ fail (GError **error, KilnServeProblem *problem, guint row, const char *field, i
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error_literal (error, KILN_SERVE_ERROR, code, message);
-  problem->row = row;
-  problem->field = g_strdup (field);
-  return NULL;
+  if (*p->error == NULL)
+    {
+      g_set_error_literal (p->error, KILN_SERVE_ERROR, code, message);
+      p->problem->row = row;
+      p->problem->field = g_strdup (field);
+    }
+  return 0;
 }
+
+static int
+not_the_shape (Parse *p)
+{
+  return fail (p, 0, NULL, KILN_SERVE_ERROR_INPUT,
+               _("The body must be a JSON object: {\"rows\": [{column: value, …}, …]}"));
+}
+
+static int
+not_rows (Parse *p)
+{
+  return fail (p, 0, "rows", KILN_SERVE_ERROR_INPUT,
+               _("The body’s “rows” must be an array: {\"rows\": [{column: value, …}, …]}"));
+}
+
+static int
+not_a_row (Parse *p)
+{
+  return fail (p, p->n_rows + 1, NULL, KILN_SERVE_ERROR_INPUT,
+               _("Row %u is not a JSON object of column names and values"), p->n_rows + 1);
+}
+
+/* A value where the state says it goes. */
+static int
+on_value (Parse *p, ValueKind kind, const char *text, gsize len, gboolean b)
+{
+  Column *c;
+
+  switch (p->where)
+    {
+    case AT_ROW:
+      break;
+    case AT_TOP:
+      return not_rows (p);
+    case AT_ROWS:
+      return not_a_row (p);
+    case AT_START:
+    case AT_END:
+    default:
+      return not_the_shape (p);
+    }
+  if (p->field < 0)
+    {
+      if (kind == VALUE_OBJECT || kind == VALUE_ARRAY)
+        return fail (p, p->n_rows, p->key->str, KILN_SERVE_ERROR_INPUT,
+                     _("Row %u, field “%s”: a value must be a number, a string, true, false or "
+                       "null"), p->n_rows, p->key->str);
+      return 1;   /* the target or an unused column of the training file */
+    }
+  c = &p->cols[p->field];
+  if (!read_value (c, p->n_rows - 1, kind, text, len, b))
+    {
+      g_autofree char *what = NULL;
+
+      switch (kind)
+        {
+        case VALUE_OBJECT:
+          what = g_strdup (_("an object"));
+          break;
+        case VALUE_ARRAY:
+          what = g_strdup (_("an array"));
+          break;
+        case VALUE_BOOLEAN:
+          what = g_strdup (b ? "true" : "false");
+          break;
+        case VALUE_STRING:
+        case VALUE_NUMBER:
+        case VALUE_NULL:
+        default:
+          {
+            g_autofree char *valid = g_utf8_make_valid (text, (gssize) len);
+            if (g_utf8_strlen (valid, -1) > 40)
+              {
+                g_autofree char *head = g_utf8_substring (valid, 0, 40);
+                what = g_strdup_printf (kind == VALUE_STRING ? "“%s…”" : "%s…", head);
+              }
+            else
+              what = g_strdup_printf (kind == VALUE_STRING ? "“%s”" : "%s", valid);
+          }
+          break;
+        }
+      return fail (p, p->n_rows, c->input->name, KILN_SERVE_ERROR_INPUT,
+                   _("Row %u, field “%s”: %s is not %s"), p->n_rows, c->input->name, what,
+                   wanted (c->input->type));
+    }
+  c->seen_in = p->n_rows;
+  return 1;
+}
+
+static int
+on_null (void *data)
+{
+  return on_value (data, VALUE_NULL, NULL, 0, FALSE);
+}
+
+static int
+on_boolean (void *data, int value)
+{
+  return on_value (data, VALUE_BOOLEAN, NULL, 0, value != 0);
+}
+
+static int
+on_number (void *data, const char *text, size_t len)
+{
+  return on_value (data, VALUE_NUMBER, text, len, FALSE);
+}
+
+static int
+on_string (void *data, const unsigned char *text, size_t len)
+{
+  return on_value (data, VALUE_STRING, (const char *) text, len, FALSE);
+}
+
+static int
+on_start_map (void *data)
+{
+  Parse *p = data;
+
+  switch (p->where)
+    {
+    case AT_START:
+      p->where = AT_TOP;
+      return 1;
+    case AT_TOP:
+      return not_rows (p);
+    case AT_ROWS:
+      if (p->n_rows == p->max_rows)
+        return fail (p, 0, "rows", KILN_SERVE_ERROR_TOO_LARGE,
+                     _("The body has more than %u rows, the most this service takes per request"),
+                     p->max_rows);
+      if (p->n_rows == p->capacity)
+        {
+          guint capacity = MIN (MAX (p->capacity * 2, 16), p->max_rows);
+          for (guint i = 0; i < p->model->n_inputs; i++)
+            column_grow (&p->cols[i], p->capacity, capacity);
+          p->capacity = capacity;
+        }
+      p->n_rows++;
+      p->where = AT_ROW;
+      p->field = -1;
+      return 1;
+    case AT_ROW:
+      return on_value (p, VALUE_OBJECT, NULL, 0, FALSE);
+    case AT_END:
+    default:
+      return not_the_shape (p);
+    }
+}
+
+static int
+on_key (void *data, const unsigned char *text, size_t len)
+{
+  Parse *p = data;
+  gpointer slot;
+
+  g_string_truncate (p->key, 0);
+  g_string_append_len (p->key, (const char *) text, (gssize) len);
+  if (p->where == AT_TOP)
+    {
+      if (strcmp (p->key->str, "rows") != 0 || len != 4)
+        return fail (p, 0, p->key->str, KILN_SERVE_ERROR_INPUT,
+                     _("Unknown member “%s” in the body: it holds only “rows”"), p->key->str);
+      if (p->had_rows)
+        return fail (p, 0, "rows", KILN_SERVE_ERROR_INPUT, _("The body has “rows” twice"));
+      p->want_rows = TRUE;
+      return 1;
+    }
+  /* AT_ROW: the only other place yajl reports keys */
+  if (strlen (p->key->str) != len
+      || !g_hash_table_lookup_extended (p->model->fields, p->key->str, NULL, &slot))
+    return fail (p, p->n_rows, p->key->str, KILN_SERVE_ERROR_INPUT,
+                 _("Row %u: unknown field “%s” (the model’s columns are listed at /metadata)"),
+                 p->n_rows, p->key->str);
+  p->field = (int) GPOINTER_TO_UINT (slot) - 1;
+  return 1;
+}
+
+static int
+on_end_map (void *data)
+{
+  Parse *p = data;
+
+  if (p->where == AT_TOP)
+    {
+      if (!p->had_rows)
+        return fail (p, 0, "rows", KILN_SERVE_ERROR_INPUT,
+                     _("The body has no “rows” array: {\"rows\": [{column: value, …}, …]}"));
+      p->where = AT_END;
+      return 1;
+    }
+  /* AT_ROW: every input column must have been there */
+  for (guint i = 0; i < p->model->n_inputs; i++)
+    if (p->cols[i].seen_in != p->n_rows)
+      return fail (p, p->n_rows, p->cols[i].input->name, KILN_SERVE_ERROR_INPUT,
+                   _("Row %u lacks the field “%s” (send null for a missing value)"),
+                   p->n_rows, p->cols[i].input->name);
+  p->where = AT_ROWS;
+  return 1;
+}
+
+static int
+on_start_array (void *data)
+{
+  Parse *p = data;
+
+  switch (p->where)
+    {
+    case AT_TOP:
+      if (!p->want_rows)
+        return not_rows (p);
+      p->want_rows = FALSE;
+      p->had_rows = TRUE;
+      p->where = AT_ROWS;
+      return 1;
+    case AT_ROWS:
+      return not_a_row (p);
+    case AT_ROW:
+      return on_value (p, VALUE_ARRAY, NULL, 0, FALSE);
+    case AT_START:
+    case AT_END:
+    default:
+      return not_the_shape (p);
+    }
+}
+
+static int
+on_end_array (void *data)
+{
+  Parse *p = data;
+
+  /* only the rows array can end here: a nested one was refused when it began */
+  p->where = AT_TOP;
+  return 1;
+}
+
+static const yajl_callbacks callbacks = {
+  on_null, on_boolean, NULL, NULL, on_number, on_string,
+  on_start_map, on_key, on_end_map, on_start_array, on_end_array,
+};
 
 KilnFrame *
 _kiln_serve_parse_rows (KilnServeModel    *model,
@@ -362,108 +589,50 @@ _kiln_serve_parse_rows (KilnServeModel    *model,
                         KilnServeProblem  *problem,
                         GError           **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local = NULL;
   g_autoptr(GPtrArray) columns = NULL;
-  g_autofree Column *cols = NULL;
-  JsonNode *root, *rows_node;
-  JsonObject *top;
-  JsonArray *rows;
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *value;
+  g_autoptr(GString) key = g_string_new (NULL);
+  GError *local = NULL;
+  Parse p = { model, max_rows, NULL, 0, 0, AT_START, FALSE, FALSE, -1, key, problem, &local };
   KilnFrame *frame = NULL;
-  guint n, n_inputs = model->n_inputs;
+  yajl_handle yajl;
+  yajl_status status;
 
   problem->row = 0;
   problem->field = NULL;
+  p.cols = g_new0 (Column, MAX (model->n_inputs, 1));
+  for (guint i = 0; i < model->n_inputs; i++)
+    column_init (&p.cols[i], &model->inputs[i]);
 
-  if (!nesting_ok (body, length, MAX_DEPTH))
-    return fail (error, problem, 0, NULL, KILN_SERVE_ERROR_INPUT,
-                 _("The body nests arrays or objects more than %d deep"), MAX_DEPTH);
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, body, (gssize) length, &local))
-    return fail (error, problem, 0, NULL, KILN_SERVE_ERROR_INPUT,
-                 _("The body is not valid JSON: %s"), local->message);
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return fail (error, problem, 0, NULL, KILN_SERVE_ERROR_INPUT,
-                 _("The body must be a JSON object: {\"rows\": [{column: value, …}, …]}"));
-  top = json_node_get_object (root);
-  json_object_iter_init (&iter, top);
-  while (json_object_iter_next (&iter, &name, &value))
-    if (strcmp (name, "rows") != 0)
-      return fail (error, problem, 0, name, KILN_SERVE_ERROR_INPUT,
-                   _("Unknown member “%s” in the body: it holds only “rows”"), name);
-  rows_node = json_object_get_member (top, "rows");
-  if (rows_node == NULL || !JSON_NODE_HOLDS_ARRAY (rows_node))
-    return fail (error, problem, 0, "rows", KILN_SERVE_ERROR_INPUT,
-                 _("The body has no “rows” array: {\"rows\": [{column: value, …}, …]}"));
-  rows = json_node_get_array (rows_node);
-  n = json_array_get_length (rows);
-  if (n > max_rows)
-    return fail (error, problem, 0, "rows", KILN_SERVE_ERROR_TOO_LARGE,
-                 _("The body has %u rows; this service takes at most %u per request"),
-                 n, max_rows);
-
-  cols = g_new0 (Column, MAX (n_inputs, 1));
-  for (guint i = 0; i < n_inputs; i++)
-    column_init (&cols[i], &model->inputs[i], n);
-
-  for (guint r = 0; r < n; r++)
+  yajl = yajl_alloc (&callbacks, NULL, &p);
+  status = yajl_parse (yajl, (const unsigned char *) body, length);
+  if (status == yajl_status_ok)
+    status = yajl_complete_parse (yajl);
+  if (status == yajl_status_error && local == NULL)
     {
-      JsonNode *row = json_array_get_element (rows, r);
+      unsigned char *why = yajl_get_error (yajl, 0, (const unsigned char *) body, length);
+      g_autofree char *text = g_strdup ((const char *) why);
 
-      if (!JSON_NODE_HOLDS_OBJECT (row))
-        {
-          fail (error, problem, r + 1, NULL, KILN_SERVE_ERROR_INPUT,
-                _("Row %u is not a JSON object of column names and values"), r + 1);
-          goto out;
-        }
-      json_object_iter_init (&iter, json_node_get_object (row));
-      while (json_object_iter_next (&iter, &name, &value))
-        {
-          gpointer slot;
-          Column *c;
-
-          if (!g_hash_table_lookup_extended (model->fields, name, NULL, &slot))
-            {
-              fail (error, problem, r + 1, name, KILN_SERVE_ERROR_INPUT,
-                    _("Row %u: unknown field “%s” (the model’s columns are listed at /metadata)"),
-                    r + 1, name);
-              goto out;
-            }
-          if (GPOINTER_TO_UINT (slot) == 0)
-            continue;   /* the target or an unused column of the training file */
-          c = &cols[GPOINTER_TO_UINT (slot) - 1];
-          if (!read_value (c, r, value))
-            {
-              g_autofree char *what = describe (value);
-              fail (error, problem, r + 1, name, KILN_SERVE_ERROR_INPUT,
-                    _("Row %u, field “%s”: %s is not %s"), r + 1, name, what,
-                    wanted (c->input->type));
-              goto out;
-            }
-          c->seen_in = r + 1;
-        }
-      for (guint i = 0; i < n_inputs; i++)
-        if (cols[i].seen_in != r + 1)
-          {
-            fail (error, problem, r + 1, cols[i].input->name, KILN_SERVE_ERROR_INPUT,
-                  _("Row %u lacks the field “%s” (send null for a missing value)"),
-                  r + 1, cols[i].input->name);
-            goto out;
-          }
+      yajl_free_error (yajl, why);
+      g_strchomp (text);
+      fail (&p, 0, NULL, KILN_SERVE_ERROR_INPUT, _("The body is not valid JSON (near byte %u): %s"),
+            (guint) MIN (yajl_get_bytes_consumed (yajl), G_MAXUINT), text);
     }
+  yajl_free (yajl);
 
-  columns = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_column_unref);
-  for (guint i = 0; i < n_inputs; i++)
-    g_ptr_array_add (columns, column_finish (&cols[i], n));
-  frame = kiln_frame_new ((KilnColumn * const *) columns->pdata, columns->len);
-
-out:
-  for (guint i = 0; i < n_inputs; i++)
-    column_clear (&cols[i]);
+  if (local == NULL && p.where != AT_END)
+    not_the_shape (&p);   /* an empty body, or a lone value */
+  if (local == NULL)
+    {
+      columns = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_column_unref);
+      for (guint i = 0; i < model->n_inputs; i++)
+        g_ptr_array_add (columns, column_finish (&p.cols[i], p.n_rows));
+      frame = kiln_frame_new ((KilnColumn * const *) columns->pdata, columns->len);
+    }
+  else
+    g_propagate_error (error, local);
+  for (guint i = 0; i < model->n_inputs; i++)
+    column_clear (&p.cols[i]);
+  g_free (p.cols);
   return frame;
 }
 

@@ -223,7 +223,9 @@ current_model (KilnServer *self)
   KilnServeModel *m;
 
   g_mutex_lock (&self->lock);
+  KILN_SERVE_TSAN_ACQUIRE (&self->lock);
   m = _kiln_serve_model_ref (self->model);
+  KILN_SERVE_TSAN_RELEASE (&self->lock);
   g_mutex_unlock (&self->lock);
   return m;
 }
@@ -290,8 +292,10 @@ kiln_server_set_bundle (KilnServer *server,
   fresh = _kiln_serve_model_new (bundle, path, server->options.max_body_bytes,
                                  server->options.max_rows);
   g_mutex_lock (&server->lock);
+  KILN_SERVE_TSAN_ACQUIRE (&server->lock);
   old = server->model;
   server->model = fresh;
+  KILN_SERVE_TSAN_RELEASE (&server->lock);
   g_mutex_unlock (&server->lock);
   if (g_strcmp0 (old->hash, fresh->hash) == 0)
     kiln_server_log (server, _("serving bundle %s again"), fresh->hash);
