@@ -470,7 +470,7 @@ make_openapi (KilnBundle *bundle, gsize max_body_bytes, guint max_rows)
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *title = g_strdup_printf (_("Kiln model: %s (%s)"), kiln_bundle_get_target (bundle),
                                             model_name (bundle));
-  g_autofree char *limit = g_strdup_printf ("%" G_GSIZE_FORMAT, max_body_bytes);
+  g_autofree char *limit = g_strdup_printf ("%zu", max_body_bytes);
   g_autofree char *about = g_strdup_printf (_("Predicts “%s” from raw rows. Bundle content hash %s. "
                                               "Bodies over %s bytes or with more than %u rows "
                                               "are refused with 413."),

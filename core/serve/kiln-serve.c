@@ -544,8 +544,7 @@ on_request (void                  *cls,
           guint64 declared = g_ascii_strtoull (length, NULL, 10);
           if (declared > self->options.max_body_bytes)
             {
-              g_autofree char *limit = g_strdup_printf ("%" G_GSIZE_FORMAT,
-                                                        self->options.max_body_bytes);
+              g_autofree char *limit = g_strdup_printf ("%zu", self->options.max_body_bytes);
               g_autofree char *message =
                 g_strdup_printf (_("The body has %s bytes; this service takes at most %s"),
                                  length, limit);
@@ -580,7 +579,7 @@ on_request (void                  *cls,
     return MHD_YES;
   if (req->too_large)
     {
-      g_autofree char *limit = g_strdup_printf ("%" G_GSIZE_FORMAT, self->options.max_body_bytes);
+      g_autofree char *limit = g_strdup_printf ("%zu", self->options.max_body_bytes);
       g_autofree char *message = g_strdup_printf (_("The body is over %s bytes, the most this "
                                                     "service takes"), limit);
       return answer_error (self, connection, req, MHD_HTTP_CONTENT_TOO_LARGE, message, NULL, NULL);
