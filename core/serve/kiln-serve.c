@@ -33,6 +33,14 @@
 #define DEFAULT_GRACE_MS  10000
 #define LOG_PATH_MAX      200
 
+#define LOG_FLUSH_MS      100
+#define LOG_BUFFER_BYTES  16384
+
+typedef struct {
+  GMutex   lock;
+  GString *text;
+} LogBuffer;
+
 struct _KilnServer {
   KilnServeOptions  options;
   char             *host;
@@ -45,6 +53,14 @@ struct _KilnServer {
   gint              draining;       /* atomic: answers say "Connection: close" */
   guint             reloads[2];     /* atomic: ok, failed */
   KilnServeStats   *stats;
+  /* the access log: lines gather per thread and go out in one write every LOG_FLUSH_MS (or when
+   * a buffer fills), instead of one write(2) per request */
+  LogBuffer         log[KILN_SERVE_N_SLOTS];
+  GMutex            log_write_lock;
+  GThread          *log_flusher;
+  GMutex            log_flusher_lock;
+  GCond             log_flusher_cond;
+  gint              log_flusher_quit;  /* atomic */
 };
 
 typedef struct {
@@ -137,6 +153,66 @@ put_string (char *p, const char *s)
   return p + n;
 }
 
+/* Writes out @buffer; its lock is held. */
+static void
+flush_buffer_locked (KilnServer *self, LogBuffer *buffer)
+{
+  if (buffer->text->len == 0)
+    return;
+  g_mutex_lock (&self->log_write_lock);
+  KILN_SERVE_TSAN_ACQUIRE (&self->log_write_lock);
+  write_all (self->options.log_fd, buffer->text->str, buffer->text->len);
+  KILN_SERVE_TSAN_RELEASE (&self->log_write_lock);
+  g_mutex_unlock (&self->log_write_lock);
+  g_string_truncate (buffer->text, 0);
+}
+
+static void
+flush_log (KilnServer *self)
+{
+  for (guint k = 0; k < KILN_SERVE_N_SLOTS; k++)
+    {
+      LogBuffer *buffer = &self->log[k];
+
+      g_mutex_lock (&buffer->lock);
+      KILN_SERVE_TSAN_ACQUIRE (buffer);
+      flush_buffer_locked (self, buffer);
+      KILN_SERVE_TSAN_RELEASE (buffer);
+      g_mutex_unlock (&buffer->lock);
+    }
+}
+
+static gpointer
+log_flusher (gpointer data)
+{
+  KilnServer *self = data;
+
+  while (!g_atomic_int_get (&self->log_flusher_quit))
+    {
+      g_mutex_lock (&self->log_flusher_lock);
+      if (!g_atomic_int_get (&self->log_flusher_quit))
+        g_cond_wait_until (&self->log_flusher_cond, &self->log_flusher_lock,
+                           g_get_monotonic_time () + LOG_FLUSH_MS * 1000);
+      g_mutex_unlock (&self->log_flusher_lock);
+      flush_log (self);
+    }
+  return NULL;
+}
+
+static void
+stop_log_flusher (KilnServer *self)
+{
+  if (self->log_flusher == NULL)
+    return;
+  g_mutex_lock (&self->log_flusher_lock);
+  g_atomic_int_set (&self->log_flusher_quit, 1);
+  g_cond_signal (&self->log_flusher_cond);
+  g_mutex_unlock (&self->log_flusher_lock);
+  g_thread_join (self->log_flusher);
+  self->log_flusher = NULL;
+  flush_log (self);
+}
+
 void
 kiln_server_log (KilnServer *server,
                  const char *format,
@@ -156,7 +232,13 @@ kiln_server_log (KilnServer *server,
   format_time (stamp);
   stamp[TIME_LENGTH] = 0;
   line = g_strdup_printf ("%s kiln-serve: %s\n", stamp, message);
+  /* the requests logged so far come first */
+  flush_log (server);
+  g_mutex_lock (&server->log_write_lock);
+  KILN_SERVE_TSAN_ACQUIRE (&server->log_write_lock);
   write_all (server->options.log_fd, line, strlen (line));
+  KILN_SERVE_TSAN_RELEASE (&server->log_write_lock);
+  g_mutex_unlock (&server->log_write_lock);
 }
 
 /* "TIME METHOD PATH STATUS rows=N us=N", built by hand: it runs for every request. */
@@ -166,6 +248,7 @@ log_request (KilnServer *self, Request *req, guint64 microseconds)
   char line[TIME_LENGTH + sizeof req->method + 3 * LOG_PATH_MAX + 80];
   char *p = line;
   static const char hex[] = "0123456789ABCDEF";
+  LogBuffer *buffer;
 
   if (self->options.log_fd < 0)
     return;
@@ -198,7 +281,15 @@ log_request (KilnServer *self, Request *req, guint64 microseconds)
   p = put_string (p, " us=");
   p = put_uint (p, microseconds);
   *p++ = '\n';
-  write_all (self->options.log_fd, line, (gsize) (p - line));
+
+  buffer = &self->log[_kiln_serve_slot ()];
+  g_mutex_lock (&buffer->lock);
+  KILN_SERVE_TSAN_ACQUIRE (buffer);
+  g_string_append_len (buffer->text, line, p - line);
+  if (buffer->text->len >= LOG_BUFFER_BYTES)
+    flush_buffer_locked (self, buffer);
+  KILN_SERVE_TSAN_RELEASE (buffer);
+  g_mutex_unlock (&buffer->lock);
 }
 
 static void on_library_log (void *cls, const char *format, va_list args) G_GNUC_PRINTF (2, 0);
@@ -259,6 +350,14 @@ kiln_server_new (KilnBundle              *bundle,
   if (self->options.n_threads == 0)
     self->options.n_threads = MAX (g_get_num_processors (), 1);
   g_mutex_init (&self->lock);
+  for (guint k = 0; k < KILN_SERVE_N_SLOTS; k++)
+    {
+      g_mutex_init (&self->log[k].lock);
+      self->log[k].text = g_string_sized_new (LOG_BUFFER_BYTES + 1024);
+    }
+  g_mutex_init (&self->log_write_lock);
+  g_mutex_init (&self->log_flusher_lock);
+  g_cond_init (&self->log_flusher_cond);
   self->model = _kiln_serve_model_new (bundle, path, self->options.max_body_bytes,
                                        self->options.max_rows);
   self->stats = g_aligned_alloc0 (1, sizeof (KilnServeStats), 64);
@@ -273,6 +372,14 @@ kiln_server_free (KilnServer *server)
   kiln_server_stop (server);
   _kiln_serve_model_unref (server->model);
   g_mutex_clear (&server->lock);
+  for (guint k = 0; k < KILN_SERVE_N_SLOTS; k++)
+    {
+      g_mutex_clear (&server->log[k].lock);
+      g_string_free (server->log[k].text, TRUE);
+    }
+  g_mutex_clear (&server->log_write_lock);
+  g_mutex_clear (&server->log_flusher_lock);
+  g_cond_clear (&server->log_flusher_cond);
   g_aligned_free (server->stats);
   g_free (server->host);
   g_free (server);
@@ -679,6 +786,11 @@ kiln_server_start (KilnServer  *server,
   if (server->ipv6)
     flags |= MHD_USE_IPv6;
   g_atomic_int_set (&server->draining, 0);
+  if (server->options.log_fd >= 0)
+    {
+      g_atomic_int_set (&server->log_flusher_quit, 0);
+      server->log_flusher = g_thread_new ("kiln-serve-log", log_flusher, server);
+    }
   server->daemon = MHD_start_daemon (flags, 0, NULL, NULL, on_request, server,
                                      /* first, so that every message of the library comes here */
                                      MHD_OPTION_EXTERNAL_LOGGER, on_library_log, server,
@@ -693,6 +805,7 @@ kiln_server_start (KilnServer  *server,
                                      MHD_OPTION_END);
   if (server->daemon == NULL)
     {
+      stop_log_flusher (server);
       close (fd);
       g_set_error (error, KILN_SERVE_ERROR, KILN_SERVE_ERROR_START,
                    _("The HTTP server would not start on %s port %u"), server->host, server->port);
@@ -730,6 +843,7 @@ kiln_server_stop (KilnServer *server)
                      g_atomic_int_get (&server->in_flight), server->options.grace_ms);
   MHD_stop_daemon (server->daemon);
   server->daemon = NULL;
+  stop_log_flusher (server);
   kiln_server_log (server, _("stopped"));
 }
 
