@@ -18,6 +18,7 @@
 #include <glib/gi18n.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "kiln-cli.h"
@@ -178,6 +179,16 @@ kiln_cli_serve (int argc, char **argv)
 
   /* a client that hangs up mid-answer, or a closed log pipe, must not end the service */
   signal (SIGPIPE, SIG_IGN);
+  /* room for --max-connections descriptors, when the hard limit allows */
+  {
+    struct rlimit files;
+    if (getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY
+        && files.rlim_cur < (rlim_t) max_connections + 64)
+      {
+        files.rlim_cur = MIN (files.rlim_max, (rlim_t) max_connections + 64);
+        setrlimit (RLIMIT_NOFILE, &files);
+      }
+  }
   loop = g_main_loop_new (NULL, FALSE);
   serving = (Serving) { server, loop, log_path, log_fd, 0 };
   sources[0] = g_unix_signal_add (SIGHUP, on_hangup, &serving);

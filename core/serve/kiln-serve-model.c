@@ -274,8 +274,9 @@ kiln_serve_curl_example (KilnBundle  *bundle,
         g_string_append_c (quoted, *p);
     }
   g_string_append_c (quoted, '\'');
-  return g_strdup_printf ("curl -s -H 'Content-Type: application/json' -d %s %s/predict",
-                          quoted->str, url);
+  /* -g: curl would take the brackets of an IPv6 address for a glob */
+  return g_strdup_printf ("curl -s%s -H 'Content-Type: application/json' -d %s %s/predict",
+                          strchr (url, '[') ? " -g" : "", quoted->str, url);
 }
 
 /* ---- OpenAPI -------------------------------------------------------------------------------- */
