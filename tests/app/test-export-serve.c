@@ -55,6 +55,12 @@ post (KilnServer *server, const char *body, char **answer)
   return soup_message_get_status (msg);
 }
 
+static gboolean
+switch_on (gpointer toggle)
+{
+  return gtk_switch_get_active (toggle);
+}
+
 static void
 iterate_for (guint ms)
 {
@@ -98,7 +104,7 @@ test_serve_group (void)
   if (kiln_ui_available ())
     {
       kiln_ui_click (GTK_WIDGET (toggle));
-      kiln_ui_settle (100);
+      kiln_ui_wait (switch_on, toggle, 3000);
     }
   else
     gtk_switch_set_active (toggle, TRUE);
