@@ -265,7 +265,7 @@ _kiln_serve_metrics_text (KilnServeStats *stats,
   g_string_append (out, "kiln_model_info{content_hash=\"");
   append_label (out, model->hash);
   g_string_append (out, "\",model=\"");
-  append_label (out, kiln_bundle_get_model (model->bundle)->klass->name);
+  append_label (out, kiln_model_get_name (kiln_bundle_get_model (model->bundle)));
   g_string_append (out, "\",task=\"");
   append_label (out, kiln_task_to_string (kiln_bundle_get_task (model->bundle)));
   g_string_append (out, "\",kiln_version=\"" PACKAGE_VERSION "\"} 1\n");

@@ -45,7 +45,7 @@ to_text (JsonBuilder *b)
 static const char *
 model_name (KilnBundle *bundle)
 {
-  return kiln_bundle_get_model (bundle)->klass->name;
+  return kiln_model_get_name (kiln_bundle_get_model (bundle));
 }
 
 static char *

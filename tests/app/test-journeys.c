@@ -168,9 +168,9 @@ test_journey_student (void)
   /* 80:20: validation down to 0 gives its rows back to training; the parts add up */
   kiln_ui_set_spin (GTK_SPIN_BUTTON (kiln_ui_find (kiln_ui_row (prepare, "Train : validation : test"),
                                                    GTK_TYPE_SPIN_BUTTON, "Validation rows, %")), 0);
-  g_assert_cmpfloat_with_epsilon (kiln_project_get_prep (project)->train, 0.8, 1e-9);
-  g_assert_cmpfloat_with_epsilon (kiln_project_get_prep (project)->validation, 0, 1e-9);
-  g_assert_cmpfloat_with_epsilon (kiln_project_get_prep (project)->test, 0.2, 1e-9);
+  g_assert_cmpfloat_with_epsilon (kiln_project_get_prep (project)->split.train, 0.8, 1e-9);
+  g_assert_cmpfloat_with_epsilon (kiln_project_get_prep (project)->split.validation, 0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (kiln_project_get_prep (project)->split.test, 0.2, 1e-9);
   kiln_ui_screenshot (GTK_WIDGET (window), "journey-student-prepare.png");
 
   goto_step (window, "Train", "train");
