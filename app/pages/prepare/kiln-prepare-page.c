@@ -15,6 +15,7 @@
 #include "kiln-prepare-plan.h"
 #include "kiln-train-checks.h"
 #include "kiln-data-table.h"
+#include "kiln-format.h"
 
 struct _KilnPreparePage
 {
@@ -432,14 +433,18 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
       KilnPrepEntry *e = plan->report->entries->pdata[i];
       GtkWidget *row;
 
-      /* steps that had nothing to do stay out of the log */
-      if (e->count == 0 && e->rows_in == e->rows_out && e->columns_in == e->columns_out)
+      /* automatic steps that had nothing to do stay out of the log; the ones the user turned
+         on are listed even when they changed nothing, with what they looked at */
+      if (e->count == 0 && e->rows_in == e->rows_out && e->columns_in == e->columns_out &&
+          e->kind != KILN_STEP_DEDUPE && e->kind != KILN_STEP_IQR)
         continue;
       row = adw_action_row_new ();
-      g_autofree char *sub = g_strdup_printf (_("Rows %u → %u · columns %u → %u"),
-                                              e->rows_in, e->rows_out, e->columns_in, e->columns_out);
+      g_autofree char *rin = kiln_format_count (e->rows_in), *rout = kiln_format_count (e->rows_out);
+      g_autofree char *sub = g_strdup_printf (_("Rows %s → %s · columns %u → %u"),
+                                              rin, rout, e->columns_in, e->columns_out);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), e->description);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
       if (e->kind == KILN_STEP_DEDUPE || e->kind == KILN_STEP_IQR || e->kind == KILN_STEP_DROP_COLUMNS)
         {
@@ -461,10 +466,12 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
       gtk_list_box_append (self->log_list, row);
     }
   {
+    g_autofree char *tr = kiln_format_count (plan->n_train), *all = kiln_format_count (plan->n_rows);
+    g_autofree char *va = kiln_format_count (plan->n_val), *te = kiln_format_count (plan->n_test);
     g_autofree char *note = g_strdup_printf (
-        _("Fitted on the training split only: %u of %u rows. Validation (%u rows) and test (%u rows) "
+        _("Fitted on the training split only: %s of %s rows. Validation (%s rows) and test (%s rows) "
           "are transformed with what the training rows taught, never the other way round."),
-        plan->n_train, plan->n_rows, plan->n_val, plan->n_test);
+        tr, all, va, te);
     gtk_label_set_text (self->log_note, note);
   }
   self->prepared = kiln_frame_ref (plan->prepared);
