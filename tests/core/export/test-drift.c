@@ -11,6 +11,7 @@
 #include "kiln-csv.h"
 #include "kiln-drift.h"
 #include "kiln-pipeline.h"
+#include "kiln-parallel.h"
 #include "kiln-threads.h"
 
 static KilnFrame *
@@ -211,14 +212,28 @@ typedef struct {
   guint       threads;
 } SerialJob;
 
+static void
+record_thread (guint task, gpointer data)
+{
+  ((GThread **) data)[task] = g_thread_self ();
+}
+
 static gpointer
 serial_worker (gpointer data)
 {
   SerialJob *job = data;
   g_autoptr(GError) error = NULL;
+  GThread *ran_in[16];
 
   kiln_threads_set_serial (TRUE);
   job->threads = kiln_threads_available ();
+  /* the core's parallel loops start no helper in it (they did after the core reshaping: each
+   * one-row prediction started and joined threads in every recipe step) */
+  g_assert_cmpuint (kiln_parallel_n_threads (G_N_ELEMENTS (ran_in), 0), ==, 1);
+  g_assert_cmpuint (kiln_parallel_n_threads (G_N_ELEMENTS (ran_in), 8), ==, 1);
+  kiln_parallel_for (G_N_ELEMENTS (ran_in), record_thread, ran_in);
+  for (guint t = 0; t < G_N_ELEMENTS (ran_in); t++)
+    g_assert_true (ran_in[t] == g_thread_self ());
   job->out = kiln_bundle_predict (job->bundle, job->rows, &job->n, &error);
   g_assert_no_error (error);
   return NULL;
