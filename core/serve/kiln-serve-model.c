@@ -305,8 +305,9 @@ json_content (JsonBuilder *b, const char *media, const char *schema)
   else
     {
       json_builder_begin_object (b);
+      /* /metadata and /openapi.json are JSON objects; /metrics is text */
       json_builder_set_member_name (b, "type");
-      json_builder_add_string_value (b, "string");
+      json_builder_add_string_value (b, g_str_has_suffix (media, "/json") ? "object" : "string");
       json_builder_end_object (b);
     }
   json_builder_end_object (b);

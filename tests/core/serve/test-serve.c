@@ -367,6 +367,22 @@ test_documents (void)
                        columns[i].type == KILN_COLUMN_NUMERIC ? "number" : "string");
     }
   g_assert_true (json_object_has_member (props, "species"));   /* the target: accepted */
+  /* /metadata answers a JSON object, /metrics text */
+  {
+    JsonObject *paths = json_object_get_object_member (json_node_get_object (o), "paths");
+    const char *media[][2] = { { "/metadata", "application/json" }, { "/metrics", "text/plain" } };
+
+    for (guint i = 0; i < G_N_ELEMENTS (media); i++)
+      {
+        JsonObject *ok = json_object_get_object_member (json_object_get_object_member (
+          json_object_get_object_member (json_object_get_object_member (paths, media[i][0]), "get"),
+          "responses"), "200");
+        JsonObject *schema = json_object_get_object_member (json_object_get_object_member (
+          json_object_get_object_member (ok, "content"), media[i][1]), "schema");
+        g_assert_cmpstr (json_object_get_string_member (schema, "type"), ==,
+                         i == 0 ? "object" : "string");
+      }
+  }
   prediction = json_object_get_object_member (json_object_get_object_member (
                  json_object_get_object_member (json_node_get_object (o), "components"),
                  "schemas"), "Prediction");
