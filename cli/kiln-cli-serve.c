@@ -98,7 +98,7 @@ kiln_cli_serve (int argc, char **argv)
   g_autofree char *log_path = NULL;
   gint port = 8080, threads = 0, max_rows = KILN_SERVE_DEFAULT_MAX_ROWS;
   gint max_connections = KILN_SERVE_DEFAULT_MAX_CONNECTIONS, timeout = 30;
-  gint64 max_body = KILN_SERVE_DEFAULT_MAX_BODY;
+  gint64 max_body = KILN_SERVE_DEFAULT_MAX_BODY, max_buffered = KILN_SERVE_DEFAULT_MAX_BUFFERED;
   const GOptionEntry entries[] = {
     { "host", 0, 0, G_OPTION_ARG_STRING, &host,
       N_("Address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0: every network)"),
@@ -109,6 +109,9 @@ kiln_cli_serve (int argc, char **argv)
       N_("Requests answered at once (default: one per core)"), N_("N") },
     { "max-body-bytes", 0, 0, G_OPTION_ARG_INT64, &max_body,
       N_("Refuse request bodies larger than this with 413 (default: 4194304)"), N_("BYTES") },
+    { "max-buffered-bytes", 0, 0, G_OPTION_ARG_INT64, &max_buffered,
+      N_("Bytes of request bodies held at once over all connections; a body past that gets 503 (default: 67108864)"),
+      N_("BYTES") },
     { "max-rows", 0, 0, G_OPTION_ARG_INT, &max_rows,
       N_("Refuse requests with more rows than this with 413 (default: 10000)"), N_("N") },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
@@ -145,6 +148,7 @@ kiln_cli_serve (int argc, char **argv)
     }
   if (!in_range (port, 0, 65535, "--port") || !in_range (threads, 0, 1024, "--threads")
       || !in_range (max_body, 1, G_MAXUINT32, "--max-body-bytes")
+      || !in_range (max_buffered, 1, G_MAXINT64, "--max-buffered-bytes")
       || !in_range (max_rows, 1, G_MAXINT32, "--max-rows")
       || !in_range (max_connections, 1, 1000000, "--max-connections")
       || !in_range (timeout, 1, 86400, "--timeout"))
@@ -171,6 +175,7 @@ kiln_cli_serve (int argc, char **argv)
   options.port = (guint16) port;
   options.n_threads = (guint) threads;
   options.max_body_bytes = (gsize) max_body;
+  options.max_buffered_bytes = (gsize) max_buffered;
   options.max_rows = (guint) max_rows;
   options.max_connections = (guint) max_connections;
   options.timeout_seconds = (guint) timeout;

@@ -50,6 +50,7 @@ struct _KilnServer {
   guint16           port;
   gboolean          ipv6;
   gint              in_flight;      /* atomic */
+  gsize             buffered;       /* atomic: request body bytes held (or promised) now */
   gint              draining;       /* atomic: answers say "Connection: close" */
   guint             reloads[2];     /* atomic: ok, failed */
   KilnServeStats   *stats;
@@ -70,6 +71,8 @@ typedef struct {
   guint              rows;
   gboolean           answered;
   gboolean           too_large;
+  gboolean           too_busy;      /* its body would pass max_buffered_bytes */
+  gsize              reserved;      /* its share of KilnServer.buffered */
   char               method[12];
   char              *path;
   GByteArray        *body;
@@ -349,6 +352,10 @@ kiln_server_new (KilnBundle              *bundle,
     self->options.grace_ms = DEFAULT_GRACE_MS;
   if (self->options.n_threads == 0)
     self->options.n_threads = MAX (g_get_num_processors (), 1);
+  if (self->options.max_buffered_bytes == 0)
+    self->options.max_buffered_bytes = KILN_SERVE_DEFAULT_MAX_BUFFERED;
+  self->options.max_buffered_bytes = MAX (self->options.max_buffered_bytes,
+                                          self->options.max_body_bytes);
   g_mutex_init (&self->lock);
   for (guint k = 0; k < KILN_SERVE_N_SLOTS; k++)
     {
@@ -593,6 +600,30 @@ answer_predict (KilnServer *self, struct MHD_Connection *connection, Request *re
   }
 }
 
+/* Counts @bytes more of @req's body into the bytes held over all connections; FALSE (nothing
+ * counted) when that would pass max_buffered_bytes. */
+static gboolean
+reserve (KilnServer *self, Request *req, gsize bytes)
+{
+  gsize now = __atomic_add_fetch (&self->buffered, bytes, __ATOMIC_RELAXED);
+
+  if (now > self->options.max_buffered_bytes)
+    {
+      __atomic_sub_fetch (&self->buffered, bytes, __ATOMIC_RELAXED);
+      return FALSE;
+    }
+  req->reserved += bytes;
+  return TRUE;
+}
+
+static enum MHD_Result
+answer_busy (KilnServer *self, struct MHD_Connection *connection, Request *req)
+{
+  return answer_error (self, connection, req, MHD_HTTP_SERVICE_UNAVAILABLE,
+                       _("The service holds as many request bodies as it may at once; try again "
+                         "shortly"), NULL, NULL);
+}
+
 static enum MHD_Result
 on_request (void                  *cls,
             struct MHD_Connection *connection,
@@ -658,6 +689,8 @@ on_request (void                  *cls,
               return answer_error (self, connection, req, MHD_HTTP_CONTENT_TOO_LARGE, message,
                                    NULL, NULL);
             }
+          if (!reserve (self, req, (gsize) declared))
+            return answer_busy (self, connection, req);   /* before a byte of it is read */
           req->body = g_byte_array_sized_new ((guint) MIN (declared + 1, 65536));
         }
       else
@@ -667,12 +700,19 @@ on_request (void                  *cls,
 
   if (*upload_data_size > 0)
     {
-      if (!req->answered && !req->too_large)
+      if (!req->answered && !req->too_large && !req->too_busy)
         {
-          if (req->body->len + *upload_data_size > self->options.max_body_bytes)
+          gsize after = req->body->len + *upload_data_size;
+
+          if (after > self->options.max_body_bytes)
             {
               /* chunked, or more than declared: stop keeping it */
               req->too_large = TRUE;
+              g_byte_array_set_size (req->body, 0);
+            }
+          else if (after > req->reserved && !reserve (self, req, after - req->reserved))
+            {
+              req->too_busy = TRUE;
               g_byte_array_set_size (req->body, 0);
             }
           else
@@ -691,6 +731,8 @@ on_request (void                  *cls,
                                                     "service takes"), limit);
       return answer_error (self, connection, req, MHD_HTTP_CONTENT_TOO_LARGE, message, NULL, NULL);
     }
+  if (req->too_busy)
+    return answer_busy (self, connection, req);
   return answer_predict (self, connection, req);
 }
 
@@ -713,6 +755,8 @@ on_completed (void                            *cls,
   else
     req->status = 0;   /* the client went away, or the answer could not be sent */
   log_request (self, req, microseconds);
+  if (req->reserved)
+    __atomic_sub_fetch (&self->buffered, req->reserved, __ATOMIC_RELAXED);
   if (req->body)
     g_byte_array_unref (req->body);
   g_free (req->path);

@@ -25,7 +25,9 @@
  * Every input is checked before any work: a body that is not JSON, not {"rows": [...]}, a row
  * that is not an object, an unknown field, a missing input column, a value of the wrong type or
  * one that does not parse gives 400 with {"error": message, "row": n, "field": name} (rows
- * counted from 1); a body over max_body_bytes or more than max_rows rows gives 413. Values are
+ * counted from 1); a body over max_body_bytes or more than max_rows rows gives 413; a body that
+ * would take the bodies held at once (over all connections) past max_buffered_bytes gives 503, so
+ * many slow clients cannot make it hold connections x max_body_bytes. Values are
  * read as the CSV reader reads cells (kiln-serve-rows.c), so a row predicts what `kiln-cli
  * predict` predicts for the same row of a file.
  *
@@ -62,11 +64,15 @@ typedef struct {
   guint       timeout_seconds;  /* idle connections are closed after this; 0: 30 */
   guint       grace_ms;         /* stop: how long requests in flight may take; 0: 10000 */
   int         log_fd;           /* access log and events; -1: none (the init default is 2) */
+  gsize       max_buffered_bytes; /* request bodies held at once over all connections (more:
+                                   * 503); 0: KILN_SERVE_DEFAULT_MAX_BUFFERED, at least
+                                   * max_body_bytes */
 } KilnServeOptions;
 
 #define KILN_SERVE_DEFAULT_MAX_BODY        (4 * 1024 * 1024)
 #define KILN_SERVE_DEFAULT_MAX_ROWS        10000
 #define KILN_SERVE_DEFAULT_MAX_CONNECTIONS 1000
+#define KILN_SERVE_DEFAULT_MAX_BUFFERED    (64 * 1024 * 1024)
 
 void kiln_serve_options_init (KilnServeOptions *options);
 

@@ -616,6 +616,114 @@ test_limits (void)
   unserve (&s);
 }
 
+/* @rows rows of penguins, padded with spaces to @size bytes (a valid body). */
+static char *
+padded_body (guint rows, gsize size)
+{
+  g_autofree char *body = rows_json (penguins, 0, rows);
+  char *out = g_strnfill (size, ' ');
+
+  g_assert_cmpuint (strlen (body), <=, size);
+  memcpy (out, body, strlen (body));
+  return out;
+}
+
+static guint
+in_flight (Served *s)
+{
+  KilnServeCounters counters;
+
+  kiln_server_get_counters (s->server, &counters);
+  return counters.in_flight;
+}
+
+/* Bodies held at once over all connections stay under max_buffered_bytes: a client that sends
+ * half a body and waits cannot, with others, make the service hold connections x max_body_bytes.
+ * A body past the budget gets 503 (before it is read when its length is declared, as soon as it
+ * passes when chunked); the budget comes back when a request ends. */
+static void
+test_buffered (void)
+{
+  Served s = { 0 };
+  KilnServeOptions options;
+  g_autofree char *held = padded_body (2, 3000);
+  g_autofree char *big = padded_body (3, 3500);
+  g_autofree char *small = rows_json (penguins, 0, 1);
+  g_autofree char *head = NULL, *metrics = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ok = NULL, ok2 = NULL, ok3 = NULL, busy = NULL;
+  GOutputStream *out;
+  GInputStream *in;
+  char answer[8192];
+  gsize got = 0;
+  gssize n;
+  guint status;
+
+  kiln_serve_options_init (&options);
+  options.max_body_bytes = 4000;
+  options.max_buffered_bytes = 6000;
+  serve (&s, species.bundle, NULL, &options);
+
+  /* a client holds 3000 bytes: half sent */
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", kiln_server_get_port (s.server),
+                                          NULL, &error);
+  g_assert_no_error (error);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  head = g_strdup_printf ("POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                          "Content-Length: %zu\r\n\r\n", strlen (held));
+  g_assert_true (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, &error));
+  g_assert_true (g_output_stream_write_all (out, held, 1500, NULL, NULL, &error));
+  for (guint i = 0; i < 500 && in_flight (&s) != 1; i++)
+    g_usleep (2000);
+  g_assert_cmpuint (in_flight (&s), ==, 1);
+
+  /* 3000 + 3500 > 6000: refused, declared or chunked; a small body still fits */
+  busy = post_json (&s, big, 503);
+  g_assert_true (strstr (json_object_get_string_member (json_node_get_object (busy), "error"),
+                         "try again") != NULL);
+  {
+    g_autofree char *uri = g_strconcat (s.url, "/predict", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", uri);
+    g_autoptr(GInputStream) body = g_memory_input_stream_new_from_data (g_strdup (big),
+                                                                        (gssize) strlen (big), g_free);
+    g_autoptr(GBytes) reply = NULL;
+
+    soup_message_set_request_body (msg, "application/json", body, -1);
+    reply = soup_session_send_and_read (s.session, msg, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 503);
+  }
+  ok = post_json (&s, small, 200);
+
+  /* the held request ends well; its budget comes back */
+  g_assert_true (g_output_stream_write_all (out, held + 1500, strlen (held) - 1500, NULL, NULL,
+                                            &error));
+  g_assert_no_error (error);
+  while (got < sizeof answer - 1
+         && (n = g_input_stream_read (in, answer + got, sizeof answer - 1 - got, NULL, &error)) > 0)
+    {
+      got += (gsize) n;
+      answer[got] = 0;
+      if (strstr (answer, "]}"))
+        break;
+    }
+  answer[got] = 0;
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
+  g_clear_object (&conn);
+  for (guint i = 0; i < 500 && in_flight (&s) != 0; i++)
+    g_usleep (2000);
+  ok2 = post_json (&s, big, 200);
+  ok3 = post_json (&s, big, 200);
+
+  metrics = request (&s, "GET", "/metrics", NULL, 0, &status, NULL);
+  g_assert_true (strstr (metrics, "kiln_requests_total{endpoint=\"/predict\",status=\"503\"} 2\n")
+                 != NULL);
+  unserve (&s);
+}
+
 /* Bodies made by mangling a good one and plain noise: every answer is 200, 400 or 413, and the
  * service answers /health after them. */
 static void
@@ -1026,6 +1134,7 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/conversions", test_conversions);
   g_test_add_func ("/serve/bad-requests", test_bad_requests);
   g_test_add_func ("/serve/limits", test_limits);
+  g_test_add_func ("/serve/buffered", test_buffered);
   g_test_add_func ("/serve/fuzz", test_fuzz);
   g_test_add_func ("/serve/metrics", test_metrics);
   g_test_add_func ("/serve/reload", test_reload);
