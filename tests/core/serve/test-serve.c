@@ -20,6 +20,7 @@
 #include "kiln-csv.h"
 #include "kiln-number.h"
 #include "kiln-pipeline.h"
+#include "kiln-serve-private.h"
 #include "kiln-serve.h"
 
 static char *tmpdir;
@@ -616,6 +617,48 @@ test_limits (void)
   unserve (&s);
 }
 
+/* The answer's numbers are kiln_format_double()'s text, as `kiln-cli predict` writes them (the
+ * writer takes a shorter way for most values): random values of every scale, values short in
+ * decimal, whole numbers, and neighbours of both one ulp away. */
+static void
+test_numbers (void)
+{
+  g_autoptr(KilnServeModel) model = _kiln_serve_model_new (mass.bundle, NULL, 1024, 10);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (77);
+  const double fixed[] = { 0, 1, -1, 0.5, 0.1, 0.2, 0.3, 44.1, 4000.5, 1e-20, 123456.789, 1e15,
+                           1.5e16, 9.999999999999999e22, 2.2250738585072014e-308, 0.7874056527907641 };
+  guint n = 6000;
+  g_autofree double *values = g_new (double, n);
+  GString *out = g_string_new (NULL);
+  GString *want = g_string_new ("{\"predictions\":[");
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint i = 0; i < n; i++)
+    {
+      double v;
+
+      if (i < G_N_ELEMENTS (fixed))
+        v = fixed[i];
+      else if (i % 3 == 0)   /* random bits of every scale */
+        v = g_rand_double (rand) * pow (10, g_rand_int_range (rand, -30, 30));
+      else if (i % 3 == 1)   /* short in decimal, and its neighbours */
+        {
+          v = g_rand_int_range (rand, 0, 100000) / pow (10, g_rand_int_range (rand, 0, 8));
+          v = nextafter (v, (i / 3) % 3 == 0 ? -INFINITY : (i / 3) % 3 == 1 ? INFINITY : v);
+        }
+      else
+        v = g_rand_double (rand);   /* probabilities */
+      values[i] = v;
+      g_string_append_printf (want, "%s{\"value\":%s}", i ? "," : "",
+                              kiln_format_double (buf, sizeof buf, v));
+    }
+  g_string_append (want, "]}");
+  _kiln_serve_write_predictions (model, values, n, out);
+  g_assert_cmpstr (out->str, ==, want->str);
+  g_string_free (out, TRUE);
+  g_string_free (want, TRUE);
+}
+
 /* @rows rows of penguins, padded with spaces to @size bytes (a valid body). */
 static char *
 padded_body (guint rows, gsize size)
@@ -1135,6 +1178,7 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/bad-requests", test_bad_requests);
   g_test_add_func ("/serve/limits", test_limits);
   g_test_add_func ("/serve/buffered", test_buffered);
+  g_test_add_func ("/serve/numbers", test_numbers);
   g_test_add_func ("/serve/fuzz", test_fuzz);
   g_test_add_func ("/serve/metrics", test_metrics);
   g_test_add_func ("/serve/reload", test_reload);
