@@ -174,6 +174,7 @@ train (const char *model, KilnPipelineResult *result)
   kiln_pipeline_options_init (&options, "species", model);
   if (!kiln_pipeline_run (penguins, NULL, &options, NULL, NULL, result, &error))
     g_error ("%s: %s", model, error->message);
+  kiln_pipeline_options_clear (&options);
 }
 
 int

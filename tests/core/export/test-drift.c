@@ -183,6 +183,7 @@ test_bundle (void)
 
   kiln_pipeline_options_init (&options, "species", "logreg");
   g_assert_true (kiln_pipeline_run (raw, NULL, &options, NULL, NULL, &r, &error));
+  kiln_pipeline_options_clear (&options);
   d = kiln_bundle_get_drift (r.bundle);
   g_assert_nonnull (d);
   kiln_bundle_get_input_columns (r.bundle, &n_inputs);
@@ -255,6 +256,7 @@ test_serial (void)
   g_assert_cmpuint (kiln_threads_available (), ==, MAX (g_get_num_processors (), 1));
   kiln_pipeline_options_init (&options, "body_mass_g", "forest");
   g_assert_true (kiln_pipeline_run (raw, NULL, &options, NULL, NULL, &r, &error));
+  kiln_pipeline_options_clear (&options);
   spread = kiln_bundle_predict (r.bundle, raw, &n, &error);
   g_assert_no_error (error);
 

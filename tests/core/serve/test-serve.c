@@ -1151,6 +1151,7 @@ train (const char *target, const char *model, KilnPipelineResult *result)
   kiln_pipeline_options_init (&options, target, model);
   if (!kiln_pipeline_run (penguins, NULL, &options, NULL, NULL, result, &error))
     g_error ("%s/%s: %s", target, model, error->message);
+  kiln_pipeline_options_clear (&options);
 }
 
 int
