@@ -680,6 +680,32 @@ in_flight (Served *s)
   return counters.in_flight;
 }
 
+/* A connection that has sent /predict's headers and the first @part bytes of @body, once the
+ * service has the request in flight. */
+static GSocketConnection *
+send_part (Served *s, const char *body, gsize part)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *head = g_strdup_printf ("POST /predict HTTP/1.1\r\nHost: test\r\n"
+                                           "Content-Type: application/json\r\n"
+                                           "Content-Length: %zu\r\n\r\n", strlen (body));
+  GSocketConnection *conn = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                             kiln_server_get_port (s->server),
+                                                             NULL, &error);
+  GOutputStream *out;
+
+  g_assert_no_error (error);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  g_assert_true (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, &error));
+  g_assert_true (g_output_stream_write_all (out, body, part, NULL, NULL, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 500 && in_flight (s) != 1; i++)
+    g_usleep (2000);
+  g_assert_cmpuint (in_flight (s), ==, 1);
+  return conn;
+}
+
 /* Bodies held at once over all connections stay under max_buffered_bytes: a client that sends
  * half a body and waits cannot, with others, make the service hold connections x max_body_bytes.
  * A body past the budget gets 503 (before it is read when its length is declared, as soon as it
@@ -692,8 +718,7 @@ test_buffered (void)
   g_autofree char *held = padded_body (2, 3000);
   g_autofree char *big = padded_body (3, 3500);
   g_autofree char *small = rows_json (penguins, 0, 1);
-  g_autofree char *head = NULL, *metrics = NULL;
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autofree char *metrics = NULL;
   g_autoptr(GSocketConnection) conn = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) ok = NULL, ok2 = NULL, ok3 = NULL, busy = NULL;
@@ -710,18 +735,9 @@ test_buffered (void)
   serve (&s, species.bundle, NULL, &options);
 
   /* a client holds 3000 bytes: half sent */
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", kiln_server_get_port (s.server),
-                                          NULL, &error);
-  g_assert_no_error (error);
+  conn = send_part (&s, held, 1500);
   out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
   in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  head = g_strdup_printf ("POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                          "Content-Length: %zu\r\n\r\n", strlen (held));
-  g_assert_true (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, &error));
-  g_assert_true (g_output_stream_write_all (out, held, 1500, NULL, NULL, &error));
-  for (guint i = 0; i < 500 && in_flight (&s) != 1; i++)
-    g_usleep (2000);
-  g_assert_cmpuint (in_flight (&s), ==, 1);
 
   /* 3000 + 3500 > 6000: refused, declared or chunked; a small body still fits */
   busy = post_json (&s, big, 503);
@@ -1035,7 +1051,6 @@ test_stop_drains (void)
 {
   Served s = { 0 };
   g_autofree char *body = rows_json (penguins, 0, 2);
-  g_autofree char *head = NULL;
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = NULL;
   g_autoptr(GError) error = NULL;
@@ -1045,28 +1060,12 @@ test_stop_drains (void)
   char answer[4096];
   gsize got = 0, half = strlen (body) / 2;
   gssize n;
-  KilnServeCounters counters;
 
   serve (&s, species.bundle, NULL, NULL);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", kiln_server_get_port (s.server),
-                                          NULL, &error);
-  g_assert_no_error (error);
+  /* the server has the request in flight before it is told to stop */
+  conn = send_part (&s, body, half);
   out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
   in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  head = g_strdup_printf ("POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                          "Content-Length: %zu\r\n\r\n", strlen (body));
-  g_assert_true (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, &error));
-  g_assert_true (g_output_stream_write_all (out, body, half, NULL, NULL, &error));
-  g_assert_no_error (error);
-  /* the server has the request in flight before it is told to stop */
-  for (guint i = 0; i < 500; i++)
-    {
-      kiln_server_get_counters (s.server, &counters);
-      if (counters.in_flight == 1)
-        break;
-      g_usleep (2000);
-    }
-  g_assert_cmpuint (counters.in_flight, ==, 1);
 
   stopper = g_thread_new ("stop", stop_thread, s.server);
   g_usleep (100000);
