@@ -316,8 +316,8 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   report_progress (options, PREP_AFTER_SPLIT);
 
   t0 = g_get_monotonic_time ();
-  kiln_recipe_set_progress (p->recipe, on_recipe_progress, (gpointer) options);
   /* one-hot encoded columns stay codes, unless the preview shows their indicator columns */
+  kiln_recipe_set_progress (p->recipe, on_recipe_progress, (gpointer) options);
   prepared = options->keep_prepared
              ? kiln_recipe_fit_apply (p->recipe, p->train_rows, p->report, error)
              : kiln_recipe_fit_apply_coded (p->recipe, p->train_rows, p->report, error);
@@ -490,6 +490,7 @@ kiln_pipeline_make_bundle (KilnPipeline    *pipeline,
   info.metrics = metrics;
   info.options = options;
   info.seed = pipeline->seed;
+  info.drift_rows = pipeline->train_rows;
   return kiln_bundle_new (pipeline->recipe, model, &info, error);
 }
 
