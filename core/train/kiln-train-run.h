@@ -59,7 +59,8 @@ typedef struct {
   KilnModel *model;          /* FINISHED / CANCELLED: owned by the event; steal it to keep it */
   GError    *error;          /* FAILED */
   KilnTrainStage stage;      /* STAGE */
-  gpointer   payload;        /* STAGE, FINISHED, CANCELLED of a job run: owned by the event */
+  gpointer   payload;        /* STAGE, PROGRESS, FINISHED, CANCELLED of a job run: owned by the
+                                event */
   GDestroyNotify payload_free;
 } KilnTrainEvent;
 
@@ -118,6 +119,12 @@ void            kiln_train_run_post_stage (KilnTrainRun   *run,
                                            KilnTrainStage  stage,
                                            gpointer        payload,
                                            GDestroyNotify  payload_free);
+/* Worker side: posts a PROGRESS event at @fraction (0..1) carrying @payload (may be NULL; freed
+ * with @payload_free): a job's own unit of progress (a trial of a model comparison). */
+void            kiln_train_run_post_progress (KilnTrainRun   *run,
+                                              double          fraction,
+                                              gpointer        payload,
+                                              GDestroyNotify  payload_free);
 /* Worker side: what the terminal event (FINISHED, or CANCELLED) of a job carries: @model (a
  * reference is taken; may be NULL) and @payload (taken; freed with @payload_free). */
 void            kiln_train_run_set_result (KilnTrainRun   *run,
