@@ -261,7 +261,7 @@ kiln_compare_unref (KilnCompare *c)
   g_free (c->raw_row);
   g_free (c->fold);
   g_free (c->note);
-  g_ptr_array_unref (c->trials);
+  g_clear_pointer (&c->trials, g_ptr_array_unref);
   g_free (c->board);
   g_free (c);
 }
