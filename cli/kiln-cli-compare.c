@@ -291,7 +291,16 @@ kiln_cli_compare (int argc, char **argv)
   best = kiln_compare_get_best (compare);
   if (best < 0)
     {
-      kiln_cli_error (_("No model could be trained on this data (run without --json to see why)"));
+      /* every family failed or was skipped: the first reason says the most */
+      const KilnCompareTrial *why = NULL;
+      for (guint i = 0; i < kiln_compare_get_n_trials (compare) && why == NULL; i++)
+        if (kiln_compare_get_trial (compare, i)->status == KILN_COMPARE_FAILED)
+          why = kiln_compare_get_trial (compare, i);
+      for (guint i = 0; i < kiln_compare_get_n_trials (compare) && why == NULL; i++)
+        if (kiln_compare_get_trial (compare, i)->reason != NULL)
+          why = kiln_compare_get_trial (compare, i);
+      kiln_cli_error (_("No model could be trained on this data (%s: %s)"),
+                      why ? why->family : "", why && why->reason ? why->reason : "");
       goto out;
     }
 
