@@ -59,6 +59,7 @@ JsonNode  *kiln_cli_train_result_to_json (KilnPipelineResult *result,
                                           double              seconds);
 
 int kiln_cli_compare (int argc, char **argv);
+int kiln_cli_explain (int argc, char **argv);
 int kiln_cli_inspect (int argc, char **argv);
 int kiln_cli_show    (int argc, char **argv);
 int kiln_cli_prep    (int argc, char **argv);

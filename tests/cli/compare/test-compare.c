@@ -1,5 +1,6 @@
 /* test-compare.c: `kiln-cli compare` end to end: the JSON the issue specifies, the test split
- * or file, saving the best model, the folds file, usage errors, the same leaderboard twice.
+ * or file, saving the best model, the folds file, usage errors, the same leaderboard twice; and
+ * `kiln-cli explain` on the model compare saved.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -285,6 +286,91 @@ test_text_and_usage (void)
   run_clear (&r);
 }
 
+static void
+test_explain (void)
+{
+  g_autofree char *penguins = dataset ("penguins.csv");
+  g_autofree char *model = tmp ("explain.kiln");
+  g_autofree char *features = tmp ("features.csv");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) parser2 = json_parser_new ();
+  static const char * const keys[] = { "output_kind", "base", "rows", "importance", NULL };
+  JsonObject *o, *imp;
+  JsonArray *rows, *cols;
+  Run r;
+
+  run_cli (&r, "compare", penguins, "--target", "species", "--folds", "3", "--out", model, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  run_clear (&r);
+
+  run_cli (&r, "explain", model, penguins, "--rows", "4", "--json", NULL);
+  if (r.status != 0)
+    g_error ("explain failed: %s", r.err);
+  o = parse_object (parser, r.out);
+  assert_keys (o, keys);
+  g_assert_cmpstr (json_object_get_string_member (o, "output_kind"), ==, "probability");
+  rows = json_object_get_array_member (o, "rows");
+  g_assert_cmpuint (json_array_get_length (rows), ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+      JsonObject *c = json_object_get_object_member (row, "contributions");
+      g_autoptr(GList) names = json_object_get_members (c);
+      double sum = json_object_get_double_member (row, "base");
+
+      for (GList *l = names; l; l = l->next)
+        sum += json_object_get_double_member (c, l->data);
+      g_assert_cmpfloat_with_epsilon (sum, json_object_get_double_member (row, "output"), 1e-6);
+      g_assert_cmpuint (json_object_get_size (c), ==, 6);
+      g_assert_true (json_object_has_member (c, "sex"));
+      g_assert_nonnull (json_object_get_string_member (row, "prediction"));
+    }
+  /* the importance in raw columns, most important first */
+  imp = json_object_get_object_member (o, "importance");
+  cols = json_object_get_array_member (imp, "columns");
+  g_assert_cmpuint (json_array_get_length (cols), ==, 6);
+  for (guint i = 1; i < 6; i++)
+    g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (cols, i - 1), "mean"), >=,
+                       json_object_get_double_member (json_array_get_object_element (cols, i), "mean"));
+  run_clear (&r);
+
+  /* without the target: contributions only */
+  {
+    g_autofree char *text = NULL;
+    g_autoptr(GString) out = g_string_new (NULL);
+    g_auto(GStrv) lines = NULL;
+    g_assert_true (g_file_get_contents (penguins, &text, NULL, NULL));
+    lines = g_strsplit (text, "\n", 12);
+    for (guint i = 0; i < 11 && lines[i]; i++)
+      {
+        const char *comma = strchr (lines[i], ',');   /* species is the first column */
+        g_string_append_printf (out, "%s\n", comma ? comma + 1 : "");
+      }
+    g_assert_true (g_file_set_contents (features, out->str, -1, NULL));
+  }
+  run_cli (&r, "explain", model, features, "--json", NULL);
+  if (r.status != 0)
+    g_error ("explain failed: %s", r.err);
+  o = parse_object (parser2, r.out);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (o, "importance")));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "rows")), ==, 5);
+  run_clear (&r);
+
+  run_cli (&r, "explain", model, penguins, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "island"));
+  run_clear (&r);
+  run_cli (&r, "explain", model, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run_clear (&r);
+  run_cli (&r, "explain", model, penguins, "--rows", "0", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  run_clear (&r);
+  run_cli (&r, "explain", penguins, penguins, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  run_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -297,6 +383,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/compare/iris-json", test_iris_json);
   g_test_add_func ("/cli/compare/regression-test-file", test_regression_test_file);
   g_test_add_func ("/cli/compare/text-and-usage", test_text_and_usage);
+  g_test_add_func ("/cli/explain", test_explain);
   status = g_test_run ();
 
   {
