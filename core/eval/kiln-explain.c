@@ -218,22 +218,17 @@ kiln_shapley_explain_row (KilnShapleySampler *s,
     for (guint k = 0; k < p; k++)
       {
         gsize h = (gsize) m * p + k;
-        if (k == 0)
-          {
-            memcpy (hybrid->x + h * data->n_features, s->background->x + (gsize) m * data->n_features,
-                    sizeof (float) * data->n_features);
-            memcpy (hybrid->codes + h * data->n_categorical,
-                    s->background->codes + (gsize) m * data->n_categorical,
-                    sizeof (guint32) * data->n_categorical);
-          }
-        else
-          {
-            memcpy (hybrid->x + h * data->n_features, hybrid->x + (h - 1) * data->n_features,
-                    sizeof (float) * data->n_features);
-            memcpy (hybrid->codes + h * data->n_categorical,
-                    hybrid->codes + (h - 1) * data->n_categorical,
-                    sizeof (guint32) * data->n_categorical);
-          }
+        /* from the background row (k = 0) or the previous hybrid */
+        if (data->n_features > 0)
+          memcpy (hybrid->x + h * data->n_features,
+                  k == 0 ? s->background->x + (gsize) m * data->n_features
+                         : hybrid->x + (h - 1) * data->n_features,
+                  sizeof (float) * data->n_features);
+        if (data->n_categorical > 0)
+          memcpy (hybrid->codes + h * data->n_categorical,
+                  k == 0 ? s->background->codes + (gsize) m * data->n_categorical
+                         : hybrid->codes + (h - 1) * data->n_categorical,
+                  sizeof (guint32) * data->n_categorical);
         copy_group (hybrid, (guint) h, data, row, &s->groups[s->order[(gsize) m * p + k]]);
       }
   out = g_new (double, n * s->n_outputs);
