@@ -28,6 +28,7 @@ typedef struct {
   char     *seed;
   char     *out;
   char     *folds_csv;
+  char     *models;
   gboolean  json;
 } CompareArgs;
 
@@ -42,6 +43,7 @@ compare_args_clear (CompareArgs *a)
   g_free (a->seed);
   g_free (a->out);
   g_free (a->folds_csv);
+  g_free (a->models);
 }
 
 static char *
@@ -57,10 +59,12 @@ run_compare (KilnFrame                 *frame,
              KilnFrame                 *test,
              const KilnPipelineOptions *options,
              guint                      k,
+             const char * const        *families,
              gboolean                   show_progress,
              GError                   **error)
 {
-  g_autoptr(KilnTrainRun) run = kiln_compare_job_start (frame, test, options, k, 1, NULL, NULL);
+  g_autoptr(KilnTrainRun) run = kiln_compare_job_start (frame, test, options, k, families, 1,
+                                                        NULL, NULL);
   KilnCompare *compare = NULL;
   KilnTrainEvent *event;
 
@@ -185,12 +189,15 @@ kiln_cli_compare (int argc, char **argv)
       N_("MODEL.kiln") },
     { "folds-csv", 0, 0, G_OPTION_ARG_FILENAME, &a.folds_csv,
       N_("Write each training row’s fold to this CSV (row,fold)"), N_("FOLDS.csv") },
+    { "models", 0, 0, G_OPTION_ARG_STRING, &a.models,
+      N_("Compare only these families (default: all)"), N_("logreg,knn,…") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &a.json, N_("Print JSON"), NULL },
     { NULL }
   };
   g_autoptr(KilnFrame) frame = NULL;
   g_autoptr(KilnFrame) test = NULL;
   g_autoptr(KilnCompare) compare = NULL;
+  g_auto(GStrv) families = NULL;
   g_autoptr(GError) error = NULL;
   KilnPipelineResult result = { 0 };
   guint64 k = 5;
@@ -241,6 +248,20 @@ kiln_cli_compare (int argc, char **argv)
       goto out;
     }
   options.prep.stratify = !a.no_stratify;
+  if (a.models)
+    {
+      families = g_strsplit (a.models, ",", -1);
+      for (guint i = 0; families[i]; i++)
+        {
+          g_strstrip (families[i]);
+          if (kiln_model_lookup_class (families[i]) == NULL)
+            {
+              g_autofree char *names = kiln_model_list_names ();
+              kiln_cli_error (_("There is no model called “%s” (available: %s)"), families[i], names);
+              goto out;
+            }
+        }
+    }
   if (a.seed && !g_ascii_string_to_unsigned (a.seed, 10, 0, G_MAXUINT64, &options.prep.seed, &error))
     {
       kiln_cli_error (_("--seed: %s"), error->message);
@@ -275,8 +296,8 @@ kiln_cli_compare (int argc, char **argv)
         goto out;
     }
 
-  compare = run_compare (frame, test, &options, (guint) k, !a.json && isatty (fileno (stderr)),
-                         &error);
+  compare = run_compare (frame, test, &options, (guint) k, (const char * const *) families,
+                         !a.json && isatty (fileno (stderr)), &error);
   if (compare == NULL)
     {
       kiln_cli_error ("%s", error->message);

@@ -37,10 +37,9 @@ typedef struct {
   KilnFrame            *test;
   KilnPipelineOptions   options;   /* the strings below, and a copy of the recipe */
   char                 *target;
+  char                **families;
   guint                 k;
   /* while running */
-  guint                 n_folds;
-  KilnTrainRun         *run;
   guint                 done;
   guint                 total;
 } Job;
@@ -53,18 +52,8 @@ job_free (Job *job)
   g_clear_pointer (&job->options.recipe, kiln_recipe_unref);
   kiln_pipeline_options_clear (&job->options);
   g_free (job->target);
+  g_strfreev (job->families);
   g_free (job);
-}
-
-static void
-on_fold (guint trial, guint folds_done, gpointer data)
-{
-  Job *job = data;
-
-  (void) trial;
-  kiln_train_run_post_progress (job->run,
-                                (job->done + (double) folds_done / job->n_folds) / MAX (job->total, 1),
-                                NULL, NULL);
 }
 
 static GPtrArray *
@@ -88,12 +77,11 @@ job_run (KilnTrainRun  *run,
   g_autoptr(GError) local = NULL;
   Payload *payload;
 
-  job->run = run;
   kiln_train_run_post_stage (run, KILN_TRAIN_STAGE_PREPARE, NULL, NULL);
-  compare = kiln_compare_new (job->raw, job->test, &job->options, job->k, cancellable, error);
+  compare = kiln_compare_new (job->raw, job->test, &job->options, job->k,
+                              (const char * const *) job->families, cancellable, error);
   if (compare == NULL)
     return FALSE;
-  job->n_folds = kiln_compare_get_n_folds (compare);
   job->total = kiln_compare_get_n_pending (compare);
   payload = g_new0 (Payload, 1);
   payload->kind = PAYLOAD_PLAN;
@@ -104,7 +92,7 @@ job_run (KilnTrainRun  *run,
     {
       if (kiln_compare_get_trial (compare, i)->status != KILN_COMPARE_PENDING)
         continue;
-      if (!kiln_compare_run_trial (compare, i, on_fold, job, cancellable, &local))
+      if (!kiln_compare_run_trial (compare, i, cancellable, &local))
         break;
       job->done++;
       payload = g_new0 (Payload, 1);
@@ -138,6 +126,7 @@ kiln_compare_job_start (KilnFrame                 *raw,
                         KilnFrame                 *test,
                         const KilnPipelineOptions *options,
                         guint                      k,
+                        const char * const        *families,
                         guint                      run_id,
                         KilnTrainWakeFunc          wake,
                         gpointer                   wake_data)
@@ -159,6 +148,7 @@ kiln_compare_job_start (KilnFrame                 *raw,
   job->options.recipe = options->recipe != NULL
                         ? kiln_recipe_copy_unfitted (options->recipe, G_MAXUINT) : NULL;
   job->k = k;
+  job->families = g_strdupv ((char **) families);
   return kiln_train_run_start_func (job_run, job, (GDestroyNotify) job_free, run_id, wake,
                                     wake_data);
 }

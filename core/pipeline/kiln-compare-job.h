@@ -9,8 +9,8 @@
  *   STARTED
  *   STAGE PREPARE, then STAGE PREPARED: kiln_compare_job_get_plan() lists every trial (family,
  *     settings; the families that cannot work on the data already SKIPPED with the reason)
- *   PROGRESS, any number: event->fraction of the whole comparison; after each trial one that
- *     carries it (kiln_compare_job_get_progress())
+ *   PROGRESS after each trial (run, or failed), event->fraction the share of the trials done,
+ *     carrying the trial (kiln_compare_job_get_progress())
  *   FINISHED: kiln_compare_job_get_compare() is the ranked comparison
  *   or CANCELLED: the same, with the trials that finished before Cancel (the others PENDING)
  *   or FAILED (event->error): the data could not be split or prepared at all.
@@ -30,11 +30,13 @@ typedef struct {
 } KilnCompareProgress;
 
 /* Starts the comparison on a new thread. @raw and @test (may be NULL) are referenced, @options
- * copied. @wake and @wake_data as kiln_train_run_start(). Never NULL. */
+ * and @families (may be NULL: every family) copied. @wake and @wake_data as
+ * kiln_train_run_start(). Never NULL. */
 KilnTrainRun              *kiln_compare_job_start        (KilnFrame                 *raw,
                                                           KilnFrame                 *test,
                                                           const KilnPipelineOptions *options,
                                                           guint                      k,
+                                                          const char * const        *families,
                                                           guint                      run_id,
                                                           KilnTrainWakeFunc          wake,
                                                           gpointer                   wake_data);

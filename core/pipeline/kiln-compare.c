@@ -183,7 +183,7 @@ apply_settings (const KilnModelClass *klass, const char *settings, KilnModelOpti
 }
 
 static void
-plan_trials (KilnCompare *c)
+plan_trials (KilnCompare *c, const char * const *families)
 {
   guint n_classes;
   const KilnModelClass * const *classes = kiln_model_list_classes (&n_classes);
@@ -197,6 +197,8 @@ plan_trials (KilnCompare *c)
       KilnModelOptions defaults;
       guint planned = 0;
 
+      if (families != NULL && !g_strv_contains (families, klass->name))
+        continue;
       for (guint g = 0; g < G_N_ELEMENTS (compare_grids); g++)
         if (strcmp (compare_grids[g].family, klass->name) == 0)
           settings = compare_grids[g].settings;
@@ -294,6 +296,7 @@ kiln_compare_new (KilnFrame                  *raw,
                   KilnFrame                  *test,
                   const KilnPipelineOptions  *options,
                   guint                       k,
+                  const char * const         *families,
                   GCancellable               *cancellable,
                   GError                    **error)
 {
@@ -315,6 +318,14 @@ kiln_compare_new (KilnFrame                  *raw,
                    _("A comparison needs at least 2 folds, not %u"), k);
       return NULL;
     }
+  for (guint i = 0; families && families[i]; i++)
+    if (kiln_model_lookup_class (families[i]) == NULL)
+      {
+        g_autofree char *names = kiln_model_list_names ();
+        g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_OPTIONS,
+                     _("There is no model called “%s” (available: %s)"), families[i], names);
+        return NULL;
+      }
 
   c = g_new0 (KilnCompare, 1);
   g_atomic_ref_count_init (&c->ref_count);
@@ -381,7 +392,7 @@ kiln_compare_new (KilnFrame                  *raw,
   if (!kiln_kfold_assign (c->n_rows, c->k, strata, c->prep.seed, c->fold, error))
     return NULL;
   c->prepared = g_new0 (KilnPipeline *, c->k * N_RECIPE_KINDS);
-  plan_trials (c);
+  plan_trials (c, families);
   return g_steal_pointer (&c);
 }
 
@@ -476,9 +487,6 @@ typedef struct {
   guint                 kind;
   GCancellable         *cancellable;
   GError              **errors;       /* per fold */
-  KilnCompareFoldFunc   fold_func;
-  guint                 index;
-  gpointer              user_data;
 } TrialRun;
 
 static guint
@@ -587,15 +595,6 @@ fold_task (guint f, guint thread, gpointer data)
 }
 
 static void
-fold_progress (guint done, gpointer data)
-{
-  TrialRun *tr = data;
-
-  if (tr->fold_func)
-    tr->fold_func (tr->index, done, tr->user_data);
-}
-
-static void
 mean_std (const double *v, guint n, double *mean, double *std)
 {
   double m = 0, s = 0;
@@ -612,8 +611,6 @@ mean_std (const double *v, guint n, double *mean, double *std)
 gboolean
 kiln_compare_run_trial (KilnCompare          *compare,
                         guint                 index,
-                        KilnCompareFoldFunc   fold_func,
-                        gpointer              user_data,
                         GCancellable         *cancellable,
                         GError              **error)
 {
@@ -638,10 +635,8 @@ kiln_compare_run_trial (KilnCompare          *compare,
   tr.kind = recipe_kind (compare, tr.klass);
   tr.cancellable = cancellable;
   tr.errors = g_new0 (GError *, compare->k);
-  tr.fold_func = fold_func;
-  tr.index = index;
-  tr.user_data = user_data;
-  kiln_parallel_run_with_progress (compare->k, 0, fold_task, fold_progress, &tr);
+  /* The calling thread works too and joins the others: what the folds wrote is seen after. */
+  kiln_parallel_run (compare->k, 0, fold_task, &tr);
 
   if (g_cancellable_is_cancelled (cancellable))
     {

@@ -69,11 +69,14 @@ GType kiln_compare_get_type (void) G_GNUC_CONST;
 
 /* Splits @raw as kiln_pipeline_prepare() does (@test: an external test file, or NULL) and plans
  * the trials. @k folds (2 ..): fewer when the training split is small (kiln_compare_get_note()
- * says why). @options->model and its model options are not used. */
+ * says why). @families (NULL-terminated, or NULL: every family of the registry) limits the
+ * comparison to those families; an unknown name is an error. @options->model and its model
+ * options are not used. */
 KilnCompare      *kiln_compare_new           (KilnFrame                  *raw,
                                               KilnFrame                  *test,
                                               const KilnPipelineOptions  *options,
                                               guint                       k,
+                                              const char * const         *families,
                                               GCancellable               *cancellable,
                                               GError                    **error);
 KilnCompare      *kiln_compare_ref           (KilnCompare *compare);
@@ -99,18 +102,11 @@ const KilnCompareTrial *kiln_compare_get_trial (KilnCompare *compare,
 /* Trials still to run (PENDING). */
 guint             kiln_compare_get_n_pending (KilnCompare *compare);
 
-/* Called on the calling thread as folds of the running trial finish. */
-typedef void (*KilnCompareFoldFunc) (guint    trial,
-                                     guint    folds_done,
-                                     gpointer user_data);
-
-/* Runs trial @index (PENDING) on the cores: its k folds. A failing fold makes the trial FAILED
- * and is not an error; FALSE only when cancelled (G_IO_ERROR_CANCELLED), the trial then stays
- * PENDING. Not thread-safe: one caller at a time. */
+/* Runs trial @index (PENDING) on the cores: its k folds in parallel. A failing fold makes the
+ * trial FAILED and is not an error; FALSE only when cancelled (G_IO_ERROR_CANCELLED), the trial
+ * then stays PENDING. Not thread-safe: one caller at a time. */
 gboolean          kiln_compare_run_trial     (KilnCompare          *compare,
                                               guint                 index,
-                                              KilnCompareFoldFunc   fold_func,
-                                              gpointer              user_data,
                                               GCancellable         *cancellable,
                                               GError              **error);
 /* Frees what only running needs (the fold datasets); after it no trial can run. */

@@ -357,7 +357,8 @@ kiln_compare_panel_start (KilnComparePanel           *self,
   gtk_label_set_text (self->status, _("Preparing the folds…"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->status), NULL);
   gtk_progress_bar_set_fraction (self->progress, 0);
-  self->run = kiln_compare_job_start (frame, NULL, options, k, ++self->run_id, on_wake, self);
+  self->run = kiln_compare_job_start (frame, NULL, options, k, NULL, ++self->run_id, on_wake,
+                                      self);
   set_running (self, TRUE);
   rebuild (self);
 }

@@ -538,6 +538,14 @@ update_ready (KilnTrainPage *self)
 static void
 on_task_changed (KilnTrainPage *self)
 {
+  /* a leaderboard of the other task's families has nothing left to offer */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->plot_stack), "compare") == 0)
+    {
+      kiln_compare_panel_stop (self->compare_panel);
+      gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->status)), TRUE);
+      gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
+      gtk_stack_set_visible_child_name (self->plot_stack, "idle");
+    }
   fill_models (self);
   update_ready (self);
 }

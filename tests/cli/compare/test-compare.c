@@ -279,6 +279,15 @@ test_text_and_usage (void)
   run_cli (&r, "compare", iris, "--target", "species", "--out", iris, NULL);
   g_assert_cmpint (r.status, ==, 2);
   run_clear (&r);
+  run_cli (&r, "compare", iris, "--target", "species", "--models", "knn,svm", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "svm"));
+  run_clear (&r);
+  run_cli (&r, "compare", iris, "--target", "species", "--models", "knn, nb", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_null (strstr (r.out, "forest"));
+  g_assert_nonnull (strstr (r.out, "knn"));
+  run_clear (&r);
   run_cli (&r, "compare", iris, "--target", "colour", NULL);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "colour"));

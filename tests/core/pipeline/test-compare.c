@@ -20,6 +20,18 @@
 
 static char *tmpdir;
 
+/* The families compared. Under ThreadSanitizer the forest (and boosting) are left out: their
+ * thread hand-offs go through GLib's GMutex/GCond, which ThreadSanitizer cannot see inside
+ * Debian's uninstrumented GLib (tests/core/train/test-train-run.c skips its forest test for the
+ * same reason); everything the comparison itself hands between threads is still checked. */
+#if defined(__SANITIZE_THREAD__)
+static const char * const tsan_families[] = { "logreg", "linear", "ridge", "mlp", "tree", "knn",
+                                              "nb", NULL };
+static const char * const *families = tsan_families;
+#else
+static const char * const *families = NULL;
+#endif
+
 static KilnFrame *
 read_csv (const char *path)
 {
@@ -115,12 +127,12 @@ run_all (KilnFrame *frame, const char *target, guint k)
   KilnCompare *c;
 
   kiln_pipeline_options_init (&options, target, NULL);
-  c = kiln_compare_new (frame, NULL, &options, k, NULL, &error);
+  c = kiln_compare_new (frame, NULL, &options, k, families, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (c);
   for (guint i = 0; i < kiln_compare_get_n_trials (c); i++)
     {
-      g_assert_true (kiln_compare_run_trial (c, i, NULL, NULL, NULL, &error));
+      g_assert_true (kiln_compare_run_trial (c, i, NULL, &error));
       g_assert_no_error (error);
     }
   kiln_compare_finish (c);
@@ -160,7 +172,8 @@ test_iris (void)
   /* Every family of the registry takes part, the regression-only ones skipped with why. */
   classes = kiln_model_list_classes (&n_classes);
   for (guint i = 0; i < n_classes; i++)
-    g_assert_true (has_trial_of (c, classes[i]->name));
+    g_assert_true (has_trial_of (c, classes[i]->name)
+                   == (families == NULL || g_strv_contains (families, classes[i]->name)));
   for (guint i = 0; i < kiln_compare_get_n_trials (c); i++)
     {
       const KilnCompareTrial *t = kiln_compare_get_trial (c, i);
@@ -190,13 +203,13 @@ test_iris (void)
         n_forest += strcmp (kiln_compare_get_trial (c, i)->family, "forest") == 0;
         n_tree += strcmp (kiln_compare_get_trial (c, i)->family, "tree") == 0;
       }
-    g_assert_cmpuint (n_forest, ==, 2);
+    g_assert_cmpuint (n_forest, ==, families ? 0 : 2);
     g_assert_cmpuint (n_tree, ==, 3);
   }
 
   /* The leaderboard: best first, the top's chance against the others between 0 and 1. */
   board = kiln_compare_get_leaderboard (c, &n_board);
-  g_assert_cmpuint (n_board, >=, 8);
+  g_assert_cmpuint (n_board, >=, 7);
   g_assert_cmpint (kiln_compare_get_best (c), ==, (int) board[0]);
   g_assert_true (isnan (kiln_compare_get_trial (c, board[0])->p_top));
   for (guint i = 1; i < n_board; i++)
@@ -271,7 +284,7 @@ test_fold_is_a_pipeline (void)
   guint n_train = 0, n_test = 0, index = 0;
 
   kiln_pipeline_options_init (&options, "species", NULL);
-  c = kiln_compare_new (penguins, NULL, &options, 4, NULL, &error);
+  c = kiln_compare_new (penguins, NULL, &options, 4, families, NULL, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < kiln_compare_get_n_trials (c); i++)
     if (strcmp (kiln_compare_get_trial (c, i)->family, "knn") == 0)
@@ -279,7 +292,7 @@ test_fold_is_a_pipeline (void)
         index = i;
         break;
       }
-  g_assert_true (kiln_compare_run_trial (c, index, NULL, NULL, NULL, &error));
+  g_assert_true (kiln_compare_run_trial (c, index, NULL, &error));
   knn = kiln_compare_get_trial (c, index);
   g_assert_cmpint (knn->status, ==, KILN_COMPARE_DONE);
 
@@ -373,16 +386,31 @@ test_small_class (void)
     g_string_append_printf (text, "%u,%s\n", i, i < 4 ? "rare" : i % 2 ? "odd" : "even");
   frame = frame_from_text ("rare.csv", text->str);
   kiln_pipeline_options_init (&options, "label", NULL);
-  c = kiln_compare_new (frame, NULL, &options, 5, NULL, &error);
+  c = kiln_compare_new (frame, NULL, &options, 5, families, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (kiln_compare_get_n_folds (c), <, 5);
   g_assert_cmpuint (kiln_compare_get_n_folds (c), >=, 2);
   g_assert_nonnull (kiln_compare_get_note (c));
+
+  /* only some families; an unknown one is an error */
+  {
+    static const char * const two[] = { "knn", "nb", NULL };
+    static const char * const bad[] = { "knn", "svm", NULL };
+    g_autoptr(KilnCompare) some = kiln_compare_new (frame, NULL, &options, 3, two, NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < kiln_compare_get_n_trials (some); i++)
+      g_assert_true (g_strv_contains (two, kiln_compare_get_trial (some, i)->family));
+    g_assert_cmpuint (kiln_compare_get_n_trials (some), ==, 3);   /* k = 5, 15; the defaults */
+    g_assert_null (kiln_compare_new (frame, NULL, &options, 3, bad, NULL, &error));
+    g_assert_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_OPTIONS);
+    g_assert_nonnull (strstr (error->message, "svm"));
+    g_clear_error (&error);
+  }
   kiln_pipeline_options_clear (&options);
 
   /* no such target */
   kiln_pipeline_options_init (&options, "nope", NULL);
-  g_assert_null (kiln_compare_new (frame, NULL, &options, 5, NULL, &error));
+  g_assert_null (kiln_compare_new (frame, NULL, &options, 5, families, NULL, &error));
   g_assert_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_TARGET);
   kiln_pipeline_options_clear (&options);
 }
@@ -401,7 +429,7 @@ test_job_progress (void)
   gboolean finished = FALSE;
 
   kiln_pipeline_options_init (&options, "species", NULL);
-  run = kiln_compare_job_start (iris, NULL, &options, 3, 7, NULL, NULL);
+  run = kiln_compare_job_start (iris, NULL, &options, 3, families, 7, NULL, NULL);
   kiln_pipeline_options_clear (&options);
   while ((event = kiln_train_run_pop (run)) != NULL)
     {
@@ -453,7 +481,7 @@ test_job_cancel_keeps_trials (void)
   gboolean cancelled = FALSE;
 
   kiln_pipeline_options_init (&options, "digit", NULL);
-  run = kiln_compare_job_start (digits, NULL, &options, 5, 1, NULL, NULL);
+  run = kiln_compare_job_start (digits, NULL, &options, 5, families, 1, NULL, NULL);
   kiln_pipeline_options_clear (&options);
   while ((event = kiln_train_run_pop (run)) != NULL)
     {
