@@ -76,7 +76,9 @@ kiln_feature_groups_new (KilnRecipe        *recipe,
     }
   for (guint j = 0; j < data->n_categorical; j++)
     {
-      int c = input_of (inputs, n_inputs, names[kiln_dataset_get_level_offset (data, j)]);
+      /* its first level's name in the one-hot view, "island=Biscoe" */
+      int c = input_of (inputs, n_inputs,
+                        names[data->n_features + kiln_dataset_get_level_offset (data, j)]);
       if (c >= 0)
         g_array_append_val (codes[c], j);
       else
@@ -195,7 +197,7 @@ kiln_bundle_explain (KilnBundle                *bundle,
   inputs = kiln_recipe_conform (recipe, rows, with_target, error);
   if (inputs == NULL)
     return NULL;
-  prepared = kiln_recipe_apply (recipe, inputs, FALSE, NULL, error);
+  prepared = kiln_recipe_apply_coded (recipe, inputs, FALSE, NULL, error);
   if (prepared == NULL)
     return NULL;
   if (with_target)
@@ -213,6 +215,8 @@ kiln_bundle_explain (KilnBundle                *bundle,
       return NULL;
     }
 
+  g_debug ("explaining %u rows: %u dense features, %u categorical", data->n_rows, data->n_features,
+           data->n_categorical);
   groups = kiln_feature_groups_new (recipe, data, &n_groups);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "output_kind");

@@ -101,7 +101,7 @@ job_run (KilnTrainRun  *run,
       payload->progress.done = job->done;
       payload->progress.total = job->total;
       payload->progress.trial = kiln_compare_trial_copy (kiln_compare_get_trial (compare, i));
-      kiln_train_run_post_progress (run, (double) job->done / MAX (job->total, 1), payload,
+      kiln_train_run_post_progress_payload (run, (double) job->done / MAX (job->total, 1), payload,
                                     (GDestroyNotify) payload_free);
     }
 

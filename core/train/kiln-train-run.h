@@ -119,12 +119,16 @@ void            kiln_train_run_post_stage (KilnTrainRun   *run,
                                            KilnTrainStage  stage,
                                            gpointer        payload,
                                            GDestroyNotify  payload_free);
-/* Worker side: posts a PROGRESS event at @fraction (0..1) carrying @payload (may be NULL; freed
- * with @payload_free): a job's own unit of progress (a trial of a model comparison). */
-void            kiln_train_run_post_progress (KilnTrainRun   *run,
-                                              double          fraction,
-                                              gpointer        payload,
-                                              GDestroyNotify  payload_free);
+/* Worker side: a PROGRESS event (at most one per 1 % of work) for a stage's own work, such as
+ * preparing the data; a fit's progress comes from kiln_train_run_fit. */
+void            kiln_train_run_post_progress (KilnTrainRun *run,
+                                              double        fraction);
+/* Worker side: a PROGRESS event at @fraction (0..1) carrying @payload (may be NULL; freed with
+ * @payload_free), always posted: a job's own unit of progress (a trial of a model comparison). */
+void            kiln_train_run_post_progress_payload (KilnTrainRun   *run,
+                                                      double          fraction,
+                                                      gpointer        payload,
+                                                      GDestroyNotify  payload_free);
 /* Worker side: what the terminal event (FINISHED, or CANCELLED) of a job carries: @model (a
  * reference is taken; may be NULL) and @payload (taken; freed with @payload_free). */
 void            kiln_train_run_set_result (KilnTrainRun   *run,
