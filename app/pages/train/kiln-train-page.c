@@ -549,17 +549,31 @@ update_ready (KilnTrainPage *self)
     kiln_page_set_ready (KILN_PAGE (self));
 }
 
+/* A comparison of other data, or of the other task's families, has nothing left to offer: it
+ * stops (its worker with it) and the page shows the plot's place again. */
 static void
-on_task_changed (KilnTrainPage *self)
+leave_compare (KilnTrainPage *self)
 {
-  /* a leaderboard of the other task's families has nothing left to offer */
+  kiln_compare_panel_stop (self->compare_panel);
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->plot_stack), "compare") == 0)
     {
-      kiln_compare_panel_stop (self->compare_panel);
       gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->status)), TRUE);
       gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
       gtk_stack_set_visible_child_name (self->plot_stack, "idle");
     }
+}
+
+static void
+on_frame_changed (KilnTrainPage *self)
+{
+  leave_compare (self);
+  update_ready (self);
+}
+
+static void
+on_task_changed (KilnTrainPage *self)
+{
+  leave_compare (self);
   fill_models (self);
   update_ready (self);
 }
@@ -587,8 +601,9 @@ kiln_train_page_project_changed (KilnPage *page, KilnProject *project)
 {
   KilnTrainPage *self = KILN_TRAIN_PAGE (page);
 
+  leave_compare (self);
   g_signal_connect_object (project, "notify::model-name", G_CALLBACK (on_model_name_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (project, "notify::frame", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (project, "notify::frame", G_CALLBACK (on_frame_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::target", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::task", G_CALLBACK (on_task_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "runs-changed", G_CALLBACK (rebuild_history), self, G_CONNECT_SWAPPED);
