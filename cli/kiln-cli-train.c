@@ -91,11 +91,11 @@ add_double (JsonBuilder *b, const char *name, double v)
     json_builder_add_null_value (b);
 }
 
-static void
-print_json (KilnPipelineResult *r, double seconds)
+JsonNode *
+kiln_cli_train_result_to_json (KilnPipelineResult *r,
+                               double              seconds)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
   const KilnDataset *val = kiln_pipeline_get_validation (r->pipeline);
   const char * const *classes;
   guint n_classes = 0;
@@ -128,8 +128,7 @@ print_json (KilnPipelineResult *r, double seconds)
   json_builder_add_value (b, kiln_evaluation_confusion_to_json (r->evaluation));
   add_double (b, "seconds", seconds);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  kiln_cli_print_json (root);
+  return json_builder_get_root (b);
 }
 
 static void
@@ -367,7 +366,11 @@ kiln_cli_train (int argc, char **argv)
     }
 
   if (a.json)
-    print_json (&result, (g_get_monotonic_time () - t0) / 1e6);
+    {
+      g_autoptr(JsonNode) root = kiln_cli_train_result_to_json (&result,
+                                                                (g_get_monotonic_time () - t0) / 1e6);
+      kiln_cli_print_json (root);
+    }
   else
     print_text (&result, (g_get_monotonic_time () - t0) / 1e6);
   status = KILN_CLI_EXIT_OK;

@@ -31,6 +31,12 @@ static const Command commands[] = {
 #ifdef KILN_CLI_HAVE_TRAIN
   { "train", kiln_cli_train, N_("Train a model and score it on a test split") },
 #endif
+#ifdef KILN_CLI_HAVE_COMPARE
+  { "compare", kiln_cli_compare, N_("Cross-validate every model family and train the best") },
+#endif
+#ifdef KILN_CLI_HAVE_EXPLAIN
+  { "explain", kiln_cli_explain, N_("Which columns a saved model leans on, and why it predicted each row") },
+#endif
 #ifdef KILN_CLI_HAVE_PREDICT
   { "predict", kiln_cli_predict, N_("Predict a CSV with a saved model") },
 #endif

@@ -11,6 +11,7 @@
 
 #include "kiln-csv.h"
 #include "kiln-frame.h"
+#include "kiln-pipeline.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +54,12 @@ gboolean   kiln_cli_same_file          (const char *a,
                                         const char *b);
 void       kiln_cli_print_json         (JsonNode   *node);
 
+/* What `train --json` prints for @result (kiln-pipeline.h); `compare --json` nests it. */
+JsonNode  *kiln_cli_train_result_to_json (KilnPipelineResult *result,
+                                          double              seconds);
+
+int kiln_cli_compare (int argc, char **argv);
+int kiln_cli_explain (int argc, char **argv);
 int kiln_cli_inspect (int argc, char **argv);
 int kiln_cli_show    (int argc, char **argv);
 int kiln_cli_prep    (int argc, char **argv);

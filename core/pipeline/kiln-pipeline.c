@@ -659,6 +659,58 @@ fail:
   return FALSE;
 }
 
+gboolean
+kiln_pipeline_resolve_task (KilnFrame                  *raw,
+                            const KilnPipelineOptions  *options,
+                            KilnTask                   *task,
+                            GError                    **error)
+{
+  int tidx;
+
+  g_return_val_if_fail (raw != NULL && options != NULL && task != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (options->target == NULL || (tidx = kiln_frame_find_column (raw, options->target)) < 0)
+    {
+      g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_TARGET,
+                   _("There is no column “%s”"), options->target ? options->target : "");
+      return FALSE;
+    }
+  return infer_task (kiln_frame_get_column (raw, (guint) tidx), options, task, error);
+}
+
+gint32 *
+kiln_pipeline_target_strata (KilnFrame *rows,
+                             guint      column)
+{
+  KilnColumn *target;
+  guint n;
+  gint32 *strata;
+
+  g_return_val_if_fail (rows != NULL, NULL);
+  g_return_val_if_fail (column < kiln_frame_get_n_columns (rows), NULL);
+
+  target = kiln_frame_get_column (rows, column);
+  n = kiln_frame_get_n_rows (rows);
+  strata = g_new (gint32, MAX (n, 1));
+  for (guint r = 0; r < n; r++)
+    {
+      guint pr = kiln_frame_get_physical_row (rows, r);
+      if (kiln_frame_is_missing (rows, column, r))
+        strata[r] = -1;
+      else if (kiln_column_is_coded (target))
+        strata[r] = kiln_column_get_code (target, pr);
+      else
+        {
+          /* Booleans and numbers: the value itself (numbers classified by distinct value;
+           * a hash would do, the strata only need to group equal values). */
+          double v = kiln_column_get_double (target, pr);
+          strata[r] = (gint32) CLAMP (v, -1e9, 1e9);
+        }
+    }
+  return strata;
+}
+
 typedef struct {
   KilnFrame                 *rows;
   const KilnPipelineOptions *options;
@@ -731,22 +783,7 @@ kiln_pipeline_cross_validate (KilnFrame                  *raw,
   rows = rows_with_value (raw, (guint) tidx);
   n = kiln_frame_get_n_rows (rows);
   if (task == KILN_TASK_CLASSIFICATION && options->prep.stratify)
-    {
-      strata = g_new (gint32, MAX (n, 1));
-      for (guint r = 0; r < n; r++)
-        {
-          guint pr = kiln_frame_get_physical_row (rows, r);
-          if (kiln_column_is_coded (target))
-            strata[r] = kiln_column_get_code (target, pr);
-          else
-            {
-              /* Booleans and numbers: the value itself (numbers classified by distinct value;
-               * a hash would do, the strata only need to group equal values). */
-              double v = kiln_column_get_double (target, pr);
-              strata[r] = (gint32) CLAMP (v, -1e9, 1e9);
-            }
-        }
-    }
+    strata = kiln_pipeline_target_strata (rows, (guint) tidx);
   cv.rows = rows;
   cv.options = options;
   s = kiln_cross_validate (n, k, strata, options->prep.seed, pipeline_fold, &cv, cancellable, error);

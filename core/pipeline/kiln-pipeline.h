@@ -140,6 +140,16 @@ gboolean        kiln_pipeline_cross_validate (KilnFrame                  *raw,
                                               GCancellable               *cancellable,
                                               GError                    **error);
 
+/* The task the pipeline would choose for @options on @raw (set, or from the target's type). */
+gboolean        kiln_pipeline_resolve_task   (KilnFrame                  *raw,
+                                              const KilnPipelineOptions  *options,
+                                              KilnTask                   *task,
+                                              GError                    **error);
+/* A stratum per row of @rows for classification by @column: equal values share one (codes of
+ * a coded column, else the value); -1 for a missing target. Free with g_free(). */
+gint32         *kiln_pipeline_target_strata  (KilnFrame *rows,
+                                              guint      column);
+
 /* All stages, blocking. */
 gboolean        kiln_pipeline_run            (KilnFrame                  *raw,
                                               KilnFrame                  *test,

@@ -378,6 +378,23 @@ kiln_train_run_post_progress (KilnTrainRun *run,
 }
 
 void
+kiln_train_run_post_progress_payload (KilnTrainRun   *run,
+                                      double          fraction,
+                                      gpointer        payload,
+                                      GDestroyNotify  payload_free)
+{
+  KilnTrainEvent *event;
+
+  g_return_if_fail (run != NULL);
+
+  event = event_new (KILN_TRAIN_EVENT_PROGRESS);
+  event->fraction = CLAMP (fraction, 0.0, 1.0);
+  event->payload = payload;
+  event->payload_free = payload_free;
+  push_event (run, event);
+}
+
+void
 kiln_train_run_set_result (KilnTrainRun   *run,
                            KilnModel      *model,
                            gpointer        payload,

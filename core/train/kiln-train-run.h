@@ -59,7 +59,8 @@ typedef struct {
   KilnModel *model;          /* FINISHED / CANCELLED: owned by the event; steal it to keep it */
   GError    *error;          /* FAILED */
   KilnTrainStage stage;      /* STAGE */
-  gpointer   payload;        /* STAGE, FINISHED, CANCELLED of a job run: owned by the event */
+  gpointer   payload;        /* STAGE, PROGRESS, FINISHED, CANCELLED of a job run: owned by the
+                                event */
   GDestroyNotify payload_free;
 } KilnTrainEvent;
 
@@ -122,6 +123,12 @@ void            kiln_train_run_post_stage (KilnTrainRun   *run,
  * preparing the data; a fit's progress comes from kiln_train_run_fit. */
 void            kiln_train_run_post_progress (KilnTrainRun *run,
                                               double        fraction);
+/* Worker side: a PROGRESS event at @fraction (0..1) carrying @payload (may be NULL; freed with
+ * @payload_free), always posted: a job's own unit of progress (a trial of a model comparison). */
+void            kiln_train_run_post_progress_payload (KilnTrainRun   *run,
+                                                      double          fraction,
+                                                      gpointer        payload,
+                                                      GDestroyNotify  payload_free);
 /* Worker side: what the terminal event (FINISHED, or CANCELLED) of a job carries: @model (a
  * reference is taken; may be NULL) and @payload (taken; freed with @payload_free). */
 void            kiln_train_run_set_result (KilnTrainRun   *run,

@@ -24,6 +24,7 @@
 #include "kiln-data-table.h"
 #include "kiln-column-inspector.h"
 #include "kiln-loss-plot.h"
+#include "kiln-compare-panel.h"
 #include "kiln-ui-driver.h"
 
 static KilnApplication *app;
@@ -792,6 +793,110 @@ test_journey_serve (void)
   close_without_asking (window);
 }
 
+static gboolean
+compare_done (gpointer panel)
+{
+  return kiln_compare_panel_get_compare (panel) != NULL && !kiln_compare_panel_is_running (panel);
+}
+
+static gboolean
+some_trial_done (gpointer panel)
+{
+  return kiln_compare_panel_get_n_finished (panel) > 0;
+}
+
+/* "Let Kiln choose" (issue 13): iris, every family cross-validated on the worker, the leaderboard
+ * with the chance that #1 beats each other model, the second-best picked by a click and trained
+ * with "Use This Model", which opens Evaluate with that family and its settings. */
+static void
+test_journey_choose (void)
+{
+  KilnWindow *window;
+  KilnProject *project;
+  GtkWidget *train, *panel, *board, *second;
+  KilnCompare *compare;
+  const KilnCompareTrial *chosen;
+  const guint *lb;
+  guint n_board;
+
+  SKIP_WITHOUT_X ();
+  window = new_window (1280, 800);
+  project = kiln_window_get_project (window);
+  open_example (window, "Iris flowers");
+  goto_step (window, "Train", "train");
+  train = page_widget (window, "train");
+  click_button (train, "Let Kiln Choose");
+  panel = kiln_ui_find (train, KILN_TYPE_COMPARE_PANEL, NULL);
+  g_assert_nonnull (panel);
+  g_assert_true (kiln_ui_wait (compare_done, panel, 120000));
+  kiln_ui_settle (300);
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-choose-leaderboard.png");
+
+  compare = kiln_compare_panel_get_compare (KILN_COMPARE_PANEL (panel));
+  lb = kiln_compare_get_leaderboard (compare, &n_board);
+  g_assert_cmpuint (n_board, >=, 8);
+  board = kiln_ui_find (panel, GTK_TYPE_LIST_BOX, NULL);
+  /* one row per finished trial, and the families that cannot classify listed with why */
+  g_assert_nonnull (gtk_list_box_get_row_at_index (GTK_LIST_BOX (board), n_board - 1));
+  g_assert_null (gtk_list_box_get_row_at_index (GTK_LIST_BOX (board), n_board));
+  g_assert_nonnull (kiln_ui_find (panel, GTK_TYPE_LABEL, "Not run"));
+  g_assert_nonnull (kiln_ui_find (panel, ADW_TYPE_ACTION_ROW, NULL));
+
+  /* the second row, chosen by a click, then trained */
+  second = GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (board), 1));
+  kiln_ui_click (second);
+  g_assert_true (gtk_list_box_get_selected_row (GTK_LIST_BOX (board)) == GTK_LIST_BOX_ROW (second));
+  chosen = kiln_compare_get_trial (compare, lb[1]);
+  click_button (panel, "Use This Model");
+  g_assert_true (kiln_ui_wait (has_result, window, 120000));
+  g_assert_true (kiln_ui_wait (on_evaluate, window, 10000));
+  g_assert_cmpstr (kiln_project_get_model_name (project), ==, chosen->family);
+  g_assert_cmpstr (kiln_model_get_name (kiln_project_get_result (project)->model), ==, chosen->family);
+  g_assert_cmpuint (kiln_project_get_model_options (project)->k, ==, chosen->options.k);
+  g_assert_cmpfloat (kiln_project_get_model_options (project)->l2, ==, chosen->options.l2);
+  g_assert_cmpuint (kiln_project_get_model_options (project)->min_samples_leaf, ==,
+                    chosen->options.min_samples_leaf);
+  kiln_ui_settle (300);
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-choose-evaluate.png");
+  close_without_asking (window);
+}
+
+/* Stopping a comparison keeps what finished: digits, Stop after the first trial, a leaderboard
+ * of the finished ones and the rest listed as not run; "Use This Model" works from it. */
+static void
+test_journey_choose_cancel (void)
+{
+  KilnWindow *window;
+  GtkWidget *train, *panel;
+  KilnCompare *compare;
+  guint n_board;
+
+  SKIP_WITHOUT_X ();
+  window = new_window (1280, 800);
+  open_example (window, "Handwritten digits");
+  goto_step (window, "Train", "train");
+  train = page_widget (window, "train");
+  click_button (train, "Let Kiln Choose");
+  panel = kiln_ui_find (train, KILN_TYPE_COMPARE_PANEL, NULL);
+  g_assert_true (kiln_ui_wait (some_trial_done, panel, 120000));
+  kiln_ui_settle (100);
+  /* the finished trial is on the leaderboard while the others run */
+  g_assert_true (kiln_compare_panel_is_running (KILN_COMPARE_PANEL (panel)));
+  g_assert_nonnull (kiln_ui_find (panel, GTK_TYPE_LABEL, "Leaderboard"));
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-choose-running.png");
+  click_button (panel, "Stop Comparing");
+  g_assert_true (kiln_ui_wait (compare_done, panel, 120000));
+  kiln_ui_settle (300);
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-choose-cancelled.png");
+  compare = kiln_compare_panel_get_compare (KILN_COMPARE_PANEL (panel));
+  kiln_compare_get_leaderboard (compare, &n_board);
+  g_assert_cmpuint (n_board, >=, 1);
+  g_assert_cmpuint (kiln_compare_get_n_pending (compare), >, 0);
+  g_assert_nonnull (kiln_ui_find (panel, ADW_TYPE_ACTION_ROW, NULL));
+  g_assert_true (gtk_widget_get_sensitive (kiln_ui_find (panel, GTK_TYPE_BUTTON, "Use This Model")));
+  close_without_asking (window);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -811,6 +916,8 @@ main (int argc, char **argv)
   g_test_add_func ("/journeys/scale", test_journey_scale);
   g_test_add_func ("/journeys/share", test_journey_share);
   g_test_add_func ("/journeys/serve", test_journey_serve);
+  g_test_add_func ("/journeys/choose", test_journey_choose);
+  g_test_add_func ("/journeys/choose-cancel", test_journey_choose_cancel);
   ret = g_test_run ();
   g_object_unref (app);
   return ret;

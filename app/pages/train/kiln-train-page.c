@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kiln-pages.h"
+#include "kiln-compare-panel.h"
 #include "kiln-format.h"
 #include "kiln-loss-plot.h"
 #include "kiln-pipeline-job.h"
@@ -32,6 +33,8 @@ struct _KilnTrainPage
   GPtrArray      *option_rows;
   GtkButton      *train_button;
   GtkButton      *cancel_button;
+  GtkButton      *compare_button;
+  KilnComparePanel *compare_panel;
   GtkProgressBar *progress;
   GtkLabel       *status;
   KilnLossPlot   *plot;
@@ -427,6 +430,8 @@ train_action (GtkWidget *widget, const char *action, GVariant *param)
       return;
     }
 
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->status)), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
   kiln_loss_plot_clear (self->plot);
   kiln_loss_plot_set_metric_name (self->plot, kiln_project_get_task (project) == KILN_TASK_CLASSIFICATION
                                               ? _("Validation accuracy") : _("Validation R²"));
@@ -456,7 +461,52 @@ gboolean
 kiln_train_page_is_running (KilnTrainPage *self)
 {
   g_return_val_if_fail (KILN_IS_TRAIN_PAGE (self), FALSE);
-  return self->run != NULL;
+  return self->run != NULL || kiln_compare_panel_is_running (self->compare_panel);
+}
+
+/* "Let Kiln choose": the comparison runs in its panel, in place of the plot. */
+static void
+compare_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  KilnTrainPage *self = KILN_TRAIN_PAGE (widget);
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  g_autoptr(KilnTrainSetup) setup = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->run || kiln_project_get_frame (project) == NULL)
+    return;
+  setup = kiln_train_setup_new (project, &error);
+  if (setup == NULL)
+    {
+      kiln_page_toast (KILN_PAGE (self), error->message);
+      return;
+    }
+  /* the panel has its own title, progress and status */
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->status)), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
+  gtk_stack_set_visible_child_name (self->plot_stack, "compare");
+  kiln_compare_panel_start (self->compare_panel, setup->frame, &setup->options, 5);
+}
+
+/* "Use this model": the trial's family and settings become the project's, then Train. */
+static void
+on_use_trial (KilnTrainPage *self, guint index)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  KilnCompare *compare = kiln_compare_panel_get_compare (self->compare_panel);
+  KilnModelOptions *mo = kiln_project_get_model_options (project);
+  KilnPipelineOptions chosen = { 0 };
+  guint64 seed = mo->seed;
+
+  if (compare == NULL)
+    return;
+  kiln_compare_apply_trial (compare, index, &chosen);
+  *mo = chosen.model_options;
+  mo->seed = seed;
+  kiln_project_set_model_name (project, chosen.model);
+  kiln_project_model_changed (project);
+  rebuild_options (self);
+  gtk_widget_activate_action (GTK_WIDGET (self), "train.start", NULL);
 }
 
 static void
@@ -475,6 +525,7 @@ static void
 set_running (KilnTrainPage *self, gboolean running)
 {
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.start", !running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.compare", !running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.cancel", running);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), running);
   gtk_widget_set_sensitive (GTK_WIDGET (self->model_row), !running);
@@ -505,9 +556,31 @@ update_ready (KilnTrainPage *self)
     kiln_page_set_ready (KILN_PAGE (self));
 }
 
+/* A comparison of other data, or of the other task's families, has nothing left to offer: it
+ * stops (its worker with it) and the page shows the plot's place again. */
+static void
+leave_compare (KilnTrainPage *self)
+{
+  kiln_compare_panel_stop (self->compare_panel);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->plot_stack), "compare") == 0)
+    {
+      gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->status)), TRUE);
+      gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
+      gtk_stack_set_visible_child_name (self->plot_stack, "idle");
+    }
+}
+
+static void
+on_frame_changed (KilnTrainPage *self)
+{
+  leave_compare (self);
+  update_ready (self);
+}
+
 static void
 on_task_changed (KilnTrainPage *self)
 {
+  leave_compare (self);
   fill_models (self);
   update_ready (self);
 }
@@ -535,8 +608,9 @@ kiln_train_page_project_changed (KilnPage *page, KilnProject *project)
 {
   KilnTrainPage *self = KILN_TRAIN_PAGE (page);
 
+  leave_compare (self);
   g_signal_connect_object (project, "notify::model-name", G_CALLBACK (on_model_name_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (project, "notify::frame", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (project, "notify::frame", G_CALLBACK (on_frame_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::target", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::task", G_CALLBACK (on_task_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "runs-changed", G_CALLBACK (rebuild_history), self, G_CONNECT_SWAPPED);
@@ -557,6 +631,8 @@ kiln_train_page_closing (KilnPage *page)
       kiln_train_run_cancel (self->run);
       g_clear_pointer (&self->run, kiln_train_run_unref);
     }
+  if (self->compare_panel)
+    kiln_compare_panel_stop (self->compare_panel);
 }
 
 static void
@@ -583,6 +659,7 @@ kiln_train_page_class_init (KilnTrainPageClass *klass)
 
   gtk_widget_class_install_action (widget_class, "train.start", NULL, train_action);
   gtk_widget_class_install_action (widget_class, "train.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "train.compare", NULL, compare_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "train.start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "train.cancel", NULL);
 }
@@ -626,6 +703,12 @@ kiln_train_page_init (KilnTrainPage *self)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cancel_button), "train.cancel");
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->train_button));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->cancel_button));
+  self->compare_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Let Kiln _Choose")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->compare_button), "pill");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->compare_button),
+                               _("Compare every model family by cross-validation and rank them"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->compare_button), "train.compare");
+  gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->compare_button));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), buttons);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (group));
 
@@ -672,6 +755,9 @@ kiln_train_page_init (KilnTrainPage *self)
   gtk_stack_add_named (self->plot_stack, GTK_WIDGET (self->idle_page), "idle");
   self->plot = KILN_LOSS_PLOT (kiln_loss_plot_new ());
   gtk_stack_add_named (self->plot_stack, GTK_WIDGET (self->plot), "plot");
+  self->compare_panel = KILN_COMPARE_PANEL (kiln_compare_panel_new ());
+  g_signal_connect_swapped (self->compare_panel, "use-trial", G_CALLBACK (on_use_trial), self);
+  gtk_stack_add_named (self->plot_stack, GTK_WIDGET (self->compare_panel), "compare");
   gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->plot_stack));
 
   scroller = prefs;

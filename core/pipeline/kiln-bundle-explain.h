@@ -1,0 +1,42 @@
+/* kiln-bundle-explain.h: a saved model's explanations on raw rows, in raw column terms
+ * (`kiln-cli explain`): permutation importance and per-row contributions (kiln-explain.h), the
+ * one-hot levels of a categorical column folded back into that column.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "kiln-bundle.h"
+#include "kiln-explain.h"
+
+G_BEGIN_DECLS
+
+/* The raw columns of @data's features, from the fitted @recipe's feature names and input
+ * columns: one group per input column that has features. Free with kiln_feature_groups_free(). */
+KilnFeatureGroup *kiln_feature_groups_new  (KilnRecipe        *recipe,
+                                            const KilnDataset *data,
+                                            guint             *n_groups);
+void              kiln_feature_groups_free (KilnFeatureGroup  *groups,
+                                            guint              n_groups);
+
+typedef struct {
+  guint   n_rows;      /* rows explained, from the first (default 5) */
+  guint   repeats;     /* shuffles per column for the importance (default 5) */
+  guint   n_samples;   /* Shapley samples per row (default 200) */
+  guint64 seed;        /* default 42 */
+} KilnExplainOptions;
+
+void      kiln_explain_options_init (KilnExplainOptions *options);
+
+/* {"output_kind": "value" | "probability", "base": number (regression) or {class: number},
+ *  "rows": [{"row", "prediction", "output", "base", "contributions": {column: value},
+ *            "errors": {column: standard error}}],
+ *  "importance": {"metric", "baseline", "repeats", "columns": [{"column", "mean", "std"}]} or null}
+ * For every row base + sum (contributions) = output. Classification decomposes the probability
+ * of the predicted class. The importance needs the target in @raw (rows without it left out). */
+JsonNode *kiln_bundle_explain       (KilnBundle                *bundle,
+                                     KilnFrame                 *raw,
+                                     const KilnExplainOptions  *options,
+                                     GError                   **error);
+
+G_END_DECLS
