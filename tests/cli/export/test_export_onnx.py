@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""`kiln-cli export MODEL.kiln --onnx MODEL.onnx` verified in ONNX Runtime.
+
+Every family is trained with kiln-cli on data sets with missing values and categories (penguins,
+a wa_churn sample and pima_missing for classification; penguins body mass and a diamonds sample
+for regression; the samples get missing cells and a boolean column put in), plus recipes with
+IQR clipping, min-max scaling, ordinal codes, mean imputation and dropped rows. Each bundle is
+exported, checked with onnx.checker.check_model(full_check=True) (Debian's python3-onnx), run in
+ONNX Runtime under node (onnxruntime-node, installed with npm into the build folder when it is not
+there yet) on every row of its data set as `kiln-cli show` parsed it, and compared with `kiln-cli
+predict` on the same file: every label equal, probabilities within 1e-5, values within 1e-5 of
+the values' spread (their standard deviation, at least 1: the MLP computes in float, as Kiln's
+does, and two float sums of a price network differ in the seventh digit of its scale).
+Also: usage errors, an export that Kiln refuses (saying why), the file written atomically.
+TAP output; the parity table goes to onnx-parity.txt in the build folder and to stderr.
+"""
+import csv, json, math, os, random, shutil, subprocess, sys, tempfile
+
+cli = sys.argv[1]
+runner = sys.argv[2]           # run-onnx.js
+ort_dir = sys.argv[3]          # where onnxruntime-node is (or gets) installed
+build_dir = sys.argv[4]
+datasets = os.environ.get('KILN_SHARED_DATASETS', '')
+ORT_VERSION = '1.30.0'
+TOL = 1e-5
+
+tmp = tempfile.mkdtemp(prefix='kiln-onnx-')
+results = []          # (ok, description)
+parity = []           # rows of the table
+
+
+def tap(ok, what):
+    what = ' '.join(what.split())    # one TAP line
+    results.append((ok, what))
+    print(f"{'ok' if ok else 'not ok'} {len(results)} - {what}", flush=True)
+
+
+def run(*args, check=True):
+    p = subprocess.run([cli, *args], capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise RuntimeError(f"kiln-cli {' '.join(args)}: exit {p.returncode}: {p.stderr.strip()}")
+    return p
+
+
+# ---- data --------------------------------------------------------------------------------------
+
+def read_csv(path):
+    with open(path, newline='', encoding='utf-8') as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def write_csv(path, header, rows):
+    with open(path, 'w', newline='', encoding='utf-8') as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def sample(name, n, seed, blank, booleans=()):
+    """n rows of a shared data set, with about 4% of the cells of @blank emptied and the 0/1
+    columns in @booleans written as true/false (Kiln reads them as booleans)."""
+    header, rows = read_csv(os.path.join(datasets, name))
+    rng = random.Random(seed)
+    rows = rng.sample(rows, n)
+    for r in rows:
+        for c in blank:
+            if rng.random() < 0.04:
+                r[header.index(c)] = ''
+        for c in booleans:
+            i = header.index(c)
+            r[i] = {'1': 'true', '0': 'false'}.get(r[i], r[i])
+    path = os.path.join(tmp, name.replace('.csv', f'-{n}.csv'))
+    write_csv(path, header, rows)
+    return path
+
+
+# ---- ONNX Runtime ------------------------------------------------------------------------------
+
+def ort_module():
+    mod = os.path.join(ort_dir, 'node_modules', 'onnxruntime-node')
+    if os.path.exists(os.path.join(mod, 'package.json')):
+        return mod
+    os.makedirs(ort_dir, exist_ok=True)
+    env = dict(os.environ, ONNXRUNTIME_NODE_INSTALL='skip')
+    # the CPU build is inside the package; the install script would download more from elsewhere
+    p = subprocess.run(['npm', 'install', '--prefix', ort_dir, '--no-audit', '--no-fund',
+                        '--no-save', f'onnxruntime-node@{ORT_VERSION}'],
+                       capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError('npm install onnxruntime-node failed: ' + p.stderr[-2000:])
+    return mod
+
+
+def run_onnx(jobs):
+    path = os.path.join(tmp, 'jobs.json')
+    with open(path, 'w') as f:
+        json.dump(jobs, f)
+    env = dict(os.environ, KILN_ORT_NODE=ort_module())
+    p = subprocess.run(['node', runner, path], capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr.strip())
+
+
+def check_model(path):
+    p = subprocess.run(['/usr/bin/python3', '-c',
+                        'import onnx, sys; m = onnx.load(sys.argv[1]); '
+                        'onnx.checker.check_model(m, full_check=True); '
+                        'print(onnx.__version__, [(o.domain, o.version) for o in m.opset_import])',
+                        path], capture_output=True, text=True)
+    return p.returncode == 0, (p.stdout + p.stderr).strip()
+
+
+# ---- one case ----------------------------------------------------------------------------------
+
+class Case:
+    def __init__(self, data, title, target, model, extra=()):
+        self.data, self.title, self.target, self.model, self.extra = data, title, target, model, extra
+        self.name = f"{title}-{target}-{model}" + ('-' + '-'.join(a.strip('-') for a in extra) if extra else '')
+        self.base = os.path.join(tmp, self.name)
+
+
+def prepare(case):
+    run('train', case.data, '--target', case.target, '--model', case.model, *case.extra,
+        '--out', case.base + '.kiln')
+    p = run('export', case.base + '.kiln', '--onnx', case.base + '.onnx', '--json')
+    case.graph = json.loads(p.stdout)
+    run('predict', case.base + '.kiln', case.data, '--out', case.base + '-kiln.csv')
+    shown = json.loads(run('show', case.data, '--json', '--rows', '-1').stdout)
+    columns = shown['columns']
+    feeds = {}
+    for inp in case.graph['inputs']:
+        j = columns.index(inp['name'])
+        values = [row[j] for row in shown['rows']]
+        feeds[inp['name']] = {'type': inp['type'], 'values': values}
+    case.rows = len(shown['rows'])
+    return {'onnx': case.base + '.onnx', 'rows': case.rows, 'feeds': feeds,
+            'out': case.base + '-onnx.json'}
+
+
+def compare(case):
+    header, rows = read_csv(case.base + '-kiln.csv')
+    with open(case.base + '-onnx.json') as f:
+        out = json.load(f)
+    p = header.index('prediction')
+    if 'label' in out:
+        classes = [h[2:] for h in header[p + 1:]]
+        labels = out['label']['data']
+        proba = out['probabilities']['data']
+        assert out['probabilities']['dims'] == [case.rows, len(classes)], out['probabilities']['dims']
+        agree = sum(1 for r, l in zip(rows, labels) if r[p] == l)
+        diff = max(abs(float(r[p + 1 + c]) - proba[i * len(classes) + c])
+                   for i, r in enumerate(rows) for c in range(len(classes)))
+        ok = agree == case.rows and diff <= TOL
+        what = f"labels {agree}/{case.rows}, max |Δp| {diff:.2e}"
+        parity.append((case.title, case.model, ' '.join(case.extra), case.rows,
+                       f"{agree}/{case.rows}", f"{diff:.2e}", ''))
+    else:
+        values = out['value']['data']
+        assert out['value']['dims'] == [case.rows, 1] and out['value']['type'] == 'float64', out['value']
+        kiln = [float(r[p]) for r in rows]
+        diff = max(abs(k - v) for k, v in zip(kiln, values))
+        # relative to the values' spread: the MLP computes in float, as Kiln's does, so two
+        # float sums of its last layer differ in the seventh digit of the target's scale
+        mean = sum(kiln) / len(kiln)
+        spread = max(1.0, math.sqrt(sum((k - mean) ** 2 for k in kiln) / len(kiln)))
+        rel = diff / spread
+        ok = rel <= TOL
+        what = f"max |Δvalue| {diff:.2e}, relative to the values' spread {rel:.2e}"
+        parity.append((case.title, case.model, ' '.join(case.extra), case.rows, '', f"{diff:.2e}",
+                       f"{rel:.2e}"))
+    return ok, what
+
+
+def main():
+    penguins = os.path.join(datasets, 'penguins.csv')
+    pima = os.path.join(datasets, 'pima_missing.csv')
+    churn = sample('wa_churn.csv', 1200, 11,
+                   ['tenure', 'monthly_charges', 'contract', 'payment_method', 'internet_service',
+                    'partner'], booleans=['partner', 'paperless_billing'])
+    diamonds = sample('diamonds.csv', 1500, 12, ['carat', 'depth', 'cut', 'color', 'clarity'])
+
+    cases = []
+    for m in ['logreg', 'mlp', 'tree', 'forest', 'knn', 'nb']:
+        cases.append(Case(penguins, 'penguins', 'species', m))
+        cases.append(Case(churn, 'churn', 'churn', m))
+    for m in ['logreg', 'forest', 'nb']:
+        cases.append(Case(pima, 'pima', 'diabetes', m))
+    for m in ['linear', 'ridge', 'mlp', 'tree', 'forest', 'knn']:
+        cases.append(Case(penguins, 'penguins', 'body_mass_g', m))
+        cases.append(Case(diamonds, 'diamonds', 'price', m))
+    # other recipes: IQR clipping, min-max scaling, ordinal codes, mean / dropped imputation
+    variant = ['--dedupe', '--iqr', '1.5', '--clip', '--impute', 'mean', '--scale', 'minmax',
+               '--encode', 'ordinal']
+    for m in ['logreg', 'knn', 'tree']:
+        cases.append(Case(penguins, 'penguins', 'species', m, variant))
+    for m in ['linear', 'mlp', 'forest']:
+        cases.append(Case(diamonds, 'diamonds', 'price', m,
+                          ['--impute', 'drop', '--iqr', '1', '--clip', '--encode', 'ordinal',
+                           '--scale', 'standard']))
+
+    jobs = []
+    for case in cases:
+        try:
+            jobs.append(prepare(case))
+            case.ok = True
+        except Exception as e:      # reported per case below
+            case.ok, case.error = False, str(e)
+    checked = [c for c in cases if c.ok]
+    for case in checked:
+        ok, msg = check_model(case.base + '.onnx')
+        if not ok:
+            case.ok, case.error = False, 'onnx.checker: ' + msg
+    try:
+        run_onnx([j for j, c in zip(jobs, checked) if c.ok])
+    except Exception as e:
+        tap(False, 'ONNX Runtime runs the exported models: ' + str(e))
+        return
+    for case in cases:
+        if not case.ok:
+            tap(False, f"{case.name}: {case.error}")
+            continue
+        try:
+            ok, what = compare(case)
+        except Exception as e:
+            ok, what = False, f"comparison failed: {e!r}"
+        tap(ok, f"{case.name}: checker ok, {what}")
+
+    # the graph as DESIGN.md's ONNX contract says
+    g = next(c for c in cases if c.name == 'penguins-species-logreg').graph
+    kinds = {i['name']: (i['type'], i['shape']) for i in g['inputs']}
+    tap(kinds.get('island') == ('string', [None, 1]) and kinds.get('bill_length_mm') == ('double', [None, 1])
+        and 'species' not in kinds
+        and [(o['name'], o['type'], o['shape']) for o in g['outputs']]
+        == [('label', 'string', [None]), ('probabilities', 'float', [None, 3])],
+        'inputs are the raw columns, [N, 1] double or string; outputs label and probabilities')
+    g = next(c for c in cases if c.name == 'diamonds-price-linear').graph
+    tap([(o['name'], o['type'], o['shape']) for o in g['outputs']] == [('value', 'double', [None, 1])],
+        'regression gives value [N, 1]')
+
+
+def cli_contract():
+    kiln = os.path.join(tmp, 'penguins-species-logreg.kiln')
+    target = os.path.join(tmp, 'out.onnx')
+    p = run('export', kiln, check=False)
+    tap(p.returncode == 2 and p.stderr.startswith('kiln-cli: '), 'export without --onnx is a usage error')
+    p = run('export', kiln, '--onnx', kiln, check=False)
+    tap(p.returncode == 2, 'export never writes over its input')
+    p = run('export', os.path.join(tmp, 'missing.kiln'), '--onnx', target, check=False)
+    tap(p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and not os.path.exists(target),
+        'a missing bundle: exit 1, one line, nothing written')
+
+    # a model Kiln cannot export says why, and leaves an existing file alone
+    data = os.path.join(tmp, 'clash.csv')
+    write_csv(data, ['label', 'x', 'y'],
+              [[str(i % 3), str(i * 0.5), 'a' if i % 2 else 'b'] for i in range(40)])
+    run('train', data, '--target', 'y', '--model', 'logreg', '--out', os.path.join(tmp, 'clash.kiln'))
+    with open(target, 'wb') as f:
+        f.write(b'old')
+    p = run('export', os.path.join(tmp, 'clash.kiln'), '--onnx', target, check=False)
+    with open(target, 'rb') as f:
+        kept = f.read() == b'old'
+    tap(p.returncode == 1 and '“label”' in p.stderr and kept,
+        f'an input named like an output is refused with the reason, the old file kept ({p.stderr.strip()})')
+    leftovers = [f for f in os.listdir(tmp) if f.startswith('out.onnx') and f != 'out.onnx']
+    tap(not leftovers, 'no temporary file is left behind')
+
+
+try:
+    main()
+    cli_contract()
+except Exception as e:
+    tap(False, f'unexpected error: {e!r}')
+
+table = ['family / data set           recipe                                    rows   labels     max |Δ| Δ/spread']
+for title, model, extra, rows, labels, diff, rel in parity:
+    table.append(f"{model + ' / ' + title:<27} {extra[:41]:<41} {rows:>5} {labels:>9} {diff:>10} {rel:>9}")
+text = '\n'.join(table) + '\n'
+sys.stderr.write(text)
+with open(os.path.join(build_dir, 'onnx-parity.txt'), 'w') as f:
+    f.write(text)
+print(f"1..{len(results)}")
+shutil.rmtree(tmp, ignore_errors=True)
+sys.exit(0 if all(ok for ok, _ in results) else 1)
