@@ -5,7 +5,8 @@
  * Writes the bundle's recipe and model as one ONNX graph (core/export/kiln-onnx.h), atomically,
  * and prints what the graph takes and gives: one line per input and output, "name<TAB>type
  * [shape]", or with --json {"onnx", "opsets", "nodes", "inputs": [{"name", "type", "shape"}],
- * "outputs": [...]} (shape: numbers, null for the row count).
+ * "outputs": [...], "python"} (shape: numbers, null for the row count; python: a program that
+ * runs the file in ONNX Runtime on one typical row).
  */
 #define G_LOG_DOMAIN "kiln-cli"
 
@@ -131,6 +132,7 @@ kiln_cli_export (int argc, char **argv)
       {
         g_autoptr(JsonBuilder) b = json_builder_new ();
         g_autoptr(JsonNode) root = NULL;
+        g_autofree char *snippet = kiln_onnx_python_snippet (bundle, onnx);
 
         json_builder_begin_object (b);
         json_builder_set_member_name (b, "onnx");
@@ -141,6 +143,8 @@ kiln_cli_export (int argc, char **argv)
         json_builder_add_int_value (b, kiln_onnx_model_get_n_nodes (model));
         add_values (b, "inputs", inputs, n_inputs);
         add_values (b, "outputs", outputs, n_outputs);
+        json_builder_set_member_name (b, "python");
+        json_builder_add_string_value (b, snippet);
         json_builder_end_object (b);
         root = json_builder_get_root (b);
         kiln_cli_print_json (root);

@@ -10,6 +10,7 @@
 
 #include "kiln-pages.h"
 #include "kiln-bundle.h"
+#include "kiln-export-onnx.h"
 #include "kiln-pipeline.h"
 
 struct _KilnExportPage
@@ -20,6 +21,7 @@ struct _KilnExportPage
   AdwActionRow  *predictions_row;
   AdwActionRow  *hash_row;
   AdwActionRow  *cli_row;
+  KilnExportOnnx *onnx;
   char          *last_bundle;
 };
 
@@ -146,9 +148,12 @@ save_predictions_action (GtkWidget *widget, const char *action, GVariant *param)
 static void
 on_result_changed (KilnExportPage *self)
 {
-  const KilnPipelineResult *result = kiln_project_get_result (kiln_page_get_project (KILN_PAGE (self)));
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  const KilnPipelineResult *result = kiln_project_get_result (project);
   g_autofree char *sub = NULL;
 
+  kiln_export_onnx_set_bundle (self->onnx, result ? result->bundle : NULL,
+                               kiln_project_get_source (project));
   if (result == NULL || result->bundle == NULL)
     {
       kiln_page_set_not_ready (KILN_PAGE (self), "document-send-symbolic", _("Nothing to Export Yet"),
@@ -231,6 +236,9 @@ kiln_export_page_init (KilnExportPage *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->cli_row), _("Predict new files from the command line"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->cli_row));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (group));
+
+  self->onnx = KILN_EXPORT_ONNX (kiln_export_onnx_new ());
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (self->onnx));
 
   kiln_page_set_content (KILN_PAGE (self), prefs);
 }

@@ -239,6 +239,59 @@ def main():
         'regression gives value [N, 1]')
 
 
+SHIM = r'''
+"""A stand-in for the onnxruntime Python package (not in Debian): runs the session in ONNX
+Runtime under node, with the feeds exactly as the caller typed them."""
+import json, os, subprocess, tempfile
+import numpy as np
+
+class InferenceSession:
+    def __init__(self, path):
+        self.path = path
+
+    def run(self, names, feeds):
+        tmp = tempfile.mkdtemp()
+        kinds = {np.dtype(np.float64): 'double', np.dtype(np.float32): 'float', np.dtype(object): 'string'}
+        spec = {}
+        for name, array in feeds.items():
+            assert array.ndim == 2 and array.shape[1] == 1, (name, array.shape)
+            spec[name] = {'type': kinds[array.dtype], 'values': [None if isinstance(v, float) and v != v else v
+                                                                 for v in array.reshape(-1).tolist()]}
+        rows = len(next(iter(feeds.values())))
+        job = {'onnx': self.path, 'rows': rows, 'feeds': spec, 'out': os.path.join(tmp, 'out.json')}
+        with open(os.path.join(tmp, 'jobs.json'), 'w') as f:
+            json.dump([job], f)
+        subprocess.run(['node', os.environ['KILN_RUN_ONNX'], os.path.join(tmp, 'jobs.json')], check=True)
+        with open(job['out']) as f:
+            out = json.load(f)
+        return [np.array(out[n]['data']).reshape(out[n]['dims']) for n in names]
+'''
+
+
+def snippets():
+    """The Python snippet export prints runs as it is (onnxruntime stood in for by a shim that
+    hands its feeds to ONNX Runtime under node: their names, dtypes and shapes must fit)."""
+    shim_dir = os.path.join(tmp, 'shim')
+    os.makedirs(shim_dir, exist_ok=True)
+    with open(os.path.join(shim_dir, 'onnxruntime.py'), 'w') as f:
+        f.write(SHIM)
+    env = dict(os.environ, PYTHONPATH=shim_dir, KILN_RUN_ONNX=runner, KILN_ORT_NODE=ort_module())
+    for name, want in [('penguins-species-logreg', ('Adelie', 'Chinstrap', 'Gentoo')),
+                       ('diamonds-price-forest', None)]:
+        base = os.path.join(tmp, name)
+        g = json.loads(run('export', base + '.kiln', '--onnx', base + '.onnx', '--json').stdout)
+        p = subprocess.run(['/usr/bin/python3', '-c', g['python']], capture_output=True, text=True, env=env)
+        words = p.stdout.split()
+        if want:
+            ok = p.returncode == 0 and words and words[0] in want
+        else:
+            try:
+                ok = p.returncode == 0 and float(words[0]) > 0
+            except (ValueError, IndexError):
+                ok = False
+        tap(ok, f'the Python snippet of {name} runs and prints a prediction ({(p.stdout + p.stderr).strip()[-200:]})')
+
+
 def cli_contract():
     kiln = os.path.join(tmp, 'penguins-species-logreg.kiln')
     target = os.path.join(tmp, 'out.onnx')
@@ -268,6 +321,7 @@ def cli_contract():
 
 try:
     main()
+    snippets()
     cli_contract()
 except Exception as e:
     tap(False, f'unexpected error: {e!r}')
