@@ -46,6 +46,14 @@ void              kiln_project_set_data       (KilnProject          *self,
                                                const KilnCsvOptions *options,
                                                KilnFrame            *frame);
 
+/* Gives the columns @type (converting their values; cells that do not convert become missing)
+ * and remembers the choice, so a re-read or a reopened project shows the same types. Returns how
+ * many cells did not convert. */
+guint             kiln_project_set_column_types (KilnProject    *self,
+                                                 const guint    *columns,
+                                                 guint           n_columns,
+                                                 KilnColumnType  type);
+
 const char       *kiln_project_get_target     (KilnProject *self);
 void              kiln_project_set_target     (KilnProject *self,
                                                const char  *target);
@@ -65,11 +73,41 @@ void              kiln_project_set_model_name (KilnProject *self,
 KilnModelOptions *kiln_project_get_model_options (KilnProject *self);
 void              kiln_project_model_changed  (KilnProject *self);
 
-/* The last training: pipeline, model, evaluation, bundle (NULL before the first). Setting it
- * emits "result-changed". */
+/* A training (or a run read back from a project file). Its bundle and model are always there;
+ * its pipeline and evaluation once it ran in this session or was restored. */
+typedef struct {
+  KilnPipelineResult result;
+  char              *when;        /* local time, ISO 8601 */
+  gboolean           cancelled;   /* stopped early; the best model seen was kept */
+  JsonNode          *settings;    /* target, task, prep, model as they were when it ran */
+  guint              id;
+} KilnRun;
+
+gboolean          kiln_run_is_restored        (KilnRun *run);
+
+/* Keeps a finished training as a new run and makes it the current one ("runs-changed",
+ * "result-changed"). The project is then modified: a trained model is work to save. */
+KilnRun          *kiln_project_add_run        (KilnProject              *self,
+                                               const KilnPipelineResult *result,
+                                               gboolean                  cancelled);
+GPtrArray        *kiln_project_get_runs       (KilnProject *self);   /* of KilnRun*, oldest first */
+KilnRun          *kiln_project_get_current_run (KilnProject *self);
+void              kiln_project_set_current_run (KilnProject *self,
+                                                KilnRun     *run);
+/* The current run's result when it is restored (NULL before the first training, and while a
+ * reopened project's run is being restored). Emits "result-changed" when it changes. */
 const KilnPipelineResult *kiln_project_get_result (KilnProject *self);
-void              kiln_project_set_result     (KilnProject              *self,
-                                               const KilnPipelineResult *result);
+
+/* Scores a run read from a file again on the loaded data: the same split and recipe from its
+ * settings, its saved model (never refitted). On a worker thread. */
+void              kiln_project_restore_run_async  (KilnProject         *self,
+                                                   KilnRun             *run,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean          kiln_project_restore_run_finish (KilnProject   *self,
+                                                   GAsyncResult  *result,
+                                                   GError       **error);
 
 /* Where the project was saved last (NULL if never); whether it changed since. */
 GFile            *kiln_project_get_file       (KilnProject *self);

@@ -70,7 +70,7 @@ _kiln_step_iqr_fit (KilnStep *step, KilnPrepWork *work, GError **error)
 
   if (!_kiln_step_resolve_columns (step, work,
                                    step->asked ? _kiln_prep_accept_numeric
-                                               : _kiln_prep_accept_plain_numeric,
+                                               : _kiln_prep_accept_continuous,
                                    _("checked for outliers"), error))
     return FALSE;
   n = step->n_columns;

@@ -152,6 +152,7 @@ gboolean _kiln_step_resolve_columns (KilnStep           *step,
                                      GError            **error);
 gboolean _kiln_prep_accept_numeric  (KilnPrepWork *work, guint i);   /* numeric/boolean */
 gboolean _kiln_prep_accept_plain_numeric (KilnPrepWork *work, guint i); /* ... not ENCODED */
+gboolean _kiln_prep_accept_continuous (KilnPrepWork *work, guint i); /* ... numeric, > 2 values */
 gboolean _kiln_prep_accept_categorical (KilnPrepWork *work, guint i);
 gboolean _kiln_prep_accept_imputable (KilnPrepWork *work, guint i);
 

@@ -324,6 +324,34 @@ _kiln_prep_accept_plain_numeric (KilnPrepWork *work, guint i)
          !(_kiln_prep_work_column (work, i)->flags & KILN_PREP_COL_ENCODED);
 }
 
+/* Outlier rules make sense for measurements only: a boolean column or a numeric one with two
+ * values (0/1 indicators) has no outliers, its rarer value is not one. */
+gboolean
+_kiln_prep_accept_continuous (KilnPrepWork *work, guint i)
+{
+  KilnPrepWorkColumn *wc;
+  double first = NAN, second = NAN;
+
+  if (!_kiln_prep_accept_plain_numeric (work, i))
+    return FALSE;
+  wc = _kiln_prep_work_column (work, i);
+  if (kiln_column_get_column_type (wc->column) != KILN_COLUMN_NUMERIC)
+    return FALSE;
+  for (guint r = 0; r < work->n_rows; r++)
+    {
+      double v = kiln_column_get_double (wc->column, _kiln_prep_row (wc, r));
+      if (isnan (v) || v == first || v == second)
+        continue;
+      if (isnan (first))
+        first = v;
+      else if (isnan (second))
+        second = v;
+      else
+        return TRUE;   /* a third value */
+    }
+  return FALSE;
+}
+
 gboolean
 _kiln_prep_accept_categorical (KilnPrepWork *work, guint i)
 {

@@ -23,7 +23,9 @@
  * Which columns a step touches. A step made with @columns == NULL means "every column it
  * applies to" at that point of the recipe, resolved when fitting (and stored, so apply and
  * JSON use the explicit list):
- *  - IQR, SCALE: numeric and boolean feature columns (not the one-hot / ordinal outputs of an
+ *  - IQR: numeric feature columns with more than two distinct values (measurements: not booleans,
+ *    not 0/1 indicators, not the outputs of an earlier ENCODE step);
+ *  - SCALE: numeric and boolean feature columns (not the one-hot / ordinal outputs of an
  *    earlier ENCODE step);
  *  - IMPUTE: every numeric, boolean and categorical feature column (so new data with a gap
  *    where training had none is still filled). MEAN and MEDIAN fill numeric/boolean columns;

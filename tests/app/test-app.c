@@ -182,6 +182,9 @@ test_train_iris (void)
   options.task_set = TRUE;
   options.task = KILN_TASK_CLASSIFICATION;
   options.seed = kiln_project_get_prep (project)->seed;
+  options.split.train = kiln_project_get_prep (project)->train;
+  options.split.validation = kiln_project_get_prep (project)->validation;
+  options.split.test = kiln_project_get_prep (project)->test;
   options.model_options = *kiln_project_get_model_options (project);
   options.recipe = recipe;
   g_assert_true (kiln_pipeline_run (kiln_project_get_frame (project), NULL, &options, NULL, NULL, &core, &error));

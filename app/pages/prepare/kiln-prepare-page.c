@@ -53,6 +53,7 @@ struct _KilnPreparePage
   GCancellable   *log_cancellable;
   GCancellable   *checks_cancellable;
   guint           log_timeout;
+  guint           sync_idle;      /* the target or task changed: follow it */
   GQueue          undo;           /* of char* (settings snapshots, JSON) */
 };
 
@@ -169,13 +170,14 @@ settings_changed (KilnPreparePage *self)
   g_free (p->impute), p->impute = g_strdup (impute_ids[adw_combo_row_get_selected (self->impute_row)]);
   g_free (p->encode), p->encode = g_strdup (encode_ids[adw_combo_row_get_selected (self->encode_row)]);
   g_free (p->scale), p->scale = g_strdup (scale_ids[adw_combo_row_get_selected (self->scale_row)]);
+  /* the three parts always add up to 100 (split_changed keeps them so) */
   total = gtk_spin_button_get_value (self->train_spin) + gtk_spin_button_get_value (self->val_spin) +
           gtk_spin_button_get_value (self->test_spin);
   if (total > 0)
     {
-      p->train = gtk_spin_button_get_value (self->train_spin) / total;
-      p->validation = gtk_spin_button_get_value (self->val_spin) / total;
-      p->test = gtk_spin_button_get_value (self->test_spin) / total;
+      p->train = gtk_spin_button_get_value (self->train_spin) / 100;
+      p->validation = gtk_spin_button_get_value (self->val_spin) / 100;
+      p->test = gtk_spin_button_get_value (self->test_spin) / 100;
     }
   p->stratify = gtk_switch_get_active (self->stratify_switch);
   p->seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
@@ -194,6 +196,57 @@ settings_changed (KilnPreparePage *self)
   kiln_project_prep_changed (project);
 }
 
+/* One part of the split changed: the others give way so the three still add up to 100. A
+ * larger validation or test part comes out of training (down to its 10 % minimum, then out of the
+ * other held-out part); a larger training part comes out of test, then validation. */
+static void
+split_changed (GtkSpinButton *changed, KilnPreparePage *self)
+{
+  double train = gtk_spin_button_get_value (self->train_spin);
+  double val = gtk_spin_button_get_value (self->val_spin);
+  double test = gtk_spin_button_get_value (self->test_spin);
+  double excess = train + val + test - 100;
+
+  if (self->updating)
+    return;
+  if (excess != 0)
+    {
+      self->updating = TRUE;
+      if (changed == self->train_spin)
+        {
+          double from_test = CLAMP (excess, test - 50, test);
+          test -= from_test;
+          val -= excess - from_test;
+        }
+      else
+        {
+          GtkSpinButton *other = changed == self->val_spin ? self->test_spin : self->val_spin;
+          double other_v = gtk_spin_button_get_value (other);
+          double from_train = CLAMP (excess, train - 95, train - 10);
+          train -= from_train;
+          other_v -= excess - from_train;
+          if (other == self->test_spin)
+            test = other_v;
+          else
+            val = other_v;
+        }
+      /* what could not be given way is taken back from the part that changed */
+      val = CLAMP (val, 0, 50);
+      test = CLAMP (test, 0, 50);
+      if (changed == self->train_spin)
+        train = 100 - val - test;
+      else if (changed == self->val_spin)
+        val = 100 - train - test;
+      else
+        test = 100 - train - val;
+      gtk_spin_button_set_value (self->train_spin, train);
+      gtk_spin_button_set_value (self->val_spin, val);
+      gtk_spin_button_set_value (self->test_spin, test);
+      self->updating = FALSE;
+    }
+  settings_changed (self);
+}
+
 static void
 on_target_selected (KilnPreparePage *self)
 {
@@ -202,9 +255,9 @@ on_target_selected (KilnPreparePage *self)
 
   if (self->updating || project == NULL || i == GTK_INVALID_LIST_POSITION)
     return;
+  /* only the project changes here: the rest of the page follows its notify::target, later, so
+     nothing rebuilds the list this combo row's popover is showing while it is handling a click */
   kiln_project_set_target (project, gtk_string_list_get_string (self->target_names, i));
-  sync_from_project (self);
-  schedule_log (self);
 }
 
 static void
@@ -607,16 +660,28 @@ sync_from_project (KilnPreparePage *self)
   p = kiln_project_get_prep (project);
   n_cols = kiln_frame_get_n_columns (frame);
 
-  /* target list */
-  gtk_string_list_splice (self->target_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->target_names)), NULL);
-  for (guint i = 0; i < n_cols; i++)
-    {
-      const char *name = kiln_column_get_name (kiln_frame_get_column (frame, i));
-      gtk_string_list_append (self->target_names, name);
-      if (g_strcmp0 (name, kiln_project_get_target (project)) == 0)
-        adw_combo_row_set_selected (self->target_row, i);
-    }
+  /* target list: rebuilt only when the columns' names changed (a new file), never because the
+     target did */
+  {
+    gboolean same = g_list_model_get_n_items (G_LIST_MODEL (self->target_names)) == n_cols;
+    guint selected = GTK_INVALID_LIST_POSITION;
+    for (guint i = 0; same && i < n_cols; i++)
+      same = g_strcmp0 (gtk_string_list_get_string (self->target_names, i),
+                        kiln_column_get_name (kiln_frame_get_column (frame, i))) == 0;
+    if (!same)
+      {
+        g_autofree const char **names = g_new0 (const char *, n_cols + 1);
+        for (guint i = 0; i < n_cols; i++)
+          names[i] = kiln_column_get_name (kiln_frame_get_column (frame, i));
+        gtk_string_list_splice (self->target_names, 0,
+                                g_list_model_get_n_items (G_LIST_MODEL (self->target_names)), names);
+      }
+    for (guint i = 0; i < n_cols; i++)
+      if (g_strcmp0 (gtk_string_list_get_string (self->target_names, i), kiln_project_get_target (project)) == 0)
+        selected = i;
+    if (adw_combo_row_get_selected (self->target_row) != selected)
+      adw_combo_row_set_selected (self->target_row, selected);
+  }
   adw_combo_row_set_selected (self->task_row,
                               kiln_project_get_task (project) == KILN_TASK_CLASSIFICATION ? 0 : 1);
 
@@ -689,9 +754,30 @@ on_prep_changed (KilnPreparePage *self)
 static void
 on_frame_changed (KilnPreparePage *self)
 {
+  g_clear_handle_id (&self->sync_idle, g_source_remove);
   sync_from_project (self);
   update_counts (self);
   schedule_log (self);
+}
+
+static gboolean
+sync_idle_cb (gpointer user_data)
+{
+  KilnPreparePage *self = user_data;
+
+  self->sync_idle = 0;
+  sync_from_project (self);
+  schedule_log (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The target or the task changed (here, by an action, or by undo): the page follows from an idle,
+   once for a burst of changes, and never inside the handler of the widget that made the change. */
+static void
+on_target_or_task_changed (KilnPreparePage *self)
+{
+  if (self->sync_idle == 0)
+    self->sync_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 30, sync_idle_cb, self, NULL);
 }
 
 static void
@@ -701,7 +787,10 @@ kiln_prepare_page_project_changed (KilnPage *page, KilnProject *project)
 
   g_signal_connect_object (project, "notify::frame", G_CALLBACK (on_frame_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "prep-changed", G_CALLBACK (on_prep_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (project, "notify::task", G_CALLBACK (update_checks), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (project, "notify::target", G_CALLBACK (on_target_or_task_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (project, "notify::task", G_CALLBACK (on_target_or_task_changed), self,
+                           G_CONNECT_SWAPPED);
   on_frame_changed (self);
 }
 
@@ -728,6 +817,7 @@ kiln_prepare_page_dispose (GObject *object)
   g_clear_object (&self->log_cancellable);
   g_clear_object (&self->checks_cancellable);
   g_clear_handle_id (&self->log_timeout, g_source_remove);
+  g_clear_handle_id (&self->sync_idle, g_source_remove);
   g_queue_clear_full (&self->undo, g_free);
   g_clear_pointer (&self->prepared, kiln_frame_unref);
   g_clear_pointer (&self->column_switches, g_ptr_array_unref);
@@ -892,9 +982,9 @@ kiln_prepare_page_init (KilnPreparePage *self)
     gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
     self->split_row = action_row (_("Train : validation : test"), NULL, NULL);
     adw_action_row_add_suffix (self->split_row, box);
-    g_signal_connect_swapped (self->train_spin, "value-changed", G_CALLBACK (settings_changed), self);
-    g_signal_connect_swapped (self->val_spin, "value-changed", G_CALLBACK (settings_changed), self);
-    g_signal_connect_swapped (self->test_spin, "value-changed", G_CALLBACK (settings_changed), self);
+    g_signal_connect (self->train_spin, "value-changed", G_CALLBACK (split_changed), self);
+    g_signal_connect (self->val_spin, "value-changed", G_CALLBACK (split_changed), self);
+    g_signal_connect (self->test_spin, "value-changed", G_CALLBACK (split_changed), self);
     adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->split_row));
   }
   self->stratify_switch = GTK_SWITCH (gtk_switch_new ());

@@ -148,3 +148,45 @@ kiln_prepare_plan_run_async (KilnProject         *project,
   g_task_set_task_data (task, d, (GDestroyNotify) run_data_free);
   g_task_run_in_thread (task, run_thread);
 }
+
+KilnTrainSetup *
+kiln_train_setup_new (KilnProject  *project,
+                      GError      **error)
+{
+  g_autoptr(KilnTrainSetup) setup = g_new0 (KilnTrainSetup, 1);
+  KilnPrepSettings *p = kiln_project_get_prep (project);
+
+  g_return_val_if_fail (kiln_project_get_frame (project) != NULL, NULL);
+
+  setup->frame = kiln_frame_ref (kiln_project_get_frame (project));
+  setup->target = g_strdup (kiln_project_get_target (project));
+  setup->model = g_strdup (kiln_project_get_model_name (project));
+  setup->source = g_strdup (kiln_project_get_source (project));
+  kiln_pipeline_options_init (&setup->options, setup->target, setup->model);
+  setup->options.task_set = TRUE;
+  setup->options.task = kiln_project_get_task (project);
+  setup->options.split.train = p->train;
+  setup->options.split.validation = p->validation;
+  setup->options.split.test = p->test;
+  setup->options.stratify = p->stratify;
+  setup->options.seed = p->seed;
+  setup->options.model_options = *kiln_project_get_model_options (project);
+  setup->options.source_path = setup->source;
+  setup->options.recipe = kiln_prepare_plan_make_recipe (project, error);
+  if (setup->options.recipe == NULL)
+    return NULL;
+  return g_steal_pointer (&setup);
+}
+
+void
+kiln_train_setup_free (KilnTrainSetup *setup)
+{
+  if (setup == NULL)
+    return;
+  g_clear_pointer (&setup->frame, kiln_frame_unref);
+  g_clear_pointer (&setup->options.recipe, kiln_recipe_unref);
+  g_free (setup->target);
+  g_free (setup->model);
+  g_free (setup->source);
+  g_free (setup);
+}

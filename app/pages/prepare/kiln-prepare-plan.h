@@ -6,6 +6,7 @@
 
 #include "kiln-project.h"
 #include "kiln-recipe.h"
+#include "kiln-pipeline.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,20 @@ void             kiln_prepare_plan_run_async   (KilnProject          *project,
                                                 gpointer              user_data);
 void             kiln_prepare_plan_free        (KilnPreparePlan *plan);
 
+/* What a training needs, copied from the project so a worker thread can use it. */
+typedef struct {
+  KilnFrame           *frame;
+  KilnPipelineOptions  options;   /* its strings point into the fields below */
+  char                *target;
+  char                *model;
+  char                *source;
+} KilnTrainSetup;
+
+KilnTrainSetup  *kiln_train_setup_new          (KilnProject  *project,
+                                                GError      **error);
+void             kiln_train_setup_free         (KilnTrainSetup *setup);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnPreparePlan, kiln_prepare_plan_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnTrainSetup, kiln_train_setup_free)
 
 G_END_DECLS

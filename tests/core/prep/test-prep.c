@@ -286,8 +286,10 @@ static void
 test_iqr (void)
 {
   const double x[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, NAN };
-  const double y[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -50 };
-  g_autoptr(KilnFrame) frame = frame_of (num_col ("x", x, 12), num_col ("y", y, 12), NULL);
+  const double y[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, -50 };
+  /* a 0/1 indicator: its rarer value is no outlier, the rule leaves it alone */
+  const double z[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+  g_autoptr(KilnFrame) frame = frame_of (num_col ("x", x, 12), num_col ("y", y, 12), num_col ("z", z, 12), NULL);
   g_autoptr(KilnPrepReport) report = kiln_prep_report_new ();
   g_autoptr(KilnRecipe) recipe = NULL;
   g_autoptr(KilnFrame) out = NULL;
@@ -298,12 +300,13 @@ test_iqr (void)
   KilnStep *clip[] = { kiln_step_new_iqr (1.5, KILN_IQR_CLIP, (const char *[]) { "x", NULL }) };
   KilnStep *step;
   double lo, hi, q1, q3;
-  guint counts[2];
+  guint counts[3];
 
-  /* x: 11 values, Q1 = 3.5, Q3 = 8.5, bounds -4 .. 16; y: all 1 but one, IQR 0 */
-  g_assert_cmpuint (kiln_prep_count_outliers (frame, 1.5, counts), ==, 2);
+  /* x: 11 values, Q1 = 3.5, Q3 = 8.5, bounds -4 .. 16; y: all 1 but two, IQR 0; z: not checked */
+  g_assert_cmpuint (kiln_prep_count_outliers (frame, 1.5, counts), ==, 3);
   g_assert_cmpuint (counts[0], ==, 1);
-  g_assert_cmpuint (counts[1], ==, 1);
+  g_assert_cmpuint (counts[1], ==, 2);
+  g_assert_cmpuint (counts[2], ==, 0);
 
   out = run_steps (frame, NULL, steps, 1, TRUE, &recipe, report);
   step = kiln_recipe_get_step (recipe, 0);
@@ -314,9 +317,9 @@ test_iqr (void)
   g_assert_cmpfloat (q3, ==, 8.5);
   g_assert_cmpfloat (lo, ==, -4);
   g_assert_cmpfloat (hi, ==, 16);
-  /* rows 10 (x = 100) and 11 (y = -50) go; NaN is never an outlier */
-  g_assert_cmpuint (kiln_frame_get_n_rows (out), ==, 10);
-  g_assert_cmpuint (kiln_prep_report_total (report, KILN_STEP_IQR, NULL), ==, 2);
+  /* rows 9 (y = 2), 10 (x = 100) and 11 (y = -50) go; NaN is never an outlier */
+  g_assert_cmpuint (kiln_frame_get_n_rows (out), ==, 9);
+  g_assert_cmpuint (kiln_prep_report_total (report, KILN_STEP_IQR, NULL), ==, 3);
 
   /* other frames keep their rows */
   kept = kiln_recipe_apply (recipe, frame, FALSE, NULL, &error);
