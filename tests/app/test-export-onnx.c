@@ -1,6 +1,6 @@
-/* test-export-onnx.c: the Export step's ONNX group, as a user goes through it: train on the
- * penguins example, open the Export step, export ONNX, read the check, the inputs and outputs
- * with their types, and copy the snippet.
+/* test-export-onnx.c: the Export step's ONNX group, as a user goes through it, with real clicks
+ * (kiln-ui-driver.h): train on the penguins example, open the Export step, "Export ONNX…" and
+ * its file chooser, read the check, open the inputs, and copy the snippet.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,24 +13,11 @@
 
 #include "kiln-application.h"
 #include "kiln-export-onnx.h"
+#include "kiln-ui-driver.h"
 #include "kiln-window.h"
 
 static KilnApplication *app;
 
-static gboolean
-wait_for (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
 
 static gboolean
 has_frame (gpointer data)
@@ -57,22 +44,6 @@ forgot_export (gpointer data)
   return kiln_export_onnx_get_snippet (data) == NULL;
 }
 
-static GtkWidget *
-find_widget (GtkWidget *widget, GType type, const char *title)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) &&
-      (title == NULL ||
-       g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type, title);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
 
 /* The text of the first label inside @widget. */
 static const char *
@@ -96,53 +67,7 @@ suffix_text (GtkWidget *widget)
   return label ? gtk_label_get_text (GTK_LABEL (label)) : NULL;
 }
 
-static void
-settle (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
 
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static void
-save_screenshot (GtkWidget *window, const char *name)
-{
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GdkPaintable *paintable;
-  int w, h;
-
-  settle (300);
-  w = gtk_widget_get_width (window);
-  h = gtk_widget_get_height (window);
-  paintable = gtk_widget_paintable_new (window);
-  for (int attempt = 0; node == NULL && attempt < 50; attempt++)
-    {
-      GtkSnapshot *snapshot;
-
-      gtk_widget_queue_draw (window);
-      settle (100);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, w, h);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_object_unref (paintable);
-  if (node == NULL)
-    {
-      g_test_message ("no screenshot %s: the window drew nothing", name);
-      return;
-    }
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
-  path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                           name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-}
 
 typedef struct {
   char     *text;
@@ -164,92 +89,123 @@ clipboard_read (gpointer data)
   return ((ClipboardRead *) data)->done;
 }
 
+/* Clicks the step's tab in the header. */
+static void
+goto_step (KilnWindow *window, const char *title, const char *page)
+{
+  GtkWidget *switcher = kiln_ui_find (GTK_WIDGET (window), ADW_TYPE_VIEW_SWITCHER_TITLE, NULL);
+  GtkWidget *label = switcher ? kiln_ui_find (switcher, GTK_TYPE_LABEL, title) : NULL;
+
+  g_assert_nonnull (label);
+  kiln_ui_click (label);
+  g_assert_cmpstr (kiln_window_get_page (window), ==, page);
+}
+
+static GtkWidget *
+page_widget (KilnWindow *window, const char *name)
+{
+  GtkWidget *stack = kiln_ui_find (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK, NULL);
+  return adw_view_stack_get_child_by_name (ADW_VIEW_STACK (stack), name);
+}
+
+/* A user's way through it: the penguins example, a logistic regression, the Export step's
+ * "Export ONNX…" and its file chooser, the check, the inputs opened, Copy. */
 static void
 test_export_onnx (void)
 {
-  KilnWindow *window = kiln_window_new (app);
+  KilnWindow *window;
+  KilnProject *project;
   g_autofree char *dir = g_dir_make_tmp ("kiln-app-onnx-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "penguins.onnx", NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
   KilnExportOnnx *onnx;
-  GtkWidget *check, *row;
+  GtkWidget *export_page, *check, *row, *button;
   const char *subtitle, *snippet;
   ClipboardRead read = { NULL, FALSE };
 
+  if (!kiln_ui_available ())
+    {
+      g_test_skip ("needs an X display and xdotool");
+      return;
+    }
+  window = kiln_window_new (app);
+  project = kiln_window_get_project (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-example", "s", "penguins.csv");
-  g_assert_true (wait_for (has_frame, window, 20000));
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-target", "s", "species");
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-model", "s", "logreg");
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
-  g_assert_true (wait_for (has_result, window, 60000));
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.goto-page", "s", "export");
+  kiln_ui_settle (300);
+  kiln_ui_focus_window (GTK_WIDGET (window));
 
-  onnx = KILN_EXPORT_ONNX (find_widget (GTK_WIDGET (window), KILN_TYPE_EXPORT_ONNX, NULL));
+  kiln_ui_click (kiln_ui_row (GTK_WIDGET (window), "Palmer penguins"));
+  g_assert_true (kiln_ui_wait (has_frame, window, 30000));
+  kiln_ui_settle (300);
+  goto_step (window, "Prepare", "prepare");
+  kiln_ui_choose (ADW_COMBO_ROW (kiln_ui_row (page_widget (window, "prepare"), "Target column")),
+                  "species");
+  goto_step (window, "Train", "train");
+  kiln_ui_choose (ADW_COMBO_ROW (kiln_ui_row (page_widget (window, "train"), "Family")),
+                  "Logistic regression");
+  g_assert_cmpstr (kiln_project_get_model_name (project), ==, "logreg");
+  kiln_ui_click (kiln_ui_find (page_widget (window, "train"), GTK_TYPE_BUTTON, "Train"));
+  g_assert_true (kiln_ui_wait (has_result, window, 120000));
+  kiln_ui_settle (300);
+
+  goto_step (window, "Export", "export");
+  export_page = page_widget (window, "export");
+  onnx = KILN_EXPORT_ONNX (kiln_ui_find (export_page, KILN_TYPE_EXPORT_ONNX, NULL));
   g_assert_nonnull (onnx);
   g_assert_null (kiln_export_onnx_get_snippet (onnx));
-  kiln_export_onnx_export_to (onnx, file);
-  g_assert_true (wait_for (is_idle, onnx, 60000));
+  button = kiln_ui_find (GTK_WIDGET (onnx), GTK_TYPE_BUTTON, "Export ONNX…");
+  g_assert_nonnull (button);
+  kiln_ui_click (button);
+  kiln_ui_answer_file_chooser (path);
+  g_assert_true (kiln_ui_wait (is_idle, onnx, 60000));
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
 
   /* the check: Kiln's reading of the file, then onnx.checker (python3-onnx is a test dep) */
-  check = find_widget (GTK_WIDGET (onnx), ADW_TYPE_ACTION_ROW, "Check");
+  check = kiln_ui_row (GTK_WIDGET (onnx), "Check");
   g_assert_nonnull (check);
   subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (check));
   g_assert_nonnull (strstr (subtitle, "well-formed graph"));
   g_assert_nonnull (strstr (subtitle, "ai.onnx.ml 3"));
   g_assert_nonnull (strstr (subtitle, "passed"));
 
-  /* inputs and outputs with their types */
-  row = find_widget (GTK_WIDGET (onnx), ADW_TYPE_ACTION_ROW, "island");
-  g_assert_nonnull (row);
-  g_assert_cmpstr (suffix_text (row), ==, "string [N, 1]");
-  row = find_widget (GTK_WIDGET (onnx), ADW_TYPE_ACTION_ROW, "bill_length_mm");
-  g_assert_nonnull (row);
-  g_assert_cmpstr (suffix_text (row), ==, "double [N, 1]");
-  g_assert_null (find_widget (GTK_WIDGET (onnx), ADW_TYPE_ACTION_ROW, "species"));
-  row = find_widget (GTK_WIDGET (onnx), ADW_TYPE_ACTION_ROW, "probabilities");
+  /* the outputs are listed open; the inputs open with a click */
+  row = kiln_ui_row (GTK_WIDGET (onnx), "probabilities");
   g_assert_nonnull (row);
   g_assert_cmpstr (suffix_text (row), ==, "float [N, 3]");
-  row = find_widget (GTK_WIDGET (onnx), ADW_TYPE_ACTION_ROW, "label");
+  g_assert_cmpstr (suffix_text (kiln_ui_row (GTK_WIDGET (onnx), "label")), ==, "string [N]");
+  kiln_ui_screenshot (GTK_WIDGET (window), "app-export-onnx.png");
+  kiln_ui_click (kiln_ui_row (GTK_WIDGET (onnx), "Inputs"));
+  kiln_ui_settle (300);
+  row = kiln_ui_row (GTK_WIDGET (onnx), "island");
   g_assert_nonnull (row);
-  g_assert_cmpstr (suffix_text (row), ==, "string [N]");
+  g_assert_cmpstr (suffix_text (row), ==, "string [N, 1]");
+  row = kiln_ui_row (GTK_WIDGET (onnx), "bill_length_mm");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (suffix_text (row), ==, "double [N, 1]");
+  g_assert_null (kiln_ui_row (GTK_WIDGET (onnx), "species"));
 
-  /* the snippet names the file and the inputs, and the copy button puts it on the clipboard */
+  /* the snippet names the file and the inputs; Copy puts it on the clipboard */
   snippet = kiln_export_onnx_get_snippet (onnx);
   g_assert_nonnull (snippet);
   g_assert_nonnull (strstr (snippet, path));
   g_assert_nonnull (strstr (snippet, "\"island\""));
-  gtk_widget_activate_action (GTK_WIDGET (onnx), "onnx.copy-snippet", NULL);
+  kiln_ui_click (kiln_ui_find (GTK_WIDGET (onnx), GTK_TYPE_BUTTON, "Copy"));
   gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (onnx)), NULL,
                                  on_clipboard_text, &read);
-  g_assert_true (wait_for (clipboard_read, &read, 5000));
+  g_assert_true (kiln_ui_wait (clipboard_read, &read, 5000));
   g_assert_cmpstr (read.text, ==, snippet);
   g_free (read.text);
-
-  save_screenshot (GTK_WIDGET (window), "app-export-onnx.png");
-  {
-    /* and the rest of the group: the inputs opened, the snippet at the bottom */
-    GtkWidget *scroll = gtk_widget_get_ancestor (GTK_WIDGET (onnx), GTK_TYPE_SCROLLED_WINDOW);
-    GtkAdjustment *adj;
-
-    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (find_widget (GTK_WIDGET (onnx),
-                                                                  ADW_TYPE_EXPANDER_ROW, "Inputs")),
-                                   TRUE);
-    settle (300);
-    g_assert_nonnull (scroll);
-    adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroll));
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
-    save_screenshot (GTK_WIDGET (window), "app-export-onnx-snippet.png");
-  }
+  kiln_ui_screenshot (GTK_WIDGET (window), "app-export-onnx-snippet.png");
 
   /* a new model forgets the export */
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-model", "s", "nb");
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
-  g_assert_true (wait_for (forgot_export, onnx, 60000));
+  goto_step (window, "Train", "train");
+  kiln_ui_choose (ADW_COMBO_ROW (kiln_ui_row (page_widget (window, "train"), "Family")),
+                  "Gaussian naive Bayes");
+  kiln_ui_click (kiln_ui_find (page_widget (window, "train"), GTK_TYPE_BUTTON, "Train"));
+  g_assert_true (kiln_ui_wait (forgot_export, onnx, 120000));
 
   gtk_window_destroy (GTK_WINDOW (window));
+  kiln_ui_settle (100);
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -260,6 +216,7 @@ main (int argc, char **argv)
   int ret;
 
   g_setenv ("KILN_DATA_DIR", KILN_SOURCE_DATADIR, FALSE);
+  g_setenv ("GTK_USE_PORTAL", "0", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   app = kiln_application_new ();

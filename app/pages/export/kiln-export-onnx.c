@@ -81,6 +81,13 @@ clear_values (KilnExportOnnx *self)
 }
 
 static void
+update_actions (KilnExportOnnx *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "onnx.export", self->bundle != NULL && !self->busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "onnx.copy-snippet", self->snippet_text != NULL);
+}
+
+static void
 reset (KilnExportOnnx *self)
 {
   self->serial++;
@@ -94,7 +101,7 @@ reset (KilnExportOnnx *self)
   gtk_widget_set_visible (GTK_WIDGET (self->inputs_row), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->outputs_row), FALSE);
   gtk_widget_set_visible (self->snippet_box, FALSE);
-  gtk_widget_set_sensitive (self->export_button, self->bundle != NULL);
+  update_actions (self);
 }
 
 void
@@ -222,6 +229,7 @@ on_checked (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   set_check (self, icon, text);
   self->busy = FALSE;
+  update_actions (self);
   job_free (job);
 }
 
@@ -268,10 +276,10 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
       g_clear_pointer (&model, kiln_onnx_model_free);
       return;
     }
-  gtk_widget_set_sensitive (self->export_button, TRUE);
   if (model == NULL)
     {
       self->busy = FALSE;
+      update_actions (self);
       set_check (self, "dialog-error-symbolic", error->message);
       toast (self, error->message);
       return;
@@ -303,6 +311,7 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
 
   self->snippet_text = kiln_onnx_python_snippet (job->bundle, job->path);
   gtk_text_buffer_set_text (self->snippet, self->snippet_text, -1);
+  update_actions (self);
   gtk_widget_set_visible (self->snippet_box, TRUE);
 
   /* TRANSLATORS: "Saved model.onnx (12.3 kB)" */
@@ -323,6 +332,7 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
                                                self->kiln_check, PYTHON);
       set_check (self, "emblem-ok-symbolic", text);
       self->busy = FALSE;
+      update_actions (self);
       job_free (check);
     }
 }
@@ -354,7 +364,7 @@ kiln_export_onnx_export_to (KilnExportOnnx *self,
   reset (self);
   self->busy = TRUE;
   self->cancellable = g_cancellable_new ();
-  gtk_widget_set_sensitive (self->export_button, FALSE);
+  update_actions (self);
   set_check (self, "content-loading-symbolic", _("Writing the graph…"));
 
   job = g_new0 (Job, 1);
