@@ -350,11 +350,16 @@ lower_knn (Lowering *l, GError **error)
   if (y == NULL)
     return NULL;
 
-  /* the training rows as doubles (exactly the floats Kiln keeps), and what each neighbour
-   * adds: a row of its class's indicator, or its target */
+  /* the training rows: the floats Kiln keeps, made double once (exactly), and what each
+   * neighbour adds: a row of its class's indicator, or its target */
   {
     gint64 dims[2] = { n_rows, d };
-    train = _kiln_onnx_const_doubles (l->graph, "neighbours", x, dims, 2);
+    g_autofree float *xf = g_new (float, MAX ((gsize) n_rows * d, 1));
+
+    for (gsize i = 0; i < (gsize) n_rows * d; i++)
+      xf[i] = (float) x[i];
+    train = cast (l, _kiln_onnx_const_floats (l->graph, "neighbours", xf, dims, 2),
+                  KILN_ONNX_T_DOUBLE);
   }
   if (classification)
     {

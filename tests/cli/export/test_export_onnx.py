@@ -4,7 +4,8 @@
 Every family is trained with kiln-cli on data sets with missing values and categories (penguins,
 a wa_churn sample and pima_missing for classification; penguins body mass and a diamonds sample
 for regression; the samples get missing cells and a boolean column put in), plus recipes with
-IQR clipping, min-max scaling, ordinal codes, mean imputation and dropped rows. Each bundle is
+IQR clipping, min-max scaling, ordinal codes, mean imputation and dropped rows. The files scored
+have two rows more, with categories training never saw. Each bundle is
 exported, checked with onnx.checker.check_model(full_check=True) (Debian's python3-onnx), run in
 ONNX Runtime under node (onnxruntime-node, installed with npm into the build folder when it is not
 there yet) on every row of its data set as `kiln-cli show` parsed it, and compared with `kiln-cli
@@ -113,9 +114,25 @@ def check_model(path):
 
 # ---- one case ----------------------------------------------------------------------------------
 
+def with_unseen(path, changes):
+    """@path with a few more rows: copies of its first rows with categories training never saw
+    (@changes: column -> value), which Kiln and the graph must both encode as unseen."""
+    header, rows = read_csv(path)
+    extra = []
+    for i, (column, value) in enumerate(changes.items()):
+        r = list(rows[i])
+        r[header.index(column)] = value
+        extra.append(r)
+    out = path.replace('.csv', '') + '-unseen.csv'
+    out = os.path.join(tmp, os.path.basename(out) + '.csv')
+    write_csv(out, header, rows + extra)
+    return out
+
+
 class Case:
-    def __init__(self, data, title, target, model, extra=()):
+    def __init__(self, data, title, target, model, extra=(), scored=None):
         self.data, self.title, self.target, self.model, self.extra = data, title, target, model, extra
+        self.scored = scored or data    # the file predicted by both
         self.name = f"{title}-{target}-{model}" + ('-' + '-'.join(a.strip('-') for a in extra) if extra else '')
         self.base = os.path.join(tmp, self.name)
 
@@ -125,8 +142,8 @@ def prepare(case):
         '--out', case.base + '.kiln')
     p = run('export', case.base + '.kiln', '--onnx', case.base + '.onnx', '--json')
     case.graph = json.loads(p.stdout)
-    run('predict', case.base + '.kiln', case.data, '--out', case.base + '-kiln.csv')
-    shown = json.loads(run('show', case.data, '--json', '--rows', '-1').stdout)
+    run('predict', case.base + '.kiln', case.scored, '--out', case.base + '-kiln.csv')
+    shown = json.loads(run('show', case.scored, '--json', '--rows', '-1').stdout)
     columns = shown['columns']
     feeds = {}
     for inp in case.graph['inputs']:
@@ -180,24 +197,29 @@ def main():
                     'partner'], booleans=['partner', 'paperless_billing'])
     diamonds = sample('diamonds.csv', 1500, 12, ['carat', 'depth', 'cut', 'color', 'clarity'])
 
+    # scored with a few rows more, of categories training never saw
+    penguins_unseen = with_unseen(penguins, {'island': 'Atlantis', 'sex': 'unknown'})
+    churn_unseen = with_unseen(churn, {'contract': 'Ten year', 'payment_method': 'Barter'})
+    diamonds_unseen = with_unseen(diamonds, {'cut': 'Perfect', 'clarity': 'FL'})
+
     cases = []
     for m in ['logreg', 'mlp', 'tree', 'forest', 'knn', 'nb']:
-        cases.append(Case(penguins, 'penguins', 'species', m))
-        cases.append(Case(churn, 'churn', 'churn', m))
+        cases.append(Case(penguins, 'penguins', 'species', m, scored=penguins_unseen))
+        cases.append(Case(churn, 'churn', 'churn', m, scored=churn_unseen))
     for m in ['logreg', 'forest', 'nb']:
         cases.append(Case(pima, 'pima', 'diabetes', m))
     for m in ['linear', 'ridge', 'mlp', 'tree', 'forest', 'knn']:
-        cases.append(Case(penguins, 'penguins', 'body_mass_g', m))
-        cases.append(Case(diamonds, 'diamonds', 'price', m))
+        cases.append(Case(penguins, 'penguins', 'body_mass_g', m, scored=penguins_unseen))
+        cases.append(Case(diamonds, 'diamonds', 'price', m, scored=diamonds_unseen))
     # other recipes: IQR clipping, min-max scaling, ordinal codes, mean / dropped imputation
     variant = ['--dedupe', '--iqr', '1.5', '--clip', '--impute', 'mean', '--scale', 'minmax',
                '--encode', 'ordinal']
     for m in ['logreg', 'knn', 'tree']:
-        cases.append(Case(penguins, 'penguins', 'species', m, variant))
+        cases.append(Case(penguins, 'penguins', 'species', m, variant, scored=penguins_unseen))
     for m in ['linear', 'mlp', 'forest']:
         cases.append(Case(diamonds, 'diamonds', 'price', m,
                           ['--impute', 'drop', '--iqr', '1', '--clip', '--encode', 'ordinal',
-                           '--scale', 'standard']))
+                           '--scale', 'standard'], scored=diamonds_unseen))
 
     jobs = []
     for case in cases:
