@@ -1037,8 +1037,8 @@ kiln_bundle_predict (KilnBundle  *bundle,
   if (prepared == NULL)
     return NULL;
   x = kiln_recipe_feature_matrix (bundle->recipe, prepared, &n, error);
-  if (x == NULL && n > 0)
-    return NULL;
+  if (x == NULL)
+    return NULL;   /* @error is set (a feature still missing): no second error over it */
   if (n != kiln_frame_get_n_rows (raw))
     {
       g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INPUT,

@@ -134,9 +134,12 @@ Onnx__GraphProto *_kiln_onnx_graph_finish (KilnOnnxGraph *graph);
 
 /* The recipe from the raw inputs (declared as graph inputs, in kiln_recipe_get_input_columns()
  * order) to the model's feature matrix: float [N, n_features]. Its name, or NULL with
- * KILN_ONNX_ERROR_UNSUPPORTED. */
+ * KILN_ONNX_ERROR_UNSUPPORTED. @missing_rows: when some feature can still be missing (no step
+ * fills it), a bool [N, 1] that is true for the rows where one is, which Kiln refuses to
+ * score; else NULL. */
 const char *_kiln_onnx_lower_recipe   (KilnOnnxGraph  *graph,
                                        KilnRecipe     *recipe,
+                                       const char    **missing_rows,
                                        GError        **error);
 
 /* The model from the feature matrix @x to double [N, n_classes] probabilities (classification)

@@ -44,6 +44,7 @@ typedef struct {
   guint       width;
   guint       index;     /* numeric: the column of @tensor */
   const char *fill;      /* string: the category a missing value becomes, or NULL */
+  gboolean    missing;   /* numeric: may still be NaN (no fill since the input) */
 } Column;
 
 typedef struct {
@@ -56,6 +57,7 @@ column_new (const char *tensor, guint width, guint index)
 {
   Column *c = g_new0 (Column, 1);
 
+  c->missing = TRUE;
   c->tensor = tensor;
   c->width = width;
   c->index = index;
@@ -194,6 +196,9 @@ replay_impute (Replay *r, KilnStep *step, GError **error)
                           _kiln_onnx_vector_doubles (r->graph, "fill", fill, cols->len),
                           x, NULL);
   rebind (r, cols, filled);
+  for (guint i = 0; i < cols->len; i++)
+    if (!isnan (fill[i]))
+      ((Column *) cols->pdata[i])->missing = FALSE;
   return TRUE;
 }
 
@@ -357,7 +362,10 @@ replay_encode (Replay *r, KilnStep *step, GError **error)
           for (guint j = 0; j < k; j++)
             {
               g_autofree char *indicator = g_strdup_printf ("%s=%s", names[i], cats[j]);
-              set_column (r, indicator, column_new (onehot, k, j));
+              Column *indicator_column = column_new (onehot, k, j);
+
+              indicator_column->missing = FALSE;   /* all zeros, never NaN */
+              set_column (r, indicator, indicator_column);
             }
         }
       else
@@ -374,7 +382,10 @@ replay_encode (Replay *r, KilnStep *step, GError **error)
                                                   NULL),
                                    _kiln_onnx_scalar_double (r->graph, "nan", NAN),
                                    cast->output[0], NULL);
-          set_column (r, names[i], column_new (ordinal, 1, 0));
+          Column *ordinal_column = column_new (ordinal, 1, 0);
+
+          ordinal_column->missing = c->fill == NULL;
+          set_column (r, names[i], ordinal_column);
         }
     }
   return TRUE;
@@ -383,6 +394,7 @@ replay_encode (Replay *r, KilnStep *step, GError **error)
 const char *
 _kiln_onnx_lower_recipe (KilnOnnxGraph  *graph,
                          KilnRecipe     *recipe,
+                         const char    **missing_rows,
                          GError        **error)
 {
   Replay r = { graph, g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free) };
@@ -390,7 +402,7 @@ _kiln_onnx_lower_recipe (KilnOnnxGraph  *graph,
   const KilnRecipeColumn *inputs = kiln_recipe_get_input_columns (recipe, &n_inputs);
   const char * const *features = kiln_recipe_get_feature_names (recipe, &n_features);
   g_autofree Column **cols = g_new0 (Column *, MAX (n_features, 1));
-  const char *result = NULL;
+  const char *result = NULL, *x;
   Onnx__NodeProto *cast;
 
   for (guint i = 0; i < n_inputs; i++)
@@ -480,7 +492,27 @@ _kiln_onnx_lower_recipe (KilnOnnxGraph  *graph,
           goto out;
         }
     }
-  cast = _kiln_onnx_node (graph, "", "Cast", 1, gather_columns (&r, cols, n_features), NULL);
+  x = gather_columns (&r, cols, n_features);
+  /* a feature no step fills: a row with it missing is one Kiln refuses to score */
+  *missing_rows = NULL;
+  for (guint j = 0; j < n_features && *missing_rows == NULL; j++)
+    if (cols[j]->missing)
+      {
+        Onnx__NodeProto *as_number = _kiln_onnx_node (graph, "", "Cast", 1,
+                                                      _kiln_onnx_op (graph, "IsNaN", x, NULL),
+                                                      NULL);
+        Onnx__NodeProto *any, *as_bool;
+        gint64 axis = 1;
+
+        _kiln_onnx_attr_int (graph, as_number, "to", KILN_ONNX_T_FLOAT);
+        any = _kiln_onnx_node (graph, "", "ReduceMax", 1, as_number->output[0], NULL);
+        _kiln_onnx_attr_ints (graph, any, "axes", &axis, 1);
+        _kiln_onnx_attr_int (graph, any, "keepdims", 1);
+        as_bool = _kiln_onnx_node (graph, "", "Cast", 1, any->output[0], NULL);
+        _kiln_onnx_attr_int (graph, as_bool, "to", KILN_ONNX_T_BOOL);
+        *missing_rows = as_bool->output[0];
+      }
+  cast = _kiln_onnx_node (graph, "", "Cast", 1, x, NULL);
   _kiln_onnx_attr_int (graph, cast, "to", KILN_ONNX_T_FLOAT);
   _kiln_onnx_node_set_output (graph, cast, 0, _kiln_onnx_unique (graph, "features"));
   result = cast->output[0];

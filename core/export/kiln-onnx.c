@@ -411,7 +411,7 @@ kiln_onnx_model_new_from_bundle (KilnBundle  *bundle,
   KilnModel *model;
   KilnOnnxGraph *graph;
   KilnTask task;
-  const char *x, *out;
+  const char *x, *out, *missing = NULL;
   Onnx__ModelProto proto = ONNX__MODEL_PROTO__INIT;
   Onnx__OperatorSetIdProto *opsets[2];
   Onnx__StringStringEntryProto *props[6];
@@ -431,12 +431,16 @@ kiln_onnx_model_new_from_bundle (KilnBundle  *bundle,
 
   if (!claim_names (graph, recipe, task, error))
     goto out;
-  x = _kiln_onnx_lower_recipe (graph, recipe, error);
+  x = _kiln_onnx_lower_recipe (graph, recipe, &missing, error);
   if (x == NULL)
     goto out;
   out = _kiln_onnx_lower_model (graph, model, x, error);
   if (out == NULL)
     goto out;
+  if (missing != NULL)
+    /* rows Kiln refuses get NaN, not whatever the model makes of a NaN feature */
+    out = _kiln_onnx_op (graph, "Where", missing, _kiln_onnx_scalar_double (graph, "nan", NAN),
+                         out, NULL);
 
   if (task == KILN_TASK_CLASSIFICATION)
     {
@@ -452,6 +456,22 @@ kiln_onnx_model_new_from_bundle (KilnBundle  *bundle,
       gather = _kiln_onnx_node (graph, "", "Gather", 1,
                                 _kiln_onnx_const_strings (graph, "classes", classes, class_dims, 1),
                                 argmax->output[0], NULL);
+      if (missing != NULL)
+        {
+          /* and no class: the empty label */
+          const char *empty = "";
+          gint64 axis = 1, scalar_dims[1] = { 1 };
+          Onnx__NodeProto *where;
+
+          where = _kiln_onnx_node (graph, "", "Where", 1,
+                                   _kiln_onnx_op (graph, "Squeeze", missing,
+                                                  _kiln_onnx_vector_int64s (graph, "axes", &axis, 1),
+                                                  NULL),
+                                   _kiln_onnx_const_strings (graph, "no_label", &empty,
+                                                             scalar_dims, 1),
+                                   gather->output[0], NULL);
+          gather = where;
+        }
       _kiln_onnx_node_set_output (graph, gather, 0, "label");
       proba = _kiln_onnx_node (graph, "", "Cast", 1, out, NULL);
       _kiln_onnx_attr_int (graph, proba, "to", KILN_ONNX_T_FLOAT);

@@ -28,9 +28,10 @@
  * Kiln adds them. Nothing is approximated: a model or recipe that ONNX cannot express exactly
  * is refused with KILN_ONNX_ERROR_UNSUPPORTED and a message that says why.
  *
- * Rows Kiln cannot score, the graph cannot either: where the recipe leaves a feature missing (no
- * IMPUTE step covers it), kiln_bundle_predict() refuses the data and the graph's outputs for that
- * row are NaN (or the first class's label), never a made-up number.
+ * Rows Kiln cannot score, the graph does not score either: where the recipe leaves a feature
+ * missing (no IMPUTE step covers it), kiln_bundle_predict() refuses the data, and the graph
+ * gives that row NaN probabilities or value and an empty label, not what a tree or a distance
+ * would make of a NaN.
  *
  * Opsets: ONNX IR 8, the default domain at opset 17 and ai.onnx.ml at 3 (what Debian 12's
  * python3-onnx 1.12 checks). The file is written atomically.

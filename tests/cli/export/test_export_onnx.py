@@ -12,7 +12,9 @@ there yet) on every row of its data set as `kiln-cli show` parsed it, and compar
 predict` on the same file: every label equal, probabilities within 1e-5, values within 1e-5 of
 the values' spread (their standard deviation, at least 1: the MLP computes in float, as Kiln's
 does, and two float sums of a price network differ in the seventh digit of its scale).
-Also: usage errors, an export that Kiln refuses (saying why), the file written atomically.
+A recipe that fills nothing (made by make-bundle): the rows with a missing feature, which Kiln
+refuses to score, come out as NaN with no label. Also: usage errors, an export that Kiln refuses
+(saying why), the file written atomically, and the Python snippet export prints.
 TAP output; the parity table goes to onnx-parity.txt in the build folder and to stderr.
 """
 import csv, json, math, os, random, shutil, subprocess, sys, tempfile
@@ -21,6 +23,7 @@ cli = sys.argv[1]
 runner = sys.argv[2]           # run-onnx.js
 ort_dir = sys.argv[3]          # where onnxruntime-node is (or gets) installed
 build_dir = sys.argv[4]
+make_bundle = sys.argv[5]      # a bundle with a recipe that fills nothing
 datasets = os.environ.get('KILN_SHARED_DATASETS', '')
 ORT_VERSION = '1.30.0'
 TOL = 1e-5
@@ -130,19 +133,33 @@ def with_unseen(path, changes):
 
 
 class Case:
-    def __init__(self, data, title, target, model, extra=(), scored=None):
+    def __init__(self, data, title, target, model, extra=(), scored=None, refused=0):
         self.data, self.title, self.target, self.model, self.extra = data, title, target, model, extra
         self.scored = scored or data    # the file predicted by both
-        self.name = f"{title}-{target}-{model}" + ('-' + '-'.join(a.strip('-') for a in extra) if extra else '')
+        # refused > 0: the bundle's recipe fills nothing, the last @refused rows of @scored have
+        # a missing feature: Kiln scores only @data, the graph gives those rows NaN and no label
+        self.refused = refused
+        self.name = f"{title}-{target}-{model}" + ('-' + '-'.join(a.strip('-()').replace(' ', '-') for a in extra) if extra else '')
         self.base = os.path.join(tmp, self.name)
 
 
 def prepare(case):
-    run('train', case.data, '--target', case.target, '--model', case.model, *case.extra,
-        '--out', case.base + '.kiln')
+    if case.refused:
+        p = subprocess.run([make_bundle, case.data, case.target, case.model, case.base + '.kiln'],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(p.stderr.strip())
+    else:
+        run('train', case.data, '--target', case.target, '--model', case.model, *case.extra,
+            '--out', case.base + '.kiln')
     p = run('export', case.base + '.kiln', '--onnx', case.base + '.onnx', '--json')
     case.graph = json.loads(p.stdout)
-    run('predict', case.base + '.kiln', case.scored, '--out', case.base + '-kiln.csv')
+    run('predict', case.base + '.kiln', case.data if case.refused else case.scored,
+        '--out', case.base + '-kiln.csv')
+    if case.refused:
+        p = run('predict', case.base + '.kiln', case.scored, check=False)
+        if p.returncode != 1:
+            raise RuntimeError('kiln-cli predict scored rows with a missing feature')
     shown = json.loads(run('show', case.scored, '--json', '--rows', '-1').stdout)
     columns = shown['columns']
     feeds = {}
@@ -160,6 +177,23 @@ def compare(case):
     with open(case.base + '-onnx.json') as f:
         out = json.load(f)
     p = header.index('prediction')
+    if case.refused:
+        # the rows Kiln refuses: NaN (null in JSON) and no label; the others as usual
+        n = len(rows)
+        if 'label' in out:
+            width = out['probabilities']['dims'][1]
+            tail_ok = (all(l == '' for l in out['label']['data'][n:]) and
+                       all(v is None for v in out['probabilities']['data'][n * width:]))
+            out['label']['data'] = out['label']['data'][:n]
+            out['probabilities']['data'] = out['probabilities']['data'][:n * width]
+            out['probabilities']['dims'][0] = n
+        else:
+            tail_ok = all(v is None for v in out['value']['data'][n:])
+            out['value']['data'] = out['value']['data'][:n]
+            out['value']['dims'][0] = n
+        case.rows = n
+        if not tail_ok:
+            return False, f"the {case.refused} rows Kiln refuses are not NaN / unlabelled"
     if 'label' in out:
         classes = [h[2:] for h in header[p + 1:]]
         labels = out['label']['data']
@@ -220,6 +254,20 @@ def main():
         cases.append(Case(diamonds, 'diamonds', 'price', m,
                           ['--impute', 'drop', '--iqr', '1', '--clip', '--encode', 'ordinal',
                            '--scale', 'standard'], scored=diamonds_unseen))
+
+    # a recipe that fills nothing: rows with a missing feature are not scored
+    iris = os.path.join(datasets, 'iris.csv')
+    header, rows = read_csv(iris)
+    blanks = [list(rows[0]), list(rows[60])]
+    blanks[0][header.index('sepal_width')] = ''
+    blanks[1][header.index('petal_length')] = ''
+    iris_blank = os.path.join(tmp, 'iris-blank.csv')
+    write_csv(iris_blank, header, rows + blanks)
+    for m in ['logreg', 'tree', 'knn']:
+        cases.append(Case(iris, 'iris', 'species', m, ['(nothing filled)'], scored=iris_blank, refused=2))
+    for m in ['linear', 'forest']:
+        cases.append(Case(iris, 'iris', 'petal_width', m, ['(nothing filled)'], scored=iris_blank,
+                          refused=2))
 
     jobs = []
     for case in cases:
