@@ -242,6 +242,10 @@ def main():
         cases.append(Case(churn, 'churn', 'churn', m, scored=churn_unseen))
     for m in ['logreg', 'forest', 'nb']:
         cases.append(Case(pima, 'pima', 'diabetes', m))
+    # classes that are numbers (a 0/1 column classified) and booleans (true/false)
+    cases.append(Case(churn, 'churn', 'senior_citizen', 'logreg', ['--task', 'classification']))
+    cases.append(Case(churn, 'churn', 'senior_citizen', 'tree', ['--task', 'classification']))
+    cases.append(Case(churn, 'churn', 'paperless_billing', 'nb'))
     for m in ['linear', 'ridge', 'mlp', 'tree', 'forest', 'knn']:
         cases.append(Case(penguins, 'penguins', 'body_mass_g', m, scored=penguins_unseen))
         cases.append(Case(diamonds, 'diamonds', 'price', m, scored=diamonds_unseen))
