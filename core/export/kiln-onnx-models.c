@@ -49,31 +49,21 @@ format_error (Lowering *l, const char *member, GError **error)
   return FALSE;
 }
 
-/* A numeric array member of exactly @n elements, as doubles (g_free). */
+/* A numeric array member of exactly @n elements, as doubles (g_free), read as the families read
+ * their own JSON (plain or packed arrays). */
 static double *
 get_doubles (Lowering *l, JsonObject *object, const char *member, gsize n, GError **error)
 {
-  JsonNode *node = json_object_get_member (object, member);
-  JsonArray *array;
-  double *out;
+  g_autoptr(GError) local = NULL;
+  double *out = g_new (double, MAX (n, 1));
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
-      json_array_get_length (array = json_node_get_array (node)) != n)
+  if (!kiln_model_json_get_numbers (object, member, out, n, &local))
     {
-      format_error (l, member, error);
+      g_set_error (error, KILN_ONNX_ERROR, KILN_ONNX_ERROR_UNSUPPORTED,
+                   _("The %s model’s parameters are not as expected (%s)"), l->family,
+                   local->message);
+      g_free (out);
       return NULL;
-    }
-  out = g_new (double, MAX (n, 1));
-  for (gsize i = 0; i < n; i++)
-    {
-      JsonNode *e = json_array_get_element (array, (guint) i);
-      if (!JSON_NODE_HOLDS_VALUE (e))
-        {
-          g_free (out);
-          format_error (l, member, error);
-          return NULL;
-        }
-      out[i] = json_node_get_double (e);
     }
   return out;
 }
@@ -95,11 +85,7 @@ get_ints (Lowering *l, JsonObject *object, const char *member, gsize n, GError *
 static gssize
 array_length (JsonObject *object, const char *member)
 {
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return -1;
-  return json_array_get_length (json_node_get_array (node));
+  return kiln_model_json_get_length (object, member, NULL);
 }
 
 static gboolean
