@@ -72,32 +72,13 @@ set_modified (KilnProject *self, gboolean modified)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
 }
 
+/* The core's training defaults, but with a validation part: networks stop early on it and the
+ * loss plot shows it. */
 static void
 prep_settings_init (KilnPrepSettings *prep)
 {
-  prep->dedupe = FALSE;
-  prep->iqr = FALSE;
-  prep->iqr_k = 1.5;
-  prep->iqr_clip = FALSE;
-  prep->impute = g_strdup ("median");
-  prep->encode = g_strdup ("onehot");
-  prep->scale = g_strdup ("auto");
-  /* a validation part by default: networks stop early on it and the loss plot shows it */
-  prep->train = 0.7;
-  prep->validation = 0.1;
-  prep->test = 0.2;
-  prep->stratify = TRUE;
-  prep->seed = 42;
-  prep->dropped = g_new0 (char *, 1);
-}
-
-static void
-prep_settings_clear (KilnPrepSettings *prep)
-{
-  g_clear_pointer (&prep->impute, g_free);
-  g_clear_pointer (&prep->encode, g_free);
-  g_clear_pointer (&prep->scale, g_free);
-  g_clear_pointer (&prep->dropped, g_strfreev);
+  kiln_prep_settings_init (prep);
+  prep->split = (KilnSplitFractions) { 0.7, 0.1, 0.2 };
 }
 
 static void
@@ -109,7 +90,7 @@ kiln_project_finalize (GObject *object)
   kiln_csv_options_clear (&self->csv_options);
   g_clear_pointer (&self->frame, kiln_frame_unref);
   g_clear_pointer (&self->target, g_free);
-  prep_settings_clear (&self->prep);
+  kiln_prep_settings_clear (&self->prep);
   g_clear_pointer (&self->model_name, g_free);
   g_clear_object (&self->file);
   g_clear_pointer (&self->runs, g_ptr_array_unref);
@@ -610,34 +591,7 @@ settings_to_builder (KilnProject *self, JsonBuilder *b)
   add_string (b, "task", kiln_task_to_string (self->task));
 
   json_builder_set_member_name (b, "prep");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "dedupe");
-  json_builder_add_boolean_value (b, self->prep.dedupe);
-  json_builder_set_member_name (b, "iqr");
-  json_builder_add_boolean_value (b, self->prep.iqr);
-  json_builder_set_member_name (b, "iqr_k");
-  json_builder_add_double_value (b, self->prep.iqr_k);
-  json_builder_set_member_name (b, "iqr_clip");
-  json_builder_add_boolean_value (b, self->prep.iqr_clip);
-  add_string (b, "impute", self->prep.impute);
-  add_string (b, "encode", self->prep.encode);
-  add_string (b, "scale", self->prep.scale);
-  json_builder_set_member_name (b, "split");
-  json_builder_begin_array (b);
-  json_builder_add_double_value (b, self->prep.train);
-  json_builder_add_double_value (b, self->prep.validation);
-  json_builder_add_double_value (b, self->prep.test);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "stratify");
-  json_builder_add_boolean_value (b, self->prep.stratify);
-  json_builder_set_member_name (b, "seed");
-  json_builder_add_int_value (b, (gint64) self->prep.seed);
-  json_builder_set_member_name (b, "dropped");
-  json_builder_begin_array (b);
-  for (guint i = 0; self->prep.dropped[i]; i++)
-    json_builder_add_string_value (b, self->prep.dropped[i]);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
+  json_builder_add_value (b, kiln_prep_settings_to_json (&self->prep));
 
   json_builder_set_member_name (b, "model");
   json_builder_begin_object (b);
@@ -832,7 +786,9 @@ get_array (JsonObject *o, const char *name)
 static void
 settings_from_object (KilnProject *self, JsonObject *root)
 {
-  JsonObject *prep, *model;
+  g_autoptr(GError) local = NULL;
+  JsonObject *model;
+  JsonNode *prep;
   JsonArray *arr;
   const char *s;
 
@@ -841,36 +797,9 @@ settings_from_object (KilnProject *self, JsonObject *root)
   if ((s = get_string (root, "task")))
     kiln_task_from_string (s, &self->task);
 
-  prep = get_object (root, "prep");
-  if (prep)
-    {
-      KilnPrepSettings *p = &self->prep;
-      p->dedupe = get_bool (prep, "dedupe", p->dedupe);
-      p->iqr = get_bool (prep, "iqr", p->iqr);
-      p->iqr_k = get_double (prep, "iqr_k", p->iqr_k);
-      p->iqr_clip = get_bool (prep, "iqr_clip", p->iqr_clip);
-      if ((s = get_string (prep, "impute")))
-        g_free (p->impute), p->impute = g_strdup (s);
-      if ((s = get_string (prep, "encode")))
-        g_free (p->encode), p->encode = g_strdup (s);
-      if ((s = get_string (prep, "scale")))
-        g_free (p->scale), p->scale = g_strdup (s);
-      if ((arr = get_array (prep, "split")) && json_array_get_length (arr) == 3)
-        {
-          p->train = json_array_get_double_element (arr, 0);
-          p->validation = json_array_get_double_element (arr, 1);
-          p->test = json_array_get_double_element (arr, 2);
-        }
-      p->stratify = get_bool (prep, "stratify", p->stratify);
-      p->seed = (guint64) get_int (prep, "seed", (gint64) p->seed);
-      if ((arr = get_array (prep, "dropped")))
-        {
-          g_strfreev (p->dropped);
-          p->dropped = g_new0 (char *, json_array_get_length (arr) + 1);
-          for (guint i = 0; i < json_array_get_length (arr); i++)
-            p->dropped[i] = g_strdup (json_array_get_string_element (arr, i));
-        }
-    }
+  prep = json_object_get_member (root, "prep");
+  if (prep != NULL && !kiln_prep_settings_from_json (&self->prep, prep, &local))
+    g_debug ("prep settings not read: %s", local->message);
 
   model = get_object (root, "model");
   kiln_model_options_init (&self->model_options, self->task);

@@ -13,24 +13,11 @@
 #include "kiln-frame.h"
 #include "kiln-model.h"
 #include "kiln-pipeline.h"
+#include "kiln-prep-settings.h"
 
 G_BEGIN_DECLS
 
-typedef struct {
-  gboolean  dedupe;
-  gboolean  iqr;
-  double    iqr_k;        /* 1.5 */
-  gboolean  iqr_clip;     /* clip instead of dropping rows */
-  char     *impute;       /* "median" (numbers) / mode (categories), "mean", "mode", "drop" */
-  char     *encode;       /* "onehot", "ordinal" */
-  char     *scale;        /* "auto" (what the model needs), "standard", "minmax", "none" */
-  double    train;        /* split fractions, summing to 1 */
-  double    validation;
-  double    test;
-  gboolean  stratify;
-  guint64   seed;
-  char    **dropped;      /* columns left out */
-} KilnPrepSettings;
+/* The preparation settings are the core's KilnPrepSettings (kiln-prep-settings.h). */
 
 #define KILN_TYPE_PROJECT (kiln_project_get_type ())
 G_DECLARE_FINAL_TYPE (KilnProject, kiln_project, KILN, PROJECT, GObject)

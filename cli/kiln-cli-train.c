@@ -13,15 +13,17 @@
 #include <unistd.h>
 
 #include "kiln-cli.h"
-#include "kiln-pipeline.h"
-#include "kiln-prep-options.h"
+#include "kiln-pipeline-job.h"
 
-/* The training worker (core/train) when it is built: the fit runs on its thread and the CLI
- * blocks on its event queue, printing epochs on a terminal; otherwise a plain blocking fit. */
-#if __has_include ("kiln-train-run.h")
-#include "kiln-train-run.h"
-#define KILN_CLI_TRAIN_WORKER 1
-#endif
+/* The model options every family offers, as flags (--max-depth N, --hidden 64,32, ...): one per
+ * distinct option name of the registry, parsed into the options of whichever family is chosen
+ * (an option the family does not use is accepted and ignored). */
+#define MAX_MODEL_FLAGS 32
+
+typedef struct {
+  const KilnModelOption *option;
+  char                  *value;
+} ModelFlag;
 
 typedef struct {
   char     *target;
@@ -31,13 +33,11 @@ typedef struct {
   gboolean  no_stratify;
   char     *test;
   char     *seed;
-  int       epochs;
-  char     *hidden;
-  double    lr;
-  int       batch;
   char     *out;
   char     *predictions;
   gboolean  json;
+  ModelFlag flags[MAX_MODEL_FLAGS];
+  guint     n_flags;
 } TrainArgs;
 
 static void
@@ -49,39 +49,36 @@ train_args_clear (TrainArgs *a)
   g_free (a->split);
   g_free (a->test);
   g_free (a->seed);
-  g_free (a->hidden);
   g_free (a->out);
   g_free (a->predictions);
+  for (guint i = 0; i < a->n_flags; i++)
+    g_free (a->flags[i].value);
 }
 
-static gboolean
-parse_hidden (const char *text, guint *hidden, guint max, GError **error)
+/* One entry per distinct option name of the registry, in registry order; @entries has room for
+ * MAX_MODEL_FLAGS + 1 (a terminator). */
+static void
+model_flag_entries (TrainArgs *a, GOptionEntry *entries)
 {
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
-  guint n = 0;
+  guint n_classes;
+  const KilnModelClass * const *classes = kiln_model_list_classes (&n_classes);
 
-  for (guint i = 0; parts[i]; i++)
-    {
-      guint64 v;
-      g_strstrip (parts[i]);
-      if (n + 1 >= max ||
-          !g_ascii_string_to_unsigned (parts[i], 10, 1, 65536, &v, NULL))
-        {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       _("--hidden takes up to %u layer sizes separated by commas, e.g. 64,32"),
-                       max - 1);
-          return FALSE;
-        }
-      hidden[n++] = (guint) v;
-    }
-  if (n == 0)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--hidden takes layer sizes separated by commas, e.g. 64,32"));
-      return FALSE;
-    }
-  hidden[n] = 0;
-  return TRUE;
+  for (guint c = 0; c < n_classes; c++)
+    for (guint o = 0; classes[c]->options && classes[c]->options[o]; o++)
+      {
+        const KilnModelOption *opt = classes[c]->options[o];
+        gboolean seen = FALSE;
+
+        for (guint i = 0; i < a->n_flags && !seen; i++)
+          seen = strcmp (a->flags[i].option->name, opt->name) == 0;
+        if (seen || a->n_flags == MAX_MODEL_FLAGS)
+          continue;
+        a->flags[a->n_flags].option = opt;
+        entries[a->n_flags] = (GOptionEntry) { opt->name, 0, 0, G_OPTION_ARG_STRING,
+                                               &a->flags[a->n_flags].value, opt->title, opt->arg };
+        a->n_flags++;
+      }
+  entries[a->n_flags] = (GOptionEntry) { NULL };
 }
 
 static void
@@ -178,32 +175,24 @@ print_text (KilnPipelineResult *r, double seconds)
     printf (_("R² %.4f, RMSE %.6g, MAE %.6g\n"), m->r2, m->rmse, m->mae);
 }
 
-static KilnModel *
-fit_model (KilnPipeline *pipeline, gboolean show_epochs, GError **error)
+/* Runs the pipeline job and waits for it, printing epochs on a terminal. The result's members
+ * move to @result. */
+static gboolean
+run_job (KilnFrame                 *frame,
+         KilnFrame                 *test,
+         const KilnPipelineOptions *options,
+         gboolean                   bundle,
+         gboolean                   show_epochs,
+         KilnPipelineResult        *result,
+         GError                   **error)
 {
-#ifdef KILN_CLI_TRAIN_WORKER
-  const KilnDataset *train = kiln_pipeline_get_train (pipeline);
-  const KilnDataset *val = kiln_pipeline_get_validation (pipeline);
-  g_autoptr(KilnModel) model = NULL;
-  g_autoptr(KilnTrainRun) run = NULL;
-  g_autofree guint32 *rows = NULL;
-  KilnModel *fitted = NULL;
+  g_autoptr(KilnTrainRun) run = kiln_pipeline_job_start (frame, test, options,
+                                                         bundle ? KILN_PIPELINE_JOB_BUNDLE
+                                                                : KILN_PIPELINE_JOB_DEFAULT,
+                                                         1, NULL, NULL);
   KilnTrainEvent *event;
-  guint n = MAX (train->n_rows, val ? val->n_rows : 0);
+  gboolean ok = FALSE;
 
-  model = kiln_model_new (kiln_pipeline_get_model_name (pipeline),
-                          kiln_pipeline_get_model_options (pipeline), error);
-  if (model == NULL)
-    return NULL;
-  /* The run takes its datasets; the pipeline keeps its own. */
-  rows = g_new (guint32, MAX (n, 1));
-  for (guint i = 0; i < n; i++)
-    rows[i] = i;
-  run = kiln_train_run_start (model, kiln_dataset_new_rows (train, rows, train->n_rows),
-                              val ? kiln_dataset_new_rows (val, rows, val->n_rows) : NULL,
-                              1, NULL, NULL, error);
-  if (run == NULL)
-    return NULL;
   while ((event = kiln_train_run_pop (run)) != NULL)
     {
       if (event->kind == KILN_TRAIN_EVENT_EPOCH && show_epochs)
@@ -215,17 +204,18 @@ fit_model (KilnPipeline *pipeline, gboolean show_epochs, GError **error)
                      event->epoch, event->train_loss, event->val_loss);
         }
       else if (event->kind == KILN_TRAIN_EVENT_FINISHED)
-        fitted = g_steal_pointer (&event->model);
+        {
+          *result = *kiln_pipeline_job_get_result (event);
+          memset (kiln_pipeline_job_get_result (event), 0, sizeof *result);
+          ok = TRUE;
+        }
       else if (event->kind == KILN_TRAIN_EVENT_FAILED)
         g_propagate_error (error, g_steal_pointer (&event->error));
       else if (event->kind == KILN_TRAIN_EVENT_CANCELLED)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Training was cancelled"));
       kiln_train_event_free (event);
     }
-  return fitted;
-#else
-  return kiln_pipeline_fit (pipeline, NULL, NULL, error);
-#endif
+  return ok;
 }
 
 static gboolean
@@ -241,10 +231,11 @@ int
 kiln_cli_train (int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = g_option_context_new (_("DATA.csv"));
-  GOptionGroup *group = g_option_group_new ("train", NULL, NULL, NULL, NULL);
+  KilnPipelineOptions options;
+  GOptionGroup *group = g_option_group_new ("train", NULL, NULL, &options.prep, NULL);
   KilnCliImport import = { 0 };
-  KilnPrepOptions prep = { 0 };
   TrainArgs a = { 0 };
+  GOptionEntry model_entries[MAX_MODEL_FLAGS + 1];
   const GOptionEntry entries[] = {
     { "target", 0, 0, G_OPTION_ARG_STRING, &a.target, N_("The column to predict"), N_("COL") },
     { "task", 0, 0, G_OPTION_ARG_STRING, &a.task,
@@ -258,11 +249,6 @@ kiln_cli_train (int argc, char **argv)
     { "test", 0, 0, G_OPTION_ARG_FILENAME, &a.test,
       N_("Score on this file instead of a test split of DATA.csv"), N_("TEST.csv") },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &a.seed, N_("Random seed (default 42)"), N_("N") },
-    { "epochs", 0, 0, G_OPTION_ARG_INT, &a.epochs, N_("MLP: training epochs"), N_("N") },
-    { "hidden", 0, 0, G_OPTION_ARG_STRING, &a.hidden,
-      N_("MLP: hidden layer sizes (default 64)"), N_("64,32") },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &a.lr, N_("MLP: learning rate"), N_("X") },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &a.batch, N_("MLP: mini-batch size"), N_("N") },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &a.out, N_("Save the model bundle here"),
       N_("MODEL.kiln") },
     { "predictions", 0, 0, G_OPTION_ARG_FILENAME, &a.predictions,
@@ -272,20 +258,18 @@ kiln_cli_train (int argc, char **argv)
   };
   g_autoptr(KilnFrame) frame = NULL;
   g_autoptr(KilnFrame) test = NULL;
-  g_autoptr(KilnRecipe) recipe = NULL;
   g_autoptr(GError) error = NULL;
-  KilnPipelineOptions options;
   KilnPipelineResult result = { 0 };
   const KilnModelClass *klass;
   gint64 t0 = g_get_monotonic_time ();
   int status = KILN_CLI_EXIT_USAGE;
 
-  a.epochs = -1;
-  a.batch = -1;
-  a.lr = NAN;
   g_option_context_set_summary (context, _("Trains a model on a CSV and scores it on a test split."));
   g_option_group_add_entries (group, entries);
-  kiln_prep_options_add_entries (group, &prep);
+  model_flag_entries (&a, model_entries);
+  g_option_group_add_entries (group, model_entries);
+  kiln_pipeline_options_init (&options, NULL, NULL);
+  kiln_prep_settings_add_entries (group);
   kiln_cli_import_add_entries (group, &import);
   g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
   g_option_context_set_main_group (context, group);
@@ -302,7 +286,9 @@ kiln_cli_train (int argc, char **argv)
       goto out;
     }
 
-  kiln_pipeline_options_init (&options, a.target, a.model);
+  options.target = a.target;
+  if (a.model)
+    options.model = a.model;
   if (a.task)
     {
       if (!kiln_task_from_string (a.task, &options.task))
@@ -315,52 +301,40 @@ kiln_cli_train (int argc, char **argv)
   klass = kiln_model_lookup_class (options.model);
   if (klass == NULL)
     {
-      g_autoptr(GString) names = g_string_new (NULL);
-      guint n = 0;
-      const KilnModelClass * const *all = kiln_model_list_classes (&n);
-      for (guint i = 0; i < n; i++)
-        g_string_append_printf (names, "%s%s", i ? ", " : "", all[i]->name);
-      kiln_cli_error (_("There is no model called “%s” (available: %s)"), options.model,
-                      names->str);
+      g_autofree char *names = kiln_model_list_names ();
+      kiln_cli_error (_("There is no model called “%s” (available: %s)"), options.model, names);
       goto out;
     }
-  if (a.split && !kiln_split_parse_fractions (a.split, &options.split, &error))
+  if (a.split && !kiln_split_parse_fractions (a.split, &options.prep.split, &error))
     {
       kiln_cli_error ("%s", error->message);
       goto out;
     }
-  options.stratify = !a.no_stratify;
-  if (a.seed && !g_ascii_string_to_unsigned (a.seed, 10, 0, G_MAXUINT64, &options.seed, &error))
+  options.prep.stratify = !a.no_stratify;
+  if (a.seed && !g_ascii_string_to_unsigned (a.seed, 10, 0, G_MAXUINT64, &options.prep.seed, &error))
     {
       kiln_cli_error (_("--seed: %s"), error->message);
       goto out;
     }
-  if (a.epochs == 0 || a.epochs < -1 || a.batch == 0 || a.batch < -1 ||
-      (!isnan (a.lr) && !(a.lr > 0 && isfinite (a.lr))))
-    {
-      kiln_cli_error (_("--epochs, --batch and --lr must be positive"));
-      goto out;
-    }
-  if (a.epochs > 0)
-    options.model_options.epochs = (guint) a.epochs;
-  if (a.batch > 0)
-    options.model_options.batch_size = (guint) a.batch;
-  if (!isnan (a.lr))
-    options.model_options.learning_rate = a.lr;
-  if (a.hidden && !parse_hidden (a.hidden, options.model_options.hidden,
-                                 G_N_ELEMENTS (options.model_options.hidden), &error))
-    {
-      kiln_cli_error ("%s", error->message);
-      goto out;
-    }
-  kiln_prep_options_set_defaults (&prep, klass->needs_scaling);
-  recipe = kiln_prep_options_to_recipe (&prep, a.target, &error);
-  if (recipe == NULL)
-    {
-      kiln_cli_error ("%s", error->message);
-      goto out;
-    }
-  options.recipe = recipe;
+  for (guint i = 0; i < a.n_flags; i++)
+    if (a.flags[i].value != NULL
+        && !kiln_model_option_parse (a.flags[i].option, a.flags[i].value, &options.model_options,
+                                     &error))
+      {
+        kiln_cli_error ("%s", error->message);
+        goto out;
+      }
+  {
+    /* the flags' recipe checked now, so a nonsense combination is a usage error */
+    g_autoptr(KilnRecipe) recipe = kiln_prep_settings_to_recipe (&options.prep, a.target,
+                                                                 klass->needs_scaling,
+                                                                 klass->accepts_missing, &error);
+    if (recipe == NULL)
+      {
+        kiln_cli_error ("%s", error->message);
+        goto out;
+      }
+  }
   options.source_path = argv[1];
   options.test_path = a.test;
 
@@ -375,33 +349,11 @@ kiln_cli_train (int argc, char **argv)
         goto out;
     }
 
-  result.pipeline = kiln_pipeline_prepare (frame, test, &options, NULL, &error);
-  if (result.pipeline == NULL)
+  if (!run_job (frame, test, &options, a.out != NULL || a.predictions != NULL,
+                !a.json && isatty (fileno (stderr)), &result, &error))
     {
       kiln_cli_error ("%s", error->message);
       goto out;
-    }
-  result.model = fit_model (result.pipeline, !a.json && isatty (fileno (stderr)), &error);
-  if (result.model == NULL)
-    {
-      kiln_cli_error ("%s", error->message);
-      goto out;
-    }
-  result.evaluation = kiln_pipeline_evaluate (result.pipeline, result.model, &error);
-  if (result.evaluation == NULL)
-    {
-      kiln_cli_error ("%s", error->message);
-      goto out;
-    }
-  if (a.out || a.predictions)
-    {
-      result.bundle = kiln_pipeline_make_bundle (result.pipeline, result.model,
-                                                 result.evaluation, &error);
-      if (result.bundle == NULL)
-        {
-          kiln_cli_error ("%s", error->message);
-          goto out;
-        }
     }
   if (a.out && !kiln_bundle_save (result.bundle, a.out, NULL, &error))
     {
@@ -422,7 +374,7 @@ kiln_cli_train (int argc, char **argv)
 
 out:
   kiln_pipeline_result_clear (&result);
-  kiln_prep_options_clear (&prep);
+  kiln_pipeline_options_clear (&options);
   kiln_cli_import_clear (&import);
   train_args_clear (&a);
   return status;

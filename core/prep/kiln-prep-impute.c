@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-parallel.h"
 #include "kiln-prep-private.h"
 
 typedef struct {
@@ -115,21 +116,10 @@ fit_column (guint i, gpointer data)
 static gboolean
 locate (KilnStep *step, KilnPrepWork *work, int *where, GError **error)
 {
+  if (!_kiln_step_locate (step, work, _kiln_prep_accept_imputable, _("filled in"), where, error))
+    return FALSE;
   for (guint i = 0; i < step->n_columns; i++)
     {
-      where[i] = _kiln_prep_work_find (work, step->columns[i]);
-      if (where[i] < 0)
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
-                       _("There is no column “%s”"), step->columns[i]);
-          return FALSE;
-        }
-      if (!_kiln_prep_accept_imputable (work, (guint) where[i]))
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                       _("Missing values of column “%s” cannot be filled"), step->columns[i]);
-          return FALSE;
-        }
       if (is_coded (work, where[i]) != (step->fill_text[i] != NULL || isnan (step->fill_number[i])))
         {
           g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
@@ -159,7 +149,7 @@ _kiln_step_impute_fit (KilnStep *step, KilnPrepWork *work, GError **error)
   im.where = g_new (int, MAX (n, 1));
   for (guint i = 0; i < n; i++)
     im.where[i] = _kiln_prep_work_find (work, step->columns[i]);
-  _kiln_prep_parallel (n, fit_column, &im);
+  kiln_parallel_for (n, fit_column, &im);
   g_free (im.where);
   return TRUE;
 }
@@ -276,7 +266,7 @@ _kiln_step_impute_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entr
   if (!locate (step, work, im.where, error))
     goto out;
 
-  _kiln_prep_parallel (n, fill_column, &im);
+  kiln_parallel_for (n, fill_column, &im);
   for (guint i = 0; i < n; i++)
     {
       _kiln_prep_entry_add_count (entry, step->columns[i], im.counts[i]);

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-parallel.h"
 #include "kiln-prep-private.h"
 
 typedef struct {
@@ -40,27 +41,6 @@ fit_column (guint i, gpointer data)
   g_free (values);
 }
 
-static gboolean
-locate (KilnStep *step, KilnPrepWork *work, int *where, GError **error)
-{
-  for (guint i = 0; i < step->n_columns; i++)
-    {
-      where[i] = _kiln_prep_work_find (work, step->columns[i]);
-      if (where[i] < 0)
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
-                       _("There is no column “%s”"), step->columns[i]);
-          return FALSE;
-        }
-      if (!_kiln_prep_accept_numeric (work, (guint) where[i]))
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                       _("Column “%s” is not numeric"), step->columns[i]);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
 
 gboolean
 _kiln_step_iqr_fit (KilnStep *step, KilnPrepWork *work, GError **error)
@@ -79,12 +59,12 @@ _kiln_step_iqr_fit (KilnStep *step, KilnPrepWork *work, GError **error)
   step->lower = g_new (double, MAX (n, 1));
   step->upper = g_new (double, MAX (n, 1));
   q.where = g_new (int, MAX (n, 1));
-  if (!locate (step, work, q.where, error))
+  if (!_kiln_step_locate (step, work, _kiln_prep_accept_numeric, _("checked for outliers"), q.where, error))
     {
       g_free (q.where);
       return FALSE;
     }
-  _kiln_prep_parallel (n, fit_column, &q);
+  kiln_parallel_for (n, fit_column, &q);
   g_free (q.where);
   return TRUE;
 }
@@ -145,10 +125,10 @@ _kiln_step_iqr_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, 
   q.where = g_new (int, MAX (n, 1));
   q.counts = g_new0 (guint, MAX (n, 1));
   q.clipped = g_new0 (KilnColumn *, MAX (n, 1));
-  if (!locate (step, work, q.where, error))
+  if (!_kiln_step_locate (step, work, _kiln_prep_accept_numeric, _("checked for outliers"), q.where, error))
     goto out;
 
-  _kiln_prep_parallel (n, count_column, &q);
+  kiln_parallel_for (n, count_column, &q);
   for (guint i = 0; i < n; i++)
     _kiln_prep_entry_add_count (entry, step->columns[i], q.counts[i]);
 

@@ -122,6 +122,7 @@ struct _KilnRecipe {
 KilnStep *_kiln_step_new        (KilnStepKind kind, const char * const *columns);
 KilnStep *_kiln_step_copy_asked (KilnStep *step);
 void      _kiln_step_set_columns (KilnStep *step, GPtrArray *names);   /* takes the strings */
+void      _kiln_step_clear_fitted (KilnStep *step);
 
 typedef struct {
   KilnStep      *step;
@@ -150,6 +151,14 @@ gboolean _kiln_step_resolve_columns (KilnStep           *step,
                                      KilnPrepAcceptFunc  accept,
                                      const char         *what,
                                      GError            **error);
+/* The fitted columns of @step in @work (where[i] for step column i), each passing @accept; the
+ * errors of resolve. For apply. */
+gboolean _kiln_step_locate          (KilnStep           *step,
+                                     KilnPrepWork       *work,
+                                     KilnPrepAcceptFunc  accept,
+                                     const char         *what,
+                                     int                *where,
+                                     GError            **error);
 gboolean _kiln_prep_accept_numeric  (KilnPrepWork *work, guint i);   /* numeric/boolean */
 gboolean _kiln_prep_accept_plain_numeric (KilnPrepWork *work, guint i); /* ... not ENCODED */
 gboolean _kiln_prep_accept_continuous (KilnPrepWork *work, guint i); /* ... numeric, > 2 values */
@@ -161,6 +170,13 @@ gboolean _kiln_prep_accept_imputable (KilnPrepWork *work, guint i);
 KilnPrepEntry *_kiln_prep_entry_new   (KilnStepKind kind, guint step_index, KilnPrepWork *work);
 void           _kiln_prep_entry_free  (KilnPrepEntry *entry);
 void           _kiln_prep_entry_add_count (KilnPrepEntry *entry, const char *column, guint count);
+
+/* The entry's translated description ("Removed 12 duplicate rows"). */
+char          *_kiln_prep_describe_entry (KilnPrepEntry *entry, KilnStep *step, gboolean training);
+
+/* The cell of a target column as a class name (numbers as Python prints them, booleans as
+ * True/False); NULL when missing. */
+char          *_kiln_prep_class_name  (KilnColumn *column, guint row);
 
 /* ---- Numbers ------------------------------------------------------------------------------ */
 
@@ -178,9 +194,5 @@ double   _kiln_prep_mode_double   (double *values, gsize n);
 /* Row hashes and duplicates. @dup_out (n_rows bytes, may be NULL) gets 1 for each row equal to
  * an earlier one. Returns the count. */
 guint    _kiln_prep_find_duplicates (KilnPrepWork *work, guint8 *dup_out);
-
-/* Runs func (task, data) for task in 0 .. n_tasks-1 on up to the number of cores. */
-void     _kiln_prep_parallel      (guint n_tasks, void (*func) (guint task, gpointer data),
-                                   gpointer data);
 
 G_END_DECLS

@@ -382,6 +382,51 @@ _kiln_step_set_columns (KilnStep *step, GPtrArray *names)
   step->columns = (char **) g_ptr_array_free (names, FALSE);
 }
 
+/* Column @i fails @accept for @name: the error resolve and locate give. */
+static void
+reject_error (KilnPrepWork *work,
+              guint         i,
+              const char   *name,
+              const char   *what,
+              GError      **error)
+{
+  KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, i);
+
+  if (wc->flags & KILN_PREP_COL_TARGET)
+    g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
+                 _("Column “%s” is the target; it cannot be %s"), name, what);
+  else
+    g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
+                 _("Column “%s” (%s) cannot be %s"), name,
+                 kiln_column_type_to_string (kiln_column_get_column_type (wc->column)), what);
+}
+
+gboolean
+_kiln_step_locate (KilnStep           *step,
+                   KilnPrepWork       *work,
+                   KilnPrepAcceptFunc  accept,
+                   const char         *what,
+                   int                *where,
+                   GError            **error)
+{
+  for (guint i = 0; i < step->n_columns; i++)
+    {
+      where[i] = _kiln_prep_work_find (work, step->columns[i]);
+      if (where[i] < 0)
+        {
+          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
+                       _("There is no column “%s”"), step->columns[i]);
+          return FALSE;
+        }
+      if (!accept (work, (guint) where[i]))
+        {
+          reject_error (work, (guint) where[i], step->columns[i], what, error);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 _kiln_step_resolve_columns (KilnStep           *step,
                             KilnPrepWork       *work,
@@ -410,15 +455,7 @@ _kiln_step_resolve_columns (KilnStep           *step,
           }
         if (!accept (work, (guint) i))
           {
-            KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, (guint) i);
-            if (wc->flags & KILN_PREP_COL_TARGET)
-              g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                           _("Column “%s” is the target; it cannot be %s"), step->asked[j], what);
-            else
-              g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                           _("Column “%s” (%s) cannot be %s"), step->asked[j],
-                           kiln_column_type_to_string (kiln_column_get_column_type (wc->column)),
-                           what);
+            reject_error (work, (guint) i, step->asked[j], what, error);
             g_ptr_array_free (names, TRUE);
             return FALSE;
           }
@@ -469,40 +506,3 @@ _kiln_prep_entry_add_count (KilnPrepEntry *entry, const char *column, guint coun
   entry->count += count;
 }
 
-/* ---- Threads ------------------------------------------------------------------------------- */
-
-typedef struct {
-  guint    n_tasks;
-  gint     next;
-  void   (*func) (guint task, gpointer data);
-  gpointer data;
-} Parallel;
-
-static gpointer
-parallel_run (gpointer p)
-{
-  Parallel *par = p;
-
-  for (;;)
-    {
-      guint t = (guint) g_atomic_int_add (&par->next, 1);
-      if (t >= par->n_tasks)
-        break;
-      par->func (t, par->data);
-    }
-  return NULL;
-}
-
-void
-_kiln_prep_parallel (guint n_tasks, void (*func) (guint task, gpointer data), gpointer data)
-{
-  Parallel par = { n_tasks, 0, func, data };
-  guint n_threads = MIN (n_tasks, MIN (g_get_num_processors (), 16));
-  GThread *threads[16];
-
-  for (guint t = 1; t < n_threads; t++)
-    threads[t] = g_thread_new ("kiln-prep", parallel_run, &par);
-  parallel_run (&par);
-  for (guint t = 1; t < n_threads; t++)
-    g_thread_join (threads[t]);
-}

@@ -66,9 +66,16 @@ xdotool (const char * const *args)
       g_usleep (500);
     }
   g_assert_true (g_subprocess_get_successful (proc));
-  /* let GTK read and handle what the server delivered */
-  kiln_ui_settle (40);
+  /* xdotool is done, so the server has the input: fetch it, then let GTK handle all of it */
+  gdk_display_sync (gdk_display_get_default ());
+  kiln_ui_settle (60);
 }
+
+/* The toplevel of the last widget clicked: key presses go there, as a person's would after
+   clicking in it. (Popups take and drop the X focus as they come and go.) */
+static GtkWidget *last_root;
+
+static void remember_root (GtkWidget *root);
 
 gboolean
 kiln_ui_is_showing (GtkWidget *widget)
@@ -100,6 +107,8 @@ widget_shows (GtkWidget *w, const char *text)
   if (text == NULL)
     return TRUE;
   if (GTK_IS_LABEL (w) && text_equal (gtk_label_get_text (GTK_LABEL (w)), text))
+    return TRUE;
+  if (GTK_IS_INSCRIPTION (w) && text_equal (gtk_inscription_get_text (GTK_INSCRIPTION (w)), text))
     return TRUE;
   if (GTK_IS_BUTTON (w) && text_equal (gtk_button_get_label (GTK_BUTTON (w)), text))
     return TRUE;
@@ -186,7 +195,32 @@ kiln_ui_scroll_into_view (GtkWidget *widget)
           gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + p.y - h / 2);
           kiln_ui_settle (60);
         }
+      adj = gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (a));
+      h = gtk_widget_get_width (a);
+      if (p.x < gtk_widget_get_width (widget) / 2.0 + 10 || p.x > h - gtk_widget_get_width (widget) / 2.0 - 10)
+        {
+          gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + p.x - h / 2);
+          kiln_ui_settle (60);
+        }
     }
+}
+
+gboolean
+kiln_ui_is_hittable (GtkWidget *widget)
+{
+  GtkNative *native;
+  graphene_point_t p;
+  GtkWidget *hit;
+
+  if (!kiln_ui_is_showing (widget))
+    return FALSE;
+  native = gtk_widget_get_native (widget);
+  if (!gtk_widget_compute_point (widget, GTK_WIDGET (native),
+                                 &GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.f,
+                                                       gtk_widget_get_height (widget) / 2.f), &p))
+    return FALSE;
+  hit = gtk_widget_pick (GTK_WIDGET (native), p.x, p.y, GTK_PICK_DEFAULT);
+  return hit != NULL && (hit == widget || gtk_widget_is_ancestor (hit, widget));
 }
 
 void
@@ -211,6 +245,8 @@ kiln_ui_click_at (GtkWidget *widget, double x, double y)
   g_snprintf (px, sizeof px, "%d", (int) (p.x + sx));
   g_snprintf (py, sizeof py, "%d", (int) (p.y + sy));
   xdotool ((const char *[]) { "mousemove", "--window", xid, px, py, NULL });
+  /* the click may destroy the widget (a dialog's button): note its window first */
+  remember_root (GTK_WIDGET (gtk_widget_get_root (widget)));
   xdotool ((const char *[]) { "click", "1", NULL });
 }
 
@@ -221,12 +257,20 @@ kiln_ui_click (GtkWidget *widget)
   kiln_ui_click_at (widget, gtk_widget_get_width (widget) / 2.0, gtk_widget_get_height (widget) / 2.0);
 }
 
+static void
+focus_last_root (void)
+{
+  if (last_root && kiln_ui_is_showing (last_root))
+    kiln_ui_focus_window (last_root);
+}
+
 void
 kiln_ui_keys (const char *keys)
 {
   g_auto(GStrv) parts = g_strsplit (keys, " ", -1);
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
 
+  focus_last_root ();
   g_ptr_array_add (args, (gpointer) "key");
   g_ptr_array_add (args, (gpointer) "--clearmodifiers");
   for (guint i = 0; parts[i]; i++)
@@ -239,14 +283,27 @@ kiln_ui_keys (const char *keys)
 void
 kiln_ui_type (const char *text)
 {
-  xdotool ((const char *[]) { "type", "--delay", "2", "--", text, NULL });
+  focus_last_root ();
+  xdotool ((const char *[]) { "type", "--delay", "15", "--", text, NULL });
+}
+
+static void
+remember_root (GtkWidget *root)
+{
+  if (last_root == root)
+    return;
+  g_clear_weak_pointer (&last_root);
+  last_root = root;
+  g_object_add_weak_pointer (G_OBJECT (last_root), (gpointer *) &last_root);
 }
 
 void
 kiln_ui_focus_window (GtkWidget *widget)
 {
-  GtkNative *native = gtk_widget_get_native (widget);
+  GtkNative *native = GTK_NATIVE (gtk_widget_get_root (widget));
   char xid[32];
+
+  remember_root (GTK_WIDGET (native));
 
   g_snprintf (xid, sizeof xid, "%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (native)));
   xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL });
@@ -261,22 +318,58 @@ popover_item_showing (gpointer data)
 }
 
 static GtkWidget *
-popover_item (GtkWidget *owner, const char *item)
+popover_item (GtkWidget *owner, const char *item, GtkWidget **popover)
 {
   gpointer d[2] = { owner, (gpointer) item };
-  GtkWidget *popover;
 
   g_assert_true (kiln_ui_wait (popover_item_showing, d, 5000));
-  popover = kiln_ui_find (owner, GTK_TYPE_POPOVER, NULL);
+  *popover = kiln_ui_find (owner, GTK_TYPE_POPOVER, NULL);
   /* let the popover finish its map and animation before aiming at it */
   kiln_ui_settle (150);
-  return kiln_ui_find (popover, GTK_TYPE_LABEL, item);
+  return kiln_ui_find (*popover, GTK_TYPE_LABEL, item);
 }
 
+/* Gone for GTK and for the X server too: until its window is unmapped there, it takes the
+   clicks aimed at what is under it. */
+typedef struct {
+  GtkWidget *popover;
+  Window     xid;
+} Popup;
+
 static gboolean
-popover_gone (gpointer owner)
+popover_gone (gpointer data)
 {
-  return kiln_ui_find (owner, GTK_TYPE_POPOVER, NULL) == NULL;
+  Popup *p = data;
+  GdkDisplay *display = gdk_display_get_default ();
+  XWindowAttributes attrs;
+  gboolean viewable;
+
+  if (gtk_widget_get_mapped (p->popover))
+    return FALSE;
+  gdk_x11_display_error_trap_push (display);
+  viewable = XGetWindowAttributes (gdk_x11_display_get_xdisplay (display), p->xid, &attrs) &&
+             attrs.map_state == IsViewable;
+  gdk_x11_display_error_trap_pop_ignored (display);
+  return !viewable;
+}
+
+static void
+wait_popover_gone (GtkWidget *popover, Window xid)
+{
+  Popup p = { g_object_ref (popover), xid };
+
+  g_assert_true (kiln_ui_wait (popover_gone, &p, 5000));
+  g_object_unref (popover);
+  /* GDK on X11 keeps sending the pointer to the popup's surface until the pointer crosses into
+     another window: cross out and back, as a hand on the mouse does */
+  xdotool ((const char *[]) { "mousemove", "0", "0", NULL });
+  kiln_ui_settle (50);
+}
+
+static Window
+popover_xid (GtkWidget *popover)
+{
+  return gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (popover)));
 }
 
 void
@@ -286,11 +379,16 @@ kiln_ui_choose (AdwComboRow *row, const char *item)
   GtkWidget *label;
   guint selected;
 
+  GtkWidget *popover;
+
   kiln_ui_click (GTK_WIDGET (row));
-  label = popover_item (GTK_WIDGET (row), item);
+  Window xid;
+
+  label = popover_item (GTK_WIDGET (row), item, &popover);
   g_assert_nonnull (label);
+  xid = popover_xid (popover);
   kiln_ui_click (label);
-  g_assert_true (kiln_ui_wait (popover_gone, row, 5000));
+  wait_popover_gone (popover, xid);
   selected = adw_combo_row_get_selected (row);
   g_assert_cmpuint (selected, <, g_list_model_get_n_items (model));
   if (GTK_IS_STRING_LIST (model))
@@ -304,11 +402,16 @@ kiln_ui_choose_dropdown (GtkDropDown *dropdown, const char *item)
   GtkWidget *label;
   guint selected;
 
+  GtkWidget *popover;
+
   kiln_ui_click (GTK_WIDGET (dropdown));
-  label = popover_item (GTK_WIDGET (dropdown), item);
+  Window xid;
+
+  label = popover_item (GTK_WIDGET (dropdown), item, &popover);
   g_assert_nonnull (label);
+  xid = popover_xid (popover);
   kiln_ui_click (label);
-  g_assert_true (kiln_ui_wait (popover_gone, dropdown, 5000));
+  wait_popover_gone (popover, xid);
   selected = gtk_drop_down_get_selected (dropdown);
   if (GTK_IS_STRING_LIST (model))
     g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), selected), ==, item);
@@ -373,7 +476,9 @@ kiln_ui_answer_file_chooser (const char *path)
   kiln_ui_type (path);
   kiln_ui_settle (200);
   kiln_ui_keys ("Return");
-  g_assert_true (kiln_ui_wait (chooser_gone, NULL, 10000));
+  if (!kiln_ui_wait (chooser_gone, NULL, 10000))
+    kiln_ui_screenshot (GTK_WIDGET (gtk_widget_get_root (chooser)), "file-chooser-stuck.png");
+  g_assert_true (kiln_ui_wait (chooser_gone, NULL, 1));
 }
 
 void

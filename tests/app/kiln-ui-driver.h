@@ -33,6 +33,8 @@ GtkWidget  *kiln_ui_find_anywhere    (GType type, const char *text);
 /* All showing descendants of @root of @type. */
 GPtrArray  *kiln_ui_find_all         (GtkWidget *root, GType type);
 gboolean    kiln_ui_is_showing       (GtkWidget *widget);
+/* Showing, and what a click at its centre would reach (nothing laid over it). */
+gboolean    kiln_ui_is_hittable      (GtkWidget *widget);
 
 /* Scrolls every scrolled ancestor so the widget's centre is on screen. */
 void        kiln_ui_scroll_into_view (GtkWidget *widget);

@@ -11,6 +11,7 @@
 #include "kiln-pages.h"
 #include "kiln-window.h"
 #include "kiln-data-table.h"
+#include "kiln-format.h"
 #include "kiln-column-inspector.h"
 
 struct _KilnDataPage
@@ -85,10 +86,15 @@ update_summary (KilnDataPage *self)
   for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
     missing += kiln_column_get_n_missing (kiln_frame_get_column (frame, c));
   name = g_path_get_basename (kiln_project_get_source (project));
-  rows = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u row", "%u rows", kiln_frame_get_n_rows (frame)),
-                          kiln_frame_get_n_rows (frame));
-  text = g_markup_printf_escaped (_("<b>%s</b>  ·  %s × %u columns  ·  %u missing cells"), name, rows,
-                                  kiln_frame_get_n_columns (frame), missing);
+  {
+    g_autofree char *n_rows = kiln_format_count (kiln_frame_get_n_rows (frame));
+    g_autofree char *n_missing = kiln_format_count (missing);
+    /* Translators: "%s" is a number of rows, written the locale's way ("3,000,000") */
+    rows = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s row", "%s rows", kiln_frame_get_n_rows (frame)),
+                            n_rows);
+    text = g_markup_printf_escaped (_("<b>%s</b>  ·  %s × %u columns  ·  %s missing cells"), name, rows,
+                                    kiln_frame_get_n_columns (frame), n_missing);
+  }
   gtk_label_set_markup (self->summary, text);
 }
 

@@ -10,12 +10,12 @@
 #include <math.h>
 
 #include "kiln-pages.h"
-#include "kiln-prep-options.h"
 #include "kiln-recipe.h"
 #include "kiln-split.h"
 #include "kiln-prepare-plan.h"
 #include "kiln-train-checks.h"
 #include "kiln-data-table.h"
+#include "kiln-format.h"
 
 struct _KilnPreparePage
 {
@@ -59,18 +59,19 @@ struct _KilnPreparePage
 
 G_DEFINE_FINAL_TYPE (KilnPreparePage, kiln_prepare_page, KILN_TYPE_PAGE)
 
-static const char *impute_ids[] = { "median", "mean", "mode", "drop" };
+static const int impute_ids[] = { KILN_IMPUTE_MEDIAN, KILN_IMPUTE_MEAN, KILN_IMPUTE_MODE, KILN_IMPUTE_DROP };
 static const char *impute_labels[] = { N_("Median"), N_("Mean"), N_("Most frequent"), N_("Drop the rows") };
-static const char *encode_ids[] = { "onehot", "ordinal" };
+static const int encode_ids[] = { KILN_ENCODE_ONEHOT, KILN_ENCODE_ORDINAL };
 static const char *encode_labels[] = { N_("One-hot"), N_("Ordinal") };
-static const char *scale_ids[] = { "auto", "standard", "minmax", "none" };
+/* after "Automatic" (what the model needs) */
+static const int scale_ids[] = { KILN_SCALE_STANDARD, KILN_SCALE_MINMAX, KILN_SCALE_NONE };
 static const char *scale_labels[] = { N_("Automatic"), N_("Standard"), N_("Min–max"), N_("None") };
 
 static guint
-index_of (const char * const *ids, guint n, const char *id)
+index_of (const int *ids, guint n, int id)
 {
   for (guint i = 0; i < n; i++)
-    if (g_strcmp0 (ids[i], id) == 0)
+    if (ids[i] == id)
       return i;
   return 0;
 }
@@ -89,34 +90,18 @@ translated_list (const char * const *labels, guint n)
 static char *
 snapshot (KilnPrepSettings *p)
 {
-  g_autofree char *dropped = g_strjoinv ("\x1f", p->dropped);
-  return g_strdup_printf ("%d\x1e%d\x1e%.17g\x1e%d\x1e%s\x1e%s\x1e%s\x1e%.17g\x1e%.17g\x1e%.17g\x1e%d\x1e%"
-                          G_GUINT64_FORMAT "\x1e%s",
-                          p->dedupe, p->iqr, p->iqr_k, p->iqr_clip, p->impute, p->encode, p->scale,
-                          p->train, p->validation, p->test, p->stratify, p->seed, dropped);
+  g_autoptr(JsonNode) node = kiln_prep_settings_to_json (p);
+
+  return json_to_string (node, FALSE);
 }
 
 static void
 restore (KilnPrepSettings *p, const char *snap)
 {
-  g_auto(GStrv) f = g_strsplit (snap, "\x1e", -1);
+  g_autoptr(JsonNode) node = json_from_string (snap, NULL);
 
-  if (g_strv_length (f) != 13)
-    return;
-  p->dedupe = atoi (f[0]);
-  p->iqr = atoi (f[1]);
-  p->iqr_k = g_ascii_strtod (f[2], NULL);
-  p->iqr_clip = atoi (f[3]);
-  g_free (p->impute), p->impute = g_strdup (f[4]);
-  g_free (p->encode), p->encode = g_strdup (f[5]);
-  g_free (p->scale), p->scale = g_strdup (f[6]);
-  p->train = g_ascii_strtod (f[7], NULL);
-  p->validation = g_ascii_strtod (f[8], NULL);
-  p->test = g_ascii_strtod (f[9], NULL);
-  p->stratify = atoi (f[10]);
-  p->seed = g_ascii_strtoull (f[11], NULL, 10);
-  g_strfreev (p->dropped);
-  p->dropped = *f[12] ? g_strsplit (f[12], "\x1f", -1) : g_new0 (char *, 1);
+  if (node != NULL)
+    kiln_prep_settings_from_json (p, node, NULL);
 }
 
 static void sync_from_project (KilnPreparePage *self);
@@ -167,17 +152,19 @@ settings_changed (KilnPreparePage *self)
   p->iqr = adw_expander_row_get_enable_expansion (self->iqr_row);
   p->iqr_k = gtk_spin_button_get_value (self->iqr_k);
   p->iqr_clip = adw_combo_row_get_selected (self->iqr_action_row) == 1;
-  g_free (p->impute), p->impute = g_strdup (impute_ids[adw_combo_row_get_selected (self->impute_row)]);
-  g_free (p->encode), p->encode = g_strdup (encode_ids[adw_combo_row_get_selected (self->encode_row)]);
-  g_free (p->scale), p->scale = g_strdup (scale_ids[adw_combo_row_get_selected (self->scale_row)]);
+  p->impute_strategy = (KilnImputeStrategy) impute_ids[adw_combo_row_get_selected (self->impute_row)];
+  p->encoding = (KilnEncoding) encode_ids[adw_combo_row_get_selected (self->encode_row)];
+  p->scale_auto = adw_combo_row_get_selected (self->scale_row) == 0;
+  if (!p->scale_auto)
+    p->scaling = (KilnScaling) scale_ids[adw_combo_row_get_selected (self->scale_row) - 1];
   /* the three parts always add up to 100 (split_changed keeps them so) */
   total = gtk_spin_button_get_value (self->train_spin) + gtk_spin_button_get_value (self->val_spin) +
           gtk_spin_button_get_value (self->test_spin);
   if (total > 0)
     {
-      p->train = gtk_spin_button_get_value (self->train_spin) / 100;
-      p->validation = gtk_spin_button_get_value (self->val_spin) / 100;
-      p->test = gtk_spin_button_get_value (self->test_spin) / 100;
+      p->split.train = gtk_spin_button_get_value (self->train_spin) / 100;
+      p->split.validation = gtk_spin_button_get_value (self->val_spin) / 100;
+      p->split.test = gtk_spin_button_get_value (self->test_spin) / 100;
     }
   p->stratify = gtk_switch_get_active (self->stratify_switch);
   p->seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
@@ -446,14 +433,18 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
       KilnPrepEntry *e = plan->report->entries->pdata[i];
       GtkWidget *row;
 
-      /* steps that had nothing to do stay out of the log */
-      if (e->count == 0 && e->rows_in == e->rows_out && e->columns_in == e->columns_out)
+      /* automatic steps that had nothing to do stay out of the log; the ones the user turned
+         on are listed even when they changed nothing, with what they looked at */
+      if (e->count == 0 && e->rows_in == e->rows_out && e->columns_in == e->columns_out &&
+          e->kind != KILN_STEP_DEDUPE && e->kind != KILN_STEP_IQR)
         continue;
       row = adw_action_row_new ();
-      g_autofree char *sub = g_strdup_printf (_("Rows %u → %u · columns %u → %u"),
-                                              e->rows_in, e->rows_out, e->columns_in, e->columns_out);
+      g_autofree char *rin = kiln_format_count (e->rows_in), *rout = kiln_format_count (e->rows_out);
+      g_autofree char *sub = g_strdup_printf (_("Rows %s → %s · columns %u → %u"),
+                                              rin, rout, e->columns_in, e->columns_out);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), e->description);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
       if (e->kind == KILN_STEP_DEDUPE || e->kind == KILN_STEP_IQR || e->kind == KILN_STEP_DROP_COLUMNS)
         {
@@ -475,10 +466,12 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
       gtk_list_box_append (self->log_list, row);
     }
   {
+    g_autofree char *tr = kiln_format_count (plan->n_train), *all = kiln_format_count (plan->n_rows);
+    g_autofree char *va = kiln_format_count (plan->n_val), *te = kiln_format_count (plan->n_test);
     g_autofree char *note = g_strdup_printf (
-        _("Fitted on the training split only: %u of %u rows. Validation (%u rows) and test (%u rows) "
+        _("Fitted on the training split only: %s of %s rows. Validation (%s rows) and test (%s rows) "
           "are transformed with what the training rows taught, never the other way round."),
-        plan->n_train, plan->n_rows, plan->n_val, plan->n_test);
+        tr, all, va, te);
     gtk_label_set_text (self->log_note, note);
   }
   self->prepared = kiln_frame_ref (plan->prepared);
@@ -628,7 +621,7 @@ update_checks (KilnPreparePage *self)
   d->frame = kiln_frame_ref (frame);
   d->target = g_strdup (kiln_project_get_target (project));
   d->task = kiln_project_get_task (project);
-  d->split = (KilnTrainSplit) { p->train, p->validation, p->test, p->stratify };
+  d->split = (KilnTrainSplit) { p->split.train, p->split.validation, p->split.test, p->stratify };
   d->features = (GStrv) g_ptr_array_free (features, FALSE);
 
   self->checks_cancellable = g_cancellable_new ();
@@ -723,12 +716,12 @@ sync_from_project (KilnPreparePage *self)
   adw_expander_row_set_enable_expansion (self->iqr_row, p->iqr);
   gtk_spin_button_set_value (self->iqr_k, p->iqr_k);
   adw_combo_row_set_selected (self->iqr_action_row, p->iqr_clip ? 1 : 0);
-  adw_combo_row_set_selected (self->impute_row, index_of (impute_ids, G_N_ELEMENTS (impute_ids), p->impute));
-  adw_combo_row_set_selected (self->encode_row, index_of (encode_ids, G_N_ELEMENTS (encode_ids), p->encode));
-  adw_combo_row_set_selected (self->scale_row, index_of (scale_ids, G_N_ELEMENTS (scale_ids), p->scale));
-  gtk_spin_button_set_value (self->train_spin, round (p->train * 100));
-  gtk_spin_button_set_value (self->val_spin, round (p->validation * 100));
-  gtk_spin_button_set_value (self->test_spin, round (p->test * 100));
+  adw_combo_row_set_selected (self->impute_row, index_of (impute_ids, G_N_ELEMENTS (impute_ids), p->impute_strategy));
+  adw_combo_row_set_selected (self->encode_row, index_of (encode_ids, G_N_ELEMENTS (encode_ids), p->encoding));
+  adw_combo_row_set_selected (self->scale_row, p->scale_auto ? 0 : 1 + index_of (scale_ids, G_N_ELEMENTS (scale_ids), p->scaling));
+  gtk_spin_button_set_value (self->train_spin, round (p->split.train * 100));
+  gtk_spin_button_set_value (self->val_spin, round (p->split.validation * 100));
+  gtk_spin_button_set_value (self->test_spin, round (p->split.test * 100));
   gtk_switch_set_active (self->stratify_switch, p->stratify);
   gtk_widget_set_sensitive (GTK_WIDGET (self->stratify_switch),
                             kiln_project_get_task (project) == KILN_TASK_CLASSIFICATION);

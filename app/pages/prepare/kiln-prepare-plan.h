@@ -1,4 +1,5 @@
-/* kiln-prepare-plan.h: the project's settings as a recipe and a split, fitted off the UI thread.
+/* kiln-prepare-plan.h: the project's settings as a recipe and a split, fitted off the UI thread
+ * by the pipeline job.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,8 +12,9 @@
 G_BEGIN_DECLS
 
 typedef struct {
+  KilnPipeline   *pipeline; /* the prepared pipeline the plan comes from */
   KilnRecipe     *recipe;   /* fitted on the training rows */
-  KilnPrepReport *report;   /* what fitting did to the training rows */
+  KilnPrepReport *report;   /* what fitting did to the training rows (the pipeline's) */
   KilnFrame      *train;    /* views of the raw frame */
   KilnFrame      *validation;
   KilnFrame      *test;
@@ -26,13 +28,8 @@ typedef struct {
 /* An unfitted recipe from the project's settings (the model decides "automatic" scaling). */
 KilnRecipe      *kiln_prepare_plan_make_recipe (KilnProject  *project,
                                                 GError      **error);
-/* Split + fit, blocking: safe on any thread (takes only its arguments). */
-KilnPreparePlan *kiln_prepare_plan_run         (KilnFrame            *frame,
-                                                KilnRecipe           *recipe,
-                                                const KilnPrepSettings *prep,
-                                                KilnTask              task,
-                                                GCancellable         *cancellable,
-                                                GError              **error);
+/* Split + fit, as the pipeline job's first half (off the UI thread); the result is a
+ * KilnPreparePlan (g_task_propagate_pointer()). */
 void             kiln_prepare_plan_run_async   (KilnProject          *project,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,

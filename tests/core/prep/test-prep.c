@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "kiln-csv.h"
-#include "kiln-prep-options.h"
+#include "kiln-prep-settings.h"
 #include "kiln-prep-private.h"
 #include "kiln-recipe.h"
+#include "kiln-rng.h"
 #include "kiln-split.h"
 
 /* ---- Helpers ------------------------------------------------------------------------------ */
@@ -152,11 +153,11 @@ ref_quantile (const double *sorted, gsize n, double q)
 static void
 test_quantiles (void)
 {
-  KilnSplitRng rng;
+  KilnRng rng;
   const gsize sizes[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 17, 100, 101, 1000, 4097, 20000,
                           65537, 70000, 250001 };
 
-  kiln_split_rng_init (&rng, 7);
+  kiln_rng_init (&rng, 7);
   for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
     for (guint ties = 0; ties < 4; ties++)
       {
@@ -168,7 +169,7 @@ test_quantiles (void)
 
         for (gsize i = 0; i < n; i++)
           {
-            double u = (double) (kiln_split_rng_next (&rng) >> 11) / 9007199254740992.0;
+            double u = (double) (kiln_rng_next (&rng) >> 11) / 9007199254740992.0;
             /* spread out, few distinct values, two extremes, sign changes with -0 */
             v[i] = ties == 0 ? u * 1000 - 500 : ties == 1 ? floor (u * 5) :
                    ties == 2 ? (i % 2 ? 1e300 : -3.25) : (u < 0.3 ? -0.0 : floor (u * 40) - 20);
@@ -251,19 +252,19 @@ test_dedupe_large (void)
   gint32 *codes = g_new (gint32, n);
   GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  KilnSplitRng rng;
+  KilnRng rng;
   guint expect = 0;
   KilnColumn *cols[2];
   g_autoptr(KilnFrame) frame = NULL;
 
-  kiln_split_rng_init (&rng, 3);
+  kiln_rng_init (&rng, 3);
   for (guint c = 0; c < 50; c++)
     g_ptr_array_add (cats, g_strdup_printf ("k%u", c));
   for (guint i = 0; i < n; i++)
     {
       char *key;
-      x[i] = kiln_split_rng_below (&rng, 10) == 0 ? NAN : (double) kiln_split_rng_below (&rng, 400);
-      codes[i] = (gint32) kiln_split_rng_below (&rng, 51) - 1;
+      x[i] = kiln_rng_below (&rng, 10) == 0 ? NAN : (double) kiln_rng_below (&rng, 400);
+      codes[i] = (gint32) kiln_rng_below (&rng, 51) - 1;
       key = g_strdup_printf ("%g|%d", x[i], codes[i]);
       if (g_hash_table_contains (seen, key))
         {
@@ -457,15 +458,15 @@ test_encode_large (void)
   g_autoptr(KilnFrame) view = NULL;
   g_autoptr(KilnFrame) out = NULL;
   KilnStep *steps[] = { kiln_step_new_encode (KILN_ENCODE_ONEHOT, NULL) };
-  KilnSplitRng rng;
+  KilnRng rng;
   const char *names[] = { "z", "rare", "a", "m" };
 
-  kiln_split_rng_init (&rng, 5);
+  kiln_rng_init (&rng, 5);
   for (guint c = 0; c < 4; c++)
     g_ptr_array_add (cats, g_strdup (names[c]));
   for (guint i = 0; i < n; i++)
     {
-      guint64 u = kiln_split_rng_below (&rng, 10000);
+      guint64 u = kiln_rng_below (&rng, 10000);
       codes[i] = u == 0 ? 1 : u < 100 ? -1 : (gint32) (u % 3 == 0 ? 0 : u % 3 == 1 ? 2 : 3);
     }
   for (guint i = 0; i < n / 2; i++)
@@ -537,11 +538,11 @@ test_target (void)
   g_autoptr(KilnFrame) rout = NULL;
   g_autoptr(KilnFrame) nout = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree float *x_only = NULL;
+  g_autoptr(KilnDataset) x_only = NULL;
   KilnDataset *ds = NULL;
   const char * const *classes;
   const KilnRecipeColumn *inputs;
-  guint n, n_rows;
+  guint n;
 
   kiln_recipe_set_target (recipe, "y");
   kiln_recipe_add_step (recipe, kiln_step_new_impute (KILN_IMPUTE_MEDIAN, NULL));
@@ -576,9 +577,11 @@ test_target (void)
   g_free (ds->y_class);
   g_free (ds);
 
-  x_only = kiln_recipe_feature_matrix (recipe, out, &n_rows, &error);
+  x_only = kiln_recipe_to_features (recipe, out, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (n_rows, ==, 5);
+  g_assert_cmpuint (x_only->n_rows, ==, 5);
+  g_assert_cmpuint (x_only->n_features, ==, 2);
+  g_assert_false (kiln_dataset_has_target (x_only));
 
   kiln_recipe_set_target (reg, "n");
   rout = kiln_recipe_fit_apply (reg, frame, NULL, &error);
@@ -754,15 +757,15 @@ test_json_roundtrip (void)
   g_autofree char *text2 = NULL;
   g_autofree char *text3 = NULL;
   g_autofree char *text4 = NULL;
-  KilnSplitRng rng;
+  KilnRng rng;
 
-  kiln_split_rng_init (&rng, 11);
+  kiln_rng_init (&rng, 11);
   for (guint i = 0; i < n; i++)
     {
       /* doubles with all their bits: 17 digits are needed to get them back */
-      a[i] = ((double) (kiln_split_rng_next (&rng) >> 11) / 9007199254740992.0 - 0.3) * 1e-3;
-      b[i] = i % 17 == 0 ? NAN : (double) kiln_split_rng_below (&rng, 1000) / 7.0;
-      c[i] = i % 13 == 0 ? NULL : labels[kiln_split_rng_below (&rng, 4)];
+      a[i] = ((double) (kiln_rng_next (&rng) >> 11) / 9007199254740992.0 - 0.3) * 1e-3;
+      b[i] = i % 17 == 0 ? NAN : (double) kiln_rng_below (&rng, 1000) / 7.0;
+      c[i] = i % 13 == 0 ? NULL : labels[kiln_rng_below (&rng, 4)];
     }
   cols[0] = kiln_column_new_numeric ("a", a, n);
   cols[1] = kiln_column_new_numeric ("b", b, n);
@@ -1146,18 +1149,18 @@ test_split_small (void)
 static void
 test_rng (void)
 {
-  KilnSplitRng a, b;
+  KilnRng a, b;
   guint counts[3] = { 0, 0, 0 };
 
-  kiln_split_rng_init (&a, 42);
-  kiln_split_rng_init (&b, 42);
+  kiln_rng_init (&a, 42);
+  kiln_rng_init (&b, 42);
   for (guint i = 0; i < 100; i++)
-    g_assert_cmpuint (kiln_split_rng_next (&a), ==, kiln_split_rng_next (&b));
+    g_assert_cmpuint (kiln_rng_next (&a), ==, kiln_rng_next (&b));
   /* the first output for seed 42 is fixed forever (the splits depend on it) */
-  kiln_split_rng_init (&a, 0);
-  g_assert_cmpuint (kiln_split_rng_next (&a), ==, G_GUINT64_CONSTANT (0x99ec5f36cb75f2b4));
+  kiln_rng_init (&a, 0);
+  g_assert_cmpuint (kiln_rng_next (&a), ==, G_GUINT64_CONSTANT (0x99ec5f36cb75f2b4));
   for (guint i = 0; i < 30000; i++)
-    counts[kiln_split_rng_below (&a, 3)]++;
+    counts[kiln_rng_below (&a, 3)]++;
   for (guint i = 0; i < 3; i++)
     g_assert_cmpuint (counts[i], >, 9500);
 }
@@ -1298,6 +1301,139 @@ test_datasets (void)
     }
 }
 
+/* ---- Settings: the one recipe description of GUI, CLI and project file ---------------------- */
+
+static guint
+count_steps (KilnRecipe *recipe, KilnStepKind kind)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < kiln_recipe_get_n_steps (recipe); i++)
+    n += kiln_step_get_kind (kiln_recipe_get_step (recipe, i)) == kind;
+  return n;
+}
+
+static void
+test_settings (void)
+{
+  KilnPrepSettings s, back;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnRecipe) scaled = NULL;
+  g_autoptr(KilnRecipe) plain = NULL;
+  g_autoptr(KilnRecipe) missing = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *text2 = NULL;
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  GOptionGroup *group;
+  const char *args[] = { "kiln-cli", "--iqr", "2.5", "--clip", "--drop", "a,b", "--drop", "c",
+                         "--impute", "mode", "--scale", "minmax", "--dedupe", NULL };
+  char **argv = g_strdupv ((char **) args);
+  int argc = g_strv_length (argv);
+  char **argv_start = argv;
+  const char *bad[][3] = { { "kiln-cli", "--impute", "sometimes" }, { "kiln-cli", "--iqr", "-1" },
+                           { "kiln-cli", "--scale", "log" }, { "kiln-cli", "--encode", "binary" } };
+
+  /* the defaults: median/mode imputation, one-hot, scaling as the model needs */
+  kiln_prep_settings_init (&s);
+  scaled = kiln_prep_settings_to_recipe (&s, "y", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kiln_recipe_get_target (scaled), ==, "y");
+  g_assert_cmpuint (kiln_recipe_get_n_steps (scaled), ==, 3);
+  g_assert_cmpint (kiln_step_get_impute_strategy (kiln_recipe_get_step (scaled, 0)), ==, KILN_IMPUTE_MEDIAN);
+  g_assert_cmpint (kiln_step_get_encoding (kiln_recipe_get_step (scaled, 1)), ==, KILN_ENCODE_ONEHOT);
+  g_assert_cmpint (kiln_step_get_scaling (kiln_recipe_get_step (scaled, 2)), ==, KILN_SCALE_STANDARD);
+  plain = kiln_prep_settings_to_recipe (&s, NULL, FALSE, FALSE, &error);
+  g_assert_cmpuint (count_steps (plain, KILN_STEP_SCALE), ==, 0);
+  /* a family that learns from missing values: nothing is filled */
+  missing = kiln_prep_settings_to_recipe (&s, NULL, FALSE, TRUE, &error);
+  g_assert_cmpuint (count_steps (missing, KILN_STEP_IMPUTE), ==, 0);
+  g_assert_cmpuint (count_steps (missing, KILN_STEP_ENCODE), ==, 1);
+  kiln_prep_settings_clear (&s);
+
+  /* the PREP FLAGS, straight into the struct */
+  kiln_prep_settings_init_empty (&s);
+  group = g_option_group_new ("test", NULL, NULL, &s, NULL);
+  kiln_prep_settings_add_entries (group);
+  g_option_context_set_main_group (context, group);
+  g_assert_true (g_option_context_parse (context, &argc, &argv, &error));
+  g_assert_no_error (error);
+  g_assert_true (s.iqr && s.iqr_clip && s.dedupe && s.impute && !s.encode && !s.scale_auto);
+  g_assert_cmpfloat (s.iqr_k, ==, 2.5);
+  g_assert_cmpint (s.impute_strategy, ==, KILN_IMPUTE_MODE);
+  g_assert_cmpint (s.scaling, ==, KILN_SCALE_MINMAX);
+  {
+    const char *want[] = { "a", "b", "c", NULL };
+    g_assert_cmpstrv ((const char * const *) s.dropped, want);
+  }
+  g_strfreev (argv_start);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GOptionContext) c = g_option_context_new (NULL);
+      KilnPrepSettings t;
+      char **v = g_new0 (char *, 4);
+      char **v_start = v;
+      int n = 3;
+
+      for (guint j = 0; j < 3; j++)
+        v[j] = g_strdup (bad[i][j]);
+      kiln_prep_settings_init_empty (&t);
+      group = g_option_group_new ("test", NULL, NULL, &t, NULL);
+      kiln_prep_settings_add_entries (group);
+      g_option_context_set_main_group (c, group);
+      g_assert_false (g_option_context_parse (c, &n, &v, &error));
+      g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+      g_clear_error (&error);
+      g_strfreev (v_start);
+      kiln_prep_settings_clear (&t);
+    }
+
+  /* JSON: a round trip, and old project files' "prep" objects read the same way */
+  s.split = (KilnSplitFractions) { 0.7, 0.1, 0.2 };
+  s.seed = 9;
+  node = kiln_prep_settings_to_json (&s);
+  text = json_to_string (node, FALSE);
+  kiln_prep_settings_init (&back);
+  g_assert_true (kiln_prep_settings_from_json (&back, node, &error));
+  g_assert_no_error (error);
+  again = kiln_prep_settings_to_json (&back);
+  text2 = json_to_string (again, FALSE);
+  g_assert_cmpstr (text, ==, text2);
+  g_assert_false (back.encode);
+  g_assert_cmpuint (back.seed, ==, 9);
+  kiln_prep_settings_clear (&back);
+  {
+    g_autoptr(JsonNode) old = json_from_string ("{\"dedupe\": true, \"iqr\": false, \"iqr_k\": 1.5, "
+                                                "\"impute\": \"mean\", \"encode\": \"ordinal\", "
+                                                "\"scale\": \"auto\", \"split\": [0.8, 0, 0.2], "
+                                                "\"stratify\": true, \"seed\": 42, \"dropped\": []}", NULL);
+    g_autoptr(JsonNode) wrong = json_from_string ("{\"impute\": \"sometimes\"}", NULL);
+    g_autoptr(JsonNode) wrong2 = json_from_string ("{\"split\": [1, 2]}", NULL);
+
+    kiln_prep_settings_init (&back);
+    g_assert_true (kiln_prep_settings_from_json (&back, old, &error));
+    g_assert_true (back.dedupe && back.scale_auto && back.impute && back.encode);
+    g_assert_cmpint (back.impute_strategy, ==, KILN_IMPUTE_MEAN);
+    g_assert_cmpint (back.encoding, ==, KILN_ENCODE_ORDINAL);
+    g_assert_false (kiln_prep_settings_from_json (&back, wrong, &error));
+    g_assert_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT);
+    g_clear_error (&error);
+    g_assert_false (kiln_prep_settings_from_json (&back, wrong2, &error));
+    g_assert_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT);
+    g_clear_error (&error);
+    /* a failed read leaves the settings as they were */
+    g_assert_cmpint (back.impute_strategy, ==, KILN_IMPUTE_MEAN);
+    kiln_prep_settings_clear (&back);
+  }
+
+  /* nonsense that only the struct can hold */
+  s.iqr = FALSE;
+  g_assert_null (kiln_prep_settings_to_recipe (&s, NULL, FALSE, FALSE, &error));
+  g_assert_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_OPTIONS);
+  kiln_prep_settings_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1322,5 +1458,6 @@ main (int argc, char **argv)
   g_test_add_func ("/prep/split/small", test_split_small);
   g_test_add_func ("/prep/split/rng", test_rng);
   g_test_add_func ("/prep/datasets", test_datasets);
+  g_test_add_func ("/prep/settings", test_settings);
   return g_test_run ();
 }

@@ -10,10 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "kiln-bundle-private.h"
 #include "kiln-cv.h"
 #include "kiln-pipeline.h"
-#include "kiln-prep-options.h"
 
 G_DEFINE_QUARK (kiln-pipeline-error-quark, kiln_pipeline_error)
 
@@ -31,7 +29,9 @@ struct _KilnPipeline {
   KilnPrepReport     *report;
   KilnFrame          *raw;
   KilnFrame          *train_rows;
+  KilnFrame          *val_rows;
   KilnFrame          *test_rows;
+  KilnFrame          *prepared;     /* the training rows prepared, if asked to keep them */
   KilnDataset        *train;
   KilnDataset        *val;
   KilnDataset        *test;
@@ -50,10 +50,15 @@ kiln_pipeline_options_init (KilnPipelineOptions *options,
   memset (options, 0, sizeof *options);
   options->target = target;
   options->model = model ? model : "forest";
-  options->split = (KilnSplitFractions) { 0.8, 0.0, 0.2 };
-  options->stratify = TRUE;
-  options->seed = 42;
+  kiln_prep_settings_init (&options->prep);
   kiln_model_options_init (&options->model_options, KILN_TASK_CLASSIFICATION);
+}
+
+void
+kiln_pipeline_options_clear (KilnPipelineOptions *options)
+{
+  g_return_if_fail (options != NULL);
+  kiln_prep_settings_clear (&options->prep);
 }
 
 KilnPipeline *
@@ -77,7 +82,9 @@ kiln_pipeline_unref (KilnPipeline *p)
   g_clear_pointer (&p->report, kiln_prep_report_free);
   g_clear_pointer (&p->raw, kiln_frame_unref);
   g_clear_pointer (&p->train_rows, kiln_frame_unref);
+  g_clear_pointer (&p->val_rows, kiln_frame_unref);
   g_clear_pointer (&p->test_rows, kiln_frame_unref);
+  g_clear_pointer (&p->prepared, kiln_frame_unref);
   g_clear_pointer (&p->train, kiln_dataset_free);
   g_clear_pointer (&p->val, kiln_dataset_free);
   g_clear_pointer (&p->test, kiln_dataset_free);
@@ -172,7 +179,6 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   g_autoptr(KilnPipeline) p = NULL;
   g_autoptr(GArray) tr = NULL, va = NULL, te = NULL;
   g_autoptr(KilnFrame) prepared = NULL;
-  g_autoptr(KilnFrame) val_rows = NULL;
   const KilnModelClass *klass;
   KilnSplitFractions fractions;
   KilnColumn *target;
@@ -206,30 +212,26 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   klass = kiln_model_lookup_class (p->model_name);
   if (klass == NULL)
     {
-      g_autoptr(GString) names = g_string_new (NULL);
-      guint n = 0;
-      const KilnModelClass * const *all = kiln_model_list_classes (&n);
-      for (guint i = 0; i < n; i++)
-        g_string_append_printf (names, "%s%s", i ? ", " : "", all[i]->name);
+      g_autofree char *names = kiln_model_list_names ();
       g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_OPTIONS,
-                   _("There is no model called “%s” (available: %s)"), p->model_name, names->str);
+                   _("There is no model called “%s” (available: %s)"), p->model_name, names);
       return NULL;
     }
   p->model_options = options->model_options;
   p->model_options.task = p->task;
-  p->model_options.seed = options->seed;
+  p->model_options.seed = options->prep.seed;
   if (!kiln_model_check_options (p->model_name, &p->model_options, error))
     return NULL;
 
-  p->split = options->split;
-  p->stratify = options->stratify && p->task == KILN_TASK_CLASSIFICATION;
-  p->seed = options->seed;
+  p->split = options->prep.split;
+  p->stratify = options->prep.stratify && p->task == KILN_TASK_CLASSIFICATION;
+  p->seed = options->prep.seed;
   p->source_path = g_strdup (options->source_path);
   p->test_path = g_strdup (options->test_path);
   p->raw = kiln_frame_ref (raw);
 
   /* Split. */
-  fractions = options->split;
+  fractions = options->prep.split;
   if (test != NULL)
     {
       double sum = fractions.train + fractions.validation;
@@ -250,7 +252,7 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
     }
   p->train_rows = view_of (raw, tr);
   if (va && va->len)
-    val_rows = view_of (raw, va);
+    p->val_rows = view_of (raw, va);
 
   if (test != NULL)
     {
@@ -280,10 +282,9 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
     p->recipe = kiln_recipe_copy_unfitted (options->recipe, G_MAXUINT);
   else
     {
-      KilnPrepOptions prep = { 0 };
-      kiln_prep_options_set_defaults (&prep, klass->needs_scaling);
-      p->recipe = kiln_prep_options_to_recipe (&prep, options->target, error);
-      kiln_prep_options_clear (&prep);
+      p->recipe = kiln_prep_settings_to_recipe (&options->prep, options->target,
+                                                klass->needs_scaling, klass->accepts_missing,
+                                                error);
       if (p->recipe == NULL)
         return NULL;
     }
@@ -296,6 +297,8 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   if (prepared == NULL || !kiln_recipe_to_dataset (p->recipe, prepared, &p->train, error))
     return NULL;
   p->prep_seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (options->keep_prepared)
+    p->prepared = g_steal_pointer (&prepared);
   if (p->train->n_rows == 0)
     {
       g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_EMPTY,
@@ -314,16 +317,16 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
         }
     }
 
-  if (val_rows)
+  if (p->val_rows)
     {
-      p->val = prepare_part (p->recipe, val_rows, error);
+      p->val = prepare_part (p->recipe, p->val_rows, error);
       if (p->val == NULL)
         return NULL;
     }
   if (test != NULL)
     {
       /* Read separately, the test file may have columns typed differently. */
-      g_autoptr(KilnFrame) conformed = _kiln_bundle_conform (p->recipe, p->test_rows, TRUE, error);
+      g_autoptr(KilnFrame) conformed = kiln_recipe_conform (p->recipe, p->test_rows, TRUE, error);
       if (conformed == NULL)
         return NULL;
       p->test = prepare_part (p->recipe, conformed, error);
@@ -369,15 +372,16 @@ kiln_pipeline_evaluate (KilnPipeline  *pipeline,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   test = pipeline->test;
-  if (model->n_features != test->n_features || model->task != pipeline->task)
+  if (kiln_model_get_n_features (model) != kiln_dataset_get_width (test)
+      || kiln_model_get_task (model) != pipeline->task)
     {
       g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_OPTIONS,
                    _("The model was not trained by this pipeline"));
       return NULL;
     }
-  width = pipeline->task == KILN_TASK_CLASSIFICATION ? model->n_classes : 1;
+  width = kiln_model_get_n_outputs (model);
   out = g_new (double, (gsize) MAX (test->n_rows, 1) * width);
-  kiln_model_predict (model, test->x, test->n_rows, out);
+  kiln_model_predict (model, test, out);
   if (pipeline->task == KILN_TASK_CLASSIFICATION)
     {
       guint n_classes;
@@ -536,6 +540,20 @@ kiln_pipeline_get_train_rows (KilnPipeline *pipeline)
 }
 
 KilnFrame *
+kiln_pipeline_get_validation_rows (KilnPipeline *pipeline)
+{
+  g_return_val_if_fail (pipeline != NULL, NULL);
+  return pipeline->val_rows;
+}
+
+KilnFrame *
+kiln_pipeline_get_prepared_train (KilnPipeline *pipeline)
+{
+  g_return_val_if_fail (pipeline != NULL, NULL);
+  return pipeline->prepared;
+}
+
+KilnFrame *
 kiln_pipeline_get_test_rows (KilnPipeline *pipeline)
 {
   g_return_val_if_fail (pipeline != NULL, NULL);
@@ -547,6 +565,15 @@ kiln_pipeline_get_prep_seconds (KilnPipeline *pipeline)
 {
   g_return_val_if_fail (pipeline != NULL, 0);
   return pipeline->prep_seconds;
+}
+
+void
+kiln_pipeline_result_free (KilnPipelineResult *result)
+{
+  if (result == NULL)
+    return;
+  kiln_pipeline_result_clear (result);
+  g_free (result);
 }
 
 void
@@ -625,7 +652,7 @@ pipeline_fold (guint           fold,
   KilnPipelineOptions options = *cv->options;
   const KilnMetrics *m;
 
-  options.split = (KilnSplitFractions) { 1.0, 0.0, 0.0 };
+  options.prep.split = (KilnSplitFractions) { 1.0, 0.0, 0.0 };
   options.source_path = NULL;
   if ((p = kiln_pipeline_prepare (train, test, &options, cancellable, error)) == NULL ||
       (model = kiln_pipeline_fit (p, NULL, cancellable, error)) == NULL ||
@@ -671,7 +698,7 @@ kiln_pipeline_cross_validate (KilnFrame                  *raw,
   /* Rows without a target can be neither learned from nor scored. */
   rows = rows_with_value (raw, (guint) tidx);
   n = kiln_frame_get_n_rows (rows);
-  if (task == KILN_TASK_CLASSIFICATION && options->stratify)
+  if (task == KILN_TASK_CLASSIFICATION && options->prep.stratify)
     {
       strata = g_new (gint32, MAX (n, 1));
       for (guint r = 0; r < n; r++)
@@ -690,7 +717,7 @@ kiln_pipeline_cross_validate (KilnFrame                  *raw,
     }
   cv.rows = rows;
   cv.options = options;
-  s = kiln_cross_validate (n, k, strata, options->seed, pipeline_fold, &cv, cancellable, error);
+  s = kiln_cross_validate (n, k, strata, options->prep.seed, pipeline_fold, &cv, cancellable, error);
   if (s == NULL)
     return FALSE;
   memcpy (scores, s, sizeof (double) * k);

@@ -1,4 +1,5 @@
-/* kiln-pipeline.h: CSV frame in, fitted model, evaluation and bundle out; shared by GUI and CLI.
+/* kiln-pipeline.h: CSV frame in, fitted model, evaluation and bundle out; shared by GUI and CLI
+ * (which run it as one job: kiln-pipeline-job.h).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -26,6 +27,7 @@
 #include "kiln-bundle.h"
 #include "kiln-evaluation.h"
 #include "kiln-model.h"
+#include "kiln-prep-settings.h"
 #include "kiln-recipe.h"
 #include "kiln-split.h"
 
@@ -44,20 +46,24 @@ typedef struct {
   const char          *target;
   gboolean             task_set;       /* FALSE: from the target's type */
   KilnTask             task;
-  KilnSplitFractions   split;
-  gboolean             stratify;       /* only applies to classification */
-  guint64              seed;           /* the split's and the model's */
+  KilnPrepSettings     prep;           /* the steps, the split (stratified only for
+                                          classification) and the seed (the split's and the
+                                          model's); owned: kiln_pipeline_options_clear() */
   const char          *model;          /* family name */
   KilnModelOptions     model_options;  /* task and seed are overwritten by the pipeline */
-  KilnRecipe          *recipe;         /* unfitted steps (copied); NULL: the defaults */
+  KilnRecipe          *recipe;         /* unfitted steps (copied) used instead of prep's steps;
+                                          NULL: the recipe of prep (kiln-prep-settings.h) */
   const char          *source_path;    /* the training CSV: its name and hash go in the bundle */
   const char          *test_path;      /* the --test CSV, recorded in the bundle's options */
+  gboolean             keep_prepared;  /* keep the prepared training frame (a preview) */
 } KilnPipelineOptions;
 
 /* The defaults above, with @target and @model (which may be NULL: "forest"). */
-void kiln_pipeline_options_init (KilnPipelineOptions *options,
-                                 const char          *target,
-                                 const char          *model);
+void kiln_pipeline_options_init  (KilnPipelineOptions *options,
+                                  const char          *target,
+                                  const char          *model);
+/* Frees what the options own (the settings' strings). */
+void kiln_pipeline_options_clear (KilnPipelineOptions *options);
 
 typedef struct _KilnPipeline KilnPipeline;
 
@@ -102,6 +108,10 @@ const KilnDataset *kiln_pipeline_get_test    (KilnPipeline *pipeline);
  * evaluation's row indices refer to. Borrowed. */
 KilnFrame      *kiln_pipeline_get_train_rows (KilnPipeline *pipeline);
 KilnFrame      *kiln_pipeline_get_test_rows  (KilnPipeline *pipeline);
+/* The validation rows (NULL when there are none). Borrowed. */
+KilnFrame      *kiln_pipeline_get_validation_rows (KilnPipeline *pipeline);
+/* With keep_prepared: the training rows as the recipe prepared them (else NULL). Borrowed. */
+KilnFrame      *kiln_pipeline_get_prepared_train (KilnPipeline *pipeline);
 /* Seconds spent fitting the recipe (prepare). */
 double          kiln_pipeline_get_prep_seconds (KilnPipeline *pipeline);
 
@@ -114,11 +124,12 @@ typedef struct {
 } KilnPipelineResult;
 
 void            kiln_pipeline_result_clear   (KilnPipelineResult *result);
+void            kiln_pipeline_result_free    (KilnPipelineResult *result);
 
 /* k-fold cross-validation of the whole pipeline (recipe and model refitted on each fold's
  * training rows, so nothing leaks from the held-out fold): @scores gets k test scores, accuracy
  * (classification) or R² (regression). Folds are stratified for classification when
- * @options->stratify; the split fractions of @options are not used. Blocking. */
+ * @options->prep.stratify; the split fractions of @options are not used. Blocking. */
 gboolean        kiln_pipeline_cross_validate (KilnFrame                  *raw,
                                               const KilnPipelineOptions  *options,
                                               guint                       k,
