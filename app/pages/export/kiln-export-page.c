@@ -11,6 +11,7 @@
 #include "kiln-pages.h"
 #include "kiln-bundle.h"
 #include "kiln-export-onnx.h"
+#include "kiln-export-predict.h"
 #include "kiln-pipeline.h"
 
 struct _KilnExportPage
@@ -22,6 +23,7 @@ struct _KilnExportPage
   AdwActionRow  *hash_row;
   AdwActionRow  *cli_row;
   KilnExportOnnx *onnx;
+  KilnExportPredict *predict;
   char          *last_bundle;
 };
 
@@ -154,6 +156,8 @@ on_result_changed (KilnExportPage *self)
 
   kiln_export_onnx_set_bundle (self->onnx, result ? result->bundle : NULL,
                                kiln_project_get_source (project));
+  kiln_export_predict_set_bundle (self->predict, result ? result->bundle : NULL,
+                                  kiln_project_get_source (project));
   if (result == NULL || result->bundle == NULL)
     {
       kiln_page_set_not_ready (KILN_PAGE (self), "document-send-symbolic", _("Nothing to Export Yet"),
@@ -239,6 +243,9 @@ kiln_export_page_init (KilnExportPage *self)
 
   self->onnx = KILN_EXPORT_ONNX (kiln_export_onnx_new ());
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (self->onnx));
+
+  self->predict = KILN_EXPORT_PREDICT (kiln_export_predict_new ());
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (self->predict));
 
   kiln_page_set_content (KILN_PAGE (self), prefs);
 }
