@@ -21,6 +21,7 @@ main (int argc, char **argv)
   g_autoptr(KilnFrame) raw = NULL;
   g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
   KilnPipelineOptions options;
+  gboolean ok;
   KilnPipelineResult result;
 
   if (argc != 5)
@@ -35,7 +36,9 @@ main (int argc, char **argv)
   kiln_recipe_add_step (recipe, kiln_step_new_scale (KILN_SCALE_STANDARD, NULL));
   kiln_pipeline_options_init (&options, argv[2], argv[3]);
   options.recipe = recipe;
-  if (!kiln_pipeline_run (raw, NULL, &options, NULL, NULL, &result, &error))
+  ok = kiln_pipeline_run (raw, NULL, &options, NULL, NULL, &result, &error);
+  kiln_pipeline_options_clear (&options);
+  if (!ok)
     goto fail;
   if (!kiln_bundle_save (result.bundle, argv[4], NULL, &error))
     {

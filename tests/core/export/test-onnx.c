@@ -57,6 +57,7 @@ run (KilnFrame *raw, const char *target, const char *model, KilnRecipe *recipe,
   options.recipe = recipe;
   if (!kiln_pipeline_run (raw, NULL, &options, NULL, NULL, result, &error))
     g_error ("pipeline %s/%s: %s", target, model, error->message);
+  kiln_pipeline_options_clear (&options);
 }
 
 static const KilnOnnxValue *
