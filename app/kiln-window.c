@@ -43,6 +43,7 @@ struct _KilnWindow
   /* closing with unsaved work */
   gboolean              close_confirmed;
   gboolean              close_after_save;
+  gboolean              saving;            /* a save runs on a worker thread */
 
   /* a reopened project's run, scored again */
   GCancellable         *restore_cancellable;
@@ -402,11 +403,17 @@ kiln_window_set_project (KilnWindow  *self,
 }
 
 static void
-save_project_to (KilnWindow *self, GFile *file)
+on_project_saved (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
+  g_autoptr(KilnWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!kiln_project_save (self->project, file, &error))
+  self->saving = FALSE;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project-as", TRUE);
+  if (!kiln_project_save_finish (KILN_PROJECT (source), result, &error))
     {
       self->close_after_save = FALSE;
       kiln_window_toast (self, error->message);
@@ -418,6 +425,18 @@ save_project_to (KilnWindow *self, GFile *file)
       self->close_confirmed = TRUE;
       gtk_window_close (GTK_WINDOW (self));
     }
+}
+
+/* The models are written on a worker thread; saving again meanwhile waits for this one. */
+static void
+save_project_to (KilnWindow *self, GFile *file)
+{
+  if (self->saving)
+    return;
+  self->saving = TRUE;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project-as", FALSE);
+  kiln_project_save_async (self->project, file, NULL, on_project_saved, g_object_ref (self));
 }
 
 static void

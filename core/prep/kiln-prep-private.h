@@ -103,6 +103,8 @@ struct _KilnStep {
 struct _KilnRecipe {
   gatomicrefcount    ref_count;
   GPtrArray         *steps;          /* of KilnStep* */
+  void             (*progress) (double fraction, gpointer data);  /* while fitting; not copied */
+  gpointer           progress_data;
   char              *target;
   gboolean           task_set;
   KilnTask           task;

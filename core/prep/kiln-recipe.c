@@ -633,6 +633,8 @@ run (KilnRecipe      *recipe,
           _kiln_prep_entry_free (entry);
           goto fail;
         }
+      if (fitting && recipe->progress)
+        recipe->progress ((double) (s + 1) / recipe->steps->len, recipe->progress_data);
       if (entry)
         {
           entry->rows_out = work->n_rows;
@@ -743,6 +745,16 @@ kiln_recipe_fit_apply (KilnRecipe      *recipe,
   out = _kiln_prep_work_to_frame (work);
   _kiln_prep_work_free (work);
   return out;
+}
+
+void
+kiln_recipe_set_progress (KilnRecipe *recipe,
+                          void      (*progress) (double fraction, gpointer data),
+                          gpointer    data)
+{
+  g_return_if_fail (recipe != NULL);
+  recipe->progress = progress;
+  recipe->progress_data = data;
 }
 
 gboolean

@@ -250,6 +250,11 @@ KilnStep   *kiln_recipe_get_step        (KilnRecipe *recipe,
  * (a numeric target can be classified: its distinct values become the classes). */
 void        kiln_recipe_set_target      (KilnRecipe *recipe,
                                          const char *column);
+/* Called after each step while the recipe is fitted (kiln_recipe_fit_apply), with the share of
+ * steps done, on the fitting thread. NULL: nothing. */
+void        kiln_recipe_set_progress    (KilnRecipe *recipe,
+                                         void      (*progress) (double fraction, gpointer data),
+                                         gpointer    data);
 void        kiln_recipe_set_task        (KilnRecipe *recipe,
                                          KilnTask    task);
 const char *kiln_recipe_get_target      (KilnRecipe *recipe);
