@@ -3,7 +3,9 @@
  * 50,000 rows (no target column, missing cells, an island training never saw) through the file
  * chooser, read the table (the first 1,000 rows, the rest counted), save every row, predict a
  * file with a bad value (the error names its line and column, a quoted line break before it
- * counted), and cancel a prediction and a save of 600,000 rows (the old file stays).
+ * counted) and one without a column the model needs, cancel a prediction of 2,400,000 rows,
+ * predict all of them with the peak memory growing by far less than the file, and cancel a save
+ * (no file, no temporary file left).
  *
  * The window's answers are checked against the bundle predicting the whole file at once (read
  * with kiln_csv_read, not streamed).
@@ -16,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kiln-application.h"
@@ -105,28 +108,39 @@ penguin_rows (void)
   return rows;
 }
 
+/* Rows of the file that is cancelled: large enough that a loaded machine cannot finish it before
+ * the click lands (about 85 MB, some seconds). */
+#define BIG_ROWS 2400000
+
 #define HEADER "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex"
 
 /* @n rows cycling through the example's: every 97th with its bill length missing, every 89th
- * with its sex missing, every 1000th from an island training never saw. */
+ * with its sex missing, every 1000th from an island training never saw. Written a row at a time:
+ * the test never holds a large file in memory (it measures the memory predicting takes). */
 static char *
 write_new_data (const char *dir, const char *name, guint n)
 {
   g_autoptr(GPtrArray) rows = penguin_rows ();
-  g_autoptr(GString) out = g_string_new (HEADER "\n");
+  g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   char *path = g_build_filename (dir, name, NULL);
+  FILE *out = fopen (path, "w");
 
+  g_assert_nonnull (out);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **f = g_strsplit (rows->pdata[i], ",", -1);
+      g_assert_cmpuint (g_strv_length (f), ==, 6);
+      g_ptr_array_add (fields, f);
+    }
+  fputs (HEADER "\n", out);
   for (guint i = 0; i < n; i++)
     {
-      g_auto(GStrv) f = g_strsplit (rows->pdata[i % rows->len], ",", -1);
+      char **f = fields->pdata[i % fields->len];
 
-      g_assert_cmpuint (g_strv_length (f), ==, 6);
-      g_string_append_printf (out, "%s,%s,%s,%s,%s,%s\n",
-                              i % 1000 == 999 ? "Atlantis" : f[0],
-                              i % 97 == 5 ? "" : f[1], f[2], f[3], f[4],
-                              i % 89 == 7 ? "NA" : f[5]);
+      fprintf (out, "%s,%s,%s,%s,%s,%s\n", i % 1000 == 999 ? "Atlantis" : f[0],
+               i % 97 == 5 ? "" : f[1], f[2], f[3], f[4], i % 89 == 7 ? "NA" : f[5]);
     }
-  g_assert_true (g_file_set_contents (path, out->str, (gssize) out->len, NULL));
+  g_assert_cmpint (fclose (out), ==, 0);
   return path;
 }
 
@@ -194,6 +208,19 @@ assert_same_column (KilnFrame *a, KilnFrame *b, const char *name, guint n)
       else
         g_assert_cmpstr (x, ==, y);
     }
+}
+
+/* The process's peak resident memory so far (VmHWM), KiB. */
+static guint64
+peak_rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmHWM:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("VmHWM:"), NULL, 10);
 }
 
 static guint
@@ -294,7 +321,7 @@ test_export_predict (void)
   KilnFrame *preview;
   GtkWidget *export_page, *row, *note;
   const char *subtitle, *message;
-  guint64 bad_line = 0;
+  guint64 bad_line = 0, hwm;
   guint n_files;
 
   if (!kiln_ui_available ())
@@ -304,7 +331,7 @@ test_export_predict (void)
     }
   small = write_new_data (dir, "small.csv", 50000);
   bad = write_bad_data (dir, 40000, 30000, &bad_line);
-  big = write_new_data (dir, "big.csv", 600000);
+  big = write_new_data (dir, "big.csv", BIG_ROWS);
 
   window = kiln_window_new (app);
   project = kiln_window_get_project (window);
@@ -412,7 +439,23 @@ test_export_predict (void)
   kiln_ui_scroll_into_view (row);
   kiln_ui_screenshot (GTK_WIDGET (window), "app-export-predict-error.png");
 
-  /* 600,000 rows: the progress moves, Cancel stops it */
+  /* a file without a column the model needs */
+  {
+    g_autofree char *nocol = g_build_filename (dir, "nocol.csv", NULL);
+
+    g_assert_true (g_file_set_contents (nocol, "island,bill_depth_mm,flipper_length_mm,"
+                                        "body_mass_g,sex\nDream,18,190,3700,male\n", -1, NULL));
+    kiln_ui_click (kiln_ui_find (GTK_WIDGET (predict), GTK_TYPE_BUTTON, "Predict a File…"));
+    kiln_ui_answer_file_chooser (nocol);
+    wait_idle (predict, 60000);
+    message = kiln_export_predict_get_error (predict);
+    g_assert_nonnull (message);
+    g_test_message ("error: %s", message);
+    g_assert_true (g_str_has_prefix (message, "nocol.csv: "));
+    g_assert_nonnull (strstr (message, "bill_length_mm"));
+  }
+
+  /* 2,400,000 rows: the progress moves, Cancel stops it */
   kiln_ui_click (kiln_ui_find (GTK_WIDGET (predict), GTK_TYPE_BUTTON, "Predict a File…"));
   kiln_ui_answer_file_chooser (big);
   g_assert_true (kiln_export_predict_is_busy (predict));
@@ -426,13 +469,27 @@ test_export_predict (void)
                                    "Cancelled after "));
   g_assert_null (kiln_export_predict_get_preview (predict));
 
-  /* all of it, then a save cancelled: no file, no temporary file */
+  /* all of it, in little memory: the peak grows by far less than the file's size (the rows read
+   * whole would take more than the file) */
+  hwm = peak_rss_kib ();
   kiln_ui_click (kiln_ui_find (GTK_WIDGET (predict), GTK_TYPE_BUTTON, "Predict a File…"));
   kiln_ui_answer_file_chooser (big);
-  wait_idle (predict, 300000);
+  wait_idle (predict, 400000);
   g_assert_null (kiln_export_predict_get_error (predict));
-  g_assert_cmpuint (kiln_export_predict_get_n_rows (predict), ==, 600000);
-  g_assert_nonnull (kiln_ui_find (GTK_WIDGET (predict), GTK_TYPE_LABEL, shown_note (1000, 599000)));
+  g_assert_cmpuint (kiln_export_predict_get_n_rows (predict), ==, BIG_ROWS);
+  g_assert_nonnull (kiln_ui_find (GTK_WIDGET (predict), GTK_TYPE_LABEL,
+                                  shown_note (1000, BIG_ROWS - 1000)));
+  {
+    GStatBuf st;
+
+    g_assert_cmpint (g_stat (big, &st), ==, 0);
+    g_test_message ("peak resident memory grew by %" G_GUINT64_FORMAT " KiB predicting %"
+                    G_GUINT64_FORMAT " KiB of CSV", peak_rss_kib () - hwm,
+                    (guint64) st.st_size / 1024);
+    g_assert_cmpuint (peak_rss_kib () - hwm, <, (guint64) st.st_size / 1024 / 4);
+  }
+
+  /* then a save cancelled: no file, no temporary file */
   n_files = count_files (dir);
   kiln_ui_click (kiln_ui_find (GTK_WIDGET (predict), GTK_TYPE_BUTTON, "Save Predictions…"));
   kiln_ui_answer_file_chooser (cancelled);
