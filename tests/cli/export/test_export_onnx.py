@@ -223,6 +223,14 @@ def compare(case):
     return ok, what
 
 
+def cli_families():
+    """The model names `kiln-cli train --help` offers ("--model=NAME  logreg, linear ... or nb")."""
+    text = run('train', '--help').stdout
+    line = next(l for l in text.splitlines() if l.strip().startswith('--model='))
+    names = line.split(None, 1)[1].split('(')[0].replace(' or ', ', ')
+    return [n.strip() for n in names.split(',') if n.strip()]
+
+
 def main():
     penguins = os.path.join(datasets, 'penguins.csv')
     pima = os.path.join(datasets, 'pima_missing.csv')
@@ -247,6 +255,12 @@ def main():
     cases.append(Case(churn, 'churn', 'senior_citizen', 'tree', ['--task', 'classification']))
     cases.append(Case(churn, 'churn', 'paperless_billing', 'nb'))
     for m in ['linear', 'ridge', 'mlp', 'tree', 'forest', 'knn']:
+        cases.append(Case(penguins, 'penguins', 'body_mass_g', m, scored=penguins_unseen))
+        cases.append(Case(diamonds, 'diamonds', 'price', m, scored=diamonds_unseen))
+    # a family added later (kiln-cli train --help lists it) is tested as the others, both tasks
+    for m in sorted(set(cli_families()) - {c.model for c in cases}):
+        cases.append(Case(penguins, 'penguins', 'species', m, scored=penguins_unseen))
+        cases.append(Case(churn, 'churn', 'churn', m, scored=churn_unseen))
         cases.append(Case(penguins, 'penguins', 'body_mass_g', m, scored=penguins_unseen))
         cases.append(Case(diamonds, 'diamonds', 'price', m, scored=diamonds_unseen))
     # other recipes: IQR clipping, min-max scaling, ordinal codes, mean / dropped imputation
