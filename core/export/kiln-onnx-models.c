@@ -38,6 +38,7 @@ typedef struct {
   guint          n_features;
   guint          n_classes;
   JsonObject    *params;
+  JsonObject    *root;     /* the model's JSON: n_dense, n_levels (the one-hot view's layout) */
   const char    *x;        /* float [N, n_features] */
 } Lowering;
 
@@ -403,6 +404,7 @@ float_at_most (double t)
 
 typedef struct {
   GArray *treeids, *nodeids, *featureids, *truenodeids, *falsenodeids;   /* gint64 */
+  GArray *missing_true;       /* gint64: a NaN takes the true branch */
   GArray *values;                                                        /* float */
   GPtrArray *modes;                                                      /* const char* */
   GArray *target_treeids, *target_nodeids, *target_ids;                  /* gint64 */
@@ -420,6 +422,7 @@ ensemble_init (Ensemble *e)
   e->featureids = g_array_new (FALSE, FALSE, sizeof (gint64));
   e->truenodeids = g_array_new (FALSE, FALSE, sizeof (gint64));
   e->falsenodeids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  e->missing_true = g_array_new (FALSE, FALSE, sizeof (gint64));
   e->values = g_array_new (FALSE, FALSE, sizeof (float));
   e->modes = g_ptr_array_new ();
   e->target_treeids = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -439,6 +442,7 @@ ensemble_clear (Ensemble *e)
   g_array_unref (e->featureids);
   g_array_unref (e->truenodeids);
   g_array_unref (e->falsenodeids);
+  g_array_unref (e->missing_true);
   g_array_unref (e->values);
   g_ptr_array_unref (e->modes);
   g_array_unref (e->target_treeids);
@@ -507,6 +511,7 @@ add_tree (Lowering *l, Ensemble *e, JsonObject *tree, gint64 t, GError **error)
           g_ptr_array_add (e->modes, (gpointer) "BRANCH_LEQ");
           APPEND (e->truenodeids, left[i]);
           APPEND (e->falsenodeids, right[i]);
+          APPEND (e->missing_true, (gint64) 0);
         }
       else
         {
@@ -515,6 +520,7 @@ add_tree (Lowering *l, Ensemble *e, JsonObject *tree, gint64 t, GError **error)
           g_ptr_array_add (e->modes, (gpointer) "LEAF");
           APPEND (e->truenodeids, (gint64) 0);
           APPEND (e->falsenodeids, (gint64) 0);
+          APPEND (e->missing_true, (gint64) 0);
           APPEND (e->target_treeids, t);
           APPEND (e->target_nodeids, (gint64) i);
           APPEND (e->target_ids, t);
@@ -565,14 +571,75 @@ add_tree (Lowering *l, Ensemble *e, JsonObject *tree, gint64 t, GError **error)
   return TRUE;
 }
 
+/* The trees of @e over @x as one TreeEnsembleRegressor whose target t is tree t's leaf index;
+ * the leaves' rows of the double table are summed over the trees (and divided by their number
+ * when @average): [N, n_out] double. */
+static const char *
+emit_ensemble (Lowering *l, Ensemble *e, const char *x, guint n_trees, guint n_out,
+               gboolean average)
+{
+  Onnx__NodeProto *node;
+  const char *leaf, *index, *picked, *result;
+
+  node = _kiln_onnx_node (l->graph, KILN_ONNX_ML_DOMAIN, "TreeEnsembleRegressor", 1, x, NULL);
+  _kiln_onnx_attr_ints (l->graph, node, "nodes_treeids", (gint64 *) e->treeids->data, e->treeids->len);
+  _kiln_onnx_attr_ints (l->graph, node, "nodes_nodeids", (gint64 *) e->nodeids->data, e->nodeids->len);
+  _kiln_onnx_attr_ints (l->graph, node, "nodes_featureids", (gint64 *) e->featureids->data,
+                        e->featureids->len);
+  _kiln_onnx_attr_floats (l->graph, node, "nodes_values", (float *) e->values->data, e->values->len);
+  _kiln_onnx_attr_strings (l->graph, node, "nodes_modes", (const char * const *) e->modes->pdata,
+                           e->modes->len);
+  _kiln_onnx_attr_ints (l->graph, node, "nodes_truenodeids", (gint64 *) e->truenodeids->data,
+                        e->truenodeids->len);
+  _kiln_onnx_attr_ints (l->graph, node, "nodes_falsenodeids", (gint64 *) e->falsenodeids->data,
+                        e->falsenodeids->len);
+  for (guint i = 0; i < e->missing_true->len; i++)
+    if (g_array_index (e->missing_true, gint64, i) != 0)
+      {
+        _kiln_onnx_attr_ints (l->graph, node, "nodes_missing_value_tracks_true",
+                              (gint64 *) e->missing_true->data, e->missing_true->len);
+        break;
+      }
+  _kiln_onnx_attr_int (l->graph, node, "n_targets", n_trees);
+  _kiln_onnx_attr_ints (l->graph, node, "target_treeids", (gint64 *) e->target_treeids->data,
+                        e->target_treeids->len);
+  _kiln_onnx_attr_ints (l->graph, node, "target_nodeids", (gint64 *) e->target_nodeids->data,
+                        e->target_nodeids->len);
+  _kiln_onnx_attr_ints (l->graph, node, "target_ids", (gint64 *) e->target_ids->data,
+                        e->target_ids->len);
+  _kiln_onnx_attr_floats (l->graph, node, "target_weights", (float *) e->target_weights->data,
+                          e->target_weights->len);
+  _kiln_onnx_attr_string (l->graph, node, "aggregate_function", "SUM");
+  _kiln_onnx_attr_string (l->graph, node, "post_transform", "NONE");
+
+  /* float [N, trees] leaf indices -> int64, offset into the one table of every tree's leaves */
+  leaf = cast (l, node->output[0], KILN_ONNX_T_INT64);
+  index = _kiln_onnx_op (l->graph, "Add", leaf,
+                         _kiln_onnx_vector_int64s (l->graph, "leaf_offsets",
+                                                   (gint64 *) e->leaf_offsets->data, n_trees),
+                         NULL);
+  {
+    gint64 dims[2] = { e->n_leaves, n_out };
+    picked = _kiln_onnx_op (l->graph, "Gather",
+                            _kiln_onnx_const_doubles (l->graph, "leaf_values",
+                                                      (double *) e->leaf_values->data, dims, 2),
+                            index, NULL);   /* [N, trees, n_out] */
+  }
+  result = reduce_sum (l, l->graph, picked, 1, FALSE);   /* [N, n_out] */
+  if (average && n_trees > 1)
+    result = _kiln_onnx_op (l->graph, "Div", result,
+                            _kiln_onnx_scalar_double (l->graph, "n_trees", n_trees), NULL);
+
+  return result;
+}
+
 static const char *
 lower_trees (Lowering *l, JsonArray *trees, GError **error)
 {
   guint n_trees = json_array_get_length (trees);
   guint n_out = l->task == KILN_TASK_CLASSIFICATION ? l->n_classes : 1;
   Ensemble e;
-  Onnx__NodeProto *node;
-  const char *leaf, *index, *picked, *result = NULL;
+  const char *result = NULL;
 
   ensemble_init (&e);
   for (guint t = 0; t < n_trees; t++)
@@ -593,47 +660,7 @@ lower_trees (Lowering *l, JsonArray *trees, GError **error)
       goto out;
     }
 
-  node = _kiln_onnx_node (l->graph, KILN_ONNX_ML_DOMAIN, "TreeEnsembleRegressor", 1, l->x, NULL);
-  _kiln_onnx_attr_ints (l->graph, node, "nodes_treeids", (gint64 *) e.treeids->data, e.treeids->len);
-  _kiln_onnx_attr_ints (l->graph, node, "nodes_nodeids", (gint64 *) e.nodeids->data, e.nodeids->len);
-  _kiln_onnx_attr_ints (l->graph, node, "nodes_featureids", (gint64 *) e.featureids->data,
-                        e.featureids->len);
-  _kiln_onnx_attr_floats (l->graph, node, "nodes_values", (float *) e.values->data, e.values->len);
-  _kiln_onnx_attr_strings (l->graph, node, "nodes_modes", (const char * const *) e.modes->pdata,
-                           e.modes->len);
-  _kiln_onnx_attr_ints (l->graph, node, "nodes_truenodeids", (gint64 *) e.truenodeids->data,
-                        e.truenodeids->len);
-  _kiln_onnx_attr_ints (l->graph, node, "nodes_falsenodeids", (gint64 *) e.falsenodeids->data,
-                        e.falsenodeids->len);
-  _kiln_onnx_attr_int (l->graph, node, "n_targets", n_trees);
-  _kiln_onnx_attr_ints (l->graph, node, "target_treeids", (gint64 *) e.target_treeids->data,
-                        e.target_treeids->len);
-  _kiln_onnx_attr_ints (l->graph, node, "target_nodeids", (gint64 *) e.target_nodeids->data,
-                        e.target_nodeids->len);
-  _kiln_onnx_attr_ints (l->graph, node, "target_ids", (gint64 *) e.target_ids->data,
-                        e.target_ids->len);
-  _kiln_onnx_attr_floats (l->graph, node, "target_weights", (float *) e.target_weights->data,
-                          e.target_weights->len);
-  _kiln_onnx_attr_string (l->graph, node, "aggregate_function", "SUM");
-  _kiln_onnx_attr_string (l->graph, node, "post_transform", "NONE");
-
-  /* float [N, trees] leaf indices -> int64, offset into the one table of every tree's leaves */
-  leaf = cast (l, node->output[0], KILN_ONNX_T_INT64);
-  index = _kiln_onnx_op (l->graph, "Add", leaf,
-                         _kiln_onnx_vector_int64s (l->graph, "leaf_offsets",
-                                                   (gint64 *) e.leaf_offsets->data, n_trees),
-                         NULL);
-  {
-    gint64 dims[2] = { e.n_leaves, n_out };
-    picked = _kiln_onnx_op (l->graph, "Gather",
-                            _kiln_onnx_const_doubles (l->graph, "leaf_values",
-                                                      (double *) e.leaf_values->data, dims, 2),
-                            index, NULL);   /* [N, trees, n_out] */
-  }
-  result = reduce_sum (l, l->graph, picked, 1, FALSE);   /* [N, n_out] */
-  if (n_trees > 1)
-    result = _kiln_onnx_op (l->graph, "Div", result,
-                            _kiln_onnx_scalar_double (l->graph, "n_trees", n_trees), NULL);
+  result = emit_ensemble (l, &e, l->x, n_trees, n_out, TRUE);
 
 out:
   ensemble_clear (&e);
@@ -668,6 +695,278 @@ lower_forest (Lowering *l, GError **error)
   return lower_trees (l, json_node_get_array (trees), error);
 }
 
+/* ---- Gradient-boosted trees ---------------------------------------------------------------- */
+
+/* The JSON form of kiln-gbt-tree.c: per tree "tree_nodes" internal nodes and "tree_cat_words"
+ * words of categorical bit sets; per internal node (the trees one after the other) "left" and
+ * "right" (>= 0 an internal node of the tree, < 0 the leaf ~child), "info" (the feature, and
+ * these flags) and "split" (the threshold's float bits, or the first word of the node's bit
+ * set); per tree n_nodes + 1 "leaf" values; the bit sets in "cat_bits". */
+#define GBT_FEATURE_MASK  0x1fffffffu
+#define GBT_DEFAULT_LEFT  0x20000000u   /* missing values go left */
+#define GBT_CATEGORICAL   0x40000000u   /* the codes whose bit is set go left */
+
+/* A categorical split as a derived feature: 1 where the row goes left, else 0. The one-hot
+ * block of the feature holds at most one 1; a row with none (missing, or a category training
+ * never saw) goes where missing values go. So the feature is sum_j onehot_j (in_j - dl) + dl. */
+typedef struct {
+  guint    block;       /* first one-hot column */
+  guint    n_levels;
+  guint8  *in_set;      /* per level */
+  gboolean default_left;
+} GbtDerived;
+
+static void
+gbt_derived_free (gpointer data)
+{
+  GbtDerived *d = data;
+
+  g_free (d->in_set);
+  g_free (d);
+}
+
+/* Kiln's gbt, exactly: the same trees on float features (x <= threshold in float; NaN follows
+ * the node's default direction, which nodes_missing_value_tracks_true says), categorical splits
+ * through derived 0/1 features (a MatMul of the one-hot columns), each tree's leaf index picking
+ * a double leaf value that is summed per output in double from the baseline; then the identity
+ * (regression), a sigmoid (two classes) or a softmax. */
+static const char *
+lower_gbt (Lowering *l, GError **error)
+{
+  JsonNode *trees_node = json_object_get_member (l->params, "trees");
+  JsonObject *trees;
+  double n_rounds_d, n_outputs_d;
+  guint k, n_trees;
+  guint n_dense = l->n_features, n_cat = 0, width = l->n_features;
+  g_autofree gint64 *levels = NULL, *tree_nodes = NULL, *tree_words = NULL;
+  g_autofree gint64 *left = NULL, *right = NULL, *info = NULL, *split = NULL, *bits = NULL;
+  g_autofree double *baseline = NULL, *leaf = NULL;
+  g_autofree guint *offset = NULL;
+  g_autoptr(GPtrArray) derived = g_ptr_array_new_with_free_func (gbt_derived_free);
+  gsize n_nodes = 0, n_words = 0, at = 0, at_leaf = 0, at_word = 0;
+  const char *x = l->x, *raw, *result = NULL;
+  Ensemble e;
+
+  if (!get_number (l, l->params, "n_rounds", &n_rounds_d, error)
+      || !get_number (l, l->params, "n_outputs", &n_outputs_d, error))
+    return NULL;
+  k = (guint) n_outputs_d;
+  n_trees = (guint) n_rounds_d * k;
+  if (k < 1 || (l->task == KILN_TASK_REGRESSION && k != 1)
+      || (l->task == KILN_TASK_CLASSIFICATION && k != (l->n_classes == 2 ? 1 : l->n_classes)))
+    {
+      format_error (l, "n_outputs", error);
+      return NULL;
+    }
+  if (trees_node == NULL || !JSON_NODE_HOLDS_OBJECT (trees_node) || n_trees == 0)
+    {
+      format_error (l, "trees", error);
+      return NULL;
+    }
+  trees = json_node_get_object (trees_node);
+
+  /* the one-hot view: dense features, then a block of columns per categorical feature */
+  if (json_object_has_member (l->root, "n_levels"))
+    {
+      gssize n = array_length (l->root, "n_levels");
+      double nd;
+
+      if (n < 0)
+        {
+          format_error (l, "n_levels", error);
+          return NULL;
+        }
+      if (!get_number (l, l->root, "n_dense", &nd, error))
+        return NULL;
+      n_cat = (guint) n;
+      n_dense = (guint) nd;
+      levels = get_ints (l, l->root, "n_levels", n_cat, error);
+      if (levels == NULL)
+        return NULL;
+      offset = g_new (guint, MAX (n_cat, 1));
+      width = n_dense;
+      for (guint c = 0; c < n_cat; c++)
+        {
+          offset[c] = width;
+          width += (guint) levels[c];
+        }
+      if (width != l->n_features)
+        {
+          format_error (l, "n_levels", error);
+          return NULL;
+        }
+    }
+
+  baseline = get_doubles (l, l->params, "baseline", k, error);
+  tree_nodes = baseline ? get_ints (l, trees, "tree_nodes", n_trees, error) : NULL;
+  tree_words = tree_nodes ? get_ints (l, trees, "tree_cat_words", n_trees, error) : NULL;
+  if (tree_words == NULL)
+    return NULL;
+  for (guint t = 0; t < n_trees; t++)
+    {
+      if (tree_nodes[t] < 0 || tree_words[t] < 0)
+        {
+          format_error (l, "tree_nodes", error);
+          return NULL;
+        }
+      n_nodes += (gsize) tree_nodes[t];
+      n_words += (gsize) tree_words[t];
+    }
+  left = get_ints (l, trees, "left", n_nodes, error);
+  right = left ? get_ints (l, trees, "right", n_nodes, error) : NULL;
+  info = right ? get_ints (l, trees, "info", n_nodes, error) : NULL;
+  split = info ? get_ints (l, trees, "split", n_nodes, error) : NULL;
+  leaf = split ? get_doubles (l, trees, "leaf", n_nodes + n_trees, error) : NULL;
+  bits = leaf ? get_ints (l, trees, "cat_bits", n_words, error) : NULL;
+  if (bits == NULL)
+    return NULL;
+
+  ensemble_init (&e);
+  for (guint t = 0; t < n_trees; t++)
+    {
+      gint64 nn = tree_nodes[t], first_value = e.leaf_values->len;
+      guint c_out = t % k;
+
+      for (gint64 i = 0; i < nn; i++, at++)
+        {
+          guint32 flags = (guint32) info[at];
+          guint f = flags & GBT_FEATURE_MASK;
+          gint64 lo = left[at] >= 0 ? left[at] : nn + ~left[at];
+          gint64 hi = right[at] >= 0 ? right[at] : nn + ~right[at];
+
+          if (lo <= i || hi <= i || lo > 2 * nn || hi > 2 * nn)
+            {
+              format_error (l, "left", error);
+              goto out;
+            }
+          APPEND (e.treeids, (gint64) t);
+          APPEND (e.nodeids, i);
+          g_ptr_array_add (e.modes, (gpointer) "BRANCH_LEQ");
+          if (flags & GBT_CATEGORICAL)
+            {
+              GbtDerived *d = g_new0 (GbtDerived, 1);
+              guint cat = f - n_dense;
+              gint64 start = at_word + split[at];
+
+              g_ptr_array_add (derived, d);
+              if (f < n_dense || cat >= n_cat || split[at] < 0
+                  || start + (levels[cat] + 31) / 32 > (gint64) at_word + tree_words[t])
+                {
+                  format_error (l, "info", error);
+                  goto out;
+                }
+              d->block = offset[cat];
+              d->n_levels = (guint) levels[cat];
+              d->in_set = g_new0 (guint8, MAX (d->n_levels, 1));
+              d->default_left = (flags & GBT_DEFAULT_LEFT) != 0;
+              for (guint code = 0; code < d->n_levels; code++)
+                d->in_set[code] = (bits[start + code / 32] >> (code % 32)) & 1;
+              /* derived <= 0.5: the row does not go left */
+              APPEND (e.featureids, (gint64) (width + derived->len - 1));
+              APPEND (e.values, 0.5f);
+              APPEND (e.truenodeids, hi);
+              APPEND (e.falsenodeids, lo);
+              APPEND (e.missing_true, (gint64) 0);
+            }
+          else
+            {
+              guint32 word = (guint32) split[at];
+              float threshold;
+
+              memcpy (&threshold, &word, sizeof threshold);
+              if (f >= n_dense || isnan (threshold))
+                {
+                  format_error (l, "split", error);
+                  goto out;
+                }
+              APPEND (e.featureids, (gint64) f);
+              APPEND (e.values, threshold);
+              APPEND (e.truenodeids, lo);
+              APPEND (e.falsenodeids, hi);
+              APPEND (e.missing_true, (gint64) ((flags & GBT_DEFAULT_LEFT) != 0));
+            }
+        }
+      /* the leaves: nodes nn .. 2 nn, each the tree's output of its own index */
+      g_array_set_size (e.leaf_values, first_value + (gsize) (nn + 1) * k);
+      memset (&g_array_index (e.leaf_values, double, first_value), 0,
+              (gsize) (nn + 1) * k * sizeof (double));
+      for (gint64 j = 0; j <= nn; j++, at_leaf++)
+        {
+          APPEND (e.treeids, (gint64) t);
+          APPEND (e.nodeids, nn + j);
+          APPEND (e.featureids, (gint64) 0);
+          APPEND (e.values, 0.0f);
+          g_ptr_array_add (e.modes, (gpointer) "LEAF");
+          APPEND (e.truenodeids, (gint64) 0);
+          APPEND (e.falsenodeids, (gint64) 0);
+          APPEND (e.missing_true, (gint64) 0);
+          APPEND (e.target_treeids, (gint64) t);
+          APPEND (e.target_nodeids, nn + j);
+          APPEND (e.target_ids, (gint64) t);
+          APPEND (e.target_weights, (float) j);
+          g_array_index (e.leaf_values, double, first_value + (gsize) j * k + c_out) = leaf[at_leaf];
+        }
+      APPEND (e.leaf_offsets, (gint64) e.n_leaves);
+      e.n_leaves += (guint) (nn + 1);
+      at_word += (gsize) tree_words[t];
+    }
+
+  if (derived->len > 0)
+    {
+      /* [x, derived]: x @ M + b appended as columns width .. width + D - 1 */
+      guint D = derived->len;
+      g_autofree float *m = g_new0 (float, (gsize) width * D);
+      g_autofree float *b = g_new0 (float, D);
+      gint64 m_dims[2] = { width, D }, b_dims[1] = { D };
+      Onnx__NodeProto *concat;
+      const char *extra;
+
+      for (guint d = 0; d < D; d++)
+        {
+          GbtDerived *g = derived->pdata[d];
+
+          for (guint code = 0; code < g->n_levels; code++)
+            m[(gsize) (g->block + code) * D + d] = (float) g->in_set[code] -
+                                                   (g->default_left ? 1.0f : 0.0f);
+          b[d] = g->default_left ? 1.0f : 0.0f;
+        }
+      extra = _kiln_onnx_op (l->graph, "Add",
+                             _kiln_onnx_op (l->graph, "MatMul", l->x,
+                                            _kiln_onnx_const_floats (l->graph, "categories_left",
+                                                                     m, m_dims, 2),
+                                            NULL),
+                             _kiln_onnx_const_floats (l->graph, "missing_left", b, b_dims, 1),
+                             NULL);
+      concat = _kiln_onnx_node (l->graph, "", "Concat", 1, l->x, extra, NULL);
+      _kiln_onnx_attr_int (l->graph, concat, "axis", 1);
+      x = concat->output[0];
+    }
+
+  raw = _kiln_onnx_op (l->graph, "Add", emit_ensemble (l, &e, x, n_trees, k, FALSE),
+                       _kiln_onnx_vector_doubles (l->graph, "baseline", baseline, k), NULL);
+  if (l->task == KILN_TASK_REGRESSION)
+    result = raw;
+  else if (k > 1)
+    result = softmax (l, raw);
+  else
+    {
+      const char *p = _kiln_onnx_op (l->graph, "Sigmoid", raw, NULL);
+      Onnx__NodeProto *concat;
+
+      concat = _kiln_onnx_node (l->graph, "", "Concat", 1,
+                                _kiln_onnx_op (l->graph, "Sub",
+                                               _kiln_onnx_scalar_double (l->graph, "one", 1.0), p,
+                                               NULL),
+                                p, NULL);
+      _kiln_onnx_attr_int (l->graph, concat, "axis", 1);
+      result = concat->output[0];
+    }
+
+out:
+  ensemble_clear (&e);
+  return result;
+}
+
 /* ---- Dispatch ----------------------------------------------------------------------------- */
 
 typedef struct {
@@ -684,6 +983,7 @@ static const Family families[] = {
   { "knn", lower_knn },
   { "tree", lower_tree },
   { "forest", lower_forest },
+  { "gbt", lower_gbt },
 };
 
 const char *
@@ -696,7 +996,7 @@ _kiln_onnx_lower_model (KilnOnnxGraph  *graph,
   JsonObject *root = JSON_NODE_HOLDS_OBJECT (json) ? json_node_get_object (json) : NULL;
   JsonNode *params = root ? json_object_get_member (root, "params") : NULL;
   Lowering l = { graph, kiln_model_get_name (model), KILN_TASK_CLASSIFICATION, 0, 0,
-                 NULL, x };
+                 NULL, root, x };
   const char *task = root ? json_object_get_string_member_with_default (root, "task", "") : "";
 
   /* the shape as the model's JSON states it (the struct is the family's business) */

@@ -437,6 +437,9 @@ kiln_onnx_model_new_from_bundle (KilnBundle  *bundle,
   out = _kiln_onnx_lower_model (graph, model, x, error);
   if (out == NULL)
     goto out;
+  if (kiln_model_get_class (model)->accepts_missing)
+    missing = NULL;   /* the family scores rows with missing features (gbt: NaN follows each
+                         split's default direction) */
   if (missing != NULL)
     /* rows Kiln refuses get NaN, not whatever the model makes of a NaN feature */
     out = _kiln_onnx_op (graph, "Where", missing, _kiln_onnx_scalar_double (graph, "nan", NAN),
