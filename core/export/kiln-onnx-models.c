@@ -456,37 +456,26 @@ ensemble_clear (Ensemble *e)
 #define APPEND(array, value) G_STMT_START { __typeof__ (value) v_ = (value); \
                                             g_array_append_val ((array), v_); } G_STMT_END
 
-/* One tree of the JSON form kiln-tree-common.c writes: {"feature", "threshold", "left",
- * "right"} per node (a leaf: feature -1, left = its leaf index), and the leaves' values: "value"
- * per leaf (regression) or sparse ("leaf_nnz", "value_class", "value"). */
+/* One tree as nodes: feature (-1: a leaf), threshold, left (a leaf: its leaf index) and right
+ * per node, and @leaves, n_leaves x n_out values. */
 static gboolean
-add_tree (Lowering *l, Ensemble *e, JsonObject *tree, gint64 t, GError **error)
+add_tree_nodes (Lowering *l, Ensemble *e, gint64 t, gssize n, const gint64 *feature,
+                const double *threshold, const gint64 *left, const gint64 *right,
+                const double *leaves, guint n_leaves, GError **error)
 {
-  gssize n = array_length (tree, "feature");
   guint n_out = l->task == KILN_TASK_CLASSIFICATION ? l->n_classes : 1;
-  g_autofree gint64 *feature = NULL, *left = NULL, *right = NULL, *nnz = NULL, *cls = NULL;
-  g_autofree double *threshold = NULL, *value = NULL;
-  guint n_leaves = 0;
-  gint64 offset = e->n_leaves;
   gsize first_value = e->leaf_values->len;
 
   if (n < 1)
     return format_error (l, "feature", error);
-  feature = get_ints (l, tree, "feature", n, error);
-  threshold = feature ? get_doubles (l, tree, "threshold", n, error) : NULL;
-  left = threshold ? get_ints (l, tree, "left", n, error) : NULL;
-  right = left ? get_ints (l, tree, "right", n, error) : NULL;
-  if (right == NULL)
-    return FALSE;
   for (gssize i = 0; i < n; i++)
     {
       if (feature[i] >= (gint64) l->n_features)
         return format_error (l, "feature", error);
       if (feature[i] < 0)
         {
-          if (left[i] < 0)
+          if (left[i] < 0 || left[i] >= (gint64) n_leaves)
             return format_error (l, "left", error);
-          n_leaves = MAX (n_leaves, (guint) left[i] + 1);
         }
       else if (left[i] <= 0 || left[i] >= n || right[i] <= 0 || right[i] >= n)
         return format_error (l, "right", error);
@@ -504,6 +493,7 @@ add_tree (Lowering *l, Ensemble *e, JsonObject *tree, gint64 t, GError **error)
     {
       APPEND (e->treeids, t);
       APPEND (e->nodeids, (gint64) i);
+      APPEND (e->missing_true, (gint64) 0);
       if (feature[i] >= 0)
         {
           APPEND (e->featureids, feature[i]);
@@ -511,7 +501,6 @@ add_tree (Lowering *l, Ensemble *e, JsonObject *tree, gint64 t, GError **error)
           g_ptr_array_add (e->modes, (gpointer) "BRANCH_LEQ");
           APPEND (e->truenodeids, left[i]);
           APPEND (e->falsenodeids, right[i]);
-          APPEND (e->missing_true, (gint64) 0);
         }
       else
         {
@@ -520,54 +509,198 @@ add_tree (Lowering *l, Ensemble *e, JsonObject *tree, gint64 t, GError **error)
           g_ptr_array_add (e->modes, (gpointer) "LEAF");
           APPEND (e->truenodeids, (gint64) 0);
           APPEND (e->falsenodeids, (gint64) 0);
-          APPEND (e->missing_true, (gint64) 0);
           APPEND (e->target_treeids, t);
           APPEND (e->target_nodeids, (gint64) i);
           APPEND (e->target_ids, t);
           APPEND (e->target_weights, (float) left[i]);
         }
     }
-
-  /* the leaf table: n_leaves x n_out doubles */
   g_array_set_size (e->leaf_values, first_value + (gsize) n_leaves * n_out);
-  memset (&g_array_index (e->leaf_values, double, first_value), 0,
+  memcpy (&g_array_index (e->leaf_values, double, first_value), leaves,
           (gsize) n_leaves * n_out * sizeof (double));
-  if (l->task == KILN_TASK_REGRESSION)
+  APPEND (e->leaf_offsets, (gint64) e->n_leaves);
+  e->n_leaves += n_leaves;
+  return TRUE;
+}
+
+/* The leaves' values as a dense n_leaves x n_out table: regression's @value per leaf, or a
+ * classifier's sparse probabilities (@nnz per leaf, then @cls and @value per stored one). */
+static double *
+leaf_table (Lowering *l, guint n_leaves, const gint64 *nnz, const gint64 *cls,
+            const double *value, gsize n_values, GError **error)
+{
+  guint n_out = l->task == KILN_TASK_CLASSIFICATION ? l->n_classes : 1;
+  g_autofree double *table = g_new0 (double, MAX ((gsize) n_leaves * n_out, 1));
+  gsize at = 0;
+
+  if (nnz == NULL)
     {
-      value = get_doubles (l, tree, "value", n_leaves, error);
-      if (value == NULL)
-        return FALSE;
-      for (guint i = 0; i < n_leaves; i++)
-        g_array_index (e->leaf_values, double, first_value + i) = value[i];
+      memcpy (table, value, n_leaves * sizeof (double));
+      return g_steal_pointer (&table);
     }
+  for (guint i = 0; i < n_leaves; i++)
+    for (gint64 j = 0; j < nnz[i]; j++, at++)
+      {
+        if (at >= n_values || cls[at] < 0 || cls[at] >= n_out)
+          {
+            format_error (l, "value_class", error);
+            return NULL;
+          }
+        table[(gsize) i * n_out + cls[at]] += value[at];
+      }
+  return g_steal_pointer (&table);
+}
+
+/* One tree of the JSON form kiln-tree-common.c wrote before trees were packed: {"feature",
+ * "threshold", "left", "right"} per node (a leaf: feature -1, left = its leaf index), and the
+ * leaves' values: "value" per leaf (regression) or sparse ("leaf_nnz", "value_class", "value"). */
+static gboolean
+add_tree (Lowering *l, Ensemble *e, JsonObject *tree, gint64 t, GError **error)
+{
+  gssize n = array_length (tree, "feature");
+  guint n_out = l->task == KILN_TASK_CLASSIFICATION ? l->n_classes : 1;
+  g_autofree gint64 *feature = NULL, *left = NULL, *right = NULL, *nnz = NULL, *cls = NULL;
+  g_autofree double *threshold = NULL, *value = NULL, *table = NULL;
+  guint n_leaves = 0;
+  gsize total = 0;
+
+  if (n < 1)
+    return format_error (l, "feature", error);
+  feature = get_ints (l, tree, "feature", n, error);
+  threshold = feature ? get_doubles (l, tree, "threshold", n, error) : NULL;
+  left = threshold ? get_ints (l, tree, "left", n, error) : NULL;
+  right = left ? get_ints (l, tree, "right", n, error) : NULL;
+  if (right == NULL)
+    return FALSE;
+  for (gssize i = 0; i < n; i++)
+    if (feature[i] < 0 && left[i] >= 0)
+      n_leaves = MAX (n_leaves, (guint) MIN (left[i] + 1, G_MAXUINT));
+  if (l->task == KILN_TASK_REGRESSION)
+    value = get_doubles (l, tree, "value", n_leaves, error);
   else
     {
-      gsize total = 0, at = 0;
-
       nnz = get_ints (l, tree, "leaf_nnz", n_leaves, error);
-      if (nnz == NULL)
-        return FALSE;
-      for (guint i = 0; i < n_leaves; i++)
+      for (guint i = 0; nnz != NULL && i < n_leaves; i++)
         {
           if (nnz[i] < 0 || nnz[i] > n_out)
             return format_error (l, "leaf_nnz", error);
-          total += nnz[i];
+          total += (gsize) nnz[i];
         }
-      cls = get_ints (l, tree, "value_class", total, error);
+      cls = nnz ? get_ints (l, tree, "value_class", total, error) : NULL;
       value = cls ? get_doubles (l, tree, "value", total, error) : NULL;
-      if (value == NULL)
-        return FALSE;
-      for (guint i = 0; i < n_leaves; i++)
-        for (gint64 e_ = 0; e_ < nnz[i]; e_++, at++)
-          {
-            if (cls[at] < 0 || cls[at] >= n_out)
-              return format_error (l, "value_class", error);
-            g_array_index (e->leaf_values, double, first_value + (gsize) i * n_out + cls[at])
-              += value[at];
-          }
     }
-  APPEND (e->leaf_offsets, offset);
-  e->n_leaves += n_leaves;
+  table = value ? leaf_table (l, n_leaves, nnz, cls, value, total, error) : NULL;
+  if (table == NULL)
+    return FALSE;
+  return add_tree_nodes (l, e, t, n, feature, threshold, left, right, table, n_leaves, error);
+}
+
+/* The packed form (kiln-tree-pack.c, "layout": 2): every tree of the model in one set of arrays.
+ * "tree_nodes" per tree; "feature" per node (-1: a leaf); "threshold" and "right" (the right
+ * child's distance) per internal node, the left child being the next node; leaves numbered in
+ * node order; "value" per leaf (regression) or "leaf_nnz" per leaf and "value_class" and "value"
+ * per stored probability. Adds the trees to @e; *@n_trees_out gets their number. */
+static gboolean
+add_packed_trees (Lowering *l, Ensemble *e, JsonObject *packed, guint *n_trees_out,
+                  GError **error)
+{
+  gssize n_trees = array_length (packed, "tree_nodes");
+  g_autofree gint64 *tree_nodes = NULL, *feature = NULL, *right_d = NULL;
+  g_autofree gint64 *nnz = NULL, *cls = NULL;
+  g_autofree double *threshold = NULL, *value = NULL;
+  gsize n_nodes = 0, n_internal = 0, n_leaves = 0, n_values = 0;
+  gsize at = 0, at_internal = 0, at_leaf = 0, at_value = 0;
+  guint n_out = l->task == KILN_TASK_CLASSIFICATION ? l->n_classes : 1;
+  double layout;
+
+  if (!get_number (l, packed, "layout", &layout, error))
+    return FALSE;
+  if (layout != 2.0)
+    {
+      g_set_error (error, KILN_ONNX_ERROR, KILN_ONNX_ERROR_UNSUPPORTED,
+                   _("The %s model’s trees are saved in a layout this Kiln does not know (%g)"),
+                   l->family, layout);
+      return FALSE;
+    }
+  if (n_trees < 1)
+    return format_error (l, "tree_nodes", error);
+  tree_nodes = get_ints (l, packed, "tree_nodes", (gsize) n_trees, error);
+  if (tree_nodes == NULL)
+    return FALSE;
+  for (gssize t = 0; t < n_trees; t++)
+    {
+      if (tree_nodes[t] < 1)
+        return format_error (l, "tree_nodes", error);
+      n_nodes += (gsize) tree_nodes[t];
+    }
+  feature = get_ints (l, packed, "feature", n_nodes, error);
+  if (feature == NULL)
+    return FALSE;
+  for (gsize i = 0; i < n_nodes; i++)
+    {
+      if (feature[i] >= 0)
+        n_internal++;
+      else
+        n_leaves++;
+    }
+  threshold = get_doubles (l, packed, "threshold", n_internal, error);
+  right_d = threshold ? get_ints (l, packed, "right", n_internal, error) : NULL;
+  if (right_d == NULL)
+    return FALSE;
+  if (l->task == KILN_TASK_REGRESSION)
+    {
+      value = get_doubles (l, packed, "value", n_leaves, error);
+      n_values = n_leaves;
+    }
+  else
+    {
+      nnz = get_ints (l, packed, "leaf_nnz", n_leaves, error);
+      for (gsize i = 0; nnz != NULL && i < n_leaves; i++)
+        {
+          if (nnz[i] < 0 || nnz[i] > n_out)
+            return format_error (l, "leaf_nnz", error);
+          n_values += (gsize) nnz[i];
+        }
+      cls = nnz ? get_ints (l, packed, "value_class", n_values, error) : NULL;
+      value = cls ? get_doubles (l, packed, "value", n_values, error) : NULL;
+    }
+  if (value == NULL)
+    return FALSE;
+
+  for (gssize t = 0; t < n_trees; t++)
+    {
+      gssize n = tree_nodes[t];
+      g_autofree gint64 *left = g_new (gint64, n), *right = g_new (gint64, n);
+      g_autofree double *thr = g_new0 (double, n), *table = NULL;
+      guint leaves = 0;
+      gsize first_leaf = at_leaf, tree_values = 0;
+
+      for (gssize i = 0; i < n; i++)
+        if (feature[at + i] >= 0)
+          {
+            thr[i] = threshold[at_internal];
+            left[i] = i + 1;
+            right[i] = i + right_d[at_internal];
+            at_internal++;
+          }
+        else
+          {
+            left[i] = leaves++;
+            right[i] = -1;
+          }
+      for (guint j = 0; nnz != NULL && j < leaves; j++)
+        tree_values += (gsize) nnz[first_leaf + j];
+      table = leaf_table (l, leaves, nnz ? nnz + first_leaf : NULL, cls ? cls + at_value : NULL,
+                          value + (nnz ? at_value : first_leaf),
+                          nnz ? tree_values : leaves, error);
+      if (table == NULL
+          || !add_tree_nodes (l, e, t, n, feature + at, thr, left, right, table, leaves, error))
+        return FALSE;
+      at += (gsize) n;
+      at_leaf += leaves;
+      at_value += tree_values;
+    }
+  *n_trees_out = (guint) n_trees;
   return TRUE;
 }
 
@@ -633,26 +766,40 @@ emit_ensemble (Lowering *l, Ensemble *e, const char *x, guint n_trees, guint n_o
   return result;
 }
 
+/* A tree or forest: @trees is an array of trees in the earlier form, or one object of packed
+ * arrays. */
 static const char *
-lower_trees (Lowering *l, JsonArray *trees, GError **error)
+lower_trees (Lowering *l, JsonNode *trees, GError **error)
 {
-  guint n_trees = json_array_get_length (trees);
+  guint n_trees = 0;
   guint n_out = l->task == KILN_TASK_CLASSIFICATION ? l->n_classes : 1;
   Ensemble e;
   const char *result = NULL;
 
   ensemble_init (&e);
-  for (guint t = 0; t < n_trees; t++)
+  if (trees != NULL && JSON_NODE_HOLDS_OBJECT (trees)
+      && json_object_has_member (json_node_get_object (trees), "layout"))
     {
-      JsonNode *tree = json_array_get_element (trees, t);
-
-      if (!JSON_NODE_HOLDS_OBJECT (tree))
-        {
-          format_error (l, "trees", error);
-          goto out;
-        }
-      if (!add_tree (l, &e, json_node_get_object (tree), t, error))
+      if (!add_packed_trees (l, &e, json_node_get_object (trees), &n_trees, error))
         goto out;
+    }
+  else if (trees != NULL && JSON_NODE_HOLDS_ARRAY (trees))
+    {
+      JsonArray *array = json_node_get_array (trees);
+
+      n_trees = json_array_get_length (array);
+      for (guint t = 0; t < n_trees; t++)
+        {
+          JsonNode *tree = json_array_get_element (array, t);
+
+          if (!JSON_NODE_HOLDS_OBJECT (tree))
+            {
+              format_error (l, "trees", error);
+              goto out;
+            }
+          if (!add_tree (l, &e, json_node_get_object (tree), t, error))
+            goto out;
+        }
     }
   if (n_trees == 0)
     {
@@ -671,28 +818,28 @@ static const char *
 lower_tree (Lowering *l, GError **error)
 {
   JsonNode *tree = json_object_get_member (l->params, "tree");
-  g_autoptr(JsonArray) trees = json_array_new ();
+  g_autoptr(JsonArray) trees = NULL;
+  g_autoptr(JsonNode) node = NULL;
 
   if (tree == NULL || !JSON_NODE_HOLDS_OBJECT (tree))
     {
       format_error (l, "tree", error);
       return NULL;
     }
+  if (json_object_has_member (json_node_get_object (tree), "layout"))
+    return lower_trees (l, tree, error);
+  /* the earlier form: one tree object, as a forest of one */
+  trees = json_array_new ();
   json_array_add_element (trees, json_node_copy (tree));
-  return lower_trees (l, trees, error);
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, trees);
+  return lower_trees (l, node, error);
 }
 
 static const char *
 lower_forest (Lowering *l, GError **error)
 {
-  JsonNode *trees = json_object_get_member (l->params, "trees");
-
-  if (trees == NULL || !JSON_NODE_HOLDS_ARRAY (trees))
-    {
-      format_error (l, "trees", error);
-      return NULL;
-    }
-  return lower_trees (l, json_node_get_array (trees), error);
+  return lower_trees (l, json_object_get_member (l->params, "trees"), error);
 }
 
 /* ---- Gradient-boosted trees ---------------------------------------------------------------- */
