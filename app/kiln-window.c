@@ -105,6 +105,13 @@ kiln_window_is_loading (KilnWindow *self)
   return self->load_cancellable != NULL;
 }
 
+gboolean
+kiln_window_is_training (KilnWindow *self)
+{
+  g_return_val_if_fail (KILN_IS_WINDOW (self), FALSE);
+  return kiln_train_page_is_running (KILN_TRAIN_PAGE (self->pages[KILN_PAGE_TRAIN]));
+}
+
 /* ---- Loading a file on a worker thread ------------------------------------------------- */
 
 typedef struct {
@@ -309,6 +316,25 @@ start_loading (KilnWindow *self, const char *path, const KilnCsvOptions *options
   g_task_run_in_thread (task, load_thread);
 }
 
+static void
+on_project_loaded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(KilnWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnProject) project = kiln_project_load_finish (result, &error);
+
+  if (project == NULL)
+    {
+      kiln_window_toast (self, error->message);
+      return;
+    }
+  kiln_window_set_project (self, project);
+  if (kiln_project_get_source (project))
+    start_loading (self, kiln_project_get_source (project), kiln_project_get_csv_options (project));
+}
+
 void
 kiln_window_open (KilnWindow *self,
                   GFile      *file)
@@ -326,16 +352,8 @@ kiln_window_open (KilnWindow *self,
     }
   if (g_str_has_suffix (path, ".kilnproj"))
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(KilnProject) project = kiln_project_load (file, &error);
-      if (project == NULL)
-        {
-          kiln_window_toast (self, error->message);
-          return;
-        }
-      kiln_window_set_project (self, project);
-      if (kiln_project_get_source (project))
-        start_loading (self, kiln_project_get_source (project), kiln_project_get_csv_options (project));
+      /* read on a worker thread: a project keeps every run's model */
+      kiln_project_load_async (file, NULL, on_project_loaded, g_object_ref (self));
       return;
     }
   start_loading (self, path, NULL);
@@ -877,6 +895,8 @@ kiln_window_class_init (KilnWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.save-project-as", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel-loading", NULL);
+  /* train from any step, wherever the focus is (the Train page also binds it for itself) */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.train", NULL);
   for (guint i = 0; i < KILN_N_PAGES; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.goto-page",
                                          "s", kiln_page_names[i]);

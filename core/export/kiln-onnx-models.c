@@ -304,6 +304,49 @@ lower_nb (Lowering *l, GError **error)
                                     NULL));
 }
 
+/* The one-hot view's layout from the model's JSON ("n_dense" and "n_levels", written only when
+ * the model has categorical features): *@n_dense dense features, then per categorical feature c
+ * a block of @levels[c] columns starting at @offset[c]. */
+static gboolean
+read_layout (Lowering *l, guint *n_dense, guint *n_cat, gint64 **levels, guint **offset,
+             GError **error)
+{
+  gssize n;
+  double nd;
+  guint width;
+
+  *n_dense = l->n_features;
+  *n_cat = 0;
+  *levels = NULL;
+  *offset = NULL;
+  if (!json_object_has_member (l->root, "n_levels"))
+    return TRUE;
+  n = array_length (l->root, "n_levels");
+  if (n < 0)
+    return format_error (l, "n_levels", error);
+  if (!get_number (l, l->root, "n_dense", &nd, error))
+    return FALSE;
+  *levels = get_ints (l, l->root, "n_levels", (gsize) n, error);
+  if (*levels == NULL)
+    return FALSE;
+  *n_cat = (guint) n;
+  *n_dense = (guint) nd;
+  *offset = g_new (guint, MAX (*n_cat, 1));
+  width = *n_dense;
+  for (guint c = 0; c < *n_cat; c++)
+    {
+      (*offset)[c] = width;
+      width += (guint) (*levels)[c];
+    }
+  if (width != l->n_features)
+    {
+      g_clear_pointer (levels, g_free);
+      g_clear_pointer (offset, g_free);
+      return format_error (l, "n_levels", error);
+    }
+  return TRUE;
+}
+
 /* ---- k-nearest neighbours ----------------------------------------------------------------- */
 
 static const char *
@@ -314,6 +357,9 @@ lower_knn (Lowering *l, GError **error)
   gboolean classification = l->task == KILN_TASK_CLASSIFICATION;
   gint64 k, n_rows;
   g_autofree double *x = NULL, *y = NULL;
+  g_autofree gint64 *levels = NULL;
+  g_autofree guint *offset = NULL;
+  guint n_dense, n_cat;
   KilnOnnxGraph *body;
   Onnx__NodeProto *scan, *topk;
   const char *train, *labels, *q, *dist, *picked, *out;
@@ -332,7 +378,37 @@ lower_knn (Lowering *l, GError **error)
       format_error (l, "k", error);
       return NULL;
     }
-  x = get_doubles (l, l->params, "x", (gsize) n_rows * d, error);
+  if (!read_layout (l, &n_dense, &n_cat, &levels, &offset, error))
+    return NULL;
+  if (n_cat == 0)
+    x = get_doubles (l, l->params, "x", (gsize) n_rows * d, error);
+  else
+    {
+      /* the numeric features and the categories' codes (-1: none), as the one-hot view */
+      g_autofree double *dense = get_doubles (l, l->params, "x", (gsize) n_rows * n_dense, error);
+      g_autofree gint64 *codes = dense ? get_ints (l, l->params, "codes",
+                                                   (gsize) n_rows * n_cat, error) : NULL;
+
+      if (codes == NULL)
+        return NULL;
+      x = g_new0 (double, MAX ((gsize) n_rows * d, 1));
+      for (gsize i = 0; i < (gsize) n_rows; i++)
+        {
+          memcpy (x + i * d, dense + i * n_dense, n_dense * sizeof (double));
+          for (guint c = 0; c < n_cat; c++)
+            {
+              gint64 code = codes[i * n_cat + c];
+
+              if (code >= levels[c])
+                {
+                  format_error (l, "codes", error);
+                  return NULL;
+                }
+              if (code >= 0)
+                x[i * d + offset[c] + (gsize) code] = 1.0;
+            }
+        }
+    }
   y = x ? get_doubles (l, l->params, "y", n_rows, error) : NULL;
   if (y == NULL)
     return NULL;
@@ -884,7 +960,7 @@ lower_gbt (Lowering *l, GError **error)
   JsonObject *trees;
   double n_rounds_d, n_outputs_d;
   guint k, n_trees;
-  guint n_dense = l->n_features, n_cat = 0, width = l->n_features;
+  guint n_dense, n_cat, width = l->n_features;
   g_autofree gint64 *levels = NULL, *tree_nodes = NULL, *tree_words = NULL;
   g_autofree gint64 *left = NULL, *right = NULL, *info = NULL, *split = NULL, *bits = NULL;
   g_autofree double *baseline = NULL, *leaf = NULL;
@@ -913,36 +989,8 @@ lower_gbt (Lowering *l, GError **error)
   trees = json_node_get_object (trees_node);
 
   /* the one-hot view: dense features, then a block of columns per categorical feature */
-  if (json_object_has_member (l->root, "n_levels"))
-    {
-      gssize n = array_length (l->root, "n_levels");
-      double nd;
-
-      if (n < 0)
-        {
-          format_error (l, "n_levels", error);
-          return NULL;
-        }
-      if (!get_number (l, l->root, "n_dense", &nd, error))
-        return NULL;
-      n_cat = (guint) n;
-      n_dense = (guint) nd;
-      levels = get_ints (l, l->root, "n_levels", n_cat, error);
-      if (levels == NULL)
-        return NULL;
-      offset = g_new (guint, MAX (n_cat, 1));
-      width = n_dense;
-      for (guint c = 0; c < n_cat; c++)
-        {
-          offset[c] = width;
-          width += (guint) levels[c];
-        }
-      if (width != l->n_features)
-        {
-          format_error (l, "n_levels", error);
-          return NULL;
-        }
-    }
+  if (!read_layout (l, &n_dense, &n_cat, &levels, &offset, error))
+    return NULL;
 
   baseline = get_doubles (l, l->params, "baseline", k, error);
   tree_nodes = baseline ? get_ints (l, trees, "tree_nodes", n_trees, error) : NULL;

@@ -153,7 +153,7 @@ rows_with_value (KilnFrame *frame, guint column)
 static KilnDataset *
 prepare_part (KilnRecipe *recipe, KilnFrame *rows, GError **error)
 {
-  g_autoptr(KilnFrame) prepared = kiln_recipe_apply (recipe, rows, FALSE, NULL, error);
+  g_autoptr(KilnFrame) prepared = kiln_recipe_apply_coded (recipe, rows, FALSE, NULL, error);
   KilnDataset *ds = NULL;
 
   if (prepared == NULL || !kiln_recipe_to_dataset (recipe, prepared, &ds, error))
@@ -316,8 +316,11 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   report_progress (options, PREP_AFTER_SPLIT);
 
   t0 = g_get_monotonic_time ();
+  /* one-hot encoded columns stay codes, unless the preview shows their indicator columns */
   kiln_recipe_set_progress (p->recipe, on_recipe_progress, (gpointer) options);
-  prepared = kiln_recipe_fit_apply (p->recipe, p->train_rows, p->report, error);
+  prepared = options->keep_prepared
+             ? kiln_recipe_fit_apply (p->recipe, p->train_rows, p->report, error)
+             : kiln_recipe_fit_apply_coded (p->recipe, p->train_rows, p->report, error);
   kiln_recipe_set_progress (p->recipe, NULL, NULL);
   if (prepared == NULL || !kiln_recipe_to_dataset (p->recipe, prepared, &p->train, error))
     return NULL;

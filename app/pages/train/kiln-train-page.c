@@ -452,6 +452,13 @@ train_action (GtkWidget *widget, const char *action, GVariant *param)
                                        ++self->run_id, on_wake, self);
 }
 
+gboolean
+kiln_train_page_is_running (KilnTrainPage *self)
+{
+  g_return_val_if_fail (KILN_IS_TRAIN_PAGE (self), FALSE);
+  return self->run != NULL;
+}
+
 static void
 cancel_action (GtkWidget *widget, const char *action, GVariant *param)
 {
