@@ -1234,7 +1234,12 @@ load_thread (GTask        *task,
   KilnProject *project = kiln_project_load (task_data, &error);
 
   if (project)
-    g_task_return_pointer (task, project, g_object_unref);
+    {
+      /* each model's hash serialises it: here, not when the Export step first shows it */
+      for (guint i = 0; i < project->runs->len; i++)
+        kiln_bundle_get_content_hash (((KilnRun *) project->runs->pdata[i])->result.bundle);
+      g_task_return_pointer (task, project, g_object_unref);
+    }
   else
     g_task_return_error (task, error);
 }

@@ -12,6 +12,7 @@
 #include "kiln-bundle.h"
 #include "kiln-export-onnx.h"
 #include "kiln-export-predict.h"
+#include "kiln-export-serve.h"
 #include "kiln-pipeline.h"
 
 struct _KilnExportPage
@@ -24,6 +25,7 @@ struct _KilnExportPage
   AdwActionRow  *cli_row;
   KilnExportOnnx *onnx;
   KilnExportPredict *predict;
+  KilnExportServe *serve;
   char          *last_bundle;
 };
 
@@ -158,6 +160,9 @@ on_result_changed (KilnExportPage *self)
                                kiln_project_get_source (project));
   kiln_export_predict_set_bundle (self->predict, result ? result->bundle : NULL,
                                   kiln_project_get_source (project));
+  kiln_export_serve_set_bundle (self->serve, result ? result->bundle : NULL,
+                                result && result->pipeline
+                                  ? kiln_pipeline_get_test_rows (result->pipeline) : NULL);
   if (result == NULL || result->bundle == NULL)
     {
       kiln_page_set_not_ready (KILN_PAGE (self), "document-send-symbolic", _("Nothing to Export Yet"),
@@ -246,6 +251,8 @@ kiln_export_page_init (KilnExportPage *self)
 
   self->predict = KILN_EXPORT_PREDICT (kiln_export_predict_new ());
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (self->predict));
+  self->serve = KILN_EXPORT_SERVE (kiln_export_serve_new ());
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (self->serve));
 
   kiln_page_set_content (KILN_PAGE (self), prefs);
 }
