@@ -264,6 +264,32 @@ kiln_csv_stream_get_info (KilnCsvStream *stream,
     }
 }
 
+double
+kiln_csv_stream_get_fraction (KilnCsvStream *stream)
+{
+  goffset pos;
+
+  g_return_val_if_fail (stream != NULL, 0.0);
+
+  if (!stream->opened)
+    return stream->emitted ? 1.0 : 0.0;
+  if (stream->finished || stream->reader.file_size == 0)
+    return 1.0;
+  pos = g_seekable_tell (G_SEEKABLE (stream->br.raw));
+  return CLAMP ((double) pos / (double) stream->reader.file_size, 0.0, 1.0);
+}
+
+guint64
+kiln_csv_stream_get_line (KilnCsvStream *stream)
+{
+  g_return_val_if_fail (stream != NULL, 0);
+
+  /* before the first frame the rows start after the header row */
+  if (!stream->emitted && stream->chunk_line <= 1)
+    return stream->reader.header ? 2 : 1;
+  return stream->chunk_line;
+}
+
 void
 kiln_csv_stream_free (KilnCsvStream *stream)
 {

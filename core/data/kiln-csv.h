@@ -84,6 +84,11 @@ KilnFrame     *kiln_csv_stream_next     (KilnCsvStream         *stream,
 /* What was detected, and the rows skipped so far (with skip_bad_rows). */
 void           kiln_csv_stream_get_info (KilnCsvStream         *stream,
                                          KilnCsvInfo           *info);
+/* How much of the file has been read, 0..1 (for a progress bar). */
+double         kiln_csv_stream_get_fraction (KilnCsvStream     *stream);
+/* The file line (1-based) on which the rows the next kiln_csv_stream_next() hands out begin:
+ * with a row per line, row r of that frame (0-based) is on this line + r. */
+guint64        kiln_csv_stream_get_line (KilnCsvStream         *stream);
 void           kiln_csv_stream_free     (KilnCsvStream         *stream);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnCsvStream, kiln_csv_stream_free)

@@ -632,3 +632,27 @@ kiln_model_from_json (JsonNode  *node,
   model->fitted = TRUE;
   return g_steal_pointer (&model);
 }
+
+/* ---- Reading a model's JSON, for exporters ------------------------------------------------- */
+
+gssize
+kiln_model_json_get_length (JsonObject  *params,
+                            const char  *name,
+                            GError     **error)
+{
+  g_return_val_if_fail (params != NULL, -1);
+  g_return_val_if_fail (name != NULL, -1);
+  return _kiln_json_get_array_length (params, name, error);
+}
+
+gboolean
+kiln_model_json_get_numbers (JsonObject  *params,
+                             const char  *name,
+                             double      *out,
+                             gsize        n,
+                             GError     **error)
+{
+  g_return_val_if_fail (params != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  return _kiln_json_get_doubles (params, name, out, n, error);
+}

@@ -189,6 +189,20 @@ guint       kiln_model_get_n_classes  (KilnModel *model);
 /* Outputs per row of kiln_model_predict(): the classes, or 1. */
 guint       kiln_model_get_n_outputs  (KilnModel *model);
 
+/* ---- Reading a model's JSON, for exporters ------------------------------------------------- */
+
+/* In the "params" object of kiln_model_to_json(): the length of array member @name, however the
+ * family writes its arrays (-1 with a KILN_MODEL_ERROR_FORMAT error when it is not one), and its
+ * @n numbers (FALSE with that error when there are not exactly @n). */
+gssize      kiln_model_json_get_length  (JsonObject  *params,
+                                         const char  *name,
+                                         GError     **error);
+gboolean    kiln_model_json_get_numbers (JsonObject  *params,
+                                         const char  *name,
+                                         double      *out,
+                                         gsize        n,
+                                         GError     **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnModel, kiln_model_unref)
 
 G_END_DECLS

@@ -10,6 +10,8 @@
 
 #include "kiln-pages.h"
 #include "kiln-bundle.h"
+#include "kiln-export-onnx.h"
+#include "kiln-export-predict.h"
 #include "kiln-export-serve.h"
 #include "kiln-pipeline.h"
 
@@ -21,6 +23,8 @@ struct _KilnExportPage
   AdwActionRow  *predictions_row;
   AdwActionRow  *hash_row;
   AdwActionRow  *cli_row;
+  KilnExportOnnx *onnx;
+  KilnExportPredict *predict;
   KilnExportServe *serve;
   char          *last_bundle;
 };
@@ -148,9 +152,14 @@ save_predictions_action (GtkWidget *widget, const char *action, GVariant *param)
 static void
 on_result_changed (KilnExportPage *self)
 {
-  const KilnPipelineResult *result = kiln_project_get_result (kiln_page_get_project (KILN_PAGE (self)));
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  const KilnPipelineResult *result = kiln_project_get_result (project);
   g_autofree char *sub = NULL;
 
+  kiln_export_onnx_set_bundle (self->onnx, result ? result->bundle : NULL,
+                               kiln_project_get_source (project));
+  kiln_export_predict_set_bundle (self->predict, result ? result->bundle : NULL,
+                                  kiln_project_get_source (project));
   kiln_export_serve_set_bundle (self->serve, result ? result->bundle : NULL,
                                 result && result->pipeline
                                   ? kiln_pipeline_get_test_rows (result->pipeline) : NULL);
@@ -237,6 +246,11 @@ kiln_export_page_init (KilnExportPage *self)
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->cli_row));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (group));
 
+  self->onnx = KILN_EXPORT_ONNX (kiln_export_onnx_new ());
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (self->onnx));
+
+  self->predict = KILN_EXPORT_PREDICT (kiln_export_predict_new ());
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (self->predict));
   self->serve = KILN_EXPORT_SERVE (kiln_export_serve_new ());
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (self->serve));
 

@@ -562,7 +562,8 @@ test_large_columns (void)
   g_string_free (s, TRUE);
 }
 
-/* Reads @path whole and a piece at a time, and checks every cell agrees; returns the pieces. */
+/* Reads @path whole and a piece at a time, and checks every cell agrees, each piece's first line
+ * and the fraction read; returns the pieces. */
 static guint
 assert_stream_matches (const char *path, guint max_rows, guint *n_rows_out)
 {
@@ -571,11 +572,33 @@ assert_stream_matches (const char *path, guint max_rows, guint *n_rows_out)
   g_autoptr(KilnCsvStream) stream = kiln_csv_stream_open (path, NULL, NULL, &error);
   KilnFrame *piece;
   guint at = 0, pieces = 0;
+  guint64 breaks = 0;   /* quoted line breaks in the rows before @at */
+  double fraction = 0.0;
 
   g_assert_no_error (error);
-  while ((piece = kiln_csv_stream_next (stream, max_rows, &error)) != NULL)
+  g_assert_cmpfloat (kiln_csv_stream_get_fraction (stream), ==, 0.0);
+  for (;;)
     {
-      guint n = kiln_frame_get_n_rows (piece);
+      guint64 line = kiln_csv_stream_get_line (stream);
+      guint n;
+
+      piece = kiln_csv_stream_next (stream, max_rows, &error);
+      if (piece == NULL)
+        break;
+      n = kiln_frame_get_n_rows (piece);
+      /* the piece's first row is on the line after the header and the rows before it */
+      g_assert_cmpuint (line, ==, 2 + at + breaks);
+      g_assert_cmpfloat (kiln_csv_stream_get_fraction (stream), >=, fraction);
+      fraction = kiln_csv_stream_get_fraction (stream);
+      g_assert_cmpfloat (fraction, >, 0.0);
+      g_assert_cmpfloat (fraction, <=, 1.0);
+      for (guint r = 0; r < n; r++)
+        for (guint c = 0; c < kiln_frame_get_n_columns (whole); c++)
+          {
+            g_autofree char *cell = kiln_frame_format_cell (whole, c, at + r);
+            for (const char *p = cell; p != NULL && (p = strchr (p, '\n')) != NULL; p++)
+              breaks++;
+          }
       g_assert_cmpuint (kiln_frame_get_n_columns (piece), ==, kiln_frame_get_n_columns (whole));
       for (guint c = 0; c < kiln_frame_get_n_columns (whole); c++)
         g_assert_cmpstr (kiln_column_get_name (kiln_frame_get_column (piece, c)), ==,
@@ -593,6 +616,7 @@ assert_stream_matches (const char *path, guint max_rows, guint *n_rows_out)
     }
   g_assert_no_error (error);
   g_assert_cmpuint (at, ==, kiln_frame_get_n_rows (whole));
+  g_assert_cmpfloat (kiln_csv_stream_get_fraction (stream), ==, 1.0);
   g_assert_null (kiln_csv_stream_next (stream, max_rows, &error));
   g_assert_no_error (error);
   if (n_rows_out)
