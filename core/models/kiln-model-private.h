@@ -60,6 +60,45 @@ gboolean _kiln_json_get_double   (JsonObject  *object,
                                   double      *out,
                                   GError     **error);
 
+/* Packed arrays (kiln-json-pack.c): one string per array, "<type>[d][z] <count> <base64>" of
+ * little-endian, byte-shuffled, optionally deflated and delta-coded values; a tenth of the size of
+ * a JSON array and no JsonNode per number. The readers above (_kiln_json_get_doubles, _floats,
+ * _ints, _uints and _array_length) take either form, so models saved as JSON arrays still load. */
+void     _kiln_json_add_packed_ints    (JsonBuilder   *builder,
+                                        const char    *name,
+                                        const gint32  *values,
+                                        gsize          n);
+void     _kiln_json_add_packed_uints   (JsonBuilder   *builder,
+                                        const char    *name,
+                                        const guint32 *values,
+                                        gsize          n);
+void     _kiln_json_add_packed_floats  (JsonBuilder   *builder,
+                                        const char    *name,
+                                        const float   *values,
+                                        gsize          n);
+void     _kiln_json_add_packed_doubles (JsonBuilder   *builder,
+                                        const char    *name,
+                                        const double  *values,
+                                        gsize          n);
+gboolean _kiln_json_get_uints          (JsonObject    *object,
+                                        const char    *name,
+                                        guint32       *out,
+                                        gsize          n,
+                                        GError       **error);
+/* Internal to the readers: whether @name is a packed string, its declared count (checked against
+ * the data's size), and its @n numbers as int64 and/or double. */
+gboolean _kiln_json_member_is_packed   (JsonObject    *object,
+                                        const char    *name);
+gssize   _kiln_json_get_packed_length  (JsonObject    *object,
+                                        const char    *name,
+                                        GError       **error);
+gboolean _kiln_json_get_packed_numbers (JsonObject    *object,
+                                        const char    *name,
+                                        gsize          n,
+                                        gint64        *ints,
+                                        double        *doubles,
+                                        GError       **error);
+
 /* A new, unfitted instance of @model's family with the same options, task and shape; for
  * families that hand out snapshots. */
 KilnModel *_kiln_model_new_like  (KilnModel *model);

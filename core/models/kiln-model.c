@@ -31,6 +31,9 @@ extern const KilnModelClass kiln_tree_class;
 #ifdef KILN_HAVE_MODEL_FOREST
 extern const KilnModelClass kiln_forest_class;
 #endif
+#ifdef KILN_HAVE_MODEL_GBT
+extern const KilnModelClass kiln_gbt_class;
+#endif
 #ifdef KILN_HAVE_MODEL_KNN
 extern const KilnModelClass kiln_knn_class;
 #endif
@@ -54,6 +57,9 @@ static const KilnModelClass * const model_classes[] = {
 #endif
 #ifdef KILN_HAVE_MODEL_FOREST
   &kiln_forest_class,
+#endif
+#ifdef KILN_HAVE_MODEL_GBT
+  &kiln_gbt_class,
 #endif
 #ifdef KILN_HAVE_MODEL_KNN
   &kiln_knn_class,
@@ -120,6 +126,16 @@ kiln_model_options_init (KilnModelOptions *options,
   options->n_threads = 0;
   options->k = 5;
   options->mlp_alpha = 1e-4;
+  options->gbt.rounds = 100;
+  options->gbt.learning_rate = 0.1;
+  options->gbt.max_leaves = 31;
+  options->gbt.max_depth = 0;
+  options->gbt.min_samples_leaf = 20;
+  options->gbt.l2 = 0.0;
+  options->gbt.subsample = 1.0;
+  options->gbt.colsample = 1.0;
+  options->gbt.early_stopping = 10;
+  options->gbt.max_bins = 255;
 }
 
 static guint
@@ -174,6 +190,29 @@ options_to_json (const KilnModelOptions *options,
   json_builder_add_int_value (builder, options->k);
   json_builder_set_member_name (builder, "mlp_alpha");
   json_builder_add_double_value (builder, options->mlp_alpha);
+  json_builder_set_member_name (builder, "gbt");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "rounds");
+  json_builder_add_int_value (builder, options->gbt.rounds);
+  json_builder_set_member_name (builder, "learning_rate");
+  json_builder_add_double_value (builder, options->gbt.learning_rate);
+  json_builder_set_member_name (builder, "max_leaves");
+  json_builder_add_int_value (builder, options->gbt.max_leaves);
+  json_builder_set_member_name (builder, "max_depth");
+  json_builder_add_int_value (builder, options->gbt.max_depth);
+  json_builder_set_member_name (builder, "min_samples_leaf");
+  json_builder_add_int_value (builder, options->gbt.min_samples_leaf);
+  json_builder_set_member_name (builder, "l2");
+  json_builder_add_double_value (builder, options->gbt.l2);
+  json_builder_set_member_name (builder, "subsample");
+  json_builder_add_double_value (builder, options->gbt.subsample);
+  json_builder_set_member_name (builder, "colsample");
+  json_builder_add_double_value (builder, options->gbt.colsample);
+  json_builder_set_member_name (builder, "early_stopping");
+  json_builder_add_int_value (builder, options->gbt.early_stopping);
+  json_builder_set_member_name (builder, "max_bins");
+  json_builder_add_int_value (builder, options->gbt.max_bins);
+  json_builder_end_object (builder);
   json_builder_end_object (builder);
 }
 
@@ -237,6 +276,31 @@ options_from_json (JsonObject        *object,
       || !get_optional_uint (object, "k", &options->k, error)
       || !get_optional_double (object, "mlp_alpha", &options->mlp_alpha, error))
     return FALSE;
+
+  if (json_object_has_member (object, "gbt"))
+    {
+      JsonNode *node = json_object_get_member (object, "gbt");
+      JsonObject *gbt;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                       _("The model's options are not valid."));
+          return FALSE;
+        }
+      gbt = json_node_get_object (node);
+      if (!get_optional_uint (gbt, "rounds", &options->gbt.rounds, error)
+          || !get_optional_double (gbt, "learning_rate", &options->gbt.learning_rate, error)
+          || !get_optional_uint (gbt, "max_leaves", &options->gbt.max_leaves, error)
+          || !get_optional_uint (gbt, "max_depth", &options->gbt.max_depth, error)
+          || !get_optional_uint (gbt, "min_samples_leaf", &options->gbt.min_samples_leaf, error)
+          || !get_optional_double (gbt, "l2", &options->gbt.l2, error)
+          || !get_optional_double (gbt, "subsample", &options->gbt.subsample, error)
+          || !get_optional_double (gbt, "colsample", &options->gbt.colsample, error)
+          || !get_optional_uint (gbt, "early_stopping", &options->gbt.early_stopping, error)
+          || !get_optional_uint (gbt, "max_bins", &options->gbt.max_bins, error))
+        return FALSE;
+    }
 
   if (json_object_has_member (object, "hidden"))
     {
@@ -524,6 +588,16 @@ kiln_model_get_importances (KilnModel *model,
   return model->klass->importances (model, out);
 }
 
+guint
+kiln_model_get_max_epochs (KilnModel *model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+
+  if (model->klass->max_epochs != NULL)
+    return model->klass->max_epochs (&model->options);
+  return model->options.epochs;
+}
+
 /* ---- JSON ------------------------------------------------------------------------------- */
 
 JsonNode *
@@ -705,6 +779,8 @@ _kiln_json_get_array_length (JsonObject  *object,
 {
   JsonNode *node = json_object_get_member (object, name);
 
+  if (_kiln_json_member_is_packed (object, name))
+    return _kiln_json_get_packed_length (object, name, error);
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
@@ -769,8 +845,11 @@ _kiln_json_get_doubles (JsonObject  *object,
                         gsize        n,
                         GError     **error)
 {
-  JsonArray *array = get_array_n (object, name, n, error);
+  JsonArray *array;
 
+  if (_kiln_json_member_is_packed (object, name))
+    return _kiln_json_get_packed_numbers (object, name, n, NULL, out, error);
+  array = get_array_n (object, name, n, error);
   if (array == NULL)
     return FALSE;
   for (gsize i = 0; i < n; i++)
@@ -789,8 +868,19 @@ _kiln_json_get_floats (JsonObject  *object,
                        gsize        n,
                        GError     **error)
 {
-  JsonArray *array = get_array_n (object, name, n, error);
+  JsonArray *array;
 
+  if (_kiln_json_member_is_packed (object, name))
+    {
+      g_autofree double *v = g_new (double, MAX (n, 1));
+
+      if (!_kiln_json_get_packed_numbers (object, name, n, NULL, v, error))
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        out[i] = (float) v[i];
+      return TRUE;
+    }
+  array = get_array_n (object, name, n, error);
   if (array == NULL)
     return FALSE;
   for (gsize i = 0; i < n; i++)
@@ -813,8 +903,28 @@ _kiln_json_get_ints (JsonObject  *object,
                      gsize        n,
                      GError     **error)
 {
-  JsonArray *array = get_array_n (object, name, n, error);
+  JsonArray *array;
 
+  if (_kiln_json_member_is_packed (object, name))
+    {
+      g_autofree gint64 *v = g_new (gint64, MAX (n, 1));
+
+      if (!_kiln_json_get_packed_numbers (object, name, n, v, NULL, error))
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        {
+          if (v[i] < G_MININT32 || v[i] > G_MAXINT32)
+            {
+              g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                           _("The model's “%s” holds something other than an integer at position %zu."),
+                           name, i);
+              return FALSE;
+            }
+          out[i] = (gint32) v[i];
+        }
+      return TRUE;
+    }
+  array = get_array_n (object, name, n, error);
   if (array == NULL)
     return FALSE;
   for (gsize i = 0; i < n; i++)
@@ -831,6 +941,50 @@ _kiln_json_get_ints (JsonObject  *object,
           return FALSE;
         }
       out[i] = (gint32) v;
+    }
+  return TRUE;
+}
+
+gboolean
+_kiln_json_get_uints (JsonObject  *object,
+                      const char  *name,
+                      guint32     *out,
+                      gsize        n,
+                      GError     **error)
+{
+  g_autofree gint64 *v = g_new (gint64, MAX (n, 1));
+
+  if (_kiln_json_member_is_packed (object, name))
+    {
+      if (!_kiln_json_get_packed_numbers (object, name, n, v, NULL, error))
+        return FALSE;
+    }
+  else
+    {
+      JsonArray *array = get_array_n (object, name, n, error);
+
+      if (array == NULL)
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        {
+          JsonNode *e = json_array_get_element (array, i);
+
+          if (e == NULL || !JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_INT64)
+            v[i] = -1;
+          else
+            v[i] = json_node_get_int (e);
+        }
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      if (v[i] < 0 || v[i] > G_MAXUINT32)
+        {
+          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                       _("The model's “%s” holds something other than an integer at position %zu."),
+                       name, i);
+          return FALSE;
+        }
+      out[i] = (guint32) v[i];
     }
   return TRUE;
 }

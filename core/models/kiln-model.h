@@ -72,6 +72,19 @@ typedef struct {
   guint     k;               /* default 5 */
   /* MLP (appended) */
   double    mlp_alpha;       /* L2 penalty on the weights, as scikit-learn's alpha; default 1e-4 */
+  /* gradient-boosted trees (appended; their own fields, as their defaults differ) */
+  struct {
+    guint   rounds;          /* boosting rounds at most, default 100 */
+    double  learning_rate;   /* shrinkage of each tree, default 0.1 */
+    guint   max_leaves;      /* leaves per tree, default 31 */
+    guint   max_depth;       /* 0: unlimited (the default) */
+    guint   min_samples_leaf;/* default 20 */
+    double  l2;              /* L2 penalty on leaf values, default 0 */
+    double  subsample;       /* fraction of rows per round, default 1 */
+    double  colsample;       /* fraction of features per tree, default 1 */
+    guint   early_stopping;  /* rounds without improvement before stopping, 0: never; default 10 */
+    guint   max_bins;        /* bins per feature, 2 .. 255, default 255 */
+  } gbt;
 } KilnModelOptions;
 
 void kiln_model_options_init (KilnModelOptions *options, KilnTask task);
@@ -112,6 +125,8 @@ typedef struct {
   /* n_features importances summing to 1, or FALSE if the family has none */
   gboolean  (*importances)   (KilnModel *model, double *out);
   void      (*finalize)      (KilnModel *model);
+  /* iterative families: the most epochs the options allow (NULL: options->epochs) */
+  guint     (*max_epochs)    (const KilnModelOptions *options);
 } KilnModelClass;
 
 struct _KilnModel {
@@ -162,6 +177,8 @@ KilnModel  *kiln_model_from_json      (JsonNode   *node,
                                        GError    **error);
 gboolean    kiln_model_get_importances (KilnModel *model,
                                         double    *out);
+/* The most epochs an iterative family will run with its options. */
+guint       kiln_model_get_max_epochs (KilnModel *model);
 const char *kiln_model_get_name       (KilnModel *model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnModel, kiln_model_unref)

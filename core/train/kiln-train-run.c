@@ -198,8 +198,8 @@ on_epoch (guint      epoch,
   event->val_loss = (float) val_loss;
   event->val_metric = (float) val_metric;
   event->best = snapshot != NULL;
-  if (run->model->options.epochs > 0)
-    event->fraction = MIN (1.0, (double) epoch / run->model->options.epochs);
+  if (kiln_model_get_max_epochs (run->model) > 0)
+    event->fraction = MIN (1.0, (double) epoch / kiln_model_get_max_epochs (run->model));
   if (snapshot != NULL)
     {
       g_clear_pointer (&run->best, kiln_model_unref);
