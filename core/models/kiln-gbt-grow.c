@@ -7,7 +7,7 @@
  * (max_depth, min_samples_leaf, min_hessian, no positive gain). The gain of a split is
  *   G_L^2 / (H_L + l2) + G_R^2 / (H_R + l2) - G^2 / (H + l2)
  * and a leaf's value is -G / (H + l2) times the learning rate, with G and H the sums of the
- * leaf's gradients and hessians. Ties go to the lower leaf, feature and bin, so the tree does not
+ * leaf's gradients and hessians (from the integer sums: g to about 40 significant bits). Ties go to the lower leaf, feature and bin, so the tree does not
  * depend on anything but the data and the rows and features drawn.
  *
  * The rows of each leaf are one segment of `idx`, kept in ascending order (a split partitions its
@@ -56,7 +56,8 @@ typedef struct {
 } Split;
 
 typedef struct {
-  guint    start;            /* segment of idx */
+  guint    start;            /* segment of idx[buf] */
+  guint    buf;
   guint    count;
   guint    depth;
   GbtCell  sum;
@@ -69,9 +70,7 @@ typedef struct {
 struct _GbtGrower {
   const GbtBins *bins;
   GbtGrowParams  params;
-  guint32       *idx;
-  guint32       *tmp_left;
-  guint32       *tmp_right;
+  guint32       *idx[2];      /* a leaf's rows are in one of them, a split moves them across */
   GbtCell       *gh;          /* n_rows packed gradients (only the rows in use are set) */
   Leaf          *leaves;      /* max_leaves */
   GPtrArray     *free_hists;  /* histogram buffers not in use */
@@ -105,9 +104,8 @@ _kiln_gbt_grower_new (const GbtBins       *bins,
   grower->params = *params;
   grower->params.max_leaves = MAX (params->max_leaves, 2);
   grower->params.min_samples_leaf = MAX (params->min_samples_leaf, 1);
-  grower->idx = kiln_alloc_large (n * sizeof (guint32));
-  grower->tmp_left = kiln_alloc_large (n * sizeof (guint32));
-  grower->tmp_right = kiln_alloc_large (n * sizeof (guint32));
+  grower->idx[0] = kiln_alloc_large (n * sizeof (guint32));
+  grower->idx[1] = kiln_alloc_large (n * sizeof (guint32));
   grower->gh = kiln_alloc_large (n * sizeof (GbtCell));
   grower->leaves = g_new0 (Leaf, grower->params.max_leaves);
   grower->free_hists = g_ptr_array_new ();
@@ -125,9 +123,8 @@ _kiln_gbt_grower_free (GbtGrower *grower)
 {
   if (grower == NULL)
     return;
-  g_free (grower->idx);
-  g_free (grower->tmp_left);
-  g_free (grower->tmp_right);
+  g_free (grower->idx[0]);
+  g_free (grower->idx[1]);
   g_free (grower->gh);
   g_free (grower->leaves);
   g_ptr_array_unref (grower->free_hists);
@@ -510,61 +507,75 @@ find_split (GbtGrower *grower,
 /* ---- Partition -------------------------------------------------------------------------------- */
 
 typedef struct {
-  GbtGrower    *grower;
-  guint32      *rows;
-  guint         n;
-  guint         n_chunks;
-  guint         feature;
-  const guint8 *goes_left;          /* per bin */
-  guint         n_left[MAX_CHUNKS];
-  guint         left_at[MAX_CHUNKS];
-  guint         right_at[MAX_CHUNKS];
+  GbtGrower     *grower;
+  const guint32 *rows;
+  guint32       *out;
+  guint          n;
+  guint          n_left;
+  guint          n_chunks;
+  guint          feature;
+  const guint8  *goes_left;          /* per bin */
+  guint          chunk_left[MAX_CHUNKS];
+  guint          left_at[MAX_CHUNKS];
+  guint          right_at[MAX_CHUNKS];
 } PartJob;
 
+static inline void
+chunk_bounds (guint  n,
+              guint  n_chunks,
+              guint  c,
+              guint *lo,
+              guint *hi)
+{
+  *lo = (guint) ((guint64) n * c / n_chunks);
+  *hi = (guint) ((guint64) n * (c + 1) / n_chunks);
+}
+
+static void
+count_task (guint    task,
+            guint    thread,
+            gpointer data)
+{
+  PartJob *job = data;
+  const guint8 *col = job->grower->bins->bins + job->feature;
+  gsize stride = job->grower->bins->stride;
+  guint lo, hi, nl = 0;
+
+  chunk_bounds (job->n, job->n_chunks, task, &lo, &hi);
+  for (guint i = lo; i < hi; i++)
+    nl += job->goes_left[col[(gsize) job->rows[i] * stride]];
+  job->chunk_left[task] = nl;
+}
+
+/* Rows of the chunk to out: left ones from left_at, right ones from right_at, in order. */
 static void
 part_task (guint    task,
            guint    thread,
            gpointer data)
 {
   PartJob *job = data;
-  GbtGrower *grower = job->grower;
-  const guint8 *col = grower->bins->bins + job->feature;
-  gsize stride = grower->bins->stride;
-  guint lo = (guint) ((guint64) job->n * task / job->n_chunks);
-  guint hi = (guint) ((guint64) job->n * (task + 1) / job->n_chunks);
-  guint32 *left = grower->tmp_left + lo, *right = grower->tmp_right + lo;
-  guint nl = 0, nr = 0;
+  const guint8 *col = job->grower->bins->bins + job->feature;
+  gsize stride = job->grower->bins->stride;
+  const guint32 *rows = job->rows;
+  guint32 *out = job->out;
+  guint lo, hi, l = job->left_at[task], r = job->right_at[task];
 
+  chunk_bounds (job->n, job->n_chunks, task, &lo, &hi);
   for (guint i = lo; i < hi; i++)
     {
-      guint32 r = job->rows[i];
-      guint go = job->goes_left[col[(gsize) r * stride]];
+      guint32 row = rows[i];
+      guint go = job->goes_left[col[(gsize) row * stride]];
+      guint at = go ? l : r;
 
-      left[nl] = r;
-      right[nr] = r;
-      nl += go;
-      nr += 1 - go;
+      out[at] = row;
+      l += go;
+      r += 1 - go;
     }
-  job->n_left[task] = nl;
+  job->chunk_left[task] = l - job->left_at[task];
 }
 
-static void
-copy_task (guint    task,
-           guint    thread,
-           gpointer data)
-{
-  PartJob *job = data;
-  GbtGrower *grower = job->grower;
-  guint lo = (guint) ((guint64) job->n * task / job->n_chunks);
-  guint hi = (guint) ((guint64) job->n * (task + 1) / job->n_chunks);
-  guint nl = job->n_left[task];
-
-  memcpy (job->rows + job->left_at[task], grower->tmp_left + lo, nl * sizeof (guint32));
-  memcpy (job->rows + job->right_at[task], grower->tmp_right + lo,
-          (hi - lo - nl) * sizeof (guint32));
-}
-
-/* Stable partition of @leaf's rows by its split: returns the number going left. */
+/* Stable partition of @leaf's rows by its split into the other buffer, the left ones first;
+ * returns the number going left (known beforehand from the split's sums). */
 static guint
 partition (GbtGrower *grower,
            Leaf      *leaf,
@@ -575,43 +586,49 @@ partition (GbtGrower *grower,
   guint n_bins = grower->bins->n_bins[f];
   guint8 goes_left[GBT_MAX_BINS + 1];
   PartJob job;
-  guint n_threads = kiln_team_get_n_threads (team), total_left = 0, right_start;
+  guint n_threads = kiln_team_get_n_threads (team), left = 0, right;
 
   for (guint b = 0; b <= n_bins; b++)
     {
-      if (b == n_bins)
-        goes_left[b] = s->default_left ? 1 : 0;
-      else if (s->categorical)
+      if (s->categorical)
         goes_left[b] = (s->left_bins[b / 32] >> (b % 32)) & 1;
+      else if (b == n_bins)
+        goes_left[b] = s->default_left ? 1 : 0;
       else
         goes_left[b] = b <= s->bin;
     }
-  if (s->categorical)
-    goes_left[n_bins] = (s->left_bins[n_bins / 32] >> (n_bins % 32)) & 1;
 
   job.grower = grower;
-  job.rows = grower->idx + leaf->start;
+  job.rows = grower->idx[leaf->buf] + leaf->start;
+  job.out = grower->idx[1 - leaf->buf] + leaf->start;
   job.n = leaf->count;
+  job.n_left = (guint) ((guint64) s->left_sum[1] & ((G_GUINT64_CONSTANT (1) << grower->cbits) - 1));
   job.feature = f;
   job.goes_left = goes_left;
   job.n_chunks = n_threads > 1 && leaf->count >= PAR_PART_MIN ? MIN (n_threads, MAX_CHUNKS) : 1;
-  kiln_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, part_task, &job);
-  for (guint c = 0; c < job.n_chunks; c++)
-    total_left += job.n_left[c];
-  right_start = total_left;
-  total_left = 0;
+  if (job.n_chunks > 1)
+    kiln_team_run (team, job.n_chunks, count_task, &job);
+  else
+    job.chunk_left[0] = job.n_left;
+  right = job.n_left;
   for (guint c = 0; c < job.n_chunks; c++)
     {
-      guint lo = (guint) ((guint64) job.n * c / job.n_chunks);
-      guint hi = (guint) ((guint64) job.n * (c + 1) / job.n_chunks);
+      guint lo, hi;
 
-      job.left_at[c] = total_left;
-      job.right_at[c] = right_start;
-      total_left += job.n_left[c];
-      right_start += hi - lo - job.n_left[c];
+      chunk_bounds (job.n, job.n_chunks, c, &lo, &hi);
+      job.left_at[c] = left;
+      job.right_at[c] = right;
+      left += job.chunk_left[c];
+      right += hi - lo - job.chunk_left[c];
     }
-  kiln_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, copy_task, &job);
-  return total_left;
+  g_assert (left == job.n_left);
+  kiln_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, part_task, &job);
+  /* the rows went where the histogram said they would */
+  left = 0;
+  for (guint c = 0; c < job.n_chunks; c++)
+    left += job.chunk_left[c];
+  g_assert (left == job.n_left);
+  return job.n_left;
 }
 
 /* ---- Gradients -------------------------------------------------------------------------------- */
@@ -788,7 +805,7 @@ _kiln_gbt_grow (GbtGrower          *grower,
     hist_release (grower, &leaves[s]);
 
   total = quantize (grower, team);
-  memcpy (grower->idx, input->rows, input->n_rows * sizeof (guint32));
+  memcpy (grower->idx[0], input->rows, input->n_rows * sizeof (guint32));
   memset (&leaves[0], 0, sizeof (Leaf));
   leaves[0].count = input->n_rows;
   leaves[0].sum = total;
@@ -798,7 +815,7 @@ _kiln_gbt_grow (GbtGrower          *grower,
   if (leaf_can_split (grower, &leaves[0]) && grower->n_feat > 0)
     {
       leaves[0].hist = hist_alloc (grower);
-      hist_build (grower, leaves[0].hist, grower->idx, input->n_rows, team);
+      hist_build (grower, leaves[0].hist, grower->idx[0], input->n_rows, team);
       find_split (grower, &leaves[0]);
     }
 
@@ -829,6 +846,7 @@ _kiln_gbt_grow (GbtGrower          *grower,
         parent_hist = l.hist;
         memset (right, 0, sizeof (Leaf));
         left->start = l.start;
+        left->buf = right->buf = 1 - l.buf;
         left->count = n_left;
         left->sum = l.split.left_sum;
         right->start = l.start + n_left;
@@ -856,12 +874,12 @@ _kiln_gbt_grow (GbtGrower          *grower,
       else
         small = right, large = left;
       small->hist = hist_alloc (grower);
-      hist_build (grower, small->hist, grower->idx + small->start, small->count, team);
+      hist_build (grower, small->hist, grower->idx[small->buf] + small->start, small->count, team);
       if (p->direct_histograms)
         {
           g_ptr_array_add (grower->free_hists, parent_hist);
           large->hist = hist_alloc (grower);
-          hist_build (grower, large->hist, grower->idx + large->start, large->count, team);
+          hist_build (grower, large->hist, grower->idx[large->buf] + large->start, large->count, team);
         }
       else
         {
@@ -878,7 +896,7 @@ _kiln_gbt_grow (GbtGrower          *grower,
         hist_release (grower, right);
     }
 
-  /* the tree: leaf values from the exact gradients of each leaf's rows */
+  /* the tree; leaf values from the leaves' sums (g to about 40 significant bits) */
   memset (out, 0, sizeof *out);
   out->n_nodes = grower->nodes->len;
   out->n_leaves = grower->n_leaves;
@@ -890,18 +908,9 @@ _kiln_gbt_grow (GbtGrower          *grower,
   out->leaf = g_new (double, out->n_leaves);
   for (guint s = 0; s < grower->n_leaves; s++)
     {
-      const Leaf *leaf = &leaves[s];
-      const guint32 *rows = grower->idx + leaf->start;
-      double g = 0.0, h = 0.0;
+      Sums sum = unpack (grower, leaves[s].sum);
 
-      for (guint i = 0; i < leaf->count; i++)
-        g += input->g[rows[i]];
-      if (input->h != NULL)
-        for (guint i = 0; i < leaf->count; i++)
-          h += input->h[rows[i]];
-      else
-        h = leaf->count;
-      out->leaf[s] = h + p->l2 > 0.0 ? -p->learning_rate * g / (h + p->l2) : 0.0;
+      out->leaf[s] = sum.h + p->l2 > 0.0 ? -p->learning_rate * sum.g / (sum.h + p->l2) : 0.0;
     }
 }
 
@@ -913,7 +922,7 @@ _kiln_gbt_grower_add_leaves (GbtGrower     *grower,
   for (guint s = 0; s < grower->n_leaves; s++)
     {
       const Leaf *leaf = &grower->leaves[s];
-      const guint32 *rows = grower->idx + leaf->start;
+      const guint32 *rows = grower->idx[leaf->buf] + leaf->start;
       double v = tree->leaf[s];
 
       for (guint i = 0; i < leaf->count; i++)

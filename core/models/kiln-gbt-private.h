@@ -15,7 +15,7 @@
  * integers: the sum of g, and the sum of h shifted left by `cbits` with the row count in the low
  * `cbits` bits. One 128-bit integer add updates a bin, integer sums do not depend on their order
  * (the same tree whatever the number of threads), and a histogram minus a child's histogram is
- * exactly the other child's. Leaf values are then computed from the rows' exact double g and h.
+ * exactly the other child's.
  */
 #pragma once
 

@@ -153,6 +153,50 @@ sigmoid (double z)
   return z >= 0 ? 1.0 / (1.0 + exp (-z)) : exp (z) / (1.0 + exp (z));
 }
 
+#define SUB 256
+
+/* exp(x) of SUB values x <= 0 (softmax terms) in place, to about one unit in the last place;
+ * written so the loops vectorise (libm's exp is a call per value: a fifth of a multi-class fit
+ * went there). x = k ln 2 + r with |r| <= ln 2 / 2 (Cody-Waite), e^r by its Taylor series to
+ * r^13, times 2^k built in the exponent bits. Below -700 (e^-700 = 1e-304) x is clamped. */
+static void
+exp_block (double *restrict x)
+{
+  const double shifter = 0x1.8p52;   /* adding it rounds to an integer kept in the low bits */
+
+  for (guint i = 0; i < SUB; i++)
+    x[i] = x[i] < -700.0 ? -700.0 : x[i];
+  for (guint i = 0; i < SUB; i++)
+    {
+      double kd, r, p, v = x[i];
+      guint64 bits, k;
+
+      kd = v * 0x1.71547652b82fep0 + shifter;
+      memcpy (&k, &kd, sizeof k);
+      kd -= shifter;
+      r = v - kd * 0x1.62e42feep-1;           /* ln 2, high bits: exact times k */
+      r = r - kd * 0x1.a39ef35793c76p-33;     /* the rest of ln 2 */
+      p = 1.0 / 6227020800.0;
+      p = p * r + 1.0 / 479001600.0;
+      p = p * r + 1.0 / 39916800.0;
+      p = p * r + 1.0 / 3628800.0;
+      p = p * r + 1.0 / 362880.0;
+      p = p * r + 1.0 / 40320.0;
+      p = p * r + 1.0 / 5040.0;
+      p = p * r + 1.0 / 720.0;
+      p = p * r + 1.0 / 120.0;
+      p = p * r + 1.0 / 24.0;
+      p = p * r + 1.0 / 6.0;
+      p = p * r + 0.5;
+      p = p * r + 1.0;
+      p = p * r + 1.0;
+      /* 2^k: k (two's complement in the low bits) plus the bias, into the exponent */
+      bits = (k + 1023) << 52;
+      memcpy (&kd, &bits, sizeof kd);
+      x[i] = p * kd;
+    }
+}
+
 typedef struct {
   const Loss   *loss;
   guint         n;
@@ -162,8 +206,6 @@ typedef struct {
   double       *partial;    /* per chunk: the sum of losses */
   double       *g_max;      /* per chunk: the largest |g| */
 } LossJob;
-
-#define SUB 256
 
 static void
 loss_task (guint    task,
@@ -211,35 +253,52 @@ loss_task (guint    task,
   else
     for (guint a = lo; a < hi; a += SUB)
       {
-        guint b = MIN (hi, a + SUB);
-        double m[SUB], e_sum[SUB];
+        guint nb = MIN (hi - a, SUB);
+        double m[SUB], e_sum[SUB], t[SUB];
 
-        for (guint i = a; i < b; i++)
-          m[i - a] = raw[i];
+        for (guint j = 0; j < nb; j++)
+          m[j] = raw[a + j];
         for (guint c = 1; c < k; c++)
-          for (guint i = a; i < b; i++)
-            m[i - a] = MAX (m[i - a], raw[(gsize) c * n + i]);
+          for (guint j = 0; j < nb; j++)
+            m[j] = MAX (m[j], raw[(gsize) c * n + a + j]);
         memset (e_sum, 0, sizeof e_sum);
+        memset (t, 0, sizeof t);
         for (guint c = 0; c < k; c++)
-          for (guint i = a; i < b; i++)
-            {
-              double e = exp (raw[(gsize) c * n + i] - m[i - a]);
+          {
+            const double *rc = raw + (gsize) c * n + a;
 
-              e_sum[i - a] += e;
-              if (g != NULL)
-                g[(gsize) c * n + i] = e;
-            }
-        for (guint i = a; i < b; i++)
-          sum += log (e_sum[i - a]) - (raw[(gsize) loss->y_class[i] * n + i] - m[i - a]);
+            for (guint j = 0; j < nb; j++)
+              t[j] = rc[j] - m[j];
+            exp_block (t);
+            for (guint j = 0; j < nb; j++)
+              e_sum[j] += t[j];
+
+            if (g != NULL)
+              memcpy (g + (gsize) c * n + a, t, nb * sizeof (double));
+          }
+        for (guint j = 0; j < nb; j++)
+          sum += log (e_sum[j]) - (raw[(gsize) loss->y_class[a + j] * n + a + j] - m[j]);
         if (g != NULL)
-          for (guint c = 0; c < k; c++)
-            for (guint i = a; i < b; i++)
+          {
+            for (guint j = nb; j < SUB; j++)
+              e_sum[j] = 1.0;
+            for (guint j = 0; j < SUB; j++)
+              e_sum[j] = 1.0 / e_sum[j];
+            for (guint c = 0; c < k; c++)
               {
-                double p = g[(gsize) c * n + i] / e_sum[i - a];
+                double *gc = g + (gsize) c * n + a, *hc = h + (gsize) c * n + a;
 
-                g[(gsize) c * n + i] = p - ((guint) loss->y_class[i] == c ? 1.0 : 0.0);
-                h[(gsize) c * n + i] = p * (1.0 - p);
+                for (guint j = 0; j < nb; j++)
+                  {
+                    double p = gc[j] * e_sum[j];
+
+                    gc[j] = p;
+                    hc[j] = p * (1.0 - p);
+                  }
               }
+            for (guint j = 0; j < nb; j++)
+              g[(gsize) loss->y_class[a + j] * n + a + j] -= 1.0;
+          }
       }
   job->partial[task] = sum;
   job->g_max[task] = gm;
