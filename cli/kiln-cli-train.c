@@ -13,15 +13,20 @@
 #include <unistd.h>
 
 #include "kiln-cli.h"
-#include "kiln-pipeline.h"
+#include "kiln-pipeline-job.h"
 #include "kiln-prep-options.h"
 
-/* The training worker (core/train) when it is built: the fit runs on its thread and the CLI
- * blocks on its event queue, printing epochs on a terminal; otherwise a plain blocking fit. */
-#if __has_include ("kiln-train-run.h")
-#include "kiln-train-run.h"
-#define KILN_CLI_TRAIN_WORKER 1
-#endif
+/* The model options every family offers, as flags (--max-depth N, --hidden 64,32, ...): one per
+ * distinct option name (or alias) of the registry, parsed into the chosen family's option of
+ * that name (families may give one name to different fields: gbt's --max-depth is its own); an
+ * option the family does not have is accepted and ignored. */
+#define MAX_MODEL_FLAGS 32
+
+typedef struct {
+  const char            *flag;
+  const KilnModelOption *option;   /* the first family's of that name */
+  char                  *value;
+} ModelFlag;
 
 typedef struct {
   char     *target;
@@ -31,13 +36,11 @@ typedef struct {
   gboolean  no_stratify;
   char     *test;
   char     *seed;
-  int       epochs;
-  char     *hidden;
-  double    lr;
-  int       batch;
   char     *out;
   char     *predictions;
   gboolean  json;
+  ModelFlag flags[MAX_MODEL_FLAGS];
+  guint     n_flags;
 } TrainArgs;
 
 static void
@@ -49,39 +52,41 @@ train_args_clear (TrainArgs *a)
   g_free (a->split);
   g_free (a->test);
   g_free (a->seed);
-  g_free (a->hidden);
   g_free (a->out);
   g_free (a->predictions);
+  for (guint i = 0; i < a->n_flags; i++)
+    g_free (a->flags[i].value);
 }
 
-static gboolean
-parse_hidden (const char *text, guint *hidden, guint max, GError **error)
+/* One entry per distinct option name of the registry, in registry order; @entries has room for
+ * MAX_MODEL_FLAGS + 1 (a terminator). */
+static void
+model_flag_entries (TrainArgs *a, GOptionEntry *entries)
 {
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
-  guint n = 0;
+  guint n_classes;
+  const KilnModelClass * const *classes = kiln_model_list_classes (&n_classes);
 
-  for (guint i = 0; parts[i]; i++)
-    {
-      guint64 v;
-      g_strstrip (parts[i]);
-      if (n + 1 >= max ||
-          !g_ascii_string_to_unsigned (parts[i], 10, 1, 65536, &v, NULL))
+  for (guint c = 0; c < n_classes; c++)
+    for (guint o = 0; classes[c]->options && classes[c]->options[o]; o++)
+      for (guint k = 0; k < 2; k++)
         {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       _("--hidden takes up to %u layer sizes separated by commas, e.g. 64,32"),
-                       max - 1);
-          return FALSE;
+          const KilnModelOption *opt = classes[c]->options[o];
+          const char *flag = k == 0 ? opt->name : opt->alias;
+          gboolean seen = FALSE;
+
+          if (flag == NULL)
+            continue;
+          for (guint i = 0; i < a->n_flags && !seen; i++)
+            seen = strcmp (a->flags[i].flag, flag) == 0;
+          if (seen || a->n_flags == MAX_MODEL_FLAGS)
+            continue;
+          a->flags[a->n_flags].flag = flag;
+          a->flags[a->n_flags].option = opt;
+          entries[a->n_flags] = (GOptionEntry) { flag, 0, 0, G_OPTION_ARG_STRING,
+                                                 &a->flags[a->n_flags].value, opt->title, opt->arg };
+          a->n_flags++;
         }
-      hidden[n++] = (guint) v;
-    }
-  if (n == 0)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--hidden takes layer sizes separated by commas, e.g. 64,32"));
-      return FALSE;
-    }
-  hidden[n] = 0;
-  return TRUE;
+  entries[a->n_flags] = (GOptionEntry) { NULL };
 }
 
 static void
@@ -178,32 +183,24 @@ print_text (KilnPipelineResult *r, double seconds)
     printf (_("R² %.4f, RMSE %.6g, MAE %.6g\n"), m->r2, m->rmse, m->mae);
 }
 
-static KilnModel *
-fit_model (KilnPipeline *pipeline, gboolean show_epochs, GError **error)
+/* Runs the pipeline job and waits for it, printing epochs on a terminal. The result's members
+ * move to @result. */
+static gboolean
+run_job (KilnFrame                 *frame,
+         KilnFrame                 *test,
+         const KilnPipelineOptions *options,
+         gboolean                   bundle,
+         gboolean                   show_epochs,
+         KilnPipelineResult        *result,
+         GError                   **error)
 {
-#ifdef KILN_CLI_TRAIN_WORKER
-  const KilnDataset *train = kiln_pipeline_get_train (pipeline);
-  const KilnDataset *val = kiln_pipeline_get_validation (pipeline);
-  g_autoptr(KilnModel) model = NULL;
-  g_autoptr(KilnTrainRun) run = NULL;
-  g_autofree guint32 *rows = NULL;
-  KilnModel *fitted = NULL;
+  g_autoptr(KilnTrainRun) run = kiln_pipeline_job_start (frame, test, options,
+                                                         bundle ? KILN_PIPELINE_JOB_BUNDLE
+                                                                : KILN_PIPELINE_JOB_DEFAULT,
+                                                         1, NULL, NULL);
   KilnTrainEvent *event;
-  guint n = MAX (train->n_rows, val ? val->n_rows : 0);
+  gboolean ok = FALSE;
 
-  model = kiln_model_new (kiln_pipeline_get_model_name (pipeline),
-                          kiln_pipeline_get_model_options (pipeline), error);
-  if (model == NULL)
-    return NULL;
-  /* The run takes its datasets; the pipeline keeps its own. */
-  rows = g_new (guint32, MAX (n, 1));
-  for (guint i = 0; i < n; i++)
-    rows[i] = i;
-  run = kiln_train_run_start (model, kiln_dataset_new_rows (train, rows, train->n_rows),
-                              val ? kiln_dataset_new_rows (val, rows, val->n_rows) : NULL,
-                              1, NULL, NULL, error);
-  if (run == NULL)
-    return NULL;
   while ((event = kiln_train_run_pop (run)) != NULL)
     {
       if (event->kind == KILN_TRAIN_EVENT_EPOCH && show_epochs)
@@ -215,17 +212,18 @@ fit_model (KilnPipeline *pipeline, gboolean show_epochs, GError **error)
                      event->epoch, event->train_loss, event->val_loss);
         }
       else if (event->kind == KILN_TRAIN_EVENT_FINISHED)
-        fitted = g_steal_pointer (&event->model);
+        {
+          *result = *kiln_pipeline_job_get_result (event);
+          memset (kiln_pipeline_job_get_result (event), 0, sizeof *result);
+          ok = TRUE;
+        }
       else if (event->kind == KILN_TRAIN_EVENT_FAILED)
         g_propagate_error (error, g_steal_pointer (&event->error));
       else if (event->kind == KILN_TRAIN_EVENT_CANCELLED)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Training was cancelled"));
       kiln_train_event_free (event);
     }
-  return fitted;
-#else
-  return kiln_pipeline_fit (pipeline, NULL, NULL, error);
-#endif
+  return ok;
 }
 
 static gboolean
@@ -245,6 +243,7 @@ kiln_cli_train (int argc, char **argv)
   KilnCliImport import = { 0 };
   KilnPrepOptions prep = { 0 };
   TrainArgs a = { 0 };
+  GOptionEntry model_entries[MAX_MODEL_FLAGS + 1];
   const GOptionEntry entries[] = {
     { "target", 0, 0, G_OPTION_ARG_STRING, &a.target, N_("The column to predict"), N_("COL") },
     { "task", 0, 0, G_OPTION_ARG_STRING, &a.task,
@@ -258,11 +257,6 @@ kiln_cli_train (int argc, char **argv)
     { "test", 0, 0, G_OPTION_ARG_FILENAME, &a.test,
       N_("Score on this file instead of a test split of DATA.csv"), N_("TEST.csv") },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &a.seed, N_("Random seed (default 42)"), N_("N") },
-    { "epochs", 0, 0, G_OPTION_ARG_INT, &a.epochs, N_("MLP: training epochs"), N_("N") },
-    { "hidden", 0, 0, G_OPTION_ARG_STRING, &a.hidden,
-      N_("MLP: hidden layer sizes (default 64)"), N_("64,32") },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &a.lr, N_("MLP: learning rate"), N_("X") },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &a.batch, N_("MLP: mini-batch size"), N_("N") },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &a.out, N_("Save the model bundle here"),
       N_("MODEL.kiln") },
     { "predictions", 0, 0, G_OPTION_ARG_FILENAME, &a.predictions,
@@ -280,11 +274,10 @@ kiln_cli_train (int argc, char **argv)
   gint64 t0 = g_get_monotonic_time ();
   int status = KILN_CLI_EXIT_USAGE;
 
-  a.epochs = -1;
-  a.batch = -1;
-  a.lr = NAN;
   g_option_context_set_summary (context, _("Trains a model on a CSV and scores it on a test split."));
   g_option_group_add_entries (group, entries);
+  model_flag_entries (&a, model_entries);
+  g_option_group_add_entries (group, model_entries);
   kiln_prep_options_add_entries (group, &prep);
   kiln_cli_import_add_entries (group, &import);
   g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
@@ -315,13 +308,8 @@ kiln_cli_train (int argc, char **argv)
   klass = kiln_model_lookup_class (options.model);
   if (klass == NULL)
     {
-      g_autoptr(GString) names = g_string_new (NULL);
-      guint n = 0;
-      const KilnModelClass * const *all = kiln_model_list_classes (&n);
-      for (guint i = 0; i < n; i++)
-        g_string_append_printf (names, "%s%s", i ? ", " : "", all[i]->name);
-      kiln_cli_error (_("There is no model called “%s” (available: %s)"), options.model,
-                      names->str);
+      g_autofree char *names = kiln_model_list_names ();
+      kiln_cli_error (_("There is no model called “%s” (available: %s)"), options.model, names);
       goto out;
     }
   if (a.split && !kiln_split_parse_fractions (a.split, &options.split, &error))
@@ -335,23 +323,19 @@ kiln_cli_train (int argc, char **argv)
       kiln_cli_error (_("--seed: %s"), error->message);
       goto out;
     }
-  if (a.epochs == 0 || a.epochs < -1 || a.batch == 0 || a.batch < -1 ||
-      (!isnan (a.lr) && !(a.lr > 0 && isfinite (a.lr))))
+  for (guint i = 0; i < a.n_flags; i++)
     {
-      kiln_cli_error (_("--epochs, --batch and --lr must be positive"));
-      goto out;
-    }
-  if (a.epochs > 0)
-    options.model_options.epochs = (guint) a.epochs;
-  if (a.batch > 0)
-    options.model_options.batch_size = (guint) a.batch;
-  if (!isnan (a.lr))
-    options.model_options.learning_rate = a.lr;
-  if (a.hidden && !parse_hidden (a.hidden, options.model_options.hidden,
-                                 G_N_ELEMENTS (options.model_options.hidden), &error))
-    {
-      kiln_cli_error ("%s", error->message);
-      goto out;
+      const KilnModelOption *opt;
+
+      if (a.flags[i].value == NULL)
+        continue;
+      opt = kiln_model_class_find_option (klass, a.flags[i].flag);
+      if (!kiln_model_option_parse (opt != NULL ? opt : a.flags[i].option, a.flags[i].value,
+                                    &options.model_options, &error))
+        {
+          kiln_cli_error ("%s", error->message);
+          goto out;
+        }
     }
   kiln_prep_options_set_defaults (&prep, klass->needs_scaling);
   recipe = kiln_prep_options_to_recipe (&prep, a.target, &error);
@@ -375,33 +359,11 @@ kiln_cli_train (int argc, char **argv)
         goto out;
     }
 
-  result.pipeline = kiln_pipeline_prepare (frame, test, &options, NULL, &error);
-  if (result.pipeline == NULL)
+  if (!run_job (frame, test, &options, a.out != NULL || a.predictions != NULL,
+                !a.json && isatty (fileno (stderr)), &result, &error))
     {
       kiln_cli_error ("%s", error->message);
       goto out;
-    }
-  result.model = fit_model (result.pipeline, !a.json && isatty (fileno (stderr)), &error);
-  if (result.model == NULL)
-    {
-      kiln_cli_error ("%s", error->message);
-      goto out;
-    }
-  result.evaluation = kiln_pipeline_evaluate (result.pipeline, result.model, &error);
-  if (result.evaluation == NULL)
-    {
-      kiln_cli_error ("%s", error->message);
-      goto out;
-    }
-  if (a.out || a.predictions)
-    {
-      result.bundle = kiln_pipeline_make_bundle (result.pipeline, result.model,
-                                                 result.evaluation, &error);
-      if (result.bundle == NULL)
-        {
-          kiln_cli_error ("%s", error->message);
-          goto out;
-        }
     }
   if (a.out && !kiln_bundle_save (result.bundle, a.out, NULL, &error))
     {

@@ -13,6 +13,7 @@
 
 #include "kiln-cv.h"
 #include "kiln-metrics.h"
+#include "kiln-rng.h"
 
 G_DEFINE_QUARK (kiln-eval-error-quark, kiln_eval_error)
 
@@ -31,9 +32,8 @@ kiln_kfold_assign (guint          n_rows,
                    guint         *fold_of_row,
                    GError       **error)
 {
-  g_autoptr(GRand) rand = NULL;
   g_autofree guint32 *order = NULL;
-  guint32 seed_words[2] = { (guint32) seed, (guint32) (seed >> 32) };
+  KilnRng rng;
 
   g_return_val_if_fail (n_rows == 0 || fold_of_row != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -48,17 +48,11 @@ kiln_kfold_assign (guint          n_rows,
 
   /* Shuffle the rows, group them by stratum keeping the shuffled order, and deal them round
    * robin: each stratum is spread evenly over the folds, whose sizes differ by at most one. */
-  rand = g_rand_new_with_seed_array (seed_words, 2);
+  kiln_rng_init (&rng, seed);
   order = g_new (guint32, n_rows);
   for (guint i = 0; i < n_rows; i++)
     order[i] = i;
-  for (guint i = n_rows - 1; i > 0; i--)
-    {
-      guint j = (guint) g_rand_int_range (rand, 0, (gint32) i + 1);
-      guint32 t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
+  kiln_rng_shuffle (&rng, order, n_rows);
   if (strata != NULL)
     {
       g_autofree gint64 *packed = g_new (gint64, n_rows);
@@ -131,23 +125,6 @@ typedef struct {
   const KilnDataset      *data;
 } ModelCv;
 
-static KilnDataset *
-dataset_subset (const KilnDataset *data, const guint32 *rows, guint n)
-{
-  KilnDataset *sub = kiln_dataset_new (n, data->n_features, data->task, data->n_classes);
-
-  for (guint i = 0; i < n; i++)
-    {
-      memcpy (sub->x + (gsize) i * data->n_features, data->x + (gsize) rows[i] * data->n_features,
-              sizeof (float) * data->n_features);
-      if (data->task == KILN_TASK_CLASSIFICATION)
-        sub->y_class[i] = data->y_class[rows[i]];
-      else
-        sub->y_value[i] = data->y_value[rows[i]];
-    }
-  return sub;
-}
-
 static gboolean
 model_fold (guint           fold,
             const guint32  *train_rows,
@@ -160,8 +137,8 @@ model_fold (guint           fold,
             GError        **error)
 {
   ModelCv *cv = user_data;
-  g_autoptr(KilnDataset) train = dataset_subset (cv->data, train_rows, n_train);
-  g_autoptr(KilnDataset) test = dataset_subset (cv->data, test_rows, n_test);
+  g_autoptr(KilnDataset) train = kiln_dataset_new_rows (cv->data, train_rows, n_train);
+  g_autoptr(KilnDataset) test = kiln_dataset_new_rows (cv->data, test_rows, n_test);
   g_autoptr(KilnModel) model = kiln_model_new (cv->name, cv->options, error);
   g_autofree double *out = NULL;
   guint width;
@@ -170,7 +147,7 @@ model_fold (guint           fold,
     return FALSE;
   width = cv->data->task == KILN_TASK_CLASSIFICATION ? cv->data->n_classes : 1;
   out = g_new (double, (gsize) MAX (n_test, 1) * width);
-  kiln_model_predict (model, test->x, n_test, out);
+  kiln_model_predict (model, test, out);
   if (cv->data->task == KILN_TASK_CLASSIFICATION)
     {
       g_autofree gint32 *pred = g_new (gint32, MAX (n_test, 1));

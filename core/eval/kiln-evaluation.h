@@ -15,7 +15,7 @@
 
 #include "kiln-frame.h"
 #include "kiln-metrics.h"
-#include "kiln-model.h"
+#include "kiln-dataset.h"
 
 G_BEGIN_DECLS
 

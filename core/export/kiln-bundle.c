@@ -112,36 +112,36 @@ check_agreement (KilnRecipe *recipe, KilnModel *model, GError **error)
 {
   guint n_features = 0, n_classes = 0;
 
-  if (!kiln_recipe_is_fitted (recipe) || !model->fitted)
+  if (!kiln_recipe_is_fitted (recipe) || !kiln_model_is_fitted (model))
     {
       g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INVALID,
                    _("A bundle needs a fitted recipe and a fitted model"));
       return FALSE;
     }
   kiln_recipe_get_feature_names (recipe, &n_features);
-  if (n_features != model->n_features)
+  if (n_features != kiln_model_get_n_features (model))
     {
       g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INVALID,
                    _("The model expects %u features but the recipe makes %u"),
-                   model->n_features, n_features);
+                   kiln_model_get_n_features (model), n_features);
       return FALSE;
     }
-  if (kiln_recipe_get_task (recipe) != model->task)
+  if (kiln_recipe_get_task (recipe) != kiln_model_get_task (model))
     {
       g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INVALID,
                    _("The model does %s but the recipe prepares %s"),
-                   kiln_task_to_string (model->task),
+                   kiln_task_to_string (kiln_model_get_task (model)),
                    kiln_task_to_string (kiln_recipe_get_task (recipe)));
       return FALSE;
     }
-  if (model->task == KILN_TASK_CLASSIFICATION)
+  if (kiln_model_get_task (model) == KILN_TASK_CLASSIFICATION)
     {
       kiln_recipe_get_classes (recipe, &n_classes);
-      if (n_classes != model->n_classes)
+      if (n_classes != kiln_model_get_n_classes (model))
         {
           g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INVALID,
                        _("The model knows %u classes but the recipe has %u"),
-                       model->n_classes, n_classes);
+                       kiln_model_get_n_classes (model), n_classes);
           return FALSE;
         }
     }
@@ -1022,7 +1022,7 @@ kiln_bundle_predict (KilnBundle  *bundle,
 {
   g_autoptr(KilnFrame) inputs = NULL;
   g_autoptr(KilnFrame) prepared = NULL;
-  g_autofree float *x = NULL;
+  g_autoptr(KilnDataset) rows = NULL;
   double *out;
   guint n = 0, width;
 
@@ -1036,9 +1036,10 @@ kiln_bundle_predict (KilnBundle  *bundle,
   prepared = kiln_recipe_apply (bundle->recipe, inputs, FALSE, NULL, error);
   if (prepared == NULL)
     return NULL;
-  x = kiln_recipe_feature_matrix (bundle->recipe, prepared, &n, error);
-  if (x == NULL && n > 0)
+  rows = kiln_recipe_to_features (bundle->recipe, prepared, error);
+  if (rows == NULL)
     return NULL;
+  n = rows->n_rows;
   if (n != kiln_frame_get_n_rows (raw))
     {
       g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INPUT,
@@ -1046,10 +1047,10 @@ kiln_bundle_predict (KilnBundle  *bundle,
                    n, kiln_frame_get_n_rows (raw));
       return NULL;
     }
-  width = bundle->model->task == KILN_TASK_CLASSIFICATION ? bundle->model->n_classes : 1;
+  width = kiln_model_get_n_outputs (bundle->model);
   out = g_new (double, (gsize) MAX (n, 1) * width);
   if (n > 0)
-    kiln_model_predict (bundle->model, x, n, out);
+    kiln_model_predict (bundle->model, rows, out);
   if (n_rows)
     *n_rows = n;
   return out;
@@ -1062,13 +1063,13 @@ kiln_bundle_labels (KilnBundle   *bundle,
                     gint32       *labels)
 {
   g_return_if_fail (bundle != NULL);
-  g_return_if_fail (bundle->model->task == KILN_TASK_CLASSIFICATION);
+  g_return_if_fail (kiln_model_get_task (bundle->model) == KILN_TASK_CLASSIFICATION);
 
   for (guint i = 0; i < n_rows; i++)
     {
-      const double *p = output + (gsize) i * bundle->model->n_classes;
+      const double *p = output + (gsize) i * kiln_model_get_n_classes (bundle->model);
       guint best = 0;
-      for (guint c = 1; c < bundle->model->n_classes; c++)
+      for (guint c = 1; c < kiln_model_get_n_classes (bundle->model); c++)
         if (p[c] > p[best])
           best = c;
       labels[i] = (gint32) best;
@@ -1099,9 +1100,9 @@ kiln_bundle_predict_frame (KilnBundle  *bundle,
   for (guint c = 0; c < n_cols; c++)
     g_ptr_array_add (columns, kiln_column_ref (kiln_frame_get_column (dense, c)));
 
-  if (bundle->model->task == KILN_TASK_CLASSIFICATION)
+  if (kiln_model_get_task (bundle->model) == KILN_TASK_CLASSIFICATION)
     {
-      guint k = bundle->model->n_classes;
+      guint k = kiln_model_get_n_classes (bundle->model);
       const char * const *classes = kiln_recipe_get_classes (bundle->recipe, NULL);
       GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
       gint32 *labels = g_new (gint32, MAX (n, 1));

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "kiln-model-private.h"
+#include "kiln-parallel.h"
 #include "kiln-tree-common.h"
 
 #define DEFAULT_N_TREES 100
@@ -42,14 +43,11 @@ typedef struct {
   KilnTreeNodes      *trees;        /* n_trees slots */
   double             *importances;  /* n_trees x n_features */
   GCancellable       *cancellable;
-  gint                next;         /* atomic: the next tree to grow */
-  gint                failed;       /* atomic: cancelled */
-
-  GMutex              mutex;
-  GCond               cond;
-  guint               done;         /* trees finished */
-  guint               workers_left;
-  KilnTreeArena       arena;        /* the workers' arenas, as each finishes */
+  const KilnFitMonitor *monitor;
+  /* per worker thread, made on its first tree */
+  KilnTreeWorkspace **ws;
+  guint32           **counts;
+  KilnTreeArena      *arenas;
 } ForestJob;
 
 static gboolean
@@ -59,57 +57,40 @@ kiln_forest_check_options (const KilnModelOptions *options,
   return _kiln_tree_check_options (options, TRUE, error);
 }
 
-static gpointer
-forest_worker (gpointer user_data)
+/* Grows tree @i on worker thread @thread. */
+static gboolean
+forest_grow_tree (guint    i,
+                  guint    thread,
+                  gpointer user_data)
 {
   ForestJob *job = user_data;
-  const KilnTreeData *data = job->data;
-  KilnTreeWorkspace *ws = _kiln_tree_workspace_new (data, &job->params);
   guint n = job->n_rows;
-  g_autofree guint32 *counts = g_new (guint32, n);
-  KilnTreeArena arena;
+  KilnRng rng;
 
-  _kiln_tree_arena_init (&arena);
-  _kiln_tree_workspace_set_arena (ws, &arena);
-
-  for (;;)
+  if (g_cancellable_is_cancelled (job->cancellable))
+    return FALSE;
+  if (job->ws[thread] == NULL)
     {
-      guint i;
-      KilnRng rng;
-      gboolean ok;
-
-      if (g_atomic_int_get (&job->failed) || g_cancellable_is_cancelled (job->cancellable))
-        {
-          g_atomic_int_set (&job->failed, 1);
-          break;
-        }
-      i = (guint) g_atomic_int_add (&job->next, 1);
-      if (i >= job->n_trees)
-        break;
-
-      kiln_rng_init_stream (&rng, job->seed, i);
-      memset (counts, 0, n * sizeof (guint32));
-      for (guint j = 0; j < n; j++)
-        counts[kiln_rng_uniform (&rng, n)]++;
-      ok = _kiln_tree_grow (ws, counts, &rng, job->cancellable, &job->trees[i],
-                            job->importances + (gsize) i * job->n_features);
-      if (!ok)
-        g_atomic_int_set (&job->failed, 1);
-
-      g_mutex_lock (&job->mutex);
-      if (ok)
-        job->done++;
-      g_cond_signal (&job->cond);
-      g_mutex_unlock (&job->mutex);
+      job->ws[thread] = _kiln_tree_workspace_new (job->data, &job->params);
+      job->counts[thread] = g_new (guint32, n);
+      _kiln_tree_workspace_set_arena (job->ws[thread], &job->arenas[thread]);
     }
+  kiln_rng_init_stream (&rng, job->seed, i);
+  memset (job->counts[thread], 0, n * sizeof (guint32));
+  for (guint j = 0; j < n; j++)
+    job->counts[thread][kiln_rng_uniform (&rng, n)]++;
+  return _kiln_tree_grow (job->ws[thread], job->counts[thread], &rng, job->cancellable,
+                          &job->trees[i], job->importances + (gsize) i * job->n_features);
+}
 
-  _kiln_tree_workspace_free (ws);
-  g_mutex_lock (&job->mutex);
-  _kiln_tree_arena_take (&job->arena, &arena);
-  job->workers_left--;
-  g_cond_signal (&job->cond);
-  g_mutex_unlock (&job->mutex);
-  return NULL;
+static void
+forest_progress (guint    done,
+                 gpointer user_data)
+{
+  ForestJob *job = user_data;
+
+  if (job->monitor != NULL && job->monitor->progress != NULL)
+    job->monitor->progress ((double) done / job->n_trees, job->monitor->user_data);
 }
 
 static guint
@@ -150,9 +131,9 @@ kiln_forest_fit (KilnModel            *model,
   KilnForest *self = (KilnForest *) model;
   const KilnModelOptions *options = &model->options;
   ForestJob job = { 0, };
-  guint n_threads, n_started = 0, reported = 0, d;
-  g_autofree GThread **threads = NULL;
+  guint n_threads, d;
   KilnTreeData *data;
+  KilnTreeArena arena;
   double *mean;
   guint n_counted = 0;
   gboolean failed;
@@ -177,61 +158,35 @@ kiln_forest_fit (KilnModel            *model,
   job.trees = g_new0 (KilnTreeNodes, job.n_trees);
   job.importances = g_new0 (double, (gsize) job.n_trees * d);
   job.cancellable = cancellable;
-  _kiln_tree_arena_init (&job.arena);
-  g_mutex_init (&job.mutex);
-  g_cond_init (&job.cond);
+  job.monitor = monitor;
 
-  n_threads = options->n_threads > 0 ? options->n_threads : (guint) g_get_num_processors ();
-  n_threads = CLAMP (n_threads, 1, MIN (job.n_trees, 256));
-  threads = g_new0 (GThread *, n_threads);
-
-  g_mutex_lock (&job.mutex);
+  /* Trees on every core; progress reported from this thread as they finish. Each tree takes its
+   * randomness from its own stream and goes to its own slot: the same forest for any count. */
+  n_threads = kiln_parallel_n_threads (job.n_trees, options->n_threads);
+  job.ws = g_new0 (KilnTreeWorkspace *, n_threads);
+  job.counts = g_new0 (guint32 *, n_threads);
+  job.arenas = g_new (KilnTreeArena, n_threads);
+  for (guint t = 0; t < n_threads; t++)
+    _kiln_tree_arena_init (&job.arenas[t]);
+  failed = !kiln_parallel_run_with_progress (job.n_trees, n_threads, forest_grow_tree,
+                                             forest_progress, &job);
+  _kiln_tree_arena_init (&arena);
   for (guint t = 0; t < n_threads; t++)
     {
-      threads[t] = g_thread_try_new ("kiln-forest", forest_worker, &job, NULL);
-      if (threads[t] == NULL)
-        break;
-      n_started++;
-      job.workers_left++;
+      _kiln_tree_workspace_free (job.ws[t]);
+      g_free (job.counts[t]);
+      _kiln_tree_arena_take (&arena, &job.arenas[t]);
     }
-  g_mutex_unlock (&job.mutex);
-
-  if (n_started == 0)
-    {
-      /* no thread could be started: grow the trees here */
-      job.workers_left = 1;
-      forest_worker (&job);
-    }
-
-  /* Report progress from the fitting thread as trees finish. */
-  g_mutex_lock (&job.mutex);
-  while (job.workers_left > 0)
-    {
-      guint done;
-
-      while (job.done == reported && job.workers_left > 0)
-        g_cond_wait (&job.cond, &job.mutex);
-      done = job.done;
-      g_mutex_unlock (&job.mutex);
-      if (done != reported && monitor != NULL && monitor->progress != NULL)
-        monitor->progress ((double) done / job.n_trees, monitor->user_data);
-      reported = done;
-      g_mutex_lock (&job.mutex);
-    }
-  g_mutex_unlock (&job.mutex);
-
-  for (guint t = 0; t < n_started; t++)
-    g_thread_join (threads[t]);
-  g_mutex_clear (&job.mutex);
-  g_cond_clear (&job.cond);
+  g_free (job.ws);
+  g_free (job.counts);
+  g_free (job.arenas);
   _kiln_tree_data_free (data);
 
-  failed = g_atomic_int_get (&job.failed) || job.done != job.n_trees;
   if (failed)
     {
       for (guint i = 0; i < job.n_trees; i++)
         _kiln_tree_nodes_clear (&job.trees[i]);
-      _kiln_tree_arena_clear (&job.arena);
+      _kiln_tree_arena_clear (&arena);
       g_free (job.trees);
       g_free (job.importances);
       if (!g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -243,7 +198,7 @@ kiln_forest_fit (KilnModel            *model,
   forest_clear (self);
   self->n_trees = job.n_trees;
   self->trees = job.trees;
-  self->arena = job.arena;
+  self->arena = arena;
 
   /* sklearn: the mean of the trees' normalised importances (trees with a split), normalised */
   mean = g_new0 (double, d);
@@ -277,8 +232,6 @@ kiln_forest_fit (KilnModel            *model,
       g_free (mean);
   }
 
-  model->n_features = d;
-  model->n_classes = train->task == KILN_TASK_CLASSIFICATION ? train->n_classes : 0;
   return TRUE;
 }
 
@@ -293,7 +246,6 @@ typedef struct {
   const float *x;
   guint        n_rows;
   double      *out;
-  gint         next_block;  /* atomic */
 } PredictJob;
 
 static void
@@ -344,51 +296,39 @@ predict_rows (KilnForest  *self,
     o[j] /= self->n_trees;
 }
 
-static gpointer
-predict_worker (gpointer user_data)
+static gboolean
+predict_block (guint    b,
+               guint    thread,
+               gpointer user_data)
 {
   PredictJob *job = user_data;
+  guint first = b * PREDICT_BLOCK;
 
-  for (;;)
-    {
-      guint b = (guint) g_atomic_int_add (&job->next_block, 1);
-      guint first = b * PREDICT_BLOCK;
-
-      if (first >= job->n_rows)
-        break;
-      predict_rows (job->self, job->x, first, MIN (PREDICT_BLOCK, job->n_rows - first), job->out);
-    }
-  return NULL;
+  predict_rows (job->self, job->x, first, MIN (PREDICT_BLOCK, job->n_rows - first), job->out);
+  return TRUE;
 }
 
 static void
-kiln_forest_predict (KilnModel   *model,
-                     const float *x,
-                     guint        n_rows,
-                     double      *out)
+kiln_forest_predict_dense (KilnModel   *model,
+                           const float *x,
+                           guint        n_rows,
+                           double      *out)
 {
   KilnForest *self = (KilnForest *) model;
-  PredictJob job = { self, x, n_rows, out, 0 };
+  PredictJob job = { self, x, n_rows, out };
   guint n_blocks = (n_rows + PREDICT_BLOCK - 1) / PREDICT_BLOCK;
-  guint n_threads = model->options.n_threads > 0 ? model->options.n_threads
-                                                 : (guint) g_get_num_processors ();
-  GThread *threads[64];
-  guint n_started = 0;
 
   /* Each row's sum runs over the trees in order, whatever thread computes it: the same output. */
-  n_threads = MIN (MIN (n_threads, n_blocks), G_N_ELEMENTS (threads));
-  if ((guint64) n_rows * self->n_trees < 200000)
-    n_threads = 1;
-  for (guint t = 1; t < n_threads; t++)
-    {
-      threads[n_started] = g_thread_try_new ("kiln-forest-predict", predict_worker, &job, NULL);
-      if (threads[n_started] == NULL)
-        break;
-      n_started++;
-    }
-  predict_worker (&job);
-  for (guint t = 0; t < n_started; t++)
-    g_thread_join (threads[t]);
+  kiln_parallel_run (n_blocks, (guint64) n_rows * self->n_trees < 200000 ? 1 : model->options.n_threads,
+                     predict_block, &job);
+}
+
+static void
+kiln_forest_predict (KilnModel         *model,
+                     const KilnDataset *rows,
+                     double            *out)
+{
+  _kiln_model_predict_dense (model, rows, out, kiln_forest_predict_dense);
 }
 
 static void
@@ -490,13 +430,15 @@ kiln_forest_finalize (KilnModel *model)
   forest_clear ((KilnForest *) model);
 }
 
-const KilnModelClass kiln_forest_class = {
-  .name = "forest",
-  .display_name = N_("Random forest"),
-  .classification = TRUE,
-  .regression = TRUE,
-  .iterative = FALSE,
-  .needs_scaling = FALSE,
+static const KilnModelOption * const forest_options[] = {
+  &kiln_model_option_n_trees,
+  &kiln_model_option_max_depth_advanced,
+  &kiln_model_option_min_samples_leaf_advanced,
+  &kiln_model_option_max_features,
+  NULL,
+};
+
+static const KilnModelOps forest_ops = {
   .instance_size = sizeof (KilnForest),
   .check_options = kiln_forest_check_options,
   .fit = kiln_forest_fit,
@@ -505,4 +447,16 @@ const KilnModelClass kiln_forest_class = {
   .from_json = kiln_forest_from_json,
   .importances = kiln_forest_importances,
   .finalize = kiln_forest_finalize,
+};
+
+const KilnModelClass kiln_forest_class = {
+  .name = "forest",
+  .display_name = N_("Random forest"),
+  .classification = TRUE,
+  .regression = TRUE,
+  .iterative = FALSE,
+  .needs_scaling = FALSE,
+  .accepts_missing = FALSE,
+  .options = forest_options,
+  .ops = &forest_ops,
 };

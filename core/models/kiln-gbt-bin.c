@@ -298,10 +298,10 @@ bin_categorical (GbtBins        *bins,
   bins->n_levels[f] = n_levels;
 }
 
-static void
+static gboolean
 bin_task (guint    task,
-          guint    thread,
-          gpointer data)
+           guint    thread,
+           gpointer data)
 {
   BinJob *job = data;
 
@@ -309,12 +309,13 @@ bin_task (guint    task,
     bin_numeric (job->bins, job->input, task, job->max_bins);
   else
     bin_categorical (job->bins, job->input, task - job->input->n_numeric, job->max_bins);
+  return TRUE;
 }
 
 GbtBins *
 _kiln_gbt_bins_new (const GbtInput *input,
                     guint           max_bins,
-                    KilnTeam       *team)
+                    KilnParallelTeam       *team)
 {
   GbtBins *bins;
   BinJob job;
@@ -340,7 +341,7 @@ _kiln_gbt_bins_new (const GbtInput *input,
   job.input = input;
   job.bins = bins;
   job.max_bins = max_bins;
-  kiln_team_run (team, d, bin_task, &job);
+  kiln_parallel_team_run (team, d, bin_task, &job);
 
   for (guint f = 0; f < d; f++)
     {

@@ -15,15 +15,16 @@
  * histogram holds, per feature and bin, the packed sums of its rows (kiln-gbt-private.h); after a
  * split only the smaller child's histogram is built from its rows, the larger one's is the
  * parent's minus it (exact in integers). Large histograms and partitions are shared between the
- * threads of a KilnTeam by chunks of rows, their integer sums added afterwards, so the result is
+ * threads of a KilnParallelTeam by chunks of rows, their integer sums added afterwards, so the result is
  * the same for any number of threads.
  *
  * Numeric splits scan the bins left to right twice: with the missing values' bin on the right,
  * then on the left; when the leaf has no missing values, they follow the larger child at
- * prediction. Categorical splits sort the categories by G / (H + CAT_SMOOTH) and try the first
- * 1..CAT_MAX_LEFT of them in either order on the left (Fisher's grouping, as LightGBM and
- * scikit-learn do); categories with fewer than CAT_MIN_ROWS rows in the leaf are not ranked and
- * go right; the missing bin is ranked like a category.
+ * prediction. Categorical splits sort the categories by G / (H + CAT_SMOOTH) and try every
+ * prefix of that order on the left (Fisher's grouping, as LightGBM and scikit-learn do: the best
+ * split of a sorted order is one of its prefixes); categories with fewer than CAT_MIN_ROWS rows in
+ * the leaf are not ranked and go right; the missing bin is ranked like a category, and when the
+ * leaf has no missing values they follow the larger child.
  */
 #define G_LOG_DOMAIN "kiln-gbt"
 
@@ -37,7 +38,6 @@
 
 #define CAT_MIN_ROWS   10
 #define CAT_SMOOTH     10.0
-#define CAT_MAX_LEFT   32
 /* Below this many (row x feature) updates a histogram is built by one thread. */
 #define PAR_HIST_MIN   (1u << 17)
 /* Below this many rows a partition is done by one thread. */
@@ -114,7 +114,7 @@ _kiln_gbt_grower_new (const GbtBins       *bins,
   grower->feat_off = g_new (guint, MAX (bins->n_features, 1));
   grower->nodes = g_array_new (FALSE, FALSE, sizeof (GbtNode));
   grower->gains = g_array_new (FALSE, FALSE, sizeof (float));
-  grower->cat_bits = g_array_new (FALSE, FALSE, sizeof (guint32));
+  grower->cat_bits = g_array_new (FALSE, TRUE, sizeof (guint32));   /* cleared as it grows */
   return grower;
 }
 
@@ -239,10 +239,10 @@ typedef struct {
   GbtCell       *dest;
 } HistJob;
 
-static void
+static gboolean
 hist_task (guint    task,
-           guint    thread,
-           gpointer data)
+            guint    thread,
+            gpointer data)
 {
   HistJob *job = data;
   GbtGrower *grower = job->grower;
@@ -252,6 +252,7 @@ hist_task (guint    task,
 
   hist_clear (grower, h);
   hist_rows (grower, h, job->rows + lo, hi - lo);
+  return TRUE;
 }
 
 static void
@@ -259,9 +260,9 @@ hist_build (GbtGrower     *grower,
             GbtCell       *dest,
             const guint32 *rows,
             guint          n,
-            KilnTeam      *team)
+            KilnParallelTeam      *team)
 {
-  guint n_threads = kiln_team_get_n_threads (team);
+  guint n_threads = kiln_parallel_team_get_n_threads (team);
   HistJob job = { grower, rows, n, 1, dest };
 
   if (n_threads > 1 && (guint64) n * grower->n_feat >= PAR_HIST_MIN)
@@ -269,7 +270,7 @@ hist_build (GbtGrower     *grower,
   for (guint c = 1; c < job.n_chunks; c++)
     if (grower->chunk_hist[c] == NULL)
       grower->chunk_hist[c] = g_aligned_alloc (MAX (grower->bins->n_cells, 1), sizeof (GbtCell), 64);
-  kiln_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, hist_task, &job);
+  kiln_parallel_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, hist_task, &job);
 
   /* integer sums: the same histogram whatever the number of chunks */
   for (guint c = 1; c < job.n_chunks; c++)
@@ -425,6 +426,8 @@ split_categorical (const GbtGrower *grower,
   double parent_score = score (parent.g, parent.h, grower->params.l2);
   CatRank rank[GBT_MAX_BINS + 1];
   guint n_ranked = 0, max_left;
+  guint64 cmask = (G_GUINT64_CONSTANT (1) << grower->cbits) - 1;
+  gboolean has_missing = ((guint64) cells[n_bins][1] & cmask) > 0;
 
   for (guint b = 0; b <= n_bins; b++)
     {
@@ -440,7 +443,8 @@ split_categorical (const GbtGrower *grower,
   if (n_ranked == 0)
     return;
   qsort (rank, n_ranked, sizeof (CatRank), compare_rank);
-  max_left = MIN (CAT_MAX_LEFT, (n_ranked + 1) / 2);
+  /* a longer prefix of one order is the complement of a shorter one of the other */
+  max_left = (n_ranked + 1) / 2;
 
   for (guint direction = 0; direction < 2; direction++)
     {
@@ -466,7 +470,10 @@ split_categorical (const GbtGrower *grower,
                   guint bj = rank[direction == 0 ? j : n_ranked - 1 - j].bin;
                   best->left_bins[bj / 32] |= 1u << (bj % 32);
                 }
-              best->default_left = (best->left_bins[n_bins / 32] >> (n_bins % 32)) & 1;
+              if (has_missing)
+                best->default_left = (best->left_bins[n_bins / 32] >> (n_bins % 32)) & 1;
+              else
+                best->default_left = 2 * ((guint64) cum[1] & cmask) >= parent.n;
             }
         }
     }
@@ -531,10 +538,10 @@ chunk_bounds (guint  n,
   *hi = (guint) ((guint64) n * (c + 1) / n_chunks);
 }
 
-static void
+static gboolean
 count_task (guint    task,
-            guint    thread,
-            gpointer data)
+             guint    thread,
+             gpointer data)
 {
   PartJob *job = data;
   const guint8 *col = job->grower->bins->bins + job->feature;
@@ -545,13 +552,14 @@ count_task (guint    task,
   for (guint i = lo; i < hi; i++)
     nl += job->goes_left[col[(gsize) job->rows[i] * stride]];
   job->chunk_left[task] = nl;
+  return TRUE;
 }
 
 /* Rows of the chunk to out: left ones from left_at, right ones from right_at, in order. */
-static void
+static gboolean
 part_task (guint    task,
-           guint    thread,
-           gpointer data)
+            guint    thread,
+            gpointer data)
 {
   PartJob *job = data;
   const guint8 *col = job->grower->bins->bins + job->feature;
@@ -572,6 +580,7 @@ part_task (guint    task,
       r += 1 - go;
     }
   job->chunk_left[task] = l - job->left_at[task];
+  return TRUE;
 }
 
 /* Stable partition of @leaf's rows by its split into the other buffer, the left ones first;
@@ -579,21 +588,21 @@ part_task (guint    task,
 static guint
 partition (GbtGrower *grower,
            Leaf      *leaf,
-           KilnTeam  *team)
+           KilnParallelTeam  *team)
 {
   const Split *s = &leaf->split;
   guint f = (guint) s->feature;
   guint n_bins = grower->bins->n_bins[f];
   guint8 goes_left[GBT_MAX_BINS + 1];
   PartJob job;
-  guint n_threads = kiln_team_get_n_threads (team), left = 0, right;
+  guint n_threads = kiln_parallel_team_get_n_threads (team), left = 0, right;
 
   for (guint b = 0; b <= n_bins; b++)
     {
-      if (s->categorical)
-        goes_left[b] = (s->left_bins[b / 32] >> (b % 32)) & 1;
-      else if (b == n_bins)
+      if (b == n_bins)
         goes_left[b] = s->default_left ? 1 : 0;
+      else if (s->categorical)
+        goes_left[b] = (s->left_bins[b / 32] >> (b % 32)) & 1;
       else
         goes_left[b] = b <= s->bin;
     }
@@ -607,7 +616,7 @@ partition (GbtGrower *grower,
   job.goes_left = goes_left;
   job.n_chunks = n_threads > 1 && leaf->count >= PAR_PART_MIN ? MIN (n_threads, MAX_CHUNKS) : 1;
   if (job.n_chunks > 1)
-    kiln_team_run (team, job.n_chunks, count_task, &job);
+    kiln_parallel_team_run (team, job.n_chunks, count_task, &job);
   else
     job.chunk_left[0] = job.n_left;
   right = job.n_left;
@@ -622,7 +631,7 @@ partition (GbtGrower *grower,
       right += hi - lo - job.chunk_left[c];
     }
   g_assert (left == job.n_left);
-  kiln_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, part_task, &job);
+  kiln_parallel_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, part_task, &job);
   /* the rows went where the histogram said they would */
   left = 0;
   for (guint c = 0; c < job.n_chunks; c++)
@@ -648,10 +657,10 @@ round_i64 (double x)
   return (gint64) (x >= 0.0 ? x + 0.5 : x - 0.5);
 }
 
-static void
+static gboolean
 pack_task (guint    task,
-           guint    thread,
-           gpointer data)
+            guint    thread,
+            gpointer data)
 {
   QuantJob *job = data;
   GbtGrower *grower = job->grower;
@@ -685,17 +694,18 @@ pack_task (guint    task,
         sum += c;
       }
   job->sum[task] = sum;
+  return TRUE;
 }
 
 /* Packs the used rows' gradients as 64-bit fixed point (see kiln-gbt-private.h); returns their
  * sum. */
 static GbtCell
 quantize (GbtGrower *grower,
-          KilnTeam  *team)
+          KilnParallelTeam  *team)
 {
   const GbtGrowInput *in = grower->input;
   QuantJob job = { 0, };
-  guint n_threads = kiln_team_get_n_threads (team);
+  guint n_threads = kiln_parallel_team_get_n_threads (team);
   guint g_bits, h_bits;
   GbtCell sum = { 0, 0 };
 
@@ -712,7 +722,7 @@ quantize (GbtGrower *grower,
   job.h_scale = in->h == NULL || !(in->h_max > 0.0) ? 1.0 : ldexp (1.0, (int) h_bits) / in->h_max;
   grower->g_unscale = 1.0 / job.g_scale;
   grower->h_unscale = 1.0 / job.h_scale;
-  kiln_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, pack_task, &job);
+  kiln_parallel_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, pack_task, &job);
   for (guint c = 0; c < job.n_chunks; c++)
     sum += job.sum[c];
   return sum;
@@ -787,7 +797,7 @@ add_node (GbtGrower *grower,
 void
 _kiln_gbt_grow (GbtGrower          *grower,
                 const GbtGrowInput *input,
-                KilnTeam           *team,
+                KilnParallelTeam           *team,
                 GbtTree            *out)
 {
   const GbtGrowParams *p = &grower->params;

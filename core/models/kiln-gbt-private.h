@@ -21,7 +21,7 @@
 
 #include "kiln-model.h"
 #include "kiln-rng.h"
-#include "kiln-team.h"
+#include "kiln-parallel.h"
 
 G_BEGIN_DECLS
 
@@ -76,7 +76,7 @@ typedef struct {
  * there are more). @team (may be NULL) spreads the features over its threads. */
 GbtBins *_kiln_gbt_bins_new  (const GbtInput *input,
                               guint           max_bins,
-                              KilnTeam       *team);
+                              KilnParallelTeam       *team);
 void     _kiln_gbt_bins_free (GbtBins *bins);
 
 /* ---- Fitted trees ----------------------------------------------------------------------------- */
@@ -175,7 +175,7 @@ void       _kiln_gbt_grower_free (GbtGrower *grower);
  * _kiln_gbt_grower_add_leaves() adds each used row's leaf value to pred[row]. */
 void       _kiln_gbt_grow        (GbtGrower           *grower,
                                   const GbtGrowInput  *input,
-                                  KilnTeam            *team,
+                                  KilnParallelTeam            *team,
                                   GbtTree             *out);
 void       _kiln_gbt_grower_add_leaves (GbtGrower     *grower,
                                         const GbtTree *tree,

@@ -17,7 +17,7 @@
  * round's trees. A snapshot of the best rounds so far goes with each epoch that improves, so a
  * cancelled fit keeps it: snapshots share the trees, which are only ever appended.
  *
- * Threads (one KilnTeam per fit): with several classes and rows enough to keep each thread busy
+ * Threads (one KilnParallelTeam per fit): with several classes and rows enough to keep each thread busy
  * the trees of a round grow side by side, one per thread; otherwise the threads share each tree's
  * histograms and partitions. Sums over rows go by fixed chunks of rows, and histogram sums are
  * integers: the same model, bit for bit, for the same seed whatever the number of threads.
@@ -56,9 +56,6 @@ typedef struct {
   guint     n_rounds;       /* rounds in use: trees [0, n_rounds * n_outputs) */
   guint     n_outputs;      /* trees per round: classes, or 1 */
   double   *baseline;       /* n_outputs raw scores before the first tree */
-  guint     n_numeric;
-  guint     n_categorical;
-  guint    *n_levels;       /* n_categorical */
 } KilnGbt;
 
 static GbtStore *
@@ -207,10 +204,10 @@ typedef struct {
   double       *g_max;      /* per chunk: the largest |g| */
 } LossJob;
 
-static void
+static gboolean
 loss_task (guint    task,
-           guint    thread,
-           gpointer data)
+            guint    thread,
+            gpointer data)
 {
   LossJob *job = data;
   const Loss *loss = job->loss;
@@ -302,6 +299,7 @@ loss_task (guint    task,
       }
   job->partial[task] = sum;
   job->g_max[task] = gm;
+  return TRUE;
 }
 
 /* The mean loss over @n rows (by fixed chunks, so the same sum for any number of threads), with
@@ -313,7 +311,7 @@ mean_loss (const Loss   *loss,
            double       *g,
            double       *h,
            double       *g_max,
-           KilnTeam     *team)
+           KilnParallelTeam     *team)
 {
   guint n_chunks = (n + LOSS_CHUNK - 1) / LOSS_CHUNK;
   g_autofree double *partial = g_new0 (double, 2 * MAX (n_chunks, 1));
@@ -321,7 +319,7 @@ mean_loss (const Loss   *loss,
                   partial + MAX (n_chunks, 1) };
   double sum = 0.0;
 
-  kiln_team_run (team, n_chunks, loss_task, &job);
+  kiln_parallel_team_run (team, n_chunks, loss_task, &job);
   for (guint c = 0; c < n_chunks; c++)
     sum += partial[c];
   if (g_max != NULL)
@@ -386,6 +384,10 @@ input_of (const KilnDataset *data)
   in.n_numeric = data->n_features;
   in.x = data->x;
   in.x_stride = data->n_features;
+  in.n_categorical = data->n_categorical;
+  in.codes = data->codes;
+  in.code_stride = data->n_categorical;
+  in.n_levels = data->n_levels;
   return in;
 }
 
@@ -395,7 +397,7 @@ typedef struct {
   KilnGbt           *self;
   const GbtBins     *bins;
   GbtGrower        **growers;      /* one per thread when trees grow side by side, else one */
-  KilnTeam          *team;         /* for trees that share the threads; NULL when side by side */
+  KilnParallelTeam          *team;         /* for trees that share the threads; NULL when side by side */
   const GbtInput    *train_in;
   const GbtInput    *val_in;
   guint              k;
@@ -446,7 +448,7 @@ static void
 grow_class (RoundJob *job,
             guint     c,
             guint     grower_index,
-            KilnTeam *team)
+            KilnParallelTeam *team)
 {
   KilnGbt *self = job->self;
   guint k = job->k, index = job->round * k + c, n = job->train_in->n_rows;
@@ -489,12 +491,13 @@ grow_class (RoundJob *job,
     }
 }
 
-static void
+static gboolean
 class_task (guint    task,
-            guint    thread,
-            gpointer data)
+             guint    thread,
+             gpointer data)
 {
   grow_class (data, task, thread, NULL);
+  return TRUE;
 }
 
 static KilnModel *
@@ -507,10 +510,6 @@ make_snapshot (KilnGbt *self,
   copy->n_rounds = n_rounds;
   copy->n_outputs = self->n_outputs;
   copy->baseline = g_memdup2 (self->baseline, self->n_outputs * sizeof (double));
-  copy->n_numeric = self->n_numeric;
-  copy->n_categorical = self->n_categorical;
-  copy->n_levels = self->n_categorical > 0
-                   ? g_memdup2 (self->n_levels, self->n_categorical * sizeof (guint)) : NULL;
   copy->parent.fitted = TRUE;
   return &copy->parent;
 }
@@ -520,7 +519,6 @@ gbt_clear (KilnGbt *self)
 {
   g_clear_pointer (&self->store, store_unref);
   g_clear_pointer (&self->baseline, g_free);
-  g_clear_pointer (&self->n_levels, g_free);
   self->n_rounds = 0;
 }
 
@@ -537,7 +535,7 @@ kiln_gbt_fit (KilnModel            *model,
   GbtInput train_in = input_of (train), val_in;
   GbtGrowParams params = { 0, };
   Loss loss = { 0, };
-  KilnTeam *team;
+  KilnParallelTeam *team;
   GbtBins *bins;
   RoundJob job = { 0, };
   guint n = train->n_rows, k, n_threads, n_growers, best_round = 0, since_best = 0, done = 0;
@@ -567,10 +565,6 @@ kiln_gbt_fit (KilnModel            *model,
   gbt_clear (self);
   k = train->task == KILN_TASK_CLASSIFICATION && train->n_classes > 2 ? train->n_classes : 1;
   self->n_outputs = k;
-  self->n_numeric = train_in.n_numeric;
-  self->n_categorical = train_in.n_categorical;
-  self->n_levels = train_in.n_categorical > 0
-                   ? g_memdup2 (train_in.n_levels, train_in.n_categorical * sizeof (guint)) : NULL;
   self->baseline = g_new0 (double, k);
   self->store = store_new (opt->gbt.rounds * k);
 
@@ -609,8 +603,8 @@ kiln_gbt_fit (KilnModel            *model,
     }
 
   n_threads = opt->n_threads > 0 ? opt->n_threads : (guint) g_get_num_processors ();
-  team = kiln_team_new (n_threads);
-  n_threads = kiln_team_get_n_threads (team);
+  team = kiln_parallel_team_new (n_threads);
+  n_threads = kiln_parallel_team_get_n_threads (team);
   bins = _kiln_gbt_bins_new (&train_in, opt->gbt.max_bins, team);
 
   params.max_leaves = opt->gbt.max_leaves;
@@ -711,7 +705,7 @@ kiln_gbt_fit (KilnModel            *model,
 
       job.round = r;
       if (side_by_side)
-        kiln_team_run (team, k, class_task, &job);
+        kiln_parallel_team_run (team, k, class_task, &job);
       else
         for (guint c = 0; c < k; c++)
           grow_class (&job, c, 0, team);
@@ -781,7 +775,7 @@ kiln_gbt_fit (KilnModel            *model,
   g_free (job.feat_buf);
   g_free (job.perm_buf);
   _kiln_gbt_bins_free (bins);
-  kiln_team_free (team);
+  kiln_parallel_team_free (team);
   return TRUE;
 
 fail:
@@ -795,7 +789,7 @@ fail:
   g_free (job.feat_buf);
   g_free (job.perm_buf);
   _kiln_gbt_bins_free (bins);
-  kiln_team_free (team);
+  kiln_parallel_team_free (team);
   gbt_clear (self);
   return FALSE;
 }
@@ -836,10 +830,10 @@ predict_raw (KilnGbt        *self,
     }
 }
 
-static void
+static gboolean
 predict_block (guint    task,
-               guint    thread,
-               gpointer data)
+                guint    thread,
+                gpointer data)
 {
   PredictJob *job = data;
   KilnGbt *self = job->self;
@@ -878,6 +872,7 @@ predict_block (guint    task,
             o[c] /= s;
         }
     }
+  return TRUE;
 }
 
 static void
@@ -886,50 +881,63 @@ gbt_predict_input (KilnGbt        *self,
                    double         *out)
 {
   PredictJob job = { self, in, out, (in->n_rows + PREDICT_BLOCK - 1) / PREDICT_BLOCK };
-  KilnTeam *team = NULL;
+  KilnParallelTeam *team = NULL;
 
   /* threads pay off from a few million row-trees on */
   if ((guint64) in->n_rows * gbt_n_trees (self) >= 4000000 && job.n_blocks > 1)
-    team = kiln_team_new (self->parent.options.n_threads);
-  kiln_team_run (team, job.n_blocks, predict_block, &job);
-  kiln_team_free (team);
+    team = kiln_parallel_team_new (self->parent.options.n_threads);
+  kiln_parallel_team_run (team, job.n_blocks, predict_block, &job);
+  kiln_parallel_team_free (team);
 }
 
 static void
-kiln_gbt_predict (KilnModel   *model,
-                  const float *x,
-                  guint        n_rows,
-                  double      *out)
+kiln_gbt_predict (KilnModel         *model,
+                  const KilnDataset *rows,
+                  double            *out)
 {
-  KilnGbt *self = (KilnGbt *) model;
-  GbtInput in = { 0, };
+  GbtInput in = input_of (rows);
 
-  in.n_rows = n_rows;
-  in.n_numeric = self->n_numeric;
-  in.x = x;
-  in.x_stride = model->n_features;
-  in.n_categorical = self->n_categorical;
-  in.n_levels = self->n_levels;
-  gbt_predict_input (self, &in, out);
+  gbt_predict_input ((KilnGbt *) model, &in, out);
 }
 
 /* ---- Importances, JSON ------------------------------------------------------------------------ */
 
-/* Total gain (or number of splits) per feature over the trees in use. */
+/* Total gain (or number of splits) per feature over the trees in use, in the one-hot view's
+ * features (kiln-dataset.h): a categorical split counts for the levels it sends left, shared
+ * equally (all of them when only missing values go left). */
 static void
 gbt_importances (KilnGbt *self,
                  gboolean splits,
                  double  *out)
 {
-  guint d = self->n_numeric + self->n_categorical;
+  KilnModel *model = &self->parent;
 
-  memset (out, 0, d * sizeof (double));
+  memset (out, 0, model->n_features * sizeof (double));
   for (guint t = 0; t < gbt_n_trees (self); t++)
     {
       const GbtTree *tree = &self->store->trees[t];
 
       for (guint i = 0; i < tree->n_nodes; i++)
-        out[tree->nodes[i].info & GBT_NODE_FEATURE_MASK] += splits ? 1.0 : tree->gain[i];
+        {
+          const GbtNode *node = &tree->nodes[i];
+          guint f = node->info & GBT_NODE_FEATURE_MASK;
+          double v = splits ? 1.0 : tree->gain[i];
+
+          if (!(node->info & GBT_NODE_CATEGORICAL))
+            out[f] += v;
+          else
+            {
+              guint c = f - model->n_dense, n_levels = model->n_levels[c], n_left = 0;
+              const guint32 *bits = tree->cat_bits + node->cat_start;
+              guint offset = model->level_offset[c];
+
+              for (guint code = 0; code < n_levels; code++)
+                n_left += (bits[code / 32] >> (code % 32)) & 1;
+              for (guint code = 0; code < n_levels; code++)
+                if (n_left == 0 || ((bits[code / 32] >> (code % 32)) & 1))
+                  out[offset + code] += v / (n_left > 0 ? n_left : n_levels);
+            }
+        }
     }
 }
 
@@ -938,15 +946,14 @@ kiln_gbt_importances (KilnModel *model,
                       double    *out)
 {
   KilnGbt *self = (KilnGbt *) model;
-  guint d = self->n_numeric + self->n_categorical;
   double sum = 0.0;
 
   gbt_importances (self, FALSE, out);
-  for (guint f = 0; f < d; f++)
+  for (guint f = 0; f < model->n_features; f++)
     sum += out[f];
   if (!(sum > 0.0))
     return FALSE;
-  for (guint f = 0; f < d; f++)
+  for (guint f = 0; f < model->n_features; f++)
     out[f] /= sum;
   return TRUE;
 }
@@ -956,26 +963,16 @@ kiln_gbt_to_json (KilnModel   *model,
                   JsonBuilder *builder)
 {
   KilnGbt *self = (KilnGbt *) model;
-  guint d = self->n_numeric + self->n_categorical;
-  g_autofree double *split_counts = g_new (double, MAX (d, 1));
+  g_autofree double *split_counts = g_new (double, MAX (model->n_features, 1));
 
   json_builder_set_member_name (builder, "n_rounds");
   json_builder_add_int_value (builder, self->n_rounds);
   json_builder_set_member_name (builder, "n_outputs");
   json_builder_add_int_value (builder, self->n_outputs);
   _kiln_json_add_doubles (builder, "baseline", self->baseline, self->n_outputs);
-  json_builder_set_member_name (builder, "n_numeric");
-  json_builder_add_int_value (builder, self->n_numeric);
-  {
-    g_autofree guint32 *levels = g_new (guint32, MAX (self->n_categorical, 1));
-
-    for (guint c = 0; c < self->n_categorical; c++)
-      levels[c] = self->n_levels[c];
-    _kiln_json_add_uints (builder, "n_levels", levels, self->n_categorical);
-  }
   /* the number of splits per feature, for the reader (the gains are in the trees) */
   gbt_importances (self, TRUE, split_counts);
-  _kiln_json_add_doubles (builder, "split_counts", split_counts, d);
+  _kiln_json_add_doubles (builder, "split_counts", split_counts, model->n_features);
   json_builder_set_member_name (builder, "trees");
   json_builder_begin_object (builder);
   _kiln_gbt_trees_to_json (self->store->trees, gbt_n_trees (self), builder);
@@ -988,10 +985,7 @@ kiln_gbt_from_json (KilnModel   *model,
                     GError     **error)
 {
   KilnGbt *self = (KilnGbt *) model;
-  guint64 n_rounds, n_outputs, n_numeric;
-  gssize n_categorical;
-  g_autofree guint32 *levels = NULL;
-  g_autofree guint *n_levels = NULL;
+  guint64 n_rounds, n_outputs;
   g_autofree double *baseline = NULL;
   guint expected_k = model->task == KILN_TASK_CLASSIFICATION && model->n_classes > 2
                      ? model->n_classes : 1;
@@ -999,8 +993,7 @@ kiln_gbt_from_json (KilnModel   *model,
   GbtTree *trees = NULL;
 
   if (!_kiln_json_get_uint (object, "n_rounds", 0, MAX_ROUNDS, &n_rounds, error)
-      || !_kiln_json_get_uint (object, "n_outputs", 1, 100000, &n_outputs, error)
-      || !_kiln_json_get_uint (object, "n_numeric", 0, model->n_features, &n_numeric, error))
+      || !_kiln_json_get_uint (object, "n_outputs", 1, 100000, &n_outputs, error))
     return FALSE;
   if (n_outputs != expected_k)
     {
@@ -1009,23 +1002,9 @@ kiln_gbt_from_json (KilnModel   *model,
                    (guint) n_outputs, expected_k);
       return FALSE;
     }
-  n_categorical = _kiln_json_get_array_length (object, "n_levels", error);
-  if (n_categorical < 0)
-    return FALSE;
-  if (n_numeric + (guint64) n_categorical != model->n_features)
-    {
-      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
-                   _("The saved model's features do not add up."));
-      return FALSE;
-    }
-  levels = g_new (guint32, MAX (n_categorical, 1));
-  n_levels = g_new (guint, MAX (n_categorical, 1));
   baseline = g_new (double, n_outputs);
-  if (!_kiln_json_get_uints (object, "n_levels", levels, n_categorical, error)
-      || !_kiln_json_get_doubles (object, "baseline", baseline, n_outputs, error))
+  if (!_kiln_json_get_doubles (object, "baseline", baseline, n_outputs, error))
     return FALSE;
-  for (gssize c = 0; c < n_categorical; c++)
-    n_levels[c] = levels[c];
   trees_node = json_object_get_member (object, "trees");
   if (trees_node == NULL || !JSON_NODE_HOLDS_OBJECT (trees_node))
     {
@@ -1034,7 +1013,8 @@ kiln_gbt_from_json (KilnModel   *model,
       return FALSE;
     }
   if (!_kiln_gbt_trees_from_json (json_node_get_object (trees_node), n_rounds * n_outputs,
-                                  n_numeric, n_categorical, n_levels, &trees, error))
+                                  model->n_dense, model->n_categorical, model->n_levels, &trees,
+                                  error))
     return FALSE;
 
   gbt_clear (self);
@@ -1045,9 +1025,6 @@ kiln_gbt_from_json (KilnModel   *model,
   self->n_rounds = n_rounds;
   self->n_outputs = n_outputs;
   self->baseline = g_steal_pointer (&baseline);
-  self->n_numeric = n_numeric;
-  self->n_categorical = n_categorical;
-  self->n_levels = n_categorical > 0 ? g_steal_pointer (&n_levels) : NULL;
   return TRUE;
 }
 
@@ -1057,14 +1034,9 @@ kiln_gbt_finalize (KilnModel *model)
   gbt_clear ((KilnGbt *) model);
 }
 
-const KilnModelClass kiln_gbt_class = {
-  .name = "gbt",
-  .display_name = N_("Gradient-boosted trees"),
-  .classification = TRUE,
-  .regression = TRUE,
-  .iterative = TRUE,
-  .needs_scaling = FALSE,
+static const KilnModelOps kiln_gbt_ops = {
   .instance_size = sizeof (KilnGbt),
+  .codes = TRUE,
   .check_options = kiln_gbt_check_options,
   .fit = kiln_gbt_fit,
   .predict = kiln_gbt_predict,
@@ -1073,4 +1045,30 @@ const KilnModelClass kiln_gbt_class = {
   .importances = kiln_gbt_importances,
   .finalize = kiln_gbt_finalize,
   .max_epochs = kiln_gbt_max_epochs,
+};
+
+static const KilnModelOption * const kiln_gbt_options[] = {
+  &kiln_model_option_gbt_rounds,
+  &kiln_model_option_gbt_learning_rate,
+  &kiln_model_option_gbt_max_leaves,
+  &kiln_model_option_gbt_max_depth,
+  &kiln_model_option_gbt_min_samples_leaf,
+  &kiln_model_option_gbt_l2,
+  &kiln_model_option_gbt_subsample,
+  &kiln_model_option_gbt_colsample,
+  &kiln_model_option_gbt_early_stopping,
+  &kiln_model_option_gbt_max_bins,
+  NULL,
+};
+
+const KilnModelClass kiln_gbt_class = {
+  .name = "gbt",
+  .display_name = N_("Gradient-boosted trees"),
+  .classification = TRUE,
+  .regression = TRUE,
+  .iterative = TRUE,
+  .needs_scaling = FALSE,
+  .accepts_missing = TRUE,
+  .options = kiln_gbt_options,
+  .ops = &kiln_gbt_ops,
 };

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "kiln-model-private.h"
+#include "kiln-parallel.h"
 
 #define DEFAULT_K     5
 #define MAX_K         1000
@@ -108,13 +109,7 @@ kiln_knn_fit (KilnModel            *model,
   guint k = knn_k (&model->options);
   gsize n;
 
-  if (train == NULL || train->n_rows == 0 || train->n_features == 0 || train->x == NULL
-      || train->task != model->task)
-    {
-      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                   _("There are no rows or no features to learn from."));
-      return FALSE;
-    }
+  /* kiln_model_fit() has checked the data (kiln_dataset_check()). */
   if (k > train->n_rows)
     {
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
@@ -123,40 +118,10 @@ kiln_knn_fit (KilnModel            *model,
       return FALSE;
     }
   n = (gsize) train->n_rows * train->n_features;
-  for (gsize i = 0; i < n; i++)
-    if (!isfinite (train->x[i]))
-      {
-        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                     _("Row %u, feature %u is missing or not a finite number."),
-                     (guint) (i / train->n_features) + 1, (guint) (i % train->n_features) + 1);
-        return FALSE;
-      }
-  if (train->task == KILN_TASK_CLASSIFICATION)
-    {
-      for (guint i = 0; i < train->n_rows; i++)
-        if (train->y_class[i] < 0 || (guint) train->y_class[i] >= train->n_classes)
-          {
-            g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                         _("Row %u has no valid class in the target."), i + 1);
-            return FALSE;
-          }
-    }
-  else
-    {
-      for (guint i = 0; i < train->n_rows; i++)
-        if (!isfinite (train->y_value[i]))
-          {
-            g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                         _("Row %u has a missing or infinite target value."), i + 1);
-            return FALSE;
-          }
-    }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
   knn_clear (self);
-  model->n_features = train->n_features;
-  model->n_classes = train->task == KILN_TASK_CLASSIFICATION ? train->n_classes : 0;
   self->k = k;
   self->n_rows = train->n_rows;
   self->x = g_memdup2 (train->x, n * sizeof (float));
@@ -226,18 +191,28 @@ candidates_add (Candidates *c,
     }
 }
 
-/* One thread's share of a prediction: query blocks taken from a shared counter. */
+/* What one thread needs to answer a block of queries. */
+typedef struct {
+  float     *dots;
+  float     *approx;
+  guint32   *index;
+  Neighbour *nb;
+} Scratch;
+
+/* A prediction: query blocks spread over the threads (kiln-parallel.h). */
 typedef struct {
   KilnKnn     *self;
   const float *x;
   guint        n_rows;
   double      *out;
   guint        train_block;
-  gint         next_block;  /* atomic */
+  Scratch     *scratch;     /* per thread */
 } PredictJob;
 
-static gpointer
-predict_worker (gpointer user_data)
+static gboolean
+predict_block (guint    block,
+               guint    thread,
+               gpointer user_data)
 {
   PredictJob *job = user_data;
   KilnKnn *self = job->self;
@@ -247,23 +222,30 @@ predict_worker (gpointer user_data)
   guint tb = job->train_block;
   gboolean classification = model->task == KILN_TASK_CLASSIFICATION;
   guint n_out = classification ? model->n_classes : 1;
-  g_autofree float *dots = g_new (float, (gsize) QUERY_BLOCK * tb);
-  g_autofree float *approx = g_new (float, (gsize) QUERY_BLOCK * cap);
-  g_autofree guint32 *index = g_new (guint32, (gsize) QUERY_BLOCK * cap);
-  g_autofree Neighbour *nb = g_new (Neighbour, cap);
+  Scratch *scratch = &job->scratch[thread];
+  float *dots, *approx;
+  guint32 *index;
+  Neighbour *nb;
   Candidates cand[QUERY_BLOCK];
+  guint q0 = block * QUERY_BLOCK;
+  guint nq;
+  const float *q;
 
-  for (;;)
+  if (scratch->dots == NULL)
     {
-      guint q0 = (guint) g_atomic_int_add (&job->next_block, 1) * QUERY_BLOCK;
-      guint nq;
-      const float *q;
+      scratch->dots = g_new (float, (gsize) QUERY_BLOCK * tb);
+      scratch->approx = g_new (float, (gsize) QUERY_BLOCK * cap);
+      scratch->index = g_new (guint32, (gsize) QUERY_BLOCK * cap);
+      scratch->nb = g_new (Neighbour, cap);
+    }
+  dots = scratch->dots;
+  approx = scratch->approx;
+  index = scratch->index;
+  nb = scratch->nb;
 
-      if (q0 >= job->n_rows)
-        break;
+  {
       nq = MIN (QUERY_BLOCK, job->n_rows - q0);
       q = job->x + (gsize) q0 * d;
-
       for (guint i = 0; i < nq; i++)
         {
           const float *row = q + (gsize) i * d;
@@ -369,23 +351,21 @@ predict_worker (gpointer user_data)
               o[0] = s / k;
             }
         }
-    }
-  return NULL;
+  }
+  return TRUE;
 }
 
+
 static void
-kiln_knn_predict (KilnModel   *model,
-                  const float *x,
-                  guint        n_rows,
-                  double      *out)
+kiln_knn_predict_dense (KilnModel   *model,
+                        const float *x,
+                        guint        n_rows,
+                        double      *out)
 {
   KilnKnn *self = (KilnKnn *) model;
-  PredictJob job = { self, x, n_rows, out, 0, 0 };
+  PredictJob job = { self, x, n_rows, out, 0, NULL };
   guint n_blocks = (n_rows + QUERY_BLOCK - 1) / QUERY_BLOCK;
-  guint n_threads = model->options.n_threads > 0 ? model->options.n_threads
-                                                 : (guint) g_get_num_processors ();
-  GThread *threads[64];
-  guint n_started = 0;
+  guint n_threads = kiln_parallel_n_threads (n_blocks, model->options.n_threads);
   guint d = MAX (model->n_features, 1);
 
   /* OpenBLAS runs a product below 4 x 65536 multiply-adds in the calling thread: keep the blocks
@@ -394,17 +374,24 @@ kiln_knn_predict (KilnModel   *model,
   job.train_block = MAX (16u, MIN (TRAIN_BLOCK, (4 * 65536 - 1) / (QUERY_BLOCK * d)) / 16 * 16);
 
   /* Each query is answered by one thread from the same data: the same output for any count. */
-  n_threads = MIN (MIN (n_threads, n_blocks), G_N_ELEMENTS (threads));
-  for (guint t = 1; t < n_threads; t++)
+  job.scratch = g_new0 (Scratch, n_threads);
+  kiln_parallel_run (n_blocks, n_threads, predict_block, &job);
+  for (guint t = 0; t < n_threads; t++)
     {
-      threads[n_started] = g_thread_try_new ("kiln-knn-predict", predict_worker, &job, NULL);
-      if (threads[n_started] == NULL)
-        break;
-      n_started++;
+      g_free (job.scratch[t].dots);
+      g_free (job.scratch[t].approx);
+      g_free (job.scratch[t].index);
+      g_free (job.scratch[t].nb);
     }
-  predict_worker (&job);
-  for (guint t = 0; t < n_started; t++)
-    g_thread_join (threads[t]);
+  g_free (job.scratch);
+}
+
+static void
+kiln_knn_predict (KilnModel         *model,
+                  const KilnDataset *rows,
+                  double            *out)
+{
+  _kiln_model_predict_dense (model, rows, out, kiln_knn_predict_dense);
 }
 
 static void
@@ -508,13 +495,12 @@ kiln_knn_finalize (KilnModel *model)
   knn_clear ((KilnKnn *) model);
 }
 
-const KilnModelClass kiln_knn_class = {
-  .name = "knn",
-  .display_name = N_("k-nearest neighbours"),
-  .classification = TRUE,
-  .regression = TRUE,
-  .iterative = FALSE,
-  .needs_scaling = TRUE,
+static const KilnModelOption * const knn_options[] = {
+  &kiln_model_option_k,
+  NULL,
+};
+
+static const KilnModelOps knn_ops = {
   .instance_size = sizeof (KilnKnn),
   .check_options = kiln_knn_check_options,
   .fit = kiln_knn_fit,
@@ -523,4 +509,16 @@ const KilnModelClass kiln_knn_class = {
   .from_json = kiln_knn_from_json,
   .importances = kiln_knn_importances,
   .finalize = kiln_knn_finalize,
+};
+
+const KilnModelClass kiln_knn_class = {
+  .name = "knn",
+  .display_name = N_("k-nearest neighbours"),
+  .classification = TRUE,
+  .regression = TRUE,
+  .iterative = FALSE,
+  .needs_scaling = TRUE,
+  .accepts_missing = FALSE,
+  .options = knn_options,
+  .ops = &knn_ops,
 };

@@ -216,10 +216,10 @@ ridge_fit (KilnModel             *model,
 }
 
 static void
-linear_predict (KilnModel   *model,
-                const float *x,
-                guint        n_rows,
-                double      *out)
+linear_predict_dense (KilnModel   *model,
+                      const float *x,
+                      guint        n_rows,
+                      double      *out)
 {
   KilnLinear *self = (KilnLinear *) model;
   guint d = model->n_features;
@@ -232,6 +232,14 @@ linear_predict (KilnModel   *model,
         s += self->coef[j] * row[j];
       out[i] = s;
     }
+}
+
+static void
+linear_predict (KilnModel         *model,
+                const KilnDataset *rows,
+                double            *out)
+{
+  _kiln_model_predict_dense (model, rows, out, linear_predict_dense);
 }
 
 static void
@@ -281,6 +289,21 @@ linear_finalize (KilnModel *model)
   g_free (self->coef);
 }
 
+static const KilnModelOption * const linear_options[] = {
+  NULL,
+};
+
+static const KilnModelOps linear_ops = {
+  .instance_size = sizeof (KilnLinear),
+  .check_options = linear_check_options,
+  .fit = linear_fit,
+  .predict = linear_predict,
+  .to_json = linear_to_json,
+  .from_json = linear_from_json,
+  .importances = linear_importances,
+  .finalize = linear_finalize,
+};
+
 const KilnModelClass kiln_linear_class = {
   .name = "linear",
   .display_name = N_("Linear regression"),
@@ -288,9 +311,20 @@ const KilnModelClass kiln_linear_class = {
   .regression = TRUE,
   .iterative = FALSE,
   .needs_scaling = TRUE,
+  .accepts_missing = FALSE,
+  .options = linear_options,
+  .ops = &linear_ops,
+};
+
+static const KilnModelOption * const ridge_options[] = {
+  &kiln_model_option_l2_ridge,
+  NULL,
+};
+
+static const KilnModelOps ridge_ops = {
   .instance_size = sizeof (KilnLinear),
-  .check_options = linear_check_options,
-  .fit = linear_fit,
+  .check_options = ridge_check_options,
+  .fit = ridge_fit,
   .predict = linear_predict,
   .to_json = linear_to_json,
   .from_json = linear_from_json,
@@ -305,12 +339,7 @@ const KilnModelClass kiln_ridge_class = {
   .regression = TRUE,
   .iterative = FALSE,
   .needs_scaling = TRUE,
-  .instance_size = sizeof (KilnLinear),
-  .check_options = ridge_check_options,
-  .fit = ridge_fit,
-  .predict = linear_predict,
-  .to_json = linear_to_json,
-  .from_json = linear_from_json,
-  .importances = linear_importances,
-  .finalize = linear_finalize,
+  .accepts_missing = FALSE,
+  .options = ridge_options,
+  .ops = &ridge_ops,
 };

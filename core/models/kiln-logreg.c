@@ -555,10 +555,10 @@ logreg_fit_inner (KilnModel             *model,
 /* ---- Prediction ---------------------------------------------------------------------------- */
 
 static void
-logreg_predict (KilnModel   *model,
-                const float *x,
-                guint        n_rows,
-                double      *out)
+logreg_predict_dense (KilnModel   *model,
+                      const float *x,
+                      guint        n_rows,
+                      double      *out)
 {
   KilnLogreg *self = (KilnLogreg *) model;
   guint d = model->n_features, k = self->n_out, n_classes = model->n_classes;
@@ -597,6 +597,14 @@ logreg_predict (KilnModel   *model,
             o[c] /= sum;
         }
     }
+}
+
+static void
+logreg_predict (KilnModel         *model,
+                const KilnDataset *rows,
+                double            *out)
+{
+  _kiln_model_predict_dense (model, rows, out, logreg_predict_dense);
 }
 
 /* ---- The rest of the interface ----------------------------------------------------------- */
@@ -669,13 +677,13 @@ logreg_finalize (KilnModel *model)
   g_free (self->intercept);
 }
 
-const KilnModelClass kiln_logreg_class = {
-  .name = "logreg",
-  .display_name = N_("Logistic regression"),
-  .classification = TRUE,
-  .regression = FALSE,
-  .iterative = FALSE,
-  .needs_scaling = TRUE,
+static const KilnModelOption * const logreg_options[] = {
+  &kiln_model_option_l2_logreg,
+  &kiln_model_option_max_iter,
+  NULL,
+};
+
+static const KilnModelOps logreg_ops = {
   .instance_size = sizeof (KilnLogreg),
   .check_options = logreg_check_options,
   .fit = logreg_fit,
@@ -684,4 +692,16 @@ const KilnModelClass kiln_logreg_class = {
   .from_json = logreg_from_json,
   .importances = logreg_importances,
   .finalize = logreg_finalize,
+};
+
+const KilnModelClass kiln_logreg_class = {
+  .name = "logreg",
+  .display_name = N_("Logistic regression"),
+  .classification = TRUE,
+  .regression = FALSE,
+  .iterative = FALSE,
+  .needs_scaling = TRUE,
+  .accepts_missing = FALSE,
+  .options = logreg_options,
+  .ops = &logreg_ops,
 };

@@ -547,10 +547,10 @@ mlp_fit (KilnModel             *model,
 /* ---- Prediction ---------------------------------------------------------------------------- */
 
 static void
-mlp_predict (KilnModel   *model,
-             const float *x,
-             guint        n_rows,
-             double      *out)
+mlp_predict_dense (KilnModel   *model,
+                   const float *x,
+                   guint        n_rows,
+                   double      *out)
 {
   KilnMlp *self = (KilnMlp *) model;
   guint k = self->sizes[self->n_layers], d = self->sizes[0];
@@ -572,6 +572,14 @@ mlp_predict (KilnModel   *model,
           out[r0 + i] = self->y_mean + self->y_scale * scores[i];
     }
   scratch_clear (&scratch, self);
+}
+
+static void
+mlp_predict (KilnModel         *model,
+             const KilnDataset *rows,
+             double            *out)
+{
+  _kiln_model_predict_dense (model, rows, out, mlp_predict_dense);
 }
 
 /* ---- The rest of the interface ----------------------------------------------------------- */
@@ -691,13 +699,17 @@ mlp_finalize (KilnModel *model)
   g_free (self->params);
 }
 
-const KilnModelClass kiln_mlp_class = {
-  .name = "mlp",
-  .display_name = N_("Neural network (MLP)"),
-  .classification = TRUE,
-  .regression = TRUE,
-  .iterative = TRUE,
-  .needs_scaling = TRUE,
+static const KilnModelOption * const mlp_options[] = {
+  &kiln_model_option_hidden,
+  &kiln_model_option_epochs,
+  &kiln_model_option_learning_rate,
+  &kiln_model_option_batch_size,
+  &kiln_model_option_patience,
+  &kiln_model_option_mlp_alpha,
+  NULL,
+};
+
+static const KilnModelOps mlp_ops = {
   .instance_size = sizeof (KilnMlp),
   .check_options = mlp_check_options,
   .fit = mlp_fit,
@@ -706,4 +718,16 @@ const KilnModelClass kiln_mlp_class = {
   .from_json = mlp_from_json,
   .importances = NULL,
   .finalize = mlp_finalize,
+};
+
+const KilnModelClass kiln_mlp_class = {
+  .name = "mlp",
+  .display_name = N_("Neural network (MLP)"),
+  .classification = TRUE,
+  .regression = TRUE,
+  .iterative = TRUE,
+  .needs_scaling = TRUE,
+  .accepts_missing = FALSE,
+  .options = mlp_options,
+  .ops = &mlp_ops,
 };

@@ -1,12 +1,104 @@
-/* kiln-model-private.h: helpers shared by the model families (not public API).
+/* kiln-model-private.h: what the model families share (not public API): the instance struct,
+ * the operations a family implements, the registry's entries and JSON helpers.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A family is one file, kiln-<family>.c, exporting `const KilnModelClass kiln_<family>_class`
+ * whose ops point at its KilnModelOps; kiln-model-registry.c lists it. The family's instance
+ * struct has KilnModel as its first member.
+ *
+ * Features: model->n_features is the one-hot view's width (kiln-dataset.h): the numbering of
+ * parameters, split features and importances. A dataset passed to fit or predict has
+ * model->n_dense numeric columns and model->n_categorical code columns with n_levels[j] levels,
+ * categorical feature j's levels starting at model->level_offset[j] in the view (that offset
+ * already counts the n_dense numeric features).
  */
 #pragma once
 
 #include "kiln-model.h"
 
 G_BEGIN_DECLS
+
+struct _KilnModel {
+  const KilnModelClass *klass;
+  gint                  ref_count;      /* g_atomic_int_* */
+  KilnModelOptions      options;
+  KilnTask              task;
+  guint                 n_features;     /* the one-hot view's width */
+  guint                 n_dense;
+  guint                 n_categorical;
+  guint                *n_levels;       /* n_categorical */
+  guint                *level_offset;   /* n_categorical: n_dense + levels before */
+  guint                 n_classes;
+  gboolean              fitted;
+};
+
+struct _KilnModelOps {
+  gsize       instance_size;  /* the family's struct; KilnModel is its first member */
+  gboolean    codes;          /* fit reads categorical codes (else it refuses data that has any) */
+  gboolean  (*check_options) (const KilnModelOptions *options, GError **error);
+  /* @train and @val (NULL or with rows) are checked; model->n_* are set from @train. */
+  gboolean  (*fit)           (KilnModel *model, const KilnDataset *train, const KilnDataset *val,
+                              const KilnFitMonitor *monitor, GCancellable *cancellable,
+                              GError **error);
+  /* @rows has the model's layout and at least one row. @out: n_rows x n_classes
+   * probabilities (classification) or n_rows values (regression). */
+  void      (*predict)       (KilnModel *model, const KilnDataset *rows, double *out);
+  void      (*to_json)       (KilnModel *model, JsonBuilder *builder);  /* inside an object */
+  gboolean  (*from_json)     (KilnModel *model, JsonObject *object, GError **error);
+  /* n_features importances summing to 1, or FALSE if the family has none */
+  gboolean  (*importances)   (KilnModel *model, double *out);
+  void      (*finalize)      (KilnModel *model);
+  /* iterative families: the most epochs @options allow (NULL: options->epochs) */
+  guint     (*max_epochs)    (const KilnModelOptions *options);
+};
+
+/* The registry's families (kiln-model-registry.c). */
+extern const KilnModelClass kiln_logreg_class;
+extern const KilnModelClass kiln_linear_class;
+extern const KilnModelClass kiln_ridge_class;
+extern const KilnModelClass kiln_mlp_class;
+extern const KilnModelClass kiln_tree_class;
+extern const KilnModelClass kiln_forest_class;
+extern const KilnModelClass kiln_gbt_class;
+extern const KilnModelClass kiln_knn_class;
+extern const KilnModelClass kiln_nb_class;
+
+/* The option descriptions (kiln-model-options.c), shared by the families that offer them. */
+extern const KilnModelOption kiln_model_option_l2_logreg;
+extern const KilnModelOption kiln_model_option_l2_ridge;
+extern const KilnModelOption kiln_model_option_max_iter;
+extern const KilnModelOption kiln_model_option_hidden;
+extern const KilnModelOption kiln_model_option_epochs;
+extern const KilnModelOption kiln_model_option_learning_rate;
+extern const KilnModelOption kiln_model_option_batch_size;
+extern const KilnModelOption kiln_model_option_patience;
+extern const KilnModelOption kiln_model_option_mlp_alpha;
+extern const KilnModelOption kiln_model_option_max_depth;
+extern const KilnModelOption kiln_model_option_max_depth_advanced;
+extern const KilnModelOption kiln_model_option_min_samples_leaf;
+extern const KilnModelOption kiln_model_option_min_samples_leaf_advanced;
+extern const KilnModelOption kiln_model_option_n_trees;
+extern const KilnModelOption kiln_model_option_max_features;
+extern const KilnModelOption kiln_model_option_k;
+extern const KilnModelOption kiln_model_option_gbt_rounds;
+extern const KilnModelOption kiln_model_option_gbt_learning_rate;
+extern const KilnModelOption kiln_model_option_gbt_max_leaves;
+extern const KilnModelOption kiln_model_option_gbt_max_depth;
+extern const KilnModelOption kiln_model_option_gbt_min_samples_leaf;
+extern const KilnModelOption kiln_model_option_gbt_l2;
+extern const KilnModelOption kiln_model_option_gbt_subsample;
+extern const KilnModelOption kiln_model_option_gbt_colsample;
+extern const KilnModelOption kiln_model_option_gbt_early_stopping;
+extern const KilnModelOption kiln_model_option_gbt_max_bins;
+
+/* Options as JSON (inside the model's "options" member), and back over the defaults. */
+void     _kiln_model_options_to_json   (const KilnModelOptions  *options,
+                                        JsonBuilder             *builder);
+gboolean _kiln_model_options_from_json (JsonObject              *object,
+                                        KilnTask                 task,
+                                        KilnModelOptions        *options,
+                                        GError                 **error);
 
 /* Numbers go to JSON with 17 significant digits, so doubles (and floats) read back bit for bit. */
 void     _kiln_json_add_doubles  (JsonBuilder  *builder,
@@ -98,6 +190,14 @@ gboolean _kiln_json_get_packed_numbers (JsonObject    *object,
                                         gint64        *ints,
                                         double        *doubles,
                                         GError       **error);
+
+/* Predicts @rows with a family's dense kernel: directly from rows->x when there are no
+ * categorical features, else a block of rows at a time expanded into the one-hot view. */
+typedef void (*KilnDensePredictFunc) (KilnModel *model, const float *x, guint n_rows, double *out);
+void     _kiln_model_predict_dense (KilnModel            *model,
+                                    const KilnDataset    *rows,
+                                    double               *out,
+                                    KilnDensePredictFunc  predict);
 
 /* A new, unfitted instance of @model's family with the same options, task and shape; for
  * families that hand out snapshots. */

@@ -1,12 +1,17 @@
-/* kiln-model.h: the one interface every model family implements.
+/* kiln-model.h: the one interface every model family implements, and the registry of families.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A model learns from a KilnDataset: a dense float matrix of features (already prepared by the
- * recipe: imputed, encoded, scaled; no NaN) and a target (class indices or values). Fitting runs on
- * a worker thread; it reports through a KilnFitMonitor (never a global) and checks its
- * GCancellable at least once per mini-batch or tree. A fitted model is immutable and can be used
- * from several threads.
+ * A model learns from a KilnDataset (kiln-dataset.h): dense numeric features and categorical
+ * features as codes, already prepared by the recipe (imputed, scaled; no NaN unless the family
+ * accepts missing values) and a target (class indices or values). Fitting runs on a worker
+ * thread; it reports through a KilnFitMonitor (never a global) and checks its GCancellable at
+ * least once per mini-batch or tree. A fitted model is immutable and can be used from several
+ * threads. Its struct is private: read it through the accessors.
+ *
+ * The families are listed in an explicit registry (kiln_model_list_classes()); each describes
+ * its options (KilnModelOption), which is all a front end needs to offer them: the Train page
+ * builds its widgets and `kiln-cli train` its flags from these descriptions.
  *
  * Shaped like liblinear: kiln_model_check_options() fails early with a readable GError.
  * Same seed, same data: the same model, bit for bit.
@@ -16,37 +21,9 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "kiln-dataset.h"
+
 G_BEGIN_DECLS
-
-typedef enum {
-  KILN_TASK_CLASSIFICATION,
-  KILN_TASK_REGRESSION,
-} KilnTask;
-
-const char *kiln_task_to_string   (KilnTask task);
-gboolean    kiln_task_from_string (const char *str, KilnTask *task);
-
-/* ---- Data ------------------------------------------------------------------------------- */
-
-typedef struct {
-  guint    n_rows;
-  guint    n_features;
-  float   *x;             /* row-major n_rows x n_features */
-  KilnTask task;
-  guint    n_classes;     /* classification */
-  gint32  *y_class;       /* classification: 0 .. n_classes - 1 */
-  double  *y_value;       /* regression */
-  gboolean owns_data;     /* free x / y_* with the dataset */
-} KilnDataset;
-
-/* An empty dataset with the arrays allocated (owned). */
-KilnDataset *kiln_dataset_new  (guint n_rows, guint n_features, KilnTask task, guint n_classes);
-void         kiln_dataset_free (KilnDataset *dataset);
-/* A new owned dataset holding copies of @rows (indices into @dataset) in that order. */
-KilnDataset *kiln_dataset_new_rows (const KilnDataset *dataset, const guint32 *rows, guint n_rows);
-/* Rows and features present, every x finite, class indices in range / target values finite. */
-gboolean     kiln_dataset_check    (const KilnDataset *dataset, GError **error);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnDataset, kiln_dataset_free)
 
 /* ---- Options ------------------------------------------------------------------------------ */
 
@@ -89,6 +66,43 @@ typedef struct {
 
 void kiln_model_options_init (KilnModelOptions *options, KilnTask task);
 
+typedef enum {
+  KILN_MODEL_OPTION_UINT,     /* a guint field */
+  KILN_MODEL_OPTION_DOUBLE,   /* a double field */
+  KILN_MODEL_OPTION_LAYERS,   /* the hidden[] layer sizes, "64,32" */
+} KilnModelOptionKind;
+
+/* One option a family offers. The same description serves the Train page (a spin button or an
+ * entry with @title and @description) and `kiln-cli train` (the flag --@name ARG). */
+typedef struct {
+  const char          *name;         /* the CLI flag without "--": "max-depth" */
+  const char          *title;        /* N_(): "Maximum depth" */
+  const char          *description;  /* N_(), may be NULL: "0 means no limit" */
+  const char          *arg;          /* N_(): the CLI argument's name, "N" */
+  KilnModelOptionKind  kind;
+  gsize                offset;       /* of the field in KilnModelOptions */
+  double               min, max;     /* accepted values (UINT and DOUBLE) */
+  double               step;         /* the GUI's increment */
+  guint                digits;       /* the GUI's decimals */
+  gboolean             advanced;     /* the GUI shows it under "Advanced" */
+  const char          *alias;        /* another CLI flag for it, or NULL: "learning-rate" */
+} KilnModelOption;
+
+/* UINT and DOUBLE: the option's value in @options, and setting it (no range check). */
+double   kiln_model_option_get_value (const KilnModelOption  *option,
+                                      const KilnModelOptions *options);
+void     kiln_model_option_set_value (const KilnModelOption  *option,
+                                      KilnModelOptions       *options,
+                                      double                  value);
+/* Any kind, as text: "12", "0.001", "64,32". Free with g_free(). */
+char    *kiln_model_option_format    (const KilnModelOption  *option,
+                                      const KilnModelOptions *options);
+/* Parses @text into @options, checking the range; G_OPTION_ERROR_BAD_VALUE naming --@name. */
+gboolean kiln_model_option_parse     (const KilnModelOption  *option,
+                                      const char             *text,
+                                      KilnModelOptions       *options,
+                                      GError                **error);
+
 /* ---- Monitoring a fit --------------------------------------------------------------------- */
 
 typedef struct _KilnModel KilnModel;
@@ -103,41 +117,22 @@ typedef struct {
   gpointer user_data;
 } KilnFitMonitor;
 
-/* ---- Models ------------------------------------------------------------------------------- */
+/* ---- Families ------------------------------------------------------------------------------ */
+
+typedef struct _KilnModelOps KilnModelOps;
 
 typedef struct {
-  const char *name;          /* "logreg", "linear", "ridge", "mlp", "tree", "forest", "knn", "nb" */
+  const char *name;          /* "logreg", "linear", "ridge", "mlp", "tree", "forest", "gbt", "knn", "nb" */
   const char *display_name;  /* translatable, N_() */
   gboolean    classification;
   gboolean    regression;
   gboolean    iterative;     /* reports epochs */
   gboolean    needs_scaling; /* the default recipe standardises features for it */
-  gsize       instance_size; /* the family's struct; KilnModel is its first member */
-
-  gboolean  (*check_options) (const KilnModelOptions *options, GError **error);
-  gboolean  (*fit)           (KilnModel *model, const KilnDataset *train, const KilnDataset *val,
-                              const KilnFitMonitor *monitor, GCancellable *cancellable,
-                              GError **error);
-  /* @out: n_rows x n_classes probabilities (classification) or n_rows values (regression) */
-  void      (*predict)       (KilnModel *model, const float *x, guint n_rows, double *out);
-  void      (*to_json)       (KilnModel *model, JsonBuilder *builder);  /* inside an object */
-  gboolean  (*from_json)     (KilnModel *model, JsonObject *object, GError **error);
-  /* n_features importances summing to 1, or FALSE if the family has none */
-  gboolean  (*importances)   (KilnModel *model, double *out);
-  void      (*finalize)      (KilnModel *model);
-  /* iterative families: the most epochs the options allow (NULL: options->epochs) */
-  guint     (*max_epochs)    (const KilnModelOptions *options);
+  gboolean    accepts_missing; /* learns from NaN in the numeric features: the pipeline then
+                                  skips numeric imputation for it */
+  const KilnModelOption * const *options;  /* NULL-terminated, in the order to show them */
+  const KilnModelOps   *ops;  /* the implementation (kiln-model-private.h) */
 } KilnModelClass;
-
-struct _KilnModel {
-  const KilnModelClass *klass;
-  gatomicrefcount       ref_count;
-  KilnModelOptions      options;
-  KilnTask              task;
-  guint                 n_features;
-  guint                 n_classes;
-  gboolean              fitted;
-};
 
 #define KILN_MODEL_ERROR (kiln_model_error_quark ())
 GQuark kiln_model_error_quark (void);
@@ -152,6 +147,16 @@ typedef enum {
 /* The families, in the order the UI lists them. */
 const KilnModelClass * const *kiln_model_list_classes (guint *n);
 const KilnModelClass         *kiln_model_lookup_class (const char *name);
+/* The names, comma-separated ("logreg, linear, ..."), for messages. Free with g_free(). */
+char                         *kiln_model_list_names   (void);
+/* The option called @name among every family's, or NULL. Families may give one name to
+ * different options (gbt's --max-depth is not the tree's): see kiln_model_class_find_option(). */
+const KilnModelOption        *kiln_model_lookup_option (const char *name);
+/* @klass's option whose name or alias is @flag, or NULL. */
+const KilnModelOption        *kiln_model_class_find_option (const KilnModelClass *klass,
+                                                            const char           *flag);
+
+/* ---- Models ------------------------------------------------------------------------------- */
 
 KilnModel  *kiln_model_new            (const char              *name,
                                        const KilnModelOptions  *options,
@@ -161,25 +166,48 @@ void        kiln_model_unref          (KilnModel *model);
 gboolean    kiln_model_check_options  (const char              *name,
                                        const KilnModelOptions  *options,
                                        GError                 **error);
+/* @val (may be NULL) must have the same features as @train. */
 gboolean    kiln_model_fit            (KilnModel             *model,
                                        const KilnDataset     *train,
-                                       const KilnDataset     *val,      /* may be NULL */
-                                       const KilnFitMonitor  *monitor,  /* may be NULL */
+                                       const KilnDataset     *val,
+                                       const KilnFitMonitor  *monitor,
                                        GCancellable          *cancellable,
                                        GError               **error);
-void        kiln_model_predict        (KilnModel   *model,
-                                       const float *x,
-                                       guint        n_rows,
-                                       double      *out);
-/* {"family": name, "options": {...}, "n_features", "n_classes", "task", "params": {...}} */
+/* Predicts the rows of @rows (its features; the target, if any, is not read), which must have
+ * the features the model was fitted on. @out: n_rows x n_classes probabilities
+ * (classification) or n_rows values (regression). */
+void        kiln_model_predict        (KilnModel          *model,
+                                       const KilnDataset  *rows,
+                                       double             *out);
+/* {"family": name, "options": {...}, "n_features", "n_classes", "task", "params": {...}}, and
+ * with categorical features "n_dense" and "n_levels" (n_features is the one-hot view's width). */
 JsonNode   *kiln_model_to_json        (KilnModel  *model);
 KilnModel  *kiln_model_from_json      (JsonNode   *node,
                                        GError    **error);
+/* kiln_model_get_n_features() importances (one per feature of the one-hot view) summing to 1,
+ * or FALSE if the family has none. */
 gboolean    kiln_model_get_importances (KilnModel *model,
                                         double    *out);
-/* The most epochs an iterative family will run with its options. */
-guint       kiln_model_get_max_epochs (KilnModel *model);
+
 const char *kiln_model_get_name       (KilnModel *model);
+const KilnModelClass *kiln_model_get_class (KilnModel *model);
+const KilnModelOptions *kiln_model_get_options (KilnModel *model);
+gboolean    kiln_model_is_fitted      (KilnModel *model);
+KilnTask    kiln_model_get_task       (KilnModel *model);
+/* Fitted: the width of the one-hot view of the features it learnt from. */
+guint       kiln_model_get_n_features (KilnModel *model);
+/* Fitted: the features as the dataset held them (dense count, categorical count and levels;
+ * @n_levels borrowed). */
+void        kiln_model_get_layout     (KilnModel    *model,
+                                       guint        *n_dense,
+                                       guint        *n_categorical,
+                                       const guint **n_levels);
+/* Fitted, classification: the number of classes; 0 for regression. */
+guint       kiln_model_get_n_classes  (KilnModel *model);
+/* Outputs per row of kiln_model_predict(): the classes, or 1. */
+guint       kiln_model_get_n_outputs  (KilnModel *model);
+/* Iterative families: the most epochs the model's options allow. */
+guint       kiln_model_get_max_epochs (KilnModel *model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnModel, kiln_model_unref)
 

@@ -90,31 +90,10 @@ kiln_nb_fit (KilnModel            *model,
   g_autofree double *mean_all = NULL;
   double max_var = 0.0;
 
-  if (train == NULL || train->n_rows == 0 || train->n_features == 0 || train->x == NULL
-      || train->task != KILN_TASK_CLASSIFICATION || train->y_class == NULL || train->n_classes < 1)
-    {
-      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                   _("Naive Bayes needs rows, features and a class target to learn from."));
-      return FALSE;
-    }
+  /* kiln_model_fit() has checked the data (kiln_dataset_check()). */
   n = train->n_rows;
   d = train->n_features;
   C = train->n_classes;
-  for (gsize i = 0; i < (gsize) n * d; i++)
-    if (!isfinite (train->x[i]))
-      {
-        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                     _("Row %u, feature %u is missing or not a finite number."),
-                     (guint) (i / d) + 1, (guint) (i % d) + 1);
-        return FALSE;
-      }
-  for (guint i = 0; i < n; i++)
-    if (train->y_class[i] < 0 || (guint) train->y_class[i] >= C)
-      {
-        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                     _("Row %u has no valid class in the target."), i + 1);
-        return FALSE;
-      }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
@@ -174,8 +153,6 @@ kiln_nb_fit (KilnModel            *model,
         *v = (self->class_count[c] > 0.0 ? *v / self->class_count[c] : 0.0) + self->epsilon;
       }
 
-  model->n_features = d;
-  model->n_classes = C;
   nb_derive (self, C, d);
   if (monitor != NULL && monitor->progress != NULL)
     monitor->progress (1.0, monitor->user_data);
@@ -183,10 +160,10 @@ kiln_nb_fit (KilnModel            *model,
 }
 
 static void
-kiln_nb_predict (KilnModel   *model,
-                 const float *x,
-                 guint        n_rows,
-                 double      *out)
+kiln_nb_predict_dense (KilnModel   *model,
+                       const float *x,
+                       guint        n_rows,
+                       double      *out)
 {
   KilnNb *self = (KilnNb *) model;
   guint d = model->n_features, C = model->n_classes;
@@ -224,6 +201,14 @@ kiln_nb_predict (KilnModel   *model,
       for (guint c = 0; c < C; c++)
         o[c] = exp (o[c] - lse);
     }
+}
+
+static void
+kiln_nb_predict (KilnModel         *model,
+                 const KilnDataset *rows,
+                 double            *out)
+{
+  _kiln_model_predict_dense (model, rows, out, kiln_nb_predict_dense);
 }
 
 static void
@@ -308,13 +293,11 @@ kiln_nb_finalize (KilnModel *model)
   nb_clear ((KilnNb *) model);
 }
 
-const KilnModelClass kiln_nb_class = {
-  .name = "nb",
-  .display_name = N_("Gaussian naive Bayes"),
-  .classification = TRUE,
-  .regression = FALSE,
-  .iterative = FALSE,
-  .needs_scaling = FALSE,
+static const KilnModelOption * const nb_options[] = {
+  NULL,
+};
+
+static const KilnModelOps nb_ops = {
   .instance_size = sizeof (KilnNb),
   .check_options = kiln_nb_check_options,
   .fit = kiln_nb_fit,
@@ -323,4 +306,16 @@ const KilnModelClass kiln_nb_class = {
   .from_json = kiln_nb_from_json,
   .importances = kiln_nb_importances,
   .finalize = kiln_nb_finalize,
+};
+
+const KilnModelClass kiln_nb_class = {
+  .name = "nb",
+  .display_name = N_("Gaussian naive Bayes"),
+  .classification = TRUE,
+  .regression = FALSE,
+  .iterative = FALSE,
+  .needs_scaling = FALSE,
+  .accepts_missing = FALSE,
+  .options = nb_options,
+  .ops = &nb_ops,
 };

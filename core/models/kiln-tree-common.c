@@ -1835,67 +1835,12 @@ _kiln_tree_check_data (KilnModel         *model,
                        const KilnDataset *train,
                        GError           **error)
 {
-  gsize n;
-
-  if (train == NULL || train->n_rows == 0 || train->n_features == 0 || train->x == NULL)
-    {
-      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                   _("There are no rows or no features to learn from."));
-      return FALSE;
-    }
-  if (train->task != model->task)
-    {
-      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                   _("The data set is for %s, the model for %s."),
-                   kiln_task_to_string (train->task), kiln_task_to_string (model->task));
-      return FALSE;
-    }
+  /* kiln_model_fit() has checked the rows, features and target (kiln_dataset_check()). */
   if (train->n_rows > G_MAXINT32 / 2)
     {
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
                    _("Too many rows (%u) for a tree."), train->n_rows);
       return FALSE;
-    }
-  n = (gsize) train->n_rows * train->n_features;
-  for (gsize i = 0; i < n; i++)
-    if (!isfinite (train->x[i]))
-      {
-        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                     _("Row %u, feature %u is missing or not a finite number."),
-                     (guint) (i / train->n_features) + 1, (guint) (i % train->n_features) + 1);
-        return FALSE;
-      }
-  if (train->task == KILN_TASK_CLASSIFICATION)
-    {
-      if (train->n_classes < 1 || train->y_class == NULL)
-        {
-          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                       _("The target has no classes."));
-          return FALSE;
-        }
-      for (guint i = 0; i < train->n_rows; i++)
-        if (train->y_class[i] < 0 || (guint) train->y_class[i] >= train->n_classes)
-          {
-            g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                         _("Row %u has no valid class in the target."), i + 1);
-            return FALSE;
-          }
-    }
-  else
-    {
-      if (train->y_value == NULL)
-        {
-          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                       _("The target has no values."));
-          return FALSE;
-        }
-      for (guint i = 0; i < train->n_rows; i++)
-        if (!isfinite (train->y_value[i]))
-          {
-            g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                         _("Row %u has a missing or infinite target value."), i + 1);
-            return FALSE;
-          }
     }
   return TRUE;
 }

@@ -95,18 +95,16 @@ kiln_tree_fit (KilnModel            *model,
   _kiln_tree_nodes_clear (&self->nodes);
   self->nodes = nodes;
   set_importances (&self->importances, importances, train->n_features);
-  model->n_features = train->n_features;
-  model->n_classes = train->task == KILN_TASK_CLASSIFICATION ? train->n_classes : 0;
   if (monitor != NULL && monitor->progress != NULL)
     monitor->progress (1.0, monitor->user_data);
   return TRUE;
 }
 
 static void
-kiln_tree_predict (KilnModel   *model,
-                   const float *x,
-                   guint        n_rows,
-                   double      *out)
+kiln_tree_predict_dense (KilnModel   *model,
+                         const float *x,
+                         guint        n_rows,
+                         double      *out)
 {
   KilnTree *self = (KilnTree *) model;
   guint d = model->n_features, k = self->nodes.n_outputs;
@@ -117,6 +115,14 @@ kiln_tree_predict (KilnModel   *model,
       const KilnTreeNode *leaf = _kiln_tree_nodes_leaf (&self->nodes, x + (gsize) i * d);
       _kiln_tree_nodes_add_leaf (&self->nodes, leaf, out + (gsize) i * k);
     }
+}
+
+static void
+kiln_tree_predict (KilnModel         *model,
+                   const KilnDataset *rows,
+                   double            *out)
+{
+  _kiln_model_predict_dense (model, rows, out, kiln_tree_predict_dense);
 }
 
 static void
@@ -197,13 +203,13 @@ kiln_tree_finalize (KilnModel *model)
   g_clear_pointer (&self->importances, g_free);
 }
 
-const KilnModelClass kiln_tree_class = {
-  .name = "tree",
-  .display_name = N_("Decision tree"),
-  .classification = TRUE,
-  .regression = TRUE,
-  .iterative = FALSE,
-  .needs_scaling = FALSE,
+static const KilnModelOption * const tree_options[] = {
+  &kiln_model_option_max_depth,
+  &kiln_model_option_min_samples_leaf,
+  NULL,
+};
+
+static const KilnModelOps tree_ops = {
   .instance_size = sizeof (KilnTree),
   .check_options = kiln_tree_check_options,
   .fit = kiln_tree_fit,
@@ -212,4 +218,16 @@ const KilnModelClass kiln_tree_class = {
   .from_json = kiln_tree_from_json,
   .importances = kiln_tree_importances,
   .finalize = kiln_tree_finalize,
+};
+
+const KilnModelClass kiln_tree_class = {
+  .name = "tree",
+  .display_name = N_("Decision tree"),
+  .classification = TRUE,
+  .regression = TRUE,
+  .iterative = FALSE,
+  .needs_scaling = FALSE,
+  .accepts_missing = FALSE,
+  .options = tree_options,
+  .ops = &tree_ops,
 };

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-parallel.h"
 #include "kiln-prep-private.h"
 
 #define BUCKET_BITS 8
@@ -208,7 +209,7 @@ _kiln_prep_find_duplicates (KilnPrepWork *work, guint8 *dup_out)
   d.dup = dup_out ? dup_out : g_new (guint8, n);
   memset (d.dup, 0, n);
 
-  _kiln_prep_parallel ((n + ROW_BLOCK - 1) / ROW_BLOCK, hash_block, &d);
+  kiln_parallel_for ((n + ROW_BLOCK - 1) / ROW_BLOCK, hash_block, &d);
 
   /* stable counting sort of the rows by the hash's top bits */
   memset (fill, 0, sizeof fill);
@@ -227,7 +228,7 @@ _kiln_prep_find_duplicates (KilnPrepWork *work, guint8 *dup_out)
       d.sorted[at] = d.hashes[r];
     }
 
-  _kiln_prep_parallel (N_BUCKETS, check_bucket, &d);
+  kiln_parallel_for (N_BUCKETS, check_bucket, &d);
 
   for (guint b = 0; b < N_BUCKETS; b++)
     total += d.dup_counts[b];

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "kiln-parallel.h"
 #include "kiln-prep-private.h"
 
 static int
@@ -70,7 +71,7 @@ _kiln_step_encode_fit (KilnStep *step, KilnPrepWork *work, GError **error)
   en.where = g_new (int, MAX (n, 1));
   for (guint i = 0; i < n; i++)
     en.where[i] = _kiln_prep_work_find (work, step->columns[i]);
-  _kiln_prep_parallel (n, fit_column, &en);
+  kiln_parallel_for (n, fit_column, &en);
   g_free (en.where);
   return TRUE;
 }
@@ -195,7 +196,7 @@ apply_onehot (Encode *en)
   guint blocks = (n_rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, n_alloc = 0, t = 0;
   OneHotRun run = { en, g_new0 (OneHot, MAX (n_cols, 1)), NULL, NULL, NULL, NULL };
 
-  _kiln_prep_parallel (n_cols, onehot_count, &run);
+  kiln_parallel_for (n_cols, onehot_count, &run);
 
   for (guint i = 0; i < n_cols; i++)
     n_alloc += step->categories[i]->len;
@@ -207,7 +208,7 @@ apply_onehot (Encode *en)
         run.alloc_column[t] = i;
         run.alloc_category[t] = j;
       }
-  _kiln_prep_parallel (n_alloc, onehot_alloc, &run);
+  kiln_parallel_for (n_alloc, onehot_alloc, &run);
 
   run.task_column = g_new (guint, MAX (n_cols * blocks, 1));
   run.task_first = g_new (guint, MAX (n_cols * blocks, 1));
@@ -217,7 +218,7 @@ apply_onehot (Encode *en)
         run.task_column[k] = i;
         run.task_first[k] = b * ROWS_PER_TASK;
       }
-  _kiln_prep_parallel (n_cols * blocks, onehot_scatter, &run);
+  kiln_parallel_for (n_cols * blocks, onehot_scatter, &run);
 
   for (guint i = 0; i < n_cols; i++)
     {
@@ -302,7 +303,7 @@ _kiln_step_encode_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entr
   if (step->encoding == KILN_ENCODE_ONEHOT)
     apply_onehot (&en);
   else
-    _kiln_prep_parallel (n, apply_ordinal, &en);
+    kiln_parallel_for (n, apply_ordinal, &en);
 
   /* splice from the last column backwards so earlier positions stay valid */
   for (guint i = n; i-- > 0;)

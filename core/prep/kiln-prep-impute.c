@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-parallel.h"
 #include "kiln-prep-private.h"
 
 typedef struct {
@@ -159,7 +160,7 @@ _kiln_step_impute_fit (KilnStep *step, KilnPrepWork *work, GError **error)
   im.where = g_new (int, MAX (n, 1));
   for (guint i = 0; i < n; i++)
     im.where[i] = _kiln_prep_work_find (work, step->columns[i]);
-  _kiln_prep_parallel (n, fit_column, &im);
+  kiln_parallel_for (n, fit_column, &im);
   g_free (im.where);
   return TRUE;
 }
@@ -276,7 +277,7 @@ _kiln_step_impute_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entr
   if (!locate (step, work, im.where, error))
     goto out;
 
-  _kiln_prep_parallel (n, fill_column, &im);
+  kiln_parallel_for (n, fill_column, &im);
   for (guint i = 0; i < n; i++)
     {
       _kiln_prep_entry_add_count (entry, step->columns[i], im.counts[i]);

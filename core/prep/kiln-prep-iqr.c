@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-parallel.h"
 #include "kiln-prep-private.h"
 
 typedef struct {
@@ -84,7 +85,7 @@ _kiln_step_iqr_fit (KilnStep *step, KilnPrepWork *work, GError **error)
       g_free (q.where);
       return FALSE;
     }
-  _kiln_prep_parallel (n, fit_column, &q);
+  kiln_parallel_for (n, fit_column, &q);
   g_free (q.where);
   return TRUE;
 }
@@ -148,7 +149,7 @@ _kiln_step_iqr_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, 
   if (!locate (step, work, q.where, error))
     goto out;
 
-  _kiln_prep_parallel (n, count_column, &q);
+  kiln_parallel_for (n, count_column, &q);
   for (guint i = 0; i < n; i++)
     _kiln_prep_entry_add_count (entry, step->columns[i], q.counts[i]);
 

@@ -122,6 +122,7 @@ struct _KilnRecipe {
 KilnStep *_kiln_step_new        (KilnStepKind kind, const char * const *columns);
 KilnStep *_kiln_step_copy_asked (KilnStep *step);
 void      _kiln_step_set_columns (KilnStep *step, GPtrArray *names);   /* takes the strings */
+void      _kiln_step_clear_fitted (KilnStep *step);
 
 typedef struct {
   KilnStep      *step;
@@ -161,6 +162,13 @@ KilnPrepEntry *_kiln_prep_entry_new   (KilnStepKind kind, guint step_index, Kiln
 void           _kiln_prep_entry_free  (KilnPrepEntry *entry);
 void           _kiln_prep_entry_add_count (KilnPrepEntry *entry, const char *column, guint count);
 
+/* The entry's translated description ("Removed 12 duplicate rows"). */
+char          *_kiln_prep_describe_entry (KilnPrepEntry *entry, KilnStep *step, gboolean training);
+
+/* The cell of a target column as a class name (numbers as Python prints them, booleans as
+ * True/False); NULL when missing. */
+char          *_kiln_prep_class_name  (KilnColumn *column, guint row);
+
 /* ---- Numbers ------------------------------------------------------------------------------ */
 
 /* numpy's linear-interpolation quantile of @values (reordered in place), q in [0, 1]. */
@@ -177,9 +185,5 @@ double   _kiln_prep_mode_double   (double *values, gsize n);
 /* Row hashes and duplicates. @dup_out (n_rows bytes, may be NULL) gets 1 for each row equal to
  * an earlier one. Returns the count. */
 guint    _kiln_prep_find_duplicates (KilnPrepWork *work, guint8 *dup_out);
-
-/* Runs func (task, data) for task in 0 .. n_tasks-1 on up to the number of cores. */
-void     _kiln_prep_parallel      (guint n_tasks, void (*func) (guint task, gpointer data),
-                                   gpointer data);
 
 G_END_DECLS

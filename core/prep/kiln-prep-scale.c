@@ -15,6 +15,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-parallel.h"
 #include "kiln-prep-private.h"
 
 typedef struct {
@@ -117,7 +118,7 @@ _kiln_step_scale_fit (KilnStep *step, KilnPrepWork *work, GError **error)
       g_free (sc.where);
       return FALSE;
     }
-  _kiln_prep_parallel (n, fit_column, &sc);
+  kiln_parallel_for (n, fit_column, &sc);
   g_free (sc.where);
   return TRUE;
 }
@@ -163,7 +164,7 @@ _kiln_step_scale_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry
   sc.scaled = g_new0 (KilnColumn *, MAX (n, 1));
   if (!locate (step, work, sc.where, error))
     goto out;
-  _kiln_prep_parallel (n, apply_column, &sc);
+  kiln_parallel_for (n, apply_column, &sc);
   for (guint i = 0; i < n; i++)
     if (sc.scaled[i])
       {

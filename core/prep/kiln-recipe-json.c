@@ -18,25 +18,6 @@
 
 #define RECIPE_FORMAT 1
 
-/* The task names of kiln-model.h (kept here so the recipe does not need the models). */
-static const char *
-task_name (KilnTask task)
-{
-  return task == KILN_TASK_REGRESSION ? "regression" : "classification";
-}
-
-static gboolean
-task_parse (const char *s, KilnTask *task)
-{
-  if (g_strcmp0 (s, "classification") == 0)
-    *task = KILN_TASK_CLASSIFICATION;
-  else if (g_strcmp0 (s, "regression") == 0)
-    *task = KILN_TASK_REGRESSION;
-  else
-    return FALSE;
-  return TRUE;
-}
-
 /* ---- Writing ------------------------------------------------------------------------------ */
 
 static void
@@ -210,7 +191,7 @@ kiln_recipe_to_json (KilnRecipe *recipe)
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "task");
-  json_builder_add_string_value (b, task_name (recipe->task));
+  json_builder_add_string_value (b, kiln_task_to_string (recipe->task));
   json_builder_set_member_name (b, "task_set");
   json_builder_add_boolean_value (b, recipe->task_set);
   if (recipe->fitted)
@@ -620,7 +601,7 @@ kiln_recipe_from_json (JsonNode  *node,
   s = member_string (o, "target");
   recipe->target = g_strdup (s);
   s = member_string (o, "task");
-  if (s == NULL || !task_parse (s, &recipe->task) ||
+  if (s == NULL || !kiln_task_from_string (s, &recipe->task) ||
       !member_bool (o, "task_set", &recipe->task_set) ||
       !member_bool (o, "fitted", &fitted))
     {

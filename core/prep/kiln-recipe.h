@@ -65,7 +65,7 @@
 #include <json-glib/json-glib.h>
 
 #include "kiln-frame.h"
-#include "kiln-model.h"
+#include "kiln-dataset.h"
 
 G_BEGIN_DECLS
 
@@ -297,10 +297,9 @@ gboolean    kiln_recipe_to_dataset      (KilnRecipe   *recipe,
                                          KilnFrame    *prepared,
                                          KilnDataset **dataset,
                                          GError      **error);
-/* Only the features (new data without a target): n_rows x n_features floats, g_free() them. */
-float      *kiln_recipe_feature_matrix  (KilnRecipe  *recipe,
+/* Only the features (new data without a target), as a KilnDataset with no target. */
+KilnDataset *kiln_recipe_to_features    (KilnRecipe  *recipe,
                                          KilnFrame   *prepared,
-                                         guint       *n_rows,
                                          GError     **error);
 
 /* {"format": 1, "target", "task", "target_type", "classes", "input_columns", "features",

@@ -11,75 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiln-rng.h"
 #include "kiln-split.h"
-
-/* ---- PRNG: xoshiro256** seeded through splitmix64 ---------------------------------------- */
-
-static guint64
-splitmix64 (guint64 *state)
-{
-  guint64 z = (*state += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-void
-kiln_split_rng_init (KilnSplitRng *rng, guint64 seed)
-{
-  guint64 state = seed;
-
-  g_return_if_fail (rng != NULL);
-  for (guint i = 0; i < 4; i++)
-    rng->s[i] = splitmix64 (&state);
-}
-
-static inline guint64
-rotl (guint64 x, int k)
-{
-  return (x << k) | (x >> (64 - k));
-}
-
-guint64
-kiln_split_rng_next (KilnSplitRng *rng)
-{
-  guint64 *s = rng->s;
-  guint64 result = rotl (s[1] * 5, 7) * 9;
-  guint64 t = s[1] << 17;
-
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl (s[3], 45);
-  return result;
-}
-
-guint64
-kiln_split_rng_below (KilnSplitRng *rng, guint64 n)
-{
-  guint64 threshold, x;
-
-  g_return_val_if_fail (n > 0, 0);
-  threshold = (0 - n) % n;
-  do
-    x = kiln_split_rng_next (rng);
-  while (x < threshold);
-  return x % n;
-}
-
-void
-kiln_split_shuffle (KilnSplitRng *rng, guint32 *items, guint n)
-{
-  for (guint i = n; i > 1; i--)
-    {
-      guint j = (guint) kiln_split_rng_below (rng, i);
-      guint32 t = items[i - 1];
-      items[i - 1] = items[j];
-      items[j] = t;
-    }
-}
 
 /* ---- Fractions ---------------------------------------------------------------------------- */
 
@@ -358,7 +291,7 @@ kiln_split_train_val_test (KilnFrame                 *frame,
   g_autoptr(GPtrArray) groups = NULL;
   g_autoptr(GArray) pairs = NULL;
   GArray *parts[3];
-  KilnSplitRng rng;
+  KilnRng rng;
   double f[3];
   guint total = 0, sizes[3], need[3];
   guint ng;
@@ -384,11 +317,11 @@ kiln_split_train_val_test (KilnFrame                 *frame,
       return FALSE;
     }
 
-  kiln_split_rng_init (&rng, seed);
+  kiln_rng_init (&rng, seed);
   for (guint g = 0; g < ng; g++)
     {
       GArray *a = groups->pdata[g];
-      kiln_split_shuffle (&rng, (guint32 *) a->data, a->len);
+      kiln_rng_shuffle (&rng, (guint32 *) a->data, a->len);
     }
 
   largest_remainder (total, f, sizes);
@@ -491,7 +424,7 @@ kiln_split_kfold (KilnFrame  *frame,
 {
   g_autoptr(GPtrArray) groups = NULL;
   GPtrArray *folds;
-  KilnSplitRng rng;
+  KilnRng rng;
   guint total = 0, at = 0;
 
   g_return_val_if_fail (frame != NULL, NULL);
@@ -509,14 +442,14 @@ kiln_split_kfold (KilnFrame  *frame,
       return NULL;
     }
 
-  kiln_split_rng_init (&rng, seed);
+  kiln_rng_init (&rng, seed);
   folds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   for (guint i = 0; i < k; i++)
     g_ptr_array_add (folds, g_array_sized_new (FALSE, FALSE, sizeof (guint32), total / k + 1));
   for (guint g = 0; g < groups->len; g++)
     {
       GArray *a = groups->pdata[g];
-      kiln_split_shuffle (&rng, (guint32 *) a->data, a->len);
+      kiln_rng_shuffle (&rng, (guint32 *) a->data, a->len);
       for (guint i = 0; i < a->len; i++, at++)
         g_array_append_val (folds->pdata[at % k], g_array_index (a, guint32, i));
     }

@@ -6,7 +6,7 @@
  * views with kiln_frame_new_view (frame, (guint32 *) rows->data, rows->len).
  *
  * Stratified splits group the rows by the target's value (category, boolean, or distinct
- * number), shuffle each group with a seeded xoshiro256** PRNG and share it out with
+ * number), shuffle each group with the seeded KilnRng (kiln-rng.h, kiln_rng_shuffle()) and share it out with
  * largest-remainder rounding: every class's count in every part is the floor or the ceiling
  * of its exact share, and the parts' sizes are those of the unstratified split. Rows whose
  * target is missing are left out of every part (they can neither be learned from nor scored).
@@ -61,17 +61,5 @@ GPtrArray *kiln_split_kfold         (KilnFrame  *frame,
 /* The rows of 0 .. n_rows-1 not in @rows (ascending): a fold's training rows. */
 GArray    *kiln_split_complement    (guint         n_rows,
                                      const GArray *rows);
-
-/* The PRNG behind the splits, for anyone who needs the same numbers. */
-typedef struct {
-  guint64 s[4];
-} KilnSplitRng;
-
-void     kiln_split_rng_init        (KilnSplitRng *rng, guint64 seed);
-guint64  kiln_split_rng_next        (KilnSplitRng *rng);
-/* Uniform in 0 .. n-1 without modulo bias. */
-guint64  kiln_split_rng_below       (KilnSplitRng *rng, guint64 n);
-/* Fisher-Yates. */
-void     kiln_split_shuffle         (KilnSplitRng *rng, guint32 *items, guint n);
 
 G_END_DECLS

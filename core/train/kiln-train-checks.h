@@ -15,7 +15,7 @@
 #include <gio/gio.h>
 
 #include "kiln-frame.h"
-#include "kiln-model.h"
+#include "kiln-dataset.h"
 
 G_BEGIN_DECLS
 

@@ -47,10 +47,18 @@ struct _KilnTrainRun {
   int                wake_pending;    /* atomic */
   int                done;            /* atomic */
   int                terminal_popped; /* atomic; consumer side */
+  /* a job run (kiln_train_run_start_func()) */
+  KilnTrainRunFunc   func;
+  gpointer           func_data;
+  GDestroyNotify     func_destroy;
   /* worker only */
   gint64             start_time;
+  KilnModel         *fitting;         /* the model being fitted */
   KilnModel         *best;
   double             last_fraction;
+  KilnModel         *result_model;    /* a job's terminal event */
+  gpointer           result_payload;
+  GDestroyNotify     result_free;
 };
 
 /* ---- Events --------------------------------------------------------------------------------- */
@@ -62,6 +70,8 @@ kiln_train_event_free (KilnTrainEvent *event)
     return;
   g_clear_pointer (&event->model, kiln_model_unref);
   g_clear_error (&event->error);
+  if (event->payload != NULL && event->payload_free != NULL)
+    event->payload_free (event->payload);
   g_free (event);
 }
 
@@ -92,6 +102,8 @@ kiln_train_event_kind_to_string (KilnTrainEventKind kind)
       return "failed";
     case KILN_TRAIN_EVENT_CANCELLED:
       return "cancelled";
+    case KILN_TRAIN_EVENT_STAGE:
+      return "stage";
     default:
       g_return_val_if_reached (NULL);
     }
@@ -133,6 +145,12 @@ kiln_train_run_unref (KilnTrainRun *run)
    * reference goes, the worker has nothing left to do but return. */
   g_clear_pointer (&run->best, kiln_model_unref);
   g_clear_pointer (&run->model, kiln_model_unref);
+  g_clear_pointer (&run->fitting, kiln_model_unref);
+  g_clear_pointer (&run->result_model, kiln_model_unref);
+  if (run->result_payload != NULL && run->result_free != NULL)
+    run->result_free (run->result_payload);
+  if (run->func_data != NULL && run->func_destroy != NULL)
+    run->func_destroy (run->func_data);
   g_clear_pointer (&run->train, kiln_dataset_free);
   g_clear_pointer (&run->val, kiln_dataset_free);
   g_async_queue_unref (run->queue);
@@ -165,6 +183,8 @@ push_event (KilnTrainRun   *run,
   /* Release after the last access to the event: the consumer owns it from the push on. */
   if (event->model != NULL)
     TSAN_RELEASE (event->model);
+  if (event->payload != NULL)
+    TSAN_RELEASE (event->payload);
   TSAN_RELEASE (event);
   g_async_queue_push (run->queue, event);
 
@@ -198,8 +218,8 @@ on_epoch (guint      epoch,
   event->val_loss = (float) val_loss;
   event->val_metric = (float) val_metric;
   event->best = snapshot != NULL;
-  if (kiln_model_get_max_epochs (run->model) > 0)
-    event->fraction = MIN (1.0, (double) epoch / kiln_model_get_max_epochs (run->model));
+  if (kiln_model_get_max_epochs (run->fitting) > 0)
+    event->fraction = MIN (1.0, (double) epoch / kiln_model_get_max_epochs (run->fitting));
   if (snapshot != NULL)
     {
       g_clear_pointer (&run->best, kiln_model_unref);
@@ -216,7 +236,7 @@ on_progress (double   fraction,
   KilnTrainEvent *event;
 
   /* Iterative families report through their epochs. */
-  if (run->model->klass->iterative)
+  if (kiln_model_get_class (run->fitting)->iterative)
     return;
   if (fraction < run->last_fraction + PROGRESS_STEP && !(fraction >= 1.0 && run->last_fraction < 1.0))
     return;
@@ -226,40 +246,181 @@ on_progress (double   fraction,
   push_event (run, event);
 }
 
+/* Fits run->fitting; on cancel, the best snapshot (if any) goes to *best. */
+static gboolean
+fit (KilnTrainRun       *run,
+     const KilnDataset  *train,
+     const KilnDataset  *val,
+     GError            **error)
+{
+  KilnFitMonitor monitor = { on_epoch, on_progress, run };
+
+  run->last_fraction = 0.0;
+  return kiln_model_fit (run->fitting, train, val, &monitor, run->cancellable, error);
+}
+
 static gpointer
 worker (gpointer data)
 {
   KilnTrainRun *run = data;
-  KilnFitMonitor monitor = { on_epoch, on_progress, run };
   g_autoptr(GError) error = NULL;
   KilnTrainEvent *event;
+  gboolean ok;
 
   run->start_time = g_get_monotonic_time ();
   run->last_fraction = 0.0;
   push_event (run, event_new (KILN_TRAIN_EVENT_STARTED));
 
-  if (kiln_model_fit (run->model, run->train, run->val, &monitor, run->cancellable, &error))
+  if (run->func != NULL)
+    ok = run->func (run, run->func_data, run->cancellable, &error);
+  else
+    {
+      run->fitting = kiln_model_ref (run->model);
+      ok = fit (run, run->train, run->val, &error);
+      if (ok)
+        run->result_model = kiln_model_ref (run->model);
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        run->result_model = g_steal_pointer (&run->best);
+    }
+
+  if (ok)
     {
       event = event_new (KILN_TRAIN_EVENT_FINISHED);
       event->fraction = 1.0;
-      event->model = kiln_model_ref (run->model);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      event = event_new (KILN_TRAIN_EVENT_CANCELLED);
-      event->model = g_steal_pointer (&run->best);
-    }
+    event = event_new (KILN_TRAIN_EVENT_CANCELLED);
   else
     {
       event = event_new (KILN_TRAIN_EVENT_FAILED);
       event->error = g_steal_pointer (&error);
     }
+  if (event->kind != KILN_TRAIN_EVENT_FAILED)
+    {
+      event->model = g_steal_pointer (&run->result_model);
+      event->payload = g_steal_pointer (&run->result_payload);
+      event->payload_free = run->result_free;
+    }
   g_clear_pointer (&run->best, kiln_model_unref);
+  g_clear_pointer (&run->fitting, kiln_model_unref);
   g_atomic_int_set (&run->done, 1);
   push_event (run, event);
 
   kiln_train_run_unref (run);
   return NULL;
+}
+
+KilnModel *
+kiln_train_run_fit (KilnTrainRun       *run,
+                    KilnModel          *model,
+                    const KilnDataset  *train,
+                    const KilnDataset  *val,
+                    gboolean           *cancelled,
+                    GError            **error)
+{
+  g_autoptr(GError) local = NULL;
+  KilnModel *fitted = NULL;
+
+  g_return_val_if_fail (run != NULL && model != NULL && train != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (cancelled != NULL)
+    *cancelled = FALSE;
+  g_clear_pointer (&run->fitting, kiln_model_unref);
+  g_clear_pointer (&run->best, kiln_model_unref);
+  run->fitting = kiln_model_ref (model);
+  if (fit (run, train, val, &local))
+    fitted = kiln_model_ref (model);
+  else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED) && run->best != NULL)
+    {
+      fitted = g_steal_pointer (&run->best);
+      if (cancelled != NULL)
+        *cancelled = TRUE;
+    }
+  else
+    g_propagate_error (error, g_steal_pointer (&local));
+  g_clear_pointer (&run->fitting, kiln_model_unref);
+  g_clear_pointer (&run->best, kiln_model_unref);
+  return fitted;
+}
+
+void
+kiln_train_run_post_stage (KilnTrainRun   *run,
+                           KilnTrainStage  stage,
+                           gpointer        payload,
+                           GDestroyNotify  payload_free)
+{
+  KilnTrainEvent *event;
+
+  g_return_if_fail (run != NULL);
+
+  event = event_new (KILN_TRAIN_EVENT_STAGE);
+  event->stage = stage;
+  event->payload = payload;
+  event->payload_free = payload_free;
+  push_event (run, event);
+}
+
+void
+kiln_train_run_set_result (KilnTrainRun   *run,
+                           KilnModel      *model,
+                           gpointer        payload,
+                           GDestroyNotify  payload_free)
+{
+  g_return_if_fail (run != NULL);
+
+  g_clear_pointer (&run->result_model, kiln_model_unref);
+  if (run->result_payload != NULL && run->result_free != NULL)
+    run->result_free (run->result_payload);
+  run->result_model = model != NULL ? kiln_model_ref (model) : NULL;
+  run->result_payload = payload;
+  run->result_free = payload_free;
+}
+
+static KilnTrainRun *
+run_new (guint              run_id,
+         KilnTrainWakeFunc  wake,
+         gpointer           wake_data)
+{
+  KilnTrainRun *run = g_new0 (KilnTrainRun, 1);
+
+  run->ref_count = 1;
+  run->run_id = run_id;
+  run->queue = g_async_queue_new_full ((GDestroyNotify) kiln_train_event_free);
+  run->cancellable = g_cancellable_new ();
+  run->context = g_main_context_ref_thread_default ();
+  run->has_wake = wake != NULL;
+  run->wake = wake;
+  run->wake_data = wake_data;
+  return run;
+}
+
+static void
+run_launch (KilnTrainRun *run)
+{
+  /* The worker's reference, dropped when it ends. */
+  kiln_train_run_ref (run);
+  g_thread_unref (g_thread_new ("kiln-train", worker, run));
+}
+
+KilnTrainRun *
+kiln_train_run_start_func (KilnTrainRunFunc   func,
+                           gpointer           data,
+                           GDestroyNotify     destroy,
+                           guint              run_id,
+                           KilnTrainWakeFunc  wake,
+                           gpointer           wake_data)
+{
+  KilnTrainRun *run;
+
+  g_return_val_if_fail (func != NULL, NULL);
+
+  run = run_new (run_id, wake, wake_data);
+  run->func = func;
+  run->func_data = data;
+  run->func_destroy = destroy;
+  run_launch (run);
+  return run;
 }
 
 KilnTrainRun *
@@ -277,7 +438,7 @@ kiln_train_run_start (KilnModel          *model,
   g_return_val_if_fail (train != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (model->fitted)
+  if (kiln_model_is_fitted (model))
     {
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_OPTIONS,
                    _("This model is already trained; create a new one to train again."));
@@ -285,28 +446,18 @@ kiln_train_run_start (KilnModel          *model,
       kiln_dataset_free (val);
       return NULL;
     }
-  if (!kiln_model_check_options (kiln_model_get_name (model), &model->options, error))
+  if (!kiln_model_check_options (kiln_model_get_name (model), kiln_model_get_options (model), error))
     {
       kiln_dataset_free (train);
       kiln_dataset_free (val);
       return NULL;
     }
 
-  run = g_new0 (KilnTrainRun, 1);
-  run->ref_count = 1;
-  run->run_id = run_id;
+  run = run_new (run_id, wake, wake_data);
   run->model = kiln_model_ref (model);
   run->train = train;
   run->val = val;
-  run->queue = g_async_queue_new_full ((GDestroyNotify) kiln_train_event_free);
-  run->cancellable = g_cancellable_new ();
-  run->context = g_main_context_ref_thread_default ();
-  run->has_wake = wake != NULL;
-  run->wake = wake;
-  run->wake_data = wake_data;
-  /* The worker's reference, dropped when it ends. */
-  kiln_train_run_ref (run);
-  g_thread_unref (g_thread_new ("kiln-train", worker, run));
+  run_launch (run);
   return run;
 }
 
@@ -360,6 +511,8 @@ received (KilnTrainRun   *run,
   TSAN_ACQUIRE (event);
   if (event->model != NULL)
     TSAN_ACQUIRE (event->model);
+  if (event->payload != NULL)
+    TSAN_ACQUIRE (event->payload);
   if (kiln_train_event_is_terminal (event))
     g_atomic_int_set (&run->terminal_popped, 1);
   return event;

@@ -13,6 +13,12 @@
  * number; then exactly one of FINISHED (event->model is the fitted model), FAILED (event->error)
  * or CANCELLED (event->model is the best snapshot seen so far by validation loss, or NULL when no
  * epoch had finished). Nothing follows the terminal event.
+ *
+ * A run can also carry a longer job than one fit (the pipeline's: prepare, fit, evaluate,
+ * bundle): kiln_train_run_start_func() runs a function on the worker thread, which fits through
+ * kiln_train_run_fit() (the same EPOCH and PROGRESS events), announces its stages with STAGE
+ * events, and leaves what the terminal event carries with kiln_train_run_set_result() (a
+ * payload the job's own API reads).
  */
 #pragma once
 
@@ -29,7 +35,16 @@ typedef enum {
   KILN_TRAIN_EVENT_FINISHED,
   KILN_TRAIN_EVENT_FAILED,
   KILN_TRAIN_EVENT_CANCELLED,
+  KILN_TRAIN_EVENT_STAGE,
 } KilnTrainEventKind;
+
+/* What a job run is doing (STAGE events). */
+typedef enum {
+  KILN_TRAIN_STAGE_PREPARE,    /* splitting and fitting the recipe */
+  KILN_TRAIN_STAGE_PREPARED,   /* the data is ready (the event's payload may hold it) */
+  KILN_TRAIN_STAGE_FIT,        /* fitting the model */
+  KILN_TRAIN_STAGE_EVALUATE,   /* scoring and packing the result */
+} KilnTrainStage;
 
 typedef struct {
   KilnTrainEventKind kind;
@@ -43,6 +58,9 @@ typedef struct {
   gboolean   best;           /* EPOCH: the best validation (or training) loss so far */
   KilnModel *model;          /* FINISHED / CANCELLED: owned by the event; steal it to keep it */
   GError    *error;          /* FAILED */
+  KilnTrainStage stage;      /* STAGE */
+  gpointer   payload;        /* STAGE, FINISHED, CANCELLED of a job run: owned by the event */
+  GDestroyNotify payload_free;
 } KilnTrainEvent;
 
 void     kiln_train_event_free        (KilnTrainEvent *event);
@@ -71,11 +89,47 @@ KilnTrainRun   *kiln_train_run_start      (KilnModel          *model,
                                            gpointer            wake_data,
                                            GError            **error);
 KilnTrainRun   *kiln_train_run_ref        (KilnTrainRun *run);
+
+/* A job on the worker thread: @func runs there and returns TRUE (then FINISHED is posted), or
+ * FALSE with @error (CANCELLED when @error is G_IO_ERROR_CANCELLED, else FAILED). @data is freed
+ * with @destroy when the run goes. */
+typedef gboolean (*KilnTrainRunFunc) (KilnTrainRun  *run,
+                                      gpointer       data,
+                                      GCancellable  *cancellable,
+                                      GError       **error);
+KilnTrainRun   *kiln_train_run_start_func (KilnTrainRunFunc    func,
+                                           gpointer            data,
+                                           GDestroyNotify      destroy,
+                                           guint               run_id,
+                                           KilnTrainWakeFunc   wake,
+                                           gpointer            wake_data);
+/* Worker side, from a job's function: fits @model (unfitted) with the run's EPOCH and PROGRESS
+ * events. Returns the fitted model (a new reference), or when the run was cancelled the best
+ * snapshot seen so far with *@cancelled set (NULL with a G_IO_ERROR_CANCELLED error when there is
+ * none), or NULL with @error. */
+KilnModel      *kiln_train_run_fit        (KilnTrainRun       *run,
+                                           KilnModel          *model,
+                                           const KilnDataset  *train,
+                                           const KilnDataset  *val,
+                                           gboolean           *cancelled,
+                                           GError            **error);
+/* Worker side: posts a STAGE event carrying @payload (may be NULL; freed with @payload_free). */
+void            kiln_train_run_post_stage (KilnTrainRun   *run,
+                                           KilnTrainStage  stage,
+                                           gpointer        payload,
+                                           GDestroyNotify  payload_free);
+/* Worker side: what the terminal event (FINISHED, or CANCELLED) of a job carries: @model (a
+ * reference is taken; may be NULL) and @payload (taken; freed with @payload_free). */
+void            kiln_train_run_set_result (KilnTrainRun   *run,
+                                           KilnModel      *model,
+                                           gpointer        payload,
+                                           GDestroyNotify  payload_free);
 /* Dropping the last reference while the worker runs does not stop it: cancel first. */
 void            kiln_train_run_unref      (KilnTrainRun *run);
 
 guint           kiln_train_run_get_id     (KilnTrainRun *run);
-KilnModel      *kiln_train_run_get_model  (KilnTrainRun *run);   /* the model being fitted */
+KilnModel      *kiln_train_run_get_model  (KilnTrainRun *run);   /* the model being fitted (a
+                                                                    job's: NULL until it fits) */
 GCancellable   *kiln_train_run_get_cancellable (KilnTrainRun *run);
 /* Asks the worker to stop; it stops within one mini-batch or tree. Any thread. */
 void            kiln_train_run_cancel     (KilnTrainRun *run);

@@ -8,9 +8,9 @@
 
 #include <glib/gi18n.h>
 
-#include "kiln-prepare-plan.h"
+#include "kiln-pipeline-job.h"
 #include "kiln-prep-options.h"
-#include "kiln-split.h"
+#include "kiln-prepare-plan.h"
 
 KilnRecipe *
 kiln_prepare_plan_make_recipe (KilnProject  *project,
@@ -38,45 +38,57 @@ kiln_prepare_plan_make_recipe (KilnProject  *project,
   return recipe;
 }
 
-static KilnFrame *
-view_of (KilnFrame *frame, GArray *rows)
+KilnRecipe *
+kiln_prepare_plan_make_options (KilnProject          *project,
+                                KilnPipelineOptions  *options,
+                                GError              **error)
 {
-  return kiln_frame_new_view (frame, (const guint32 *) (gpointer) rows->data, rows->len);
+  KilnPrepSettings *prep = kiln_project_get_prep (project);
+  KilnRecipe *recipe = kiln_prepare_plan_make_recipe (project, error);
+
+  if (recipe == NULL)
+    return NULL;
+  kiln_pipeline_options_init (options, kiln_project_get_target (project),
+                              kiln_project_get_model_name (project));
+  options->task_set = TRUE;
+  options->task = kiln_project_get_task (project);
+  options->split.train = prep->train;
+  options->split.validation = prep->validation;
+  options->split.test = prep->test;
+  options->stratify = prep->stratify;
+  options->seed = prep->seed;
+  options->model_options = *kiln_project_get_model_options (project);
+  options->source_path = kiln_project_get_source (project);
+  options->recipe = recipe;
+  return recipe;
 }
 
-KilnPreparePlan *
-kiln_prepare_plan_run (KilnFrame              *frame,
-                       KilnRecipe             *recipe,
-                       const KilnPrepSettings *prep,
-                       KilnTask                task,
-                       GCancellable           *cancellable,
-                       GError                **error)
-{
-  g_autoptr(KilnPreparePlan) plan = g_new0 (KilnPreparePlan, 1);
-  KilnSplitFractions fractions = { prep->train, prep->validation, prep->test };
-  g_autoptr(GArray) train = NULL, val = NULL, test = NULL;
-  int target = kiln_recipe_get_target (recipe)
-               ? kiln_frame_find_column (frame, kiln_recipe_get_target (recipe)) : -1;
+/* The preview is the pipeline job's first half (KILN_PIPELINE_JOB_PREPARE_ONLY): the same split
+ * and recipe fit the training will make, on its worker thread. */
+typedef struct {
+  GTask        *task;
+  KilnTrainRun *run;
+  gulong        cancel_id;
+} PlanJob;
 
-  if (!kiln_split_train_val_test (frame, target, &fractions,
-                                  prep->stratify && task == KILN_TASK_CLASSIFICATION, prep->seed,
-                                  &train, &val, &test, error))
-    return NULL;
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
+static KilnPreparePlan *
+plan_from_pipeline (KilnPipeline *pipeline, KilnFrame *frame)
+{
+  KilnPreparePlan *plan = g_new0 (KilnPreparePlan, 1);
+  KilnFrame *val = kiln_pipeline_get_validation_rows (pipeline);
+
   plan->n_rows = kiln_frame_get_n_rows (frame);
-  plan->n_train = train->len;
-  plan->n_val = val->len;
-  plan->n_test = test->len;
-  plan->train = view_of (frame, train);
-  plan->validation = view_of (frame, val);
-  plan->test = view_of (frame, test);
-  plan->report = kiln_prep_report_new ();
-  plan->recipe = kiln_recipe_ref (recipe);
-  plan->prepared = kiln_recipe_fit_apply (plan->recipe, plan->train, plan->report, error);
-  if (plan->prepared == NULL)
-    return NULL;
-  return g_steal_pointer (&plan);
+  plan->recipe = kiln_recipe_ref (kiln_pipeline_get_recipe (pipeline));
+  plan->pipeline = kiln_pipeline_ref (pipeline);
+  plan->report = kiln_pipeline_get_report (pipeline);
+  plan->train = kiln_frame_ref (kiln_pipeline_get_train_rows (pipeline));
+  plan->validation = val ? kiln_frame_ref (val) : kiln_frame_new_view (frame, NULL, 0);
+  plan->test = kiln_frame_ref (kiln_pipeline_get_test_rows (pipeline));
+  plan->prepared = kiln_frame_ref (kiln_pipeline_get_prepared_train (pipeline));
+  plan->n_train = kiln_frame_get_n_rows (plan->train);
+  plan->n_val = kiln_frame_get_n_rows (plan->validation);
+  plan->n_test = kiln_frame_get_n_rows (plan->test);
+  return plan;
 }
 
 void
@@ -85,7 +97,7 @@ kiln_prepare_plan_free (KilnPreparePlan *plan)
   if (plan == NULL)
     return;
   g_clear_pointer (&plan->recipe, kiln_recipe_unref);
-  g_clear_pointer (&plan->report, kiln_prep_report_free);
+  g_clear_pointer (&plan->pipeline, kiln_pipeline_unref);
   g_clear_pointer (&plan->train, kiln_frame_unref);
   g_clear_pointer (&plan->validation, kiln_frame_unref);
   g_clear_pointer (&plan->test, kiln_frame_unref);
@@ -93,32 +105,44 @@ kiln_prepare_plan_free (KilnPreparePlan *plan)
   g_free (plan);
 }
 
-typedef struct {
-  KilnFrame        *frame;
-  KilnRecipe       *recipe;
-  KilnPrepSettings  prep;
-  KilnTask          task;
-} RunData;
-
 static void
-run_data_free (RunData *d)
+on_cancelled (GCancellable *cancellable, gpointer data)
 {
-  kiln_frame_unref (d->frame);
-  kiln_recipe_unref (d->recipe);
-  g_free (d);
+  kiln_train_run_cancel (data);
 }
 
 static void
-run_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+plan_wake (KilnTrainRun *run, gpointer data)
 {
-  RunData *d = data;
-  GError *error = NULL;
-  KilnPreparePlan *plan = kiln_prepare_plan_run (d->frame, d->recipe, &d->prep, d->task,
-                                                 cancellable, &error);
-  if (plan)
-    g_task_return_pointer (task, plan, (GDestroyNotify) kiln_prepare_plan_free);
-  else
-    g_task_return_error (task, error);
+  PlanJob *job = data;
+  KilnTrainEvent *event;
+
+  while ((event = kiln_train_run_try_pop (run)) != NULL)
+    {
+      gboolean terminal = kiln_train_event_is_terminal (event);
+      KilnPipelineResult *result = kiln_pipeline_job_get_result (event);
+
+      if (event->kind == KILN_TRAIN_EVENT_FINISHED && result != NULL)
+        g_task_return_pointer (job->task,
+                               plan_from_pipeline (result->pipeline,
+                                                   g_task_get_task_data (job->task)),
+                               (GDestroyNotify) kiln_prepare_plan_free);
+      else if (event->kind == KILN_TRAIN_EVENT_FAILED)
+        g_task_return_error (job->task, g_steal_pointer (&event->error));
+      else if (terminal)
+        g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s",
+                                 _("Cancelled"));
+      kiln_train_event_free (event);
+      if (terminal)
+        {
+          g_cancellable_disconnect (g_task_get_cancellable (job->task), job->cancel_id);
+          kiln_train_run_disconnect (run);
+          g_clear_pointer (&job->run, kiln_train_run_unref);
+          g_clear_object (&job->task);
+          g_free (job);
+          return;
+        }
+    }
 }
 
 void
@@ -128,23 +152,27 @@ kiln_prepare_plan_run_async (KilnProject         *project,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (user_data, cancellable, callback, NULL);
+  g_autoptr(KilnRecipe) recipe = NULL;
   GError *error = NULL;
-  KilnRecipe *recipe = kiln_prepare_plan_make_recipe (project, &error);
-  RunData *d;
+  KilnPipelineOptions options;
+  PlanJob *job;
 
+  recipe = kiln_prepare_plan_make_options (project, &options, &error);
   if (recipe == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  d = g_new0 (RunData, 1);
-  d->frame = kiln_frame_ref (kiln_project_get_frame (project));
-  d->recipe = recipe;
-  /* the numbers only: the strings are in the recipe already */
-  d->prep = *kiln_project_get_prep (project);
-  d->prep.impute = d->prep.encode = d->prep.scale = NULL;
-  d->prep.dropped = NULL;
-  d->task = kiln_project_get_task (project);
-  g_task_set_task_data (task, d, (GDestroyNotify) run_data_free);
-  g_task_run_in_thread (task, run_thread);
+  options.keep_prepared = TRUE;
+  g_task_set_task_data (task, kiln_frame_ref (kiln_project_get_frame (project)),
+                        (GDestroyNotify) kiln_frame_unref);
+
+  job = g_new0 (PlanJob, 1);
+  job->task = g_steal_pointer (&task);
+  job->run = kiln_pipeline_job_start (kiln_project_get_frame (project), NULL, &options,
+                                      KILN_PIPELINE_JOB_PREPARE_ONLY, 1, plan_wake, job);
+  if (cancellable != NULL)
+    job->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled),
+                                            kiln_train_run_ref (job->run),
+                                            (GDestroyNotify) kiln_train_run_unref);
 }

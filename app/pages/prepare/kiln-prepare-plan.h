@@ -1,4 +1,5 @@
-/* kiln-prepare-plan.h: the project's settings as a recipe and a split, fitted off the UI thread.
+/* kiln-prepare-plan.h: the project's settings as a recipe and a split, fitted off the UI thread
+ * by the pipeline job.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,8 +11,9 @@
 G_BEGIN_DECLS
 
 typedef struct {
+  KilnPipeline   *pipeline; /* the prepared pipeline the plan comes from */
   KilnRecipe     *recipe;   /* fitted on the training rows */
-  KilnPrepReport *report;   /* what fitting did to the training rows */
+  KilnPrepReport *report;   /* what fitting did to the training rows (the pipeline's) */
   KilnFrame      *train;    /* views of the raw frame */
   KilnFrame      *validation;
   KilnFrame      *test;
@@ -25,14 +27,13 @@ typedef struct {
 /* An unfitted recipe from the project's settings (the model decides "automatic" scaling). */
 KilnRecipe      *kiln_prepare_plan_make_recipe (KilnProject  *project,
                                                 GError      **error);
-/* Split + fit, blocking: safe on any thread (takes only its arguments). */
-KilnPreparePlan *kiln_prepare_plan_run         (KilnFrame            *frame,
-                                                KilnRecipe           *recipe,
-                                                const KilnPrepSettings *prep,
-                                                KilnTask              task,
-                                                GCancellable         *cancellable,
-                                                GError              **error);
-void             kiln_prepare_plan_run_async   (KilnProject          *project,
+/* The pipeline options of the project's settings (split, seed, model and its options); the
+ * recipe they point to is returned (owned by the caller), NULL with @error. */
+KilnRecipe      *kiln_prepare_plan_make_options (KilnProject          *project,
+                                                 KilnPipelineOptions  *options,
+                                                 GError              **error);
+/* Split + fit, as the pipeline job's first half (off the UI thread); the result is a
+ * KilnPreparePlan (g_task_propagate_pointer()). */void             kiln_prepare_plan_run_async   (KilnProject          *project,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);

@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Training never blocks the main loop: the recipe is fitted in a GTask thread, the model on the
- * core's worker thread (core/train), whose events arrive through the coalesced wake callback and
- * are drained here with one redraw per batch.
+ * Training never blocks the main loop: the whole run (split, recipe, model, evaluation, bundle)
+ * is the core's pipeline job (core/pipeline), on its worker thread; its events arrive through the
+ * coalesced wake callback and are drained here with one redraw per batch. The option rows are
+ * built from the model registry's option descriptions.
  */
 #define G_LOG_DOMAIN "kiln-train-page"
 
@@ -16,9 +17,8 @@
 
 #include "kiln-pages.h"
 #include "kiln-loss-plot.h"
-#include "kiln-pipeline.h"
+#include "kiln-pipeline-job.h"
 #include "kiln-prepare-plan.h"
-#include "kiln-train-run.h"
 
 struct _KilnTrainPage
 {
@@ -41,8 +41,6 @@ struct _KilnTrainPage
   AdwPreferencesGroup *history_group;
 
   /* the running training */
-  GCancellable   *prepare_cancellable;
-  KilnPipeline   *pipeline;
   KilnTrainRun   *run;
   guint           run_id;
   gint64          started;
@@ -56,74 +54,23 @@ static void set_running (KilnTrainPage *self, gboolean running);
 
 /* ---- Options per family ---------------------------------------------------------------- */
 
-typedef enum { OPT_UINT, OPT_DOUBLE, OPT_HIDDEN } OptKind;
-
-typedef struct {
-  const char *family;     /* NULL: every family */
-  const char *title;
-  const char *subtitle;
-  OptKind     kind;
-  gsize       offset;     /* into KilnModelOptions */
-  double      lo, hi, step;
-  guint       digits;
-  gboolean    advanced;
-} OptSpec;
-
-#define OFF(f) G_STRUCT_OFFSET (KilnModelOptions, f)
-
-static const OptSpec opt_specs[] = {
-  { "mlp", N_("Hidden layers"), N_("Neurons per layer, e.g. 64,32"), OPT_HIDDEN, OFF (hidden), 0, 0, 0, 0, FALSE },
-  { "mlp", N_("Epochs"), N_("Passes over the training rows at most"), OPT_UINT, OFF (epochs), 1, 5000, 10, 0, FALSE },
-  { "mlp", N_("Learning rate"), N_("Adam’s step size"), OPT_DOUBLE, OFF (learning_rate), 0.00001, 1, 0.0005, 5, TRUE },
-  { "mlp", N_("Batch size"), N_("Rows per mini-batch"), OPT_UINT, OFF (batch_size), 1, 10000, 10, 0, TRUE },
-  { "mlp", N_("Patience"), N_("Epochs without improvement before stopping early"), OPT_UINT, OFF (patience), 1, 1000, 1, 0, TRUE },
-  { "forest", N_("Trees"), NULL, OPT_UINT, OFF (n_trees), 1, 2000, 10, 0, FALSE },
-  { "forest", N_("Maximum depth"), N_("0 means no limit"), OPT_UINT, OFF (max_depth), 0, 200, 1, 0, TRUE },
-  { "forest", N_("Minimum rows per leaf"), NULL, OPT_UINT, OFF (min_samples_leaf), 1, 1000, 1, 0, TRUE },
-  { "tree", N_("Maximum depth"), N_("0 means no limit"), OPT_UINT, OFF (max_depth), 0, 200, 1, 0, FALSE },
-  { "tree", N_("Minimum rows per leaf"), NULL, OPT_UINT, OFF (min_samples_leaf), 1, 1000, 1, 0, FALSE },
-  { "knn", N_("Neighbours (k)"), NULL, OPT_UINT, OFF (k), 1, 200, 1, 0, FALSE },
-  { "logreg", N_("Regularisation (L2)"), N_("1/C; larger keeps weights smaller"), OPT_DOUBLE, OFF (l2), 0, 1000, 0.1, 3, FALSE },
-  { "logreg", N_("Maximum iterations"), N_("0: the default"), OPT_UINT, OFF (max_iter), 0, 100000, 100, 0, TRUE },
-  { "ridge", N_("Regularisation (alpha)"), NULL, OPT_DOUBLE, OFF (l2), 0, 1000, 0.1, 3, FALSE },
-};
-
 static void
 on_option_changed (GtkWidget *widget, KilnTrainPage *self)
 {
   KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
   KilnModelOptions *mo = kiln_project_get_model_options (project);
-  const OptSpec *spec = g_object_get_data (G_OBJECT (widget), "spec");
-  guint8 *base = (guint8 *) mo;
+  const KilnModelOption *option = g_object_get_data (G_OBJECT (widget), "option");
 
   if (self->updating)
     return;
-  switch (spec->kind)
+  if (option->kind == KILN_MODEL_OPTION_LAYERS)
     {
-    case OPT_UINT:
-      *(guint *) (base + spec->offset) = (guint) gtk_spin_button_get_value (GTK_SPIN_BUTTON (widget));
-      break;
-    case OPT_DOUBLE:
-      *(double *) (base + spec->offset) = gtk_spin_button_get_value (GTK_SPIN_BUTTON (widget));
-      break;
-    case OPT_HIDDEN:
-      {
-        g_auto(GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (widget)), ",", -1);
-        guint n = 0;
-        memset (mo->hidden, 0, sizeof mo->hidden);
-        for (guint i = 0; parts[i] && n < G_N_ELEMENTS (mo->hidden) - 1; i++)
-          {
-            guint64 v = g_ascii_strtoull (g_strstrip (parts[i]), NULL, 10);
-            if (v > 0 && v <= 65536)
-              mo->hidden[n++] = (guint) v;
-          }
-        if (n == 0)
-          mo->hidden[0] = 64;
-      }
-      break;
-    default:
-      g_assert_not_reached ();
+      /* what parses is kept; while the text is being typed, the last good sizes stay */
+      if (!kiln_model_option_parse (option, gtk_editable_get_text (GTK_EDITABLE (widget)), mo, NULL))
+        return;
     }
+  else
+    kiln_model_option_set_value (option, mo, gtk_spin_button_get_value (GTK_SPIN_BUTTON (widget)));
   kiln_project_model_changed (project);
 }
 
@@ -132,46 +79,39 @@ rebuild_options (KilnTrainPage *self)
 {
   KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
   KilnModelOptions *mo = kiln_project_get_model_options (project);
-  const char *family = kiln_project_get_model_name (project);
+  const KilnModelClass *klass = kiln_model_lookup_class (kiln_project_get_model_name (project));
   AdwExpanderRow *advanced = NULL;
-  guint8 *base = (guint8 *) mo;
 
   for (guint i = 0; i < self->option_rows->len; i++)
     adw_preferences_group_remove (self->options_group, self->option_rows->pdata[i]);
   g_ptr_array_set_size (self->option_rows, 0);
 
   self->updating = TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (opt_specs); i++)
+  for (guint i = 0; klass != NULL && klass->options[i] != NULL; i++)
     {
-      const OptSpec *spec = &opt_specs[i];
+      const KilnModelOption *spec = klass->options[i];
       GtkWidget *row, *w;
-      if (g_strcmp0 (spec->family, family) != 0)
-        continue;
       row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(spec->title));
-      if (spec->subtitle)
-        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(spec->subtitle));
-      if (spec->kind == OPT_HIDDEN)
+      if (spec->description)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(spec->description));
+      if (spec->kind == KILN_MODEL_OPTION_LAYERS)
         {
-          g_autoptr(GString) text = g_string_new (NULL);
-          for (guint k = 0; k < G_N_ELEMENTS (mo->hidden) && mo->hidden[k]; k++)
-            g_string_append_printf (text, "%s%u", k ? "," : "", mo->hidden[k]);
+          g_autofree char *text = kiln_model_option_format (spec, mo);
           w = gtk_entry_new ();
-          gtk_editable_set_text (GTK_EDITABLE (w), text->str);
+          gtk_editable_set_text (GTK_EDITABLE (w), text);
           gtk_editable_set_width_chars (GTK_EDITABLE (w), 10);
           g_signal_connect (w, "changed", G_CALLBACK (on_option_changed), self);
         }
       else
         {
-          w = gtk_spin_button_new_with_range (spec->lo, spec->hi, spec->step);
+          w = gtk_spin_button_new_with_range (spec->min, spec->max, spec->step);
           gtk_spin_button_set_digits (GTK_SPIN_BUTTON (w), spec->digits);
-          gtk_spin_button_set_value (GTK_SPIN_BUTTON (w),
-                                     spec->kind == OPT_UINT ? *(guint *) (base + spec->offset)
-                                                            : *(double *) (base + spec->offset));
+          gtk_spin_button_set_value (GTK_SPIN_BUTTON (w), kiln_model_option_get_value (spec, mo));
           g_signal_connect (w, "value-changed", G_CALLBACK (on_option_changed), self);
         }
       gtk_widget_set_valign (w, GTK_ALIGN_CENTER);
-      g_object_set_data (G_OBJECT (w), "spec", (gpointer) spec);
+      g_object_set_data (G_OBJECT (w), "option", (gpointer) spec);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), w);
       if (spec->advanced)
         {
@@ -276,58 +216,18 @@ add_history (KilnTrainPage *self, const KilnPipelineResult *result, gboolean can
   gtk_widget_set_visible (GTK_WIDGET (self->history_group), TRUE);
 }
 
-typedef struct {
-  KilnPipelineResult result;
-  gboolean           cancelled;
-  guint              best_epoch;
-} FinishData;
-
+/* The job's result: into the project, the history and the status line. */
 static void
-finish_data_free (FinishData *d)
+show_result (KilnTrainPage *self, KilnPipelineResult *result, gboolean cancelled)
 {
-  kiln_pipeline_result_clear (&d->result);
-  g_free (d);
-}
-
-/* Scoring the test rows and packing the bundle happen off the main loop too. */
-static void
-finish_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  FinishData *d = data;
-  GError *error = NULL;
-
-  d->result.evaluation = kiln_pipeline_evaluate (d->result.pipeline, d->result.model, &error);
-  if (d->result.evaluation)
-    d->result.bundle = kiln_pipeline_make_bundle (d->result.pipeline, d->result.model,
-                                                  d->result.evaluation, &error);
-  if (d->result.bundle == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-finished (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  KilnTrainPage *self = KILN_TRAIN_PAGE (source);
   KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
-  FinishData *d = g_task_get_task_data (G_TASK (res));
-  g_autoptr(GError) error = NULL;
   const KilnMetrics *m;
   g_autofree char *msg = NULL;
 
-  set_running (self, FALSE);
-  if (!g_task_propagate_boolean (G_TASK (res), &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("The model trained, but could not be evaluated: %s"), error->message);
-      gtk_label_set_text (self->status, text);
-      kiln_page_toast (KILN_PAGE (self), text);
-      return;
-    }
-  kiln_project_set_result (project, &d->result);
-  add_history (self, &d->result, d->cancelled);
-  m = kiln_evaluation_get_metrics (d->result.evaluation);
-  if (kiln_evaluation_get_task (d->result.evaluation) == KILN_TASK_CLASSIFICATION)
+  kiln_project_set_result (project, result);
+  add_history (self, result, cancelled);
+  m = kiln_evaluation_get_metrics (result->evaluation);
+  if (kiln_evaluation_get_task (result->evaluation) == KILN_TASK_CLASSIFICATION)
     msg = g_strdup_printf (_("Trained: %.1f %% of the test rows right"), m->accuracy * 100);
   else
     msg = g_strdup_printf (_("Trained: R² %.3f on the test rows"), m->r2);
@@ -338,10 +238,10 @@ finished (GObject *source, GAsyncResult *res, gpointer user_data)
       adw_status_page_set_title (self->idle_page, _("Trained"));
       adw_status_page_set_description (self->idle_page, msg);
     }
-  if (d->cancelled)
+  if (cancelled)
     {
-      g_autofree char *toast = d->best_epoch
-        ? g_strdup_printf (_("Cancelled: kept the best model, from epoch %u"), d->best_epoch)
+      g_autofree char *toast = self->best_epoch
+        ? g_strdup_printf (_("Cancelled: kept the best model, from epoch %u"), self->best_epoch)
         : g_strdup (_("Cancelled: kept the best model so far"));
       kiln_page_toast (KILN_PAGE (self), toast);
     }
@@ -350,31 +250,22 @@ finished (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static void
-finish_with_model (KilnTrainPage *self, KilnModel *model, gboolean cancelled)
-{
-  g_autoptr(GTask) task = g_task_new (self, NULL, finished, NULL);
-  FinishData *d = g_new0 (FinishData, 1);
-
-  d->result.pipeline = kiln_pipeline_ref (self->pipeline);
-  d->result.model = kiln_model_ref (model);
-  d->result.fit_seconds = (g_get_monotonic_time () - self->started) / 1e6;
-  d->cancelled = cancelled;
-  d->best_epoch = self->best_epoch;
-  gtk_label_set_text (self->status, _("Scoring the test rows…"));
-  set_running (self, TRUE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.cancel", FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), FALSE);
-  g_task_set_task_data (task, d, (GDestroyNotify) finish_data_free);
-  g_task_run_in_thread (task, finish_thread);
-}
-
-static void
 handle_event (KilnTrainPage *self, KilnTrainEvent *event)
 {
   switch (event->kind)
     {
     case KILN_TRAIN_EVENT_STARTED:
-      gtk_label_set_text (self->status, _("Training…"));
+      gtk_label_set_text (self->status, _("Preparing the data…"));
+      break;
+    case KILN_TRAIN_EVENT_STAGE:
+      if (event->stage == KILN_TRAIN_STAGE_FIT)
+        gtk_label_set_text (self->status, _("Training…"));
+      else if (event->stage == KILN_TRAIN_STAGE_EVALUATE)
+        {
+          gtk_label_set_text (self->status, _("Scoring the test rows…"));
+          gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.cancel", FALSE);
+          gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), FALSE);
+        }
       break;
     case KILN_TRAIN_EVENT_EPOCH:
       {
@@ -406,13 +297,13 @@ handle_event (KilnTrainPage *self, KilnTrainEvent *event)
     case KILN_TRAIN_EVENT_FINISHED:
       set_running (self, FALSE);
       gtk_progress_bar_set_fraction (self->progress, 1);
-      if (event->model)
-        finish_with_model (self, event->model, FALSE);
+      if (kiln_pipeline_job_get_result (event))
+        show_result (self, kiln_pipeline_job_get_result (event), FALSE);
       break;
     case KILN_TRAIN_EVENT_CANCELLED:
       set_running (self, FALSE);
-      if (event->model)
-        finish_with_model (self, event->model, TRUE);
+      if (kiln_pipeline_job_get_result (event))
+        show_result (self, kiln_pipeline_job_get_result (event), TRUE);
       else
         gtk_label_set_text (self->status, _("Cancelled"));
       break;
@@ -421,6 +312,8 @@ handle_event (KilnTrainPage *self, KilnTrainEvent *event)
         GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
         set_running (self, FALSE);
         gtk_label_set_text (self->status, _("Training failed"));
+        if (event->error != NULL)
+          kiln_page_toast (KILN_PAGE (self), event->error->message);
         if (window)
           {
             GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), _("Training Failed"),
@@ -457,121 +350,22 @@ on_wake (KilnTrainRun *run,
     }
 }
 
-static KilnDataset *
-copy_dataset (const KilnDataset *d)
-{
-  g_autofree guint32 *rows = NULL;
-
-  if (d == NULL || d->n_rows == 0)
-    return NULL;
-  rows = g_new (guint32, d->n_rows);
-  for (guint i = 0; i < d->n_rows; i++)
-    rows[i] = i;
-  return kiln_dataset_new_rows (d, rows, d->n_rows);
-}
-
-static void
-prepared (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  KilnTrainPage *self;
-  g_autoptr(GError) error = NULL;
-  KilnPipeline *pipeline = g_task_propagate_pointer (G_TASK (result), &error);
-  g_autoptr(KilnModel) model = NULL;
-  KilnModelOptions options;
-
-  if (pipeline == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = KILN_TRAIN_PAGE (source);
-  g_clear_object (&self->prepare_cancellable);
-  if (pipeline == NULL)
-    {
-      set_running (self, FALSE);
-      gtk_label_set_text (self->status, error->message);
-      kiln_page_toast (KILN_PAGE (self), error->message);
-      return;
-    }
-  g_clear_pointer (&self->pipeline, kiln_pipeline_unref);
-  self->pipeline = pipeline;
-
-  options = *kiln_pipeline_get_model_options (pipeline);
-  model = kiln_model_new (kiln_pipeline_get_model_name (pipeline), &options, &error);
-  if (model)
-    self->run = kiln_train_run_start (model, copy_dataset (kiln_pipeline_get_train (pipeline)),
-                                      copy_dataset (kiln_pipeline_get_validation (pipeline)),
-                                      ++self->run_id, on_wake, self, &error);
-  if (self->run == NULL)
-    {
-      set_running (self, FALSE);
-      gtk_label_set_text (self->status, error->message);
-      kiln_page_toast (KILN_PAGE (self), error->message);
-    }
-}
-
-typedef struct {
-  KilnFrame           *frame;
-  KilnPipelineOptions  options;
-  char                *target;
-  char                *model;
-  char                *source;
-} PrepareData;
-
-static void
-prepare_data_free (PrepareData *d)
-{
-  kiln_frame_unref (d->frame);
-  g_clear_pointer (&d->options.recipe, kiln_recipe_unref);
-  g_free (d->target);
-  g_free (d->model);
-  g_free (d->source);
-  g_free (d);
-}
-
-static void
-prepare_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  PrepareData *d = data;
-  GError *error = NULL;
-  KilnPipeline *pipeline = kiln_pipeline_prepare (d->frame, NULL, &d->options, cancellable, &error);
-
-  if (pipeline)
-    g_task_return_pointer (task, pipeline, (GDestroyNotify) kiln_pipeline_unref);
-  else
-    g_task_return_error (task, error);
-}
-
 static void
 train_action (GtkWidget *widget, const char *action, GVariant *param)
 {
   KilnTrainPage *self = KILN_TRAIN_PAGE (widget);
   KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
-  KilnPrepSettings *p = kiln_project_get_prep (project);
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(KilnRecipe) recipe = NULL;
   g_autoptr(GError) error = NULL;
-  PrepareData *d;
+  KilnPipelineOptions options;
 
-  if (self->run || self->prepare_cancellable || kiln_project_get_frame (project) == NULL)
+  if (self->run || kiln_project_get_frame (project) == NULL)
     return;
 
-  d = g_new0 (PrepareData, 1);
-  d->frame = kiln_frame_ref (kiln_project_get_frame (project));
-  d->target = g_strdup (kiln_project_get_target (project));
-  d->model = g_strdup (kiln_project_get_model_name (project));
-  d->source = g_strdup (kiln_project_get_source (project));
-  kiln_pipeline_options_init (&d->options, d->target, d->model);
-  d->options.task_set = TRUE;
-  d->options.task = kiln_project_get_task (project);
-  d->options.split.train = p->train;
-  d->options.split.validation = p->validation;
-  d->options.split.test = p->test;
-  d->options.stratify = p->stratify;
-  d->options.seed = p->seed;
-  d->options.model_options = *kiln_project_get_model_options (project);
-  d->options.source_path = d->source;
-  d->options.recipe = kiln_prepare_plan_make_recipe (project, &error);
-  if (d->options.recipe == NULL)
+  recipe = kiln_prepare_plan_make_options (project, &options, &error);
+  if (recipe == NULL)
     {
       kiln_page_toast (KILN_PAGE (self), error->message);
-      prepare_data_free (d);
       return;
     }
 
@@ -583,7 +377,7 @@ train_action (GtkWidget *widget, const char *action, GVariant *param)
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_label_set_text (self->status, _("Preparing the data…"));
   {
-    const KilnModelClass *klass = kiln_model_lookup_class (d->model);
+    const KilnModelClass *klass = kiln_model_lookup_class (options.model);
     if (klass && klass->iterative)
       gtk_stack_set_visible_child_name (self->plot_stack, "plot");
     else
@@ -596,12 +390,8 @@ train_action (GtkWidget *widget, const char *action, GVariant *param)
       }
   }
   set_running (self, TRUE);
-
-  self->prepare_cancellable = g_cancellable_new ();
-  task = g_task_new (self, self->prepare_cancellable, prepared, NULL);
-  g_task_set_task_data (task, d, (GDestroyNotify) prepare_data_free);
-  g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, prepare_thread);
+  self->run = kiln_pipeline_job_start (kiln_project_get_frame (project), NULL, &options,
+                                       KILN_PIPELINE_JOB_BUNDLE, ++self->run_id, on_wake, self);
 }
 
 static void
@@ -609,13 +399,6 @@ cancel_action (GtkWidget *widget, const char *action, GVariant *param)
 {
   KilnTrainPage *self = KILN_TRAIN_PAGE (widget);
 
-  if (self->prepare_cancellable)
-    {
-      g_cancellable_cancel (self->prepare_cancellable);
-      g_clear_object (&self->prepare_cancellable);
-      set_running (self, FALSE);
-      gtk_label_set_text (self->status, _("Cancelled"));
-    }
   if (self->run)
     {
       gtk_label_set_text (self->status, _("Cancelling…"));
@@ -700,8 +483,6 @@ kiln_train_page_closing (KilnPage *page)
 {
   KilnTrainPage *self = KILN_TRAIN_PAGE (page);
 
-  if (self->prepare_cancellable)
-    g_cancellable_cancel (self->prepare_cancellable);
   if (self->run)
     {
       kiln_train_run_disconnect (self->run);
@@ -716,8 +497,6 @@ kiln_train_page_dispose (GObject *object)
   KilnTrainPage *self = KILN_TRAIN_PAGE (object);
 
   kiln_train_page_closing (KILN_PAGE (self));
-  g_clear_object (&self->prepare_cancellable);
-  g_clear_pointer (&self->pipeline, kiln_pipeline_unref);
   g_clear_pointer (&self->model_ids, g_ptr_array_unref);
   g_clear_pointer (&self->option_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (kiln_train_page_parent_class)->dispose (object);

@@ -279,7 +279,7 @@ kiln_test_score (KilnModel         *model,
   guint k = data->task == KILN_TASK_CLASSIFICATION ? data->n_classes : 1;
   g_autofree double *out = g_new (double, (gsize) data->n_rows * k);
 
-  kiln_model_predict (model, data->x, data->n_rows, out);
+  kiln_model_predict (model, data, out);
   if (data->task == KILN_TASK_CLASSIFICATION)
     {
       guint correct = 0;

@@ -71,7 +71,7 @@ accuracy (KilnModel         *model,
   g_autofree double *p = g_new (double, (gsize) data->n_rows * k);
   guint correct = 0;
 
-  kiln_model_predict (model, data->x, data->n_rows, p);
+  kiln_model_predict (model, data, p);
   for (guint i = 0; i < data->n_rows; i++)
     {
       guint best = 0;
@@ -95,7 +95,7 @@ r2 (KilnModel         *model,
   g_autofree double *p = g_new (double, data->n_rows);
   double mean = 0.0, sse = 0.0, sst = 0.0;
 
-  kiln_model_predict (model, data->x, data->n_rows, p);
+  kiln_model_predict (model, data, p);
   for (guint i = 0; i < data->n_rows; i++)
     mean += data->y_value[i];
   mean /= data->n_rows;
@@ -119,14 +119,14 @@ fit_new (const char             *name,
   g_assert_no_error (error);
   kiln_model_fit (model, train, val, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (model->fitted);
+  g_assert_true (kiln_model_is_fitted (model));
   return model;
 }
 
 static gsize
 n_outputs (KilnModel *model)
 {
-  return model->task == KILN_TASK_CLASSIFICATION ? model->n_classes : 1;
+  return kiln_model_get_n_outputs (model);
 }
 
 /* Serialise to text and back; predictions must be bit-identical. */
@@ -147,12 +147,13 @@ assert_json_round_trip (KilnModel         *model,
   copy = kiln_model_from_json (parsed, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (kiln_model_get_name (copy), ==, kiln_model_get_name (model));
-  g_assert_cmpuint (copy->n_features, ==, model->n_features);
-  g_assert_cmpuint (copy->n_classes, ==, model->n_classes);
-  g_assert_cmpint (copy->task, ==, model->task);
-  g_assert_cmpmem (&copy->options, sizeof copy->options, &model->options, sizeof model->options);
-  kiln_model_predict (model, data->x, data->n_rows, a);
-  kiln_model_predict (copy, data->x, data->n_rows, b);
+  g_assert_cmpuint (kiln_model_get_n_features (copy), ==, kiln_model_get_n_features (model));
+  g_assert_cmpuint (kiln_model_get_n_classes (copy), ==, kiln_model_get_n_classes (model));
+  g_assert_cmpint (kiln_model_get_task (copy), ==, kiln_model_get_task (model));
+  g_assert_cmpmem (kiln_model_get_options (copy), sizeof (KilnModelOptions),
+                   kiln_model_get_options (model), sizeof (KilnModelOptions));
+  kiln_model_predict (model, data, a);
+  kiln_model_predict (copy, data, b);
   g_assert_cmpmem (a, n * sizeof (double), b, n * sizeof (double));
 }
 
@@ -173,8 +174,40 @@ test_registry (void)
     {
       g_assert_true (kiln_model_lookup_class (classes[i]->name) == classes[i]);
       g_assert_true (classes[i]->classification || classes[i]->regression);
-      g_assert_nonnull (classes[i]->fit);
-      g_assert_nonnull (classes[i]->predict);
+      g_assert_nonnull (classes[i]->ops);
+      g_assert_nonnull (classes[i]->options);
+      /* every option is found by its flag and reads back what it wrote */
+      for (guint o = 0; classes[i]->options[o] != NULL; o++)
+        {
+          const KilnModelOption *opt = classes[i]->options[o];
+          const KilnModelOption *found = kiln_model_class_find_option (classes[i], opt->name);
+          KilnModelOptions a, b;
+          g_autofree char *text = NULL;
+          g_autofree char *again = NULL;
+
+          g_assert_nonnull (found);
+          g_assert_nonnull (kiln_model_lookup_option (opt->name));
+          g_assert_cmpuint (found->offset, ==, opt->offset);
+          g_assert_cmpint (found->kind, ==, opt->kind);
+          kiln_model_options_init (&a, KILN_TASK_REGRESSION);
+          kiln_model_options_init (&b, KILN_TASK_REGRESSION);
+          text = kiln_model_option_format (opt, &a);
+          g_assert_true (kiln_model_option_parse (opt, text, &b, &error));
+          g_assert_no_error (error);
+          g_assert_cmpmem (&a, sizeof a, &b, sizeof b);
+          g_assert_false (kiln_model_option_parse (opt, "-3x", &b, &error));
+          g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+          g_assert_nonnull (strstr (error->message, opt->name));
+          g_clear_error (&error);
+          if (opt->kind != KILN_MODEL_OPTION_LAYERS)
+            {
+              kiln_model_option_set_value (opt, &b, opt->max);
+              again = kiln_model_option_format (opt, &b);
+              g_assert_cmpfloat (kiln_model_option_get_value (opt, &b), ==, opt->max);
+              g_assert_true (kiln_model_option_parse (opt, again, &a, &error));
+              g_assert_cmpmem (&a, sizeof a, &b, sizeof b);
+            }
+        }
     }
   for (guint i = 0; i < G_N_ELEMENTS (mine); i++)
     g_assert_nonnull (kiln_model_lookup_class (mine[i]));
@@ -244,7 +277,7 @@ test_bad_data (void)
   g_assert_false (kiln_model_fit (model, reg, NULL, NULL, NULL, &error));
   g_assert_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA);
   g_clear_error (&error);
-  g_assert_false (model->fitted);
+  g_assert_false (kiln_model_is_fitted (model));
   g_assert_true (kiln_model_fit (model, data, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   /* a fitted model is immutable */
@@ -285,6 +318,7 @@ test_bad_json (void)
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(KilnModel) model = NULL;
   float x[] = { 1.0f, 1.0f, 2.0f, 0.0f };
+  KilnDataset rows;
   double out[2];
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -300,7 +334,8 @@ test_bad_json (void)
   g_assert_no_error (error);
   model = kiln_model_from_json (node, &error);
   g_assert_no_error (error);
-  kiln_model_predict (model, x, 2, out);
+  kiln_dataset_init_dense (&rows, x, 2, 2);
+  kiln_model_predict (model, &rows, out);
   g_assert_cmpfloat (out[0], ==, -0.5);
   g_assert_cmpfloat (out[1], ==, 2.5);
 }
@@ -431,7 +466,9 @@ test_ridge (void)
   {
     double p;
     float zero[4] = { 0 };
-    kiln_model_predict (strong, zero, 1, &p);
+    KilnDataset rows;
+    kiln_dataset_init_dense (&rows, zero, 1, data->n_features);
+    kiln_model_predict (strong, &rows, &p);
     g_assert_cmpfloat_with_epsilon (p, mean_y, 1e-3);
   }
 }
@@ -455,7 +492,7 @@ assert_logreg_optimal (KilnModel         *model,
   double max_grad = 0.0, scale = 0.0;
 
   g_assert_cmpuint (json_array_get_length (coef), ==, n_out * d);
-  kiln_model_predict (model, data->x, n, p);
+  kiln_model_predict (model, data, p);
   for (guint i = 0; i < n; i++)
     for (guint c = 0; c < n_out; c++)
       {
@@ -576,7 +613,7 @@ log_loss (KilnModel         *model,
   g_autofree double *p = g_new (double, (gsize) data->n_rows * k);
   double loss = 0.0;
 
-  kiln_model_predict (model, data->x, data->n_rows, p);
+  kiln_model_predict (model, data, p);
   for (guint i = 0; i < data->n_rows; i++)
     loss -= log (p[(gsize) i * k + data->y_class[i]]);
   return loss / data->n_rows;
@@ -681,7 +718,7 @@ test_mlp_cancel (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   /* cancelled within the next mini-batch: no further epoch */
   g_assert_cmpuint (log.epochs, ==, 4);
-  g_assert_false (model->fitted);
+  g_assert_false (kiln_model_is_fitted (model));
   g_assert_nonnull (log.best);
   g_assert_cmpfloat_with_epsilon (log_loss (log.best, val), log.best_val_loss, 1e-5);
   kiln_model_unref (log.best);
@@ -716,7 +753,7 @@ test_dataset_rows (void)
       g_assert_cmpmem (sub->x + i * 3, 3 * sizeof (float), data->x + rows[i] * 3, 3 * sizeof (float));
       g_assert_cmpfloat (sub->y_value[i], ==, data->y_value[rows[i]]);
     }
-  g_assert_true (kiln_dataset_check (sub, NULL));
+  g_assert_true (kiln_dataset_check (sub, FALSE, NULL));
 }
 
 static void

@@ -13,6 +13,7 @@
 #include "kiln-prep-options.h"
 #include "kiln-prep-private.h"
 #include "kiln-recipe.h"
+#include "kiln-rng.h"
 #include "kiln-split.h"
 
 /* ---- Helpers ------------------------------------------------------------------------------ */
@@ -152,11 +153,11 @@ ref_quantile (const double *sorted, gsize n, double q)
 static void
 test_quantiles (void)
 {
-  KilnSplitRng rng;
+  KilnRng rng;
   const gsize sizes[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 17, 100, 101, 1000, 4097, 20000,
                           65537, 70000, 250001 };
 
-  kiln_split_rng_init (&rng, 7);
+  kiln_rng_init (&rng, 7);
   for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
     for (guint ties = 0; ties < 4; ties++)
       {
@@ -168,7 +169,7 @@ test_quantiles (void)
 
         for (gsize i = 0; i < n; i++)
           {
-            double u = (double) (kiln_split_rng_next (&rng) >> 11) / 9007199254740992.0;
+            double u = (double) (kiln_rng_next (&rng) >> 11) / 9007199254740992.0;
             /* spread out, few distinct values, two extremes, sign changes with -0 */
             v[i] = ties == 0 ? u * 1000 - 500 : ties == 1 ? floor (u * 5) :
                    ties == 2 ? (i % 2 ? 1e300 : -3.25) : (u < 0.3 ? -0.0 : floor (u * 40) - 20);
@@ -251,19 +252,19 @@ test_dedupe_large (void)
   gint32 *codes = g_new (gint32, n);
   GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  KilnSplitRng rng;
+  KilnRng rng;
   guint expect = 0;
   KilnColumn *cols[2];
   g_autoptr(KilnFrame) frame = NULL;
 
-  kiln_split_rng_init (&rng, 3);
+  kiln_rng_init (&rng, 3);
   for (guint c = 0; c < 50; c++)
     g_ptr_array_add (cats, g_strdup_printf ("k%u", c));
   for (guint i = 0; i < n; i++)
     {
       char *key;
-      x[i] = kiln_split_rng_below (&rng, 10) == 0 ? NAN : (double) kiln_split_rng_below (&rng, 400);
-      codes[i] = (gint32) kiln_split_rng_below (&rng, 51) - 1;
+      x[i] = kiln_rng_below (&rng, 10) == 0 ? NAN : (double) kiln_rng_below (&rng, 400);
+      codes[i] = (gint32) kiln_rng_below (&rng, 51) - 1;
       key = g_strdup_printf ("%g|%d", x[i], codes[i]);
       if (g_hash_table_contains (seen, key))
         {
@@ -454,15 +455,15 @@ test_encode_large (void)
   g_autoptr(KilnFrame) view = NULL;
   g_autoptr(KilnFrame) out = NULL;
   KilnStep *steps[] = { kiln_step_new_encode (KILN_ENCODE_ONEHOT, NULL) };
-  KilnSplitRng rng;
+  KilnRng rng;
   const char *names[] = { "z", "rare", "a", "m" };
 
-  kiln_split_rng_init (&rng, 5);
+  kiln_rng_init (&rng, 5);
   for (guint c = 0; c < 4; c++)
     g_ptr_array_add (cats, g_strdup (names[c]));
   for (guint i = 0; i < n; i++)
     {
-      guint64 u = kiln_split_rng_below (&rng, 10000);
+      guint64 u = kiln_rng_below (&rng, 10000);
       codes[i] = u == 0 ? 1 : u < 100 ? -1 : (gint32) (u % 3 == 0 ? 0 : u % 3 == 1 ? 2 : 3);
     }
   for (guint i = 0; i < n / 2; i++)
@@ -534,11 +535,11 @@ test_target (void)
   g_autoptr(KilnFrame) rout = NULL;
   g_autoptr(KilnFrame) nout = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree float *x_only = NULL;
+  g_autoptr(KilnDataset) x_only = NULL;
   KilnDataset *ds = NULL;
   const char * const *classes;
   const KilnRecipeColumn *inputs;
-  guint n, n_rows;
+  guint n;
 
   kiln_recipe_set_target (recipe, "y");
   kiln_recipe_add_step (recipe, kiln_step_new_impute (KILN_IMPUTE_MEDIAN, NULL));
@@ -573,9 +574,11 @@ test_target (void)
   g_free (ds->y_class);
   g_free (ds);
 
-  x_only = kiln_recipe_feature_matrix (recipe, out, &n_rows, &error);
+  x_only = kiln_recipe_to_features (recipe, out, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (n_rows, ==, 5);
+  g_assert_cmpuint (x_only->n_rows, ==, 5);
+  g_assert_cmpuint (x_only->n_features, ==, 2);
+  g_assert_false (kiln_dataset_has_target (x_only));
 
   kiln_recipe_set_target (reg, "n");
   rout = kiln_recipe_fit_apply (reg, frame, NULL, &error);
@@ -751,15 +754,15 @@ test_json_roundtrip (void)
   g_autofree char *text2 = NULL;
   g_autofree char *text3 = NULL;
   g_autofree char *text4 = NULL;
-  KilnSplitRng rng;
+  KilnRng rng;
 
-  kiln_split_rng_init (&rng, 11);
+  kiln_rng_init (&rng, 11);
   for (guint i = 0; i < n; i++)
     {
       /* doubles with all their bits: 17 digits are needed to get them back */
-      a[i] = ((double) (kiln_split_rng_next (&rng) >> 11) / 9007199254740992.0 - 0.3) * 1e-3;
-      b[i] = i % 17 == 0 ? NAN : (double) kiln_split_rng_below (&rng, 1000) / 7.0;
-      c[i] = i % 13 == 0 ? NULL : labels[kiln_split_rng_below (&rng, 4)];
+      a[i] = ((double) (kiln_rng_next (&rng) >> 11) / 9007199254740992.0 - 0.3) * 1e-3;
+      b[i] = i % 17 == 0 ? NAN : (double) kiln_rng_below (&rng, 1000) / 7.0;
+      c[i] = i % 13 == 0 ? NULL : labels[kiln_rng_below (&rng, 4)];
     }
   cols[0] = kiln_column_new_numeric ("a", a, n);
   cols[1] = kiln_column_new_numeric ("b", b, n);
@@ -1143,18 +1146,18 @@ test_split_small (void)
 static void
 test_rng (void)
 {
-  KilnSplitRng a, b;
+  KilnRng a, b;
   guint counts[3] = { 0, 0, 0 };
 
-  kiln_split_rng_init (&a, 42);
-  kiln_split_rng_init (&b, 42);
+  kiln_rng_init (&a, 42);
+  kiln_rng_init (&b, 42);
   for (guint i = 0; i < 100; i++)
-    g_assert_cmpuint (kiln_split_rng_next (&a), ==, kiln_split_rng_next (&b));
+    g_assert_cmpuint (kiln_rng_next (&a), ==, kiln_rng_next (&b));
   /* the first output for seed 42 is fixed forever (the splits depend on it) */
-  kiln_split_rng_init (&a, 0);
-  g_assert_cmpuint (kiln_split_rng_next (&a), ==, G_GUINT64_CONSTANT (0x99ec5f36cb75f2b4));
+  kiln_rng_init (&a, 0);
+  g_assert_cmpuint (kiln_rng_next (&a), ==, G_GUINT64_CONSTANT (0x99ec5f36cb75f2b4));
   for (guint i = 0; i < 30000; i++)
-    counts[kiln_split_rng_below (&a, 3)]++;
+    counts[kiln_rng_below (&a, 3)]++;
   for (guint i = 0; i < 3; i++)
     g_assert_cmpuint (counts[i], >, 9500);
 }

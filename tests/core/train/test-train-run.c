@@ -116,7 +116,7 @@ test_blocking (void)
           g_assert_cmpint (event->kind, ==, KILN_TRAIN_EVENT_FINISHED);
           g_assert_true (kiln_train_event_is_terminal (event));
           g_assert_true (event->model == model);
-          g_assert_true (event->model->fitted);
+          g_assert_true (kiln_model_is_fitted (event->model));
           finished = TRUE;
         }
       n_events++;
@@ -242,7 +242,7 @@ log_loss (KilnModel         *model,
   g_autofree double *p = g_new (double, (gsize) data->n_rows * k);
   double loss = 0.0;
 
-  kiln_model_predict (model, data->x, data->n_rows, p);
+  kiln_model_predict (model, data, p);
   for (guint i = 0; i < data->n_rows; i++)
     loss -= log (p[(gsize) i * k + data->y_class[i]]);
   return loss / data->n_rows;
@@ -319,8 +319,8 @@ test_cancel_and_stale_runs (void)
   /* the best snapshot, by validation loss */
   g_assert_nonnull (ui.terminal->model);
   g_assert_true (ui.terminal->model != second);
-  g_assert_true (ui.terminal->model->fitted);
-  g_assert_false (second->fitted);
+  g_assert_true (kiln_model_is_fitted (ui.terminal->model));
+  g_assert_false (kiln_model_is_fitted (second));
   g_assert_cmpfloat_with_epsilon (log_loss (ui.terminal->model, val_copy), ui.best_val_loss, 1e-5);
 
   /* the first run ends too, woken like the second, and its events never reached the UI's state */
@@ -328,7 +328,7 @@ test_cancel_and_stale_runs (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (ui.events[0], >=, 2);   /* started + cancelled at least */
   g_assert_cmpuint (ui.stale_skipped, ==, ui.events[0]);
-  g_assert_false (first->fitted);
+  g_assert_false (kiln_model_is_fitted (first));
   g_assert_true (kiln_train_run_is_done (ui.runs[0]));
   kiln_train_run_disconnect (ui.runs[0]);
   kiln_train_run_disconnect (ui.runs[1]);
@@ -381,7 +381,7 @@ test_failed (void)
   g_assert_cmpint (event->kind, ==, KILN_TRAIN_EVENT_FAILED);
   g_assert_error (event->error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA);
   g_assert_null (event->model);
-  g_assert_false (model->fitted);
+  g_assert_false (kiln_model_is_fitted (model));
 }
 
 static void
@@ -404,7 +404,7 @@ test_progress (void)
   g_assert_cmpint (event->kind, ==, KILN_TRAIN_EVENT_FINISHED);
   g_assert_cmpuint (n_progress, >=, 1);
   g_assert_cmpfloat (fraction, ==, 1.0);
-  g_assert_true (event->model->fitted);
+  g_assert_true (kiln_model_is_fitted (event->model));
 }
 
 /* A forest (if built) stops within a tree when cancelled. */
@@ -451,7 +451,7 @@ test_cancel_forest (void)
       kiln_train_event_free (event);
     }
   g_assert_true (cancelled);
-  g_assert_false (model->fitted);
+  g_assert_false (kiln_model_is_fitted (model));
 }
 
 static void

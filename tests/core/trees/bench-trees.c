@@ -73,7 +73,7 @@ main (int    argc,
           return 1;
         }
       t1 = g_get_monotonic_time ();
-      kiln_model_predict (model, data.test->x, data.test->n_rows, pred);
+      kiln_model_predict (model, data.test, pred);
       t2 = g_get_monotonic_time ();
       fit_s[r] = (t1 - t0) / 1e6;
       pred_s[r] = (t2 - t1) / 1e6;

@@ -226,7 +226,7 @@ test_accuracy (gconstpointer user_data)
       fit_seconds[f] += (t1 - t0) / 1e6;
       pred = g_new (double, (gsize) data.test->n_rows * (c->task == KILN_TASK_CLASSIFICATION
                                                          ? data.test->n_classes : 1));
-      kiln_model_predict (model, data.test->x, data.test->n_rows, pred);
+      kiln_model_predict (model, data.test, pred);
       kiln_scores[f][s] = trees_score (data.test, pred);
     }
 

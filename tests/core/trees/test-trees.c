@@ -113,7 +113,7 @@ predict (KilnModel         *model,
 {
   double *out = g_new (double, (gsize) ds->n_rows * n_outputs (ds));
 
-  kiln_model_predict (model, ds->x, ds->n_rows, out);
+  kiln_model_predict (model, ds, out);
   return out;
 }
 
@@ -896,6 +896,7 @@ test_nb_values (void)
   g_autoptr(GError) error = NULL;
   KilnModelOptions options;
   float q[] = { 3.0f, -1.0f };
+  KilnDataset rows;
   double out[4];
   /* means 1 and 6; variances 1 and 8/3; epsilon 1e-9 * var(all) = 1e-9 * 8 */
   double eps = 1e-9 * 8.0, v0 = 1.0 + eps, v1 = 8.0 / 3.0 + eps;
@@ -903,7 +904,8 @@ test_nb_values (void)
   memcpy (train->x, xs, sizeof xs);
   memcpy (train->y_class, ys, sizeof ys);
   model = fit_model ("nb", train, NULL);
-  kiln_model_predict (model, q, 2, out);
+  kiln_dataset_init_dense (&rows, q, 2, 1);
+  kiln_model_predict (model, &rows, out);
   for (guint i = 0; i < 2; i++)
     {
       double x = q[i];

@@ -4,6 +4,8 @@
  *
  * Same seed, same sequence, on every machine: the models' shuffles, bootstraps, feature
  * subsets and initial weights all come from here, never from rand() or g_random_*.
+ * The train/validation/test splits and the cross-validation folds draw from it too (with
+ * kiln_rng_below(), which consumes the stream differently from kiln_rng_uniform()).
  * A KilnRng is a plain value: one per thread (or per tree); kiln_rng_init_stream() gives
  * independent streams from one seed (e.g. one per tree of a forest, whatever thread fits it).
  */
@@ -25,8 +27,13 @@ void    kiln_rng_init_stream  (KilnRng *rng, guint64 seed, guint64 stream);
 
 /* Standard normal (Box-Muller, both draws from kiln_rng_double). */
 double  kiln_rng_normal       (KilnRng *rng);
-/* Fisher-Yates shuffle of @n indices. */
+/* Fisher-Yates shuffle of @n indices (draws with kiln_rng_uniform()). */
 void    kiln_rng_shuffle_u32  (KilnRng *rng, guint32 *a, guint n);
+/* Uniform in 0 .. n-1 from all 64 bits, unbiased by rejection then modulo (the splits' draw;
+ * a different sequence from kiln_rng_uniform()'s). @n > 0. */
+guint64 kiln_rng_below        (KilnRng *rng, guint64 n);
+/* Fisher-Yates shuffle drawing with kiln_rng_below() (the splits and folds). */
+void    kiln_rng_shuffle      (KilnRng *rng, guint32 *a, guint n);
 /* a[i] = i, then shuffled. */
 void    kiln_rng_permutation  (KilnRng *rng, guint32 *a, guint n);
 

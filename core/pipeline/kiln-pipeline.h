@@ -1,4 +1,5 @@
-/* kiln-pipeline.h: CSV frame in, fitted model, evaluation and bundle out; shared by GUI and CLI.
+/* kiln-pipeline.h: CSV frame in, fitted model, evaluation and bundle out; shared by GUI and CLI
+ * (which run it as one job: kiln-pipeline-job.h).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -52,6 +53,7 @@ typedef struct {
   KilnRecipe          *recipe;         /* unfitted steps (copied); NULL: the defaults */
   const char          *source_path;    /* the training CSV: its name and hash go in the bundle */
   const char          *test_path;      /* the --test CSV, recorded in the bundle's options */
+  gboolean             keep_prepared;  /* keep the prepared training frame (a preview) */
 } KilnPipelineOptions;
 
 /* The defaults above, with @target and @model (which may be NULL: "forest"). */
@@ -102,6 +104,10 @@ const KilnDataset *kiln_pipeline_get_test    (KilnPipeline *pipeline);
  * evaluation's row indices refer to. Borrowed. */
 KilnFrame      *kiln_pipeline_get_train_rows (KilnPipeline *pipeline);
 KilnFrame      *kiln_pipeline_get_test_rows  (KilnPipeline *pipeline);
+/* The validation rows (NULL when there are none). Borrowed. */
+KilnFrame      *kiln_pipeline_get_validation_rows (KilnPipeline *pipeline);
+/* With keep_prepared: the training rows as the recipe prepared them (else NULL). Borrowed. */
+KilnFrame      *kiln_pipeline_get_prepared_train (KilnPipeline *pipeline);
 /* Seconds spent fitting the recipe (prepare). */
 double          kiln_pipeline_get_prep_seconds (KilnPipeline *pipeline);
 
@@ -114,6 +120,7 @@ typedef struct {
 } KilnPipelineResult;
 
 void            kiln_pipeline_result_clear   (KilnPipelineResult *result);
+void            kiln_pipeline_result_free    (KilnPipelineResult *result);
 
 /* k-fold cross-validation of the whole pipeline (recipe and model refitted on each fold's
  * training rows, so nothing leaks from the held-out fold): @scores gets k test scores, accuracy

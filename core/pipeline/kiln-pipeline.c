@@ -31,7 +31,9 @@ struct _KilnPipeline {
   KilnPrepReport     *report;
   KilnFrame          *raw;
   KilnFrame          *train_rows;
+  KilnFrame          *val_rows;
   KilnFrame          *test_rows;
+  KilnFrame          *prepared;     /* the training rows prepared, if asked to keep them */
   KilnDataset        *train;
   KilnDataset        *val;
   KilnDataset        *test;
@@ -77,7 +79,9 @@ kiln_pipeline_unref (KilnPipeline *p)
   g_clear_pointer (&p->report, kiln_prep_report_free);
   g_clear_pointer (&p->raw, kiln_frame_unref);
   g_clear_pointer (&p->train_rows, kiln_frame_unref);
+  g_clear_pointer (&p->val_rows, kiln_frame_unref);
   g_clear_pointer (&p->test_rows, kiln_frame_unref);
+  g_clear_pointer (&p->prepared, kiln_frame_unref);
   g_clear_pointer (&p->train, kiln_dataset_free);
   g_clear_pointer (&p->val, kiln_dataset_free);
   g_clear_pointer (&p->test, kiln_dataset_free);
@@ -172,7 +176,6 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   g_autoptr(KilnPipeline) p = NULL;
   g_autoptr(GArray) tr = NULL, va = NULL, te = NULL;
   g_autoptr(KilnFrame) prepared = NULL;
-  g_autoptr(KilnFrame) val_rows = NULL;
   const KilnModelClass *klass;
   KilnSplitFractions fractions;
   KilnColumn *target;
@@ -206,13 +209,9 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   klass = kiln_model_lookup_class (p->model_name);
   if (klass == NULL)
     {
-      g_autoptr(GString) names = g_string_new (NULL);
-      guint n = 0;
-      const KilnModelClass * const *all = kiln_model_list_classes (&n);
-      for (guint i = 0; i < n; i++)
-        g_string_append_printf (names, "%s%s", i ? ", " : "", all[i]->name);
+      g_autofree char *names = kiln_model_list_names ();
       g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_OPTIONS,
-                   _("There is no model called “%s” (available: %s)"), p->model_name, names->str);
+                   _("There is no model called “%s” (available: %s)"), p->model_name, names);
       return NULL;
     }
   p->model_options = options->model_options;
@@ -250,7 +249,7 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
     }
   p->train_rows = view_of (raw, tr);
   if (va && va->len)
-    val_rows = view_of (raw, va);
+    p->val_rows = view_of (raw, va);
 
   if (test != NULL)
     {
@@ -296,6 +295,8 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   if (prepared == NULL || !kiln_recipe_to_dataset (p->recipe, prepared, &p->train, error))
     return NULL;
   p->prep_seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (options->keep_prepared)
+    p->prepared = g_steal_pointer (&prepared);
   if (p->train->n_rows == 0)
     {
       g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_EMPTY,
@@ -314,9 +315,9 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
         }
     }
 
-  if (val_rows)
+  if (p->val_rows)
     {
-      p->val = prepare_part (p->recipe, val_rows, error);
+      p->val = prepare_part (p->recipe, p->val_rows, error);
       if (p->val == NULL)
         return NULL;
     }
@@ -369,15 +370,16 @@ kiln_pipeline_evaluate (KilnPipeline  *pipeline,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   test = pipeline->test;
-  if (model->n_features != test->n_features || model->task != pipeline->task)
+  if (kiln_model_get_n_features (model) != kiln_dataset_get_width (test)
+      || kiln_model_get_task (model) != pipeline->task)
     {
       g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_OPTIONS,
                    _("The model was not trained by this pipeline"));
       return NULL;
     }
-  width = pipeline->task == KILN_TASK_CLASSIFICATION ? model->n_classes : 1;
+  width = kiln_model_get_n_outputs (model);
   out = g_new (double, (gsize) MAX (test->n_rows, 1) * width);
-  kiln_model_predict (model, test->x, test->n_rows, out);
+  kiln_model_predict (model, test, out);
   if (pipeline->task == KILN_TASK_CLASSIFICATION)
     {
       guint n_classes;
@@ -536,6 +538,20 @@ kiln_pipeline_get_train_rows (KilnPipeline *pipeline)
 }
 
 KilnFrame *
+kiln_pipeline_get_validation_rows (KilnPipeline *pipeline)
+{
+  g_return_val_if_fail (pipeline != NULL, NULL);
+  return pipeline->val_rows;
+}
+
+KilnFrame *
+kiln_pipeline_get_prepared_train (KilnPipeline *pipeline)
+{
+  g_return_val_if_fail (pipeline != NULL, NULL);
+  return pipeline->prepared;
+}
+
+KilnFrame *
 kiln_pipeline_get_test_rows (KilnPipeline *pipeline)
 {
   g_return_val_if_fail (pipeline != NULL, NULL);
@@ -547,6 +563,15 @@ kiln_pipeline_get_prep_seconds (KilnPipeline *pipeline)
 {
   g_return_val_if_fail (pipeline != NULL, 0);
   return pipeline->prep_seconds;
+}
+
+void
+kiln_pipeline_result_free (KilnPipelineResult *result)
+{
+  if (result == NULL)
+    return;
+  kiln_pipeline_result_clear (result);
+  g_free (result);
 }
 
 void

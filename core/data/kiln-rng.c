@@ -98,3 +98,36 @@ kiln_rng_permutation (KilnRng *rng,
     a[i] = i;
   kiln_rng_shuffle_u32 (rng, a, n);
 }
+
+guint64
+kiln_rng_below (KilnRng *rng,
+                guint64  n)
+{
+  guint64 threshold, x;
+
+  g_return_val_if_fail (rng != NULL, 0);
+  g_return_val_if_fail (n > 0, 0);
+
+  threshold = (0 - n) % n;
+  do
+    x = kiln_rng_next (rng);
+  while (x < threshold);
+  return x % n;
+}
+
+void
+kiln_rng_shuffle (KilnRng *rng,
+                  guint32 *a,
+                  guint    n)
+{
+  g_return_if_fail (rng != NULL);
+  g_return_if_fail (a != NULL || n == 0);
+
+  for (guint i = n; i > 1; i--)
+    {
+      guint j = (guint) kiln_rng_below (rng, i);
+      guint32 t = a[i - 1];
+      a[i - 1] = a[j];
+      a[j] = t;
+    }
+}
