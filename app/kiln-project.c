@@ -8,10 +8,12 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "kiln-atomic-file.h"
 #include "kiln-project.h"
+#include "kiln-prepare-plan.h"
 
 #define PROJECT_FORMAT 1
 
@@ -29,9 +31,14 @@ struct _KilnProject
   KilnModelOptions  model_options;
   GFile            *file;
   gboolean          modified;
-  KilnPipelineResult result;
-  gboolean          has_result;
+  GPtrArray        *runs;           /* of KilnRun*, oldest first */
+  KilnRun          *current;        /* the run the Evaluate and Export steps show */
+  guint             next_run_id;
+  gboolean          awaiting_data;  /* loaded from a file, its CSV not read yet */
+  GHashTable       *column_types;   /* column name -> KilnColumnType + 1: types the user chose */
 };
+
+static void kiln_run_free (KilnRun *run);
 
 G_DEFINE_FINAL_TYPE (KilnProject, kiln_project, G_TYPE_OBJECT)
 
@@ -49,6 +56,7 @@ enum {
   PREP_CHANGED,
   MODEL_CHANGED,
   RESULT_CHANGED,
+  RUNS_CHANGED,
   N_SIGNALS
 };
 
@@ -64,31 +72,13 @@ set_modified (KilnProject *self, gboolean modified)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODIFIED]);
 }
 
+/* The core's training defaults, but with a validation part: networks stop early on it and the
+ * loss plot shows it. */
 static void
 prep_settings_init (KilnPrepSettings *prep)
 {
-  prep->dedupe = FALSE;
-  prep->iqr = FALSE;
-  prep->iqr_k = 1.5;
-  prep->iqr_clip = FALSE;
-  prep->impute = g_strdup ("median");
-  prep->encode = g_strdup ("onehot");
-  prep->scale = g_strdup ("auto");
-  prep->train = 0.8;
-  prep->validation = 0.0;
-  prep->test = 0.2;
-  prep->stratify = TRUE;
-  prep->seed = 42;
-  prep->dropped = g_new0 (char *, 1);
-}
-
-static void
-prep_settings_clear (KilnPrepSettings *prep)
-{
-  g_clear_pointer (&prep->impute, g_free);
-  g_clear_pointer (&prep->encode, g_free);
-  g_clear_pointer (&prep->scale, g_free);
-  g_clear_pointer (&prep->dropped, g_strfreev);
+  kiln_prep_settings_init (prep);
+  prep->split = (KilnSplitFractions) { 0.7, 0.1, 0.2 };
 }
 
 static void
@@ -100,10 +90,11 @@ kiln_project_finalize (GObject *object)
   kiln_csv_options_clear (&self->csv_options);
   g_clear_pointer (&self->frame, kiln_frame_unref);
   g_clear_pointer (&self->target, g_free);
-  prep_settings_clear (&self->prep);
+  kiln_prep_settings_clear (&self->prep);
   g_clear_pointer (&self->model_name, g_free);
   g_clear_object (&self->file);
-  kiln_pipeline_result_clear (&self->result);
+  g_clear_pointer (&self->runs, g_ptr_array_unref);
+  g_clear_pointer (&self->column_types, g_hash_table_unref);
 
   G_OBJECT_CLASS (kiln_project_parent_class)->finalize (object);
 }
@@ -167,6 +158,8 @@ kiln_project_class_init (KilnProjectClass *klass)
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[RESULT_CHANGED] = g_signal_new ("result-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[RUNS_CHANGED] = g_signal_new ("runs-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[MODEL_CHANGED] = g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -179,6 +172,8 @@ kiln_project_init (KilnProject *self)
   self->task = KILN_TASK_CLASSIFICATION;
   self->model_name = g_strdup ("forest");
   kiln_model_options_init (&self->model_options, self->task);
+  self->column_types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_run_free);
 }
 
 KilnProject *
@@ -208,20 +203,163 @@ kiln_project_get_csv_options (KilnProject *self)
   return &self->csv_options;
 }
 
-/* The last column that makes a sensible target: a categorical one, else the last column. */
+/* Names that usually mean "what to predict", compared without case. */
+static const char * const target_words[] = {
+  "target", "label", "labels", "class", "y", "outcome", "result", "churn", "churned", "species",
+  "diagnosis", "diabetes", "digit", "sentiment", "survived", "default", "fraud", "delay",
+  "price", "lettr", "letter", "quality", "grade", "response", "category", "rating_class",
+};
+
+static gboolean
+is_target_word (const char *name)
+{
+  g_autofree char *lower = g_utf8_strdown (name, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (target_words); i++)
+    if (g_strcmp0 (lower, target_words[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A numeric column whose values are a few whole numbers (at most 20 of them, e.g. digits 0-9, a
+ * 1-5 rating, a 0/1 flag) is better classified than regressed. Stops at the 21st value, so a
+ * continuous column is settled within its first rows. */
+static gboolean
+few_whole_numbers (KilnColumn *col, guint n_rows)
+{
+  double seen[20];
+  guint n_seen = 0, n_values = 0;
+
+  if (kiln_column_get_column_type (col) != KILN_COLUMN_NUMERIC)
+    return FALSE;
+  for (guint r = 0; r < n_rows; r++)
+    {
+      double v = kiln_column_get_double (col, r);
+      guint k;
+      if (isnan (v))
+        continue;
+      if (v != floor (v) || fabs (v) > 1e9)
+        return FALSE;
+      n_values++;
+      for (k = 0; k < n_seen && seen[k] != v; k++)
+        ;
+      if (k == n_seen)
+        {
+          if (n_seen == G_N_ELEMENTS (seen))
+            return FALSE;
+          seen[n_seen++] = v;
+        }
+    }
+  /* a handful of rows proves nothing: ask for several rows per value */
+  return n_seen >= 2 && n_values >= 3 * n_seen;
+}
+
+/* How good a target a column looks; negative: not one. */
+static int
+target_score (KilnFrame *frame, guint c)
+{
+  KilnColumn *col = kiln_frame_get_column (frame, c);
+  guint n_rows = kiln_frame_get_n_rows (frame);
+  guint n = kiln_frame_get_n_columns (frame);
+  int score = 0;
+
+  switch (kiln_column_get_column_type (col))
+    {
+    case KILN_COLUMN_BOOLEAN:
+      score = 30;
+      break;
+    case KILN_COLUMN_CATEGORICAL:
+      {
+        guint levels = kiln_column_get_n_categories (col);
+        /* an airport, a city, an ID: too many classes to be the thing to predict */
+        if (levels < 2 || levels > 50 || levels * 2 > n_rows)
+          score = 5;
+        else
+          score = 30;
+      }
+      break;
+    case KILN_COLUMN_NUMERIC:
+      score = 20;
+      break;
+    case KILN_COLUMN_DATETIME:
+    case KILN_COLUMN_TEXT:
+    default:
+      return -1;
+    }
+  if (kiln_column_get_n_missing (col) == n_rows)
+    return -1;
+  if (is_target_word (kiln_column_get_name (col)))
+    score += 100;
+  if (c + 1 == n)
+    score += 10;   /* the last column, where most files keep it */
+  else if (c == 0)
+    score += 3;
+  return score;
+}
+
+/* The column most likely meant as the target: one named like a target, else the last boolean or
+ * categorical column with few classes, else the last column. NULL for an empty frame. */
 static char *
 guess_target (KilnFrame *frame)
 {
   guint n = kiln_frame_get_n_columns (frame);
+  int best = -1, best_score = -1;
 
-  for (guint i = n; i > 0; i--)
+  for (guint c = 0; c < n; c++)
     {
-      KilnColumn *col = kiln_frame_get_column (frame, i - 1);
-      KilnColumnType type = kiln_column_get_column_type (col);
-      if (type == KILN_COLUMN_CATEGORICAL || type == KILN_COLUMN_BOOLEAN)
-        return g_strdup (kiln_column_get_name (col));
+      int score = target_score (frame, c);
+      if (score >= best_score && score >= 0)
+        best = (int) c, best_score = score;
     }
-  return n ? g_strdup (kiln_column_get_name (kiln_frame_get_column (frame, n - 1))) : NULL;
+  if (best < 0)
+    return n ? g_strdup (kiln_column_get_name (kiln_frame_get_column (frame, n - 1))) : NULL;
+  return g_strdup (kiln_column_get_name (kiln_frame_get_column (frame, (guint) best)));
+}
+
+/* Converts the columns whose type the user chose, keeping the others as read. */
+static KilnFrame *
+apply_column_types (KilnProject *self, KilnFrame *frame, guint *n_failed)
+{
+  KilnFrame *out = kiln_frame_ref (frame);
+
+  for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
+    {
+      KilnColumn *col = kiln_frame_get_column (out, c);
+      gpointer want = g_hash_table_lookup (self->column_types, kiln_column_get_name (col));
+      g_autoptr(KilnColumn) converted = NULL;
+      KilnFrame *next;
+      guint failed = 0;
+
+      if (want == NULL || (KilnColumnType) (GPOINTER_TO_UINT (want) - 1) == kiln_column_get_column_type (col))
+        continue;
+      converted = kiln_column_convert (col, (KilnColumnType) (GPOINTER_TO_UINT (want) - 1),
+                                       self->csv_options.decimal, &failed);
+      if (n_failed)
+        *n_failed += failed;
+      next = kiln_frame_replace_column (out, c, converted);
+      kiln_frame_unref (out);
+      out = next;
+    }
+  return out;
+}
+
+static void
+take_frame (KilnProject *self, KilnFrame *frame)
+{
+  g_clear_pointer (&self->frame, kiln_frame_unref);
+  self->frame = frame;
+
+  /* keep the target if the new data has it (a re-read with other import options, a type change) */
+  if (self->target == NULL || kiln_frame_find_column (frame, self->target) < 0)
+    {
+      g_free (self->target);
+      self->target = guess_target (frame);
+      self->task = kiln_project_guess_task (self);
+      self->model_options.task = self->task;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TARGET]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAME]);
 }
 
 void
@@ -230,30 +368,61 @@ kiln_project_set_data (KilnProject          *self,
                        const KilnCsvOptions *options,
                        KilnFrame            *frame)
 {
+  char *new_source;
+  KilnCsvOptions new_options;
+
   g_return_if_fail (KILN_IS_PROJECT (self));
   g_return_if_fail (frame != NULL);
 
-  g_free (self->source);
-  self->source = g_strdup (source);
-  kiln_csv_options_clear (&self->csv_options);
+  /* copy before freeing: @source and @options may be the project's own */
+  new_source = g_strdup (source);
   if (options)
-    kiln_csv_options_copy (options, &self->csv_options);
+    kiln_csv_options_copy (options, &new_options);
   else
-    kiln_csv_options_init (&self->csv_options);
-  g_clear_pointer (&self->frame, kiln_frame_unref);
-  self->frame = kiln_frame_ref (frame);
+    kiln_csv_options_init (&new_options);
+  if (g_strcmp0 (self->source, new_source) != 0)
+    g_hash_table_remove_all (self->column_types);   /* another file: its own types */
+  g_free (self->source);
+  self->source = new_source;
+  kiln_csv_options_clear (&self->csv_options);
+  self->csv_options = new_options;
+  take_frame (self, apply_column_types (self, frame, NULL));
+  /* a file just opened is no work to lose yet, nor is a project's file read back as saved; a
+     saved project read again with other import options is */
+  if (self->awaiting_data)
+    self->awaiting_data = FALSE;
+  else if (self->file != NULL)
+    set_modified (self, TRUE);
+}
 
-  /* keep the target if the new data has it (a re-read with other import options) */
-  if (self->target == NULL || kiln_frame_find_column (frame, self->target) < 0)
+guint
+kiln_project_set_column_types (KilnProject    *self,
+                               const guint    *columns,
+                               guint           n_columns,
+                               KilnColumnType  type)
+{
+  guint failed = 0;
+  gboolean target_changed = FALSE;
+
+  g_return_val_if_fail (KILN_IS_PROJECT (self), 0);
+  g_return_val_if_fail (self->frame != NULL, 0);
+
+  for (guint i = 0; i < n_columns; i++)
     {
-      g_free (self->target);
-      self->target = guess_target (frame);
-      self->task = kiln_project_guess_task (self);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TARGET]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
+      if (columns[i] >= kiln_frame_get_n_columns (self->frame))
+        continue;
+      if (g_strcmp0 (kiln_column_get_name (kiln_frame_get_column (self->frame, columns[i])), self->target) == 0)
+        target_changed = TRUE;
+      g_hash_table_insert (self->column_types,
+                           g_strdup (kiln_column_get_name (kiln_frame_get_column (self->frame, columns[i]))),
+                           GUINT_TO_POINTER ((guint) type + 1));
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAME]);
+  take_frame (self, apply_column_types (self, self->frame, &failed));
   set_modified (self, TRUE);
+  /* the target's type changed: so may the task it suggests */
+  if (target_changed)
+    kiln_project_set_task (self, kiln_project_guess_task (self));
+  return failed;
 }
 
 const char *
@@ -310,6 +479,9 @@ kiln_project_guess_task (KilnProject *self)
   switch (kiln_column_get_column_type (kiln_frame_get_column (self->frame, (guint) col)))
     {
     case KILN_COLUMN_NUMERIC:
+      return few_whole_numbers (kiln_frame_get_column (self->frame, (guint) col),
+                                kiln_frame_get_n_rows (self->frame))
+             ? KILN_TASK_CLASSIFICATION : KILN_TASK_REGRESSION;
     case KILN_COLUMN_DATETIME:
       return KILN_TASK_REGRESSION;
     case KILN_COLUMN_CATEGORICAL:
@@ -374,26 +546,7 @@ const KilnPipelineResult *
 kiln_project_get_result (KilnProject *self)
 {
   g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
-  return self->has_result ? &self->result : NULL;
-}
-
-void
-kiln_project_set_result (KilnProject              *self,
-                         const KilnPipelineResult *result)
-{
-  g_return_if_fail (KILN_IS_PROJECT (self));
-
-  kiln_pipeline_result_clear (&self->result);
-  self->has_result = result != NULL;
-  if (result)
-    {
-      self->result.pipeline = result->pipeline ? kiln_pipeline_ref (result->pipeline) : NULL;
-      self->result.model = result->model ? kiln_model_ref (result->model) : NULL;
-      self->result.evaluation = result->evaluation ? kiln_evaluation_ref (result->evaluation) : NULL;
-      self->result.bundle = result->bundle ? kiln_bundle_ref (result->bundle) : NULL;
-      self->result.fit_seconds = result->fit_seconds;
-    }
-  g_signal_emit (self, signals[RESULT_CHANGED], 0);
+  return self->current && kiln_run_is_restored (self->current) ? &self->current->result : NULL;
 }
 
 GFile *
@@ -427,13 +580,60 @@ add_char (JsonBuilder *b, const char *name, char value)
   add_string (b, name, value ? s : NULL);
 }
 
+/* The settings a training depends on: target, task, prep, model. The project file holds them at
+ * its top level, and every run holds a copy of them as they were when it ran. */
+static void
+settings_to_builder (KilnProject *self, JsonBuilder *b)
+{
+  KilnModelOptions *mo = &self->model_options;
+
+  add_string (b, "target", self->target);
+  add_string (b, "task", kiln_task_to_string (self->task));
+
+  json_builder_set_member_name (b, "prep");
+  json_builder_add_value (b, kiln_prep_settings_to_json (&self->prep));
+
+  json_builder_set_member_name (b, "model");
+  json_builder_begin_object (b);
+  add_string (b, "name", self->model_name);
+  json_builder_set_member_name (b, "l2");
+  json_builder_add_double_value (b, mo->l2);
+  json_builder_set_member_name (b, "max_iter");
+  json_builder_add_int_value (b, mo->max_iter);
+  json_builder_set_member_name (b, "hidden");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (mo->hidden) && mo->hidden[i]; i++)
+    json_builder_add_int_value (b, mo->hidden[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "epochs");
+  json_builder_add_int_value (b, mo->epochs);
+  json_builder_set_member_name (b, "learning_rate");
+  json_builder_add_double_value (b, mo->learning_rate);
+  json_builder_set_member_name (b, "batch_size");
+  json_builder_add_int_value (b, mo->batch_size);
+  json_builder_set_member_name (b, "patience");
+  json_builder_add_int_value (b, mo->patience);
+  json_builder_set_member_name (b, "max_depth");
+  json_builder_add_int_value (b, mo->max_depth);
+  json_builder_set_member_name (b, "min_samples_leaf");
+  json_builder_add_int_value (b, mo->min_samples_leaf);
+  json_builder_set_member_name (b, "n_trees");
+  json_builder_add_int_value (b, mo->n_trees);
+  json_builder_set_member_name (b, "max_features");
+  json_builder_add_double_value (b, mo->max_features);
+  json_builder_set_member_name (b, "k");
+  json_builder_add_int_value (b, mo->k);
+  json_builder_set_member_name (b, "mlp_alpha");
+  json_builder_add_double_value (b, mo->mlp_alpha);
+  json_builder_end_object (b);
+}
+
 static JsonNode *
 project_to_json (KilnProject *self, GFile *dest)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GFile) dir = g_file_get_parent (dest);
   g_autofree char *relative = NULL;
-  KilnModelOptions *mo = &self->model_options;
 
   if (self->source)
     {
@@ -469,70 +669,41 @@ project_to_json (KilnProject *self, GFile *dest)
     json_builder_add_null_value (b);
   json_builder_end_object (b);
 
-  add_string (b, "target", self->target);
-  add_string (b, "task", kiln_task_to_string (self->task));
-
-  json_builder_set_member_name (b, "prep");
+  json_builder_set_member_name (b, "column_types");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "dedupe");
-  json_builder_add_boolean_value (b, self->prep.dedupe);
-  json_builder_set_member_name (b, "iqr");
-  json_builder_add_boolean_value (b, self->prep.iqr);
-  json_builder_set_member_name (b, "iqr_k");
-  json_builder_add_double_value (b, self->prep.iqr_k);
-  json_builder_set_member_name (b, "iqr_clip");
-  json_builder_add_boolean_value (b, self->prep.iqr_clip);
-  add_string (b, "impute", self->prep.impute);
-  add_string (b, "encode", self->prep.encode);
-  add_string (b, "scale", self->prep.scale);
-  json_builder_set_member_name (b, "split");
-  json_builder_begin_array (b);
-  json_builder_add_double_value (b, self->prep.train);
-  json_builder_add_double_value (b, self->prep.validation);
-  json_builder_add_double_value (b, self->prep.test);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "stratify");
-  json_builder_add_boolean_value (b, self->prep.stratify);
-  json_builder_set_member_name (b, "seed");
-  json_builder_add_int_value (b, (gint64) self->prep.seed);
-  json_builder_set_member_name (b, "dropped");
-  json_builder_begin_array (b);
-  for (guint i = 0; self->prep.dropped[i]; i++)
-    json_builder_add_string_value (b, self->prep.dropped[i]);
-  json_builder_end_array (b);
+  {
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init (&iter, self->column_types);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      add_string (b, key, kiln_column_type_to_string ((KilnColumnType) (GPOINTER_TO_UINT (value) - 1)));
+  }
   json_builder_end_object (b);
 
-  json_builder_set_member_name (b, "model");
-  json_builder_begin_object (b);
-  add_string (b, "name", self->model_name);
-  json_builder_set_member_name (b, "l2");
-  json_builder_add_double_value (b, mo->l2);
-  json_builder_set_member_name (b, "max_iter");
-  json_builder_add_int_value (b, mo->max_iter);
-  json_builder_set_member_name (b, "hidden");
+  settings_to_builder (self, b);
+
+  /* every run: its settings, scores and the model itself (the bundle), so a reopened project
+     shows what was shown */
+  json_builder_set_member_name (b, "runs");
   json_builder_begin_array (b);
-  for (guint i = 0; i < G_N_ELEMENTS (mo->hidden) && mo->hidden[i]; i++)
-    json_builder_add_int_value (b, mo->hidden[i]);
+  for (guint i = 0; i < self->runs->len; i++)
+    {
+      KilnRun *run = self->runs->pdata[i];
+      json_builder_begin_object (b);
+      add_string (b, "when", run->when);
+      json_builder_set_member_name (b, "cancelled");
+      json_builder_add_boolean_value (b, run->cancelled);
+      json_builder_set_member_name (b, "fit_seconds");
+      json_builder_add_double_value (b, run->result.fit_seconds);
+      json_builder_set_member_name (b, "settings");
+      json_builder_add_value (b, json_node_copy (run->settings));
+      json_builder_set_member_name (b, "bundle");
+      json_builder_add_value (b, kiln_bundle_to_json (run->result.bundle));
+      json_builder_end_object (b);
+    }
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "epochs");
-  json_builder_add_int_value (b, mo->epochs);
-  json_builder_set_member_name (b, "learning_rate");
-  json_builder_add_double_value (b, mo->learning_rate);
-  json_builder_set_member_name (b, "batch_size");
-  json_builder_add_int_value (b, mo->batch_size);
-  json_builder_set_member_name (b, "patience");
-  json_builder_add_int_value (b, mo->patience);
-  json_builder_set_member_name (b, "max_depth");
-  json_builder_add_int_value (b, mo->max_depth);
-  json_builder_set_member_name (b, "min_samples_leaf");
-  json_builder_add_int_value (b, mo->min_samples_leaf);
-  json_builder_set_member_name (b, "n_trees");
-  json_builder_add_int_value (b, mo->n_trees);
-  json_builder_set_member_name (b, "max_features");
-  json_builder_add_double_value (b, mo->max_features);
-  json_builder_set_member_name (b, "k");
-  json_builder_add_int_value (b, mo->k);
-  json_builder_end_object (b);
+  json_builder_set_member_name (b, "current_run");
+  json_builder_add_int_value (b, self->current ? (gint64) self->current->id : -1);
 
   json_builder_end_object (b);
   return json_builder_get_root (b);
@@ -545,29 +716,25 @@ kiln_project_save (KilnProject  *self,
 {
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-  gsize len;
+  g_autoptr(GOutputStream) out = NULL;
 
   g_return_val_if_fail (KILN_IS_PROJECT (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
   root = project_to_json (self, file);
   json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, &len);
+  json_generator_set_pretty (gen, self->runs->len == 0);
   /* a temporary file, renamed over the old one when it is whole */
-  {
-    g_autoptr(GOutputStream) out = kiln_atomic_file_create (file, NULL, error);
-    if (out == NULL)
+  out = kiln_atomic_file_create (file, NULL, error);
+  if (out == NULL)
+    return FALSE;
+  if (!json_generator_to_stream (gen, out, NULL, error))
+    {
+      kiln_atomic_file_abort (out);
       return FALSE;
-    if (!g_output_stream_write_all (out, text, len, NULL, NULL, error))
-      {
-        kiln_atomic_file_abort (out);
-        return FALSE;
-      }
-    if (!g_output_stream_close (out, NULL, error))
-      return FALSE;
-  }
+    }
+  if (!g_output_stream_close (out, NULL, error))
+    return FALSE;
   g_set_object (&self->file, file);
   set_modified (self, FALSE);
   return TRUE;
@@ -602,22 +769,85 @@ get_bool (JsonObject *o, const char *name, gboolean fallback)
   return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_boolean (n) : fallback;
 }
 
+static JsonObject *
+get_object (JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+static JsonArray *
+get_array (JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+static void
+settings_from_object (KilnProject *self, JsonObject *root)
+{
+  g_autoptr(GError) local = NULL;
+  JsonObject *model;
+  JsonNode *prep;
+  JsonArray *arr;
+  const char *s;
+
+  g_free (self->target);
+  self->target = g_strdup (get_string (root, "target"));
+  if ((s = get_string (root, "task")))
+    kiln_task_from_string (s, &self->task);
+
+  prep = json_object_get_member (root, "prep");
+  if (prep != NULL && !kiln_prep_settings_from_json (&self->prep, prep, &local))
+    g_debug ("prep settings not read: %s", local->message);
+
+  model = get_object (root, "model");
+  kiln_model_options_init (&self->model_options, self->task);
+  self->model_options.seed = self->prep.seed;
+  if (model)
+    {
+      KilnModelOptions *mo = &self->model_options;
+      if ((s = get_string (model, "name")))
+        g_free (self->model_name), self->model_name = g_strdup (s);
+      mo->l2 = get_double (model, "l2", mo->l2);
+      mo->max_iter = (guint) get_int (model, "max_iter", mo->max_iter);
+      if ((arr = get_array (model, "hidden")))
+        {
+          memset (mo->hidden, 0, sizeof mo->hidden);
+          for (guint i = 0; i < MIN (json_array_get_length (arr), G_N_ELEMENTS (mo->hidden) - 1); i++)
+            mo->hidden[i] = (guint) json_array_get_int_element (arr, i);
+        }
+      mo->epochs = (guint) get_int (model, "epochs", mo->epochs);
+      mo->learning_rate = get_double (model, "learning_rate", mo->learning_rate);
+      mo->batch_size = (guint) get_int (model, "batch_size", mo->batch_size);
+      mo->patience = (guint) get_int (model, "patience", mo->patience);
+      mo->max_depth = (guint) get_int (model, "max_depth", mo->max_depth);
+      mo->min_samples_leaf = (guint) get_int (model, "min_samples_leaf", mo->min_samples_leaf);
+      mo->n_trees = (guint) get_int (model, "n_trees", mo->n_trees);
+      mo->max_features = get_double (model, "max_features", mo->max_features);
+      mo->k = (guint) get_int (model, "k", mo->k);
+      mo->mlp_alpha = get_double (model, "mlp_alpha", mo->mlp_alpha);
+    }
+}
+
 KilnProject *
 kiln_project_load (GFile   *file,
                    GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(KilnProject) self = NULL;
-  g_autofree char *text = NULL;
   g_autofree char *name = g_file_get_basename (file);
-  gsize len;
-  JsonObject *root, *import, *prep, *model;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GError) local = NULL;
+  JsonObject *root, *import, *types;
   JsonArray *arr;
   const char *s;
+  gint64 current;
 
-  if (!g_file_load_contents (file, NULL, &text, &len, NULL, error))
+  in = G_INPUT_STREAM (g_file_read (file, NULL, error));
+  if (in == NULL)
     return NULL;
-  if (!json_parser_load_from_data (parser, text, (gssize) len, NULL) ||
+  if (!json_parser_load_from_stream (parser, in, NULL, &local) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -651,7 +881,7 @@ kiln_project_load (GFile   *file,
   else
     self->source = g_strdup (s);
 
-  import = json_object_get_object_member (root, "import");
+  import = get_object (root, "import");
   if (import)
     {
       self->csv_options.encoding = g_strdup (get_string (import, "encoding"));
@@ -661,80 +891,234 @@ kiln_project_load (GFile   *file,
         self->csv_options.decimal = s[0];
       self->csv_options.header = (int) get_int (import, "header", -1);
       self->csv_options.skip_bad_rows = get_bool (import, "skip_bad_rows", FALSE);
-      if (json_object_has_member (import, "na") &&
-          JSON_NODE_HOLDS_ARRAY (json_object_get_member (import, "na")))
+      if ((arr = get_array (import, "na")))
         {
-          arr = json_object_get_array_member (import, "na");
           self->csv_options.na_values = g_new0 (char *, json_array_get_length (arr) + 1);
           for (guint i = 0; i < json_array_get_length (arr); i++)
             self->csv_options.na_values[i] = g_strdup (json_array_get_string_element (arr, i));
         }
     }
 
-  self->target = g_strdup (get_string (root, "target"));
-  if ((s = get_string (root, "task")))
-    kiln_task_from_string (s, &self->task);
-
-  prep = json_object_get_object_member (root, "prep");
-  if (prep)
+  if ((types = get_object (root, "column_types")))
     {
-      KilnPrepSettings *p = &self->prep;
-      p->dedupe = get_bool (prep, "dedupe", p->dedupe);
-      p->iqr = get_bool (prep, "iqr", p->iqr);
-      p->iqr_k = get_double (prep, "iqr_k", p->iqr_k);
-      p->iqr_clip = get_bool (prep, "iqr_clip", p->iqr_clip);
-      if ((s = get_string (prep, "impute")))
-        g_free (p->impute), p->impute = g_strdup (s);
-      if ((s = get_string (prep, "encode")))
-        g_free (p->encode), p->encode = g_strdup (s);
-      if ((s = get_string (prep, "scale")))
-        g_free (p->scale), p->scale = g_strdup (s);
-      if (json_object_has_member (prep, "split") &&
-          json_array_get_length (arr = json_object_get_array_member (prep, "split")) == 3)
+      g_autoptr(GList) names = json_object_get_members (types);
+      for (GList *l = names; l; l = l->next)
         {
-          p->train = json_array_get_double_element (arr, 0);
-          p->validation = json_array_get_double_element (arr, 1);
-          p->test = json_array_get_double_element (arr, 2);
-        }
-      p->stratify = get_bool (prep, "stratify", p->stratify);
-      p->seed = (guint64) get_int (prep, "seed", (gint64) p->seed);
-      if (json_object_has_member (prep, "dropped"))
-        {
-          arr = json_object_get_array_member (prep, "dropped");
-          g_strfreev (p->dropped);
-          p->dropped = g_new0 (char *, json_array_get_length (arr) + 1);
-          for (guint i = 0; i < json_array_get_length (arr); i++)
-            p->dropped[i] = g_strdup (json_array_get_string_element (arr, i));
+          KilnColumnType type;
+          if ((s = get_string (types, l->data)) && kiln_column_type_from_string (s, &type))
+            g_hash_table_insert (self->column_types, g_strdup (l->data), GUINT_TO_POINTER ((guint) type + 1));
         }
     }
 
-  model = json_object_get_object_member (root, "model");
-  kiln_model_options_init (&self->model_options, self->task);
-  if (model)
-    {
-      KilnModelOptions *mo = &self->model_options;
-      if ((s = get_string (model, "name")))
-        g_free (self->model_name), self->model_name = g_strdup (s);
-      mo->l2 = get_double (model, "l2", mo->l2);
-      mo->max_iter = (guint) get_int (model, "max_iter", mo->max_iter);
-      if (json_object_has_member (model, "hidden"))
-        {
-          arr = json_object_get_array_member (model, "hidden");
-          memset (mo->hidden, 0, sizeof mo->hidden);
-          for (guint i = 0; i < MIN (json_array_get_length (arr), G_N_ELEMENTS (mo->hidden) - 1); i++)
-            mo->hidden[i] = (guint) json_array_get_int_element (arr, i);
-        }
-      mo->epochs = (guint) get_int (model, "epochs", mo->epochs);
-      mo->learning_rate = get_double (model, "learning_rate", mo->learning_rate);
-      mo->batch_size = (guint) get_int (model, "batch_size", mo->batch_size);
-      mo->patience = (guint) get_int (model, "patience", mo->patience);
-      mo->max_depth = (guint) get_int (model, "max_depth", mo->max_depth);
-      mo->min_samples_leaf = (guint) get_int (model, "min_samples_leaf", mo->min_samples_leaf);
-      mo->n_trees = (guint) get_int (model, "n_trees", mo->n_trees);
-      mo->max_features = get_double (model, "max_features", mo->max_features);
-      mo->k = (guint) get_int (model, "k", mo->k);
-      mo->seed = self->prep.seed;
-    }
+  settings_from_object (self, root);
+
+  /* the runs: their models now, their scores once the data is read again (restore) */
+  current = get_int (root, "current_run", -1);
+  if ((arr = get_array (root, "runs")))
+    for (guint i = 0; i < json_array_get_length (arr); i++)
+      {
+        JsonNode *node = json_array_get_element (arr, i);
+        JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+        JsonNode *settings = o ? json_object_get_member (o, "settings") : NULL;
+        JsonNode *bundle_node = o ? json_object_get_member (o, "bundle") : NULL;
+        g_autoptr(KilnBundle) bundle = NULL;
+        KilnRun *run;
+
+        if (settings == NULL || !JSON_NODE_HOLDS_OBJECT (settings) || bundle_node == NULL)
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                         _("%s: run %u is damaged"), name, i + 1);
+            return NULL;
+          }
+        bundle = kiln_bundle_from_json (bundle_node, name, error);
+        if (bundle == NULL)
+          return NULL;
+        run = g_new0 (KilnRun, 1);
+        run->id = self->next_run_id++;
+        run->when = g_strdup (get_string (o, "when"));
+        run->cancelled = get_bool (o, "cancelled", FALSE);
+        run->settings = json_node_copy (settings);
+        run->result.bundle = g_steal_pointer (&bundle);
+        run->result.model = kiln_model_ref (kiln_bundle_get_model (run->result.bundle));
+        run->result.fit_seconds = get_double (o, "fit_seconds", 0);
+        g_ptr_array_add (self->runs, run);
+        if ((gint64) i == current)
+          self->current = run;
+      }
   self->modified = FALSE;
+  self->awaiting_data = self->source != NULL;
   return g_steal_pointer (&self);
+}
+
+/* ---- Runs --------------------------------------------------------------------------------- */
+
+static void
+kiln_run_free (KilnRun *run)
+{
+  kiln_pipeline_result_clear (&run->result);
+  g_free (run->when);
+  g_clear_pointer (&run->settings, json_node_unref);
+  g_free (run);
+}
+
+static JsonNode *
+settings_to_json (KilnProject *self)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  settings_to_builder (self, b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+KilnRun *
+kiln_project_add_run (KilnProject              *self,
+                      const KilnPipelineResult *result,
+                      gboolean                  cancelled)
+{
+  KilnRun *run;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  g_return_val_if_fail (result != NULL && result->bundle != NULL, NULL);
+
+  run = g_new0 (KilnRun, 1);
+  run->id = self->next_run_id++;
+  run->when = g_date_time_format_iso8601 (now);
+  run->cancelled = cancelled;
+  run->settings = settings_to_json (self);
+  run->result.pipeline = result->pipeline ? kiln_pipeline_ref (result->pipeline) : NULL;
+  run->result.model = result->model ? kiln_model_ref (result->model) : NULL;
+  run->result.evaluation = result->evaluation ? kiln_evaluation_ref (result->evaluation) : NULL;
+  run->result.bundle = kiln_bundle_ref (result->bundle);
+  run->result.fit_seconds = result->fit_seconds;
+  g_ptr_array_add (self->runs, run);
+  g_signal_emit (self, signals[RUNS_CHANGED], 0);
+  kiln_project_set_current_run (self, run);
+  set_modified (self, TRUE);
+  return run;
+}
+
+GPtrArray *
+kiln_project_get_runs (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return self->runs;
+}
+
+KilnRun *
+kiln_project_get_current_run (KilnProject *self)
+{
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+  return self->current;
+}
+
+void
+kiln_project_set_current_run (KilnProject *self,
+                              KilnRun     *run)
+{
+  g_return_if_fail (KILN_IS_PROJECT (self));
+  g_return_if_fail (run == NULL || g_ptr_array_find (self->runs, run, NULL));
+
+  self->current = run;
+  g_signal_emit (self, signals[RESULT_CHANGED], 0);
+}
+
+gboolean
+kiln_run_is_restored (KilnRun *run)
+{
+  return run->result.pipeline != NULL && run->result.evaluation != NULL;
+}
+
+/* ---- Restoring a run: the same split and recipe, the saved model, its scores ---------------- */
+
+typedef struct {
+  KilnProject    *settings;   /* a private project holding the run's settings */
+  KilnTrainSetup *setup;
+  KilnRun        *run;        /* the caller keeps the project, and so the run, alive */
+  KilnModel      *model;
+  KilnPipelineResult result;
+} RestoreData;
+
+static void
+restore_data_free (RestoreData *d)
+{
+  g_clear_object (&d->settings);
+  g_clear_pointer (&d->setup, kiln_train_setup_free);
+  g_clear_pointer (&d->model, kiln_model_unref);
+  kiln_pipeline_result_clear (&d->result);
+  g_free (d);
+}
+
+static void
+restore_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  RestoreData *d = data;
+  GError *error = NULL;
+
+  d->result.pipeline = kiln_pipeline_prepare (d->setup->frame, NULL, &d->setup->options, cancellable, &error);
+  if (d->result.pipeline)
+    d->result.evaluation = kiln_pipeline_evaluate (d->result.pipeline, d->model, &error);
+  if (d->result.evaluation)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kiln_project_restore_run_async (KilnProject         *self,
+                                KilnRun             *run,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  RestoreData *d;
+
+  g_return_if_fail (KILN_IS_PROJECT (self));
+  g_return_if_fail (run != NULL);
+
+  if (self->frame == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The data is not loaded"));
+      return;
+    }
+  d = g_new0 (RestoreData, 1);
+  d->run = run;
+  d->model = kiln_model_ref (run->result.model);
+  d->settings = kiln_project_new ();
+  d->settings->source = g_strdup (self->source);
+  d->settings->frame = kiln_frame_ref (self->frame);
+  settings_from_object (d->settings, json_node_get_object (run->settings));
+  g_task_set_task_data (task, d, (GDestroyNotify) restore_data_free);
+  d->setup = kiln_train_setup_new (d->settings, &error);
+  if (d->setup == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_run_in_thread (task, restore_thread);
+}
+
+gboolean
+kiln_project_restore_run_finish (KilnProject   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  RestoreData *d = g_task_get_task_data (G_TASK (result));
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  if (!g_ptr_array_find (self->runs, d->run, NULL))
+    return TRUE;   /* deleted meanwhile */
+  g_clear_pointer (&d->run->result.pipeline, kiln_pipeline_unref);
+  g_clear_pointer (&d->run->result.evaluation, kiln_evaluation_unref);
+  d->run->result.pipeline = g_steal_pointer (&d->result.pipeline);
+  d->run->result.evaluation = g_steal_pointer (&d->result.evaluation);
+  if (d->run == self->current)
+    g_signal_emit (self, signals[RESULT_CHANGED], 0);
+  g_signal_emit (self, signals[RUNS_CHANGED], 0);
+  return TRUE;
 }

@@ -13,24 +13,11 @@
 #include "kiln-frame.h"
 #include "kiln-model.h"
 #include "kiln-pipeline.h"
+#include "kiln-prep-settings.h"
 
 G_BEGIN_DECLS
 
-typedef struct {
-  gboolean  dedupe;
-  gboolean  iqr;
-  double    iqr_k;        /* 1.5 */
-  gboolean  iqr_clip;     /* clip instead of dropping rows */
-  char     *impute;       /* "median" (numbers) / mode (categories), "mean", "mode", "drop" */
-  char     *encode;       /* "onehot", "ordinal" */
-  char     *scale;        /* "auto" (what the model needs), "standard", "minmax", "none" */
-  double    train;        /* split fractions, summing to 1 */
-  double    validation;
-  double    test;
-  gboolean  stratify;
-  guint64   seed;
-  char    **dropped;      /* columns left out */
-} KilnPrepSettings;
+/* The preparation settings are the core's KilnPrepSettings (kiln-prep-settings.h). */
 
 #define KILN_TYPE_PROJECT (kiln_project_get_type ())
 G_DECLARE_FINAL_TYPE (KilnProject, kiln_project, KILN, PROJECT, GObject)
@@ -45,6 +32,14 @@ void              kiln_project_set_data       (KilnProject          *self,
                                                const char           *source,
                                                const KilnCsvOptions *options,
                                                KilnFrame            *frame);
+
+/* Gives the columns @type (converting their values; cells that do not convert become missing)
+ * and remembers the choice, so a re-read or a reopened project shows the same types. Returns how
+ * many cells did not convert. */
+guint             kiln_project_set_column_types (KilnProject    *self,
+                                                 const guint    *columns,
+                                                 guint           n_columns,
+                                                 KilnColumnType  type);
 
 const char       *kiln_project_get_target     (KilnProject *self);
 void              kiln_project_set_target     (KilnProject *self,
@@ -65,11 +60,41 @@ void              kiln_project_set_model_name (KilnProject *self,
 KilnModelOptions *kiln_project_get_model_options (KilnProject *self);
 void              kiln_project_model_changed  (KilnProject *self);
 
-/* The last training: pipeline, model, evaluation, bundle (NULL before the first). Setting it
- * emits "result-changed". */
+/* A training (or a run read back from a project file). Its bundle and model are always there;
+ * its pipeline and evaluation once it ran in this session or was restored. */
+typedef struct {
+  KilnPipelineResult result;
+  char              *when;        /* local time, ISO 8601 */
+  gboolean           cancelled;   /* stopped early; the best model seen was kept */
+  JsonNode          *settings;    /* target, task, prep, model as they were when it ran */
+  guint              id;
+} KilnRun;
+
+gboolean          kiln_run_is_restored        (KilnRun *run);
+
+/* Keeps a finished training as a new run and makes it the current one ("runs-changed",
+ * "result-changed"). The project is then modified: a trained model is work to save. */
+KilnRun          *kiln_project_add_run        (KilnProject              *self,
+                                               const KilnPipelineResult *result,
+                                               gboolean                  cancelled);
+GPtrArray        *kiln_project_get_runs       (KilnProject *self);   /* of KilnRun*, oldest first */
+KilnRun          *kiln_project_get_current_run (KilnProject *self);
+void              kiln_project_set_current_run (KilnProject *self,
+                                                KilnRun     *run);
+/* The current run's result when it is restored (NULL before the first training, and while a
+ * reopened project's run is being restored). Emits "result-changed" when it changes. */
 const KilnPipelineResult *kiln_project_get_result (KilnProject *self);
-void              kiln_project_set_result     (KilnProject              *self,
-                                               const KilnPipelineResult *result);
+
+/* Scores a run read from a file again on the loaded data: the same split and recipe from its
+ * settings, its saved model (never refitted). On a worker thread. */
+void              kiln_project_restore_run_async  (KilnProject         *self,
+                                                   KilnRun             *run,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean          kiln_project_restore_run_finish (KilnProject   *self,
+                                                   GAsyncResult  *result,
+                                                   GError       **error);
 
 /* Where the project was saved last (NULL if never); whether it changed since. */
 GFile            *kiln_project_get_file       (KilnProject *self);

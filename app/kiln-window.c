@@ -20,6 +20,7 @@ struct _KilnWindow
   /* template */
   AdwHeaderBar         *header_bar;
   AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar   *switcher_bar;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;
   AdwStatusPage        *welcome_page;
@@ -38,6 +39,13 @@ struct _KilnWindow
   double                load_fraction;   /* written by the reader thread, read by a UI timer */
   guint                 progress_source;
   GtkWidget            *recent_rows[8];
+
+  /* closing with unsaved work */
+  gboolean              close_confirmed;
+  gboolean              close_after_save;
+
+  /* a reopened project's run, scored again */
+  GCancellable         *restore_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (KilnWindow, kiln_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -164,6 +172,7 @@ stop_loading (KilnWindow *self)
 }
 
 static void start_loading (KilnWindow *self, const char *path, const KilnCsvOptions *options);
+static void maybe_restore_run (KilnWindow *self);
 
 static void
 on_error_response (AdwMessageDialog *dialog,
@@ -260,6 +269,7 @@ load_done (GObject      *source,
   kiln_data_page_set_info (KILN_DATA_PAGE (self->pages[KILN_PAGE_DATA]), &data->info);
   gtk_stack_set_visible_child_name (self->main_stack, "workspace");
   adw_view_stack_set_visible_child_name (self->view_stack, "data");
+  maybe_restore_run (self);
 }
 
 static void
@@ -342,11 +352,50 @@ kiln_window_reload (KilnWindow           *self,
 
 /* ---- Projects --------------------------------------------------------------------------- */
 
+static void
+restore_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(KilnWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!kiln_project_restore_run_finish (KILN_PROJECT (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *msg = g_strdup_printf (_("The saved model could not be scored again: %s"),
+                                              error->message);
+      kiln_window_toast (self, msg);
+    }
+  if (KILN_PROJECT (source) == self->project)
+    g_clear_object (&self->restore_cancellable);
+}
+
+/* A reopened project's current run has its model but not yet its scores: score it again on the
+ * data as read (the same split and recipe), so Evaluate shows what it showed. */
+static void
+maybe_restore_run (KilnWindow *self)
+{
+  KilnRun *run = kiln_project_get_current_run (self->project);
+
+  if (run == NULL || kiln_run_is_restored (run) || kiln_project_get_frame (self->project) == NULL ||
+      self->restore_cancellable != NULL || self->load_cancellable != NULL)
+    return;
+  self->restore_cancellable = g_cancellable_new ();
+  kiln_project_restore_run_async (self->project, run, self->restore_cancellable, restore_done,
+                                  g_object_ref (self));
+}
+
 void
 kiln_window_set_project (KilnWindow  *self,
                          KilnProject *project)
 {
+  if (self->restore_cancellable)
+    g_cancellable_cancel (self->restore_cancellable);
+  g_clear_object (&self->restore_cancellable);
+  if (self->project)
+    g_signal_handlers_disconnect_by_data (self->project, self);
   g_set_object (&self->project, project);
+  g_signal_connect_swapped (project, "result-changed", G_CALLBACK (maybe_restore_run), self);
+  g_signal_connect_swapped (project, "notify::frame", G_CALLBACK (maybe_restore_run), self);
   for (guint i = 0; i < KILN_N_PAGES; i++)
     if (self->pages[i])
       kiln_page_set_project (KILN_PAGE (self->pages[i]), project);
@@ -358,9 +407,17 @@ save_project_to (KilnWindow *self, GFile *file)
   g_autoptr(GError) error = NULL;
 
   if (!kiln_project_save (self->project, file, &error))
-    kiln_window_toast (self, error->message);
-  else
-    kiln_window_toast (self, _("Project saved"));
+    {
+      self->close_after_save = FALSE;
+      kiln_window_toast (self, error->message);
+      return;
+    }
+  kiln_window_toast (self, _("Project saved"));
+  if (self->close_after_save)
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
 }
 
 static void
@@ -382,6 +439,8 @@ on_save_dialog_response (GtkNativeDialog *dialog,
         }
       save_project_to (self, file);
     }
+  else
+    self->close_after_save = FALSE;
   g_object_unref (dialog);
 }
 
@@ -641,6 +700,18 @@ fill_welcome (KilnWindow *self)
   g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
 }
 
+/* The step switchers only where there are steps: not on the welcome and loading pages, where
+   their tabs would lead nowhere. The bottom bar stands in when the title is too narrow. */
+static void
+update_switchers (KilnWindow *self)
+{
+  gboolean workspace = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "workspace") == 0;
+
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, workspace);
+  adw_view_switcher_bar_set_reveal (self->switcher_bar,
+                                    workspace && adw_view_switcher_title_get_title_visible (self->switcher_title));
+}
+
 static void
 on_page_changed (KilnWindow *self)
 {
@@ -649,11 +720,68 @@ on_page_changed (KilnWindow *self)
       kiln_page_shown (KILN_PAGE (self->pages[i]));
 }
 
+static void
+on_close_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   KilnWindow       *self)
+{
+  if (g_strcmp0 (response, "discard") == 0)
+    {
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else if (g_strcmp0 (response, "save") == 0)
+    {
+      self->close_after_save = TRUE;
+      save_project_action (GTK_WIDGET (self), NULL, NULL);
+    }
+}
+
+/* Asks before unsaved settings or a trained model are lost. */
+static gboolean
+confirm_close (KilnWindow *self)
+{
+  GtkWidget *dialog;
+  GFile *file = kiln_project_get_file (self->project);
+  g_autofree char *name = file ? g_file_get_basename (file) : NULL;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                   name ? _("Save Changes to the Project?") : _("Save the Project?"),
+                                   NULL);
+  if (name)
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                    _("“%s” has changes that are not saved. Without saving, they are lost."),
+                                    name);
+  else
+    adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+                                 _("Your settings and trained models are not saved in a project. "
+                                   "Without saving, they are lost."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_close_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
 static gboolean
 on_close_request (GtkWindow *window)
 {
   KilnWindow *self = KILN_WINDOW (window);
 
+  if (!self->close_confirmed && kiln_project_get_frame (self->project) != NULL &&
+      kiln_project_get_modified (self->project))
+    return confirm_close (self);
+
+  if (self->restore_cancellable)
+    g_cancellable_cancel (self->restore_cancellable);
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
   for (guint i = 0; i < KILN_N_PAGES; i++)
@@ -679,6 +807,9 @@ kiln_window_finalize (GObject *object)
 {
   KilnWindow *self = KILN_WINDOW (object);
 
+  if (self->project)
+    g_signal_handlers_disconnect_by_data (self->project, self);
+  g_clear_object (&self->restore_cancellable);
   g_clear_object (&self->project);
   G_OBJECT_CLASS (kiln_window_parent_class)->finalize (object);
 }
@@ -697,6 +828,7 @@ kiln_window_class_init (KilnWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/kiln/Kiln/ui/kiln-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, KilnWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, welcome_page);
@@ -740,6 +872,8 @@ kiln_window_init (KilnWindow *self)
   kiln_widgets_init ();
 
   self->project = kiln_project_new ();
+  g_signal_connect_swapped (self->project, "result-changed", G_CALLBACK (maybe_restore_run), self);
+  g_signal_connect_swapped (self->project, "notify::frame", G_CALLBACK (maybe_restore_run), self);
   for (guint i = 0; i < KILN_N_PAGES; i++)
     {
       AdwViewStackPage *page;
@@ -749,6 +883,9 @@ kiln_window_init (KilnWindow *self)
       adw_view_stack_page_set_icon_name (page, kiln_page_icons[i]);
     }
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (on_page_changed), self);
+  g_signal_connect_swapped (self->main_stack, "notify::visible-child-name", G_CALLBACK (update_switchers), self);
+  g_signal_connect_swapped (self->switcher_title, "notify::title-visible", G_CALLBACK (update_switchers), self);
+  update_switchers (self);
 
   fill_welcome (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-loading", FALSE);

@@ -132,9 +132,7 @@ main (int argc, char **argv)
     spin_until (loaded, window, 60);
     gtk_widget_activate_action (GTK_WIDGET (window), "win.set-target", "s", "lettr");
     gtk_widget_activate_action (GTK_WIDGET (window), "win.set-model", "s", "mlp");
-    kiln_project_get_prep (project)->train = 0.7;
-    kiln_project_get_prep (project)->validation = 0.1;
-    kiln_project_get_prep (project)->test = 0.2;
+    kiln_project_get_prep (project)->split = (KilnSplitFractions) { 0.7, 0.1, 0.2 };
     kiln_project_prep_changed (project);
     {
       /* KILN_BENCH_HIDDEN=256,128: a bigger network, epochs slower than a frame */

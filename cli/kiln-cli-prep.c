@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "kiln-cli.h"
-#include "kiln-prep-options.h"
+#include "kiln-prep-settings.h"
 #include "kiln-recipe.h"
 
 static void
@@ -54,9 +54,9 @@ int
 kiln_cli_prep (int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = g_option_context_new (_("DATA.csv"));
-  GOptionGroup *group = g_option_group_new ("prep", NULL, NULL, NULL, NULL);
+  KilnPrepSettings prep;
+  GOptionGroup *group = g_option_group_new ("prep", NULL, NULL, &prep, NULL);
   KilnCliImport import = { 0 };
-  KilnPrepOptions prep = { 0 };
   g_autofree char *target = NULL;
   g_autofree char *task_name = NULL;
   g_autofree char *out = NULL;
@@ -83,8 +83,9 @@ kiln_cli_prep (int argc, char **argv)
   g_option_context_set_summary (context, _("Cleans a CSV with the steps the flags ask for: "
                                            "duplicates, outliers, missing values, encoding, "
                                            "scaling."));
+  kiln_prep_settings_init_empty (&prep);
   g_option_group_add_entries (group, entries);
-  kiln_prep_options_add_entries (group, &prep);
+  kiln_prep_settings_add_entries (group);
   kiln_cli_import_add_entries (group, &import);
   g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
   g_option_context_set_main_group (context, group);
@@ -106,7 +107,7 @@ kiln_cli_prep (int argc, char **argv)
       goto out;
     }
 
-  recipe = kiln_prep_options_to_recipe (&prep, target, &error);
+  recipe = kiln_prep_settings_to_recipe (&prep, target, FALSE, FALSE, &error);
   if (recipe == NULL)
     {
       kiln_cli_error ("%s", error->message);
@@ -241,6 +242,6 @@ kiln_cli_prep (int argc, char **argv)
 
 out:
   kiln_cli_import_clear (&import);
-  kiln_prep_options_clear (&prep);
+  kiln_prep_settings_clear (&prep);
   return status;
 }

@@ -14,7 +14,6 @@
 
 #include "kiln-cli.h"
 #include "kiln-pipeline-job.h"
-#include "kiln-prep-options.h"
 
 /* The model options every family offers, as flags (--max-depth N, --hidden 64,32, ...): one per
  * distinct option name (or alias) of the registry, parsed into the chosen family's option of
@@ -239,9 +238,9 @@ int
 kiln_cli_train (int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = g_option_context_new (_("DATA.csv"));
-  GOptionGroup *group = g_option_group_new ("train", NULL, NULL, NULL, NULL);
+  KilnPipelineOptions options;
+  GOptionGroup *group = g_option_group_new ("train", NULL, NULL, &options.prep, NULL);
   KilnCliImport import = { 0 };
-  KilnPrepOptions prep = { 0 };
   TrainArgs a = { 0 };
   GOptionEntry model_entries[MAX_MODEL_FLAGS + 1];
   const GOptionEntry entries[] = {
@@ -266,9 +265,7 @@ kiln_cli_train (int argc, char **argv)
   };
   g_autoptr(KilnFrame) frame = NULL;
   g_autoptr(KilnFrame) test = NULL;
-  g_autoptr(KilnRecipe) recipe = NULL;
   g_autoptr(GError) error = NULL;
-  KilnPipelineOptions options;
   KilnPipelineResult result = { 0 };
   const KilnModelClass *klass;
   gint64 t0 = g_get_monotonic_time ();
@@ -278,7 +275,8 @@ kiln_cli_train (int argc, char **argv)
   g_option_group_add_entries (group, entries);
   model_flag_entries (&a, model_entries);
   g_option_group_add_entries (group, model_entries);
-  kiln_prep_options_add_entries (group, &prep);
+  kiln_pipeline_options_init (&options, NULL, NULL);
+  kiln_prep_settings_add_entries (group);
   kiln_cli_import_add_entries (group, &import);
   g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
   g_option_context_set_main_group (context, group);
@@ -295,7 +293,9 @@ kiln_cli_train (int argc, char **argv)
       goto out;
     }
 
-  kiln_pipeline_options_init (&options, a.target, a.model);
+  options.target = a.target;
+  if (a.model)
+    options.model = a.model;
   if (a.task)
     {
       if (!kiln_task_from_string (a.task, &options.task))
@@ -312,13 +312,13 @@ kiln_cli_train (int argc, char **argv)
       kiln_cli_error (_("There is no model called “%s” (available: %s)"), options.model, names);
       goto out;
     }
-  if (a.split && !kiln_split_parse_fractions (a.split, &options.split, &error))
+  if (a.split && !kiln_split_parse_fractions (a.split, &options.prep.split, &error))
     {
       kiln_cli_error ("%s", error->message);
       goto out;
     }
-  options.stratify = !a.no_stratify;
-  if (a.seed && !g_ascii_string_to_unsigned (a.seed, 10, 0, G_MAXUINT64, &options.seed, &error))
+  options.prep.stratify = !a.no_stratify;
+  if (a.seed && !g_ascii_string_to_unsigned (a.seed, 10, 0, G_MAXUINT64, &options.prep.seed, &error))
     {
       kiln_cli_error (_("--seed: %s"), error->message);
       goto out;
@@ -337,14 +337,17 @@ kiln_cli_train (int argc, char **argv)
           goto out;
         }
     }
-  kiln_prep_options_set_defaults (&prep, klass->needs_scaling);
-  recipe = kiln_prep_options_to_recipe (&prep, a.target, &error);
-  if (recipe == NULL)
-    {
-      kiln_cli_error ("%s", error->message);
-      goto out;
-    }
-  options.recipe = recipe;
+  {
+    /* the flags' recipe checked now, so a nonsense combination is a usage error */
+    g_autoptr(KilnRecipe) recipe = kiln_prep_settings_to_recipe (&options.prep, a.target,
+                                                                 klass->needs_scaling,
+                                                                 klass->accepts_missing, &error);
+    if (recipe == NULL)
+      {
+        kiln_cli_error ("%s", error->message);
+        goto out;
+      }
+  }
   options.source_path = argv[1];
   options.test_path = a.test;
 
@@ -384,7 +387,7 @@ kiln_cli_train (int argc, char **argv)
 
 out:
   kiln_pipeline_result_clear (&result);
-  kiln_prep_options_clear (&prep);
+  kiln_pipeline_options_clear (&options);
   kiln_cli_import_clear (&import);
   train_args_clear (&a);
   return status;

@@ -13,6 +13,7 @@
 #include "kiln-column-inspector.h"
 #include "kiln-confusion-matrix.h"
 #include "kiln-data-table.h"
+#include "kiln-format.h"
 #include "kiln-frame-model.h"
 #include "kiln-loss-plot.h"
 #include "kiln-plot.h"

@@ -61,8 +61,16 @@ kiln_page_set_content (KilnPage  *self,
 {
   KilnPagePrivate *priv = kiln_page_get_instance_private (self);
 
-  priv->content = content;
-  gtk_stack_add_named (priv->stack, content, "content");
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+
+  /* A page never asks the window for more than the window's minimum: when the window is smaller
+     than what the page needs, the page scrolls (the window's minimum stays 900 × 600 whatever was
+     trained, plotted or listed). */
+  gtk_widget_set_vexpand (content, TRUE);
+  gtk_widget_set_hexpand (content, TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), content);
+  priv->content = scroller;
+  gtk_stack_add_named (priv->stack, scroller, "content");
 }
 
 void

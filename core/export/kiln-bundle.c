@@ -12,7 +12,6 @@
 
 #include "kiln-atomic-file.h"
 #include "kiln-bundle.h"
-#include "kiln-bundle-private.h"
 #include "kiln-number.h"
 
 #define BUNDLE_MAGIC "kiln-bundle"
@@ -801,219 +800,6 @@ kiln_bundle_get_created (KilnBundle *bundle)
 
 /* ---- Predicting --------------------------------------------------------------------------- */
 
-static gboolean
-input_error (GError **error, const char *column, guint row, const char *value, const char *want)
-{
-  g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INPUT,
-               _("Column “%s”, row %u: “%s” is not %s"), column, row + 1, value, want);
-  return FALSE;
-}
-
-/* @col (type other than @want) as a column of type @want, frame row order, or NULL + error. */
-static KilnColumn *
-coerce_column (KilnFrame *frame, guint index, KilnColumnType want, GError **error)
-{
-  KilnColumn *col = kiln_frame_get_column (frame, index);
-  KilnColumnType have = kiln_column_get_column_type (col);
-  const char *name = kiln_column_get_name (col);
-  guint n = kiln_frame_get_n_rows (frame);
-
-  if (want == KILN_COLUMN_NUMERIC && (have == KILN_COLUMN_BOOLEAN || kiln_column_is_coded (col)))
-    {
-      double *v = g_new (double, MAX (n, 1));
-      for (guint r = 0; r < n; r++)
-        {
-          guint pr = kiln_frame_get_physical_row (frame, r);
-
-          if (kiln_column_is_missing (col, pr))
-            v[r] = NAN;
-          else if (have == KILN_COLUMN_BOOLEAN)
-            v[r] = kiln_column_get_boolean (col, pr) ? 1.0 : 0.0;
-          else
-            {
-              const char *s = kiln_column_get_string (col, pr);
-              if (!kiln_parse_double (s, strlen (s), '.', &v[r]))
-                {
-                  g_free (v);
-                  input_error (error, name, r, s, _("a number"));
-                  return NULL;
-                }
-            }
-        }
-      return kiln_column_new_numeric (name, v, n);
-    }
-  if (want == KILN_COLUMN_BOOLEAN && (have == KILN_COLUMN_NUMERIC || kiln_column_is_coded (col)))
-    {
-      guint8 *v = g_new0 (guint8, MAX (n, 1));
-      guint64 *missing = g_new0 (guint64, (n + 63) / 64 + 1);
-      for (guint r = 0; r < n; r++)
-        {
-          guint pr = kiln_frame_get_physical_row (frame, r);
-          gboolean bv;
-
-          if (kiln_column_is_missing (col, pr))
-            kiln_bitmap_set (missing, r);
-          else if (have == KILN_COLUMN_NUMERIC)
-            {
-              double d = kiln_column_get_double (col, pr);
-              if (d != 0 && d != 1)
-                {
-                  g_autofree char *cell = kiln_column_format_cell (col, pr);
-                  g_free (v);
-                  g_free (missing);
-                  input_error (error, name, r, cell, _("True or False"));
-                  return NULL;
-                }
-              v[r] = d == 1;
-            }
-          else
-            {
-              const char *s = kiln_column_get_string (col, pr);
-              if (!kiln_parse_boolean (s, strlen (s), &bv))
-                {
-                  g_free (v);
-                  g_free (missing);
-                  input_error (error, name, r, s, _("True or False"));
-                  return NULL;
-                }
-              v[r] = bv;
-            }
-        }
-      return kiln_column_new_boolean (name, v, missing, n);
-    }
-  if (want == KILN_COLUMN_CATEGORICAL || want == KILN_COLUMN_TEXT)
-    {
-      if (kiln_column_is_coded (col))
-        {
-          g_autoptr(KilnFrame) one = kiln_frame_select_columns (frame, &index, 1);
-          g_autoptr(KilnFrame) dense = kiln_frame_materialize (one);
-          return kiln_column_new_retyped (kiln_frame_get_column (dense, 0), want);
-        }
-      else
-        {
-          /* Numbers (or booleans, dates) where training saw categories: the categories are the
-           * cells' text, as the CSV reader would have kept it. */
-          GHashTable *index_of = g_hash_table_new (g_str_hash, g_str_equal);
-          GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
-          gint32 *codes = g_new (gint32, MAX (n, 1));
-          KilnColumn *out;
-
-          for (guint r = 0; r < n; r++)
-            {
-              guint pr = kiln_frame_get_physical_row (frame, r);
-              g_autofree char *cell = kiln_column_format_cell (col, pr);
-              gpointer code;
-
-              if (cell == NULL)
-                {
-                  codes[r] = -1;
-                  continue;
-                }
-              if (!g_hash_table_lookup_extended (index_of, cell, NULL, &code))
-                {
-                  code = GINT_TO_POINTER (cats->len);
-                  g_ptr_array_add (cats, g_strdup (cell));
-                  g_hash_table_insert (index_of, g_ptr_array_index (cats, cats->len - 1), code);
-                }
-              codes[r] = GPOINTER_TO_INT (code);
-            }
-          g_hash_table_unref (index_of);
-          out = kiln_column_new_coded (name, want, codes, cats, n);
-          return out;
-        }
-    }
-  g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INPUT,
-               _("Column “%s” holds %s values but the model was trained on %s values"),
-               name, kiln_column_type_to_string (have), kiln_column_type_to_string (want));
-  return NULL;
-}
-
-/* The input columns of @raw, in the recipe's order, with the training types; with @with_target
- * also the target column (last), which must then be present. */
-KilnFrame *
-_kiln_bundle_conform (KilnRecipe *recipe, KilnFrame *raw, gboolean with_target, GError **error)
-{
-  const KilnRecipeColumn *inputs;
-  guint n_inputs, n_sel;
-  g_autofree guint *index = NULL;
-  g_autofree KilnColumnType *want = NULL;
-  g_autoptr(GString) missing = NULL;
-  g_autoptr(KilnFrame) selected = NULL;
-  KilnFrame *frame;
-
-  inputs = kiln_recipe_get_input_columns (recipe, &n_inputs);
-  index = g_new (guint, n_inputs + 1);
-  want = g_new (KilnColumnType, n_inputs + 1);
-  for (guint i = 0; i < n_inputs; i++)
-    {
-      int c = kiln_frame_find_column (raw, inputs[i].name);
-      if (c < 0)
-        {
-          if (missing == NULL)
-            missing = g_string_new (NULL);
-          else
-            g_string_append (missing, ", ");
-          g_string_append_printf (missing, "“%s”", inputs[i].name);
-          continue;
-        }
-      index[i] = (guint) c;
-      want[i] = inputs[i].type;
-    }
-  if (missing)
-    {
-      g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INPUT,
-                   _("The data lacks the column(s) the model needs: %s"), missing->str);
-      return NULL;
-    }
-  n_sel = n_inputs;
-  if (with_target)
-    {
-      const char *target = kiln_recipe_get_target (recipe);
-      int c = target ? kiln_frame_find_column (raw, target) : -1;
-      if (c < 0)
-        {
-          g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INPUT,
-                       _("The data has no target column “%s”"), target ? target : "");
-          return NULL;
-        }
-      index[n_sel] = (guint) c;
-      want[n_sel] = kiln_recipe_get_target_type (recipe);
-      n_sel++;
-    }
-
-  selected = kiln_frame_select_columns (raw, index, n_sel);
-  frame = kiln_frame_ref (selected);
-  for (guint i = 0; i < n_sel; i++)
-    {
-      KilnColumn *col = kiln_frame_get_column (frame, i);
-      KilnColumnType have = kiln_column_get_column_type (col);
-      g_autoptr(KilnColumn) fixed = NULL;
-      KilnFrame *next;
-
-      if (have == want[i] || (kiln_column_is_coded (col) &&
-                              (want[i] == KILN_COLUMN_CATEGORICAL || want[i] == KILN_COLUMN_TEXT) &&
-                              i == n_inputs))
-        continue;
-      if (kiln_frame_is_view (frame))
-        {
-          /* A replacement column must span the physical rows of a view: go dense first. */
-          KilnFrame *dense = kiln_frame_materialize (frame);
-          kiln_frame_unref (frame);
-          frame = dense;
-        }
-      fixed = coerce_column (frame, i, want[i], error);
-      if (fixed == NULL)
-        {
-          kiln_frame_unref (frame);
-          return NULL;
-        }
-      next = kiln_frame_replace_column (frame, i, fixed);
-      kiln_frame_unref (frame);
-      frame = next;
-    }
-  return frame;
-}
-
 double *
 kiln_bundle_predict (KilnBundle  *bundle,
                      KilnFrame   *raw,
@@ -1023,6 +809,7 @@ kiln_bundle_predict (KilnBundle  *bundle,
   g_autoptr(KilnFrame) inputs = NULL;
   g_autoptr(KilnFrame) prepared = NULL;
   g_autoptr(KilnDataset) rows = NULL;
+  g_autoptr(GError) local = NULL;
   double *out;
   guint n = 0, width;
 
@@ -1030,9 +817,12 @@ kiln_bundle_predict (KilnBundle  *bundle,
   g_return_val_if_fail (raw != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  inputs = _kiln_bundle_conform (bundle->recipe, raw, FALSE, error);
+  inputs = kiln_recipe_conform (bundle->recipe, raw, FALSE, &local);
   if (inputs == NULL)
-    return NULL;
+    {
+      g_set_error_literal (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INPUT, local->message);
+      return NULL;
+    }
   prepared = kiln_recipe_apply (bundle->recipe, inputs, FALSE, NULL, error);
   if (prepared == NULL)
     return NULL;

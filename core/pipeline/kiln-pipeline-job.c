@@ -47,6 +47,7 @@ job_free (Job *job)
   g_clear_pointer (&job->raw, kiln_frame_unref);
   g_clear_pointer (&job->test, kiln_frame_unref);
   g_clear_pointer (&job->options.recipe, kiln_recipe_unref);
+  kiln_pipeline_options_clear (&job->options);
   g_free (job->target);
   g_free (job->model);
   g_free (job->source_path);
@@ -142,6 +143,7 @@ kiln_pipeline_job_start (KilnFrame                  *raw,
   job->raw = kiln_frame_ref (raw);
   job->test = test != NULL ? kiln_frame_ref (test) : NULL;
   job->options = *options;
+  kiln_prep_settings_copy (&options->prep, &job->options.prep);
   job->options.target = job->target = g_strdup (options->target);
   job->options.model = job->model = g_strdup (options->model);
   job->options.source_path = job->source_path = g_strdup (options->source_path);

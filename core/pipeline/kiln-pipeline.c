@@ -10,10 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "kiln-bundle-private.h"
 #include "kiln-cv.h"
 #include "kiln-pipeline.h"
-#include "kiln-prep-options.h"
 
 G_DEFINE_QUARK (kiln-pipeline-error-quark, kiln_pipeline_error)
 
@@ -52,10 +50,15 @@ kiln_pipeline_options_init (KilnPipelineOptions *options,
   memset (options, 0, sizeof *options);
   options->target = target;
   options->model = model ? model : "forest";
-  options->split = (KilnSplitFractions) { 0.8, 0.0, 0.2 };
-  options->stratify = TRUE;
-  options->seed = 42;
+  kiln_prep_settings_init (&options->prep);
   kiln_model_options_init (&options->model_options, KILN_TASK_CLASSIFICATION);
+}
+
+void
+kiln_pipeline_options_clear (KilnPipelineOptions *options)
+{
+  g_return_if_fail (options != NULL);
+  kiln_prep_settings_clear (&options->prep);
 }
 
 KilnPipeline *
@@ -216,19 +219,19 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
     }
   p->model_options = options->model_options;
   p->model_options.task = p->task;
-  p->model_options.seed = options->seed;
+  p->model_options.seed = options->prep.seed;
   if (!kiln_model_check_options (p->model_name, &p->model_options, error))
     return NULL;
 
-  p->split = options->split;
-  p->stratify = options->stratify && p->task == KILN_TASK_CLASSIFICATION;
-  p->seed = options->seed;
+  p->split = options->prep.split;
+  p->stratify = options->prep.stratify && p->task == KILN_TASK_CLASSIFICATION;
+  p->seed = options->prep.seed;
   p->source_path = g_strdup (options->source_path);
   p->test_path = g_strdup (options->test_path);
   p->raw = kiln_frame_ref (raw);
 
   /* Split. */
-  fractions = options->split;
+  fractions = options->prep.split;
   if (test != NULL)
     {
       double sum = fractions.train + fractions.validation;
@@ -279,10 +282,9 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
     p->recipe = kiln_recipe_copy_unfitted (options->recipe, G_MAXUINT);
   else
     {
-      KilnPrepOptions prep = { 0 };
-      kiln_prep_options_set_defaults (&prep, klass->needs_scaling);
-      p->recipe = kiln_prep_options_to_recipe (&prep, options->target, error);
-      kiln_prep_options_clear (&prep);
+      p->recipe = kiln_prep_settings_to_recipe (&options->prep, options->target,
+                                                klass->needs_scaling, klass->accepts_missing,
+                                                error);
       if (p->recipe == NULL)
         return NULL;
     }
@@ -324,7 +326,7 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   if (test != NULL)
     {
       /* Read separately, the test file may have columns typed differently. */
-      g_autoptr(KilnFrame) conformed = _kiln_bundle_conform (p->recipe, p->test_rows, TRUE, error);
+      g_autoptr(KilnFrame) conformed = kiln_recipe_conform (p->recipe, p->test_rows, TRUE, error);
       if (conformed == NULL)
         return NULL;
       p->test = prepare_part (p->recipe, conformed, error);
@@ -650,7 +652,7 @@ pipeline_fold (guint           fold,
   KilnPipelineOptions options = *cv->options;
   const KilnMetrics *m;
 
-  options.split = (KilnSplitFractions) { 1.0, 0.0, 0.0 };
+  options.prep.split = (KilnSplitFractions) { 1.0, 0.0, 0.0 };
   options.source_path = NULL;
   if ((p = kiln_pipeline_prepare (train, test, &options, cancellable, error)) == NULL ||
       (model = kiln_pipeline_fit (p, NULL, cancellable, error)) == NULL ||
@@ -696,7 +698,7 @@ kiln_pipeline_cross_validate (KilnFrame                  *raw,
   /* Rows without a target can be neither learned from nor scored. */
   rows = rows_with_value (raw, (guint) tidx);
   n = kiln_frame_get_n_rows (rows);
-  if (task == KILN_TASK_CLASSIFICATION && options->stratify)
+  if (task == KILN_TASK_CLASSIFICATION && options->prep.stratify)
     {
       strata = g_new (gint32, MAX (n, 1));
       for (guint r = 0; r < n; r++)
@@ -715,7 +717,7 @@ kiln_pipeline_cross_validate (KilnFrame                  *raw,
     }
   cv.rows = rows;
   cv.options = options;
-  s = kiln_cross_validate (n, k, strata, options->seed, pipeline_fold, &cv, cancellable, error);
+  s = kiln_cross_validate (n, k, strata, options->prep.seed, pipeline_fold, &cv, cancellable, error);
   if (s == NULL)
     return FALSE;
   memcpy (scores, s, sizeof (double) * k);

@@ -27,6 +27,7 @@
 #include "kiln-bundle.h"
 #include "kiln-evaluation.h"
 #include "kiln-model.h"
+#include "kiln-prep-settings.h"
 #include "kiln-recipe.h"
 #include "kiln-split.h"
 
@@ -45,21 +46,24 @@ typedef struct {
   const char          *target;
   gboolean             task_set;       /* FALSE: from the target's type */
   KilnTask             task;
-  KilnSplitFractions   split;
-  gboolean             stratify;       /* only applies to classification */
-  guint64              seed;           /* the split's and the model's */
+  KilnPrepSettings     prep;           /* the steps, the split (stratified only for
+                                          classification) and the seed (the split's and the
+                                          model's); owned: kiln_pipeline_options_clear() */
   const char          *model;          /* family name */
   KilnModelOptions     model_options;  /* task and seed are overwritten by the pipeline */
-  KilnRecipe          *recipe;         /* unfitted steps (copied); NULL: the defaults */
+  KilnRecipe          *recipe;         /* unfitted steps (copied) used instead of prep's steps;
+                                          NULL: the recipe of prep (kiln-prep-settings.h) */
   const char          *source_path;    /* the training CSV: its name and hash go in the bundle */
   const char          *test_path;      /* the --test CSV, recorded in the bundle's options */
   gboolean             keep_prepared;  /* keep the prepared training frame (a preview) */
 } KilnPipelineOptions;
 
 /* The defaults above, with @target and @model (which may be NULL: "forest"). */
-void kiln_pipeline_options_init (KilnPipelineOptions *options,
-                                 const char          *target,
-                                 const char          *model);
+void kiln_pipeline_options_init  (KilnPipelineOptions *options,
+                                  const char          *target,
+                                  const char          *model);
+/* Frees what the options own (the settings' strings). */
+void kiln_pipeline_options_clear (KilnPipelineOptions *options);
 
 typedef struct _KilnPipeline KilnPipeline;
 
@@ -125,7 +129,7 @@ void            kiln_pipeline_result_free    (KilnPipelineResult *result);
 /* k-fold cross-validation of the whole pipeline (recipe and model refitted on each fold's
  * training rows, so nothing leaks from the held-out fold): @scores gets k test scores, accuracy
  * (classification) or R² (regression). Folds are stratified for classification when
- * @options->stratify; the split fractions of @options are not used. Blocking. */
+ * @options->prep.stratify; the split fractions of @options are not used. Blocking. */
 gboolean        kiln_pipeline_cross_validate (KilnFrame                  *raw,
                                               const KilnPipelineOptions  *options,
                                               guint                       k,

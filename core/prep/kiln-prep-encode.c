@@ -282,23 +282,9 @@ _kiln_step_encode_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entr
   en.where = g_new (int, MAX (n, 1));
   en.unseen = g_new0 (guint, MAX (n, 1));
   en.outputs = g_new0 (GPtrArray *, MAX (n, 1));
-  for (guint i = 0; i < n; i++)
-    {
-      en.where[i] = _kiln_prep_work_find (work, step->columns[i]);
-      if (en.where[i] < 0)
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
-                       _("There is no column “%s”"), step->columns[i]);
-          goto fail;
-        }
-      if (!kiln_column_is_coded (_kiln_prep_work_column (work, (guint) en.where[i])->column) ||
-          (_kiln_prep_work_column (work, (guint) en.where[i])->flags & KILN_PREP_COL_TARGET))
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                       _("Column “%s” is not categorical"), step->columns[i]);
-          goto fail;
-        }
-    }
+  if (!_kiln_step_locate (step, work, _kiln_prep_accept_categorical, _("encoded as categories"),
+                          en.where, error))
+    goto fail;
 
   if (step->encoding == KILN_ENCODE_ONEHOT)
     apply_onehot (&en);

@@ -116,21 +116,10 @@ fit_column (guint i, gpointer data)
 static gboolean
 locate (KilnStep *step, KilnPrepWork *work, int *where, GError **error)
 {
+  if (!_kiln_step_locate (step, work, _kiln_prep_accept_imputable, _("filled in"), where, error))
+    return FALSE;
   for (guint i = 0; i < step->n_columns; i++)
     {
-      where[i] = _kiln_prep_work_find (work, step->columns[i]);
-      if (where[i] < 0)
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
-                       _("There is no column “%s”"), step->columns[i]);
-          return FALSE;
-        }
-      if (!_kiln_prep_accept_imputable (work, (guint) where[i]))
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                       _("Missing values of column “%s” cannot be filled"), step->columns[i]);
-          return FALSE;
-        }
       if (is_coded (work, where[i]) != (step->fill_text[i] != NULL || isnan (step->fill_number[i])))
         {
           g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,

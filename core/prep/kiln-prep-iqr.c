@@ -41,27 +41,6 @@ fit_column (guint i, gpointer data)
   g_free (values);
 }
 
-static gboolean
-locate (KilnStep *step, KilnPrepWork *work, int *where, GError **error)
-{
-  for (guint i = 0; i < step->n_columns; i++)
-    {
-      where[i] = _kiln_prep_work_find (work, step->columns[i]);
-      if (where[i] < 0)
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
-                       _("There is no column “%s”"), step->columns[i]);
-          return FALSE;
-        }
-      if (!_kiln_prep_accept_numeric (work, (guint) where[i]))
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                       _("Column “%s” is not numeric"), step->columns[i]);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
 
 gboolean
 _kiln_step_iqr_fit (KilnStep *step, KilnPrepWork *work, GError **error)
@@ -71,7 +50,7 @@ _kiln_step_iqr_fit (KilnStep *step, KilnPrepWork *work, GError **error)
 
   if (!_kiln_step_resolve_columns (step, work,
                                    step->asked ? _kiln_prep_accept_numeric
-                                               : _kiln_prep_accept_plain_numeric,
+                                               : _kiln_prep_accept_continuous,
                                    _("checked for outliers"), error))
     return FALSE;
   n = step->n_columns;
@@ -80,7 +59,7 @@ _kiln_step_iqr_fit (KilnStep *step, KilnPrepWork *work, GError **error)
   step->lower = g_new (double, MAX (n, 1));
   step->upper = g_new (double, MAX (n, 1));
   q.where = g_new (int, MAX (n, 1));
-  if (!locate (step, work, q.where, error))
+  if (!_kiln_step_locate (step, work, _kiln_prep_accept_numeric, _("checked for outliers"), q.where, error))
     {
       g_free (q.where);
       return FALSE;
@@ -146,7 +125,7 @@ _kiln_step_iqr_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, 
   q.where = g_new (int, MAX (n, 1));
   q.counts = g_new0 (guint, MAX (n, 1));
   q.clipped = g_new0 (KilnColumn *, MAX (n, 1));
-  if (!locate (step, work, q.where, error))
+  if (!_kiln_step_locate (step, work, _kiln_prep_accept_numeric, _("checked for outliers"), q.where, error))
     goto out;
 
   kiln_parallel_for (n, count_column, &q);

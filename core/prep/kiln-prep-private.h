@@ -151,8 +151,17 @@ gboolean _kiln_step_resolve_columns (KilnStep           *step,
                                      KilnPrepAcceptFunc  accept,
                                      const char         *what,
                                      GError            **error);
+/* The fitted columns of @step in @work (where[i] for step column i), each passing @accept; the
+ * errors of resolve. For apply. */
+gboolean _kiln_step_locate          (KilnStep           *step,
+                                     KilnPrepWork       *work,
+                                     KilnPrepAcceptFunc  accept,
+                                     const char         *what,
+                                     int                *where,
+                                     GError            **error);
 gboolean _kiln_prep_accept_numeric  (KilnPrepWork *work, guint i);   /* numeric/boolean */
 gboolean _kiln_prep_accept_plain_numeric (KilnPrepWork *work, guint i); /* ... not ENCODED */
+gboolean _kiln_prep_accept_continuous (KilnPrepWork *work, guint i); /* ... numeric, > 2 values */
 gboolean _kiln_prep_accept_categorical (KilnPrepWork *work, guint i);
 gboolean _kiln_prep_accept_imputable (KilnPrepWork *work, guint i);
 

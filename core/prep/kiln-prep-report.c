@@ -155,6 +155,20 @@ _kiln_prep_describe_entry (KilnPrepEntry *entry, KilnStep *step, gboolean traini
                                          "Found %u outlier value; rows are removed from training data only",
                                          "Found %u outlier values; rows are removed from training data only",
                                          entry->count), entry->count);
+      /* which columns the rule looked at: measurements only, never 0/1 indicators */
+      if (step->n_columns == 0)
+        g_string_append (s, _(" (no continuous numeric column to check)"));
+      else
+        {
+          g_autoptr(GString) cols = g_string_new (NULL);
+          for (guint i = 0; i < step->n_columns && i < 6; i++)
+            g_string_append_printf (cols, "%s%s", i ? ", " : "", step->columns[i]);
+          if (step->n_columns > 6)
+            /* Translators: the end of a list of column names that was cut short */
+            g_string_append_printf (cols, _(" and %u more"), step->n_columns - 6);
+          /* Translators: %s is a list of column names */
+          g_string_append_printf (s, _("; checked %s"), cols->str);
+        }
       break;
     case KILN_STEP_IMPUTE:
       if (training && step->strategy == KILN_IMPUTE_DROP)

@@ -76,27 +76,6 @@ fit_column (guint i, gpointer data)
     }
 }
 
-static gboolean
-locate (KilnStep *step, KilnPrepWork *work, int *where, GError **error)
-{
-  for (guint i = 0; i < step->n_columns; i++)
-    {
-      where[i] = _kiln_prep_work_find (work, step->columns[i]);
-      if (where[i] < 0)
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
-                       _("There is no column “%s”"), step->columns[i]);
-          return FALSE;
-        }
-      if (!_kiln_prep_accept_numeric (work, (guint) where[i]))
-        {
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                       _("Column “%s” is not numeric"), step->columns[i]);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
 
 gboolean
 _kiln_step_scale_fit (KilnStep *step, KilnPrepWork *work, GError **error)
@@ -113,7 +92,7 @@ _kiln_step_scale_fit (KilnStep *step, KilnPrepWork *work, GError **error)
   step->offset = g_new (double, MAX (n, 1));
   step->scale = g_new (double, MAX (n, 1));
   sc.where = g_new (int, MAX (n, 1));
-  if (!locate (step, work, sc.where, error))
+  if (!_kiln_step_locate (step, work, _kiln_prep_accept_numeric, _("scaled"), sc.where, error))
     {
       g_free (sc.where);
       return FALSE;
@@ -162,7 +141,7 @@ _kiln_step_scale_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry
 
   sc.where = g_new (int, MAX (n, 1));
   sc.scaled = g_new0 (KilnColumn *, MAX (n, 1));
-  if (!locate (step, work, sc.where, error))
+  if (!_kiln_step_locate (step, work, _kiln_prep_accept_numeric, _("scaled"), sc.where, error))
     goto out;
   kiln_parallel_for (n, apply_column, &sc);
   for (guint i = 0; i < n; i++)

@@ -324,6 +324,34 @@ _kiln_prep_accept_plain_numeric (KilnPrepWork *work, guint i)
          !(_kiln_prep_work_column (work, i)->flags & KILN_PREP_COL_ENCODED);
 }
 
+/* Outlier rules make sense for measurements only: a boolean column or a numeric one with two
+ * values (0/1 indicators) has no outliers, its rarer value is not one. */
+gboolean
+_kiln_prep_accept_continuous (KilnPrepWork *work, guint i)
+{
+  KilnPrepWorkColumn *wc;
+  double first = NAN, second = NAN;
+
+  if (!_kiln_prep_accept_plain_numeric (work, i))
+    return FALSE;
+  wc = _kiln_prep_work_column (work, i);
+  if (kiln_column_get_column_type (wc->column) != KILN_COLUMN_NUMERIC)
+    return FALSE;
+  for (guint r = 0; r < work->n_rows; r++)
+    {
+      double v = kiln_column_get_double (wc->column, _kiln_prep_row (wc, r));
+      if (isnan (v) || v == first || v == second)
+        continue;
+      if (isnan (first))
+        first = v;
+      else if (isnan (second))
+        second = v;
+      else
+        return TRUE;   /* a third value */
+    }
+  return FALSE;
+}
+
 gboolean
 _kiln_prep_accept_categorical (KilnPrepWork *work, guint i)
 {
@@ -354,6 +382,51 @@ _kiln_step_set_columns (KilnStep *step, GPtrArray *names)
   step->columns = (char **) g_ptr_array_free (names, FALSE);
 }
 
+/* Column @i fails @accept for @name: the error resolve and locate give. */
+static void
+reject_error (KilnPrepWork *work,
+              guint         i,
+              const char   *name,
+              const char   *what,
+              GError      **error)
+{
+  KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, i);
+
+  if (wc->flags & KILN_PREP_COL_TARGET)
+    g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
+                 _("Column “%s” is the target; it cannot be %s"), name, what);
+  else
+    g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
+                 _("Column “%s” (%s) cannot be %s"), name,
+                 kiln_column_type_to_string (kiln_column_get_column_type (wc->column)), what);
+}
+
+gboolean
+_kiln_step_locate (KilnStep           *step,
+                   KilnPrepWork       *work,
+                   KilnPrepAcceptFunc  accept,
+                   const char         *what,
+                   int                *where,
+                   GError            **error)
+{
+  for (guint i = 0; i < step->n_columns; i++)
+    {
+      where[i] = _kiln_prep_work_find (work, step->columns[i]);
+      if (where[i] < 0)
+        {
+          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
+                       _("There is no column “%s”"), step->columns[i]);
+          return FALSE;
+        }
+      if (!accept (work, (guint) where[i]))
+        {
+          reject_error (work, (guint) where[i], step->columns[i], what, error);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 _kiln_step_resolve_columns (KilnStep           *step,
                             KilnPrepWork       *work,
@@ -382,15 +455,7 @@ _kiln_step_resolve_columns (KilnStep           *step,
           }
         if (!accept (work, (guint) i))
           {
-            KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, (guint) i);
-            if (wc->flags & KILN_PREP_COL_TARGET)
-              g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                           _("Column “%s” is the target; it cannot be %s"), step->asked[j], what);
-            else
-              g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                           _("Column “%s” (%s) cannot be %s"), step->asked[j],
-                           kiln_column_type_to_string (kiln_column_get_column_type (wc->column)),
-                           what);
+            reject_error (work, (guint) i, step->asked[j], what, error);
             g_ptr_array_free (names, TRUE);
             return FALSE;
           }

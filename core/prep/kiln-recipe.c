@@ -165,6 +165,36 @@ kiln_recipe_get_feature_names (KilnRecipe *recipe, guint *n_features)
   return (const char * const *) recipe->features;
 }
 
+KilnFrame *
+kiln_recipe_conform (KilnRecipe  *recipe,
+                     KilnFrame   *raw,
+                     gboolean     with_target,
+                     GError     **error)
+{
+  g_autofree KilnColumnSpec *specs = NULL;
+
+  g_return_val_if_fail (recipe != NULL && raw != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  specs = g_new (KilnColumnSpec, recipe->n_inputs + 1);
+  memcpy (specs, recipe->inputs, recipe->n_inputs * sizeof (KilnColumnSpec));
+  if (with_target && recipe->target == NULL)
+    {
+      g_set_error (error, KILN_CONFORM_ERROR, KILN_CONFORM_ERROR_NO_COLUMN,
+                   _("The data has no target column “%s”"), "");
+      return NULL;
+    }
+  if (with_target)
+    specs[recipe->n_inputs] = (KilnColumnSpec) { recipe->target, recipe->target_type };
+  if (with_target && kiln_frame_find_column (raw, recipe->target) < 0)
+    {
+      g_set_error (error, KILN_CONFORM_ERROR, KILN_CONFORM_ERROR_NO_COLUMN,
+                   _("The data has no target column “%s”"), recipe->target);
+      return NULL;
+    }
+  return kiln_conform_frame (raw, specs, recipe->n_inputs + (with_target ? 1 : 0), error);
+}
+
 const KilnRecipeColumn *
 kiln_recipe_get_input_columns (KilnRecipe *recipe, guint *n_columns)
 {
@@ -183,82 +213,6 @@ is_input (KilnRecipe *recipe, const char *name)
     if (strcmp (recipe->inputs[i].name, name) == 0)
       return TRUE;
   return FALSE;
-}
-
-/* A whole (physical) column converted to @type, the type it had in training. */
-static KilnColumn *
-coerce_column (KilnColumn *column, KilnColumnType type, GError **error)
-{
-  KilnColumnType have = kiln_column_get_column_type (column);
-  const char *name = kiln_column_get_name (column);
-  guint n = kiln_column_get_length (column);
-  gboolean want_number = type == KILN_COLUMN_NUMERIC || type == KILN_COLUMN_BOOLEAN;
-
-  if (have == type || type == KILN_COLUMN_DATETIME || type == KILN_COLUMN_TEXT)
-    return kiln_column_ref (column);
-  if (want_number && kiln_column_is_numeric_like (column))
-    return kiln_column_ref (column);
-  if (want_number && kiln_column_is_coded (column))
-    {
-      guint nc = kiln_column_get_n_categories (column);
-      g_autofree double *map = g_new (double, MAX (nc, 1));
-      const gint32 *codes = kiln_column_get_codes (column);
-      double *values;
-
-      for (guint c = 0; c < nc; c++)
-        {
-          const char *s = kiln_column_get_category (column, c);
-          gboolean b;
-          if (kiln_parse_double (s, strlen (s), '.', &map[c]))
-            continue;
-          if (kiln_parse_boolean (s, strlen (s), &b))
-            {
-              map[c] = b ? 1 : 0;
-              continue;
-            }
-          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-                       _("Column “%s” should hold numbers, but has “%s”"), name, s);
-          return NULL;
-        }
-      values = g_new (double, MAX (n, 1));
-      for (guint r = 0; r < n; r++)
-        values[r] = codes[r] < 0 ? NAN : map[codes[r]];
-      return kiln_column_new_numeric (name, values, n);
-    }
-  if (type == KILN_COLUMN_CATEGORICAL && kiln_column_is_coded (column))
-    return kiln_column_new_retyped (column, KILN_COLUMN_CATEGORICAL);
-  if (type == KILN_COLUMN_CATEGORICAL)
-    {
-      g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
-      gint32 *codes = g_new (gint32, MAX (n, 1));
-
-      for (guint r = 0; r < n; r++)
-        {
-          char *cell = kiln_column_format_cell (column, r);
-          gpointer found;
-          if (cell == NULL)
-            {
-              codes[r] = -1;
-              continue;
-            }
-          found = g_hash_table_lookup (seen, cell);
-          if (found == NULL)
-            {
-              g_ptr_array_add (cats, g_strdup (cell));
-              found = GUINT_TO_POINTER (cats->len);
-              g_hash_table_insert (seen, cell, found);
-            }
-          else
-            g_free (cell);
-          codes[r] = (gint32) GPOINTER_TO_UINT (found) - 1;
-        }
-      return kiln_column_new_coded (name, KILN_COLUMN_CATEGORICAL, codes, cats, n);
-    }
-  g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
-               _("Column “%s” is %s, but was %s in the training data"), name,
-               kiln_column_type_to_string (have), kiln_column_type_to_string (type));
-  return NULL;
 }
 
 static KilnColumn *
@@ -296,18 +250,69 @@ placeholder_column (const char *name, KilnColumnType type, guint n)
     }
 }
 
-/* The frame's columns as the recipe expects them: on a non-training frame, the training
- * frame's columns in its order (converted to their training types; an absent input column is
- * an error, an absent other column a placeholder). */
-static KilnFrame *
-conform_frame (KilnRecipe *recipe, KilnFrame *frame, GPtrArray *placeholders, GError **error)
+/* An input column of @frame with another type than in training, or -1. */
+static int
+first_to_convert (KilnRecipe *recipe, KilnFrame *frame)
 {
+  for (guint i = 0; i < recipe->n_inputs; i++)
+    {
+      int c = kiln_frame_find_column (frame, recipe->inputs[i].name);
+      if (c >= 0 && kiln_conform_needed (kiln_column_get_column_type (kiln_frame_get_column (frame, c)),
+                                         recipe->inputs[i].type))
+        return c;
+    }
+  return -1;
+}
+
+/* @frame with its input columns converted to their training types (kiln-conform.h); a view
+ * becomes a plain frame when a column is converted. */
+static KilnFrame *
+convert_inputs (KilnRecipe *recipe, KilnFrame *frame, GError **error)
+{
+  g_autoptr(KilnFrame) out = NULL;
+
+  if (first_to_convert (recipe, frame) < 0)
+    return kiln_frame_ref (frame);
+  out = kiln_frame_materialize (frame);
+  for (guint i = 0; i < recipe->n_inputs; i++)
+    {
+      int c = kiln_frame_find_column (out, recipe->inputs[i].name);
+      g_autoptr(GError) local = NULL;
+      g_autoptr(KilnColumn) fixed = NULL;
+      KilnFrame *next;
+
+      if (c < 0 || !kiln_conform_needed (kiln_column_get_column_type (kiln_frame_get_column (out, c)),
+                                         recipe->inputs[i].type))
+        continue;
+      fixed = kiln_conform_column (out, (guint) c, recipe->inputs[i].type, &local);
+      if (fixed == NULL)
+        {
+          g_set_error_literal (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE, local->message);
+          return NULL;
+        }
+      next = kiln_frame_replace_column (out, (guint) c, fixed);
+      kiln_frame_unref (out);
+      out = next;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* The frame's columns as the recipe expects them: on a non-training frame, the training
+ * frame's columns in its order (input columns converted to their training types; an absent
+ * input column is an error, an absent other column a placeholder). */
+static KilnFrame *
+conform_frame (KilnRecipe *recipe, KilnFrame *raw, GPtrArray *placeholders, GError **error)
+{
+  g_autoptr(KilnFrame) frame = convert_inputs (recipe, raw, error);
   g_autoptr(GPtrArray) cols = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_column_unref);
   g_autoptr(KilnFrame) base = NULL;
-  guint n_rows = kiln_frame_get_n_rows (frame);
-  gboolean view = kiln_frame_is_view (frame);
-  guint physical = 0;
+  guint n_rows, physical = 0;
+  gboolean view;
 
+  if (frame == NULL)
+    return NULL;
+  n_rows = kiln_frame_get_n_rows (frame);
+  view = kiln_frame_is_view (frame);
   if (kiln_frame_get_n_columns (frame) > 0)
     physical = kiln_column_get_length (kiln_frame_get_column (frame, 0));
 
@@ -330,14 +335,8 @@ conform_frame (KilnRecipe *recipe, KilnFrame *frame, GPtrArray *placeholders, GE
           col = placeholder_column (sc->name, sc->type, view ? physical : n_rows);
           g_ptr_array_add (placeholders, g_strdup (sc->name));
         }
-      else if (g_strcmp0 (sc->name, recipe->target) == 0)
-        col = kiln_column_ref (kiln_frame_get_column (frame, (guint) c));
       else
-        {
-          col = coerce_column (kiln_frame_get_column (frame, (guint) c), sc->type, error);
-          if (col == NULL)
-            return NULL;
-        }
+        col = kiln_column_ref (kiln_frame_get_column (frame, (guint) c));
       g_ptr_array_add (cols, col);
     }
 

@@ -23,7 +23,9 @@
  * Which columns a step touches. A step made with @columns == NULL means "every column it
  * applies to" at that point of the recipe, resolved when fitting (and stored, so apply and
  * JSON use the explicit list):
- *  - IQR, SCALE: numeric and boolean feature columns (not the one-hot / ordinal outputs of an
+ *  - IQR: numeric feature columns with more than two distinct values (measurements: not booleans,
+ *    not 0/1 indicators, not the outputs of an earlier ENCODE step);
+ *  - SCALE: numeric and boolean feature columns (not the one-hot / ordinal outputs of an
  *    earlier ENCODE step);
  *  - IMPUTE: every numeric, boolean and categorical feature column (so new data with a gap
  *    where training had none is still filled). MEAN and MEDIAN fill numeric/boolean columns;
@@ -50,9 +52,9 @@
  * Frames other than the one fitted on are read through the training frame's schema: its
  * columns, in its order, matched by name (extra columns are ignored; the target may be absent).
  * A column the features need (kiln_recipe_get_input_columns()) must be there; other absent
- * columns are skipped. A column read with another type than in training is converted when the
- * values allow (text "1.5" to a number, numbers to categories by their text), else apply fails
- * with KILN_PREP_ERROR_TYPE naming the column and the value.
+ * columns are skipped. An input column read with another type than in training is converted by
+ * the one rule of kiln-conform.h (text "1.5" to a number, numbers to categories by their text),
+ * else apply fails with KILN_PREP_ERROR_TYPE naming the column, the row and the value.
  *
  * The steps use both cores where it pays (per column, or per block of rows). Each changed column
  * is made once, for the rows still there; unchanged columns share the input's storage through a
@@ -64,6 +66,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "kiln-conform.h"
 #include "kiln-frame.h"
 #include "kiln-dataset.h"
 
@@ -225,10 +228,8 @@ typedef struct _KilnRecipe KilnRecipe;
 #define KILN_TYPE_RECIPE (kiln_recipe_get_type ())
 GType kiln_recipe_get_type (void) G_GNUC_CONST;
 
-typedef struct {
-  char           *name;
-  KilnColumnType  type;
-} KilnRecipeColumn;
+/* A raw column the recipe reads: its name and its type in the training frame. */
+typedef KilnColumnSpec KilnRecipeColumn;
 
 KilnRecipe *kiln_recipe_new             (void);
 KilnRecipe *kiln_recipe_ref             (KilnRecipe *recipe);
@@ -287,6 +288,13 @@ const char * const *kiln_recipe_get_feature_names (KilnRecipe *recipe, guint *n_
 const KilnRecipeColumn *kiln_recipe_get_input_columns (KilnRecipe *recipe, guint *n_columns);
 /* The raw target column's type in the training frame. */
 KilnColumnType kiln_recipe_get_target_type (KilnRecipe *recipe);
+/* The input columns of @raw (found by name, in kiln_recipe_get_input_columns() order) and, with
+ * @with_target, the target last, each with its training type (kiln_conform_frame()): what a
+ * model's prediction or a test file's scoring reads. A KILN_CONFORM_ERROR otherwise. */
+KilnFrame  *kiln_recipe_conform         (KilnRecipe  *recipe,
+                                         KilnFrame   *raw,
+                                         gboolean     with_target,
+                                         GError     **error);
 
 /* From a prepared frame: the float features (row-major), and the target as class indices in
  * kiln_recipe_get_classes() order or values. Fails with KILN_PREP_ERROR_UNSEEN_CLASS for a

@@ -181,7 +181,8 @@ test_train_iris (void)
   kiln_pipeline_options_init (&options, "species", "forest");
   options.task_set = TRUE;
   options.task = KILN_TASK_CLASSIFICATION;
-  options.seed = kiln_project_get_prep (project)->seed;
+  options.prep.seed = kiln_project_get_prep (project)->seed;
+  options.prep.split = kiln_project_get_prep (project)->split;
   options.model_options = *kiln_project_get_model_options (project);
   options.recipe = recipe;
   g_assert_true (kiln_pipeline_run (kiln_project_get_frame (project), NULL, &options, NULL, NULL, &core, &error));
@@ -197,6 +198,7 @@ test_train_iris (void)
       g_assert_cmpuint (kiln_confusion_get_count (app_cm, a, p), ==, kiln_confusion_get_count (core_cm, a, p));
   g_assert_cmpfloat (kiln_evaluation_get_metrics (result->evaluation)->accuracy, >=, 0.9);
   kiln_pipeline_result_clear (&core);
+  kiln_pipeline_options_clear (&options);
 
   /* three classes: a ROC curve per class, one against the rest, chosen by name */
   {
@@ -247,9 +249,9 @@ test_train_mlp_cancel (void)
   kiln_project_set_task (project, KILN_TASK_CLASSIFICATION);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-model", "s", "mlp");
   prep = kiln_project_get_prep (project);
-  prep->train = 0.7;
-  prep->validation = 0.15;
-  prep->test = 0.15;
+  prep->split.train = 0.7;
+  prep->split.validation = 0.15;
+  prep->split.test = 0.15;
   kiln_project_get_model_options (project)->epochs = 2000;
   kiln_project_get_model_options (project)->patience = 2000;
   kiln_project_prep_changed (project);
@@ -298,8 +300,10 @@ test_project_roundtrip (void)
   p->iqr = TRUE;
   p->iqr_k = 3.0;
   p->iqr_clip = TRUE;
-  g_free (p->impute), p->impute = g_strdup ("mean");
-  p->train = 0.6, p->validation = 0.2, p->test = 0.2;
+  p->impute_strategy = KILN_IMPUTE_MEAN;
+  p->scale_auto = FALSE;
+  p->scaling = KILN_SCALE_MINMAX;
+  p->split = (KilnSplitFractions) { 0.6, 0.2, 0.2 };
   p->seed = 7;
   g_strfreev (p->dropped), p->dropped = g_strdupv ((char **) dropped);
   kiln_project_set_model_name (project, "mlp");
@@ -320,8 +324,11 @@ test_project_roundtrip (void)
   p = kiln_project_get_prep (again);
   g_assert_true (p->dedupe && p->iqr && p->iqr_clip);
   g_assert_cmpfloat (p->iqr_k, ==, 3.0);
-  g_assert_cmpstr (p->impute, ==, "mean");
-  g_assert_cmpfloat (p->train, ==, 0.6);
+  g_assert_true (p->impute);
+  g_assert_cmpint (p->impute_strategy, ==, KILN_IMPUTE_MEAN);
+  g_assert_false (p->scale_auto);
+  g_assert_cmpint (p->scaling, ==, KILN_SCALE_MINMAX);
+  g_assert_cmpfloat (p->split.train, ==, 0.6);
   g_assert_cmpuint (p->seed, ==, 7);
   g_assert_cmpstrv ((const char * const *) p->dropped, dropped);
   mo = kiln_project_get_model_options (again);

@@ -11,6 +11,7 @@
 #include "kiln-pages.h"
 #include "kiln-window.h"
 #include "kiln-data-table.h"
+#include "kiln-format.h"
 #include "kiln-column-inspector.h"
 
 struct _KilnDataPage
@@ -22,6 +23,9 @@ struct _KilnDataPage
   KilnDataTable  *table;
   KilnColumnInspector *inspector;
   guint           selected_column;
+  GArray         *pending_columns;   /* type changes not applied yet */
+  KilnColumnType  pending_type;
+  guint           type_idle;
 
   /* import options */
   GtkDropDown    *encoding;
@@ -82,10 +86,15 @@ update_summary (KilnDataPage *self)
   for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
     missing += kiln_column_get_n_missing (kiln_frame_get_column (frame, c));
   name = g_path_get_basename (kiln_project_get_source (project));
-  rows = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u row", "%u rows", kiln_frame_get_n_rows (frame)),
-                          kiln_frame_get_n_rows (frame));
-  text = g_markup_printf_escaped (_("<b>%s</b>  ·  %s × %u columns  ·  %u missing cells"), name, rows,
-                                  kiln_frame_get_n_columns (frame), missing);
+  {
+    g_autofree char *n_rows = kiln_format_count (kiln_frame_get_n_rows (frame));
+    g_autofree char *n_missing = kiln_format_count (missing);
+    /* Translators: "%s" is a number of rows, written the locale's way ("3,000,000") */
+    rows = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s row", "%s rows", kiln_frame_get_n_rows (frame)),
+                            n_rows);
+    text = g_markup_printf_escaped (_("<b>%s</b>  ·  %s × %u columns  ·  %s missing cells"), name, rows,
+                                    kiln_frame_get_n_columns (frame), n_missing);
+  }
   gtk_label_set_markup (self->summary, text);
 }
 
@@ -115,38 +124,22 @@ on_column_selected (KilnDataPage *self,
   on_selection_changed (self);
 }
 
-static void
-on_type_changed (KilnDataPage *self,
-                 guint         new_type)
+/* The inspector asks for one column at a time (all the selected ones in a row): gather them and
+ * convert them together from an idle, so the project changes once. */
+static gboolean
+apply_type_changes (gpointer user_data)
 {
+  KilnDataPage *self = user_data;
   KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
-  KilnFrame *frame = kiln_project_get_frame (project);
-  g_autoptr(KilnFrame) changed = NULL;
-  g_autofree guint *columns = NULL;
-  guint n = 0, failed = 0;
-  const guint *selected = kiln_column_inspector_get_columns (self->inspector, &n);
+  g_autoptr(GArray) columns = g_steal_pointer (&self->pending_columns);
+  guint failed;
 
-  if (frame == NULL || n == 0)
-    return;
-  columns = g_memdup2 (selected, sizeof (guint) * n);
-  changed = kiln_frame_ref (frame);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(KilnColumn) converted = NULL;
-      KilnFrame *next;
-      guint f = 0;
-      if (columns[i] >= kiln_frame_get_n_columns (changed))
-        continue;
-      converted = kiln_column_convert (kiln_frame_get_column (changed, columns[i]), (KilnColumnType) new_type,
-                                       kiln_project_get_csv_options (project)->decimal, &f);
-      failed += f;
-      next = kiln_frame_replace_column (changed, columns[i], converted);
-      kiln_frame_unref (changed);
-      changed = next;
-    }
-  kiln_project_set_data (project, kiln_project_get_source (project),
-                         kiln_project_get_csv_options (project), changed);
-  kiln_data_table_set_selected_columns (self->table, columns, n);
+  self->type_idle = 0;
+  if (columns == NULL || columns->len == 0 || kiln_project_get_frame (project) == NULL)
+    return G_SOURCE_REMOVE;
+  failed = kiln_project_set_column_types (project, (const guint *) (gpointer) columns->data, columns->len,
+                                          self->pending_type);
+  kiln_data_table_set_selected_columns (self->table, (const guint *) (gpointer) columns->data, columns->len);
   if (failed > 0)
     {
       g_autofree char *msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -156,6 +149,25 @@ on_type_changed (KilnDataPage *self,
       kiln_page_toast (KILN_PAGE (self), msg);
     }
   on_selection_changed (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_type_changed (KilnDataPage *self,
+                 guint         column,
+                 guint         new_type)
+{
+  if (new_type > KILN_COLUMN_TEXT)
+    return;
+  if (self->pending_columns == NULL || self->pending_type != new_type)
+    {
+      g_clear_pointer (&self->pending_columns, g_array_unref);
+      self->pending_columns = g_array_new (FALSE, FALSE, sizeof (guint));
+      self->pending_type = new_type;
+    }
+  g_array_append_val (self->pending_columns, column);
+  if (self->type_idle == 0)
+    self->type_idle = g_idle_add (apply_type_changes, self);
 }
 
 static void
@@ -219,10 +231,21 @@ kiln_data_page_project_changed (KilnPage *page, KilnProject *project)
 }
 
 static void
+kiln_data_page_dispose (GObject *object)
+{
+  KilnDataPage *self = KILN_DATA_PAGE (object);
+
+  g_clear_handle_id (&self->type_idle, g_source_remove);
+  g_clear_pointer (&self->pending_columns, g_array_unref);
+  G_OBJECT_CLASS (kiln_data_page_parent_class)->dispose (object);
+}
+
+static void
 kiln_data_page_class_init (KilnDataPageClass *klass)
 {
   KilnPageClass *page_class = KILN_PAGE_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->dispose = kiln_data_page_dispose;
   page_class->project_changed = kiln_data_page_project_changed;
 }
 

@@ -14,6 +14,7 @@
 #include "kiln-chart.h"
 #include "kiln-confusion-matrix.h"
 #include "kiln-data-table.h"
+#include "kiln-format.h"
 #include "kiln-plot.h"
 #include "kiln-pipeline.h"
 
@@ -64,15 +65,38 @@ metric_card (const char *name, const char *value, const char *tooltip)
   return box;
 }
 
+/* @metric: the core's name for it ("accuracy", "r2", ...), which sets how it is written */
 static void
-add_card (KilnEvaluatePage *self, const char *name, double value, gboolean percent, const char *tooltip)
+add_card (KilnEvaluatePage *self, const char *name, const char *metric, double value, const char *tooltip)
 {
   g_autofree char *text = NULL;
 
   if (!isfinite (value))
     return;
-  text = percent ? g_strdup_printf ("%.1f %%", value * 100) : g_strdup_printf ("%.4g", value);
+  text = kiln_format_metric (metric, value);
   gtk_flow_box_append (self->cards, metric_card (name, text, tooltip));
+}
+
+/* Decimals that suit values of this size: four significant digits of the typical one. */
+static int
+decimals_for (const double *values, guint n)
+{
+  double m = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (isfinite (values[i]))
+      m = MAX (m, fabs (values[i]));
+  return m > 0 ? CLAMP (3 - (int) floor (log10 (m)), 0, 6) : 3;
+}
+
+static void
+round_to (double *values, guint n, int decimals)
+{
+  double f = pow (10, decimals);
+
+  for (guint i = 0; i < n; i++)
+    if (isfinite (values[i]))
+      values[i] = round (values[i] * f) / f;
 }
 
 static void
@@ -123,6 +147,7 @@ build_prediction_frame (KilnEvaluation *ev, KilnFrame *test_rows)
           p[i] = pred[i];
           pr[i] = prob ? prob[(gsize) i * n_classes + (guint) pred[i]] : NAN;
         }
+      round_to (pr, n, 3);
       g_ptr_array_add (cols, kiln_column_new_coded (_("actual"), KILN_COLUMN_CATEGORICAL, a, cats_a, n));
       g_ptr_array_add (cols, kiln_column_new_coded (_("predicted"), KILN_COLUMN_CATEGORICAL, p, cats_p, n));
       g_ptr_array_add (cols, kiln_column_new_numeric (_("probability"), pr, n));
@@ -132,6 +157,10 @@ build_prediction_frame (KilnEvaluation *ev, KilnFrame *test_rows)
       double *a = g_memdup2 (kiln_evaluation_get_true_values (ev), sizeof (double) * MAX (n, 1));
       double *p = g_memdup2 (kiln_evaluation_get_predicted_values (ev), sizeof (double) * MAX (n, 1));
       double *r = g_memdup2 (kiln_evaluation_get_residuals (ev), sizeof (double) * MAX (n, 1));
+      /* as many decimals as the actual values need, not the model's 17 digits */
+      int decimals = decimals_for (a, n);
+      round_to (p, n, decimals);
+      round_to (r, n, decimals);
       g_ptr_array_add (cols, kiln_column_new_numeric (_("actual"), a, n));
       g_ptr_array_add (cols, kiln_column_new_numeric (_("predicted"), p, n));
       g_ptr_array_add (cols, kiln_column_new_numeric (_("residual"), r, n));
@@ -275,6 +304,13 @@ on_result_changed (KilnEvaluatePage *self)
   const KilnMetrics *m;
   gboolean cls;
 
+  if ((result == NULL || result->evaluation == NULL) && kiln_project_get_current_run (project) != NULL)
+    {
+      kiln_page_set_not_ready (KILN_PAGE (self), "view-grid-symbolic", _("Scoring the Saved Model"),
+                               _("The project’s model is scored again on the test rows of its data…"),
+                               NULL, KILN_PAGE_TRAIN);
+      return;
+    }
   if (result == NULL || result->evaluation == NULL)
     {
       kiln_page_set_not_ready (KILN_PAGE (self), "view-grid-symbolic", _("No Model Yet"),
@@ -290,21 +326,21 @@ on_result_changed (KilnEvaluatePage *self)
   clear_container (GTK_WIDGET (self->cards));
   if (cls)
     {
-      add_card (self, _("Accuracy"), m->accuracy, TRUE, _("Share of test rows predicted right"));
-      add_card (self, _("Macro F1"), m->macro_f1, FALSE, _("Harmonic mean of precision and recall, averaged over classes"));
-      add_card (self, _("Precision"), m->macro_precision, FALSE, _("Of the rows predicted as a class, the share that were (macro average)"));
-      add_card (self, _("Recall"), m->macro_recall, FALSE, _("Of the rows of a class, the share found (macro average)"));
-      add_card (self, _("Log loss"), m->log_loss, FALSE, _("How confident and right the probabilities are; lower is better"));
-      add_card (self, _("ROC AUC"), m->roc_auc, FALSE, _("Area under the ROC curve; 0.5 is chance, 1 is perfect"));
+      add_card (self, _("Accuracy"), "accuracy", m->accuracy, _("Share of test rows predicted right"));
+      add_card (self, _("Macro F1"), "macro_f1", m->macro_f1, _("Harmonic mean of precision and recall, averaged over classes"));
+      add_card (self, _("Precision"), "precision", m->macro_precision, _("Of the rows predicted as a class, the share that were (macro average)"));
+      add_card (self, _("Recall"), "recall", m->macro_recall, _("Of the rows of a class, the share found (macro average)"));
+      add_card (self, _("Log loss"), "log_loss", m->log_loss, _("How confident and right the probabilities are; lower is better"));
+      add_card (self, _("ROC AUC"), "roc_auc", m->roc_auc, _("Area under the ROC curve; 0.5 is chance, 1 is perfect"));
     }
   else
     {
-      add_card (self, _("R²"), m->r2, FALSE, _("Share of the target’s variance explained; 1 is perfect"));
-      add_card (self, _("RMSE"), m->rmse, FALSE, _("Root mean squared error, in the target’s units"));
-      add_card (self, _("MAE"), m->mae, FALSE, _("Mean absolute error, in the target’s units"));
+      add_card (self, _("R²"), "r2", m->r2, _("Share of the target’s variance explained; 1 is perfect"));
+      add_card (self, _("RMSE"), "rmse", m->rmse, _("Root mean squared error, in the target’s units"));
+      add_card (self, _("MAE"), "mae", m->mae, _("Mean absolute error, in the target’s units"));
     }
   {
-    g_autofree char *rows = g_strdup_printf ("%u", kiln_evaluation_get_n_rows (ev));
+    g_autofree char *rows = kiln_format_count (kiln_evaluation_get_n_rows (ev));
     gtk_flow_box_append (self->cards, metric_card (_("Test rows"), rows, _("Rows the model never saw while learning")));
   }
 
@@ -468,6 +504,8 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   /* plots and predictions side by side, half and half */
   paned = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
   gtk_widget_set_vexpand (paned, TRUE);
+  /* halves that stay put whatever the table shows, so the matrix does not move under the pointer */
+  gtk_box_set_homogeneous (GTK_BOX (paned), TRUE);
 
   /* left: the plots */
   left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);

@@ -215,7 +215,7 @@ kiln_export_page_init (KilnExportPage *self)
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Model"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
                                          _("A bundle holds the preparation recipe and the model: it takes raw rows exactly like your CSV’s."));
-  self->bundle_row = button_row (_("Kiln bundle (.kiln)"), _("For kiln-cli predict and the local prediction service"),
+  self->bundle_row = button_row (_("Kiln bundle (.kiln)"), _("Preparation and model in one file, for kiln-cli predict or to share"),
                                  _("_Save…"), "export.save-bundle");
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->bundle_row));
   self->hash_row = ADW_ACTION_ROW (adw_action_row_new ());

@@ -10,12 +10,12 @@
 #include <math.h>
 
 #include "kiln-pages.h"
-#include "kiln-prep-options.h"
 #include "kiln-recipe.h"
 #include "kiln-split.h"
 #include "kiln-prepare-plan.h"
 #include "kiln-train-checks.h"
 #include "kiln-data-table.h"
+#include "kiln-format.h"
 
 struct _KilnPreparePage
 {
@@ -53,23 +53,25 @@ struct _KilnPreparePage
   GCancellable   *log_cancellable;
   GCancellable   *checks_cancellable;
   guint           log_timeout;
+  guint           sync_idle;      /* the target or task changed: follow it */
   GQueue          undo;           /* of char* (settings snapshots, JSON) */
 };
 
 G_DEFINE_FINAL_TYPE (KilnPreparePage, kiln_prepare_page, KILN_TYPE_PAGE)
 
-static const char *impute_ids[] = { "median", "mean", "mode", "drop" };
+static const int impute_ids[] = { KILN_IMPUTE_MEDIAN, KILN_IMPUTE_MEAN, KILN_IMPUTE_MODE, KILN_IMPUTE_DROP };
 static const char *impute_labels[] = { N_("Median"), N_("Mean"), N_("Most frequent"), N_("Drop the rows") };
-static const char *encode_ids[] = { "onehot", "ordinal" };
+static const int encode_ids[] = { KILN_ENCODE_ONEHOT, KILN_ENCODE_ORDINAL };
 static const char *encode_labels[] = { N_("One-hot"), N_("Ordinal") };
-static const char *scale_ids[] = { "auto", "standard", "minmax", "none" };
+/* after "Automatic" (what the model needs) */
+static const int scale_ids[] = { KILN_SCALE_STANDARD, KILN_SCALE_MINMAX, KILN_SCALE_NONE };
 static const char *scale_labels[] = { N_("Automatic"), N_("Standard"), N_("Min–max"), N_("None") };
 
 static guint
-index_of (const char * const *ids, guint n, const char *id)
+index_of (const int *ids, guint n, int id)
 {
   for (guint i = 0; i < n; i++)
-    if (g_strcmp0 (ids[i], id) == 0)
+    if (ids[i] == id)
       return i;
   return 0;
 }
@@ -88,34 +90,18 @@ translated_list (const char * const *labels, guint n)
 static char *
 snapshot (KilnPrepSettings *p)
 {
-  g_autofree char *dropped = g_strjoinv ("\x1f", p->dropped);
-  return g_strdup_printf ("%d\x1e%d\x1e%.17g\x1e%d\x1e%s\x1e%s\x1e%s\x1e%.17g\x1e%.17g\x1e%.17g\x1e%d\x1e%"
-                          G_GUINT64_FORMAT "\x1e%s",
-                          p->dedupe, p->iqr, p->iqr_k, p->iqr_clip, p->impute, p->encode, p->scale,
-                          p->train, p->validation, p->test, p->stratify, p->seed, dropped);
+  g_autoptr(JsonNode) node = kiln_prep_settings_to_json (p);
+
+  return json_to_string (node, FALSE);
 }
 
 static void
 restore (KilnPrepSettings *p, const char *snap)
 {
-  g_auto(GStrv) f = g_strsplit (snap, "\x1e", -1);
+  g_autoptr(JsonNode) node = json_from_string (snap, NULL);
 
-  if (g_strv_length (f) != 13)
-    return;
-  p->dedupe = atoi (f[0]);
-  p->iqr = atoi (f[1]);
-  p->iqr_k = g_ascii_strtod (f[2], NULL);
-  p->iqr_clip = atoi (f[3]);
-  g_free (p->impute), p->impute = g_strdup (f[4]);
-  g_free (p->encode), p->encode = g_strdup (f[5]);
-  g_free (p->scale), p->scale = g_strdup (f[6]);
-  p->train = g_ascii_strtod (f[7], NULL);
-  p->validation = g_ascii_strtod (f[8], NULL);
-  p->test = g_ascii_strtod (f[9], NULL);
-  p->stratify = atoi (f[10]);
-  p->seed = g_ascii_strtoull (f[11], NULL, 10);
-  g_strfreev (p->dropped);
-  p->dropped = *f[12] ? g_strsplit (f[12], "\x1f", -1) : g_new0 (char *, 1);
+  if (node != NULL)
+    kiln_prep_settings_from_json (p, node, NULL);
 }
 
 static void sync_from_project (KilnPreparePage *self);
@@ -166,16 +152,19 @@ settings_changed (KilnPreparePage *self)
   p->iqr = adw_expander_row_get_enable_expansion (self->iqr_row);
   p->iqr_k = gtk_spin_button_get_value (self->iqr_k);
   p->iqr_clip = adw_combo_row_get_selected (self->iqr_action_row) == 1;
-  g_free (p->impute), p->impute = g_strdup (impute_ids[adw_combo_row_get_selected (self->impute_row)]);
-  g_free (p->encode), p->encode = g_strdup (encode_ids[adw_combo_row_get_selected (self->encode_row)]);
-  g_free (p->scale), p->scale = g_strdup (scale_ids[adw_combo_row_get_selected (self->scale_row)]);
+  p->impute_strategy = (KilnImputeStrategy) impute_ids[adw_combo_row_get_selected (self->impute_row)];
+  p->encoding = (KilnEncoding) encode_ids[adw_combo_row_get_selected (self->encode_row)];
+  p->scale_auto = adw_combo_row_get_selected (self->scale_row) == 0;
+  if (!p->scale_auto)
+    p->scaling = (KilnScaling) scale_ids[adw_combo_row_get_selected (self->scale_row) - 1];
+  /* the three parts always add up to 100 (split_changed keeps them so) */
   total = gtk_spin_button_get_value (self->train_spin) + gtk_spin_button_get_value (self->val_spin) +
           gtk_spin_button_get_value (self->test_spin);
   if (total > 0)
     {
-      p->train = gtk_spin_button_get_value (self->train_spin) / total;
-      p->validation = gtk_spin_button_get_value (self->val_spin) / total;
-      p->test = gtk_spin_button_get_value (self->test_spin) / total;
+      p->split.train = gtk_spin_button_get_value (self->train_spin) / 100;
+      p->split.validation = gtk_spin_button_get_value (self->val_spin) / 100;
+      p->split.test = gtk_spin_button_get_value (self->test_spin) / 100;
     }
   p->stratify = gtk_switch_get_active (self->stratify_switch);
   p->seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
@@ -194,6 +183,57 @@ settings_changed (KilnPreparePage *self)
   kiln_project_prep_changed (project);
 }
 
+/* One part of the split changed: the others give way so the three still add up to 100. A
+ * larger validation or test part comes out of training (down to its 10 % minimum, then out of the
+ * other held-out part); a larger training part comes out of test, then validation. */
+static void
+split_changed (GtkSpinButton *changed, KilnPreparePage *self)
+{
+  double train = gtk_spin_button_get_value (self->train_spin);
+  double val = gtk_spin_button_get_value (self->val_spin);
+  double test = gtk_spin_button_get_value (self->test_spin);
+  double excess = train + val + test - 100;
+
+  if (self->updating)
+    return;
+  if (excess != 0)
+    {
+      self->updating = TRUE;
+      if (changed == self->train_spin)
+        {
+          double from_test = CLAMP (excess, test - 50, test);
+          test -= from_test;
+          val -= excess - from_test;
+        }
+      else
+        {
+          GtkSpinButton *other = changed == self->val_spin ? self->test_spin : self->val_spin;
+          double other_v = gtk_spin_button_get_value (other);
+          double from_train = CLAMP (excess, train - 95, train - 10);
+          train -= from_train;
+          other_v -= excess - from_train;
+          if (other == self->test_spin)
+            test = other_v;
+          else
+            val = other_v;
+        }
+      /* what could not be given way is taken back from the part that changed */
+      val = CLAMP (val, 0, 50);
+      test = CLAMP (test, 0, 50);
+      if (changed == self->train_spin)
+        train = 100 - val - test;
+      else if (changed == self->val_spin)
+        val = 100 - train - test;
+      else
+        test = 100 - train - val;
+      gtk_spin_button_set_value (self->train_spin, train);
+      gtk_spin_button_set_value (self->val_spin, val);
+      gtk_spin_button_set_value (self->test_spin, test);
+      self->updating = FALSE;
+    }
+  settings_changed (self);
+}
+
 static void
 on_target_selected (KilnPreparePage *self)
 {
@@ -202,9 +242,9 @@ on_target_selected (KilnPreparePage *self)
 
   if (self->updating || project == NULL || i == GTK_INVALID_LIST_POSITION)
     return;
+  /* only the project changes here: the rest of the page follows its notify::target, later, so
+     nothing rebuilds the list this combo row's popover is showing while it is handling a click */
   kiln_project_set_target (project, gtk_string_list_get_string (self->target_names, i));
-  sync_from_project (self);
-  schedule_log (self);
 }
 
 static void
@@ -393,14 +433,18 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
       KilnPrepEntry *e = plan->report->entries->pdata[i];
       GtkWidget *row;
 
-      /* steps that had nothing to do stay out of the log */
-      if (e->count == 0 && e->rows_in == e->rows_out && e->columns_in == e->columns_out)
+      /* automatic steps that had nothing to do stay out of the log; the ones the user turned
+         on are listed even when they changed nothing, with what they looked at */
+      if (e->count == 0 && e->rows_in == e->rows_out && e->columns_in == e->columns_out &&
+          e->kind != KILN_STEP_DEDUPE && e->kind != KILN_STEP_IQR)
         continue;
       row = adw_action_row_new ();
-      g_autofree char *sub = g_strdup_printf (_("Rows %u → %u · columns %u → %u"),
-                                              e->rows_in, e->rows_out, e->columns_in, e->columns_out);
+      g_autofree char *rin = kiln_format_count (e->rows_in), *rout = kiln_format_count (e->rows_out);
+      g_autofree char *sub = g_strdup_printf (_("Rows %s → %s · columns %u → %u"),
+                                              rin, rout, e->columns_in, e->columns_out);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), e->description);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
       if (e->kind == KILN_STEP_DEDUPE || e->kind == KILN_STEP_IQR || e->kind == KILN_STEP_DROP_COLUMNS)
         {
@@ -422,10 +466,12 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
       gtk_list_box_append (self->log_list, row);
     }
   {
+    g_autofree char *tr = kiln_format_count (plan->n_train), *all = kiln_format_count (plan->n_rows);
+    g_autofree char *va = kiln_format_count (plan->n_val), *te = kiln_format_count (plan->n_test);
     g_autofree char *note = g_strdup_printf (
-        _("Fitted on the training split only: %u of %u rows. Validation (%u rows) and test (%u rows) "
+        _("Fitted on the training split only: %s of %s rows. Validation (%s rows) and test (%s rows) "
           "are transformed with what the training rows taught, never the other way round."),
-        plan->n_train, plan->n_rows, plan->n_val, plan->n_test);
+        tr, all, va, te);
     gtk_label_set_text (self->log_note, note);
   }
   self->prepared = kiln_frame_ref (plan->prepared);
@@ -575,7 +621,7 @@ update_checks (KilnPreparePage *self)
   d->frame = kiln_frame_ref (frame);
   d->target = g_strdup (kiln_project_get_target (project));
   d->task = kiln_project_get_task (project);
-  d->split = (KilnTrainSplit) { p->train, p->validation, p->test, p->stratify };
+  d->split = (KilnTrainSplit) { p->split.train, p->split.validation, p->split.test, p->stratify };
   d->features = (GStrv) g_ptr_array_free (features, FALSE);
 
   self->checks_cancellable = g_cancellable_new ();
@@ -607,16 +653,28 @@ sync_from_project (KilnPreparePage *self)
   p = kiln_project_get_prep (project);
   n_cols = kiln_frame_get_n_columns (frame);
 
-  /* target list */
-  gtk_string_list_splice (self->target_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->target_names)), NULL);
-  for (guint i = 0; i < n_cols; i++)
-    {
-      const char *name = kiln_column_get_name (kiln_frame_get_column (frame, i));
-      gtk_string_list_append (self->target_names, name);
-      if (g_strcmp0 (name, kiln_project_get_target (project)) == 0)
-        adw_combo_row_set_selected (self->target_row, i);
-    }
+  /* target list: rebuilt only when the columns' names changed (a new file), never because the
+     target did */
+  {
+    gboolean same = g_list_model_get_n_items (G_LIST_MODEL (self->target_names)) == n_cols;
+    guint selected = GTK_INVALID_LIST_POSITION;
+    for (guint i = 0; same && i < n_cols; i++)
+      same = g_strcmp0 (gtk_string_list_get_string (self->target_names, i),
+                        kiln_column_get_name (kiln_frame_get_column (frame, i))) == 0;
+    if (!same)
+      {
+        g_autofree const char **names = g_new0 (const char *, n_cols + 1);
+        for (guint i = 0; i < n_cols; i++)
+          names[i] = kiln_column_get_name (kiln_frame_get_column (frame, i));
+        gtk_string_list_splice (self->target_names, 0,
+                                g_list_model_get_n_items (G_LIST_MODEL (self->target_names)), names);
+      }
+    for (guint i = 0; i < n_cols; i++)
+      if (g_strcmp0 (gtk_string_list_get_string (self->target_names, i), kiln_project_get_target (project)) == 0)
+        selected = i;
+    if (adw_combo_row_get_selected (self->target_row) != selected)
+      adw_combo_row_set_selected (self->target_row, selected);
+  }
   adw_combo_row_set_selected (self->task_row,
                               kiln_project_get_task (project) == KILN_TASK_CLASSIFICATION ? 0 : 1);
 
@@ -658,12 +716,12 @@ sync_from_project (KilnPreparePage *self)
   adw_expander_row_set_enable_expansion (self->iqr_row, p->iqr);
   gtk_spin_button_set_value (self->iqr_k, p->iqr_k);
   adw_combo_row_set_selected (self->iqr_action_row, p->iqr_clip ? 1 : 0);
-  adw_combo_row_set_selected (self->impute_row, index_of (impute_ids, G_N_ELEMENTS (impute_ids), p->impute));
-  adw_combo_row_set_selected (self->encode_row, index_of (encode_ids, G_N_ELEMENTS (encode_ids), p->encode));
-  adw_combo_row_set_selected (self->scale_row, index_of (scale_ids, G_N_ELEMENTS (scale_ids), p->scale));
-  gtk_spin_button_set_value (self->train_spin, round (p->train * 100));
-  gtk_spin_button_set_value (self->val_spin, round (p->validation * 100));
-  gtk_spin_button_set_value (self->test_spin, round (p->test * 100));
+  adw_combo_row_set_selected (self->impute_row, index_of (impute_ids, G_N_ELEMENTS (impute_ids), p->impute_strategy));
+  adw_combo_row_set_selected (self->encode_row, index_of (encode_ids, G_N_ELEMENTS (encode_ids), p->encoding));
+  adw_combo_row_set_selected (self->scale_row, p->scale_auto ? 0 : 1 + index_of (scale_ids, G_N_ELEMENTS (scale_ids), p->scaling));
+  gtk_spin_button_set_value (self->train_spin, round (p->split.train * 100));
+  gtk_spin_button_set_value (self->val_spin, round (p->split.validation * 100));
+  gtk_spin_button_set_value (self->test_spin, round (p->split.test * 100));
   gtk_switch_set_active (self->stratify_switch, p->stratify);
   gtk_widget_set_sensitive (GTK_WIDGET (self->stratify_switch),
                             kiln_project_get_task (project) == KILN_TASK_CLASSIFICATION);
@@ -689,9 +747,30 @@ on_prep_changed (KilnPreparePage *self)
 static void
 on_frame_changed (KilnPreparePage *self)
 {
+  g_clear_handle_id (&self->sync_idle, g_source_remove);
   sync_from_project (self);
   update_counts (self);
   schedule_log (self);
+}
+
+static gboolean
+sync_idle_cb (gpointer user_data)
+{
+  KilnPreparePage *self = user_data;
+
+  self->sync_idle = 0;
+  sync_from_project (self);
+  schedule_log (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The target or the task changed (here, by an action, or by undo): the page follows from an idle,
+   once for a burst of changes, and never inside the handler of the widget that made the change. */
+static void
+on_target_or_task_changed (KilnPreparePage *self)
+{
+  if (self->sync_idle == 0)
+    self->sync_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 30, sync_idle_cb, self, NULL);
 }
 
 static void
@@ -701,7 +780,10 @@ kiln_prepare_page_project_changed (KilnPage *page, KilnProject *project)
 
   g_signal_connect_object (project, "notify::frame", G_CALLBACK (on_frame_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "prep-changed", G_CALLBACK (on_prep_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (project, "notify::task", G_CALLBACK (update_checks), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (project, "notify::target", G_CALLBACK (on_target_or_task_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (project, "notify::task", G_CALLBACK (on_target_or_task_changed), self,
+                           G_CONNECT_SWAPPED);
   on_frame_changed (self);
 }
 
@@ -728,6 +810,7 @@ kiln_prepare_page_dispose (GObject *object)
   g_clear_object (&self->log_cancellable);
   g_clear_object (&self->checks_cancellable);
   g_clear_handle_id (&self->log_timeout, g_source_remove);
+  g_clear_handle_id (&self->sync_idle, g_source_remove);
   g_queue_clear_full (&self->undo, g_free);
   g_clear_pointer (&self->prepared, kiln_frame_unref);
   g_clear_pointer (&self->column_switches, g_ptr_array_unref);
@@ -892,9 +975,9 @@ kiln_prepare_page_init (KilnPreparePage *self)
     gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
     self->split_row = action_row (_("Train : validation : test"), NULL, NULL);
     adw_action_row_add_suffix (self->split_row, box);
-    g_signal_connect_swapped (self->train_spin, "value-changed", G_CALLBACK (settings_changed), self);
-    g_signal_connect_swapped (self->val_spin, "value-changed", G_CALLBACK (settings_changed), self);
-    g_signal_connect_swapped (self->test_spin, "value-changed", G_CALLBACK (settings_changed), self);
+    g_signal_connect (self->train_spin, "value-changed", G_CALLBACK (split_changed), self);
+    g_signal_connect (self->val_spin, "value-changed", G_CALLBACK (split_changed), self);
+    g_signal_connect (self->test_spin, "value-changed", G_CALLBACK (split_changed), self);
     adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->split_row));
   }
   self->stratify_switch = GTK_SWITCH (gtk_switch_new ());

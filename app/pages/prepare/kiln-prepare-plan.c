@@ -9,57 +9,21 @@
 #include <glib/gi18n.h>
 
 #include "kiln-pipeline-job.h"
-#include "kiln-prep-options.h"
 #include "kiln-prepare-plan.h"
 
 KilnRecipe *
 kiln_prepare_plan_make_recipe (KilnProject  *project,
                                GError      **error)
 {
-  KilnPrepSettings *p = kiln_project_get_prep (project);
   const KilnModelClass *klass = kiln_model_lookup_class (kiln_project_get_model_name (project));
-  KilnPrepOptions opts = { 0 };
   KilnRecipe *recipe;
 
-  opts.dedupe = p->dedupe;
-  opts.iqr = p->iqr ? g_strdup_printf ("%.17g", p->iqr_k) : NULL;
-  opts.clip = p->iqr && p->iqr_clip;
-  opts.impute = g_strdup (p->impute);
-  opts.encode = g_strdup (p->encode);
-  if (g_strcmp0 (p->scale, "auto") == 0)
-    opts.scale = g_strdup (klass == NULL || klass->needs_scaling ? "standard" : "none");
-  else
-    opts.scale = g_strdup (p->scale);
-  opts.drop = g_strdupv (p->dropped);
-  recipe = kiln_prep_options_to_recipe (&opts, kiln_project_get_target (project), error);
-  kiln_prep_options_clear (&opts);
+  recipe = kiln_prep_settings_to_recipe (kiln_project_get_prep (project),
+                                         kiln_project_get_target (project),
+                                         klass == NULL || klass->needs_scaling,
+                                         klass != NULL && klass->accepts_missing, error);
   if (recipe)
     kiln_recipe_set_task (recipe, kiln_project_get_task (project));
-  return recipe;
-}
-
-KilnRecipe *
-kiln_prepare_plan_make_options (KilnProject          *project,
-                                KilnPipelineOptions  *options,
-                                GError              **error)
-{
-  KilnPrepSettings *prep = kiln_project_get_prep (project);
-  KilnRecipe *recipe = kiln_prepare_plan_make_recipe (project, error);
-
-  if (recipe == NULL)
-    return NULL;
-  kiln_pipeline_options_init (options, kiln_project_get_target (project),
-                              kiln_project_get_model_name (project));
-  options->task_set = TRUE;
-  options->task = kiln_project_get_task (project);
-  options->split.train = prep->train;
-  options->split.validation = prep->validation;
-  options->split.test = prep->test;
-  options->stratify = prep->stratify;
-  options->seed = prep->seed;
-  options->model_options = *kiln_project_get_model_options (project);
-  options->source_path = kiln_project_get_source (project);
-  options->recipe = recipe;
   return recipe;
 }
 
@@ -152,27 +116,65 @@ kiln_prepare_plan_run_async (KilnProject         *project,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (user_data, cancellable, callback, NULL);
-  g_autoptr(KilnRecipe) recipe = NULL;
+  g_autoptr(KilnTrainSetup) setup = NULL;
   GError *error = NULL;
-  KilnPipelineOptions options;
   PlanJob *job;
 
-  recipe = kiln_prepare_plan_make_options (project, &options, &error);
-  if (recipe == NULL)
+  setup = kiln_train_setup_new (project, &error);
+  if (setup == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  options.keep_prepared = TRUE;
+  setup->options.keep_prepared = TRUE;
   g_task_set_task_data (task, kiln_frame_ref (kiln_project_get_frame (project)),
                         (GDestroyNotify) kiln_frame_unref);
 
   job = g_new0 (PlanJob, 1);
   job->task = g_steal_pointer (&task);
-  job->run = kiln_pipeline_job_start (kiln_project_get_frame (project), NULL, &options,
+  job->run = kiln_pipeline_job_start (setup->frame, NULL, &setup->options,
                                       KILN_PIPELINE_JOB_PREPARE_ONLY, 1, plan_wake, job);
   if (cancellable != NULL)
     job->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled),
                                             kiln_train_run_ref (job->run),
                                             (GDestroyNotify) kiln_train_run_unref);
+}
+
+KilnTrainSetup *
+kiln_train_setup_new (KilnProject  *project,
+                      GError      **error)
+{
+  g_autoptr(KilnTrainSetup) setup = g_new0 (KilnTrainSetup, 1);
+
+  g_return_val_if_fail (kiln_project_get_frame (project) != NULL, NULL);
+
+  setup->frame = kiln_frame_ref (kiln_project_get_frame (project));
+  setup->target = g_strdup (kiln_project_get_target (project));
+  setup->model = g_strdup (kiln_project_get_model_name (project));
+  setup->source = g_strdup (kiln_project_get_source (project));
+  kiln_pipeline_options_init (&setup->options, setup->target, setup->model);
+  setup->options.task_set = TRUE;
+  setup->options.task = kiln_project_get_task (project);
+  kiln_prep_settings_clear (&setup->options.prep);
+  kiln_prep_settings_copy (kiln_project_get_prep (project), &setup->options.prep);
+  setup->options.model_options = *kiln_project_get_model_options (project);
+  setup->options.source_path = setup->source;
+  setup->options.recipe = kiln_prepare_plan_make_recipe (project, error);
+  if (setup->options.recipe == NULL)
+    return NULL;
+  return g_steal_pointer (&setup);
+}
+
+void
+kiln_train_setup_free (KilnTrainSetup *setup)
+{
+  if (setup == NULL)
+    return;
+  g_clear_pointer (&setup->frame, kiln_frame_unref);
+  g_clear_pointer (&setup->options.recipe, kiln_recipe_unref);
+  kiln_pipeline_options_clear (&setup->options);
+  g_free (setup->target);
+  g_free (setup->model);
+  g_free (setup->source);
+  g_free (setup);
 }

@@ -7,6 +7,7 @@
 
 #include "kiln-project.h"
 #include "kiln-recipe.h"
+#include "kiln-pipeline.h"
 
 G_BEGIN_DECLS
 
@@ -27,18 +28,28 @@ typedef struct {
 /* An unfitted recipe from the project's settings (the model decides "automatic" scaling). */
 KilnRecipe      *kiln_prepare_plan_make_recipe (KilnProject  *project,
                                                 GError      **error);
-/* The pipeline options of the project's settings (split, seed, model and its options); the
- * recipe they point to is returned (owned by the caller), NULL with @error. */
-KilnRecipe      *kiln_prepare_plan_make_options (KilnProject          *project,
-                                                 KilnPipelineOptions  *options,
-                                                 GError              **error);
 /* Split + fit, as the pipeline job's first half (off the UI thread); the result is a
- * KilnPreparePlan (g_task_propagate_pointer()). */void             kiln_prepare_plan_run_async   (KilnProject          *project,
+ * KilnPreparePlan (g_task_propagate_pointer()). */
+void             kiln_prepare_plan_run_async   (KilnProject          *project,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);
 void             kiln_prepare_plan_free        (KilnPreparePlan *plan);
 
+/* What a training needs, copied from the project so a worker thread can use it. */
+typedef struct {
+  KilnFrame           *frame;
+  KilnPipelineOptions  options;   /* its strings point into the fields below */
+  char                *target;
+  char                *model;
+  char                *source;
+} KilnTrainSetup;
+
+KilnTrainSetup  *kiln_train_setup_new          (KilnProject  *project,
+                                                GError      **error);
+void             kiln_train_setup_free         (KilnTrainSetup *setup);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnPreparePlan, kiln_prepare_plan_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnTrainSetup, kiln_train_setup_free)
 
 G_END_DECLS

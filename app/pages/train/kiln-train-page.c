@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kiln-pages.h"
+#include "kiln-format.h"
 #include "kiln-loss-plot.h"
 #include "kiln-pipeline-job.h"
 #include "kiln-prepare-plan.h"
@@ -193,30 +194,77 @@ on_model_selected (KilnTrainPage *self)
 
 /* ---- Training ---------------------------------------------------------------------------- */
 
-static void
-add_history (KilnTrainPage *self, const KilnPipelineResult *result, gboolean cancelled)
+static double
+run_metric (KilnRun *run, const char *name)
 {
-  const KilnMetrics *m = kiln_evaluation_get_metrics (result->evaluation);
-  const KilnModelClass *klass = kiln_model_lookup_class (kiln_model_get_name (result->model));
-  GtkWidget *row = adw_action_row_new ();
-  g_autofree char *title = NULL;
-  g_autofree char *sub = NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *time = g_date_time_format (now, "%X");
+  JsonNode *metrics = kiln_bundle_get_metrics (run->result.bundle);
+  JsonObject *o = metrics && JSON_NODE_HOLDS_OBJECT (metrics) ? json_node_get_object (metrics) : NULL;
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
 
-  if (kiln_evaluation_get_task (result->evaluation) == KILN_TASK_CLASSIFICATION)
-    title = g_strdup_printf (_("%s · accuracy %.1f %%"), klass ? _(klass->display_name) : "?", m->accuracy * 100);
-  else
-    title = g_strdup_printf (_("%s · R² %.3f"), klass ? _(klass->display_name) : "?", m->r2);
-  sub = g_strdup_printf (cancelled ? _("%s · %.2f s · cancelled, best model kept") : _("%s · %.2f s"),
-                         time, result->fit_seconds);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
-  gtk_list_box_prepend (self->history, row);
-  gtk_widget_set_visible (GTK_WIDGET (self->history_group), TRUE);
+  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_double (n) : NAN;
 }
 
-/* The job's result: into the project, the history and the status line. */
+static void
+on_run_activated (GtkListBox *box, GtkListBoxRow *row, KilnTrainPage *self)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  guint id = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "run-id"));
+  GPtrArray *runs = kiln_project_get_runs (project);
+
+  for (guint i = 0; i < runs->len; i++)
+    if (((KilnRun *) runs->pdata[i])->id == id)
+      {
+        kiln_project_set_current_run (project, runs->pdata[i]);
+        gtk_widget_activate_action (GTK_WIDGET (self), "win.goto-page", "s", "evaluate");
+      }
+}
+
+/* The runs of the project, newest first; the one shown on Evaluate is marked. */
+static void
+rebuild_history (KilnTrainPage *self)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  GPtrArray *runs = kiln_project_get_runs (project);
+  KilnRun *current = kiln_project_get_current_run (project);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->history))))
+    gtk_list_box_remove (self->history, child);
+  for (guint i = 0; i < runs->len; i++)
+    {
+      KilnRun *run = runs->pdata[i];
+      const KilnModelClass *klass = kiln_model_lookup_class (kiln_model_get_name (run->result.model));
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *title = NULL, *sub = NULL, *time = NULL, *seconds = NULL;
+      g_autoptr(GDateTime) when = run->when ? g_date_time_new_from_iso8601 (run->when, NULL) : NULL;
+
+      if (kiln_bundle_get_task (run->result.bundle) == KILN_TASK_CLASSIFICATION)
+        {
+          g_autofree char *acc = kiln_format_percent (run_metric (run, "accuracy"));
+          title = g_strdup_printf (_("%s · accuracy %s"), klass ? _(klass->display_name) : "?", acc);
+        }
+      else
+        {
+          g_autofree char *r2 = kiln_format_metric ("r2", run_metric (run, "r2"));
+          title = g_strdup_printf (_("%s · R² %s"), klass ? _(klass->display_name) : "?", r2);
+        }
+      time = when ? g_date_time_format (when, "%x %X") : g_strdup ("");
+      seconds = kiln_format_seconds (run->result.fit_seconds);
+      sub = g_strdup_printf (run->cancelled ? _("%s · %s · cancelled, best model kept") : _("%s · %s"),
+                             time, seconds);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      gtk_widget_set_tooltip_text (row, _("Show this run on the Evaluate step"));
+      if (run == current)
+        adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("object-select-symbolic"));
+      g_object_set_data (G_OBJECT (row), "run-id", GUINT_TO_POINTER (run->id));
+      gtk_list_box_prepend (self->history, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->history_group), runs->len > 0);
+}
+
+/* The job's result: a new run of the project, the status line. */
 static void
 show_result (KilnTrainPage *self, KilnPipelineResult *result, gboolean cancelled)
 {
@@ -224,8 +272,7 @@ show_result (KilnTrainPage *self, KilnPipelineResult *result, gboolean cancelled
   const KilnMetrics *m;
   g_autofree char *msg = NULL;
 
-  kiln_project_set_result (project, result);
-  add_history (self, result, cancelled);
+  kiln_project_add_run (project, result, cancelled);
   m = kiln_evaluation_get_metrics (result->evaluation);
   if (kiln_evaluation_get_task (result->evaluation) == KILN_TASK_CLASSIFICATION)
     msg = g_strdup_printf (_("Trained: %.1f %% of the test rows right"), m->accuracy * 100);
@@ -312,8 +359,6 @@ handle_event (KilnTrainPage *self, KilnTrainEvent *event)
         GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
         set_running (self, FALSE);
         gtk_label_set_text (self->status, _("Training failed"));
-        if (event->error != NULL)
-          kiln_page_toast (KILN_PAGE (self), event->error->message);
         if (window)
           {
             GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), _("Training Failed"),
@@ -355,15 +400,14 @@ train_action (GtkWidget *widget, const char *action, GVariant *param)
 {
   KilnTrainPage *self = KILN_TRAIN_PAGE (widget);
   KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
-  g_autoptr(KilnRecipe) recipe = NULL;
+  g_autoptr(KilnTrainSetup) setup = NULL;
   g_autoptr(GError) error = NULL;
-  KilnPipelineOptions options;
 
   if (self->run || kiln_project_get_frame (project) == NULL)
     return;
 
-  recipe = kiln_prepare_plan_make_options (project, &options, &error);
-  if (recipe == NULL)
+  setup = kiln_train_setup_new (project, &error);
+  if (setup == NULL)
     {
       kiln_page_toast (KILN_PAGE (self), error->message);
       return;
@@ -377,7 +421,7 @@ train_action (GtkWidget *widget, const char *action, GVariant *param)
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_label_set_text (self->status, _("Preparing the data…"));
   {
-    const KilnModelClass *klass = kiln_model_lookup_class (options.model);
+    const KilnModelClass *klass = kiln_model_lookup_class (setup->model);
     if (klass && klass->iterative)
       gtk_stack_set_visible_child_name (self->plot_stack, "plot");
     else
@@ -390,8 +434,8 @@ train_action (GtkWidget *widget, const char *action, GVariant *param)
       }
   }
   set_running (self, TRUE);
-  self->run = kiln_pipeline_job_start (kiln_project_get_frame (project), NULL, &options,
-                                       KILN_PIPELINE_JOB_BUNDLE, ++self->run_id, on_wake, self);
+  self->run = kiln_pipeline_job_start (setup->frame, NULL, &setup->options, KILN_PIPELINE_JOB_BUNDLE,
+                                       ++self->run_id, on_wake, self);
 }
 
 static void
@@ -474,6 +518,9 @@ kiln_train_page_project_changed (KilnPage *page, KilnProject *project)
   g_signal_connect_object (project, "notify::frame", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::target", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::task", G_CALLBACK (on_task_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (project, "runs-changed", G_CALLBACK (rebuild_history), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (project, "result-changed", G_CALLBACK (rebuild_history), self, G_CONNECT_SWAPPED);
+  rebuild_history (self);
   fill_models (self);
   update_ready (self);
 }
@@ -566,6 +613,7 @@ kiln_train_page_init (KilnTrainPage *self)
   adw_preferences_group_set_description (self->history_group, _("Newest first, scored on the test rows."));
   self->history = GTK_LIST_BOX (gtk_list_box_new ());
   gtk_list_box_set_selection_mode (self->history, GTK_SELECTION_NONE);
+  g_signal_connect (self->history, "row-activated", G_CALLBACK (on_run_activated), self);
   gtk_widget_add_css_class (GTK_WIDGET (self->history), "boxed-list");
   adw_preferences_group_add (self->history_group, GTK_WIDGET (self->history));
   gtk_widget_set_visible (GTK_WIDGET (self->history_group), FALSE);

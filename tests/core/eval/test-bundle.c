@@ -307,7 +307,7 @@ test_pipeline_errors (void)
   g_clear_error (&error);
 
   kiln_pipeline_options_init (&options, "species", "tree");
-  options.split = (KilnSplitFractions) { 1.0, 0.0, 0.0 };
+  options.prep.split = (KilnSplitFractions) { 1.0, 0.0, 0.0 };
   if (kiln_model_lookup_class ("tree"))
     {
       g_assert_false (kiln_pipeline_run (iris, NULL, &options, NULL, NULL, &r, &error));

@@ -46,7 +46,7 @@ main (int    argc,
   kiln_pipeline_options_init (&options, argv[3], model_name);
   options.task = task;
   options.task_set = TRUE;
-  options.stratify = FALSE;
+  options.prep.stratify = FALSE;
   for (int i = 5; i < argc; i++)
     {
       const char *eq = strchr (argv[i], '=');
@@ -77,7 +77,7 @@ main (int    argc,
       else if (strcmp (name, "threads") == 0)
         o->n_threads = atoi (v);
       else if (strcmp (name, "seed") == 0)
-        options.seed = g_ascii_strtoull (v, NULL, 10);
+        options.prep.seed = g_ascii_strtoull (v, NULL, 10);
       else if (strcmp (name, "repeats") == 0)
         repeats = MAX (atoi (v), 1);
       else if (strcmp (name, "model") != 0)
@@ -87,9 +87,9 @@ main (int    argc,
         }
     }
   /* no validation split: the benchmark fits the training file, scores the test file */
-  options.split.train = 1.0;
-  options.split.validation = 0.0;
-  options.split.test = 0.0;
+  options.prep.split.train = 1.0;
+  options.prep.split.validation = 0.0;
+  options.prep.split.test = 0.0;
 
   train = kiln_csv_read (argv[1], NULL, NULL, NULL, NULL, NULL, &error);
   if (train != NULL)
@@ -151,5 +151,6 @@ main (int    argc,
           kiln_pipeline_get_test (pipeline)->n_rows, kiln_pipeline_get_train (pipeline)->n_features,
           best_fit, best_predict, best_fit + best_predict, score, rounds_kept, json_bytes);
   kiln_pipeline_unref (pipeline);
+  kiln_pipeline_options_clear (&options);
   return 0;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "kiln-csv.h"
-#include "kiln-prep-options.h"
+#include "kiln-prep-settings.h"
 #include "kiln-prep-private.h"
 #include "kiln-recipe.h"
 #include "kiln-rng.h"
@@ -287,8 +287,10 @@ static void
 test_iqr (void)
 {
   const double x[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, NAN };
-  const double y[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -50 };
-  g_autoptr(KilnFrame) frame = frame_of (num_col ("x", x, 12), num_col ("y", y, 12), NULL);
+  const double y[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, -50 };
+  /* a 0/1 indicator: its rarer value is no outlier, the rule leaves it alone */
+  const double z[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+  g_autoptr(KilnFrame) frame = frame_of (num_col ("x", x, 12), num_col ("y", y, 12), num_col ("z", z, 12), NULL);
   g_autoptr(KilnPrepReport) report = kiln_prep_report_new ();
   g_autoptr(KilnRecipe) recipe = NULL;
   g_autoptr(KilnFrame) out = NULL;
@@ -299,12 +301,13 @@ test_iqr (void)
   KilnStep *clip[] = { kiln_step_new_iqr (1.5, KILN_IQR_CLIP, (const char *[]) { "x", NULL }) };
   KilnStep *step;
   double lo, hi, q1, q3;
-  guint counts[2];
+  guint counts[3];
 
-  /* x: 11 values, Q1 = 3.5, Q3 = 8.5, bounds -4 .. 16; y: all 1 but one, IQR 0 */
-  g_assert_cmpuint (kiln_prep_count_outliers (frame, 1.5, counts), ==, 2);
+  /* x: 11 values, Q1 = 3.5, Q3 = 8.5, bounds -4 .. 16; y: all 1 but two, IQR 0; z: not checked */
+  g_assert_cmpuint (kiln_prep_count_outliers (frame, 1.5, counts), ==, 3);
   g_assert_cmpuint (counts[0], ==, 1);
-  g_assert_cmpuint (counts[1], ==, 1);
+  g_assert_cmpuint (counts[1], ==, 2);
+  g_assert_cmpuint (counts[2], ==, 0);
 
   out = run_steps (frame, NULL, steps, 1, TRUE, &recipe, report);
   step = kiln_recipe_get_step (recipe, 0);
@@ -315,9 +318,9 @@ test_iqr (void)
   g_assert_cmpfloat (q3, ==, 8.5);
   g_assert_cmpfloat (lo, ==, -4);
   g_assert_cmpfloat (hi, ==, 16);
-  /* rows 10 (x = 100) and 11 (y = -50) go; NaN is never an outlier */
-  g_assert_cmpuint (kiln_frame_get_n_rows (out), ==, 10);
-  g_assert_cmpuint (kiln_prep_report_total (report, KILN_STEP_IQR, NULL), ==, 2);
+  /* rows 9 (y = 2), 10 (x = 100) and 11 (y = -50) go; NaN is never an outlier */
+  g_assert_cmpuint (kiln_frame_get_n_rows (out), ==, 9);
+  g_assert_cmpuint (kiln_prep_report_total (report, KILN_STEP_IQR, NULL), ==, 3);
 
   /* other frames keep their rows */
   kept = kiln_recipe_apply (recipe, frame, FALSE, NULL, &error);
@@ -1298,6 +1301,139 @@ test_datasets (void)
     }
 }
 
+/* ---- Settings: the one recipe description of GUI, CLI and project file ---------------------- */
+
+static guint
+count_steps (KilnRecipe *recipe, KilnStepKind kind)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < kiln_recipe_get_n_steps (recipe); i++)
+    n += kiln_step_get_kind (kiln_recipe_get_step (recipe, i)) == kind;
+  return n;
+}
+
+static void
+test_settings (void)
+{
+  KilnPrepSettings s, back;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnRecipe) scaled = NULL;
+  g_autoptr(KilnRecipe) plain = NULL;
+  g_autoptr(KilnRecipe) missing = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *text2 = NULL;
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  GOptionGroup *group;
+  const char *args[] = { "kiln-cli", "--iqr", "2.5", "--clip", "--drop", "a,b", "--drop", "c",
+                         "--impute", "mode", "--scale", "minmax", "--dedupe", NULL };
+  char **argv = g_strdupv ((char **) args);
+  int argc = g_strv_length (argv);
+  char **argv_start = argv;
+  const char *bad[][3] = { { "kiln-cli", "--impute", "sometimes" }, { "kiln-cli", "--iqr", "-1" },
+                           { "kiln-cli", "--scale", "log" }, { "kiln-cli", "--encode", "binary" } };
+
+  /* the defaults: median/mode imputation, one-hot, scaling as the model needs */
+  kiln_prep_settings_init (&s);
+  scaled = kiln_prep_settings_to_recipe (&s, "y", TRUE, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kiln_recipe_get_target (scaled), ==, "y");
+  g_assert_cmpuint (kiln_recipe_get_n_steps (scaled), ==, 3);
+  g_assert_cmpint (kiln_step_get_impute_strategy (kiln_recipe_get_step (scaled, 0)), ==, KILN_IMPUTE_MEDIAN);
+  g_assert_cmpint (kiln_step_get_encoding (kiln_recipe_get_step (scaled, 1)), ==, KILN_ENCODE_ONEHOT);
+  g_assert_cmpint (kiln_step_get_scaling (kiln_recipe_get_step (scaled, 2)), ==, KILN_SCALE_STANDARD);
+  plain = kiln_prep_settings_to_recipe (&s, NULL, FALSE, FALSE, &error);
+  g_assert_cmpuint (count_steps (plain, KILN_STEP_SCALE), ==, 0);
+  /* a family that learns from missing values: nothing is filled */
+  missing = kiln_prep_settings_to_recipe (&s, NULL, FALSE, TRUE, &error);
+  g_assert_cmpuint (count_steps (missing, KILN_STEP_IMPUTE), ==, 0);
+  g_assert_cmpuint (count_steps (missing, KILN_STEP_ENCODE), ==, 1);
+  kiln_prep_settings_clear (&s);
+
+  /* the PREP FLAGS, straight into the struct */
+  kiln_prep_settings_init_empty (&s);
+  group = g_option_group_new ("test", NULL, NULL, &s, NULL);
+  kiln_prep_settings_add_entries (group);
+  g_option_context_set_main_group (context, group);
+  g_assert_true (g_option_context_parse (context, &argc, &argv, &error));
+  g_assert_no_error (error);
+  g_assert_true (s.iqr && s.iqr_clip && s.dedupe && s.impute && !s.encode && !s.scale_auto);
+  g_assert_cmpfloat (s.iqr_k, ==, 2.5);
+  g_assert_cmpint (s.impute_strategy, ==, KILN_IMPUTE_MODE);
+  g_assert_cmpint (s.scaling, ==, KILN_SCALE_MINMAX);
+  {
+    const char *want[] = { "a", "b", "c", NULL };
+    g_assert_cmpstrv ((const char * const *) s.dropped, want);
+  }
+  g_strfreev (argv_start);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GOptionContext) c = g_option_context_new (NULL);
+      KilnPrepSettings t;
+      char **v = g_new0 (char *, 4);
+      char **v_start = v;
+      int n = 3;
+
+      for (guint j = 0; j < 3; j++)
+        v[j] = g_strdup (bad[i][j]);
+      kiln_prep_settings_init_empty (&t);
+      group = g_option_group_new ("test", NULL, NULL, &t, NULL);
+      kiln_prep_settings_add_entries (group);
+      g_option_context_set_main_group (c, group);
+      g_assert_false (g_option_context_parse (c, &n, &v, &error));
+      g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+      g_clear_error (&error);
+      g_strfreev (v_start);
+      kiln_prep_settings_clear (&t);
+    }
+
+  /* JSON: a round trip, and old project files' "prep" objects read the same way */
+  s.split = (KilnSplitFractions) { 0.7, 0.1, 0.2 };
+  s.seed = 9;
+  node = kiln_prep_settings_to_json (&s);
+  text = json_to_string (node, FALSE);
+  kiln_prep_settings_init (&back);
+  g_assert_true (kiln_prep_settings_from_json (&back, node, &error));
+  g_assert_no_error (error);
+  again = kiln_prep_settings_to_json (&back);
+  text2 = json_to_string (again, FALSE);
+  g_assert_cmpstr (text, ==, text2);
+  g_assert_false (back.encode);
+  g_assert_cmpuint (back.seed, ==, 9);
+  kiln_prep_settings_clear (&back);
+  {
+    g_autoptr(JsonNode) old = json_from_string ("{\"dedupe\": true, \"iqr\": false, \"iqr_k\": 1.5, "
+                                                "\"impute\": \"mean\", \"encode\": \"ordinal\", "
+                                                "\"scale\": \"auto\", \"split\": [0.8, 0, 0.2], "
+                                                "\"stratify\": true, \"seed\": 42, \"dropped\": []}", NULL);
+    g_autoptr(JsonNode) wrong = json_from_string ("{\"impute\": \"sometimes\"}", NULL);
+    g_autoptr(JsonNode) wrong2 = json_from_string ("{\"split\": [1, 2]}", NULL);
+
+    kiln_prep_settings_init (&back);
+    g_assert_true (kiln_prep_settings_from_json (&back, old, &error));
+    g_assert_true (back.dedupe && back.scale_auto && back.impute && back.encode);
+    g_assert_cmpint (back.impute_strategy, ==, KILN_IMPUTE_MEAN);
+    g_assert_cmpint (back.encoding, ==, KILN_ENCODE_ORDINAL);
+    g_assert_false (kiln_prep_settings_from_json (&back, wrong, &error));
+    g_assert_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT);
+    g_clear_error (&error);
+    g_assert_false (kiln_prep_settings_from_json (&back, wrong2, &error));
+    g_assert_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT);
+    g_clear_error (&error);
+    /* a failed read leaves the settings as they were */
+    g_assert_cmpint (back.impute_strategy, ==, KILN_IMPUTE_MEAN);
+    kiln_prep_settings_clear (&back);
+  }
+
+  /* nonsense that only the struct can hold */
+  s.iqr = FALSE;
+  g_assert_null (kiln_prep_settings_to_recipe (&s, NULL, FALSE, FALSE, &error));
+  g_assert_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_OPTIONS);
+  kiln_prep_settings_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1322,5 +1458,6 @@ main (int argc, char **argv)
   g_test_add_func ("/prep/split/small", test_split_small);
   g_test_add_func ("/prep/split/rng", test_rng);
   g_test_add_func ("/prep/datasets", test_datasets);
+  g_test_add_func ("/prep/settings", test_settings);
   return g_test_run ();
 }

@@ -1,0 +1,416 @@
+/* kiln-prep-settings.c: the user's preparation settings, their recipe, JSON and PREP FLAGS.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "kiln-prep"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
+
+#include "kiln-prep-settings.h"
+
+void
+kiln_prep_settings_init_empty (KilnPrepSettings *settings)
+{
+  g_return_if_fail (settings != NULL);
+
+  memset (settings, 0, sizeof *settings);
+  settings->dropped = g_new0 (char *, 1);
+  settings->iqr_k = 1.5;
+  settings->impute_strategy = KILN_IMPUTE_MEDIAN;
+  settings->encoding = KILN_ENCODE_ONEHOT;
+  settings->scaling = KILN_SCALE_NONE;
+  settings->split = (KilnSplitFractions) { 0.8, 0.0, 0.2 };
+  settings->stratify = TRUE;
+  settings->seed = 42;
+}
+
+void
+kiln_prep_settings_init (KilnPrepSettings *settings)
+{
+  g_return_if_fail (settings != NULL);
+
+  kiln_prep_settings_init_empty (settings);
+  settings->impute = TRUE;
+  settings->encode = TRUE;
+  settings->scale_auto = TRUE;
+}
+
+void
+kiln_prep_settings_clear (KilnPrepSettings *settings)
+{
+  g_return_if_fail (settings != NULL);
+
+  g_clear_pointer (&settings->dropped, g_strfreev);
+}
+
+void
+kiln_prep_settings_copy (const KilnPrepSettings *src,
+                         KilnPrepSettings       *dest)
+{
+  g_return_if_fail (src != NULL && dest != NULL);
+
+  *dest = *src;
+  dest->dropped = src->dropped ? g_strdupv (src->dropped) : g_new0 (char *, 1);
+}
+
+/* ---- The recipe ---------------------------------------------------------------------------- */
+
+KilnRecipe *
+kiln_prep_settings_to_recipe (const KilnPrepSettings  *settings,
+                              const char              *target,
+                              gboolean                 needs_scaling,
+                              gboolean                 accepts_missing,
+                              GError                 **error)
+{
+  g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+  KilnScaling scaling;
+
+  g_return_val_if_fail (settings != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (settings->iqr && !(settings->iqr_k >= 0 && isfinite (settings->iqr_k)))
+    {
+      g_autofree char *k = g_strdup_printf ("%g", settings->iqr_k);
+      g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_OPTIONS,
+                   _("--iqr “%s” is not a number ≥ 0"), k);
+      return NULL;
+    }
+  if (settings->iqr_clip && !settings->iqr)
+    {
+      g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_OPTIONS, _("--clip needs --iqr K"));
+      return NULL;
+    }
+  if (settings->impute && settings->impute_strategy == KILN_IMPUTE_CONSTANT)
+    {
+      g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_OPTIONS,
+                   _("%s “%s” is not one of: %s"), "--impute", "constant",
+                   "mean, median, mode, drop");
+      return NULL;
+    }
+
+  if (target)
+    kiln_recipe_set_target (recipe, target);
+  if (settings->dropped && settings->dropped[0])
+    kiln_recipe_add_step (recipe,
+                          kiln_step_new_drop_columns ((const char * const *) settings->dropped));
+  if (settings->dedupe)
+    kiln_recipe_add_step (recipe, kiln_step_new_dedupe ());
+  if (settings->iqr)
+    kiln_recipe_add_step (recipe, kiln_step_new_iqr (settings->iqr_k,
+                                                     settings->iqr_clip ? KILN_IQR_CLIP
+                                                                        : KILN_IQR_DROP,
+                                                     NULL));
+  if (settings->impute && (!accepts_missing || settings->impute_strategy == KILN_IMPUTE_DROP))
+    kiln_recipe_add_step (recipe, kiln_step_new_impute (settings->impute_strategy, NULL));
+  if (settings->encode)
+    kiln_recipe_add_step (recipe, kiln_step_new_encode (settings->encoding, NULL));
+  scaling = settings->scale_auto ? (needs_scaling ? KILN_SCALE_STANDARD : KILN_SCALE_NONE)
+                                 : settings->scaling;
+  if (scaling != KILN_SCALE_NONE)
+    kiln_recipe_add_step (recipe, kiln_step_new_scale (scaling, NULL));
+  return g_steal_pointer (&recipe);
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+JsonNode *
+kiln_prep_settings_to_json (const KilnPrepSettings *settings)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  g_return_val_if_fail (settings != NULL, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "dedupe");
+  json_builder_add_boolean_value (b, settings->dedupe);
+  json_builder_set_member_name (b, "iqr");
+  json_builder_add_boolean_value (b, settings->iqr);
+  json_builder_set_member_name (b, "iqr_k");
+  json_builder_add_double_value (b, settings->iqr_k);
+  json_builder_set_member_name (b, "iqr_clip");
+  json_builder_add_boolean_value (b, settings->iqr_clip);
+  add_string (b, "impute", settings->impute ? kiln_impute_strategy_to_string (settings->impute_strategy)
+                                            : NULL);
+  add_string (b, "encode", settings->encode ? kiln_encoding_to_string (settings->encoding) : NULL);
+  add_string (b, "scale", settings->scale_auto ? "auto" : kiln_scaling_to_string (settings->scaling));
+  json_builder_set_member_name (b, "split");
+  json_builder_begin_array (b);
+  json_builder_add_double_value (b, settings->split.train);
+  json_builder_add_double_value (b, settings->split.validation);
+  json_builder_add_double_value (b, settings->split.test);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "stratify");
+  json_builder_add_boolean_value (b, settings->stratify);
+  json_builder_set_member_name (b, "seed");
+  json_builder_add_int_value (b, (gint64) settings->seed);
+  json_builder_set_member_name (b, "dropped");
+  json_builder_begin_array (b);
+  for (guint i = 0; settings->dropped && settings->dropped[i]; i++)
+    json_builder_add_string_value (b, settings->dropped[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static gboolean
+format_error (GError **error, const char *member)
+{
+  g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT,
+               _("The preparation settings’ “%s” is not valid"), member);
+  return FALSE;
+}
+
+/* A member of @type into @out, or absent (@out unchanged); FALSE with an error otherwise. */
+static gboolean
+read_value (JsonObject  *o,
+            const char  *name,
+            GType        type,
+            gpointer     out,
+            GError     **error)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  GType have;
+
+  if (n == NULL)
+    return TRUE;
+  have = JSON_NODE_HOLDS_VALUE (n) ? json_node_get_value_type (n) : G_TYPE_INVALID;
+  if (type == G_TYPE_BOOLEAN && have == G_TYPE_BOOLEAN)
+    *(gboolean *) out = json_node_get_boolean (n);
+  else if (type == G_TYPE_DOUBLE && (have == G_TYPE_DOUBLE || have == G_TYPE_INT64))
+    *(double *) out = json_node_get_double (n);
+  else if (type == G_TYPE_UINT64 && have == G_TYPE_INT64)
+    *(guint64 *) out = (guint64) json_node_get_int (n);
+  else
+    return format_error (error, name);
+  return TRUE;
+}
+
+gboolean
+kiln_prep_settings_from_json (KilnPrepSettings  *settings,
+                              JsonNode          *node,
+                              GError           **error)
+{
+  KilnPrepSettings s;
+  JsonObject *o;
+  JsonNode *n;
+
+  g_return_val_if_fail (settings != NULL && node != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return format_error (error, "prep");
+  o = json_node_get_object (node);
+  kiln_prep_settings_copy (settings, &s);
+
+  if (!read_value (o, "dedupe", G_TYPE_BOOLEAN, &s.dedupe, error)
+      || !read_value (o, "iqr", G_TYPE_BOOLEAN, &s.iqr, error)
+      || !read_value (o, "iqr_k", G_TYPE_DOUBLE, &s.iqr_k, error)
+      || !read_value (o, "iqr_clip", G_TYPE_BOOLEAN, &s.iqr_clip, error)
+      || !read_value (o, "stratify", G_TYPE_BOOLEAN, &s.stratify, error)
+      || !read_value (o, "seed", G_TYPE_UINT64, &s.seed, error))
+    goto fail;
+  if ((n = json_object_get_member (o, "impute")) != NULL)
+    {
+      if (JSON_NODE_HOLDS_NULL (n))
+        s.impute = FALSE;
+      else if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+               && kiln_impute_strategy_from_string (json_node_get_string (n), &s.impute_strategy)
+               && s.impute_strategy != KILN_IMPUTE_CONSTANT)
+        s.impute = TRUE;
+      else
+        {
+          format_error (error, "impute");
+          goto fail;
+        }
+    }
+  if ((n = json_object_get_member (o, "encode")) != NULL)
+    {
+      if (JSON_NODE_HOLDS_NULL (n))
+        s.encode = FALSE;
+      else if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+               && kiln_encoding_from_string (json_node_get_string (n), &s.encoding))
+        s.encode = TRUE;
+      else
+        {
+          format_error (error, "encode");
+          goto fail;
+        }
+    }
+  if ((n = json_object_get_member (o, "scale")) != NULL)
+    {
+      const char *v = JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+                      ? json_node_get_string (n) : NULL;
+      if (g_strcmp0 (v, "auto") == 0)
+        s.scale_auto = TRUE;
+      else if (v != NULL && kiln_scaling_from_string (v, &s.scaling))
+        s.scale_auto = FALSE;
+      else
+        {
+          format_error (error, "scale");
+          goto fail;
+        }
+    }
+  if ((n = json_object_get_member (o, "split")) != NULL)
+    {
+      JsonArray *a = JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+      double v[3];
+
+      for (guint i = 0; a != NULL && i < 3 && json_array_get_length (a) == 3; i++)
+        {
+          JsonNode *e = json_array_get_element (a, i);
+          if (!JSON_NODE_HOLDS_VALUE (e) || (json_node_get_value_type (e) != G_TYPE_DOUBLE
+                                             && json_node_get_value_type (e) != G_TYPE_INT64))
+            a = NULL;
+          else
+            v[i] = json_node_get_double (e);
+        }
+      if (a == NULL || json_array_get_length (a) != 3)
+        {
+          format_error (error, "split");
+          goto fail;
+        }
+      s.split = (KilnSplitFractions) { v[0], v[1], v[2] };
+    }
+  if ((n = json_object_get_member (o, "dropped")) != NULL)
+    {
+      JsonArray *a = JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+      GPtrArray *names = g_ptr_array_new ();
+
+      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+        {
+          JsonNode *e = json_array_get_element (a, i);
+          if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
+            g_ptr_array_add (names, g_strdup (json_node_get_string (e)));
+          else
+            a = NULL;
+        }
+      g_ptr_array_add (names, NULL);
+      if (a == NULL)
+        {
+          g_strfreev ((char **) g_ptr_array_free (names, FALSE));
+          format_error (error, "dropped");
+          goto fail;
+        }
+      g_strfreev (s.dropped);
+      s.dropped = (char **) g_ptr_array_free (names, FALSE);
+    }
+  kiln_prep_settings_clear (settings);
+  *settings = s;
+  return TRUE;
+
+fail:
+  kiln_prep_settings_clear (&s);
+  return FALSE;
+}
+
+/* ---- PREP FLAGS ------------------------------------------------------------------------- */
+
+static gboolean
+bad_value (GError **error, const char *flag, const char *value, const char *allowed)
+{
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               _("%s “%s” is not one of: %s"), flag, value, allowed);
+  return FALSE;
+}
+
+static gboolean
+parse_flag (const char  *name,
+            const char  *value,
+            gpointer     data,
+            GError     **error)
+{
+  KilnPrepSettings *s = data;
+
+  if (strcmp (name, "--dedupe") == 0)
+    s->dedupe = TRUE;
+  else if (strcmp (name, "--clip") == 0)
+    s->iqr_clip = TRUE;
+  else if (strcmp (name, "--iqr") == 0)
+    {
+      char *end = NULL;
+      double k = g_ascii_strtod (value, &end);
+      if (value[0] == '\0' || end == NULL || *end != '\0' || !isfinite (k) || k < 0)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("--iqr “%s” is not a number ≥ 0"), value);
+          return FALSE;
+        }
+      s->iqr = TRUE;
+      s->iqr_k = k;
+    }
+  else if (strcmp (name, "--impute") == 0)
+    {
+      if (!kiln_impute_strategy_from_string (value, &s->impute_strategy)
+          || s->impute_strategy == KILN_IMPUTE_CONSTANT)
+        return bad_value (error, name, value, "mean, median, mode, drop");
+      s->impute = TRUE;
+    }
+  else if (strcmp (name, "--encode") == 0)
+    {
+      if (!kiln_encoding_from_string (value, &s->encoding))
+        return bad_value (error, name, value, "onehot, ordinal");
+      s->encode = TRUE;
+    }
+  else if (strcmp (name, "--scale") == 0)
+    {
+      if (!kiln_scaling_from_string (value, &s->scaling))
+        return bad_value (error, name, value, "standard, minmax, none");
+      s->scale_auto = FALSE;
+    }
+  else if (strcmp (name, "--drop") == 0)
+    {
+      g_auto(GStrv) parts = g_strsplit (value, ",", -1);
+      GPtrArray *names = g_ptr_array_new ();
+
+      for (guint i = 0; s->dropped && s->dropped[i]; i++)
+        g_ptr_array_add (names, s->dropped[i]);
+      for (guint j = 0; parts[j]; j++)
+        if (parts[j][0] && !g_strv_contains ((const char * const *) s->dropped, parts[j]))
+          g_ptr_array_add (names, g_strdup (parts[j]));
+      g_ptr_array_add (names, NULL);
+      g_free (s->dropped);
+      s->dropped = (char **) g_ptr_array_free (names, FALSE);
+    }
+  else
+    g_return_val_if_reached (FALSE);
+  return TRUE;
+}
+
+void
+kiln_prep_settings_add_entries (GOptionGroup *group)
+{
+  const GOptionEntry entries[] = {
+    { "dedupe", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Remove duplicate rows (keeping the first)"), NULL },
+    { "iqr", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Remove rows with values outside Q1 − K×IQR … Q3 + K×IQR (1.5 is usual)"), N_("K") },
+    { "clip", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("With --iqr: clip outliers to the bounds instead of removing rows"), NULL },
+    { "impute", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Fill missing values: mean, median, mode, or drop the rows"), N_("HOW") },
+    { "encode", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Encode categorical columns: onehot or ordinal"), N_("HOW") },
+    { "scale", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Scale numeric columns: standard, minmax or none"), N_("HOW") },
+    { "drop", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Leave out a column (repeatable or comma-separated)"), N_("COLUMN") },
+    { NULL }
+  };
+
+  g_return_if_fail (group != NULL);
+  g_option_group_add_entries (group, entries);
+}
