@@ -346,8 +346,8 @@ unpack_member (const char  *text,
   if (count != n)
     {
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
-                   _("The model's “%s” has %" G_GUINT64_FORMAT " values instead of %zu."),
-                   name, count, n);
+                   _("The model's “%s” has %llu values instead of %zu."),
+                   name, (unsigned long long) count, n);
       return FALSE;
     }
   width = pack_types[type].width;
