@@ -248,7 +248,7 @@ kiln_cli_train (int argc, char **argv)
     { "task", 0, 0, G_OPTION_ARG_STRING, &a.task,
       N_("classification or regression (default: from the target's type)"), N_("TASK") },
     { "model", 0, 0, G_OPTION_ARG_STRING, &a.model,
-      N_("logreg, linear, ridge, mlp, tree, forest, knn or nb (default: forest)"), N_("NAME") },
+      N_("logreg, linear, ridge, mlp, tree, forest, gbt, knn or nb (default: forest)"), N_("NAME") },
     { "split", 0, 0, G_OPTION_ARG_STRING, &a.split,
       N_("Train:validation:test fractions (default 0.8:0:0.2)"), N_("TRAIN:VAL:TEST") },
     { "no-stratify", 0, 0, G_OPTION_ARG_NONE, &a.no_stratify,
