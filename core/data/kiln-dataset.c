@@ -68,7 +68,8 @@ dataset_alloc (guint        n_rows,
   if (n_categorical > 0)
     {
       dataset->codes = g_new (guint32, (gsize) n_rows * n_categorical);
-      memset (dataset->codes, 0xff, (gsize) n_rows * n_categorical * sizeof (guint32));
+      if (n_rows > 0)   /* g_new (.., 0) is NULL, which memset may not be given */
+        memset (dataset->codes, 0xff, (gsize) n_rows * n_categorical * sizeof (guint32));
       dataset->n_levels = g_memdup2 (n_levels, n_categorical * sizeof (guint));
     }
   if (with_target && task == KILN_TASK_CLASSIFICATION)
