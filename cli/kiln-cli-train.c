@@ -16,12 +16,14 @@
 #include "kiln-pipeline-job.h"
 
 /* The model options every family offers, as flags (--max-depth N, --hidden 64,32, ...): one per
- * distinct option name of the registry, parsed into the options of whichever family is chosen
- * (an option the family does not use is accepted and ignored). */
+ * distinct option name (or alias) of the registry, parsed into the chosen family's option of
+ * that name (families may give one name to different fields: gbt's --max-depth is its own); an
+ * option the family does not have is accepted and ignored. */
 #define MAX_MODEL_FLAGS 32
 
 typedef struct {
-  const KilnModelOption *option;
+  const char            *flag;
+  const KilnModelOption *option;   /* the first family's of that name */
   char                  *value;
 } ModelFlag;
 
@@ -65,19 +67,24 @@ model_flag_entries (TrainArgs *a, GOptionEntry *entries)
 
   for (guint c = 0; c < n_classes; c++)
     for (guint o = 0; classes[c]->options && classes[c]->options[o]; o++)
-      {
-        const KilnModelOption *opt = classes[c]->options[o];
-        gboolean seen = FALSE;
+      for (guint k = 0; k < 2; k++)
+        {
+          const KilnModelOption *opt = classes[c]->options[o];
+          const char *flag = k == 0 ? opt->name : opt->alias;
+          gboolean seen = FALSE;
 
-        for (guint i = 0; i < a->n_flags && !seen; i++)
-          seen = strcmp (a->flags[i].option->name, opt->name) == 0;
-        if (seen || a->n_flags == MAX_MODEL_FLAGS)
-          continue;
-        a->flags[a->n_flags].option = opt;
-        entries[a->n_flags] = (GOptionEntry) { opt->name, 0, 0, G_OPTION_ARG_STRING,
-                                               &a->flags[a->n_flags].value, opt->title, opt->arg };
-        a->n_flags++;
-      }
+          if (flag == NULL)
+            continue;
+          for (guint i = 0; i < a->n_flags && !seen; i++)
+            seen = strcmp (a->flags[i].flag, flag) == 0;
+          if (seen || a->n_flags == MAX_MODEL_FLAGS)
+            continue;
+          a->flags[a->n_flags].flag = flag;
+          a->flags[a->n_flags].option = opt;
+          entries[a->n_flags] = (GOptionEntry) { flag, 0, 0, G_OPTION_ARG_STRING,
+                                                 &a->flags[a->n_flags].value, opt->title, opt->arg };
+          a->n_flags++;
+        }
   entries[a->n_flags] = (GOptionEntry) { NULL };
 }
 
@@ -240,7 +247,7 @@ kiln_cli_train (int argc, char **argv)
     { "task", 0, 0, G_OPTION_ARG_STRING, &a.task,
       N_("classification or regression (default: from the target's type)"), N_("TASK") },
     { "model", 0, 0, G_OPTION_ARG_STRING, &a.model,
-      N_("logreg, linear, ridge, mlp, tree, forest, knn or nb (default: forest)"), N_("NAME") },
+      N_("logreg, linear, ridge, mlp, tree, forest, gbt, knn or nb (default: forest)"), N_("NAME") },
     { "split", 0, 0, G_OPTION_ARG_STRING, &a.split,
       N_("Train:validation:test fractions (default 0.8:0:0.2)"), N_("TRAIN:VAL:TEST") },
     { "no-stratify", 0, 0, G_OPTION_ARG_NONE, &a.no_stratify,
@@ -316,13 +323,19 @@ kiln_cli_train (int argc, char **argv)
       goto out;
     }
   for (guint i = 0; i < a.n_flags; i++)
-    if (a.flags[i].value != NULL
-        && !kiln_model_option_parse (a.flags[i].option, a.flags[i].value, &options.model_options,
-                                     &error))
-      {
-        kiln_cli_error ("%s", error->message);
-        goto out;
-      }
+    {
+      const KilnModelOption *opt;
+
+      if (a.flags[i].value == NULL)
+        continue;
+      opt = kiln_model_class_find_option (klass, a.flags[i].flag);
+      if (!kiln_model_option_parse (opt != NULL ? opt : a.flags[i].option, a.flags[i].value,
+                                    &options.model_options, &error))
+        {
+          kiln_cli_error ("%s", error->message);
+          goto out;
+        }
+    }
   {
     /* the flags' recipe checked now, so a nonsense combination is a usage error */
     g_autoptr(KilnRecipe) recipe = kiln_prep_settings_to_recipe (&options.prep, a.target,

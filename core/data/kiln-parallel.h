@@ -46,4 +46,27 @@ void     kiln_parallel_for       (guint    n_tasks,
                                   void   (*func) (guint task, gpointer data),
                                   gpointer data);
 
+/* ---- A team kept for many short loops ------------------------------------------------------ */
+
+/* Boosting runs thousands of parallel loops of a few hundred microseconds each (a histogram, a
+ * partition, the trees of one round): starting threads for each would cost more than the loop.
+ * A team starts its threads once; kiln_parallel_team_run() hands them a loop of tasks, as
+ * kiln_parallel_run() does (the caller takes part, results the same whatever the number of
+ * threads), and returns when every task is done, their writes visible to the caller. Idle threads
+ * spin briefly for the next loop (they usually come microseconds apart), then sleep. A team runs
+ * one loop at a time: a task must not call kiln_parallel_team_run() on its own team. */
+typedef struct _KilnParallelTeam KilnParallelTeam;
+
+/* @n_threads including the caller's (0: one per core). */
+KilnParallelTeam *kiln_parallel_team_new           (guint n_threads);
+void              kiln_parallel_team_free          (KilnParallelTeam *team);
+/* 1 for a NULL team. */
+guint             kiln_parallel_team_get_n_threads (KilnParallelTeam *team);
+/* A NULL team runs the tasks on the calling thread (thread 0). FALSE when a task returned FALSE
+ * (the tasks not yet handed out are then skipped). */
+gboolean          kiln_parallel_team_run           (KilnParallelTeam *team,
+                                                    guint             n_tasks,
+                                                    KilnParallelFunc  func,
+                                                    gpointer          data);
+
 G_END_DECLS

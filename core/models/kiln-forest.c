@@ -337,15 +337,11 @@ kiln_forest_to_json (KilnModel   *model,
 {
   KilnForest *self = (KilnForest *) model;
 
+  /* every tree in one set of packed arrays (forests saved before hold an array of trees) */
   json_builder_set_member_name (builder, "trees");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < self->n_trees; i++)
-    {
-      json_builder_begin_object (builder);
-      _kiln_tree_nodes_to_json (&self->trees[i], builder);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
+  json_builder_begin_object (builder);
+  _kiln_tree_nodes_pack (self->trees, self->n_trees, builder);
+  json_builder_end_object (builder);
   if (self->importances != NULL)
     _kiln_json_add_doubles (builder, "importances", self->importances, model->n_features);
 }
@@ -361,8 +357,10 @@ kiln_forest_from_json (KilnModel   *model,
   JsonArray *array;
   KilnForest loaded = { 0, };
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node)
-      || json_array_get_length (json_node_get_array (node)) == 0)
+  if (node == NULL
+      || !(JSON_NODE_HOLDS_OBJECT (node)
+           || (JSON_NODE_HOLDS_ARRAY (node)
+               && json_array_get_length (json_node_get_array (node)) > 0)))
     {
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
                    _("The saved forest has no trees."));
@@ -373,6 +371,13 @@ kiln_forest_from_json (KilnModel   *model,
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
                    _("The saved forest has no features or no classes."));
       return FALSE;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      if (!_kiln_tree_nodes_unpack (json_node_get_object (node), model->n_features, n_outputs,
+                                    &loaded.trees, &loaded.n_trees, error))
+        return FALSE;
+      goto importances;
     }
   array = json_node_get_array (node);
   loaded.n_trees = json_array_get_length (array);
@@ -395,6 +400,7 @@ kiln_forest_from_json (KilnModel   *model,
           return FALSE;
         }
     }
+importances:
   if (json_object_has_member (object, "importances"))
     {
       loaded.importances = g_new (double, model->n_features);

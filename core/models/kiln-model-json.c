@@ -73,6 +73,8 @@ _kiln_json_get_array_length (JsonObject  *object,
 {
   JsonNode *node = json_object_get_member (object, name);
 
+  if (_kiln_json_member_is_packed (object, name))
+    return _kiln_json_get_packed_length (object, name, error);
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
@@ -137,8 +139,11 @@ _kiln_json_get_doubles (JsonObject  *object,
                         gsize        n,
                         GError     **error)
 {
-  JsonArray *array = get_array_n (object, name, n, error);
+  JsonArray *array;
 
+  if (_kiln_json_member_is_packed (object, name))
+    return _kiln_json_get_packed_numbers (object, name, n, NULL, out, error);
+  array = get_array_n (object, name, n, error);
   if (array == NULL)
     return FALSE;
   for (gsize i = 0; i < n; i++)
@@ -157,8 +162,19 @@ _kiln_json_get_floats (JsonObject  *object,
                        gsize        n,
                        GError     **error)
 {
-  JsonArray *array = get_array_n (object, name, n, error);
+  JsonArray *array;
 
+  if (_kiln_json_member_is_packed (object, name))
+    {
+      g_autofree double *v = g_new (double, MAX (n, 1));
+
+      if (!_kiln_json_get_packed_numbers (object, name, n, NULL, v, error))
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        out[i] = (float) v[i];
+      return TRUE;
+    }
+  array = get_array_n (object, name, n, error);
   if (array == NULL)
     return FALSE;
   for (gsize i = 0; i < n; i++)
@@ -181,8 +197,28 @@ _kiln_json_get_ints (JsonObject  *object,
                      gsize        n,
                      GError     **error)
 {
-  JsonArray *array = get_array_n (object, name, n, error);
+  JsonArray *array;
 
+  if (_kiln_json_member_is_packed (object, name))
+    {
+      g_autofree gint64 *v = g_new (gint64, MAX (n, 1));
+
+      if (!_kiln_json_get_packed_numbers (object, name, n, v, NULL, error))
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        {
+          if (v[i] < G_MININT32 || v[i] > G_MAXINT32)
+            {
+              g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                           _("The model's “%s” holds something other than an integer at position %zu."),
+                           name, i);
+              return FALSE;
+            }
+          out[i] = (gint32) v[i];
+        }
+      return TRUE;
+    }
+  array = get_array_n (object, name, n, error);
   if (array == NULL)
     return FALSE;
   for (gsize i = 0; i < n; i++)
@@ -199,6 +235,50 @@ _kiln_json_get_ints (JsonObject  *object,
           return FALSE;
         }
       out[i] = (gint32) v;
+    }
+  return TRUE;
+}
+
+gboolean
+_kiln_json_get_uints (JsonObject  *object,
+                      const char  *name,
+                      guint32     *out,
+                      gsize        n,
+                      GError     **error)
+{
+  g_autofree gint64 *v = g_new (gint64, MAX (n, 1));
+
+  if (_kiln_json_member_is_packed (object, name))
+    {
+      if (!_kiln_json_get_packed_numbers (object, name, n, v, NULL, error))
+        return FALSE;
+    }
+  else
+    {
+      JsonArray *array = get_array_n (object, name, n, error);
+
+      if (array == NULL)
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        {
+          JsonNode *e = json_array_get_element (array, i);
+
+          if (e == NULL || !JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_INT64)
+            v[i] = -1;
+          else
+            v[i] = json_node_get_int (e);
+        }
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      if (v[i] < 0 || v[i] > G_MAXUINT32)
+        {
+          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                       _("The model's “%s” holds something other than an integer at position %zu."),
+                       name, i);
+          return FALSE;
+        }
+      out[i] = (guint32) v[i];
     }
   return TRUE;
 }

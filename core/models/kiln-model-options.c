@@ -36,6 +36,16 @@ kiln_model_options_init (KilnModelOptions *options,
   options->n_threads = 0;
   options->k = 5;
   options->mlp_alpha = 1e-4;
+  options->gbt.rounds = 100;
+  options->gbt.learning_rate = 0.1;
+  options->gbt.max_leaves = 31;
+  options->gbt.max_depth = 0;
+  options->gbt.min_samples_leaf = 20;
+  options->gbt.l2 = 0.0;
+  options->gbt.subsample = 1.0;
+  options->gbt.colsample = 1.0;
+  options->gbt.early_stopping = 10;
+  options->gbt.max_bins = 255;
 }
 
 /* ---- Descriptions -------------------------------------------------------------------------- */
@@ -82,6 +92,34 @@ DOUBLE_OPTION (kiln_model_option_max_features, "max-features", N_("Features per 
                N_("A fraction of the features; 0: the square root (classes) or all (numbers)"),
                max_features, 0, 1, 0.05, 2, TRUE);
 UINT_OPTION (kiln_model_option_k, "k", N_("Neighbours (k)"), NULL, k, 1, 1000, 1, FALSE);
+/* gradient-boosted trees: their own fields (their defaults differ from the other trees') */
+UINT_OPTION (kiln_model_option_gbt_rounds, "rounds", N_("Boosting rounds"),
+             N_("Trees added one after another, at most"), gbt.rounds, 1, 100000, 10, FALSE);
+const KilnModelOption kiln_model_option_gbt_learning_rate = {
+  "lr", N_("Learning rate"), N_("How much of each tree is added; smaller needs more rounds"),
+  N_("X"), KILN_MODEL_OPTION_DOUBLE, OFF (gbt.learning_rate), 0.0001, 10, 0.01, 3, FALSE,
+  "learning-rate"
+};
+UINT_OPTION (kiln_model_option_gbt_max_leaves, "leaves", N_("Leaves per tree"), NULL,
+             gbt.max_leaves, 2, 4096, 1, FALSE);
+UINT_OPTION (kiln_model_option_gbt_max_depth, "max-depth", N_("Maximum depth"),
+             N_("0 means no limit"), gbt.max_depth, 0, 1000, 1, TRUE);
+UINT_OPTION (kiln_model_option_gbt_min_samples_leaf, "min-samples-leaf", N_("Minimum rows per leaf"),
+             NULL, gbt.min_samples_leaf, 1, 1000000, 1, TRUE);
+DOUBLE_OPTION (kiln_model_option_gbt_l2, "l2", N_("Regularisation of leaf values (L2)"),
+               N_("Larger keeps leaf values smaller"), gbt.l2, 0, 1000, 0.1, 3, TRUE);
+DOUBLE_OPTION (kiln_model_option_gbt_subsample, "subsample", N_("Rows per round"),
+               N_("A fraction of the training rows drawn for each round"),
+               gbt.subsample, 0.01, 1, 0.05, 2, TRUE);
+DOUBLE_OPTION (kiln_model_option_gbt_colsample, "colsample", N_("Features per tree"),
+               N_("A fraction of the features drawn for each tree"),
+               gbt.colsample, 0.01, 1, 0.05, 2, TRUE);
+UINT_OPTION (kiln_model_option_gbt_early_stopping, "early-stopping", N_("Early stopping"),
+             N_("Rounds without improvement before stopping; 0 never stops early"),
+             gbt.early_stopping, 0, 100000, 1, TRUE);
+UINT_OPTION (kiln_model_option_gbt_max_bins, "bins", N_("Bins per feature"),
+             N_("Values of a numeric feature are grouped into at most this many bins"),
+             gbt.max_bins, 2, 255, 1, TRUE);
 
 double
 kiln_model_option_get_value (const KilnModelOption  *option,
@@ -281,6 +319,29 @@ _kiln_model_options_to_json (const KilnModelOptions *options,
   json_builder_add_int_value (builder, options->k);
   json_builder_set_member_name (builder, "mlp_alpha");
   json_builder_add_double_value (builder, options->mlp_alpha);
+  json_builder_set_member_name (builder, "gbt");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "rounds");
+  json_builder_add_int_value (builder, options->gbt.rounds);
+  json_builder_set_member_name (builder, "learning_rate");
+  json_builder_add_double_value (builder, options->gbt.learning_rate);
+  json_builder_set_member_name (builder, "max_leaves");
+  json_builder_add_int_value (builder, options->gbt.max_leaves);
+  json_builder_set_member_name (builder, "max_depth");
+  json_builder_add_int_value (builder, options->gbt.max_depth);
+  json_builder_set_member_name (builder, "min_samples_leaf");
+  json_builder_add_int_value (builder, options->gbt.min_samples_leaf);
+  json_builder_set_member_name (builder, "l2");
+  json_builder_add_double_value (builder, options->gbt.l2);
+  json_builder_set_member_name (builder, "subsample");
+  json_builder_add_double_value (builder, options->gbt.subsample);
+  json_builder_set_member_name (builder, "colsample");
+  json_builder_add_double_value (builder, options->gbt.colsample);
+  json_builder_set_member_name (builder, "early_stopping");
+  json_builder_add_int_value (builder, options->gbt.early_stopping);
+  json_builder_set_member_name (builder, "max_bins");
+  json_builder_add_int_value (builder, options->gbt.max_bins);
+  json_builder_end_object (builder);
   json_builder_end_object (builder);
 }
 
@@ -344,6 +405,31 @@ _kiln_model_options_from_json (JsonObject        *object,
       || !get_optional_uint (object, "k", &options->k, error)
       || !get_optional_double (object, "mlp_alpha", &options->mlp_alpha, error))
     return FALSE;
+
+  if (json_object_has_member (object, "gbt"))
+    {
+      JsonNode *node = json_object_get_member (object, "gbt");
+      JsonObject *gbt;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                       _("The model's options are not valid."));
+          return FALSE;
+        }
+      gbt = json_node_get_object (node);
+      if (!get_optional_uint (gbt, "rounds", &options->gbt.rounds, error)
+          || !get_optional_double (gbt, "learning_rate", &options->gbt.learning_rate, error)
+          || !get_optional_uint (gbt, "max_leaves", &options->gbt.max_leaves, error)
+          || !get_optional_uint (gbt, "max_depth", &options->gbt.max_depth, error)
+          || !get_optional_uint (gbt, "min_samples_leaf", &options->gbt.min_samples_leaf, error)
+          || !get_optional_double (gbt, "l2", &options->gbt.l2, error)
+          || !get_optional_double (gbt, "subsample", &options->gbt.subsample, error)
+          || !get_optional_double (gbt, "colsample", &options->gbt.colsample, error)
+          || !get_optional_uint (gbt, "early_stopping", &options->gbt.early_stopping, error)
+          || !get_optional_uint (gbt, "max_bins", &options->gbt.max_bins, error))
+        return FALSE;
+    }
 
   if (json_object_has_member (object, "hidden"))
     {

@@ -49,6 +49,8 @@ struct _KilnModelOps {
   /* n_features importances summing to 1, or FALSE if the family has none */
   gboolean  (*importances)   (KilnModel *model, double *out);
   void      (*finalize)      (KilnModel *model);
+  /* iterative families: the most epochs @options allow (NULL: options->epochs) */
+  guint     (*max_epochs)    (const KilnModelOptions *options);
 };
 
 /* The registry's families (kiln-model-registry.c). */
@@ -58,6 +60,7 @@ extern const KilnModelClass kiln_ridge_class;
 extern const KilnModelClass kiln_mlp_class;
 extern const KilnModelClass kiln_tree_class;
 extern const KilnModelClass kiln_forest_class;
+extern const KilnModelClass kiln_gbt_class;
 extern const KilnModelClass kiln_knn_class;
 extern const KilnModelClass kiln_nb_class;
 
@@ -78,6 +81,16 @@ extern const KilnModelOption kiln_model_option_min_samples_leaf_advanced;
 extern const KilnModelOption kiln_model_option_n_trees;
 extern const KilnModelOption kiln_model_option_max_features;
 extern const KilnModelOption kiln_model_option_k;
+extern const KilnModelOption kiln_model_option_gbt_rounds;
+extern const KilnModelOption kiln_model_option_gbt_learning_rate;
+extern const KilnModelOption kiln_model_option_gbt_max_leaves;
+extern const KilnModelOption kiln_model_option_gbt_max_depth;
+extern const KilnModelOption kiln_model_option_gbt_min_samples_leaf;
+extern const KilnModelOption kiln_model_option_gbt_l2;
+extern const KilnModelOption kiln_model_option_gbt_subsample;
+extern const KilnModelOption kiln_model_option_gbt_colsample;
+extern const KilnModelOption kiln_model_option_gbt_early_stopping;
+extern const KilnModelOption kiln_model_option_gbt_max_bins;
 
 /* Options as JSON (inside the model's "options" member), and back over the defaults. */
 void     _kiln_model_options_to_json   (const KilnModelOptions  *options,
@@ -138,6 +151,45 @@ gboolean _kiln_json_get_double   (JsonObject  *object,
                                   const char  *name,
                                   double      *out,
                                   GError     **error);
+
+/* Packed arrays (kiln-json-pack.c): one string per array, "<type>[d][z] <count> <base64>" of
+ * little-endian, byte-shuffled, optionally deflated and delta-coded values; a tenth of the size of
+ * a JSON array and no JsonNode per number. The readers above (_kiln_json_get_doubles, _floats,
+ * _ints, _uints and _array_length) take either form, so models saved as JSON arrays still load. */
+void     _kiln_json_add_packed_ints    (JsonBuilder   *builder,
+                                        const char    *name,
+                                        const gint32  *values,
+                                        gsize          n);
+void     _kiln_json_add_packed_uints   (JsonBuilder   *builder,
+                                        const char    *name,
+                                        const guint32 *values,
+                                        gsize          n);
+void     _kiln_json_add_packed_floats  (JsonBuilder   *builder,
+                                        const char    *name,
+                                        const float   *values,
+                                        gsize          n);
+void     _kiln_json_add_packed_doubles (JsonBuilder   *builder,
+                                        const char    *name,
+                                        const double  *values,
+                                        gsize          n);
+gboolean _kiln_json_get_uints          (JsonObject    *object,
+                                        const char    *name,
+                                        guint32       *out,
+                                        gsize          n,
+                                        GError       **error);
+/* Internal to the readers: whether @name is a packed string, its declared count (checked against
+ * the data's size), and its @n numbers as int64 and/or double. */
+gboolean _kiln_json_member_is_packed   (JsonObject    *object,
+                                        const char    *name);
+gssize   _kiln_json_get_packed_length  (JsonObject    *object,
+                                        const char    *name,
+                                        GError       **error);
+gboolean _kiln_json_get_packed_numbers (JsonObject    *object,
+                                        const char    *name,
+                                        gsize          n,
+                                        gint64        *ints,
+                                        double        *doubles,
+                                        GError       **error);
 
 /* Predicts @rows with a family's dense kernel: directly from rows->x when there are no
  * categorical features, else a block of rows at a time expanded into the one-hot view. */

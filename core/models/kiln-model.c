@@ -24,6 +24,7 @@ static const KilnModelClass * const model_classes[] = {
   &kiln_mlp_class,
   &kiln_tree_class,
   &kiln_forest_class,
+  &kiln_gbt_class,
   &kiln_knn_class,
   &kiln_nb_class,
   NULL,
@@ -67,6 +68,19 @@ kiln_model_lookup_option (const char *name)
     for (guint o = 0; model_classes[i]->options && model_classes[i]->options[o]; o++)
       if (strcmp (model_classes[i]->options[o]->name, name) == 0)
         return model_classes[i]->options[o];
+  return NULL;
+}
+
+const KilnModelOption *
+kiln_model_class_find_option (const KilnModelClass *klass,
+                              const char           *flag)
+{
+  g_return_val_if_fail (klass != NULL && flag != NULL, NULL);
+
+  for (guint o = 0; klass->options && klass->options[o]; o++)
+    if (strcmp (klass->options[o]->name, flag) == 0
+        || g_strcmp0 (klass->options[o]->alias, flag) == 0)
+      return klass->options[o];
   return NULL;
 }
 
@@ -310,6 +324,16 @@ kiln_model_get_n_classes (KilnModel *model)
   g_return_val_if_fail (model != NULL, 0);
 
   return model->n_classes;
+}
+
+guint
+kiln_model_get_max_epochs (KilnModel *model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+
+  if (model->klass->ops->max_epochs != NULL)
+    return model->klass->ops->max_epochs (&model->options);
+  return model->options.epochs;
 }
 
 guint

@@ -49,6 +49,19 @@ typedef struct {
   guint     k;               /* default 5 */
   /* MLP (appended) */
   double    mlp_alpha;       /* L2 penalty on the weights, as scikit-learn's alpha; default 1e-4 */
+  /* gradient-boosted trees (appended; their own fields, as their defaults differ) */
+  struct {
+    guint   rounds;          /* boosting rounds at most, default 100 */
+    double  learning_rate;   /* shrinkage of each tree, default 0.1 */
+    guint   max_leaves;      /* leaves per tree, default 31 */
+    guint   max_depth;       /* 0: unlimited (the default) */
+    guint   min_samples_leaf;/* default 20 */
+    double  l2;              /* L2 penalty on leaf values, default 0 */
+    double  subsample;       /* fraction of rows per round, default 1 */
+    double  colsample;       /* fraction of features per tree, default 1 */
+    guint   early_stopping;  /* rounds without improvement before stopping, 0: never; default 10 */
+    guint   max_bins;        /* bins per feature, 2 .. 255, default 255 */
+  } gbt;
 } KilnModelOptions;
 
 void kiln_model_options_init (KilnModelOptions *options, KilnTask task);
@@ -72,6 +85,7 @@ typedef struct {
   double               step;         /* the GUI's increment */
   guint                digits;       /* the GUI's decimals */
   gboolean             advanced;     /* the GUI shows it under "Advanced" */
+  const char          *alias;        /* another CLI flag for it, or NULL: "learning-rate" */
 } KilnModelOption;
 
 /* UINT and DOUBLE: the option's value in @options, and setting it (no range check). */
@@ -108,7 +122,7 @@ typedef struct {
 typedef struct _KilnModelOps KilnModelOps;
 
 typedef struct {
-  const char *name;          /* "logreg", "linear", "ridge", "mlp", "tree", "forest", "knn", "nb" */
+  const char *name;          /* "logreg", "linear", "ridge", "mlp", "tree", "forest", "gbt", "knn", "nb" */
   const char *display_name;  /* translatable, N_() */
   gboolean    classification;
   gboolean    regression;
@@ -135,8 +149,12 @@ const KilnModelClass * const *kiln_model_list_classes (guint *n);
 const KilnModelClass         *kiln_model_lookup_class (const char *name);
 /* The names, comma-separated ("logreg, linear, ..."), for messages. Free with g_free(). */
 char                         *kiln_model_list_names   (void);
-/* The option called @name among every family's, or NULL. */
+/* The option called @name among every family's, or NULL. Families may give one name to
+ * different options (gbt's --max-depth is not the tree's): see kiln_model_class_find_option(). */
 const KilnModelOption        *kiln_model_lookup_option (const char *name);
+/* @klass's option whose name or alias is @flag, or NULL. */
+const KilnModelOption        *kiln_model_class_find_option (const KilnModelClass *klass,
+                                                            const char           *flag);
 
 /* ---- Models ------------------------------------------------------------------------------- */
 
@@ -188,6 +206,8 @@ void        kiln_model_get_layout     (KilnModel    *model,
 guint       kiln_model_get_n_classes  (KilnModel *model);
 /* Outputs per row of kiln_model_predict(): the classes, or 1. */
 guint       kiln_model_get_n_outputs  (KilnModel *model);
+/* Iterative families: the most epochs the model's options allow. */
+guint       kiln_model_get_max_epochs (KilnModel *model);
 
 /* ---- Reading a model's JSON, for exporters ------------------------------------------------- */
 

@@ -109,6 +109,23 @@ gboolean _kiln_tree_nodes_from_json (KilnTreeNodes  *nodes,
                                      guint           n_outputs,
                                      GError        **error);
 
+/* Trees saved as packed arrays (kiln-tree-pack.c): every tree of a model in one set of arrays,
+ * as members of the current object ("layout": 2, "tree_nodes", "feature", "threshold", "right",
+ * "value", and for classification "leaf_nnz" and "value_class"). */
+void     _kiln_tree_nodes_pack      (const KilnTreeNodes *trees,
+                                     guint                n_trees,
+                                     JsonBuilder         *builder);
+/* Whether @object holds packed trees (else it is one tree as _kiln_tree_nodes_to_json wrote). */
+gboolean _kiln_tree_nodes_is_packed (JsonObject          *object);
+/* Reads and checks packed trees as _kiln_tree_nodes_from_json does; *@trees_out is a new array
+ * of *@n_trees_out trees (free each with _kiln_tree_nodes_clear, then the array). */
+gboolean _kiln_tree_nodes_unpack    (JsonObject          *object,
+                                     guint                n_features,
+                                     guint                n_outputs,
+                                     KilnTreeNodes      **trees_out,
+                                     guint               *n_trees_out,
+                                     GError             **error);
+
 typedef struct {
   KilnTask task;
   guint    n_classes;         /* classification */

@@ -133,7 +133,7 @@ kiln_tree_to_json (KilnModel   *model,
 
   json_builder_set_member_name (builder, "tree");
   json_builder_begin_object (builder);
-  _kiln_tree_nodes_to_json (&self->nodes, builder);
+  _kiln_tree_nodes_pack (&self->nodes, 1, builder);
   json_builder_end_object (builder);
   if (self->importances != NULL)
     _kiln_json_add_doubles (builder, "importances", self->importances, model->n_features);
@@ -161,8 +161,28 @@ kiln_tree_from_json (KilnModel   *model,
                    _("The saved tree has no features or no classes."));
       return FALSE;
     }
-  if (!_kiln_tree_nodes_from_json (&nodes, json_node_get_object (node), model->n_features,
-                                   n_outputs, error))
+  if (_kiln_tree_nodes_is_packed (json_node_get_object (node)))
+    {
+      KilnTreeNodes *trees = NULL;
+      guint n_trees = 0;
+
+      if (!_kiln_tree_nodes_unpack (json_node_get_object (node), model->n_features, n_outputs,
+                                    &trees, &n_trees, error))
+        return FALSE;
+      if (n_trees != 1)
+        {
+          for (guint t = 0; t < n_trees; t++)
+            _kiln_tree_nodes_clear (&trees[t]);
+          g_free (trees);
+          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                       _("The saved tree holds %u trees instead of one."), n_trees);
+          return FALSE;
+        }
+      nodes = trees[0];
+      g_free (trees);
+    }
+  else if (!_kiln_tree_nodes_from_json (&nodes, json_node_get_object (node), model->n_features,
+                                        n_outputs, error))
     return FALSE;
 
   g_clear_pointer (&self->importances, g_free);

@@ -301,7 +301,10 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
 
   /* Recipe, fitted on the training rows only. */
   if (options->recipe)
-    p->recipe = kiln_recipe_copy_unfitted (options->recipe, G_MAXUINT);
+    {
+      p->recipe = kiln_recipe_copy_unfitted (options->recipe, G_MAXUINT);
+      kiln_recipe_set_keeps_missing (p->recipe, klass->accepts_missing);
+    }
   else
     {
       p->recipe = kiln_prep_settings_to_recipe (&options->prep, options->target,

@@ -119,6 +119,7 @@ struct _KilnRecipe {
   gboolean           task_set;
   KilnTask           task;
   gboolean           fitted;
+  gboolean           keeps_missing;  /* numeric features may be missing (NaN) in the dataset */
   /* fitted */
   KilnColumnType     target_type;
   char             **classes;

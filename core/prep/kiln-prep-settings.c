@@ -94,6 +94,7 @@ kiln_prep_settings_to_recipe (const KilnPrepSettings  *settings,
 
   if (target)
     kiln_recipe_set_target (recipe, target);
+  kiln_recipe_set_keeps_missing (recipe, accepts_missing);
   if (settings->dropped && settings->dropped[0])
     kiln_recipe_add_step (recipe,
                           kiln_step_new_drop_columns ((const char * const *) settings->dropped));

@@ -203,7 +203,7 @@ build_matrix (KilnRecipe *recipe, KilnFrame *prepared, GError **error)
   m.x = kiln_alloc_large (MAX ((gsize) m.n_rows * m.n_features, 1) * sizeof (float));
   kiln_parallel_for ((m.n_rows + MATRIX_BLOCK - 1) / MATRIX_BLOCK, matrix_block, &m);
   g_free (m.where);
-  if (m.missing_column >= 0)
+  if (m.missing_column >= 0 && !recipe->keeps_missing)
     {
       g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_MISSING,
                    _("Feature “%s” has missing values; fill them in or drop those rows first"),

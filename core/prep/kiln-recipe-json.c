@@ -194,6 +194,12 @@ kiln_recipe_to_json (KilnRecipe *recipe)
   json_builder_add_string_value (b, kiln_task_to_string (recipe->task));
   json_builder_set_member_name (b, "task_set");
   json_builder_add_boolean_value (b, recipe->task_set);
+  if (recipe->keeps_missing)
+    {
+      /* only when set: recipes saved before (and readers of them) are unaffected */
+      json_builder_set_member_name (b, "keeps_missing");
+      json_builder_add_boolean_value (b, TRUE);
+    }
   if (recipe->fitted)
     {
       json_builder_set_member_name (b, "target_type");
@@ -608,6 +614,12 @@ kiln_recipe_from_json (JsonNode  *node,
       !member_bool (o, "fitted", &fitted))
     {
       format_error (error, "task");
+      return NULL;
+    }
+  if (json_object_has_member (o, "keeps_missing")
+      && !member_bool (o, "keeps_missing", &recipe->keeps_missing))
+    {
+      format_error (error, "keeps_missing");
       return NULL;
     }
 

@@ -72,6 +72,7 @@ kiln_recipe_copy_unfitted (KilnRecipe *recipe, guint n_steps)
   copy = kiln_recipe_new ();
   copy->target = g_strdup (recipe->target);
   copy->task_set = recipe->task_set;
+  copy->keeps_missing = recipe->keeps_missing;
   copy->task = recipe->task;
   for (guint i = 0; i < MIN (n_steps, recipe->steps->len); i++)
     g_ptr_array_add (copy->steps, _kiln_step_copy_asked (recipe->steps->pdata[i]));
@@ -126,6 +127,21 @@ kiln_recipe_get_target (KilnRecipe *recipe)
 {
   g_return_val_if_fail (recipe != NULL, NULL);
   return recipe->target;
+}
+
+void
+kiln_recipe_set_keeps_missing (KilnRecipe *recipe,
+                               gboolean    keeps_missing)
+{
+  g_return_if_fail (recipe != NULL);
+  recipe->keeps_missing = !!keeps_missing;
+}
+
+gboolean
+kiln_recipe_get_keeps_missing (KilnRecipe *recipe)
+{
+  g_return_val_if_fail (recipe != NULL, FALSE);
+  return recipe->keeps_missing;
 }
 
 KilnTask

@@ -258,6 +258,12 @@ void        kiln_recipe_set_progress    (KilnRecipe *recipe,
 void        kiln_recipe_set_task        (KilnRecipe *recipe,
                                          KilnTask    task);
 const char *kiln_recipe_get_target      (KilnRecipe *recipe);
+/* For a model family that learns from missing values (KilnModelClass.accepts_missing): numeric
+ * features that are missing after the steps become NaN in the dataset instead of an error.
+ * Saved with the recipe; FALSE by default. */
+void        kiln_recipe_set_keeps_missing (KilnRecipe *recipe,
+                                           gboolean    keeps_missing);
+gboolean    kiln_recipe_get_keeps_missing (KilnRecipe *recipe);
 /* Fitted: the task used; before: the override or KILN_TASK_CLASSIFICATION. */
 KilnTask    kiln_recipe_get_task        (KilnRecipe *recipe);
 gboolean    kiln_recipe_is_fitted       (KilnRecipe *recipe);

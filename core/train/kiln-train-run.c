@@ -218,8 +218,8 @@ on_epoch (guint      epoch,
   event->val_loss = (float) val_loss;
   event->val_metric = (float) val_metric;
   event->best = snapshot != NULL;
-  if (kiln_model_get_options (run->fitting)->epochs > 0)
-    event->fraction = MIN (1.0, (double) epoch / kiln_model_get_options (run->fitting)->epochs);
+  if (kiln_model_get_max_epochs (run->fitting) > 0)
+    event->fraction = MIN (1.0, (double) epoch / kiln_model_get_max_epochs (run->fitting));
   if (snapshot != NULL)
     {
       g_clear_pointer (&run->best, kiln_model_unref);

@@ -344,6 +344,94 @@ test_journey_network (void)
   close_without_asking (window);
 }
 
+static guint
+saved_rounds (KilnModel *model)
+{
+  g_autoptr(JsonNode) node = kiln_model_to_json (model);
+  JsonObject *params = json_object_get_object_member (json_node_get_object (node), "params");
+
+  return (guint) json_object_get_int_member (params, "n_rounds");
+}
+
+/* Boosting from the window: gradient-boosted trees chosen in the family list, its main options
+ * on the page and the advanced ones in the expander (all from the registry's descriptions), every
+ * round an epoch of the live plot with its training and validation loss, and Cancel keeps the
+ * best round. Digits: ten trees a round, 100000 rounds asked for (minutes), so the person watching
+ * stops it. */
+static void
+test_journey_boosting (void)
+{
+  KilnWindow *window;
+  KilnProject *project;
+  GtkWidget *train, *plot, *advanced;
+  const KilnPipelineResult *result;
+  KilnModelOptions *mo;
+  double lo, hi;
+  guint kept, best;
+
+  SKIP_WITHOUT_X ();
+  window = new_window (1280, 800);
+  project = kiln_window_get_project (window);
+  open_example (window, "Handwritten digits");
+  g_assert_cmpfloat (kiln_project_get_prep (project)->split.validation, >, 0);
+
+  goto_step (window, "Train", "train");
+  train = page_widget (window, "train");
+  kiln_ui_choose (ADW_COMBO_ROW (kiln_ui_row (train, "Family")), "Gradient-boosted trees");
+  g_assert_cmpstr (kiln_project_get_model_name (project), ==, "gbt");
+  mo = kiln_project_get_model_options (project);
+  /* the main options on the page, the others behind "Advanced" */
+  g_assert_true (kiln_ui_is_showing (kiln_ui_row (train, "Boosting rounds")));
+  g_assert_true (kiln_ui_is_showing (kiln_ui_row (train, "Learning rate")));
+  g_assert_true (kiln_ui_is_showing (kiln_ui_row (train, "Leaves per tree")));
+  g_assert_null (kiln_ui_row (train, "Early stopping"));
+  kiln_ui_set_spin (GTK_SPIN_BUTTON (kiln_ui_row_widget (train, "Boosting rounds", GTK_TYPE_SPIN_BUTTON)), 100000);
+  g_assert_cmpuint (mo->gbt.rounds, ==, 100000);
+  kiln_ui_set_spin (GTK_SPIN_BUTTON (kiln_ui_row_widget (train, "Learning rate", GTK_TYPE_SPIN_BUTTON)), 0.05);
+  g_assert_cmpfloat_with_epsilon (mo->gbt.learning_rate, 0.05, 1e-9);
+  kiln_ui_set_spin (GTK_SPIN_BUTTON (kiln_ui_row_widget (train, "Leaves per tree", GTK_TYPE_SPIN_BUTTON)), 15);
+  g_assert_cmpuint (mo->gbt.max_leaves, ==, 15);
+  advanced = kiln_ui_row (train, "Advanced");
+  g_assert_nonnull (advanced);
+  kiln_ui_click (advanced);
+  kiln_ui_settle (300);
+  g_assert_true (kiln_ui_is_showing (kiln_ui_row (train, "Maximum depth")));
+  g_assert_true (kiln_ui_is_showing (kiln_ui_row (train, "Bins per feature")));
+  /* no early stop: the person watching stops it */
+  kiln_ui_set_spin (GTK_SPIN_BUTTON (kiln_ui_row_widget (train, "Early stopping", GTK_TYPE_SPIN_BUTTON)), 0);
+  g_assert_cmpuint (mo->gbt.early_stopping, ==, 0);
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-boosting-options.png");
+
+  click_button (train, "Train");
+  if (!kiln_ui_wait (plot_showing, train, 30000))
+    kiln_ui_screenshot (GTK_WIDGET (window), "journey-boosting-failed.png");
+  plot = kiln_ui_find (train, KILN_TYPE_LOSS_PLOT, NULL);
+  g_assert_nonnull (plot);
+  g_assert_true (kiln_ui_wait (has_epochs, plot, 60000));
+  kiln_ui_settle (200);
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-boosting-training.png");
+  /* rounds on the x axis, the validation curve drawn: a best round is marked */
+  g_assert_true (kiln_loss_plot_get_x_range (KILN_LOSS_PLOT (plot), &lo, &hi));
+  g_assert_cmpfloat (hi, >=, 5);
+  g_assert_cmpuint (kiln_loss_plot_get_best_epoch (KILN_LOSS_PLOT (plot)), >=, 1);
+  click_button (train, "Cancel");
+  g_assert_true (kiln_ui_wait (has_result, window, 60000));
+  result = kiln_project_get_result (project);
+  g_assert_true (kiln_project_get_current_run (project)->cancelled);
+  g_assert_cmpstr (kiln_model_get_name (result->model), ==, "gbt");
+  /* the kept model is the best round's, not the last one's */
+  kept = saved_rounds (result->model);
+  best = kiln_loss_plot_get_best_epoch (KILN_LOSS_PLOT (plot));
+  g_test_message ("boosting: %u rounds shown, the best %u, the model keeps %u",
+                  kiln_loss_plot_get_n_points (KILN_LOSS_PLOT (plot)), best, kept);
+  g_assert_cmpuint (kept, ==, best);
+  g_assert_cmpuint (kept, <, 100000);
+  g_assert_cmpfloat (kiln_evaluation_get_metrics (result->evaluation)->accuracy, >, 0.8);
+  kiln_ui_settle (300);
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-boosting-cancelled.png");
+  close_without_asking (window);
+}
+
 static gboolean
 window_gone (gpointer data)
 {
@@ -913,6 +1001,7 @@ main (int argc, char **argv)
   g_test_add_func ("/journeys/student", test_journey_student);
   g_test_add_func ("/journeys/korean", test_journey_korean);
   g_test_add_func ("/journeys/network", test_journey_network);
+  g_test_add_func ("/journeys/boosting", test_journey_boosting);
   g_test_add_func ("/journeys/scale", test_journey_scale);
   g_test_add_func ("/journeys/share", test_journey_share);
   g_test_add_func ("/journeys/serve", test_journey_serve);

@@ -180,12 +180,13 @@ test_registry (void)
       for (guint o = 0; classes[i]->options[o] != NULL; o++)
         {
           const KilnModelOption *opt = classes[i]->options[o];
-          const KilnModelOption *found = kiln_model_lookup_option (opt->name);
+          const KilnModelOption *found = kiln_model_class_find_option (classes[i], opt->name);
           KilnModelOptions a, b;
           g_autofree char *text = NULL;
           g_autofree char *again = NULL;
 
           g_assert_nonnull (found);
+          g_assert_nonnull (kiln_model_lookup_option (opt->name));
           g_assert_cmpuint (found->offset, ==, opt->offset);
           g_assert_cmpint (found->kind, ==, opt->kind);
           kiln_model_options_init (&a, KILN_TASK_REGRESSION);

@@ -9,6 +9,7 @@
 
 #include "kiln-model.h"
 #include "kiln-rng.h"
+#include "kiln-model-private.h"
 #include "kiln-tree-common.h"
 
 /* ---- helpers -------------------------------------------------------------------------------- */
@@ -156,11 +157,15 @@ model_json (KilnModel *model)
   return json_to_string (node, FALSE);
 }
 
-/* The fitted parameters only (the options hold e.g. the thread count). */
+static JsonNode *model_params (KilnModel *model);
+
+/* The fitted parameters only (the options hold e.g. the thread count), trees in the legacy
+ * layout: the recorded digests below were taken of it, and the packed layout must give back the
+ * same trees bit for bit. */
 static char *
 params_json (KilnModel *model)
 {
-  g_autoptr(JsonNode) node = kiln_model_to_json (model);
+  g_autoptr(JsonNode) node = model_params (model);
   JsonNode *params = json_object_get_member (json_node_get_object (node), "params");
   return json_to_string (params, FALSE);
 }
@@ -179,11 +184,56 @@ model_reload (const char *json)
   return model;
 }
 
-/* The params object of a model's JSON, parsed. */
+/* Trees are saved packed (kiln-tree-pack.c); the checks below read them as the one object of
+ * arrays per tree that they were saved as before (_kiln_tree_nodes_to_json). */
+static JsonNode *
+legacy_trees (JsonObject *packed,
+              guint       n_features,
+              guint       n_outputs,
+              gboolean    forest)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  KilnTreeNodes *trees = NULL;
+  guint n_trees = 0;
+
+  g_assert_true (_kiln_tree_nodes_is_packed (packed));
+  g_assert_true (_kiln_tree_nodes_unpack (packed, n_features, n_outputs, &trees, &n_trees,
+                                          &error));
+  g_assert_no_error (error);
+  if (forest)
+    json_builder_begin_array (builder);
+  else
+    g_assert_cmpuint (n_trees, ==, 1);
+  for (guint t = 0; t < n_trees; t++)
+    {
+      json_builder_begin_object (builder);
+      _kiln_tree_nodes_to_json (&trees[t], builder);
+      json_builder_end_object (builder);
+      _kiln_tree_nodes_clear (&trees[t]);
+    }
+  g_free (trees);
+  if (forest)
+    json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+/* A model's JSON with its trees in the legacy layout. */
 static JsonNode *
 model_params (KilnModel *model)
 {
-  return kiln_model_to_json (model);
+  JsonNode *root = kiln_model_to_json (model);
+  JsonObject *params = json_object_get_object_member (json_node_get_object (root), "params");
+  gboolean forest = json_object_has_member (params, "trees");
+  const char *member = forest ? "trees" : "tree";
+  guint n_outputs = kiln_model_get_task (model) == KILN_TASK_CLASSIFICATION
+                    ? kiln_model_get_n_classes (model) : 1;
+
+  if (json_object_has_member (params, member))
+    json_object_set_member (params, member,
+                            legacy_trees (json_object_get_object_member (params, member),
+                                          kiln_model_get_n_features (model), n_outputs, forest));
+  return root;
 }
 
 static JsonObject *
@@ -695,6 +745,21 @@ check_round_trip (const char        *family,
   g_assert_cmpstr (kiln_model_get_name (back), ==, family);
   g_assert_cmpmem (p1, size, p2, size);
   g_assert_true (strcmp (json, json2) == 0);
+  if (strcmp (family, "tree") == 0 || strcmp (family, "forest") == 0)
+    {
+      /* saved before the packed layout: loads to the same model, saved packed again */
+      g_autoptr(JsonNode) legacy = model_params (model);
+      g_autofree char *legacy_json = json_to_string (legacy, FALSE);
+      g_autoptr(KilnModel) old = model_reload (legacy_json);
+      g_autofree char *json3 = model_json (old);
+      g_autofree double *p3 = predict (old, test);
+
+      g_test_message ("%s %s: %zu bytes of JSON before the packed layout", family,
+                      kiln_task_to_string (train->task), strlen (legacy_json));
+      g_assert_cmpuint (strlen (json), <, strlen (legacy_json));
+      g_assert_cmpmem (p1, size, p3, size);
+      g_assert_true (strcmp (json, json3) == 0);
+    }
   g_assert_cmpuint (train->n_features, <=, 16);
   has1 = kiln_model_get_importances (model, imp1);
   has2 = kiln_model_get_importances (back, imp2);
@@ -736,7 +801,7 @@ test_damaged_json (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(JsonNode) root = kiln_model_to_json (cases[i].model);
+      g_autoptr(JsonNode) root = model_params (cases[i].model);
       g_autoptr(GError) error = NULL;
       JsonObject *obj = params_of (root);
       JsonArray *array;
@@ -769,12 +834,55 @@ test_damaged_json (void)
 
   {
     /* a truncated array */
-    g_autoptr(JsonNode) root = kiln_model_to_json (tree);
+    g_autoptr(JsonNode) root = model_params (tree);
     g_autoptr(GError) error = NULL;
     JsonObject *t = json_object_get_object_member (params_of (root), "tree");
     json_array_remove_element (json_object_get_array_member (t, "threshold"), 0);
     g_assert_null (kiln_model_from_json (root, &error));
     g_assert_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT);
+  }
+
+  {
+    /* the packed layout: one array of the forest's trees rewritten as a plain JSON array (which
+     * the readers also take) with one value changed, or one value short */
+    g_autoptr(KilnModel) forest = fit_model ("forest", train, NULL);
+    struct { const char *array; guint at; gint64 value; gint drop; } packed[] = {
+      { "right", 0, 0, 0 },             /* a cycle back to the node */
+      { "right", 3, 1000000, 0 },       /* past the tree's end */
+      { "feature", 1, 7, 0 },           /* no such feature */
+      { "feature", 0, -2, 0 },          /* neither a leaf nor a feature */
+      { "tree_nodes", 0, 1, 0 },        /* the node counts do not add up */
+      { "leaf_nnz", 2, 3, 0 },          /* more classes than the model has */
+      { "value_class", 0, 2, 0 },       /* no such class */
+      { "threshold", 0, 0, 1 },         /* one short */
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (packed); i++)
+      {
+        g_autoptr(JsonNode) root = kiln_model_to_json (forest);
+        g_autoptr(GError) error = NULL;
+        JsonObject *trees = json_object_get_object_member (params_of (root), "trees");
+        gssize n = _kiln_json_get_array_length (trees, packed[i].array, &error);
+        g_autofree double *values = NULL;
+        g_autoptr(JsonArray) plain = json_array_new ();
+
+        g_assert_no_error (error);
+        g_assert_true (_kiln_json_member_is_packed (trees, packed[i].array));
+        g_assert_cmpint (n, >, (gssize) packed[i].at);
+        values = g_new (double, n);
+        g_assert_true (_kiln_json_get_doubles (trees, packed[i].array, values, n, &error));
+        if (strcmp (packed[i].array, "threshold") != 0)
+          values[packed[i].at] = (double) packed[i].value;
+        for (gssize j = 0; j < n - packed[i].drop; j++)
+          if (strcmp (packed[i].array, "threshold") == 0)
+            json_array_add_double_element (plain, values[j]);
+          else
+            json_array_add_int_element (plain, (gint64) values[j]);
+        json_object_set_array_member (trees, packed[i].array, g_steal_pointer (&plain));
+        g_assert_null (kiln_model_from_json (root, &error));
+        g_assert_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT);
+        g_test_message ("damaged packed %s: %s", packed[i].array, error->message);
+      }
   }
 }
 
