@@ -848,6 +848,7 @@ kiln_project_load (GFile   *file,
   if (in == NULL)
     return NULL;
   if (!json_parser_load_from_stream (parser, in, NULL, &local) ||
+      json_parser_get_root (parser) == NULL ||   /* an empty file */
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,

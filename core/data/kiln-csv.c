@@ -425,6 +425,7 @@ typedef struct {
   guint64            line_base;     /* lines of the file before the segment, once counted */
   gboolean           line_base_known;
   char              *first_skipped_message;
+  char              *bad_encoding_hint; /* a block was not UTF-8 after all (uchardet's guess) */
 } Segment;
 
 struct _Reader {
@@ -757,25 +758,17 @@ segment_feed (Segment *seg, const char *block, gsize len)
   const char *p = block, *end = block + len;
   const char *bad;
 
-  /* NUL bytes and (for UTF-8 files) invalid bytes, with the line and column they are on */
+  /* NUL bytes and (for UTF-8 files) invalid bytes, with the line and column they are on: the
+   * first of them in the block counts, when its line is reached (so that what comes first in the
+   * file decides, however the file is cut into blocks and segments) */
   bad = memchr (block, '\0', len);
-  if (bad == NULL && reader->encoding == NULL && !is_ascii (block, len) &&
-      !g_utf8_validate_len (block, len, &bad))
+  if (reader->encoding == NULL)
     {
-      if (reader->encoding_detected && reader->bad_encoding_hint == NULL)
-        {
-          /* auto-detected as UTF-8 on a sample, but it is not: read again as a legacy code page */
-          uchardet_t ud = uchardet_new ();
-          uchardet_handle_data (ud, block, len);
-          uchardet_data_end (ud);
-          reader->bad_encoding_hint = g_strdup (uchardet_get_charset (ud));
-          uchardet_delete (ud);
-          seg->stop = TRUE;
-          return;
-        }
+      gsize before = bad ? (gsize) (bad - block) : len;
+      const char *invalid = NULL;
+      if (!is_ascii (block, before) && !g_utf8_validate_len (block, before, &invalid))
+        bad = invalid;
     }
-  else if (bad != NULL && *bad != '\0')
-    bad = NULL;
 
   csv_set_space_func (&seg->parser,
                       has_edge_space (block, len, reader->delimiter) ? never_space : NULL);
@@ -784,6 +777,19 @@ segment_feed (Segment *seg, const char *block, gsize len)
       const char *nl = memchr (p, '\n', (gsize) (end - p));
       const char *line_end = nl ? nl + 1 : end;
 
+      if (bad != NULL && bad < line_end && *bad != '\0' && reader->encoding_detected &&
+          seg->bad_encoding_hint == NULL)
+        {
+          /* auto-detected as UTF-8 on a sample, but it is not: read again as a legacy code page,
+           * guessed from this line (decided once the segments are done, in file order) */
+          uchardet_t ud = uchardet_new ();
+          uchardet_handle_data (ud, p, (gsize) (line_end - p));
+          uchardet_data_end (ud);
+          seg->bad_encoding_hint = g_strdup (uchardet_get_charset (ud));
+          uchardet_delete (ud);
+          seg->stop = TRUE;
+          return;
+        }
       if (bad != NULL && bad < line_end)
         {
           g_autofree char *name = display_name (reader);
@@ -983,6 +989,7 @@ segment_clear (Segment *seg)
   g_clear_pointer (&seg->demote, g_free);
   g_clear_error (&seg->error);
   g_clear_pointer (&seg->first_skipped_message, g_free);
+  g_clear_pointer (&seg->bad_encoding_hint, g_free);
 }
 
 /* ---- Detection ------------------------------------------------------------------------------ */
@@ -1701,6 +1708,7 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
   GThread *threads[MAX_SEGMENTS] = { NULL };
   KilnFrame *frame = NULL;
   gsize expected_rows = 0;
+  guint n_counted;
 
   *again = FALSE;
   offsets[n_segs] = reader->file_size;
@@ -1724,12 +1732,27 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
     g_thread_join (threads[s]);
   g_debug ("all segments done at %.3f s", (g_get_monotonic_time () - reader->t0) / 1e6);
 
+  /* What stopped the reading first in the file decides, as on one thread: segments after the
+   * first one that failed or found the file not UTF-8 do not count (their demotions, errors,
+   * encoding guesses are what one thread would never have reached). */
+  n_counted = n_segs;
+  for (guint s = 0; s < n_segs; s++)
+    if (segs[s].error != NULL || segs[s].bad_encoding_hint != NULL)
+      {
+        n_counted = s + 1;
+        if (segs[s].bad_encoding_hint != NULL)
+          {
+            g_free (reader->bad_encoding_hint);
+            reader->bad_encoding_hint = g_steal_pointer (&segs[s].bad_encoding_hint);
+          }
+        break;
+      }
   if (reader->bad_encoding_hint != NULL && reader->encoding == NULL)
     {
       *again = TRUE;
       goto out;
     }
-  for (guint s = 0; s < n_segs; s++)
+  for (guint s = 0; s < n_counted; s++)
     if (segs[s].any_demoted)
       {
         for (guint c = 0; c < reader->n_cols; c++)
@@ -1739,7 +1762,7 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
       }
   if (*again)
     goto out;
-  for (guint s = 0; s < n_segs; s++)
+  for (guint s = 0; s < n_counted; s++)
     if (segs[s].error)
       {
         /* the first segment's error is the first in the file */
@@ -2130,6 +2153,11 @@ kiln_csv_stream_next (KilnCsvStream  *st,
       stream_fill (st, max_rows);
       if (seg->error != NULL)
         goto fail;
+      if (seg->bad_encoding_hint != NULL)
+        {
+          g_free (reader->bad_encoding_hint);
+          reader->bad_encoding_hint = g_steal_pointer (&seg->bad_encoding_hint);
+        }
       if (reader->bad_encoding_hint != NULL && !st->emitted && attempts <= reader->n_cols + 1)
         {
           /* not UTF-8 after all: everything again in the code page the bytes suggest (the

@@ -597,7 +597,6 @@ kiln_bundle_load (const char    *path,
   g_autofree char *contents = NULL;
   gsize size = 0;
   const guint8 *data;
-  KilnBundle *bundle;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -650,10 +649,9 @@ kiln_bundle_load (const char    *path,
       corrupt (error, display, _("the file is empty"));
       return NULL;
     }
-  bundle = kiln_bundle_from_json (json_parser_get_root (parser), display, error);
-  if (bundle)
-    set_content_hash (bundle, (const char *) data, size);
-  return bundle;
+  /* the content hash is taken (lazily) from the document as Kiln writes it, not from the file's
+   * text: a bundle written by another tool or edited by hand hashes the same once saved again */
+  return kiln_bundle_from_json (json_parser_get_root (parser), display, error);
 }
 
 char *
