@@ -137,13 +137,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     g_error ("a loaded bundle does not read back: %s", error->message);
   if (g_strcmp0 (kiln_bundle_get_content_hash (bundle), kiln_bundle_get_content_hash (again)) != 0)
     {
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
       g_autoptr(JsonNode) node_again = kiln_bundle_to_json (again);
-      g_autofree char *a = NULL, *b = NULL;
-      json_generator_set_root (gen, node);
-      a = json_generator_to_data (gen, NULL);
-      json_generator_set_root (gen, node_again);
-      b = json_generator_to_data (gen, NULL);
+      g_autofree char *a = kiln_fuzz_json_text (node);
+      g_autofree char *b = kiln_fuzz_json_text (node_again);
       g_error ("read back, the bundle changed:\n%s\n%s", a, b);
     }
   out_again = predict (again, rows, &n_out_again);

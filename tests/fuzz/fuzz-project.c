@@ -56,12 +56,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   second = saved (again, saved_path);
   if (!json_node_equal (first, second))
     {
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      g_autofree char *a = NULL, *b = NULL;
-      json_generator_set_root (gen, first);
-      a = json_generator_to_data (gen, NULL);
-      json_generator_set_root (gen, second);
-      b = json_generator_to_data (gen, NULL);
+      g_autofree char *a = kiln_fuzz_json_text (first);
+      g_autofree char *b = kiln_fuzz_json_text (second);
       g_error ("saved twice, the project changed:\n%s\n%s", a, b);
     }
   return 0;

@@ -14,15 +14,6 @@
 #include "kiln-prep-settings.h"
 #include "kiln-recipe.h"
 
-static char *
-to_text (JsonNode *node)
-{
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-
-  json_generator_set_root (gen, node);
-  return json_generator_to_data (gen, NULL);
-}
-
 static void
 fuzz_recipe (JsonNode *root)
 {
@@ -56,8 +47,8 @@ fuzz_recipe (JsonNode *root)
   if (again == NULL)
     g_error ("a recipe that was read does not read back: %s", error->message);
   rewritten = kiln_recipe_to_json (again);
-  text = to_text (written);
-  text_again = to_text (rewritten);
+  text = kiln_fuzz_json_text (written);
+  text_again = kiln_fuzz_json_text (rewritten);
   g_assert_cmpstr (text, ==, text_again);
 }
 
@@ -81,8 +72,8 @@ fuzz_settings (JsonNode *root)
       if (!kiln_prep_settings_from_json (&again, written, &error))
         g_error ("settings that were read do not read back: %s", error->message);
       rewritten = kiln_prep_settings_to_json (&again);
-      text = to_text (written);
-      text_again = to_text (rewritten);
+      text = kiln_fuzz_json_text (written);
+      text_again = kiln_fuzz_json_text (rewritten);
       g_assert_cmpstr (text, ==, text_again);
       kiln_prep_settings_clear (&again);
 

@@ -75,6 +75,15 @@ kiln_fuzz_write_file (const char    *suffix,
   return scratch_path;
 }
 
+char *
+kiln_fuzz_json_text (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+
+  json_generator_set_root (gen, node);
+  return json_generator_to_data (gen, NULL);
+}
+
 void
 kiln_fuzz_use (guint64 value)
 {

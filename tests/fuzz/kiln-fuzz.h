@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,9 @@ void kiln_fuzz_init (void);
 const char *kiln_fuzz_write_file (const char    *suffix,
                                   const uint8_t *data,
                                   size_t         size);
+
+/* @node as JSON text (compact), for comparisons and messages. */
+char *kiln_fuzz_json_text (JsonNode *node);
 
 /* Keeps a value alive so the optimiser cannot drop the code that computed it. */
 void kiln_fuzz_use (guint64 value);
