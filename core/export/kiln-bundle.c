@@ -286,6 +286,17 @@ corrupt (GError **error, const char *what, const char *detail)
   return FALSE;
 }
 
+/* A string member, or @fallback when it is missing or not a string (json-glib's
+ * _with_default getters raise a critical for an object or an array). */
+static const char *
+string_member (JsonObject *o, const char *name, const char *fallback)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+         ? json_node_get_string (n) : fallback;
+}
+
 static const char *
 get_string (JsonObject *o, const char *name, gboolean nullable, const char *what, GError **error)
 {
@@ -324,7 +335,7 @@ kiln_bundle_from_json (JsonNode    *node,
       return NULL;
     }
   o = json_node_get_object (node);
-  s = json_object_get_string_member_with_default (o, "format", NULL);
+  s = string_member (o, "format", NULL);
   if (g_strcmp0 (s, BUNDLE_MAGIC) != 0)
     {
       corrupt (error, what, _("it is not a Kiln model bundle"));
@@ -350,7 +361,7 @@ kiln_bundle_from_json (JsonNode    *node,
   if ((s = get_string (o, "kiln_version", FALSE, what, error)) == NULL)
     return NULL;
   b->kiln_version = g_strdup (s);
-  b->created = g_strdup (json_object_get_string_member_with_default (o, "created", ""));
+  b->created = g_strdup (string_member (o, "created", ""));
 
   n = json_object_get_member (o, "source");
   if (n && JSON_NODE_HOLDS_OBJECT (n))
@@ -389,8 +400,7 @@ kiln_bundle_from_json (JsonNode    *node,
               corrupt (error, what, detail);
               return NULL;
             }
-          role = json_object_get_string_member_with_default (json_node_get_object (e), "role",
-                                                             "unused");
+          role = string_member (json_node_get_object (e), "role", "unused");
           bc.name = g_strdup (name);
           bc.type = t;
           bc.role = intern_role (role);
