@@ -31,6 +31,7 @@ struct _KilnProject
   KilnModelOptions  model_options;
   GFile            *file;
   gboolean          modified;
+  guint             change_serial;   /* counts changes: a save that began before one is not the save of it */
   GPtrArray        *runs;           /* of KilnRun*, oldest first */
   KilnRun          *current;        /* the run the Evaluate and Export steps show */
   guint             next_run_id;
@@ -66,6 +67,8 @@ static guint signals[N_SIGNALS];
 static void
 set_modified (KilnProject *self, gboolean modified)
 {
+  if (modified)
+    self->change_serial++;
   if (self->modified == modified)
     return;
   self->modified = modified;
@@ -628,8 +631,10 @@ settings_to_builder (KilnProject *self, JsonBuilder *b)
   json_builder_end_object (b);
 }
 
+/* The project as JSON, each run's "bundle" left null: the bundles (immutable) are appended to
+ * @bundles in run order and serialised by save_thread, off the main thread. */
 static JsonNode *
-project_to_json (KilnProject *self, GFile *dest)
+project_to_json (KilnProject *self, GFile *dest, GPtrArray *bundles)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GFile) dir = g_file_get_parent (dest);
@@ -698,7 +703,8 @@ project_to_json (KilnProject *self, GFile *dest)
       json_builder_set_member_name (b, "settings");
       json_builder_add_value (b, json_node_copy (run->settings));
       json_builder_set_member_name (b, "bundle");
-      json_builder_add_value (b, kiln_bundle_to_json (run->result.bundle));
+      json_builder_add_null_value (b);
+      g_ptr_array_add (bundles, kiln_bundle_ref (run->result.bundle));
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -709,34 +715,129 @@ project_to_json (KilnProject *self, GFile *dest)
   return json_builder_get_root (b);
 }
 
+typedef struct {
+  JsonNode  *root;
+  GPtrArray *bundles;     /* of KilnBundle*, one per run */
+  GFile     *file;
+  guint      serial;      /* the project's change serial when the save began */
+} SaveJob;
+
+static void
+save_job_free (SaveJob *job)
+{
+  json_node_unref (job->root);
+  g_ptr_array_unref (job->bundles);
+  g_object_unref (job->file);
+  g_free (job);
+}
+
+static SaveJob *
+save_job_new (KilnProject *self, GFile *file)
+{
+  SaveJob *job = g_new0 (SaveJob, 1);
+
+  job->bundles = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_bundle_unref);
+  job->root = project_to_json (self, file, job->bundles);
+  job->file = g_object_ref (file);
+  job->serial = self->change_serial;
+  return job;
+}
+
+/* Serialises the bundles into the runs and writes the file (atomically): any thread. */
+static gboolean
+save_job_run (SaveJob *job, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(GOutputStream) out = NULL;
+  JsonArray *runs = json_object_get_array_member (json_node_get_object (job->root), "runs");
+
+  for (guint i = 0; i < job->bundles->len; i++)
+    json_object_set_member (json_array_get_object_element (runs, i), "bundle",
+                            kiln_bundle_to_json (job->bundles->pdata[i]));
+  json_generator_set_root (gen, job->root);
+  json_generator_set_pretty (gen, job->bundles->len == 0);
+  /* a temporary file, renamed over the old one when it is whole */
+  out = kiln_atomic_file_create (job->file, cancellable, error);
+  if (out == NULL)
+    return FALSE;
+  if (!json_generator_to_stream (gen, out, cancellable, error))
+    {
+      kiln_atomic_file_abort (out);
+      return FALSE;
+    }
+  return g_output_stream_close (out, cancellable, error);
+}
+
+static void
+save_job_done (KilnProject *self, SaveJob *job)
+{
+  g_set_object (&self->file, job->file);
+  /* changes made while it was being written are still unsaved */
+  if (self->change_serial == job->serial)
+    set_modified (self, FALSE);
+}
+
 gboolean
 kiln_project_save (KilnProject  *self,
                    GFile        *file,
                    GError      **error)
 {
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(GOutputStream) out = NULL;
+  SaveJob *job;
+  gboolean ok;
 
   g_return_val_if_fail (KILN_IS_PROJECT (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
-  root = project_to_json (self, file);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, self->runs->len == 0);
-  /* a temporary file, renamed over the old one when it is whole */
-  out = kiln_atomic_file_create (file, NULL, error);
-  if (out == NULL)
+  job = save_job_new (self, file);
+  ok = save_job_run (job, NULL, error);
+  if (ok)
+    save_job_done (self, job);
+  save_job_free (job);
+  return ok;
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (save_job_run (task_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kiln_project_save_async (KilnProject         *self,
+                         GFile               *file,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KILN_IS_PROJECT (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kiln_project_save_async);
+  g_task_set_task_data (task, save_job_new (self, file), (GDestroyNotify) save_job_free);
+  g_task_run_in_thread (task, save_thread);
+}
+
+gboolean
+kiln_project_save_finish (KilnProject   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
     return FALSE;
-  if (!json_generator_to_stream (gen, out, NULL, error))
-    {
-      kiln_atomic_file_abort (out);
-      return FALSE;
-    }
-  if (!g_output_stream_close (out, NULL, error))
-    return FALSE;
-  g_set_object (&self->file, file);
-  set_modified (self, FALSE);
+  save_job_done (self, g_task_get_task_data (G_TASK (result)));
   return TRUE;
 }
 

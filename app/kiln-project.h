@@ -103,6 +103,16 @@ gboolean          kiln_project_get_modified   (KilnProject *self);
 gboolean          kiln_project_save           (KilnProject  *self,
                                                GFile        *file,
                                                GError      **error);
+/* The same on a worker thread (the models are written there); the project counts as saved when
+ * it finishes, unless it changed meanwhile. */
+void              kiln_project_save_async     (KilnProject         *self,
+                                               GFile               *file,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean          kiln_project_save_finish    (KilnProject   *self,
+                                               GAsyncResult  *result,
+                                               GError       **error);
 /* Reads the settings; the caller then loads the source file with the saved options. */
 KilnProject      *kiln_project_load           (GFile        *file,
                                                GError      **error);

@@ -43,6 +43,7 @@ struct _KilnWindow
   /* closing with unsaved work */
   gboolean              close_confirmed;
   gboolean              close_after_save;
+  gboolean              saving;            /* a save runs on a worker thread */
 
   /* a reopened project's run, scored again */
   GCancellable         *restore_cancellable;
@@ -102,6 +103,13 @@ gboolean
 kiln_window_is_loading (KilnWindow *self)
 {
   return self->load_cancellable != NULL;
+}
+
+gboolean
+kiln_window_is_training (KilnWindow *self)
+{
+  g_return_val_if_fail (KILN_IS_WINDOW (self), FALSE);
+  return kiln_train_page_is_running (KILN_TRAIN_PAGE (self->pages[KILN_PAGE_TRAIN]));
 }
 
 /* ---- Loading a file on a worker thread ------------------------------------------------- */
@@ -402,11 +410,17 @@ kiln_window_set_project (KilnWindow  *self,
 }
 
 static void
-save_project_to (KilnWindow *self, GFile *file)
+on_project_saved (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
+  g_autoptr(KilnWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!kiln_project_save (self->project, file, &error))
+  self->saving = FALSE;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project-as", TRUE);
+  if (!kiln_project_save_finish (KILN_PROJECT (source), result, &error))
     {
       self->close_after_save = FALSE;
       kiln_window_toast (self, error->message);
@@ -418,6 +432,18 @@ save_project_to (KilnWindow *self, GFile *file)
       self->close_confirmed = TRUE;
       gtk_window_close (GTK_WINDOW (self));
     }
+}
+
+/* The models are written on a worker thread; saving again meanwhile waits for this one. */
+static void
+save_project_to (KilnWindow *self, GFile *file)
+{
+  if (self->saving)
+    return;
+  self->saving = TRUE;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project-as", FALSE);
+  kiln_project_save_async (self->project, file, NULL, on_project_saved, g_object_ref (self));
 }
 
 static void
@@ -858,6 +884,8 @@ kiln_window_class_init (KilnWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.save-project-as", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel-loading", NULL);
+  /* train from any step, wherever the focus is (the Train page also binds it for itself) */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.train", NULL);
   for (guint i = 0; i < KILN_N_PAGES; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.goto-page",
                                          "s", kiln_page_names[i]);

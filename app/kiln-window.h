@@ -33,5 +33,7 @@ void         kiln_window_toast        (KilnWindow *self,
                                        const char *message);
 /* TRUE while a file is being read. */
 gboolean     kiln_window_is_loading   (KilnWindow *self);
+/* A model is being trained (its events still stream in). */
+gboolean     kiln_window_is_training    (KilnWindow *self);
 
 G_END_DECLS

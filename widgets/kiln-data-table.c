@@ -25,6 +25,11 @@
 
 #define ROW_NUMBER_COLUMN G_MAXUINT
 #define WIDTH_SAMPLE_ROWS 256
+/* A column view (GTK 4.8) makes cells for about 200 rows at once, visible or not: a wide table
+ * would take hundreds of milliseconds in one frame. The view is given its rows a few at a time,
+ * about this many cells per frame, until it has more than it would make cells for. */
+#define REVEAL_CELLS_PER_FRAME 600
+#define REVEAL_ALL_AFTER 240
 
 struct _KilnDataTable
 {
@@ -33,6 +38,8 @@ struct _KilnDataTable
   GtkWidget      *scrolled;
   GtkColumnView  *view;
   KilnFrameModel *model;
+  GtkSliceListModel *reveal;        /* the rows the view sees: grown over a few frames */
+  guint           reveal_tick;
   KilnFrame      *frame;
   GArray         *selected;         /* guint frame columns */
   guint           anchor;           /* for Shift+click ranges */
@@ -593,7 +600,13 @@ kiln_data_table_dispose (GObject *object)
       gtk_column_view_set_model (self->view, NULL);
       self->view = NULL;
     }
+  if (self->reveal_tick)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->reveal_tick);
+      self->reveal_tick = 0;
+    }
   g_clear_pointer (&self->scrolled, gtk_widget_unparent);
+  g_clear_object (&self->reveal);
   g_clear_object (&self->model);
   g_clear_pointer (&self->frame, kiln_frame_unref);
   G_OBJECT_CLASS (kiln_data_table_parent_class)->dispose (object);
@@ -686,8 +699,9 @@ kiln_data_table_init (KilnDataTable *self)
   self->scrolled = gtk_scrolled_window_new ();
   gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
 
+  self->reveal = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->model)), 0, G_MAXUINT);
   self->view = GTK_COLUMN_VIEW (gtk_column_view_new (
-      GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model))))));
+      GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->reveal))))));
   gtk_column_view_set_show_column_separators (self->view, TRUE);
   gtk_column_view_set_show_row_separators (self->view, FALSE);
   gtk_column_view_set_reorderable (self->view, FALSE);
@@ -706,6 +720,41 @@ kiln_data_table_new (void)
   return g_object_new (KILN_TYPE_DATA_TABLE, NULL);
 }
 
+static guint
+reveal_step (KilnDataTable *self)
+{
+  guint columns = g_list_model_get_n_items (gtk_column_view_get_columns (self->view));
+
+  return MAX (8, REVEAL_CELLS_PER_FRAME / MAX (columns, 1));
+}
+
+static gboolean
+reveal_more (GtkWidget     *widget,
+             GdkFrameClock *clock,
+             gpointer       unused)
+{
+  KilnDataTable *self = KILN_DATA_TABLE (widget);
+  guint size = gtk_slice_list_model_get_size (self->reveal) + reveal_step (self);
+
+  if (size > REVEAL_ALL_AFTER)
+    size = G_MAXUINT;
+  gtk_slice_list_model_set_size (self->reveal, size);
+  if (size != G_MAXUINT)
+    return G_SOURCE_CONTINUE;
+  self->reveal_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* The view starts with the first rows; the rest follow frame by frame (reveal_more, which runs
+ * once the table shows). */
+static void
+reveal_gradually (KilnDataTable *self)
+{
+  gtk_slice_list_model_set_size (self->reveal, reveal_step (self));
+  if (self->reveal_tick == 0)
+    self->reveal_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), reveal_more, NULL, NULL);
+}
+
 void
 kiln_data_table_set_frame (KilnDataTable *self,
                            KilnFrame     *frame)
@@ -722,6 +771,7 @@ kiln_data_table_set_frame (KilnDataTable *self,
   g_array_set_size (self->selected, 0);
   kiln_frame_model_set_frame (self->model, NULL);
   rebuild_columns (self);
+  reveal_gradually (self);
   kiln_frame_model_set_frame (self->model, frame);
 
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scrolled));

@@ -438,7 +438,9 @@ draw_bars (KilnPlot            *self,
   if (self->n_total > self->n)
     y.title = NULL;
 
-  kiln_axes_layout (axes, self->labels, &x, &y, NULL, width, height, 0);
+  /* "Top 25 of 458" sits in a row of its own above the bars, inside the widget */
+  kiln_axes_layout (axes, self->labels, &x, &y, NULL, width, height,
+                    self->n_total > self->n ? kiln_plot_legend_row_height (self->labels) : 0);
   kiln_axes_draw_grid (axes, cr, style);
 
   band = axes->area.size.height / MAX (self->n, 1);

@@ -13,6 +13,107 @@
 
 #define RESOURCE_PREFIX "/org/kiln/Kiln/widgets"
 
+/* ---- Korean words stay whole ------------------------------------------------------------- */
+
+static gboolean
+is_hangul (gunichar c)
+{
+  return (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x1100 && c <= 0x11FF) || (c >= 0x3130 && c <= 0x318F);
+}
+
+static gboolean
+is_allow_breaks (PangoAttribute *attribute,
+                 gpointer        unused)
+{
+  return attribute->klass->type == PANGO_ATTR_ALLOW_BREAKS;
+}
+
+/* Pango may break a line between any two Hangul syllables ("파 / 일을"); Korean is written with
+ * spaces between words and reads best broken at them, as word processors do ("keep-all"). Each
+ * run of non-space characters with Hangul in it gets allow_breaks=FALSE. */
+void
+kiln_widgets_keep_words (GtkLabel *label)
+{
+  const char *text = gtk_label_get_text (label);
+  PangoAttrList *old = gtk_label_get_attributes (label);
+  PangoAttrList *attrs = NULL;
+  const char *p = text, *word = NULL;
+  gboolean hangul = FALSE;
+
+  if (text == NULL)
+    return;
+  if (old != NULL)
+    {
+      /* the ranges of an earlier text go */
+      PangoAttrList *ours;
+
+      attrs = pango_attr_list_copy (old);
+      ours = pango_attr_list_filter (attrs, is_allow_breaks, NULL);
+      if (ours == NULL)
+        g_clear_pointer (&attrs, pango_attr_list_unref);
+      else
+        pango_attr_list_unref (ours);
+    }
+  for (;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      gboolean space = c == 0 || g_unichar_isspace (c);
+
+      if (!space && word == NULL)
+        {
+          word = p;
+          hangul = FALSE;
+        }
+      if (!space && is_hangul (c))
+        hangul = TRUE;
+      if (space && word != NULL)
+        {
+          if (hangul && g_utf8_strlen (word, p - word) > 1)
+            {
+              PangoAttribute *a = pango_attr_allow_breaks_new (FALSE);
+
+              if (attrs == NULL)
+                attrs = old ? pango_attr_list_copy (old) : pango_attr_list_new ();
+              a->start_index = (guint) (word - text);
+              a->end_index = (guint) (p - text);
+              pango_attr_list_change (attrs, a);
+            }
+          word = NULL;
+        }
+      if (c == 0)
+        break;
+    }
+  if (attrs != NULL)
+    {
+      gtk_label_set_attributes (label, attrs);
+      pango_attr_list_unref (attrs);
+    }
+}
+
+static void
+on_label_changed (GtkLabel *label)
+{
+  kiln_widgets_keep_words (label);
+}
+
+static gboolean
+keep_words_on_map (GSignalInvocationHint *hint,
+                   guint                  n_params,
+                   const GValue          *params,
+                   gpointer               unused)
+{
+  GObject *object = g_value_get_object (&params[0]);
+
+  if (GTK_IS_LABEL (object) && gtk_label_get_wrap (GTK_LABEL (object)) &&
+      !g_object_get_data (object, "kiln-keep-words"))
+    {
+      g_object_set_data (object, "kiln-keep-words", GINT_TO_POINTER (1));
+      g_signal_connect (object, "notify::label", G_CALLBACK (on_label_changed), NULL);
+      kiln_widgets_keep_words (GTK_LABEL (object));
+    }
+  return TRUE;
+}
+
 void
 kiln_widgets_init (void)
 {
@@ -23,6 +124,14 @@ kiln_widgets_init (void)
       GdkDisplay *display = gdk_display_get_default ();
 
       kiln_widgets_register_resource ();
+      /* every wrapping label, Kiln's and libadwaita's (row subtitles, status pages), when it
+         first shows and whenever its text changes */
+      {
+        GTypeClass *widget_class = g_type_class_ref (GTK_TYPE_WIDGET);
+
+        g_signal_add_emission_hook (g_signal_lookup ("map", GTK_TYPE_WIDGET), 0, keep_words_on_map, NULL, NULL);
+        g_type_class_unref (widget_class);
+      }
       if (display != NULL)
         {
           g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();

@@ -26,6 +26,10 @@ G_BEGIN_DECLS
 void        kiln_widgets_init                  (void);
 
 /* The symbolic icon name for a column type, e.g. "kiln-type-numeric-symbolic". */
+/* Lets @label's lines break only between words where its words are Korean (done for every
+ * wrapping label once kiln_widgets_init() ran). */
+void        kiln_widgets_keep_words            (GtkLabel *label);
+
 const char *kiln_widgets_get_type_icon_name    (KilnColumnType type);
 /* The type's name as the user reads it ("Number", "Category", ...), translated. */
 const char *kiln_widgets_get_type_display_name (KilnColumnType type);

@@ -19,6 +19,8 @@ G_DECLARE_FINAL_TYPE (KilnPreparePage, kiln_prepare_page, KILN, PREPARE_PAGE, Ki
 
 #define KILN_TYPE_TRAIN_PAGE (kiln_train_page_get_type ())
 G_DECLARE_FINAL_TYPE (KilnTrainPage, kiln_train_page, KILN, TRAIN_PAGE, KilnPage)
+/* A training runs (from its start to its last event). */
+gboolean kiln_train_page_is_running (KilnTrainPage *self);
 
 #define KILN_TYPE_EVALUATE_PAGE (kiln_evaluate_page_get_type ())
 G_DECLARE_FINAL_TYPE (KilnEvaluatePage, kiln_evaluate_page, KILN, EVALUATE_PAGE, KilnPage)

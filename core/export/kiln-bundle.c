@@ -831,7 +831,7 @@ kiln_bundle_predict (KilnBundle  *bundle,
       g_set_error_literal (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INPUT, local->message);
       return NULL;
     }
-  prepared = kiln_recipe_apply (bundle->recipe, inputs, FALSE, NULL, error);
+  prepared = kiln_recipe_apply_coded (bundle->recipe, inputs, FALSE, NULL, error);
   if (prepared == NULL)
     return NULL;
   rows = kiln_recipe_to_features (bundle->recipe, prepared, error);

@@ -143,7 +143,7 @@ kiln_forest_fit (KilnModel            *model,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
-  d = train->n_features;
+  d = model->n_features;
   data = _kiln_tree_data_new (train);
   job.data = data;
   job.n_rows = train->n_rows;
@@ -439,6 +439,7 @@ static const KilnModelOption * const forest_options[] = {
 };
 
 static const KilnModelOps forest_ops = {
+  .codes = TRUE,
   .instance_size = sizeof (KilnForest),
   .check_options = kiln_forest_check_options,
   .fit = kiln_forest_fit,

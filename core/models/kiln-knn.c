@@ -8,6 +8,10 @@
  * k-th candidate is kept, and the survivors are re-ranked by their squared distance computed in
  * double, ties going to the lower training row index (as sklearn). Classification predicts the
  * share of each class among the k neighbours; regression their mean target.
+ *
+ * Categorical features (codes) are kept as codes in the model: a block of training rows is
+ * expanded into the one-hot view just before its product (so memory stays that of the codes, and
+ * the distances are the very floats the dense rows would give).
  */
 #define G_LOG_DOMAIN "kiln-knn"
 
@@ -36,7 +40,8 @@ typedef struct {
   KilnModel parent;
   guint     k;
   guint     n_rows;
-  float    *x;        /* n_rows x n_features */
+  float    *x;        /* n_rows x n_dense (n_features without codes) */
+  guint32  *codes;    /* n_rows x n_categorical, or NULL */
   float    *norms;    /* |x_i|^2 */
   float     max_norm;
   gint32   *y_class;
@@ -75,13 +80,51 @@ knn_clear (KilnKnn *self)
   g_clear_pointer (&self->norms, g_free);
   g_clear_pointer (&self->y_class, g_free);
   g_clear_pointer (&self->y_value, g_free);
+  g_clear_pointer (&self->codes, g_free);
   self->n_rows = 0;
+}
+
+/* The training rows as a dataset (borrowed, no target). */
+static void
+knn_train_view (KilnKnn     *self,
+                KilnDataset *view)
+{
+  const KilnModel *model = &self->parent;
+
+  memset (view, 0, sizeof *view);
+  view->n_rows = self->n_rows;
+  view->n_features = self->codes != NULL ? model->n_dense : model->n_features;
+  view->x = self->x;
+  if (self->codes != NULL)
+    {
+      view->n_categorical = model->n_categorical;
+      view->codes = self->codes;
+      view->n_levels = model->n_levels;
+    }
+}
+
+/* Training rows [t0, t0 + n) in the one-hot view: self->x itself without codes, else expanded
+ * into @buf (n x n_features). */
+static const float *
+knn_train_rows (KilnKnn *self,
+                guint    t0,
+                guint    n,
+                float   *buf)
+{
+  KilnDataset view;
+
+  if (self->codes == NULL)
+    return self->x + (gsize) t0 * self->parent.n_features;
+  knn_train_view (self, &view);
+  kiln_dataset_expand (&view, t0, n, buf);
+  return buf;
 }
 
 static void
 knn_compute_norms (KilnKnn *self)
 {
-  guint d = self->parent.n_features;
+  guint nc = self->codes != NULL ? self->parent.n_categorical : 0;
+  guint d = self->codes != NULL ? self->parent.n_dense : self->parent.n_features;
 
   self->norms = g_new (float, self->n_rows);
   self->max_norm = 0.0f;
@@ -92,6 +135,9 @@ knn_compute_norms (KilnKnn *self)
 
       for (guint j = 0; j < d; j++)
         s += (double) row[j] * row[j];
+      /* the one-hot columns after them: a 1 for each level present */
+      for (guint j = 0; j < nc; j++)
+        s += self->codes[(gsize) i * nc + j] != KILN_CODE_NONE ? 1.0 : 0.0;
       self->norms[i] = (float) s;
       self->max_norm = MAX (self->max_norm, self->norms[i]);
     }
@@ -124,7 +170,10 @@ kiln_knn_fit (KilnModel            *model,
   knn_clear (self);
   self->k = k;
   self->n_rows = train->n_rows;
-  self->x = g_memdup2 (train->x, n * sizeof (float));
+  self->x = g_memdup2 (train->x, MAX (n, 1) * sizeof (float));
+  if (train->n_categorical > 0)
+    self->codes = g_memdup2 (train->codes,
+                             (gsize) train->n_rows * train->n_categorical * sizeof (guint32));
   if (train->task == KILN_TASK_CLASSIFICATION)
     self->y_class = g_memdup2 (train->y_class, train->n_rows * sizeof (gint32));
   else
@@ -197,6 +246,7 @@ typedef struct {
   float     *approx;
   guint32   *index;
   Neighbour *nb;
+  float     *train;   /* with codes: a block of training rows expanded, then one row */
 } Scratch;
 
 /* A prediction: query blocks spread over the threads (kiln-parallel.h). */
@@ -237,6 +287,8 @@ predict_block (guint    block,
       scratch->approx = g_new (float, (gsize) QUERY_BLOCK * cap);
       scratch->index = g_new (guint32, (gsize) QUERY_BLOCK * cap);
       scratch->nb = g_new (Neighbour, cap);
+      if (self->codes != NULL)
+        scratch->train = g_new (float, (gsize) tb * d);
     }
   dots = scratch->dots;
   approx = scratch->approx;
@@ -269,7 +321,8 @@ predict_block (guint    block,
 
           /* small enough for OpenBLAS to run it in this thread; the result stays in cache */
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) nq, (int) nt, (int) d,
-                       -2.0f, q, (int) d, self->x + (gsize) t0 * d, (int) d, 0.0f, dots, (int) nt);
+                       -2.0f, q, (int) d, knn_train_rows (self, t0, nt, scratch->train), (int) d,
+                       0.0f, dots, (int) nt);
           for (guint i = 0; i < nq; i++)
             {
               Candidates *c = &cand[i];
@@ -322,7 +375,7 @@ predict_block (guint    block,
 
           for (guint m = 0; m < c->len; m++)
             {
-              const float *t = self->x + (gsize) c->index[m] * d;
+              const float *t = knn_train_rows (self, c->index[m], 1, scratch->train);
               double s = 0.0;
 
               for (guint j = 0; j < d; j++)
@@ -382,6 +435,7 @@ kiln_knn_predict_dense (KilnModel   *model,
       g_free (job.scratch[t].approx);
       g_free (job.scratch[t].index);
       g_free (job.scratch[t].nb);
+      g_free (job.scratch[t].train);
     }
   g_free (job.scratch);
 }
@@ -404,7 +458,15 @@ kiln_knn_to_json (KilnModel   *model,
   json_builder_add_int_value (builder, self->k);
   json_builder_set_member_name (builder, "n_rows");
   json_builder_add_int_value (builder, self->n_rows);
-  _kiln_json_add_floats (builder, "x", self->x, (gsize) self->n_rows * model->n_features);
+  if (self->codes != NULL)
+    {
+      /* the numeric features, then the codes (-1: none) */
+      _kiln_json_add_floats (builder, "x", self->x, (gsize) self->n_rows * model->n_dense);
+      _kiln_json_add_ints (builder, "codes", (const gint32 *) self->codes,
+                           (gsize) self->n_rows * model->n_categorical);
+    }
+  else
+    _kiln_json_add_floats (builder, "x", self->x, (gsize) self->n_rows * model->n_features);
   if (model->task == KILN_TASK_CLASSIFICATION)
     _kiln_json_add_ints (builder, "y", self->y_class, self->n_rows);
   else
@@ -435,10 +497,26 @@ kiln_knn_from_json (KilnModel   *model,
   loaded.parent = *model;
   loaded.k = (guint) k;
   loaded.n_rows = (guint) n_rows;
-  n = (gsize) n_rows * model->n_features;
-  loaded.x = g_new (float, n);
+  n = (gsize) n_rows * (model->n_categorical > 0 ? model->n_dense : model->n_features);
+  loaded.x = g_new (float, MAX (n, 1));
   if (!_kiln_json_get_floats (object, "x", loaded.x, n, error))
     goto fail;
+  if (model->n_categorical > 0)
+    {
+      guint nc = model->n_categorical;
+
+      loaded.codes = g_new (guint32, (gsize) n_rows * nc);
+      if (!_kiln_json_get_ints (object, "codes", (gint32 *) loaded.codes, (gsize) n_rows * nc,
+                                error))
+        goto fail;
+      for (gsize i = 0; i < (gsize) n_rows * nc; i++)
+        if (loaded.codes[i] != KILN_CODE_NONE && loaded.codes[i] >= model->n_levels[i % nc])
+          {
+            g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                         _("The saved neighbours model holds a category that is out of range."));
+            goto fail;
+          }
+    }
   for (gsize i = 0; i < n; i++)
     if (!isfinite (loaded.x[i]))
       {
@@ -471,6 +549,7 @@ kiln_knn_from_json (KilnModel   *model,
   self->k = loaded.k;
   self->n_rows = loaded.n_rows;
   self->x = loaded.x;
+  self->codes = loaded.codes;
   self->norms = loaded.norms;
   self->max_norm = loaded.max_norm;
   self->y_class = loaded.y_class;
@@ -501,6 +580,7 @@ static const KilnModelOption * const knn_options[] = {
 };
 
 static const KilnModelOps knn_ops = {
+  .codes = TRUE,
   .instance_size = sizeof (KilnKnn),
   .check_options = kiln_knn_check_options,
   .fit = kiln_knn_fit,

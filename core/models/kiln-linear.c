@@ -8,6 +8,11 @@
  * whatever the number of rows. Ridge solves (X'X + alpha I) w = X'y by Cholesky (dposv). OLS uses
  * the pseudo-inverse through a symmetric eigendecomposition (dsyevd), so collinear features (a
  * full one-hot encoding plus the intercept) give the minimum-norm solution as lstsq does.
+ *
+ * Categorical features (codes) are never expanded: a one-hot column's centred sums follow from
+ * counts, Gram[a][b] = N_ab - n_a n_b / n for levels a, b (N_ab: rows with both), and its products
+ * with a numeric column or the target from per-level sums of the centred values. So the cost is
+ * O(rows x (numeric^2 + categorical x numeric + categorical^2)) however many levels there are.
  */
 #define G_LOG_DOMAIN "kiln-linear"
 
@@ -21,6 +26,7 @@
 
 #include "kiln-model.h"
 #include "kiln-model-private.h"
+#include "kiln-parallel.h"
 
 #define BLOCK_ROWS 4096
 /* Eigenvalues of X'X below this fraction of the largest are treated as zero (singular values
@@ -103,6 +109,182 @@ accumulate_gram (const KilnDataset *train,
   return TRUE;
 }
 
+/* The same for a dataset with categorical codes, the one-hot part implicit. The rows are cut
+ * into CODED_PARTS fixed ranges, each summed on its own and added in order, so the result does
+ * not depend on the number of threads. */
+#define CODED_PARTS 4
+
+typedef struct {
+  const KilnDataset *train;
+  const guint       *offset;     /* per categorical feature: its first level in the view */
+  guint              d;
+  guint              n_parts;
+  const double      *mean_x;
+  double             mean_y;
+  double            *gram;       /* n_parts x d x d: the numeric block (centred), level sums */
+  double            *xty;        /* n_parts x d */
+  double            *level_sum;  /* n_parts x d x n_dense: per level, the centred numeric sums */
+  double            *total;      /* n_parts x n_dense: the centred numeric sums */
+  double            *total_y;    /* n_parts */
+  GCancellable      *cancellable;
+} Coded;
+
+static gboolean
+coded_part (guint part, guint thread, gpointer data)
+{
+  Coded *c = data;
+  const KilnDataset *train = c->train;
+  guint d = c->d, nd = train->n_features, nc = train->n_categorical;
+  guint first = (guint) ((guint64) train->n_rows * part / c->n_parts);
+  guint last = (guint) ((guint64) train->n_rows * (part + 1) / c->n_parts);
+  double *gram = c->gram + (gsize) part * d * d, *xty = c->xty + (gsize) part * d;
+  double *level_sum = c->level_sum + (gsize) part * d * nd, *total = c->total + (gsize) part * nd;
+  g_autofree double *block = g_new (double, (gsize) BLOCK_ROWS * MAX (nd, 1));
+  g_autofree double *yblock = g_new (double, BLOCK_ROWS);
+  g_autofree guint *level = g_new (guint, MAX (nc, 1));
+  double ty = 0.0;
+
+  for (guint start = first; start < last; start += BLOCK_ROWS)
+    {
+      guint rows = MIN (BLOCK_ROWS, last - start);
+
+      if (g_cancellable_is_cancelled (c->cancellable))
+        return FALSE;
+      for (guint i = 0; i < rows; i++)
+        {
+          const float *row = train->x + (gsize) (start + i) * nd;
+          const guint32 *codes = train->codes + (gsize) (start + i) * nc;
+          double *out = block + (gsize) i * nd;
+          double yc = train->y_value[start + i] - c->mean_y;
+          guint k = 0;
+
+          for (guint j = 0; j < nd; j++)
+            out[j] = row[j] - c->mean_x[j];
+          yblock[i] = yc;
+          ty += yc;
+          for (guint j = 0; j < nd; j++)
+            total[j] += out[j];
+          for (guint j = 0; j < nc; j++)
+            if (codes[j] != KILN_CODE_NONE)
+              level[k++] = c->offset[j] + codes[j];
+          /* level pairs (upper triangle, counts), the level's target and numeric sums */
+          for (guint a = 0; a < k; a++)
+            {
+              double *ls = level_sum + (gsize) level[a] * nd;
+              gram[(gsize) level[a] * d + level[a]] += 1.0;
+              for (guint b = a + 1; b < k; b++)
+                gram[(gsize) MIN (level[a], level[b]) * d + MAX (level[a], level[b])] += 1.0;
+              xty[level[a]] += yc;
+              for (guint j = 0; j < nd; j++)
+                ls[j] += out[j];
+            }
+        }
+      if (nd > 0)
+        {
+          cblas_dsyrk (CblasRowMajor, CblasUpper, CblasTrans, nd, rows, 1.0, block, nd, 1.0,
+                       gram, d);
+          cblas_dgemv (CblasRowMajor, CblasTrans, rows, nd, 1.0, block, nd, yblock, 1, 1.0,
+                       xty, 1);
+        }
+    }
+  c->total_y[part] = ty;
+  return TRUE;
+}
+
+static gboolean
+accumulate_gram_coded (KilnModel         *model,
+                       const KilnDataset *train,
+                       double            *mean_x,
+                       double            *mean_y,
+                       double            *gram,
+                       double            *xty,
+                       GCancellable      *cancellable,
+                       GError           **error)
+{
+  guint n = train->n_rows, d = model->n_features, nd = train->n_features;
+  guint nc = train->n_categorical;
+  g_autofree double *total = NULL;
+  Coded c = { train, model->level_offset, d, 0, mean_x, 0.0, NULL, NULL, NULL, NULL, NULL,
+              cancellable };
+  double my = 0.0, ty = 0.0;
+
+  /* means: the numeric columns', and each level's share of the rows */
+  memset (mean_x, 0, d * sizeof (double));
+  for (guint i = 0; i < n; i++)
+    {
+      const float *row = train->x + (gsize) i * nd;
+      const guint32 *codes = train->codes + (gsize) i * nc;
+      for (guint j = 0; j < nd; j++)
+        mean_x[j] += row[j];
+      for (guint j = 0; j < nc; j++)
+        if (codes[j] != KILN_CODE_NONE)
+          mean_x[model->level_offset[j] + codes[j]] += 1.0;
+      my += train->y_value[i];
+    }
+  for (guint j = 0; j < d; j++)
+    mean_x[j] /= n;
+  my /= n;
+  *mean_y = my;
+  c.mean_y = my;
+
+  /* one part per CODED_PARTS range, fewer when the d x d sums would take much memory */
+  c.n_parts = MIN (CODED_PARTS, MAX (1, n / BLOCK_ROWS));
+  if ((gsize) d * d > (gsize) 1 << 22)
+    c.n_parts = 1;
+  c.gram = g_new0 (double, (gsize) c.n_parts * d * d);
+  c.xty = g_new0 (double, (gsize) c.n_parts * d);
+  c.level_sum = g_new0 (double, (gsize) c.n_parts * d * MAX (nd, 1));
+  c.total = g_new0 (double, (gsize) c.n_parts * MAX (nd, 1));
+  c.total_y = g_new0 (double, c.n_parts);
+  if (!kiln_parallel_run (c.n_parts, 0, coded_part, &c))
+    {
+      g_free (c.gram);
+      g_free (c.xty);
+      g_free (c.level_sum);
+      g_free (c.total);
+      g_free (c.total_y);
+      g_cancellable_set_error_if_cancelled (cancellable, error);   /* the only way to fail */
+      return FALSE;
+    }
+
+  /* the parts in order */
+  memcpy (gram, c.gram, (gsize) d * d * sizeof (double));
+  memcpy (xty, c.xty, d * sizeof (double));
+  total = g_memdup2 (c.total, MAX (nd, 1) * sizeof (double));
+  ty = c.total_y[0];
+  for (guint p = 1; p < c.n_parts; p++)
+    {
+      const double *g = c.gram + (gsize) p * d * d;
+      for (gsize k = 0; k < (gsize) d * d; k++)
+        gram[k] += g[k];
+      for (guint j = 0; j < d; j++)
+        xty[j] += c.xty[(gsize) p * d + j];
+      for (gsize k = 0; k < (gsize) d * nd; k++)
+        c.level_sum[k] += c.level_sum[(gsize) p * d * nd + k];
+      for (guint j = 0; j < nd; j++)
+        total[j] += c.total[(gsize) p * nd + j];
+      ty += c.total_y[p];
+    }
+
+  /* centre the one-hot part: products with the numeric columns and the target, then the
+   * level pairs: sum (o_a - m_a)(v - m_v) = sum over a's rows of (v - m_v) - m_a * total */
+  for (guint a = nd; a < d; a++)
+    {
+      double ma = mean_x[a];
+      for (guint j = 0; j < nd; j++)
+        gram[(gsize) j * d + a] = c.level_sum[(gsize) a * nd + j] - ma * total[j];
+      xty[a] -= ma * ty;
+      for (guint b = a; b < d; b++)
+        gram[(gsize) a * d + b] -= (double) n * ma * mean_x[b];
+    }
+  g_free (c.gram);
+  g_free (c.xty);
+  g_free (c.level_sum);
+  g_free (c.total);
+  g_free (c.total_y);
+  return TRUE;
+}
+
 /* w = pinv (A) b for symmetric positive semi-definite A (upper triangle given; destroyed). */
 static gboolean
 solve_pinv (double  *a,
@@ -140,14 +322,16 @@ linear_fit_common (KilnModel         *model,
                    GError           **error)
 {
   KilnLinear *self = (KilnLinear *) model;
-  guint d = train->n_features;
+  guint d = model->n_features;
   g_autofree double *mean_x = g_new (double, d);
   g_autofree double *gram = g_new (double, (gsize) d * d);
   g_autofree double *xty = g_new (double, d);
   double mean_y, intercept;
   gboolean solved = FALSE;
 
-  if (!accumulate_gram (train, mean_x, &mean_y, gram, xty, cancellable, error))
+  if (train->n_categorical > 0
+      ? !accumulate_gram_coded (model, train, mean_x, &mean_y, gram, xty, cancellable, error)
+      : !accumulate_gram (train, mean_x, &mean_y, gram, xty, cancellable, error))
     return FALSE;
 
   self->coef = g_new0 (double, d);
@@ -239,7 +423,27 @@ linear_predict (KilnModel         *model,
                 const KilnDataset *rows,
                 double            *out)
 {
-  _kiln_model_predict_dense (model, rows, out, linear_predict_dense);
+  KilnLinear *self = (KilnLinear *) model;
+  guint nd = rows->n_features, nc = rows->n_categorical;
+
+  if (nc == 0)
+    {
+      linear_predict_dense (model, rows->x, rows->n_rows, out);
+      return;
+    }
+  /* a level's one-hot column is 1: its coefficient, gathered */
+  for (guint i = 0; i < rows->n_rows; i++)
+    {
+      const float *row = rows->x + (gsize) i * nd;
+      const guint32 *codes = rows->codes + (gsize) i * nc;
+      double s = self->intercept;
+      for (guint j = 0; j < nd; j++)
+        s += self->coef[j] * row[j];
+      for (guint j = 0; j < nc; j++)
+        if (codes[j] != KILN_CODE_NONE)
+          s += self->coef[model->level_offset[j] + codes[j]];
+      out[i] = s;
+    }
 }
 
 static void
@@ -295,6 +499,7 @@ static const KilnModelOption * const linear_options[] = {
 
 static const KilnModelOps linear_ops = {
   .instance_size = sizeof (KilnLinear),
+  .codes = TRUE,
   .check_options = linear_check_options,
   .fit = linear_fit,
   .predict = linear_predict,
@@ -323,6 +528,7 @@ static const KilnModelOption * const ridge_options[] = {
 
 static const KilnModelOps ridge_ops = {
   .instance_size = sizeof (KilnLinear),
+  .codes = TRUE,
   .check_options = ridge_check_options,
   .fit = ridge_fit,
   .predict = linear_predict,

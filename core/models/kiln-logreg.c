@@ -89,7 +89,8 @@ typedef struct {
   guint              n_out;
   guint              d;
   const double      *theta;      /* n_out * (d + 1): W row-major, then b */
-  const double      *xd;         /* the features in double, or NULL: converted per block */
+  const double      *xd;         /* the numeric features in double, or NULL: converted per block */
+  const guint       *offset;     /* per categorical feature: its first level in the view */
   /* per slice results */
   double            *slice_loss;
   double            *slice_grad; /* N_SLICES x n_params */
@@ -101,6 +102,7 @@ eval_slice (Objective *obj,
 {
   const KilnDataset *data = obj->data;
   guint n = data->n_rows, d = obj->d, k = obj->n_out;
+  guint nd = data->n_features, nc = data->n_categorical;
   guint start = (guint) ((guint64) n * slice / N_SLICES);
   guint end = (guint) ((guint64) n * (slice + 1) / N_SLICES);
   gsize n_params = (gsize) k * (d + 1);
@@ -109,7 +111,7 @@ eval_slice (Objective *obj,
   /* With the features already in double, the whole slice is one block: two large dgemm calls
    * instead of many small ones, whose packing dominated at a handful of classes. */
   guint block_rows = obj->xd != NULL ? MAX (end - start, 1) : BLOCK_ROWS;
-  g_autofree double *block = obj->xd == NULL ? g_new (double, (gsize) block_rows * d) : NULL;
+  g_autofree double *block = obj->xd == NULL ? g_new (double, (gsize) block_rows * MAX (nd, 1)) : NULL;
   g_autofree double *s = g_new (double, (gsize) block_rows * k);
   double loss = 0.0;
 
@@ -125,16 +127,28 @@ eval_slice (Objective *obj,
       gint64 prod_exp = 0;
 
       if (obj->xd != NULL)
-        xb = obj->xd + (gsize) r0 * d;
+        xb = obj->xd + (gsize) r0 * nd;
       else
         {
-          const float *x = data->x + (gsize) r0 * d;
-          for (gsize i = 0; i < (gsize) rows * d; i++)
+          const float *x = data->x + (gsize) r0 * nd;
+          for (gsize i = 0; i < (gsize) rows * nd; i++)
             block[i] = x[i];
           xb = block;
         }
-      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, d,
-                   1.0, xb, d, w, d, 0.0, s, k);
+      if (nd > 0)
+        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, nd,
+                     1.0, xb, nd, w, d, 0.0, s, k);
+      else
+        memset (s, 0, (gsize) rows * k * sizeof (double));
+      /* a level's one-hot column is 1: its weights, gathered */
+      for (guint i = 0; i < rows && nc > 0; i++)
+        for (guint j = 0; j < nc; j++)
+          {
+            guint32 code = data->codes[(gsize) (r0 + i) * nc + j];
+            if (code != KILN_CODE_NONE)
+              for (guint c = 0; c < k; c++)
+                s[(gsize) i * k + c] += w[(gsize) c * d + obj->offset[j] + code];
+          }
       for (guint i = 0; i < rows; i++)
         {
           double *si = s + (gsize) i * k;
@@ -182,8 +196,17 @@ eval_slice (Objective *obj,
             gb[c] += si[c];
         }
       loss += log (prod) + (double) prod_exp * G_LN2;
-      cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, k, d, rows,
-                   1.0, s, k, xb, d, 1.0, gw, d);
+      if (nd > 0)
+        cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, k, nd, rows,
+                     1.0, s, k, xb, nd, 1.0, gw, d);
+      for (guint i = 0; i < rows && nc > 0; i++)
+        for (guint j = 0; j < nc; j++)
+          {
+            guint32 code = data->codes[(gsize) (r0 + i) * nc + j];
+            if (code != KILN_CODE_NONE)
+              for (guint c = 0; c < k; c++)
+                gw[(gsize) c * d + obj->offset[j] + code] += s[(gsize) i * k + c];
+          }
     }
   obj->slice_loss[slice] = loss;
 }
@@ -414,7 +437,7 @@ logreg_fit_inner (KilnModel             *model,
                   GError               **error)
 {
   KilnLogreg *self = (KilnLogreg *) model;
-  guint d = train->n_features, k = train->n_classes == 2 ? 1 : train->n_classes;
+  guint d = model->n_features, k = train->n_classes == 2 ? 1 : train->n_classes;
   gsize n_params = (gsize) k * (d + 1);
   guint max_iter = model->options.max_iter > 0 ? model->options.max_iter : DEFAULT_MAX_ITER;
   double l2 = model->options.l2;
@@ -431,9 +454,9 @@ logreg_fit_inner (KilnModel             *model,
   double rho[LBFGS_M], alpha[LBFGS_M];
   guint hist_len = 0, hist_head = 0, n_iter = 0, n_eval = 1;
   /* The features in double once, unless that would take much memory (then per block, per pass). */
-  gsize n_values = (gsize) train->n_rows * d;
-  g_autofree double *xd = n_values <= XD_MAX_VALUES ? g_new (double, n_values) : NULL;
-  Objective obj = { train, k, d, NULL, xd, slice_loss, slice_grad };
+  gsize n_values = (gsize) train->n_rows * train->n_features;
+  g_autofree double *xd = n_values <= XD_MAX_VALUES ? g_new (double, MAX (n_values, 1)) : NULL;
+  Objective obj = { train, k, d, NULL, xd, model->level_offset, slice_loss, slice_grad };
   double f;
 
   self->n_out = k;
@@ -684,6 +707,7 @@ static const KilnModelOption * const logreg_options[] = {
 };
 
 static const KilnModelOps logreg_ops = {
+  .codes = TRUE,
   .instance_size = sizeof (KilnLogreg),
   .check_options = logreg_check_options,
   .fit = logreg_fit,

@@ -116,16 +116,17 @@ relu_backward (const float *a,
     dbits[i] &= -(guint32) (abits[i] != 0);
 }
 
-/* Forward pass of @rows rows: acts[0] is the input (rows x sizes[0]); fills acts[1..n_layers].
- * The output layer is left as raw scores. */
+/* Forward pass of @rows rows from layer @first: acts[first] is its input (rows x sizes[first]);
+ * fills acts[first + 1 .. n_layers]. The output layer is left as raw scores. */
 static void
-forward (const KilnMlp *self,
-         float * const *w,
-         float * const *b,
-         float        **acts,
-         guint          rows)
+forward_from (const KilnMlp *self,
+              float * const *w,
+              float * const *b,
+              float        **acts,
+              guint          rows,
+              guint          first)
 {
-  for (guint l = 0; l < self->n_layers; l++)
+  for (guint l = first; l < self->n_layers; l++)
     {
       guint in = self->sizes[l], out = self->sizes[l + 1];
       float *a = acts[l + 1];
@@ -136,6 +137,72 @@ forward (const KilnMlp *self,
                    1.0f, acts[l], in, w[l], out, 1.0f, a, out);
       if (l + 1 < self->n_layers)
         relu (a, (gsize) rows * out);
+    }
+}
+
+static void
+forward (const KilnMlp *self,
+         float * const *w,
+         float * const *b,
+         float        **acts,
+         guint          rows)
+{
+  forward_from (self, w, b, acts, rows, 0);
+}
+
+/* The first layer with categorical codes into acts[1], then the rest: @x holds the rows' numeric
+ * features (rows x n_dense), @codes their codes (rows x n_categorical). A level's one-hot column
+ * is 1: its row of first-layer weights is added (gathered), never multiplied by a dense row. */
+static void
+forward_coded (const KilnMlp *self,
+               float * const *w,
+               float * const *b,
+               float        **acts,
+               const float   *x,
+               const guint32 *codes,
+               guint          rows)
+{
+  const KilnModel *model = &self->parent;
+  guint nd = model->n_dense, nc = model->n_categorical, out = self->sizes[1];
+  float *a = acts[1];
+
+  for (guint i = 0; i < rows; i++)
+    memcpy (a + (gsize) i * out, b[0], out * sizeof (float));
+  if (nd > 0)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, out, nd,
+                 1.0f, x, nd, w[0], out, 1.0f, a, out);
+  for (guint i = 0; i < rows; i++)
+    for (guint j = 0; j < nc; j++)
+      {
+        guint32 c = codes[(gsize) i * nc + j];
+        if (c != KILN_CODE_NONE)
+          {
+            const float *wr = w[0] + (gsize) (model->level_offset[j] + c) * out;
+            float *ar = a + (gsize) i * out;
+            for (guint u = 0; u < out; u++)
+              ar[u] += wr[u];
+          }
+      }
+  if (self->n_layers > 1)
+    relu (a, (gsize) rows * out);
+  forward_from (self, w, b, acts, rows, 1);
+}
+
+/* The forward pass of rows [r0, r0 + rows) of @data, dense or with codes. */
+static void
+forward_rows (const KilnMlp     *self,
+              float            **acts,
+              const KilnDataset *data,
+              guint              r0,
+              guint              rows)
+{
+  if (data->n_categorical > 0)
+    forward_coded (self, self->w, self->b, acts, data->x + (gsize) r0 * data->n_features,
+                   data->codes + (gsize) r0 * data->n_categorical, rows);
+  else
+    {
+      acts[0] = data->x + (gsize) r0 * data->n_features;
+      forward (self, self->w, self->b, acts, rows);
     }
 }
 
@@ -219,7 +286,7 @@ evaluate (const KilnMlp     *self,
           double            *metric_out)
 {
   Scratch scratch;
-  guint k = self->sizes[self->n_layers], d = self->sizes[0];
+  guint k = self->sizes[self->n_layers];
   double loss = 0.0, sse = 0.0, sst = 0.0, mean = 0.0;
   guint correct = 0;
 
@@ -235,8 +302,7 @@ evaluate (const KilnMlp     *self,
       guint rows = MIN (PREDICT_ROWS, data->n_rows - r0);
       const float *out;
 
-      scratch.acts[0] = data->x + (gsize) r0 * d;
-      forward (self, self->w, self->b, scratch.acts, rows);
+      forward_rows (self, scratch.acts, data, r0, rows);
       out = scratch.acts[self->n_layers];
       for (guint i = 0; i < rows; i++)
         if (data->task == KILN_TASK_CLASSIFICATION)
@@ -300,7 +366,9 @@ mlp_fit_inner (KilnMlp               *self,
   KilnModel *model = &self->parent;
   const KilnModelOptions *opt = &model->options;
   gboolean cls = train->task == KILN_TASK_CLASSIFICATION;
-  guint n = train->n_rows, d = train->n_features;
+  guint n = train->n_rows, d = model->n_features, nd = train->n_features;
+  guint nc = train->n_categorical;
+  g_autofree guint32 *batch_codes = NULL;
   guint batch = MIN (MAX (opt->batch_size, 1u), n);
   guint k, width;
   float alpha = (float) opt->mlp_alpha;
@@ -364,7 +432,9 @@ mlp_fit_inner (KilnMlp               *self,
   adam_m = g_new0 (float, self->n_params);
   adam_v = g_new0 (float, self->n_params);
   set_views (self, grads, gw, gb);
-  acts[0] = g_new (float, (gsize) batch * d);
+  acts[0] = g_new (float, (gsize) batch * MAX (nc > 0 ? nd : d, 1));
+  if (nc > 0)
+    batch_codes = g_new (guint32, (gsize) batch * nc);
   for (guint l = 1; l <= self->n_layers; l++)
     acts[l] = g_new (float, (gsize) batch * self->sizes[l]);
   delta = g_new (float, (gsize) batch * width);
@@ -393,10 +463,24 @@ mlp_fit_inner (KilnMlp               *self,
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
             goto fail;
 
-          for (guint i = 0; i < rows; i++)
-            memcpy (acts[0] + (gsize) i * d, train->x + (gsize) order[start + i] * d,
-                    d * sizeof (float));
-          forward (self, self->w, self->b, acts, rows);
+          if (nc > 0)
+            {
+              for (guint i = 0; i < rows; i++)
+                {
+                  memcpy (acts[0] + (gsize) i * nd, train->x + (gsize) order[start + i] * nd,
+                          nd * sizeof (float));
+                  memcpy (batch_codes + (gsize) i * nc, train->codes + (gsize) order[start + i] * nc,
+                          nc * sizeof (guint32));
+                }
+              forward_coded (self, self->w, self->b, acts, acts[0], batch_codes, rows);
+            }
+          else
+            {
+              for (guint i = 0; i < rows; i++)
+                memcpy (acts[0] + (gsize) i * d, train->x + (gsize) order[start + i] * d,
+                        d * sizeof (float));
+              forward (self, self->w, self->b, acts, rows);
+            }
 
           /* Output gradient, d loss / d scores, averaged over the batch. */
           for (guint i = 0; i < rows; i++)
@@ -433,8 +517,32 @@ mlp_fit_inner (KilnMlp               *self,
               float *a = acts[l];
 
               memcpy (gw[l], self->w[l], (gsize) in * o * sizeof (float));
-              cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, in, o, rows,
-                           1.0f, a, in, delta, o, alpha * inv_rows, gw[l], o);
+              if (l == 0 && nc > 0)
+                {
+                  /* the numeric rows through sgemm, each level's row of the gradient gets the
+                   * deltas of the rows that have it */
+                  float decay = alpha * inv_rows;
+                  for (gsize i = 0; i < (gsize) in * o; i++)
+                    gw[0][i] *= decay;
+                  if (nd > 0)
+                    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, nd, o, rows,
+                                 1.0f, a, nd, delta, o, 1.0f, gw[0], o);
+                  for (guint i = 0; i < rows; i++)
+                    for (guint j = 0; j < nc; j++)
+                      {
+                        guint32 c = batch_codes[(gsize) i * nc + j];
+                        if (c != KILN_CODE_NONE)
+                          {
+                            float *g = gw[0] + (gsize) (model->level_offset[j] + c) * o;
+                            const float *dl = delta + (gsize) i * o;
+                            for (guint u = 0; u < o; u++)
+                              g[u] += dl[u];
+                          }
+                      }
+                }
+              else
+                cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, in, o, rows,
+                             1.0f, a, in, delta, o, alpha * inv_rows, gw[l], o);
               cblas_sgemv (CblasRowMajor, CblasTrans, rows, o, 1.0f, delta, o, ones, 1,
                            0.0f, gb[l], 1);
               if (l > 0)
@@ -579,7 +687,30 @@ mlp_predict (KilnModel         *model,
              const KilnDataset *rows,
              double            *out)
 {
-  _kiln_model_predict_dense (model, rows, out, mlp_predict_dense);
+  KilnMlp *self = (KilnMlp *) model;
+  guint k = self->sizes[self->n_layers];
+  Scratch scratch;
+
+  if (rows->n_categorical == 0)
+    {
+      mlp_predict_dense (model, rows->x, rows->n_rows, out);
+      return;
+    }
+  scratch_init (&scratch, self, MIN (rows->n_rows, PREDICT_ROWS));
+  for (guint r0 = 0; r0 < rows->n_rows; r0 += PREDICT_ROWS)
+    {
+      guint n = MIN (PREDICT_ROWS, rows->n_rows - r0);
+      const float *scores;
+
+      forward_rows (self, scratch.acts, rows, r0, n);
+      scores = scratch.acts[self->n_layers];
+      for (guint i = 0; i < n; i++)
+        if (model->task == KILN_TASK_CLASSIFICATION)
+          softmax_row (scores + (gsize) i * k, k, out + (gsize) (r0 + i) * k);
+        else
+          out[r0 + i] = self->y_mean + self->y_scale * scores[i];
+    }
+  scratch_clear (&scratch, self);
 }
 
 /* ---- The rest of the interface ----------------------------------------------------------- */
@@ -710,6 +841,7 @@ static const KilnModelOption * const mlp_options[] = {
 };
 
 static const KilnModelOps mlp_ops = {
+  .codes = TRUE,
   .instance_size = sizeof (KilnMlp),
   .check_options = mlp_check_options,
   .fit = mlp_fit,

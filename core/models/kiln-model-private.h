@@ -35,7 +35,7 @@ struct _KilnModel {
 
 struct _KilnModelOps {
   gsize       instance_size;  /* the family's struct; KilnModel is its first member */
-  gboolean    codes;          /* fit reads categorical codes (else it refuses data that has any) */
+  gboolean    codes;          /* fit reads categorical codes (else it is given the view expanded) */
   gboolean  (*check_options) (const KilnModelOptions *options, GError **error);
   /* @train and @val (NULL or with rows) are checked; model->n_* are set from @train. */
   gboolean  (*fit)           (KilnModel *model, const KilnDataset *train, const KilnDataset *val,

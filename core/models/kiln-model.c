@@ -375,13 +375,6 @@ kiln_model_fit (KilnModel             *model,
     }
   if (!check_dataset (model, train, error))
     return FALSE;
-  if (train->n_categorical > 0 && !model->klass->ops->codes)
-    {
-      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
-                   _("%s cannot learn from categorical features kept as codes."),
-                   g_dgettext (GETTEXT_PACKAGE, model->klass->display_name));
-      return FALSE;
-    }
   if (val != NULL && val->n_rows == 0)
     val = NULL;
   if (val != NULL)
@@ -404,7 +397,17 @@ kiln_model_fit (KilnModel             *model,
 
   model_set_layout (model, train->n_features, train->n_categorical, train->n_levels);
   model->n_classes = train->task == KILN_TASK_CLASSIFICATION ? train->n_classes : 0;
-  if (!model->klass->ops->fit (model, train, val, monitor, cancellable, error))
+  if (train->n_categorical > 0 && !model->klass->ops->codes)
+    {
+      /* a family that reads dense rows only learns from the one-hot view materialised; it
+       * predicts through _kiln_model_predict_dense, which expands a block of rows at a time */
+      g_autoptr(KilnDataset) dense_train = kiln_dataset_new_expanded (train);
+      g_autoptr(KilnDataset) dense_val = val ? kiln_dataset_new_expanded (val) : NULL;
+
+      if (!model->klass->ops->fit (model, dense_train, dense_val, monitor, cancellable, error))
+        return FALSE;
+    }
+  else if (!model->klass->ops->fit (model, train, val, monitor, cancellable, error))
     return FALSE;
   model->fitted = TRUE;
   return TRUE;

@@ -86,13 +86,15 @@ kiln_nb_fit (KilnModel            *model,
              GError              **error)
 {
   KilnNb *self = (KilnNb *) model;
-  guint n, d, C;
+  guint n, d, nd, nc, C;
   g_autofree double *mean_all = NULL;
   double max_var = 0.0;
 
   /* kiln_model_fit() has checked the data (kiln_dataset_check()). */
   n = train->n_rows;
-  d = train->n_features;
+  d = model->n_features;
+  nd = train->n_features;
+  nc = train->n_categorical;
   C = train->n_classes;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
@@ -106,14 +108,24 @@ kiln_nb_fit (KilnModel            *model,
   /* two passes: means, then squared deviations */
   for (guint i = 0; i < n; i++)
     {
-      const float *row = train->x + (gsize) i * d;
+      const float *row = train->x + (gsize) i * nd;
       double *th = self->theta + (gsize) train->y_class[i] * d;
 
       self->class_count[train->y_class[i]] += 1.0;
-      for (guint j = 0; j < d; j++)
+      for (guint j = 0; j < nd; j++)
         {
           th[j] += row[j];
           mean_all[j] += row[j];
+        }
+      /* a level's one-hot column: its rows count */
+      for (guint j = 0; j < nc; j++)
+        {
+          guint32 code = train->codes[(gsize) i * nc + j];
+          if (code != KILN_CODE_NONE)
+            {
+              th[model->level_offset[j] + code] += 1.0;
+              mean_all[model->level_offset[j] + code] += 1.0;
+            }
         }
     }
   for (guint j = 0; j < d; j++)
@@ -128,15 +140,27 @@ kiln_nb_fit (KilnModel            *model,
 
     for (guint i = 0; i < n; i++)
       {
-        const float *row = train->x + (gsize) i * d;
+        const float *row = train->x + (gsize) i * nd;
         const double *th = self->theta + (gsize) train->y_class[i] * d;
         double *va = self->var + (gsize) train->y_class[i] * d;
 
-        for (guint j = 0; j < d; j++)
+        for (guint j = 0; j < nd; j++)
           {
             double dc = row[j] - th[j], da = row[j] - mean_all[j];
             va[j] += dc * dc;
             var_all[j] += da * da;
+          }
+      }
+    /* a 0/1 column with m ones among n rows of mean t: m (1 - t)^2 + (n - m) t^2 */
+    for (guint l = nd; l < d; l++)
+      {
+        double m = mean_all[l] * n, t = mean_all[l];
+        var_all[l] = m * (1.0 - t) * (1.0 - t) + (n - m) * t * t;
+        for (guint c = 0; c < C; c++)
+          {
+            double nc_ = self->class_count[c], tc = self->theta[(gsize) c * d + l];
+            double mc = tc * nc_;
+            self->var[(gsize) c * d + l] = mc * (1.0 - tc) * (1.0 - tc) + (nc_ - mc) * tc * tc;
           }
       }
     for (guint j = 0; j < d; j++)
@@ -298,6 +322,7 @@ static const KilnModelOption * const nb_options[] = {
 };
 
 static const KilnModelOps nb_ops = {
+  .codes = TRUE,
   .instance_size = sizeof (KilnNb),
   .check_options = kiln_nb_check_options,
   .fit = kiln_nb_fit,

@@ -124,15 +124,17 @@ KilnTreeData *
 _kiln_tree_data_new (const KilnDataset *train)
 {
   KilnTreeData *data;
-  guint n, d;
+  guint n, d, nd;
   guint64 *keys, *tmp;
   guint32 *rank;
   gsize n_values = 0, n_bytes = 0;
 
-  g_return_val_if_fail (train != NULL && train->n_rows > 0 && train->n_features > 0, NULL);
+  g_return_val_if_fail (train != NULL && train->n_rows > 0 && kiln_dataset_get_width (train) > 0,
+                        NULL);
 
   n = train->n_rows;
-  d = train->n_features;
+  d = kiln_dataset_get_width (train);
+  nd = train->n_features;
   data = g_new0 (KilnTreeData, 1);
   data->n_rows = n;
   data->n_features = d;
@@ -140,17 +142,17 @@ _kiln_tree_data_new (const KilnDataset *train)
   data->n_classes = train->n_classes;
   data->y_class = train->y_class;
   data->y_value = train->y_value;
-  data->rank_data = g_malloc ((gsize) n * d * sizeof (guint32));
-  data->rank_offset = g_new (gsize, d);
+  data->rank_data = g_malloc (MAX ((gsize) n * nd * sizeof (guint32), 1));
+  data->rank_offset = g_new0 (gsize, d);
   data->rank_width = g_new (guint8, d);
   data->n_distinct = g_new (guint32, d);
   data->value_offset = g_new (gsize, d);
-  data->values = g_new (float, (gsize) n * d);
+  data->values = g_new (float, (gsize) n * nd + 2 * (d - nd));
 
   keys = g_new (guint64, n);
   tmp = g_new (guint64, n);
   rank = g_new (guint32, n);
-  for (guint f = 0; f < d; f++)
+  for (guint f = 0; f < nd; f++)
     {
       guint64 *sorted;
       float *values = data->values + n_values;
@@ -158,7 +160,7 @@ _kiln_tree_data_new (const KilnDataset *train)
       guint32 prev_key = 0;
 
       for (guint i = 0; i < n; i++)
-        keys[i] = ((guint64) float_key (train->x[(gsize) i * d + f]) << 32) | i;
+        keys[i] = ((guint64) float_key (train->x[(gsize) i * nd + f]) << 32) | i;
       sorted = _kiln_tree_radix_sort_hi (keys, tmp, n, G_MAXUINT32);
       for (guint i = 0; i < n; i++)
         {
@@ -167,7 +169,7 @@ _kiln_tree_data_new (const KilnDataset *train)
 
           if (i == 0 || k != prev_key)
             {
-              float v = train->x[(gsize) row * d + f];
+              float v = train->x[(gsize) row * nd + f];
               values[n_distinct++] = v == 0.0f ? 0.0f : v;
               prev_key = k;
             }
@@ -204,6 +206,48 @@ _kiln_tree_data_new (const KilnDataset *train)
   g_free (keys);
   g_free (tmp);
   g_free (rank);
+
+  /* the one-hot view's columns of the categorical features: their values 0 and 1 (or the one
+   * they all have), their ranks read from the codes */
+  if (train->n_categorical > 0)
+    {
+      guint nc = train->n_categorical;
+      g_autofree guint *count = g_new0 (guint, d);
+
+      data->codes = train->codes;
+      data->code_stride = nc;
+      data->code_column = g_new0 (guint, d);
+      data->code_level = g_new0 (guint32, d);
+      g_autofree guint *offset = g_new (guint, nc);
+
+      for (guint j = 0; j < nc; j++)
+        offset[j] = nd + kiln_dataset_get_level_offset (train, j);
+      for (guint i = 0; i < n; i++)
+        for (guint j = 0; j < nc; j++)
+          if (train->codes[(gsize) i * nc + j] != KILN_CODE_NONE)
+            count[offset[j] + train->codes[(gsize) i * nc + j]]++;
+      for (guint j = 0, f = nd; j < nc; j++)
+        for (guint c = 0; c < train->n_levels[j]; c++, f++)
+          {
+            float *values = data->values + n_values;
+            gboolean constant = count[f] == 0 || count[f] == n;
+
+            data->rank_width[f] = 0;
+            data->code_column[f] = j;
+            data->code_level[f] = constant ? KILN_CODE_NONE : c;
+            data->n_distinct[f] = constant ? 1 : 2;
+            data->value_offset[f] = n_values;
+            if (constant)
+              values[0] = count[f] == n ? 1.0f : 0.0f;
+            else
+              {
+                values[0] = 0.0f;
+                values[1] = 1.0f;
+              }
+            n_values += data->n_distinct[f];
+            data->max_distinct = MAX (data->max_distinct, data->n_distinct[f]);
+          }
+    }
   data->rank_data = g_realloc (data->rank_data, MAX (n_bytes, 1));
   data->values = g_renew (float, data->values, n_values);
 
@@ -221,7 +265,7 @@ _kiln_tree_data_new (const KilnDataset *train)
       if (j < 0)
         continue;
       for (guint i = 0; i < n; i++)
-        if (rk[i] == 0)
+        if (data->rank_width[f] == 0 ? rank_of (data, f, i) == 0 : rk[i] == 0)
           data->row_bits[(gsize) i * data->bin_words + j / 32] |= 1u << (j % 32);
     }
   return data;
@@ -240,6 +284,8 @@ _kiln_tree_data_free (KilnTreeData *data)
   g_free (data->values);
   g_free (data->binary_slot);
   g_free (data->row_bits);
+  g_free (data->code_column);
+  g_free (data->code_level);
   g_free (data);
 }
 

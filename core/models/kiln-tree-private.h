@@ -41,10 +41,17 @@ struct _KilnTreeData {
   const gint32 *y_class;
   const double *y_value;
   /* Per feature, per row: the index of the row's value among the feature's distinct values, in
-   * 1, 2 or 4 bytes as the number of distinct values allows (small columns stay in cache). */
+   * 1, 2 or 4 bytes as the number of distinct values allows (small columns stay in cache).
+   * Width 0: a one-hot column of the dataset's categorical codes, never stored: its rank is 1
+   * when the row's code for categorical feature code_column[f] is code_level[f] (the value 1),
+   * else 0 (code_level[f] is KILN_CODE_NONE when the column is constant, so the rank is 0). */
   guint8       *rank_data;
   gsize        *rank_offset;   /* bytes, per feature */
-  guint8       *rank_width;    /* 1, 2 or 4, per feature */
+  guint8       *rank_width;    /* 0, 1, 2 or 4, per feature */
+  const guint32 *codes;        /* the dataset's, n_rows x code_stride */
+  guint         code_stride;
+  guint        *code_column;   /* per feature (width 0) */
+  guint32      *code_level;    /* per feature (width 0) */
   guint32      *n_distinct;    /* per feature */
   gsize        *value_offset;  /* per feature, into values */
   float        *values;        /* the distinct values of each feature, ascending */
@@ -95,9 +102,22 @@ typedef struct {
         BODY \
       } \
   }
+/* Width 0 (a one-hot column of codes): reads data and f of the caller. */
+#define FOR_CODE_RANKS_(BODY) \
+  { \
+    const guint32 *cd_ = data->codes + data->code_column[f]; \
+    guint32 lv_ = data->code_level[f]; \
+    gsize cs_ = data->code_stride; \
+    for (guint32 p = start; p < end; p++) \
+      { \
+        guint32 r = cd_[samples[p] * cs_] == lv_; \
+        BODY \
+      } \
+  }
 #define FOR_RANKS(WIDTH, BASE, BODY) \
   switch (WIDTH) \
     { \
+    case 0: FOR_CODE_RANKS_ (BODY) break; \
     case 1: FOR_RANKS_ (guint8, BASE, BODY) break; \
     case 2: FOR_RANKS_ (guint16, BASE, BODY) break; \
     default: FOR_RANKS_ (guint32, BASE, BODY) break; \
@@ -126,6 +146,8 @@ rank_of (const KilnTreeData *data,
 
   switch (data->rank_width[f])
     {
+    case 0:
+      return data->codes[(gsize) s * data->code_stride + data->code_column[f]] == data->code_level[f];
     case 1:
       return base[s];
     case 2:

@@ -74,11 +74,11 @@ kiln_tree_fit (KilnModel            *model,
   params.n_classes = train->n_classes;
   params.max_depth = model->options.max_depth;
   params.min_samples_leaf = MAX (model->options.min_samples_leaf, 1);
-  params.max_features = train->n_features;
+  params.max_features = model->n_features;
 
   data = _kiln_tree_data_new (train);
   ws = _kiln_tree_workspace_new (data, &params);
-  importances = g_new0 (double, train->n_features);
+  importances = g_new0 (double, model->n_features);
   kiln_rng_init (&rng, model->options.seed);
   ok = _kiln_tree_grow (ws, NULL, &rng, cancellable, &nodes, importances);
   _kiln_tree_workspace_free (ws);
@@ -94,7 +94,7 @@ kiln_tree_fit (KilnModel            *model,
 
   _kiln_tree_nodes_clear (&self->nodes);
   self->nodes = nodes;
-  set_importances (&self->importances, importances, train->n_features);
+  set_importances (&self->importances, importances, model->n_features);
   if (monitor != NULL && monitor->progress != NULL)
     monitor->progress (1.0, monitor->user_data);
   return TRUE;
@@ -210,6 +210,7 @@ static const KilnModelOption * const tree_options[] = {
 };
 
 static const KilnModelOps tree_ops = {
+  .codes = TRUE,
   .instance_size = sizeof (KilnTree),
   .check_options = kiln_tree_check_options,
   .fit = kiln_tree_fit,

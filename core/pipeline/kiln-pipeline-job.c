@@ -55,6 +55,12 @@ job_free (Job *job)
   g_free (job);
 }
 
+static void
+on_prepare_progress (double fraction, gpointer data)
+{
+  kiln_train_run_post_progress (data, fraction);
+}
+
 static gboolean
 job_run (KilnTrainRun  *run,
          gpointer       data,
@@ -70,7 +76,10 @@ job_run (KilnTrainRun  *run,
 
   out->kind = PAYLOAD_RESULT;
   kiln_train_run_post_stage (run, KILN_TRAIN_STAGE_PREPARE, NULL, NULL);
+  job->options.progress = on_prepare_progress;
+  job->options.progress_data = run;
   result->pipeline = kiln_pipeline_prepare (job->raw, job->test, &job->options, cancellable, error);
+  job->options.progress = NULL;
   if (result->pipeline == NULL)
     goto fail;
   {

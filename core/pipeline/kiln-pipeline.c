@@ -153,7 +153,7 @@ rows_with_value (KilnFrame *frame, guint column)
 static KilnDataset *
 prepare_part (KilnRecipe *recipe, KilnFrame *rows, GError **error)
 {
-  g_autoptr(KilnFrame) prepared = kiln_recipe_apply (recipe, rows, FALSE, NULL, error);
+  g_autoptr(KilnFrame) prepared = kiln_recipe_apply_coded (recipe, rows, FALSE, NULL, error);
   KilnDataset *ds = NULL;
 
   if (prepared == NULL || !kiln_recipe_to_dataset (recipe, prepared, &ds, error))
@@ -167,6 +167,28 @@ prepare_part (KilnRecipe *recipe, KilnFrame *rows, GError **error)
       return NULL;
     }
   return ds;
+}
+
+/* Preparing's share of the work, by what it has done: the split, the recipe's steps (most of
+ * it), then the training, validation and test datasets. */
+#define PREP_AFTER_SPLIT  0.05
+#define PREP_AFTER_RECIPE 0.70
+#define PREP_AFTER_TRAIN  0.80
+#define PREP_AFTER_VAL    0.88
+
+static void
+report_progress (const KilnPipelineOptions *options, double fraction)
+{
+  if (options->progress)
+    options->progress (fraction, options->progress_data);
+}
+
+static void
+on_recipe_progress (double fraction, gpointer data)
+{
+  const KilnPipelineOptions *options = data;
+
+  report_progress (options, PREP_AFTER_SPLIT + (PREP_AFTER_RECIPE - PREP_AFTER_SPLIT) * fraction);
 }
 
 KilnPipeline *
@@ -291,11 +313,18 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
   kiln_recipe_set_target (p->recipe, options->target);
   kiln_recipe_set_task (p->recipe, p->task);
   p->report = kiln_prep_report_new ();
+  report_progress (options, PREP_AFTER_SPLIT);
 
   t0 = g_get_monotonic_time ();
-  prepared = kiln_recipe_fit_apply (p->recipe, p->train_rows, p->report, error);
+  /* one-hot encoded columns stay codes, unless the preview shows their indicator columns */
+  kiln_recipe_set_progress (p->recipe, on_recipe_progress, (gpointer) options);
+  prepared = options->keep_prepared
+             ? kiln_recipe_fit_apply (p->recipe, p->train_rows, p->report, error)
+             : kiln_recipe_fit_apply_coded (p->recipe, p->train_rows, p->report, error);
+  kiln_recipe_set_progress (p->recipe, NULL, NULL);
   if (prepared == NULL || !kiln_recipe_to_dataset (p->recipe, prepared, &p->train, error))
     return NULL;
+  report_progress (options, PREP_AFTER_TRAIN);
   p->prep_seconds = (g_get_monotonic_time () - t0) / 1e6;
   if (options->keep_prepared)
     p->prepared = g_steal_pointer (&prepared);
@@ -323,6 +352,7 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
       if (p->val == NULL)
         return NULL;
     }
+  report_progress (options, PREP_AFTER_VAL);
   if (test != NULL)
     {
       /* Read separately, the test file may have columns typed differently. */
@@ -335,6 +365,7 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
     p->test = prepare_part (p->recipe, p->test_rows, error);
   if (p->test == NULL)
     return NULL;
+  report_progress (options, 1.0);
 
   return g_steal_pointer (&p);
 }

@@ -56,6 +56,9 @@ typedef struct {
   const char          *source_path;    /* the training CSV: its name and hash go in the bundle */
   const char          *test_path;      /* the --test CSV, recorded in the bundle's options */
   gboolean             keep_prepared;  /* keep the prepared training frame (a preview) */
+  void               (*progress) (double fraction, gpointer data);   /* how far preparing is,
+                                          0..1, on the preparing thread; may be NULL */
+  gpointer             progress_data;
 } KilnPipelineOptions;
 
 /* The defaults above, with @target and @model (which may be NULL: "forest"). */

@@ -273,6 +273,83 @@ apply_ordinal (guint i, gpointer data)
   g_ptr_array_add (en->outputs[i], kiln_column_new_numeric (step->columns[i], values, n));
 }
 
+/* One-hot kept as codes: one categorical column of the fitted categories, in their order. */
+static void
+apply_coded (guint i, gpointer data)
+{
+  Encode *en = data;
+  KilnPrepWork *work = en->work;
+  KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, (guint) en->where[i]);
+  const gint32 *codes = kiln_column_get_codes (wc->column);
+  GPtrArray *cats = en->step->categories[i];
+  g_autofree gint32 *map = code_map (wc->column, cats);
+  GPtrArray *names = g_ptr_array_new_full (MAX (cats->len, 1), g_free);
+  guint n = work->n_rows, unseen = 0;
+  gint32 *out = g_new (gint32, MAX (n, 1));
+
+  for (guint r = 0; r < n; r++)
+    {
+      gint32 c = codes[_kiln_prep_row (wc, r)];
+      out[r] = c < 0 ? -1 : map[c];
+      unseen += c >= 0 && map[c] < 0;
+    }
+  for (guint j = 0; j < cats->len; j++)
+    g_ptr_array_add (names, g_strdup (cats->pdata[j]));
+  en->unseen[i] = unseen;
+  en->outputs[i] = g_ptr_array_new ();
+  g_ptr_array_add (en->outputs[i], kiln_column_new_coded (en->step->columns[i],
+                                                          KILN_COLUMN_CATEGORICAL, out, names, n));
+}
+
+void
+_kiln_prep_work_expand_onehot (KilnPrepWork *work)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  KilnStep step = { 0 };
+  Encode en = { &step, work, NULL, NULL, NULL };
+  guint n;
+
+  for (guint i = 0; i < work->columns->len; i++)
+    {
+      KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, i);
+      guint nc;
+      GPtrArray *cats;
+
+      if (!(wc->flags & KILN_PREP_COL_ONEHOT))
+        continue;
+      nc = kiln_column_get_n_categories (wc->column);
+      cats = g_ptr_array_sized_new (MAX (nc, 1));
+      for (guint c = 0; c < nc; c++)
+        g_ptr_array_add (cats, (gpointer) kiln_column_get_category (wc->column, c));
+      g_ptr_array_add (names, (gpointer) kiln_column_get_name (wc->column));
+      g_ptr_array_add (categories, cats);
+    }
+  n = names->len;
+  if (n == 0)
+    return;
+  g_ptr_array_add (names, NULL);
+  step.n_columns = n;
+  step.columns = (char **) names->pdata;
+  step.categories = (GPtrArray **) categories->pdata;
+  en.where = g_new (int, n);
+  en.unseen = g_new0 (guint, n);
+  en.outputs = g_new0 (GPtrArray *, n);
+  for (guint i = 0; i < n; i++)
+    en.where[i] = _kiln_prep_work_find (work, step.columns[i]);
+  apply_onehot (&en);
+  for (guint i = n; i-- > 0;)
+    {
+      GPtrArray *out = en.outputs[i];
+      _kiln_prep_work_splice (work, (guint) en.where[i], (KilnColumn **) out->pdata, out->len,
+                              KILN_PREP_COL_ENCODED);
+      g_ptr_array_free (out, TRUE);
+    }
+  g_free (en.outputs);
+  g_free (en.unseen);
+  g_free (en.where);
+}
+
 gboolean
 _kiln_step_encode_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, GError **error)
 {
@@ -286,7 +363,9 @@ _kiln_step_encode_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entr
                           en.where, error))
     goto fail;
 
-  if (step->encoding == KILN_ENCODE_ONEHOT)
+  if (step->encoding == KILN_ENCODE_ONEHOT && work->keep_codes)
+    kiln_parallel_for (n, apply_coded, &en);
+  else if (step->encoding == KILN_ENCODE_ONEHOT)
     apply_onehot (&en);
   else
     kiln_parallel_for (n, apply_ordinal, &en);
@@ -297,7 +376,9 @@ _kiln_step_encode_apply (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entr
       GPtrArray *out = en.outputs[i];
       guint pos = (guint) _kiln_prep_work_find (work, step->columns[i]);
       _kiln_prep_work_splice (work, pos, (KilnColumn **) out->pdata, out->len,
-                              KILN_PREP_COL_ENCODED);
+                              KILN_PREP_COL_ENCODED
+                              | (step->encoding == KILN_ENCODE_ONEHOT && work->keep_codes
+                                 ? KILN_PREP_COL_ONEHOT : 0));
     }
   for (guint i = 0; i < n; i++)
     {

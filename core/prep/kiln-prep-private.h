@@ -33,6 +33,9 @@ enum {
   KILN_PREP_COL_ENCODED = 1 << 1,   /* made by an ENCODE step: not an IQR/SCALE "all" column */
   KILN_PREP_COL_PLACEHOLDER = 1 << 2, /* absent from a non-training frame, not needed: all
                                          missing while the steps run, removed at the end */
+  KILN_PREP_COL_ONEHOT = 1 << 3,      /* a one-hot encoded column kept as one categorical column
+                                         of its fitted categories (codes; unseen or missing: -1)
+                                         instead of its indicators (KilnPrepWork.keep_codes) */
 };
 
 typedef struct {
@@ -45,6 +48,7 @@ typedef struct {
   GPtrArray *columns;     /* of KilnPrepWorkColumn* */
   guint      n_rows;
   gboolean   training;
+  gboolean   keep_codes;  /* one-hot ENCODE makes KILN_PREP_COL_ONEHOT columns */
 } KilnPrepWork;
 
 KilnPrepWork *_kiln_prep_work_new         (KilnFrame *frame, gboolean training);
@@ -69,6 +73,12 @@ void          _kiln_prep_work_remove      (KilnPrepWork *work, guint i);
 /* Keep only rows where @keep[i] is set (work->n_rows bytes). */
 void          _kiln_prep_work_keep_rows   (KilnPrepWork *work, const guint8 *keep);
 gboolean      _kiln_prep_work_is_feature  (KilnPrepWork *work, guint i);
+/* The number of columns with every KILN_PREP_COL_ONEHOT column counted as its indicators: what
+ * the report says the data has. */
+guint         _kiln_prep_work_width       (KilnPrepWork *work);
+/* Every KILN_PREP_COL_ONEHOT column replaced by its boolean indicator columns "col=category"
+ * (kiln-prep-encode.c): the frame as a one-hot ENCODE step without keep_codes makes it. */
+void          _kiln_prep_work_expand_onehot (KilnPrepWork *work);
 
 /* Non-missing values of a numeric-like column over the work's rows (g_free), count in *n. */
 double       *_kiln_prep_work_values      (KilnPrepWork *work, guint i, gsize *n);
@@ -103,6 +113,8 @@ struct _KilnStep {
 struct _KilnRecipe {
   gatomicrefcount    ref_count;
   GPtrArray         *steps;          /* of KilnStep* */
+  void             (*progress) (double fraction, gpointer data);  /* while fitting; not copied */
+  gpointer           progress_data;
   char              *target;
   gboolean           task_set;
   KilnTask           task;
@@ -117,7 +129,21 @@ struct _KilnRecipe {
   guint              n_inputs;
   KilnRecipeColumn  *schema;         /* every column of the training frame, target included */
   guint              n_schema;
+  /* fitted: when coded, the one-hot encoded columns are kept as codes for models
+   * (kiln_recipe_apply_coded) and the features list the n_dense other features first, then
+   * "col=category" for each of the n_onehot columns onehot[] (onehot_levels[] categories each) */
+  gboolean           coded;
+  guint              n_dense;
+  guint              n_onehot;
+  char             **onehot;
+  guint             *onehot_levels;
 };
+
+/* Sets the recipe's one-hot groups (coded = TRUE) from the names of its one-hot encoded columns
+ * in feature order, checking them against the features and the ENCODE steps (kiln-recipe.c). */
+gboolean  _kiln_recipe_set_onehot (KilnRecipe  *recipe,
+                                   char       **names,
+                                   GError     **error);
 
 KilnStep *_kiln_step_new        (KilnStepKind kind, const char * const *columns);
 KilnStep *_kiln_step_copy_asked (KilnStep *step);

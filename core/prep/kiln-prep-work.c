@@ -269,6 +269,19 @@ _kiln_prep_work_is_feature (KilnPrepWork *work, guint i)
   return type == KILN_COLUMN_NUMERIC || type == KILN_COLUMN_BOOLEAN;
 }
 
+guint
+_kiln_prep_work_width (KilnPrepWork *work)
+{
+  guint width = 0;
+
+  for (guint i = 0; i < work->columns->len; i++)
+    {
+      KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, i);
+      width += wc->flags & KILN_PREP_COL_ONEHOT ? kiln_column_get_n_categories (wc->column) : 1;
+    }
+  return width;
+}
+
 double *
 _kiln_prep_work_values (KilnPrepWork *work, guint i, gsize *n_out)
 {
@@ -357,7 +370,7 @@ _kiln_prep_accept_categorical (KilnPrepWork *work, guint i)
 {
   KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, i);
 
-  return !(wc->flags & KILN_PREP_COL_TARGET) &&
+  return !(wc->flags & (KILN_PREP_COL_TARGET | KILN_PREP_COL_ONEHOT)) &&
          kiln_column_get_column_type (wc->column) == KILN_COLUMN_CATEGORICAL;
 }
 
@@ -476,7 +489,7 @@ _kiln_prep_entry_new (KilnStepKind kind, guint step_index, KilnPrepWork *work)
   entry->kind = kind;
   entry->step_index = step_index;
   entry->rows_in = entry->rows_out = work->n_rows;
-  entry->columns_in = entry->columns_out = work->columns->len;
+  entry->columns_in = entry->columns_out = _kiln_prep_work_width (work);
   entry->counts = g_array_new (FALSE, TRUE, sizeof (KilnPrepCount));
   return entry;
 }

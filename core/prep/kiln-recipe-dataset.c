@@ -70,7 +70,8 @@ matrix_block (guint task, gpointer data)
 static float *
 build_matrix (KilnRecipe *recipe, KilnFrame *prepared, GError **error)
 {
-  Matrix m = { prepared, kiln_frame_get_n_rows (prepared), recipe->n_features, NULL, NULL, -1 };
+  Matrix m = { prepared, kiln_frame_get_n_rows (prepared),
+               recipe->coded ? recipe->n_dense : recipe->n_features, NULL, NULL, -1 };
 
   m.where = g_new (int, MAX (m.n_features, 1));
   for (guint j = 0; j < m.n_features; j++)
@@ -107,14 +108,112 @@ build_matrix (KilnRecipe *recipe, KilnFrame *prepared, GError **error)
   return m.x;
 }
 
+/* Categorical feature @g's codes from @prepared: its column kept as codes (kiln_recipe_apply_coded),
+ * or its indicator columns (kiln_recipe_apply). */
+static gboolean
+fill_codes (KilnRecipe   *recipe,
+            KilnFrame    *prepared,
+            guint         g,
+            KilnDataset  *ds,
+            GError      **error)
+{
+  const char *name = recipe->onehot[g];
+  guint n = ds->n_rows, stride = ds->n_categorical, levels = recipe->onehot_levels[g];
+  const char * const *features = (const char * const *) recipe->features + recipe->n_dense;
+  int c = kiln_frame_find_column (prepared, name);
+  guint32 *codes = ds->codes + g;
+
+  for (guint h = 0; h < g; h++)
+    features += recipe->onehot_levels[h];
+  if (c >= 0 && kiln_column_get_column_type (kiln_frame_get_column (prepared, (guint) c))
+                  == KILN_COLUMN_CATEGORICAL)
+    {
+      KilnColumn *col = kiln_frame_get_column (prepared, (guint) c);
+      const gint32 *src = kiln_column_get_codes (col);
+      guint nc = kiln_column_get_n_categories (col);
+      g_autofree guint32 *map = g_new (guint32, MAX (nc, 1));
+
+      /* the coded column has the fitted categories; checked by name all the same */
+      for (guint k = 0; k < nc; k++)
+        {
+          const char *cat = kiln_column_get_category (col, k);
+          const char *eq;
+          map[k] = KILN_CODE_NONE;
+          for (guint l = 0; l < levels; l++)
+            if ((eq = strchr (features[l] + strlen (name), '=')) != NULL
+                && eq == features[l] + strlen (name) && strcmp (eq + 1, cat) == 0)
+              {
+                map[k] = l;
+                break;
+              }
+        }
+      for (guint r = 0; r < n; r++)
+        {
+          gint32 k = src[kiln_frame_get_physical_row (prepared, r)];
+          codes[(gsize) r * stride] = k < 0 ? KILN_CODE_NONE : map[k];
+        }
+      return TRUE;
+    }
+
+  for (guint r = 0; r < n; r++)
+    codes[(gsize) r * stride] = KILN_CODE_NONE;
+  for (guint l = 0; l < levels; l++)
+    {
+      int ci = kiln_frame_find_column (prepared, features[l]);
+      KilnColumn *col;
+
+      if (ci < 0)
+        {
+          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
+                       _("The prepared data has no feature column “%s”"), features[l]);
+          return FALSE;
+        }
+      col = kiln_frame_get_column (prepared, (guint) ci);
+      if (!kiln_column_is_numeric_like (col))
+        {
+          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_TYPE,
+                       _("Feature column “%s” is not numeric"), features[l]);
+          return FALSE;
+        }
+      for (guint r = 0; r < n; r++)
+        if (kiln_column_get_double (col, kiln_frame_get_physical_row (prepared, r)) != 0.0)
+          codes[(gsize) r * stride] = l;
+    }
+  return TRUE;
+}
+
+/* The features of @prepared as a dataset without target. */
+static KilnDataset *
+build_features (KilnRecipe *recipe, KilnFrame *prepared, GError **error)
+{
+  KilnDataset *ds;
+  float *x = build_matrix (recipe, prepared, error);
+
+  if (x == NULL)
+    return NULL;
+  if (recipe->coded)
+    ds = kiln_dataset_new_features (0, recipe->n_dense, recipe->n_onehot, recipe->onehot_levels);
+  else
+    ds = kiln_dataset_new_features (0, recipe->n_features, 0, NULL);
+  g_free (ds->x);
+  ds->x = x;
+  ds->n_rows = kiln_frame_get_n_rows (prepared);
+  if (ds->n_categorical > 0)
+    ds->codes = g_new (guint32, MAX ((gsize) ds->n_rows * ds->n_categorical, 1));
+  for (guint g = 0; g < ds->n_categorical; g++)
+    if (!fill_codes (recipe, prepared, g, ds, error))
+      {
+        kiln_dataset_free (ds);
+        return NULL;
+      }
+  return ds;
+}
+
 KilnDataset *
 kiln_recipe_to_features (KilnRecipe  *recipe,
                          KilnFrame   *prepared,
                          GError     **error)
 {
-  KilnDataset *ds;
-  float *x;
-
   g_return_val_if_fail (recipe != NULL, NULL);
   g_return_val_if_fail (prepared != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -125,14 +224,7 @@ kiln_recipe_to_features (KilnRecipe  *recipe,
                    _("The recipe has not been fitted to training data yet"));
       return NULL;
     }
-  x = build_matrix (recipe, prepared, error);
-  if (x == NULL)
-    return NULL;
-  ds = kiln_dataset_new_features (0, recipe->n_features, 0, NULL);
-  g_free (ds->x);
-  ds->x = x;
-  ds->n_rows = kiln_frame_get_n_rows (prepared);
-  return ds;
+  return build_features (recipe, prepared, error);
 }
 
 gboolean
@@ -141,7 +233,6 @@ kiln_recipe_to_dataset (KilnRecipe   *recipe,
                         KilnDataset **dataset,
                         GError      **error)
 {
-  g_autofree float *x = NULL;
   KilnDataset *ds;
   KilnColumn *target;
   guint n;
@@ -174,17 +265,12 @@ kiln_recipe_to_dataset (KilnRecipe   *recipe,
                    _("The target “%s” is not numeric; regression needs numbers"), recipe->target);
       return FALSE;
     }
-  x = build_matrix (recipe, prepared, error);
-  if (x == NULL)
+  ds = build_features (recipe, prepared, error);
+  if (ds == NULL)
     return FALSE;
 
-  n = kiln_frame_get_n_rows (prepared);
-  ds = g_new0 (KilnDataset, 1);
-  ds->n_rows = n;
-  ds->n_features = recipe->n_features;
+  n = ds->n_rows;
   ds->task = recipe->task;
-  ds->owns_data = TRUE;
-  ds->x = g_steal_pointer (&x);
   if (recipe->task == KILN_TASK_CLASSIFICATION)
     {
       g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);

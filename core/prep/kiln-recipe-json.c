@@ -200,6 +200,8 @@ kiln_recipe_to_json (KilnRecipe *recipe)
       json_builder_add_string_value (b, kiln_column_type_to_string (recipe->target_type));
       add_strings (b, "classes", recipe->classes, -1);
       add_strings (b, "features", recipe->features, -1);
+      if (recipe->coded)
+        add_strings (b, "onehot_codes", recipe->onehot, -1);
       add_columns (b, "input_columns", recipe->inputs, recipe->n_inputs);
       add_columns (b, "schema", recipe->schema, recipe->n_schema);
     }
@@ -643,6 +645,15 @@ kiln_recipe_from_json (JsonNode  *node,
         return NULL;
       if (recipe->features == NULL)
         recipe->features = g_new0 (char *, 1);
+      if (json_object_has_member (o, "onehot_codes"))
+        {
+          g_auto(GStrv) onehot = NULL;
+          guint n_onehot = 0;
+
+          if (!member_strings (o, "onehot_codes", FALSE, G_MAXUINT, &onehot, &n_onehot, error)
+              || !_kiln_recipe_set_onehot (recipe, onehot, error))
+            return NULL;
+        }
       recipe->fitted = TRUE;
     }
   return g_steal_pointer (&recipe);

@@ -56,6 +56,8 @@ kiln_recipe_unref (KilnRecipe *recipe)
   g_free (recipe->target);
   g_strfreev (recipe->classes);
   g_strfreev (recipe->features);
+  g_strfreev (recipe->onehot);
+  g_free (recipe->onehot_levels);
   free_columns (recipe->inputs, recipe->n_inputs);
   free_columns (recipe->schema, recipe->n_schema);
   g_free (recipe);
@@ -468,6 +470,98 @@ fit_classes (KilnRecipe *recipe, KilnPrepWork *work, int t)
   recipe->classes = (char **) g_ptr_array_free (names, FALSE);
 }
 
+/* Whether one-hot encoded columns can stay codes while the recipe runs on @frame (the training
+ * frame): no step after a one-hot ENCODE names a column other than a non-categorical column of
+ * the input, since it could mean an indicator "col=category" or the encoded column itself. */
+static gboolean
+codable (KilnRecipe *recipe, KilnFrame *frame)
+{
+  gboolean after_onehot = FALSE;
+
+  for (guint s = 0; s < recipe->steps->len; s++)
+    {
+      KilnStep *step = recipe->steps->pdata[s];
+
+      if (after_onehot && step->asked != NULL)
+        for (guint i = 0; step->asked[i]; i++)
+          {
+            int c = kiln_frame_find_column (frame, step->asked[i]);
+            if (c < 0 || kiln_column_get_column_type (kiln_frame_get_column (frame, (guint) c))
+                           == KILN_COLUMN_CATEGORICAL)
+              return FALSE;
+          }
+      if (step->kind == KILN_STEP_ENCODE && step->encoding == KILN_ENCODE_ONEHOT)
+        after_onehot = TRUE;
+    }
+  return TRUE;
+}
+
+/* The categories the last one-hot ENCODE step fitted for column @name, or NULL. */
+static GPtrArray *
+onehot_categories (KilnRecipe *recipe, const char *name)
+{
+  for (guint s = recipe->steps->len; s-- > 0;)
+    {
+      KilnStep *step = recipe->steps->pdata[s];
+
+      if (step->kind != KILN_STEP_ENCODE || step->encoding != KILN_ENCODE_ONEHOT
+          || !step->fitted || step->categories == NULL)
+        continue;
+      for (guint i = 0; i < step->n_columns; i++)
+        if (strcmp (step->columns[i], name) == 0)
+          return step->categories[i];
+    }
+  return NULL;
+}
+
+gboolean
+_kiln_recipe_set_onehot (KilnRecipe  *recipe,
+                         char       **names,
+                         GError     **error)
+{
+  guint n = names ? g_strv_length (names) : 0, total = 0;
+  g_autofree guint *levels = g_new (guint, MAX (n, 1));
+
+  for (guint g = 0; g < n; g++)
+    {
+      GPtrArray *cats = onehot_categories (recipe, names[g]);
+      if (cats == NULL)
+        {
+          g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT,
+                       _("The recipe keeps column “%s” as one-hot codes but does not encode it"),
+                       names[g]);
+          return FALSE;
+        }
+      levels[g] = cats->len;
+      total += cats->len;
+    }
+  if (total > recipe->n_features)
+    goto mismatch;
+  for (guint g = 0, k = recipe->n_features - total; g < n; g++)
+    {
+      GPtrArray *cats = onehot_categories (recipe, names[g]);
+      for (guint c = 0; c < cats->len; c++, k++)
+        {
+          g_autofree char *expect = g_strdup_printf ("%s=%s", names[g], (const char *) cats->pdata[c]);
+          if (strcmp (recipe->features[k], expect) != 0)
+            goto mismatch;
+        }
+    }
+  g_strfreev (recipe->onehot);
+  g_free (recipe->onehot_levels);
+  recipe->onehot = g_strdupv (names ? names : (char *[]) { NULL });
+  recipe->onehot_levels = g_steal_pointer (&levels);
+  recipe->n_onehot = n;
+  recipe->n_dense = recipe->n_features - total;
+  recipe->coded = TRUE;
+  return TRUE;
+
+mismatch:
+  g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT,
+               _("The recipe's features do not match its one-hot encoded columns"));
+  return FALSE;
+}
+
 /* Runs the recipe over @frame. When @fitting, each step learns first, and the recipe's fitted
  * state (schema, features, classes, inputs) is filled. Returns the work (the caller frees). */
 static KilnPrepWork *
@@ -475,6 +569,7 @@ run (KilnRecipe      *recipe,
      KilnFrame       *frame,
      gboolean         training,
      gboolean         fitting,
+     gboolean         keep_codes,
      KilnPrepReport  *report,
      GError         **error)
 {
@@ -494,6 +589,7 @@ run (KilnRecipe      *recipe,
           recipe->schema[c].type = kiln_column_get_column_type (col);
         }
       conformed = kiln_frame_ref (frame);
+      recipe->coded = codable (recipe, frame);
     }
   else
     {
@@ -503,6 +599,7 @@ run (KilnRecipe      *recipe,
     }
 
   work = _kiln_prep_work_new (conformed, training);
+  work->keep_codes = recipe->coded;
   for (guint i = 0; i < placeholders->len; i++)
     _kiln_prep_work_column (work, (guint) _kiln_prep_work_find (work, placeholders->pdata[i]))->flags
       |= KILN_PREP_COL_PLACEHOLDER;
@@ -633,10 +730,12 @@ run (KilnRecipe      *recipe,
           _kiln_prep_entry_free (entry);
           goto fail;
         }
+      if (fitting && recipe->progress)
+        recipe->progress ((double) (s + 1) / recipe->steps->len, recipe->progress_data);
       if (entry)
         {
           entry->rows_out = work->n_rows;
-          entry->columns_out = work->columns->len;
+          entry->columns_out = _kiln_prep_work_width (work);
           entry->seconds = (g_get_monotonic_time () - start) / 1e6;
           entry->description = _kiln_prep_describe_entry (entry, step, training);
           g_ptr_array_add (report->entries, entry);
@@ -658,14 +757,34 @@ run (KilnRecipe      *recipe,
   if (fitting)
     {
       GPtrArray *features = g_ptr_array_new ();
+      g_autoptr(GPtrArray) onehot = g_ptr_array_new ();
       GArray *inputs = g_array_new (FALSE, TRUE, sizeof (KilnRecipeColumn));
 
+      /* the other features first, then each one-hot group (the dataset's one-hot view) */
       for (guint i = 0; i < work->columns->len; i++)
         if (_kiln_prep_work_is_feature (work, i))
           g_ptr_array_add (features, g_strdup (_kiln_prep_work_name (work, i)));
+        else if (_kiln_prep_work_column (work, i)->flags & KILN_PREP_COL_ONEHOT)
+          g_ptr_array_add (onehot, (gpointer) _kiln_prep_work_name (work, i));
+      for (guint g = 0; g < onehot->len; g++)
+        {
+          KilnColumn *col = _kiln_prep_work_column (work, (guint) _kiln_prep_work_find (work, onehot->pdata[g]))->column;
+          for (guint c = 0; c < kiln_column_get_n_categories (col); c++)
+            g_ptr_array_add (features, g_strdup_printf ("%s=%s", (const char *) onehot->pdata[g],
+                                                        kiln_column_get_category (col, c)));
+        }
       recipe->n_features = features->len;
       g_ptr_array_add (features, NULL);
       recipe->features = (char **) g_ptr_array_free (features, FALSE);
+      if (recipe->coded)
+        {
+          g_ptr_array_add (onehot, NULL);
+          if (!_kiln_recipe_set_onehot (recipe, (char **) onehot->pdata, error))
+            {
+              g_array_free (inputs, TRUE);
+              goto fail;
+            }
+        }
 
       for (guint c = 0; c < recipe->n_schema; c++)
         {
@@ -694,6 +813,8 @@ run (KilnRecipe      *recipe,
       if (t >= 0 && recipe->task == KILN_TASK_CLASSIFICATION)
         fit_classes (recipe, work, (int) work->columns->len - 1);
     }
+  if (!keep_codes)
+    _kiln_prep_work_expand_onehot (work);
   return work;
 
 fail:
@@ -706,6 +827,10 @@ clear_fitted (KilnRecipe *recipe)
 {
   g_clear_pointer (&recipe->classes, g_strfreev);
   g_clear_pointer (&recipe->features, g_strfreev);
+  g_clear_pointer (&recipe->onehot, g_strfreev);
+  g_clear_pointer (&recipe->onehot_levels, g_free);
+  recipe->coded = FALSE;
+  recipe->n_onehot = recipe->n_dense = 0;
   free_columns (recipe->inputs, recipe->n_inputs);
   free_columns (recipe->schema, recipe->n_schema);
   recipe->inputs = recipe->schema = NULL;
@@ -714,11 +839,12 @@ clear_fitted (KilnRecipe *recipe)
     _kiln_step_clear_fitted (recipe->steps->pdata[s]);
 }
 
-KilnFrame *
-kiln_recipe_fit_apply (KilnRecipe      *recipe,
-                       KilnFrame       *train,
-                       KilnPrepReport  *report,
-                       GError         **error)
+static KilnFrame *
+fit_apply (KilnRecipe      *recipe,
+           KilnFrame       *train,
+           gboolean         keep_codes,
+           KilnPrepReport  *report,
+           GError         **error)
 {
   KilnPrepWork *work;
   KilnFrame *out;
@@ -733,7 +859,7 @@ kiln_recipe_fit_apply (KilnRecipe      *recipe,
                    _("The recipe is already fitted; copy it to fit it again"));
       return NULL;
     }
-  work = run (recipe, train, TRUE, TRUE, report, error);
+  work = run (recipe, train, TRUE, TRUE, keep_codes, report, error);
   if (work == NULL)
     {
       clear_fitted (recipe);
@@ -745,13 +871,41 @@ kiln_recipe_fit_apply (KilnRecipe      *recipe,
   return out;
 }
 
+void
+kiln_recipe_set_progress (KilnRecipe *recipe,
+                          void      (*progress) (double fraction, gpointer data),
+                          gpointer    data)
+{
+  g_return_if_fail (recipe != NULL);
+  recipe->progress = progress;
+  recipe->progress_data = data;
+}
+
+KilnFrame *
+kiln_recipe_fit_apply (KilnRecipe      *recipe,
+                       KilnFrame       *train,
+                       KilnPrepReport  *report,
+                       GError         **error)
+{
+  return fit_apply (recipe, train, FALSE, report, error);
+}
+
+KilnFrame *
+kiln_recipe_fit_apply_coded (KilnRecipe      *recipe,
+                             KilnFrame       *train,
+                             KilnPrepReport  *report,
+                             GError         **error)
+{
+  return fit_apply (recipe, train, TRUE, report, error);
+}
+
 gboolean
 kiln_recipe_fit (KilnRecipe      *recipe,
                  KilnFrame       *train,
                  KilnPrepReport  *report,
                  GError         **error)
 {
-  KilnFrame *out = kiln_recipe_fit_apply (recipe, train, report, error);
+  KilnFrame *out = fit_apply (recipe, train, TRUE, report, error);
 
   if (out == NULL)
     return FALSE;
@@ -759,12 +913,13 @@ kiln_recipe_fit (KilnRecipe      *recipe,
   return TRUE;
 }
 
-KilnFrame *
-kiln_recipe_apply (KilnRecipe      *recipe,
-                   KilnFrame       *frame,
-                   gboolean         is_training,
-                   KilnPrepReport  *report,
-                   GError         **error)
+static KilnFrame *
+apply (KilnRecipe      *recipe,
+       KilnFrame       *frame,
+       gboolean         is_training,
+       gboolean         keep_codes,
+       KilnPrepReport  *report,
+       GError         **error)
 {
   KilnPrepWork *work;
   KilnFrame *out;
@@ -779,7 +934,7 @@ kiln_recipe_apply (KilnRecipe      *recipe,
                    _("The recipe has not been fitted to training data yet"));
       return NULL;
     }
-  work = run (recipe, frame, is_training, FALSE, report, error);
+  work = run (recipe, frame, is_training, FALSE, keep_codes, report, error);
   if (work == NULL)
     return NULL;
   out = _kiln_prep_work_to_frame (work);
@@ -787,3 +942,23 @@ kiln_recipe_apply (KilnRecipe      *recipe,
   return out;
 }
 
+
+KilnFrame *
+kiln_recipe_apply (KilnRecipe      *recipe,
+                   KilnFrame       *frame,
+                   gboolean         is_training,
+                   KilnPrepReport  *report,
+                   GError         **error)
+{
+  return apply (recipe, frame, is_training, FALSE, report, error);
+}
+
+KilnFrame *
+kiln_recipe_apply_coded (KilnRecipe      *recipe,
+                         KilnFrame       *frame,
+                         gboolean         is_training,
+                         KilnPrepReport  *report,
+                         GError         **error)
+{
+  return apply (recipe, frame, is_training, TRUE, report, error);
+}

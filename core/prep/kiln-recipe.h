@@ -250,6 +250,11 @@ KilnStep   *kiln_recipe_get_step        (KilnRecipe *recipe,
  * (a numeric target can be classified: its distinct values become the classes). */
 void        kiln_recipe_set_target      (KilnRecipe *recipe,
                                          const char *column);
+/* Called after each step while the recipe is fitted (kiln_recipe_fit_apply), with the share of
+ * steps done, on the fitting thread. NULL: nothing. */
+void        kiln_recipe_set_progress    (KilnRecipe *recipe,
+                                         void      (*progress) (double fraction, gpointer data),
+                                         gpointer    data);
 void        kiln_recipe_set_task        (KilnRecipe *recipe,
                                          KilnTask    task);
 const char *kiln_recipe_get_target      (KilnRecipe *recipe);
@@ -277,11 +282,29 @@ KilnFrame  *kiln_recipe_fit_apply       (KilnRecipe      *recipe,
                                          KilnFrame       *train,
                                          KilnPrepReport  *report,
                                          GError         **error);
+/* The same two, but each one-hot encoded column stays one categorical column of its fitted
+ * categories in their order (a missing or unseen value: missing) instead of its indicator
+ * columns: what kiln_recipe_to_dataset() turns into a dataset with categorical codes without
+ * ever materialising the indicators (rows x categories). When the recipe cannot keep codes
+ * (a step after the one-hot ENCODE names an indicator column) these equal the plain calls. */
+KilnFrame  *kiln_recipe_apply_coded     (KilnRecipe      *recipe,
+                                         KilnFrame       *frame,
+                                         gboolean         is_training,
+                                         KilnPrepReport  *report,
+                                         GError         **error);
+KilnFrame  *kiln_recipe_fit_apply_coded (KilnRecipe      *recipe,
+                                         KilnFrame       *train,
+                                         KilnPrepReport  *report,
+                                         GError         **error);
 
 /* Fitted recipe: the classes (classification; sorted as scikit-learn sorts them: strings in
  * byte order, numbers numerically, False before True), NULL-terminated, owned by the recipe. */
 const char * const *kiln_recipe_get_classes       (KilnRecipe *recipe, guint *n_classes);
-/* The feature columns of the prepared frame, in order; NULL-terminated, owned. */
+/* The features, NULL-terminated, owned: the dataset's one-hot view (kiln-dataset.h). When the
+ * recipe keeps one-hot codes (every fit since they exist, unless a step after the one-hot
+ * ENCODE names an indicator) the numeric and boolean feature columns of the prepared frame come
+ * first in frame order, then the indicators "col=category" of each one-hot encoded column;
+ * otherwise (and in recipes saved before) the feature columns of the prepared frame in order. */
 const char * const *kiln_recipe_get_feature_names (KilnRecipe *recipe, guint *n_features);
 /* The raw columns (name + type in the training frame) the features are computed from, in the
  * training frame's order, without the target; for serving and ONNX export. Owned array. */
@@ -296,11 +319,13 @@ KilnFrame  *kiln_recipe_conform         (KilnRecipe  *recipe,
                                          gboolean     with_target,
                                          GError     **error);
 
-/* From a prepared frame: the float features (row-major), and the target as class indices in
+/* From a prepared frame (of kiln_recipe_apply() or _apply_coded()): the float features
+ * (row-major) and, when the recipe keeps one-hot codes, each one-hot encoded column as a
+ * categorical feature with its codes (kiln-dataset.h), and the target as class indices in
  * kiln_recipe_get_classes() order or values. Fails with KILN_PREP_ERROR_UNSEEN_CLASS for a
  * class not seen in training, KILN_PREP_ERROR_TARGET when the frame has no target column,
  * KILN_PREP_ERROR_MISSING when a feature is still missing somewhere (no impute step).
- * The dataset is allocated as kiln_dataset_new() does; free it with kiln_dataset_free(). */
+ * Free the dataset with kiln_dataset_free(). */
 gboolean    kiln_recipe_to_dataset      (KilnRecipe   *recipe,
                                          KilnFrame    *prepared,
                                          KilnDataset **dataset,

@@ -362,6 +362,22 @@ kiln_train_run_post_stage (KilnTrainRun   *run,
 }
 
 void
+kiln_train_run_post_progress (KilnTrainRun *run,
+                              double        fraction)
+{
+  KilnTrainEvent *event;
+
+  g_return_if_fail (run != NULL);
+
+  if (fraction < run->last_fraction + PROGRESS_STEP && !(fraction >= 1.0 && run->last_fraction < 1.0))
+    return;
+  run->last_fraction = fraction;
+  event = event_new (KILN_TRAIN_EVENT_PROGRESS);
+  event->fraction = CLAMP (fraction, 0.0, 1.0);
+  push_event (run, event);
+}
+
+void
 kiln_train_run_set_result (KilnTrainRun   *run,
                            KilnModel      *model,
                            gpointer        payload,

@@ -118,6 +118,10 @@ void            kiln_train_run_post_stage (KilnTrainRun   *run,
                                            KilnTrainStage  stage,
                                            gpointer        payload,
                                            GDestroyNotify  payload_free);
+/* Worker side: a PROGRESS event (at most one per 1 % of work) for a stage's own work, such as
+ * preparing the data; a fit's progress comes from kiln_train_run_fit. */
+void            kiln_train_run_post_progress (KilnTrainRun *run,
+                                              double        fraction);
 /* Worker side: what the terminal event (FINISHED, or CANCELLED) of a job carries: @model (a
  * reference is taken; may be NULL) and @payload (taken; freed with @payload_free). */
 void            kiln_train_run_set_result (KilnTrainRun   *run,

@@ -251,6 +251,26 @@ kiln_ui_click_at (GtkWidget *widget, double x, double y)
 }
 
 void
+kiln_ui_click_anything (GtkWidget *widget, double x, double y)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  graphene_point_t p;
+  double sx, sy;
+  char xid[32], px[32], py[32];
+
+  if (native == NULL || !kiln_ui_is_showing (widget) ||
+      !gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &p))
+    return;
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  g_snprintf (xid, sizeof xid, "%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (native)));
+  g_snprintf (px, sizeof px, "%d", (int) (p.x + sx));
+  g_snprintf (py, sizeof py, "%d", (int) (p.y + sy));
+  xdotool ((const char *[]) { "mousemove", "--window", xid, px, py, NULL });
+  remember_root (GTK_WIDGET (gtk_widget_get_root (widget)));
+  xdotool ((const char *[]) { "click", "1", NULL });
+}
+
+void
 kiln_ui_click (GtkWidget *widget)
 {
   kiln_ui_scroll_into_view (widget);

@@ -43,6 +43,9 @@ void        kiln_ui_scroll_into_view (GtkWidget *widget);
 void        kiln_ui_click            (GtkWidget *widget);
 /* At (@x, @y) in the widget's own coordinates. */
 void        kiln_ui_click_at         (GtkWidget *widget, double x, double y);
+/* A click at (@x, @y) in @widget's coordinates that reaches whatever is there (a monkey's click:
+ * no assertion about what it hits; nothing when the widget is not showing). */
+void        kiln_ui_click_anything   (GtkWidget *widget, double x, double y);
 /* Keys as xdotool names them ("Down", "Return", "ctrl+q", "Tab"), to the focused window. */
 void        kiln_ui_keys             (const char *keys);
 /* Types text into the focused widget. */

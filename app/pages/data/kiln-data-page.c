@@ -304,18 +304,38 @@ build_import_popover (KilnDataPage *self)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (grid));
   self->detected = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->detected, TRUE);
-  gtk_label_set_max_width_chars (self->detected, 40);
+  /* narrower than the popover: its height is measured at the width it gets (at 40 characters
+     it was measured on one line, shown on two, and the last button was cut off) */
+  gtk_label_set_max_width_chars (self->detected, 20);
   gtk_label_set_xalign (self->detected, 0);
   gtk_widget_add_css_class (GTK_WIDGET (self->detected), "dim-label");
   gtk_widget_add_css_class (GTK_WIDGET (self->detected), "caption");
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->detected));
   gtk_widget_add_css_class (reload, "suggested-action");
   gtk_widget_set_halign (reload, GTK_ALIGN_END);
+  gtk_widget_set_valign (reload, GTK_ALIGN_START);
   g_signal_connect_swapped (reload, "clicked", G_CALLBACK (reload_clicked), self);
   gtk_box_append (GTK_BOX (box), reload);
   gtk_widget_set_size_request (box, 360, -1);
+  gtk_widget_set_margin_bottom (box, 6);
   gtk_popover_set_child (GTK_POPOVER (popover), box);
   return popover;
+}
+
+static void
+align_popover_right (GtkPopover *popover,
+                     GtkWidget  *button)
+{
+  int popover_width = 0;
+  GdkRectangle rect;
+
+  gtk_widget_measure (GTK_WIDGET (popover), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &popover_width, NULL, NULL);
+  /* a point whose centred popover ends at the button's right edge */
+  rect.x = gtk_widget_get_width (button) - popover_width / 2;
+  rect.y = 0;
+  rect.width = 1;
+  rect.height = gtk_widget_get_height (button);
+  gtk_popover_set_pointing_to (popover, &rect);
 }
 
 static void
@@ -333,6 +353,12 @@ kiln_data_page_init (KilnDataPage *self)
   self->import_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
   gtk_menu_button_set_label (self->import_button, _("Import Options"));
   gtk_menu_button_set_popover (self->import_button, build_import_popover (self));
+  /* The button sits at the window's right edge: the popover opens leftwards from it, right
+     edges aligned, instead of centred on it (GTK shrank a centred popover to the screen and cut
+     its last button off). */
+  gtk_popover_set_has_arrow (gtk_menu_button_get_popover (self->import_button), FALSE);
+  g_signal_connect (gtk_menu_button_get_popover (self->import_button), "show",
+                    G_CALLBACK (align_popover_right), self->import_button);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->import_button),
                                _("Encoding, delimiter, decimal separator, header row, missing markers"));
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->import_button));

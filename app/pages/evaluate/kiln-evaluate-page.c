@@ -484,6 +484,30 @@ kiln_evaluate_page_class_init (KilnEvaluatePageClass *klass)
   gtk_widget_class_install_action (widget_class, "evaluate.save-plot", NULL, save_plot_action);
 }
 
+/* The first time the paned shows with a width, the divider goes in the middle; after that it
+ * stays where it is (scaled with the window) until the user drags it. */
+static gboolean
+halve_paned_tick (GtkWidget     *paned,
+                  GdkFrameClock *clock,
+                  gpointer       unused)
+{
+  int width = gtk_widget_get_width (paned);
+
+  if (width <= 0)
+    return G_SOURCE_CONTINUE;
+  gtk_paned_set_position (GTK_PANED (paned), width / 2);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+halve_paned (GtkWidget *paned)
+{
+  if (g_object_get_data (G_OBJECT (paned), "kiln-halved"))
+    return;
+  g_object_set_data (G_OBJECT (paned), "kiln-halved", GINT_TO_POINTER (1));
+  gtk_widget_add_tick_callback (paned, halve_paned_tick, NULL, NULL);
+}
+
 static void
 kiln_evaluate_page_init (KilnEvaluatePage *self)
 {
@@ -501,11 +525,14 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_flow_box_set_row_spacing (self->cards, 12);
   gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->cards));
 
-  /* plots and predictions side by side, half and half */
-  paned = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
+  /* plots and predictions side by side, half and half: a divider set once, so the matrix does
+     not move under the pointer whatever the table shows; the user may drag it. (Equal halves of
+     a box would need twice the wider half's minimum: wider than a 1024-pixel window.) */
+  paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
   gtk_widget_set_vexpand (paned, TRUE);
-  /* halves that stay put whatever the table shows, so the matrix does not move under the pointer */
-  gtk_box_set_homogeneous (GTK_BOX (paned), TRUE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  g_signal_connect (paned, "map", G_CALLBACK (halve_paned), NULL);
 
   /* left: the plots */
   left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
@@ -604,8 +631,10 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
 
   gtk_widget_set_hexpand (right, TRUE);
   gtk_widget_set_hexpand (left, TRUE);
-  gtk_box_append (GTK_BOX (paned), left);
-  gtk_box_append (GTK_BOX (paned), right);
+  gtk_widget_set_margin_end (left, 9);
+  gtk_widget_set_margin_start (right, 9);
+  gtk_paned_set_start_child (GTK_PANED (paned), left);
+  gtk_paned_set_end_child (GTK_PANED (paned), right);
   gtk_box_append (GTK_BOX (content), paned);
   kiln_page_set_content (KILN_PAGE (self), content);
 }

@@ -46,6 +46,7 @@ struct _KilnTrainPage
   guint           run_id;
   gint64          started;
   guint           best_epoch;
+  gboolean        preparing;      /* the job is preparing the data: its PROGRESS is that */
   gboolean        updating;
 };
 
@@ -303,10 +304,15 @@ handle_event (KilnTrainPage *self, KilnTrainEvent *event)
     {
     case KILN_TRAIN_EVENT_STARTED:
       gtk_label_set_text (self->status, _("Preparing the data…"));
+      self->preparing = TRUE;
       break;
     case KILN_TRAIN_EVENT_STAGE:
+      self->preparing = event->stage == KILN_TRAIN_STAGE_PREPARE;
       if (event->stage == KILN_TRAIN_STAGE_FIT)
-        gtk_label_set_text (self->status, _("Training…"));
+        {
+          gtk_progress_bar_set_fraction (self->progress, 0);
+          gtk_label_set_text (self->status, _("Training…"));
+        }
       else if (event->stage == KILN_TRAIN_STAGE_EVALUATE)
         {
           gtk_label_set_text (self->status, _("Scoring the test rows…"));
@@ -332,6 +338,14 @@ handle_event (KilnTrainPage *self, KilnTrainEvent *event)
       }
       break;
     case KILN_TRAIN_EVENT_PROGRESS:
+      if (self->preparing)
+        {
+          /* the split, each step of the recipe, then the datasets */
+          g_autofree char *text = g_strdup_printf (_("Preparing the data… %.0f %%"), event->fraction * 100);
+          gtk_progress_bar_set_fraction (self->progress, event->fraction);
+          gtk_label_set_text (self->status, text);
+          break;
+        }
       {
         double left = event->fraction > 0 ? event->elapsed * (1 - event->fraction) / event->fraction : NAN;
         g_autofree char *text = isfinite (left)
@@ -436,6 +450,13 @@ train_action (GtkWidget *widget, const char *action, GVariant *param)
   set_running (self, TRUE);
   self->run = kiln_pipeline_job_start (setup->frame, NULL, &setup->options, KILN_PIPELINE_JOB_BUNDLE,
                                        ++self->run_id, on_wake, self);
+}
+
+gboolean
+kiln_train_page_is_running (KilnTrainPage *self)
+{
+  g_return_val_if_fail (KILN_IS_TRAIN_PAGE (self), FALSE);
+  return self->run != NULL;
 }
 
 static void
