@@ -1238,3 +1238,47 @@ kiln_project_restore_run_finish (KilnProject   *self,
   g_signal_emit (self, signals[RUNS_CHANGED], 0);
   return TRUE;
 }
+
+static void
+load_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  KilnProject *project = kiln_project_load (task_data, &error);
+
+  if (project)
+    {
+      /* each model's hash serialises it: here, not when the Export step first shows it */
+      for (guint i = 0; i < project->runs->len; i++)
+        kiln_bundle_get_content_hash (((KilnRun *) project->runs->pdata[i])->result.bundle);
+      g_task_return_pointer (task, project, g_object_unref);
+    }
+  else
+    g_task_return_error (task, error);
+}
+
+void
+kiln_project_load_async (GFile               *file,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, kiln_project_load_async);
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, load_thread);
+}
+
+KilnProject *
+kiln_project_load_finish (GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

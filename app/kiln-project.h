@@ -116,5 +116,12 @@ gboolean          kiln_project_save_finish    (KilnProject   *self,
 /* Reads the settings; the caller then loads the source file with the saved options. */
 KilnProject      *kiln_project_load           (GFile        *file,
                                                GError      **error);
+/* The same on a worker thread (the saved models are read there). */
+void              kiln_project_load_async     (GFile               *file,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+KilnProject      *kiln_project_load_finish    (GAsyncResult  *result,
+                                               GError       **error);
 
 G_END_DECLS

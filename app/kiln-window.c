@@ -316,6 +316,25 @@ start_loading (KilnWindow *self, const char *path, const KilnCsvOptions *options
   g_task_run_in_thread (task, load_thread);
 }
 
+static void
+on_project_loaded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(KilnWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnProject) project = kiln_project_load_finish (result, &error);
+
+  if (project == NULL)
+    {
+      kiln_window_toast (self, error->message);
+      return;
+    }
+  kiln_window_set_project (self, project);
+  if (kiln_project_get_source (project))
+    start_loading (self, kiln_project_get_source (project), kiln_project_get_csv_options (project));
+}
+
 void
 kiln_window_open (KilnWindow *self,
                   GFile      *file)
@@ -333,16 +352,8 @@ kiln_window_open (KilnWindow *self,
     }
   if (g_str_has_suffix (path, ".kilnproj"))
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(KilnProject) project = kiln_project_load (file, &error);
-      if (project == NULL)
-        {
-          kiln_window_toast (self, error->message);
-          return;
-        }
-      kiln_window_set_project (self, project);
-      if (kiln_project_get_source (project))
-        start_loading (self, kiln_project_get_source (project), kiln_project_get_csv_options (project));
+      /* read on a worker thread: a project keeps every run's model */
+      kiln_project_load_async (file, NULL, on_project_loaded, g_object_ref (self));
       return;
     }
   start_loading (self, path, NULL);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "kiln-parallel.h"
+#include "kiln-threads.h"
 
 #define MAX_THREADS 64
 
@@ -69,6 +70,10 @@ guint
 kiln_parallel_n_threads (guint n_tasks,
                          guint n_threads)
 {
+  /* a serial thread (one of the service's busy workers, kiln-threads.h) works alone: starting
+   * and joining helpers for a few rows costs far more than the rows */
+  if (kiln_threads_get_serial ())
+    return 1;
   if (n_threads == 0)
     n_threads = (guint) g_get_num_processors ();
   return CLAMP (MIN (n_threads, n_tasks), 1, MAX_THREADS);

@@ -23,7 +23,7 @@ typedef void (*KilnParallelProgress) (guint    done,
                                       gpointer data);
 
 /* The number of threads kiln_parallel_run() uses for @n_tasks tasks and @n_threads asked
- * (0: one per core), at least 1. */
+ * (0: one per core), at least 1; 1 in a serial thread (kiln-threads.h). */
 guint    kiln_parallel_n_threads (guint n_tasks,
                                   guint n_threads);
 

@@ -31,6 +31,7 @@ struct _KilnBundle {
   char             *kiln_version;
   char             *created;
   char             *content_hash;    /* set once (lazily), then read-only */
+  KilnDrift        *drift;           /* may be NULL */
 };
 
 G_DEFINE_BOXED_TYPE (KilnBundle, kiln_bundle, kiln_bundle_ref, kiln_bundle_unref)
@@ -77,6 +78,7 @@ kiln_bundle_unref (KilnBundle *bundle)
   g_free (bundle->kiln_version);
   g_free (bundle->created);
   g_free (bundle->content_hash);
+  g_clear_pointer (&bundle->drift, kiln_drift_free);
   g_free (bundle);
 }
 
@@ -187,6 +189,15 @@ kiln_bundle_new (KilnRecipe            *recipe,
             };
             g_array_append_val (b->schema, bc);
           }
+      if (info->drift_rows)
+        {
+          const KilnRecipeColumn *inputs;
+          guint n_inputs;
+
+          inputs = kiln_recipe_get_input_columns (recipe, &n_inputs);
+          /* NULL when the rows lack an input column: the bundle then has no reference */
+          b->drift = kiln_drift_new (info->drift_rows, inputs, n_inputs);
+        }
     }
   return b;
 }
@@ -274,6 +285,11 @@ kiln_bundle_to_json (KilnBundle *bundle)
   json_builder_add_value (b, kiln_recipe_to_json (bundle->recipe));
   json_builder_set_member_name (b, "model");
   json_builder_add_value (b, kiln_model_to_json (bundle->model));
+  if (bundle->drift)
+    {
+      json_builder_set_member_name (b, "drift");
+      json_builder_add_value (b, kiln_drift_to_json (bundle->drift));
+    }
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -448,6 +464,16 @@ kiln_bundle_from_json (JsonNode    *node,
     {
       corrupt (error, what, local->message);
       return NULL;
+    }
+  n = json_object_get_member (o, "drift");
+  if (n && !JSON_NODE_HOLDS_NULL (n))
+    {
+      b->drift = kiln_drift_from_json (n, &local);
+      if (b->drift == NULL)
+        {
+          corrupt (error, what, local->message);
+          return NULL;
+        }
     }
   /* The target named at the top level must be the recipe's. */
   if ((s = get_string (o, "target", FALSE, what, error)) == NULL)
@@ -776,6 +802,13 @@ kiln_bundle_get_seed (KilnBundle *bundle)
 {
   g_return_val_if_fail (bundle != NULL, 0);
   return bundle->seed;
+}
+
+const KilnDrift *
+kiln_bundle_get_drift (KilnBundle *bundle)
+{
+  g_return_val_if_fail (bundle != NULL, NULL);
+  return bundle->drift;
 }
 
 const char *

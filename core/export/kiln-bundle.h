@@ -15,7 +15,9 @@
  *    "classes": [...] (classification only),
  *    "seed": 42, "options": {...} (free-form: split, prep flags, model name and options),
  *    "metrics": {...} (as `kiln-cli train --json` prints them, measured on the test split),
- *    "recipe": kiln_recipe_to_json (), "model": kiln_model_to_json ()}
+ *    "recipe": kiln_recipe_to_json (), "model": kiln_model_to_json (),
+ *    "drift": kiln_drift_to_json () (optional: the training split's distribution of each input
+ *             column, for the service's drift metrics; bundles made before it lack it)}
  *
  * Doubles are written with up to 17 significant digits (json-glib's generator), so recipe and
  * model parameters read back bit for bit and a loaded bundle predicts exactly what the saved one
@@ -29,6 +31,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "kiln-drift.h"
 #include "kiln-frame.h"
 #include "kiln-model.h"
 #include "kiln-recipe.h"
@@ -58,6 +61,7 @@ typedef struct {
   JsonNode   *metrics;         /* may be NULL */
   JsonNode   *options;         /* may be NULL */
   guint64     seed;
+  KilnFrame  *drift_rows;      /* the raw training split, for the drift reference, or NULL */
 } KilnBundleInfo;
 
 typedef struct {
@@ -109,6 +113,9 @@ const KilnBundleColumn *kiln_bundle_get_schema (KilnBundle *bundle,
 JsonNode   *kiln_bundle_get_metrics      (KilnBundle *bundle);   /* borrowed, may be NULL */
 JsonNode   *kiln_bundle_get_options      (KilnBundle *bundle);   /* borrowed, may be NULL */
 guint64     kiln_bundle_get_seed         (KilnBundle *bundle);
+/* The training split's distribution of the input columns (kiln-drift.h); NULL when the bundle
+ * was made without one (older bundles). Borrowed. */
+const KilnDrift *kiln_bundle_get_drift   (KilnBundle *bundle);
 const char *kiln_bundle_get_source_name  (KilnBundle *bundle);
 const char *kiln_bundle_get_source_sha256 (KilnBundle *bundle);  /* may be NULL */
 const char *kiln_bundle_get_kiln_version (KilnBundle *bundle);   /* of the Kiln that made it */

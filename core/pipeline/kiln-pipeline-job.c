@@ -120,6 +120,8 @@ job_run (KilnTrainRun  *run,
                                                   result->evaluation, error);
       if (result->bundle == NULL)
         goto fail;
+      /* the hash serialises the whole model: here, not when a window first shows it */
+      kiln_bundle_get_content_hash (result->bundle);
     }
   kiln_train_run_set_result (run, result->model, out, (GDestroyNotify) payload_free);
   if (cancelled)

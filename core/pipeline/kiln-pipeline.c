@@ -490,6 +490,7 @@ kiln_pipeline_make_bundle (KilnPipeline    *pipeline,
   info.metrics = metrics;
   info.options = options;
   info.seed = pipeline->seed;
+  info.drift_rows = pipeline->train_rows;
   return kiln_bundle_new (pipeline->recipe, model, &info, error);
 }
 

@@ -229,7 +229,7 @@ apply_onehot (Encode *en)
 
       for (guint j = 0; j < cats->len; j++)
         {
-          g_autofree char *cname = g_strdup_printf ("%s=%s", name, (const char *) cats->pdata[j]);
+          g_autofree char *cname = g_strconcat (name, "=", (const char *) cats->pdata[j], NULL);
           g_ptr_array_add (out, kiln_column_new_boolean (cname, oh->cols[j], NULL, n_rows));
         }
       en->unseen[i] = oh->unseen;

@@ -76,8 +76,18 @@ build_matrix (KilnRecipe *recipe, KilnFrame *prepared, GError **error)
   m.where = g_new (int, MAX (m.n_features, 1));
   for (guint j = 0; j < m.n_features; j++)
     {
+      guint n_cols = kiln_frame_get_n_columns (prepared);
+      guint next = j > 0 && m.where[j - 1] >= 0 ? (guint) m.where[j - 1] + 1 : 0;
       KilnColumn *col;
-      m.where[j] = kiln_frame_find_column (prepared, recipe->features[j]);
+
+      /* the features are in the prepared frame's order: look right after the previous one
+       * first (a name search per feature costs more than predicting a row) */
+      if (next < n_cols
+          && strcmp (kiln_column_get_name (kiln_frame_get_column (prepared, next)),
+                     recipe->features[j]) == 0)
+        m.where[j] = (int) next;
+      else
+        m.where[j] = kiln_frame_find_column (prepared, recipe->features[j]);
       if (m.where[j] < 0)
         {
           g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,

@@ -11,6 +11,7 @@
 
 #include <gtk/gtk.h>
 #include <adwaita.h>
+#include <libsoup/soup.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
@@ -115,6 +116,19 @@ page_widget (KilnWindow *window, const char *name)
 {
   GtkWidget *stack = find_hidden (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK);
   return adw_view_stack_get_child_by_name (ADW_VIEW_STACK (stack), name);
+}
+
+/* What the page shows fits the window's width: at most a vertical scroll (a box of equal halves
+ * once made Evaluate wider than a 1024-pixel window, its last metric card off screen). */
+static void
+assert_fits_width (GtkWidget *page)
+{
+  GtkWidget *scroller = kiln_ui_find (page, GTK_TYPE_SCROLLED_WINDOW, NULL);
+  GtkAdjustment *h;
+
+  g_assert_nonnull (scroller);
+  h = gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scroller));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (h) - gtk_adjustment_get_page_size (h), <=, 1);
 }
 
 static void
@@ -509,7 +523,8 @@ test_journey_korean (void)
       g_test_skip ("wa_churn.csv is not in ../shared/datasets");
       return;
     }
-  window = new_window (1280, 800);
+  /* a small laptop's window */
+  window = new_window (1024, 700);
   project = kiln_window_get_project (window);
   click_button (GTK_WIDGET (window), "Open");
   kiln_ui_answer_file_chooser (path);
@@ -522,6 +537,7 @@ test_journey_korean (void)
   g_assert_cmpint (kiln_column_get_column_type (kiln_frame_get_column (frame, (guint) col)), ==, KILN_COLUMN_NUMERIC);
   g_assert_cmpfloat_with_epsilon (kiln_frame_get_double (frame, (guint) col, 0), 29.85, 1e-9);
   kiln_ui_screenshot (GTK_WIDGET (window), "journey-korean-data.png");
+  assert_fits_width (page_widget (window, "data"));
 
   goto_step (window, "Prepare", "prepare");
   prepare = page_widget (window, "prepare");
@@ -557,6 +573,7 @@ test_journey_korean (void)
     g_assert_true (checked);
   }
   kiln_ui_screenshot (GTK_WIDGET (window), "journey-korean-prepare.png");
+  assert_fits_width (prepare);
 
   goto_step (window, "Train", "train");
   train = page_widget (window, "train");
@@ -569,6 +586,7 @@ test_journey_korean (void)
   g_assert_nonnull (kiln_ui_find (evaluate, GTK_TYPE_LABEL, "Recall"));
   g_assert_nonnull (kiln_ui_find (evaluate, GTK_TYPE_LABEL, "Yes"));
   kiln_ui_screenshot (GTK_WIDGET (window), "journey-korean-per-class.png");
+  assert_fits_width (evaluate);
 
   goto_step (window, "Export", "export");
   export_page = page_widget (window, "export");
@@ -655,6 +673,125 @@ test_journey_scale (void)
   g_unlink (path);
 }
 
+static void
+clipboard_text (GObject *clipboard, GAsyncResult *result, gpointer data)
+{
+  *(char **) data = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (clipboard), result, NULL);
+  if (*(char **) data == NULL)
+    *(char **) data = g_strdup ("");
+}
+
+static gboolean
+text_read (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+/* POSTs @body to @url; the status, and the answer in @answer. 0 when nothing answers. */
+static guint
+post_body (const char *url, const char *body, char **answer)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) reply = NULL;
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  reply = soup_session_send_and_read (session, msg, NULL, NULL);
+  if (answer)
+    *answer = reply ? g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply)) : NULL;
+  return reply ? soup_message_get_status (msg) : 0;
+}
+
+typedef struct { GtkWidget *row; const char *prefix; } SubtitleWait;
+
+static gboolean
+subtitle_starts (gpointer data)
+{
+  SubtitleWait *w = data;
+  const char *sub = adw_action_row_get_subtitle (ADW_ACTION_ROW (w->row));
+  return sub != NULL && g_str_has_prefix (sub, w->prefix);
+}
+
+/* Journey 5, a developer who wants the model behind HTTP: penguins (categories, missing values),
+ * a model, then on the Export step the "Serve locally" switch clicked; the curl example copied
+ * with its button and run as it is (the served label is the bundle's own prediction of that test
+ * row), a bad row answered 400, the live counts following, and the switch clicked off again. */
+static void
+test_journey_serve (void)
+{
+  KilnWindow *window;
+  KilnProject *project;
+  const KilnPipelineResult *result;
+  GtkWidget *export_page, *toggle, *copy, *counts;
+  g_autofree char *example = NULL, *body = NULL, *url = NULL, *answer = NULL, *want = NULL;
+  g_autoptr(KilnFrame) predicted = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *start, *end;
+  SubtitleWait wait;
+
+  SKIP_WITHOUT_X ();
+  window = new_window (1280, 800);
+  project = kiln_window_get_project (window);
+  open_example (window, "Palmer penguins");
+  train_and_wait (window);
+  result = kiln_project_get_result (project);
+
+  goto_step (window, "Export", "export");
+  export_page = page_widget (window, "export");
+  toggle = kiln_ui_row_widget (export_page, "Serve locally", GTK_TYPE_SWITCH);
+  g_assert_nonnull (toggle);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
+  g_assert_null (kiln_ui_row (export_page, "Address"));   /* shown only while serving */
+  kiln_ui_click (toggle);
+  kiln_ui_settle (300);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (toggle)));
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (
+                   kiln_ui_row (export_page, "Address"))), "http://127.0.0.1:"));
+
+  /* the example, through its copy button and the clipboard, run as it is */
+  copy = kiln_ui_row_widget (export_page, "Try it", GTK_TYPE_BUTTON);
+  g_assert_nonnull (copy);
+  kiln_ui_click (copy);
+  kiln_ui_settle (100);
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (toggle), NULL, clipboard_text, &example);
+  g_assert_true (kiln_ui_wait (text_read, &example, 5000));
+  g_assert_true (g_str_has_prefix (example, "curl "));
+  start = strstr (example, "-d '");
+  g_assert_nonnull (start);
+  start += 4;
+  end = strchr (start, '\'');
+  body = g_strndup (start, (gsize) (end - start));
+  url = g_strdup (strrchr (example, ' ') + 1);
+  g_assert_true (g_str_has_suffix (url, "/predict"));
+  g_assert_cmpuint (post_body (url, body, &answer), ==, 200);
+  predicted = kiln_bundle_predict_frame (result->bundle, kiln_pipeline_get_test_rows (result->pipeline),
+                                         &error);
+  g_assert_no_error (error);
+  want = g_strdup_printf ("{\"predictions\":[{\"label\":\"%s\",",
+                          kiln_frame_get_string (predicted,
+                                                 (guint) kiln_frame_find_column (predicted, "prediction"), 0));
+  g_assert_true (g_str_has_prefix (answer, want));
+  g_clear_pointer (&answer, g_free);
+  g_assert_cmpuint (post_body (url, "{\"rows\": [{\"island\": 3}]}", &answer), ==, 400);
+
+  /* the counts follow (they refresh twice a second) */
+  counts = kiln_ui_row (export_page, "Requests");
+  g_assert_nonnull (counts);
+  wait = (SubtitleWait) { counts, "2 requests · 1 error · 1 row predicted" };
+  g_assert_true (kiln_ui_wait (subtitle_starts, &wait, 5000));
+  kiln_ui_scroll_into_view (counts);
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-serve.png");
+
+  /* off: nothing answers any more */
+  kiln_ui_click (toggle);
+  kiln_ui_settle (300);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
+  g_assert_cmpuint (post_body (url, body, NULL), ==, 0);
+  g_assert_null (kiln_ui_row (export_page, "Address"));
+  close_without_asking (window);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -673,6 +810,7 @@ main (int argc, char **argv)
   g_test_add_func ("/journeys/network", test_journey_network);
   g_test_add_func ("/journeys/scale", test_journey_scale);
   g_test_add_func ("/journeys/share", test_journey_share);
+  g_test_add_func ("/journeys/serve", test_journey_serve);
   ret = g_test_run ();
   g_object_unref (app);
   return ret;

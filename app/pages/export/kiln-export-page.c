@@ -10,6 +10,7 @@
 
 #include "kiln-pages.h"
 #include "kiln-bundle.h"
+#include "kiln-export-serve.h"
 #include "kiln-pipeline.h"
 
 struct _KilnExportPage
@@ -20,6 +21,7 @@ struct _KilnExportPage
   AdwActionRow  *predictions_row;
   AdwActionRow  *hash_row;
   AdwActionRow  *cli_row;
+  KilnExportServe *serve;
   char          *last_bundle;
 };
 
@@ -149,6 +151,9 @@ on_result_changed (KilnExportPage *self)
   const KilnPipelineResult *result = kiln_project_get_result (kiln_page_get_project (KILN_PAGE (self)));
   g_autofree char *sub = NULL;
 
+  kiln_export_serve_set_bundle (self->serve, result ? result->bundle : NULL,
+                                result && result->pipeline
+                                  ? kiln_pipeline_get_test_rows (result->pipeline) : NULL);
   if (result == NULL || result->bundle == NULL)
     {
       kiln_page_set_not_ready (KILN_PAGE (self), "document-send-symbolic", _("Nothing to Export Yet"),
@@ -231,6 +236,9 @@ kiln_export_page_init (KilnExportPage *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->cli_row), _("Predict new files from the command line"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->cli_row));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (group));
+
+  self->serve = KILN_EXPORT_SERVE (kiln_export_serve_new ());
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (self->serve));
 
   kiln_page_set_content (KILN_PAGE (self), prefs);
 }

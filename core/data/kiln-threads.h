@@ -1,0 +1,23 @@
+/* kiln-threads.h: how many threads a piece of core work may spread over.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The core spreads big jobs (recipe steps, forest and kNN predictions) over the machine's cores.
+ * A thread that is itself one of several workers, each already busy on its own core (the HTTP
+ * service answers one request per worker thread), marks itself serial: work started from it then
+ * runs in that thread alone, instead of starting helper threads for a few rows, which costs far
+ * more than the work (about 1 ms to start and join them, against microseconds for one row).
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* For the calling thread only; threads start not serial. */
+void     kiln_threads_set_serial (gboolean serial);
+gboolean kiln_threads_get_serial (void);
+/* 1 in a serial thread, else the number of processors (at least 1). */
+guint    kiln_threads_available  (void);
+
+G_END_DECLS
