@@ -853,7 +853,9 @@ static double
 get_double (JsonObject *o, const char *name, double fallback)
 {
   JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_double (n) : fallback;
+  /* 1e999 reads as inf, which the project could not be saved with */
+  return n && JSON_NODE_HOLDS_VALUE (n) && isfinite (json_node_get_double (n))
+         ? json_node_get_double (n) : fallback;
 }
 
 static gint64
@@ -915,8 +917,14 @@ settings_from_object (KilnProject *self, JsonObject *root)
       if ((arr = get_array (model, "hidden")))
         {
           memset (mo->hidden, 0, sizeof mo->hidden);
-          for (guint i = 0; i < MIN (json_array_get_length (arr), G_N_ELEMENTS (mo->hidden) - 1); i++)
-            mo->hidden[i] = (guint) json_array_get_int_element (arr, i);
+          guint n = 0;
+          for (guint i = 0; i < json_array_get_length (arr) && n < G_N_ELEMENTS (mo->hidden) - 1; i++)
+            {
+              JsonNode *e = json_array_get_element (arr, i);
+              gint64 width = JSON_NODE_HOLDS_VALUE (e) ? json_node_get_int (e) : 0;
+              if (width > 0 && width <= G_MAXUINT)   /* a layer of no neurons would end the list */
+                mo->hidden[n++] = (guint) width;
+            }
         }
       mo->epochs = (guint) get_int (model, "epochs", mo->epochs);
       mo->learning_rate = get_double (model, "learning_rate", mo->learning_rate);
@@ -949,6 +957,7 @@ kiln_project_load (GFile   *file,
   if (in == NULL)
     return NULL;
   if (!json_parser_load_from_stream (parser, in, NULL, &local) ||
+      json_parser_get_root (parser) == NULL ||   /* an empty file */
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -986,17 +995,23 @@ kiln_project_load (GFile   *file,
   if (import)
     {
       self->csv_options.encoding = g_strdup (get_string (import, "encoding"));
-      if ((s = get_string (import, "delimiter")))
+      /* one ASCII character (the file saves it as a one-byte string) */
+      if ((s = get_string (import, "delimiter")) && (g_ascii_isprint (s[0]) || s[0] == '\t'))
         self->csv_options.delimiter = s[0];
-      if ((s = get_string (import, "decimal")))
+      if ((s = get_string (import, "decimal")) && (s[0] == '.' || s[0] == ','))
         self->csv_options.decimal = s[0];
       self->csv_options.header = (int) get_int (import, "header", -1);
       self->csv_options.skip_bad_rows = get_bool (import, "skip_bad_rows", FALSE);
       if ((arr = get_array (import, "na")))
         {
+          guint n = 0;
           self->csv_options.na_values = g_new0 (char *, json_array_get_length (arr) + 1);
           for (guint i = 0; i < json_array_get_length (arr); i++)
-            self->csv_options.na_values[i] = g_strdup (json_array_get_string_element (arr, i));
+            {
+              JsonNode *e = json_array_get_element (arr, i);
+              if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
+                self->csv_options.na_values[n++] = g_strdup (json_node_get_string (e));
+            }
         }
     }
 

@@ -346,25 +346,17 @@ _kiln_csv_segment_feed (Segment *seg, const char *block, gsize len)
   const char *p = block, *end = block + len;
   const char *bad;
 
-  /* NUL bytes and (for UTF-8 files) invalid bytes, with the line and column they are on */
+  /* NUL bytes and (for UTF-8 files) invalid bytes, with the line and column they are on: the
+   * first of them in the block counts, when its line is reached (so that what comes first in the
+   * file decides, however the file is cut into blocks and segments) */
   bad = memchr (block, '\0', len);
-  if (bad == NULL && reader->encoding == NULL && !is_ascii (block, len) &&
-      !g_utf8_validate_len (block, len, &bad))
+  if (reader->encoding == NULL)
     {
-      if (reader->encoding_detected && reader->bad_encoding_hint == NULL)
-        {
-          /* auto-detected as UTF-8 on a sample, but it is not: read again as a legacy code page */
-          uchardet_t ud = uchardet_new ();
-          uchardet_handle_data (ud, block, len);
-          uchardet_data_end (ud);
-          reader->bad_encoding_hint = g_strdup (uchardet_get_charset (ud));
-          uchardet_delete (ud);
-          seg->stop = TRUE;
-          return;
-        }
+      gsize before = bad ? (gsize) (bad - block) : len;
+      const char *invalid = NULL;
+      if (!is_ascii (block, before) && !g_utf8_validate_len (block, before, &invalid))
+        bad = invalid;
     }
-  else if (bad != NULL && *bad != '\0')
-    bad = NULL;
 
   csv_set_space_func (&seg->parser,
                       has_edge_space (block, len, reader->delimiter) ? _kiln_csv_never_space : NULL);
@@ -373,6 +365,19 @@ _kiln_csv_segment_feed (Segment *seg, const char *block, gsize len)
       const char *nl = memchr (p, '\n', (gsize) (end - p));
       const char *line_end = nl ? nl + 1 : end;
 
+      if (bad != NULL && bad < line_end && *bad != '\0' && reader->encoding_detected &&
+          seg->bad_encoding_hint == NULL)
+        {
+          /* auto-detected as UTF-8 on a sample, but it is not: read again as a legacy code page,
+           * guessed from this line (decided once the segments are done, in file order) */
+          uchardet_t ud = uchardet_new ();
+          uchardet_handle_data (ud, p, (gsize) (line_end - p));
+          uchardet_data_end (ud);
+          seg->bad_encoding_hint = g_strdup (uchardet_get_charset (ud));
+          uchardet_delete (ud);
+          seg->stop = TRUE;
+          return;
+        }
       if (bad != NULL && bad < line_end)
         {
           g_autofree char *name = _kiln_csv_display_name (reader);
@@ -572,4 +577,5 @@ _kiln_csv_segment_clear (Segment *seg)
   g_clear_pointer (&seg->demote, g_free);
   g_clear_error (&seg->error);
   g_clear_pointer (&seg->first_skipped_message, g_free);
+  g_clear_pointer (&seg->bad_encoding_hint, g_free);
 }

@@ -110,6 +110,7 @@ typedef struct {
   guint64            line_base;     /* lines of the file before the segment, once counted */
   gboolean           line_base_known;
   char              *first_skipped_message;
+  char              *bad_encoding_hint; /* a block was not UTF-8 after all (uchardet's guess) */
 } Segment;
 
 struct _Reader {

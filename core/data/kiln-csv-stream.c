@@ -203,6 +203,11 @@ kiln_csv_stream_next (KilnCsvStream  *st,
       stream_fill (st, max_rows);
       if (seg->error != NULL)
         goto fail;
+      if (seg->bad_encoding_hint != NULL)
+        {
+          g_free (reader->bad_encoding_hint);
+          reader->bad_encoding_hint = g_steal_pointer (&seg->bad_encoding_hint);
+        }
       if (reader->bad_encoding_hint != NULL && !st->emitted && attempts <= reader->n_cols + 1)
         {
           /* not UTF-8 after all: everything again in the code page the bytes suggest (the

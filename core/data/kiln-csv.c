@@ -92,6 +92,7 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
   GThread *threads[MAX_SEGMENTS] = { NULL };
   KilnFrame *frame = NULL;
   gsize expected_rows = 0;
+  guint n_counted;
 
   *again = FALSE;
   offsets[n_segs] = reader->file_size;
@@ -115,12 +116,27 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
     g_thread_join (threads[s]);
   g_debug ("all segments done at %.3f s", (g_get_monotonic_time () - reader->t0) / 1e6);
 
+  /* What stopped the reading first in the file decides, as on one thread: segments after the
+   * first one that failed or found the file not UTF-8 do not count (their demotions, errors,
+   * encoding guesses are what one thread would never have reached). */
+  n_counted = n_segs;
+  for (guint s = 0; s < n_segs; s++)
+    if (segs[s].error != NULL || segs[s].bad_encoding_hint != NULL)
+      {
+        n_counted = s + 1;
+        if (segs[s].bad_encoding_hint != NULL)
+          {
+            g_free (reader->bad_encoding_hint);
+            reader->bad_encoding_hint = g_steal_pointer (&segs[s].bad_encoding_hint);
+          }
+        break;
+      }
   if (reader->bad_encoding_hint != NULL && reader->encoding == NULL)
     {
       *again = TRUE;
       goto out;
     }
-  for (guint s = 0; s < n_segs; s++)
+  for (guint s = 0; s < n_counted; s++)
     if (segs[s].any_demoted)
       {
         for (guint c = 0; c < reader->n_cols; c++)
@@ -130,7 +146,7 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
       }
   if (*again)
     goto out;
-  for (guint s = 0; s < n_segs; s++)
+  for (guint s = 0; s < n_counted; s++)
     if (segs[s].error)
       {
         /* the first segment's error is the first in the file */

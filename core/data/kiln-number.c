@@ -416,7 +416,7 @@ kiln_format_double (char   *buf,
     g_strlcpy (buf, "NaN", size);
   else if (isinf (value))
     g_strlcpy (buf, value < 0 ? "-inf" : "inf", size);
-  else if (value == (double) (gint64) value && fabs (value) < 1e15)
+  else if (fabs (value) < 1e15 && value == (double) (gint64) value)  /* no cast out of range */
     g_snprintf (buf, size, "%" G_GINT64_FORMAT, (gint64) value);
   else
     {

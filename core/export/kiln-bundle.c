@@ -303,6 +303,17 @@ corrupt (GError **error, const char *what, const char *detail)
   return FALSE;
 }
 
+/* A string member, or @fallback when it is missing or not a string (json-glib's
+ * _with_default getters raise a critical for an object or an array). */
+static const char *
+string_member (JsonObject *o, const char *name, const char *fallback)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+         ? json_node_get_string (n) : fallback;
+}
+
 static const char *
 get_string (JsonObject *o, const char *name, gboolean nullable, const char *what, GError **error)
 {
@@ -341,7 +352,7 @@ kiln_bundle_from_json (JsonNode    *node,
       return NULL;
     }
   o = json_node_get_object (node);
-  s = json_object_get_string_member_with_default (o, "format", NULL);
+  s = string_member (o, "format", NULL);
   if (g_strcmp0 (s, BUNDLE_MAGIC) != 0)
     {
       corrupt (error, what, _("it is not a Kiln model bundle"));
@@ -367,7 +378,7 @@ kiln_bundle_from_json (JsonNode    *node,
   if ((s = get_string (o, "kiln_version", FALSE, what, error)) == NULL)
     return NULL;
   b->kiln_version = g_strdup (s);
-  b->created = g_strdup (json_object_get_string_member_with_default (o, "created", ""));
+  b->created = g_strdup (string_member (o, "created", ""));
 
   n = json_object_get_member (o, "source");
   if (n && JSON_NODE_HOLDS_OBJECT (n))
@@ -406,8 +417,7 @@ kiln_bundle_from_json (JsonNode    *node,
               corrupt (error, what, detail);
               return NULL;
             }
-          role = json_object_get_string_member_with_default (json_node_get_object (e), "role",
-                                                             "unused");
+          role = string_member (json_node_get_object (e), "role", "unused");
           bc.name = g_strdup (name);
           bc.type = t;
           bc.role = intern_role (role);
@@ -624,7 +634,6 @@ kiln_bundle_load (const char    *path,
   g_autofree char *contents = NULL;
   gsize size = 0;
   const guint8 *data;
-  KilnBundle *bundle;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -677,10 +686,9 @@ kiln_bundle_load (const char    *path,
       corrupt (error, display, _("the file is empty"));
       return NULL;
     }
-  bundle = kiln_bundle_from_json (json_parser_get_root (parser), display, error);
-  if (bundle)
-    set_content_hash (bundle, (const char *) data, size);
-  return bundle;
+  /* the content hash is taken (lazily) from the document as Kiln writes it, not from the file's
+   * text: a bundle written by another tool or edited by hand hashes the same once saved again */
+  return kiln_bundle_from_json (json_parser_get_root (parser), display, error);
 }
 
 char *

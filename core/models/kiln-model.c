@@ -84,6 +84,17 @@ kiln_model_class_find_option (const KilnModelClass *klass,
   return NULL;
 }
 
+/* A string member, or NULL when it is missing or not a string (json-glib's _with_default
+ * getters raise a critical for an object or an array). */
+static const char *
+string_member (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+         ? json_node_get_string (n) : NULL;
+}
+
 static const KilnModelClass *
 lookup_class_or_error (const char  *name,
                        GError     **error)
@@ -589,7 +600,7 @@ kiln_model_from_json (JsonNode  *node,
       return NULL;
     }
   object = json_node_get_object (node);
-  family = json_object_get_string_member_with_default (object, "family", NULL);
+  family = string_member (object, "family");
   if (family == NULL)
     {
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT, _("The model does not name its family."));
@@ -602,7 +613,7 @@ kiln_model_from_json (JsonNode  *node,
                    _("The model family “%s” is not known to this version of Kiln."), family);
       return NULL;
     }
-  task_str = json_object_get_string_member_with_default (object, "task", NULL);
+  task_str = string_member (object, "task");
   if (!kiln_task_from_string (task_str, &task))
     {
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT, _("The model's task is not valid."));

@@ -191,7 +191,8 @@ read_value (JsonObject  *o,
   have = JSON_NODE_HOLDS_VALUE (n) ? json_node_get_value_type (n) : G_TYPE_INVALID;
   if (type == G_TYPE_BOOLEAN && have == G_TYPE_BOOLEAN)
     *(gboolean *) out = json_node_get_boolean (n);
-  else if (type == G_TYPE_DOUBLE && (have == G_TYPE_DOUBLE || have == G_TYPE_INT64))
+  else if (type == G_TYPE_DOUBLE && (have == G_TYPE_DOUBLE || have == G_TYPE_INT64)
+           && isfinite (json_node_get_double (n)))   /* 1e999 reads as inf, which JSON cannot hold */
     *(double *) out = json_node_get_double (n);
   else if (type == G_TYPE_UINT64 && have == G_TYPE_INT64)
     *(guint64 *) out = (guint64) json_node_get_int (n);
@@ -274,7 +275,8 @@ kiln_prep_settings_from_json (KilnPrepSettings  *settings,
         {
           JsonNode *e = json_array_get_element (a, i);
           if (!JSON_NODE_HOLDS_VALUE (e) || (json_node_get_value_type (e) != G_TYPE_DOUBLE
-                                             && json_node_get_value_type (e) != G_TYPE_INT64))
+                                             && json_node_get_value_type (e) != G_TYPE_INT64)
+              || !isfinite (json_node_get_double (e)))
             a = NULL;
           else
             v[i] = json_node_get_double (e);

@@ -620,7 +620,10 @@ void
 _kiln_serve_append_json_string (GString    *out,
                                 const char *s)
 {
-  g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), s);
+  /* a field name echoed from a request may be invalid UTF-8 that yajl let through (an overlong
+   * sequence): the answer stays UTF-8, as JSON must be */
+  g_autofree char *valid = g_utf8_validate (s, -1, NULL) ? NULL : g_utf8_make_valid (s, -1);
+  g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), valid ? valid : s);
   g_autofree char *text = json_to_string (node, FALSE);
 
   g_string_append (out, text);
