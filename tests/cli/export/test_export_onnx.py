@@ -30,6 +30,8 @@ TOL = 1e-5
 
 tmp = tempfile.mkdtemp(prefix='kiln-onnx-')
 results = []          # (ok, description)
+# families the exporter refuses (no exact graph yet), and the words their refusal must carry
+REFUSED = {'gbt': 'no exact ONNX form yet'}
 parity = []           # rows of the table
 
 
@@ -305,6 +307,10 @@ def main():
         tap(False, 'ONNX Runtime runs the exported models: ' + str(e))
         return
     for case in cases:
+        if not case.ok and case.model in REFUSED:
+            # a family whose graph is known not to match Kiln's answers is refused, with why
+            tap(REFUSED[case.model] in case.error, f"{case.name}: refused with the reason ({case.error})")
+            continue
         if not case.ok:
             tap(False, f"{case.name}: {case.error}")
             continue
