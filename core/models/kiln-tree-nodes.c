@@ -125,7 +125,8 @@ _kiln_tree_nodes_from_json (KilnTreeNodes  *nodes,
     goto fail;
 
   /* Children always come after their parent, so walking down ends at a leaf; a left child comes
-   * right after its parent, as trees are grown (and as KilnTreeNode relies on). */
+   * right after its parent, as trees are grown (and as KilnTreeNode relies on); the right one
+   * after that (a right child equal to the left one was read here, then refused once packed). */
   for (guint i = 0; i < nodes->n_nodes; i++)
     {
       gint32 f = feature[i];
@@ -141,7 +142,7 @@ _kiln_tree_nodes_from_json (KilnTreeNodes  *nodes,
         }
       else if (f < 0 || (guint) f >= n_features
                || left[i] != (gint32) i + 1 || left[i] >= n_nodes
-               || right[i] <= (gint32) i || right[i] >= n_nodes)
+               || right[i] <= (gint32) i + 1 || right[i] >= n_nodes)
         {
           format_error (error, _("a node points outside the tree"));
           goto fail;
