@@ -4,13 +4,23 @@
  * callback and records the longest gap between ticks: a gap is a stalled main loop. While the MLP
  * trains it also counts how often the loss plot asked to be redrawn against the epochs reported.
  *
+ * KILN_BENCH_STACKS=MS: when the main loop has not ticked for MS milliseconds, a watcher thread
+ * interrupts it (SIGPROF) and the main thread prints its stack to stderr, again every MS while the
+ * gap lasts: where a long frame spends its time.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include <adwaita.h>
+#include <execinfo.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kiln-application.h"
 #include "kiln-window.h"
@@ -23,11 +33,65 @@ typedef struct {
   guint  invalidations;
 } Probe;
 
+/* ---- the stack sampler (KILN_BENCH_STACKS) ---- */
+
+static _Atomic gint64 last_tick_us;
+static pthread_t main_thread;
+
+static void
+on_sigprof (int sig)
+{
+  void *frames[48];
+  int n = backtrace (frames, G_N_ELEMENTS (frames));
+  static const char head[] = "-- main thread, in a long gap:\n";
+
+  if (write (2, head, sizeof head - 1) < 0)
+    return;
+  backtrace_symbols_fd (frames + 2, n - 2, 2);
+}
+
+static gpointer
+watch_gaps (gpointer data)
+{
+  gint64 limit = GPOINTER_TO_INT (data) * 1000, sampled_at = 0;
+
+  for (;;)
+    {
+      gint64 now = g_get_monotonic_time ();
+      gint64 last = atomic_load (&last_tick_us);
+
+      if (last && now - last > limit && now - MAX (sampled_at, last) > limit)
+        {
+          sampled_at = now;
+          pthread_kill (main_thread, SIGPROF);
+        }
+      g_usleep (2000);
+    }
+  return NULL;
+}
+
+static void
+start_sampler (void)
+{
+  const char *env = g_getenv ("KILN_BENCH_STACKS");
+  int ms = env ? atoi (env) : 0;
+  void *warm[2];
+
+  if (ms <= 0)
+    return;
+  backtrace (warm, 2); /* loads libgcc before any signal */
+  main_thread = pthread_self ();
+  signal (SIGPROF, on_sigprof);
+  g_thread_unref (g_thread_new ("gap-watch", watch_gaps, GINT_TO_POINTER (ms)));
+}
+
 static gboolean
 on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
   Probe *probe = user_data;
   gint64 now = g_get_monotonic_time ();
+
+  atomic_store (&last_tick_us, now);
 
   if (probe->last)
     probe->max_gap = MAX (probe->max_gap, now - probe->last);
@@ -117,6 +181,7 @@ main (int argc, char **argv)
 
   gtk_init ();
   adw_init ();
+  start_sampler ();
   app = kiln_application_new ();
   g_application_register (G_APPLICATION (app), NULL, NULL);
   window = kiln_window_new (app);

@@ -176,14 +176,23 @@ kiln_ui_find_anywhere (GType type, const char *text)
 void
 kiln_ui_scroll_into_view (GtkWidget *widget)
 {
+  /* Each scroll runs the main loop, where the widget may leave its window: the scrolled windows
+     around it are held, and each is used only while the widget is still inside it. */
+  g_autoptr(GPtrArray) scrollers = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_object_ref (widget);
   for (GtkWidget *a = gtk_widget_get_parent (widget); a; a = gtk_widget_get_parent (a))
+    if (GTK_IS_SCROLLED_WINDOW (a))
+      g_ptr_array_add (scrollers, g_object_ref (a));
+  for (guint i = 0; i < scrollers->len; i++)
     {
+      GtkWidget *a = g_ptr_array_index (scrollers, i);
       graphene_point_t p;
       GtkAdjustment *adj;
       double h;
 
-      if (!GTK_IS_SCROLLED_WINDOW (a))
-        continue;
+      if (!gtk_widget_is_ancestor (widget, a))
+        break;
       if (!gtk_widget_compute_point (widget, a,
                                      &GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.f,
                                                            gtk_widget_get_height (widget) / 2.f), &p))
@@ -203,6 +212,7 @@ kiln_ui_scroll_into_view (GtkWidget *widget)
           kiln_ui_settle (60);
         }
     }
+  g_object_unref (widget);
 }
 
 gboolean
@@ -265,8 +275,9 @@ kiln_ui_click_anything (GtkWidget *widget, double x, double y)
   g_snprintf (xid, sizeof xid, "%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (native)));
   g_snprintf (px, sizeof px, "%d", (int) (p.x + sx));
   g_snprintf (py, sizeof py, "%d", (int) (p.y + sy));
-  xdotool ((const char *[]) { "mousemove", "--window", xid, px, py, NULL });
+  /* the move runs the main loop, where the widget may go: note its window first */
   remember_root (GTK_WIDGET (gtk_widget_get_root (widget)));
+  xdotool ((const char *[]) { "mousemove", "--window", xid, px, py, NULL });
   xdotool ((const char *[]) { "click", "1", NULL });
 }
 
@@ -329,6 +340,49 @@ kiln_ui_focus_window (GtkWidget *widget)
   xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL });
 }
 
+/* Whether the X server shows a window: a popup GTK has mapped may not be there yet, and until
+   it is unmapped there it takes the clicks aimed at what is under it. */
+static gboolean
+x_viewable (Window xid)
+{
+  GdkDisplay *display = gdk_display_get_default ();
+  XWindowAttributes attrs;
+  gboolean viewable;
+
+  gdk_x11_display_error_trap_push (display);
+  viewable = XGetWindowAttributes (gdk_x11_display_get_xdisplay (display), xid, &attrs) &&
+             attrs.map_state == IsViewable;
+  gdk_x11_display_error_trap_pop_ignored (display);
+  return viewable;
+}
+
+typedef struct {
+  GtkWidget *popover;
+  Window     xid;
+} Popup;
+
+static gboolean
+popover_gone (gpointer data)
+{
+  Popup *p = data;
+
+  return !gtk_widget_get_mapped (p->popover) && !x_viewable (p->xid);
+}
+
+static gboolean
+popover_shown (gpointer data)
+{
+  Popup *p = data;
+
+  return gtk_widget_get_mapped (p->popover) && x_viewable (p->xid);
+}
+
+static Window
+popover_xid (GtkWidget *popover)
+{
+  return gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (popover)));
+}
+
 static gboolean
 popover_item_showing (gpointer data)
 {
@@ -344,33 +398,11 @@ popover_item (GtkWidget *owner, const char *item, GtkWidget **popover)
 
   g_assert_true (kiln_ui_wait (popover_item_showing, d, 5000));
   *popover = kiln_ui_find (owner, GTK_TYPE_POPOVER, NULL);
-  /* let the popover finish its map and animation before aiming at it */
+  /* on the X server too (slower under load), then let it finish its animation before aiming */
+  Popup p = { *popover, popover_xid (*popover) };
+  g_assert_true (kiln_ui_wait (popover_shown, &p, 5000));
   kiln_ui_settle (150);
   return kiln_ui_find (*popover, GTK_TYPE_LABEL, item);
-}
-
-/* Gone for GTK and for the X server too: until its window is unmapped there, it takes the
-   clicks aimed at what is under it. */
-typedef struct {
-  GtkWidget *popover;
-  Window     xid;
-} Popup;
-
-static gboolean
-popover_gone (gpointer data)
-{
-  Popup *p = data;
-  GdkDisplay *display = gdk_display_get_default ();
-  XWindowAttributes attrs;
-  gboolean viewable;
-
-  if (gtk_widget_get_mapped (p->popover))
-    return FALSE;
-  gdk_x11_display_error_trap_push (display);
-  viewable = XGetWindowAttributes (gdk_x11_display_get_xdisplay (display), p->xid, &attrs) &&
-             attrs.map_state == IsViewable;
-  gdk_x11_display_error_trap_pop_ignored (display);
-  return !viewable;
 }
 
 static void
@@ -384,12 +416,6 @@ wait_popover_gone (GtkWidget *popover, Window xid)
      another window: cross out and back, as a hand on the mouse does */
   xdotool ((const char *[]) { "mousemove", "0", "0", NULL });
   kiln_ui_settle (50);
-}
-
-static Window
-popover_xid (GtkWidget *popover)
-{
-  return gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (popover)));
 }
 
 void

@@ -512,7 +512,8 @@ step (KilnWindow *window, GRand *rand, gboolean real_input)
       collect (GTK_WIDGET (window), controls);
       if (controls->len == 0)
         return;
-      GtkWidget *w = g_ptr_array_index (controls, g_rand_int_range (rand, 0, controls->len));
+      /* held: scrolling it into view runs the main loop, where it may go (a toast's close button) */
+      g_autoptr(GtkWidget) w = g_object_ref (g_ptr_array_index (controls, g_rand_int_range (rand, 0, controls->len)));
       if (real_input && dice < 12 && !GTK_IS_SPIN_BUTTON (w) && !GTK_IS_EDITABLE (w))
         {
           /* a real click somewhere on it: the widget's own event path */
@@ -525,7 +526,8 @@ step (KilnWindow *window, GRand *rand, gboolean real_input)
           g_snprintf (at, sizeof at, ": a click at %.0f,%.0f", x, y);
           g_strlcat (last_step, at, sizeof last_step);
           kiln_ui_scroll_into_view (w);
-          kiln_ui_click_anything (w, x, y);
+          if (kiln_ui_is_showing (w))
+            kiln_ui_click_anything (w, x, y);
         }
       else
         operate (w, rand);

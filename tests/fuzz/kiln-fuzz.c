@@ -29,7 +29,7 @@ remove_scratch (void)
 
 /* A fatal GLib message ends in G_BREAKPOINT (SIGTRAP), which libFuzzer does not catch: make it
  * an abort, so the input is saved. */
-static void
+G_NORETURN static void
 trap_to_abort (int sig)
 {
   abort ();
