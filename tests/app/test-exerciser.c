@@ -118,15 +118,21 @@ watchdog (gpointer unused)
     }
 }
 
-/* GTK 4.8 under Xvfb sometimes asks for the geometry of the monitor of a popup surface that is on
- * none (gdk_display_get_monitor_at_surface() gives NULL while a popover is laid out); that is the
- * toolkit's, not Kiln's, and is counted rather than fatal. Everything else is fatal. */
+/* Two of GTK 4.8's own, counted rather than fatal: under Xvfb it sometimes asks for the geometry
+ * of the monitor of a popup surface that is on none (gdk_display_get_monitor_at_surface() gives
+ * NULL while a popover is laid out), and its count of pressed ("active") widgets can go below
+ * zero when a press and its release reach different surfaces (seen once in ~20 runs, on the
+ * main window after a click on a switch: "Broken accounting of active state"). Everything else
+ * is fatal. */
 static guint toolkit_criticals;
 
 static gboolean
 is_toolkit_critical (const char *domain, const char *message)
 {
-  return g_strcmp0 (domain, "Gdk") == 0 && message && strstr (message, "gdk_monitor_get_geometry") != NULL;
+  if (message == NULL)
+    return FALSE;
+  return (g_strcmp0 (domain, "Gdk") == 0 && strstr (message, "gdk_monitor_get_geometry") != NULL) ||
+         (g_strcmp0 (domain, "Gtk") == 0 && g_str_has_prefix (message, "Broken accounting of active state"));
 }
 
 static gboolean
@@ -150,12 +156,22 @@ log_writer (GLogLevelFlags   level,
             gpointer         unused)
 {
   const char *domain = NULL, *message = NULL;
+  gboolean old_api = FALSE;
 
   for (gsize i = 0; i < n_fields; i++)
     if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
       domain = fields[i].value;
     else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
       message = fields[i].value;
+    else if (g_strcmp0 (fields[i].key, "GLIB_OLD_LOG_API") == 0)
+      old_api = TRUE;
+  /* the old API's are counted by fatal_handler(); a structured one would be made fatal by the
+     default writer, so it is written without it */
+  if (!old_api && (level & G_LOG_LEVEL_WARNING) && is_toolkit_critical (domain, message))
+    {
+      toolkit_criticals++;
+      return g_log_writer_standard_streams (level, fields, n_fields, unused);
+    }
   if ((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) &&
       !is_toolkit_critical (domain, message))
     {
@@ -632,7 +648,7 @@ exercise (guint32 seed, guint steps)
   gtk_window_destroy (GTK_WINDOW (window));
   kiln_ui_settle (200);
   g_test_message ("seed %u: %u steps in %.1f s, %u window(s); the longest main-loop stop %.0f ms (%s); "
-                  "%u toolkit critical(s) counted", seed, steps, (g_get_monotonic_time () - start) / 1e6,
+                  "%u toolkit warning(s) counted", seed, steps, (g_get_monotonic_time () - start) / 1e6,
                   windows, worst_gap / 1e3, worst_step, toolkit_criticals);
 }
 
