@@ -318,3 +318,105 @@ kiln_bundle_explain (KilnBundle                *bundle,
   kiln_feature_groups_free (groups, n_groups);
   return json_builder_get_root (b);
 }
+
+void
+kiln_row_explanation_free (KilnRowExplanation *explanation)
+{
+  if (explanation == NULL)
+    return;
+  g_free (explanation->output_kind);
+  g_free (explanation->method);
+  g_free (explanation->prediction);
+  g_strfreev (explanation->columns);
+  g_free (explanation->contributions);
+  g_free (explanation->errors);
+  g_free (explanation);
+}
+
+#define BACKGROUND_ROWS 1000
+
+KilnRowExplanation *
+kiln_bundle_explain_row (KilnBundle                *bundle,
+                         KilnFrame                 *raw,
+                         guint                      row,
+                         const KilnExplainOptions  *options,
+                         GError                   **error)
+{
+  KilnRecipe *recipe;
+  KilnModel *model;
+  g_autoptr(KilnFrame) rows = NULL, inputs = NULL, prepared = NULL;
+  g_autoptr(KilnDataset) data = NULL;
+  g_autoptr(KilnShapleySampler) sampler = NULL;
+  g_autofree guint32 *pick = NULL;
+  g_autofree double *out = NULL;
+  KilnFeatureGroup *groups = NULL;
+  KilnRowExplanation *e;
+  KilnDataset view;
+  const char * const *classes;
+  guint n_groups = 0, n_classes = 0, n, k = 0, klass = 0;
+  gboolean cls;
+
+  g_return_val_if_fail (bundle != NULL && raw != NULL && options != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  n = kiln_frame_get_n_rows (raw);
+  g_return_val_if_fail (row < n, NULL);
+
+  recipe = kiln_bundle_get_recipe (bundle);
+  model = kiln_bundle_get_model (bundle);
+  cls = kiln_bundle_get_task (bundle) == KILN_TASK_CLASSIFICATION;
+  classes = kiln_bundle_get_classes (bundle, &n_classes);
+
+  /* the row first, then an even spread of the others as the background */
+  pick = g_new (guint32, MIN (n, BACKGROUND_ROWS) + 1);
+  pick[k++] = row;
+  for (guint i = 0, step = MAX (1, n / BACKGROUND_ROWS); i < n && k <= BACKGROUND_ROWS; i += step)
+    if (i != row)
+      pick[k++] = i;
+  rows = kiln_frame_new_view (raw, pick, k);
+  inputs = kiln_recipe_conform (recipe, rows, FALSE, error);
+  if (inputs == NULL)
+    return NULL;
+  prepared = kiln_recipe_apply_coded (recipe, inputs, FALSE, NULL, error);
+  if (prepared == NULL)
+    return NULL;
+  if ((data = kiln_recipe_to_features (recipe, prepared, error)) == NULL)
+    return NULL;
+  if (data->n_rows != k)
+    {
+      g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INPUT,
+                   _("The recipe kept %u of %u rows; every row needs an explanation"), data->n_rows, k);
+      return NULL;
+    }
+
+  groups = kiln_feature_groups_new (recipe, data, &n_groups);
+  out = g_new (double, kiln_model_get_n_outputs (model));
+  kiln_dataset_slice (data, 0, 1, &view);
+  kiln_model_predict (model, &view, out);
+
+  e = g_new0 (KilnRowExplanation, 1);
+  if (cls)
+    {
+      gint32 label;
+      kiln_metrics_argmax (out, 1, kiln_model_get_n_outputs (model), &label);
+      klass = (guint) label;
+      e->prediction = g_strdup (klass < n_classes ? classes[klass] : "");
+    }
+  else
+    e->prediction = g_strdup_printf ("%.6g", out[0]);
+  e->output_kind = g_strdup (cls ? "probability" : "value");
+  e->method = g_strdup ("sampled Shapley");
+  e->exact = FALSE;
+  e->n_columns = n_groups;
+  e->columns = g_new0 (char *, n_groups + 1);
+  for (guint g = 0; g < n_groups; g++)
+    e->columns[g] = g_strdup (groups[g].name);
+  e->contributions = g_new0 (double, MAX (n_groups, 1));
+  e->errors = g_new0 (double, MAX (n_groups, 1));
+  sampler = kiln_shapley_sampler_new (model, data, groups, n_groups, MAX (options->n_samples, 1),
+                                      options->seed);
+  e->output = kiln_shapley_explain_row (sampler, data, 0, klass, e->contributions, e->errors);
+  e->base = kiln_shapley_sampler_get_base (sampler, klass);
+  g_clear_pointer (&sampler, kiln_shapley_sampler_free);
+  kiln_feature_groups_free (groups, n_groups);
+  return e;
+}

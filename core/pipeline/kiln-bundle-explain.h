@@ -39,4 +39,33 @@ JsonNode *kiln_bundle_explain       (KilnBundle                *bundle,
                                      const KilnExplainOptions  *options,
                                      GError                   **error);
 
+/* One row's explanation, for the window's "Why this prediction?". The output decomposed is
+ * @output_kind: "value" (regression) or "probability" (of the predicted class); base +
+ * sum (contributions) = output. @exact is TRUE where the method is exact (then @errors is
+ * NULL); otherwise @errors holds each contribution's standard error. */
+typedef struct {
+  char     *output_kind;
+  char     *method;          /* "sampled Shapley", or the exact method's name */
+  gboolean  exact;
+  char     *prediction;      /* the predicted class, or the value as text */
+  double    base;
+  double    output;
+  guint     n_columns;
+  char    **columns;         /* the raw columns, n_columns (NULL-terminated) */
+  double   *contributions;
+  double   *errors;
+} KilnRowExplanation;
+
+void                kiln_row_explanation_free (KilnRowExplanation *explanation);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnRowExplanation, kiln_row_explanation_free)
+
+/* Row @row of @raw (raw columns, as read; the target may be there or not) explained against a
+ * background of up to 1,000 of @raw's rows (@raw's rows are the usual background: the test
+ * rows). @options: n_samples and seed. Runs in any thread (the window uses a worker). */
+KilnRowExplanation *kiln_bundle_explain_row (KilnBundle                *bundle,
+                                             KilnFrame                 *raw,
+                                             guint                      row,
+                                             const KilnExplainOptions  *options,
+                                             GError                   **error);
+
 G_END_DECLS

@@ -104,6 +104,43 @@ test_additive (void)
 
 /* Permutation importance: the same seed gives the same numbers; the column the target is made
  * of matters, the noise column does not. */
+/* The window's one-row explanation: additive, one contribution per raw column, the prediction
+ * the bundle makes for that row, the same numbers for the same seed. */
+static void
+test_row (void)
+{
+  g_autoptr(KilnFrame) penguins = load_dataset ("penguins.csv");
+  g_autoptr(KilnBundle) bundle = train (penguins, "species", "forest");
+  g_autoptr(GError) error = NULL;
+  KilnExplainOptions options;
+
+  kiln_explain_options_init (&options);
+  for (guint row = 0; row < kiln_frame_get_n_rows (penguins); row += 97)
+    {
+      g_autoptr(KilnRowExplanation) e = kiln_bundle_explain_row (bundle, penguins, row, &options, &error);
+      g_autoptr(KilnRowExplanation) again = kiln_bundle_explain_row (bundle, penguins, row, &options, &error);
+      double sum = 0;
+
+      g_assert_no_error (error);
+      g_assert_nonnull (e);
+      g_assert_cmpstr (e->output_kind, ==, "probability");
+      /* island, bill and flipper lengths, bill depth, body mass, sex: the raw columns */
+      g_assert_cmpuint (e->n_columns, ==, kiln_frame_get_n_columns (penguins) - 1);
+      for (guint c = 0; c < e->n_columns; c++)
+        {
+          g_assert_true (isfinite (e->contributions[c]));
+          g_assert_cmpfloat (e->contributions[c], ==, again->contributions[c]);
+          g_assert_nonnull (strchr ("ibfs", e->columns[c][0]));
+          sum += e->contributions[c];
+        }
+      g_assert_cmpfloat_with_epsilon (e->base + sum, e->output, 1e-9);
+      g_assert_cmpfloat (e->output, >, 0.0);
+      g_assert_cmpfloat (e->output, <=, 1.0);
+      g_assert_true (g_strcmp0 (e->prediction, "Adelie") == 0 || g_strcmp0 (e->prediction, "Gentoo") == 0 ||
+                     g_strcmp0 (e->prediction, "Chinstrap") == 0);
+    }
+}
+
 static void
 test_importance (void)
 {
@@ -206,6 +243,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/explain/additive", test_additive);
+  g_test_add_func ("/explain/row", test_row);
   g_test_add_func ("/explain/importance", test_importance);
   g_test_add_func ("/explain/linear-exact", test_linear_exact);
   return g_test_run ();
