@@ -28,7 +28,7 @@
 /* A column view (GTK 4.8) makes cells for about 200 rows at once, visible or not: a wide table
  * would take hundreds of milliseconds in one frame. The view is given its rows a few at a time,
  * about this many cells per frame, until it has more than it would make cells for. */
-#define REVEAL_CELLS_PER_FRAME 600
+#define REVEAL_CELLS_PER_FRAME 300
 #define REVEAL_ALL_AFTER 240
 
 struct _KilnDataTable
@@ -44,6 +44,7 @@ struct _KilnDataTable
   GArray         *selected;         /* guint frame columns */
   guint           anchor;           /* for Shift+click ranges */
   gboolean        show_row_numbers;
+  gboolean        rows_activatable;
 
   gulong          sorter_changed_id;
   int             probe_column;     /* set by the column sorters during a probe */
@@ -62,6 +63,7 @@ enum {
 enum {
   COLUMN_SELECTED,
   SELECTION_CHANGED,
+  ROW_ACTIVATED,
   N_SIGNALS
 };
 
@@ -196,10 +198,24 @@ cell_pressed_cb (GtkGestureClick *gesture,
   ColumnData *data = g_object_get_data (G_OBJECT (cell), "kiln-column-data");
   GdkModifierType state;
 
-  if (data == NULL || data->column == ROW_NUMBER_COLUMN)
+  if (data == NULL || data->column == ROW_NUMBER_COLUMN || data->table->rows_activatable)
     return;
   state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
   select_column (data->table, data->column, state);
+}
+
+static void
+view_activate_cb (GtkColumnView *view,
+                  guint          position,
+                  KilnDataTable *self)
+{
+  g_autoptr(KilnRowItem) item = NULL;
+
+  if (!self->rows_activatable)
+    return;
+  item = g_list_model_get_item (G_LIST_MODEL (gtk_column_view_get_model (view)), position);
+  if (item != NULL)
+    g_signal_emit (self, signals[ROW_ACTIVATED], 0, kiln_row_item_get_row (item));
 }
 
 static void
@@ -679,6 +695,10 @@ kiln_data_table_class_init (KilnDataTableClass *klass)
   signals[SELECTION_CHANGED] =
     g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* (row of the frame) with rows-activatable: a click on a row, or Enter */
+  signals[ROW_ACTIVATED] =
+    g_signal_new ("row-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 
   gtk_widget_class_install_action (widget_class, "table.sort-ascending", "u", sort_action);
   gtk_widget_class_install_action (widget_class, "table.sort-descending", "u", sort_action);
@@ -708,6 +728,7 @@ kiln_data_table_init (KilnDataTable *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->view), "data-table");
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), GTK_WIDGET (self->view));
 
+  g_signal_connect (self->view, "activate", G_CALLBACK (view_activate_cb), self);
   self->sorter_changed_id = g_signal_connect (gtk_column_view_get_sorter (self->view), "changed",
                                               G_CALLBACK (view_sorter_changed_cb), self);
 }
@@ -849,6 +870,15 @@ kiln_data_table_set_selected_columns (KilnDataTable *self,
   if (self->selected->len > 0)
     self->anchor = g_array_index (self->selected, guint, 0);
   selection_changed (self);
+}
+
+void
+kiln_data_table_set_rows_activatable (KilnDataTable *self,
+                                      gboolean       activatable)
+{
+  g_return_if_fail (KILN_IS_DATA_TABLE (self));
+  self->rows_activatable = !!activatable;
+  gtk_column_view_set_single_click_activate (self->view, self->rows_activatable);
 }
 
 void

@@ -58,6 +58,9 @@ void            kiln_data_table_set_selected_columns (KilnDataTable *self,
                                                       guint          n_columns);
 
 /* "show-row-numbers": a leading column with the frame row number (1-based); default TRUE. */
+/* Rows that answer a click (or Enter) with "row-activated" instead of selecting a column. */
+void            kiln_data_table_set_rows_activatable (KilnDataTable *self,
+                                                      gboolean       activatable);
 void            kiln_data_table_set_show_row_numbers (KilnDataTable *self,
                                                       gboolean       show);
 gboolean        kiln_data_table_get_show_row_numbers (KilnDataTable *self);

@@ -27,6 +27,7 @@ struct _KilnPlot
   char           **names;        /* bars */
   guint            n_total;      /* bars before the cut to max-bars */
   double           auc;
+  double           base, output;  /* waterfall; y holds where each bar starts */
   char            *label;
   double           hist_min;
   double           hist_max;
@@ -489,6 +490,101 @@ draw_bars (KilnPlot            *self,
     }
 }
 
+/* Bars from where the running total stood to where it goes; positive blue, negative red; the base
+ * and the output as thin lines, their values in a row above. */
+static void
+draw_waterfall (KilnPlot            *self,
+                cairo_t             *cr,
+                int                  width,
+                int                  height,
+                const KilnPlotStyle *style,
+                KilnAxes            *axes,
+                gboolean             interactive)
+{
+  double name_w = bars_name_width (self, width);
+  double lo = MIN (self->base, self->output), hi = MAX (self->base, self->output), band, bar_h;
+  KilnAxisSpec x = { 0, 0, .nice = TRUE, .title = self->x_title };
+  KilnAxisSpec y = { 0, MAX (self->n, 1), .nice = FALSE, .hidden = TRUE, .reserve = name_w + 8 };
+  int lh = kiln_label_cache_get_line_height (self->labels);
+  char a[48], b[48], text[160];
+  int decimals;
+
+  for (guint i = 0; i < self->n; i++)
+    {
+      lo = MIN (lo, MIN (self->y[i], self->y[i] + self->x[i]));
+      hi = MAX (hi, MAX (self->y[i], self->y[i] + self->x[i]));
+    }
+  if (hi == lo)
+    hi = lo + 1;
+  x.lo = lo;
+  x.hi = hi;
+  /* every number with the same decimals: three significant digits of the span shown */
+  decimals = CLAMP (2 - (int) floor (log10 (hi - lo)), 0, 8);
+  kiln_axes_layout (axes, self->labels, &x, &y, NULL, width, height,
+                    kiln_plot_legend_row_height (self->labels));
+  kiln_axes_draw_grid (axes, cr, style);
+
+  band = axes->area.size.height / MAX (self->n, 1);
+  bar_h = MIN (band * 0.72, 26);
+  for (guint i = 0; i < self->n; i++)
+    {
+      double cy = axes->area.origin.y + band * (i + 0.5);
+      double from = self->y[i], to = self->y[i] + self->x[i];
+      double x0 = kiln_axes_x (axes, MIN (from, to));
+      double x1 = kiln_axes_x (axes, MAX (from, to));
+      gboolean hot = interactive && self->hover == (int) i;
+      const GdkRGBA *color = self->x[i] >= 0 ? accent (style) : &style->colors[KILN_PLOT_COLOR_RED];
+      PangoLayout *value;
+      int tw, th;
+
+      kiln_plot_rounded_rect (cr, x0, cy - bar_h / 2, MAX (1, x1 - x0), bar_h, MIN (3, bar_h / 3));
+      kiln_plot_set_source_rgba (cr, color, hot ? 1.0 : 0.8);
+      cairo_fill (cr);
+      /* the step to the next bar */
+      if (i + 1 < self->n)
+        {
+          kiln_plot_set_source_rgba (cr, &style->axis, 0.6);
+          cairo_set_line_width (cr, 1);
+          cairo_move_to (cr, round (kiln_axes_x (axes, to)) + 0.5, cy + bar_h / 2);
+          cairo_line_to (cr, round (kiln_axes_x (axes, to)) + 0.5, cy + band - bar_h / 2);
+          cairo_stroke (cr);
+        }
+      if (band >= lh * 0.8)
+        {
+          kiln_plot_draw_layout (cr, kiln_label_cache_get (self->labels, self->names[i], (int) name_w),
+                                 axes->area.origin.x - 8, cy, 1.0, 0.5, 0, hot ? color : &style->fg);
+          g_snprintf (text, sizeof text, "%+.*f", decimals, self->x[i]);
+          value = kiln_label_cache_get (self->labels, text, -1);
+          pango_layout_get_pixel_size (value, &tw, &th);
+          if (x1 + 4 + tw <= axes->area.origin.x + axes->area.size.width)
+            kiln_plot_draw_layout (cr, value, x1 + 4, cy, 0, 0.5, 0, &style->fg);
+          else if (x0 - 4 - tw >= axes->area.origin.x)
+            kiln_plot_draw_layout (cr, value, x0 - 4, cy, 1, 0.5, 0, &style->fg);
+        }
+    }
+  /* the base and the output */
+  cairo_set_line_width (cr, 1);
+  kiln_plot_set_source_rgba (cr, &style->axis, 1.0);
+  cairo_move_to (cr, round (kiln_axes_x (axes, self->base)) + 0.5, axes->area.origin.y);
+  cairo_line_to (cr, round (kiln_axes_x (axes, self->base)) + 0.5, axes->area.origin.y + axes->area.size.height);
+  cairo_stroke (cr);
+  kiln_plot_set_source_rgba (cr, &style->fg, 1.0);
+  cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
+  cairo_move_to (cr, round (kiln_axes_x (axes, self->output)) + 0.5, axes->area.origin.y);
+  cairo_line_to (cr, round (kiln_axes_x (axes, self->output)) + 0.5, axes->area.origin.y + axes->area.size.height);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  kiln_axes_draw (axes, cr, self->labels, style);
+
+  g_snprintf (a, sizeof a, "%.*f", decimals, self->base);
+  g_snprintf (b, sizeof b, "%.*f", decimals, self->output);
+  /* Translators: the waterfall of one row's explanation: from the average output to this row's */
+  g_snprintf (text, sizeof text, _("Average %s → this row %s"), a, b);
+  kiln_plot_draw_layout (cr, kiln_label_cache_get (self->labels, text, -1),
+                         axes->area.origin.x + axes->area.size.width, axes->area.origin.y,
+                         1.0, 1.0, 0, &style->axis);
+}
+
 static void
 draw_histogram (KilnPlot            *self,
                 cairo_t             *cr,
@@ -564,6 +660,12 @@ draw_plot (KilnPlot            *self,
     case KILN_PLOT_KIND_HISTOGRAM:
       draw_histogram (self, cr, width, height, style, axes, interactive);
       break;
+    case KILN_PLOT_KIND_WATERFALL:
+      if (self->n == 0)
+        draw_message (self, cr, width, height, style);
+      else
+        draw_waterfall (self, cr, width, height, style, axes, interactive);
+      break;
     case KILN_PLOT_KIND_NONE:
     default:
       draw_message (self, cr, width, height, style);
@@ -617,7 +719,7 @@ kiln_plot_measure (GtkWidget      *widget,
       *minimum = 200;
       *natural = 420;
     }
-  else if (self->kind == KILN_PLOT_KIND_BARS)
+  else if (self->kind == KILN_PLOT_KIND_BARS || self->kind == KILN_PLOT_KIND_WATERFALL)
     {
       *minimum = (int) MIN (120 + 14 * self->n, 240);
       *natural = MAX (*minimum, (int) (64 + 32 * MAX (self->n, 3)));
@@ -676,6 +778,7 @@ hit_test (KilnPlot *self,
         return found;
       }
     case KILN_PLOT_KIND_BARS:
+    case KILN_PLOT_KIND_WATERFALL:
       {
         double band = a->size.height / MAX (self->n, 1);
         int i = (int) floor ((py - a->origin.y) / band);
@@ -761,6 +864,12 @@ query_tooltip_cb (GtkWidget  *widget,
     case KILN_PLOT_KIND_BARS:
       format_bar_value (self->x[i], a, sizeof a);
       text = g_strdup_printf ("%s: %s", self->names[i], a);
+      break;
+    case KILN_PLOT_KIND_WATERFALL:
+      kiln_plot_format_value (self->x[i], a, sizeof a);
+      kiln_plot_format_value (self->y[i] + self->x[i], b, sizeof b);
+      /* Translators: a column's contribution to one row's prediction, and the running total */
+      text = g_strdup_printf (_("%s: %s%s (to %s)"), self->names[i], self->x[i] >= 0 ? "+" : "", a, b);
       break;
     case KILN_PLOT_KIND_HISTOGRAM:
       {
@@ -862,7 +971,7 @@ kiln_plot_class_init (KilnPlotClass *klass)
   widget_class->css_changed = kiln_plot_css_changed;
 
   properties[PROP_KIND] =
-    g_param_spec_int ("kind", NULL, NULL, KILN_PLOT_KIND_NONE, KILN_PLOT_KIND_HISTOGRAM,
+    g_param_spec_int ("kind", NULL, NULL, KILN_PLOT_KIND_NONE, KILN_PLOT_KIND_WATERFALL,
                       KILN_PLOT_KIND_NONE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_MAX_BARS] =
     g_param_spec_uint ("max-bars", NULL, NULL, 1, 1000, DEFAULT_MAX_BARS,
@@ -1025,6 +1134,70 @@ kiln_plot_set_bars (KilnPlot           *self,
     }
   self->x_title = g_strdup (value_title);
   changed (self, KILN_PLOT_KIND_BARS);
+}
+
+static int
+compare_magnitude (gconstpointer a,
+                   gconstpointer b,
+                   gpointer      user_data)
+{
+  const double *values = user_data;
+  double va = fabs (values[*(const guint *) a]), vb = fabs (values[*(const guint *) b]);
+
+  return (va < vb) - (va > vb);
+}
+
+void
+kiln_plot_set_waterfall (KilnPlot           *self,
+                         const char * const *names,
+                         const double       *values,
+                         guint               n,
+                         double              base,
+                         double              output,
+                         const char         *value_title)
+{
+  g_autofree guint *order = NULL;
+  guint shown, kept = 0;
+  double at = base, rest = 0;
+
+  g_return_if_fail (KILN_IS_PLOT (self));
+  g_return_if_fail (n == 0 || (names != NULL && values != NULL));
+
+  clear_data (self);
+  order = g_new (guint, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    if (isfinite (values[i]))
+      order[kept++] = i;
+  g_qsort_with_data (order, kept, sizeof (guint), compare_magnitude, (gpointer) values);
+  /* past max-bars: the smallest in one bar */
+  shown = kept > self->max_bars ? self->max_bars - 1 : kept;
+  self->x = g_new (double, shown + 1);
+  self->y = g_new (double, shown + 1);
+  self->names = g_new0 (char *, shown + 2);
+  for (guint i = 0; i < shown; i++)
+    {
+      self->y[i] = at;
+      self->x[i] = values[order[i]];
+      self->names[i] = g_strdup (names[order[i]] ? names[order[i]] : "");
+      at += self->x[i];
+    }
+  self->n = shown;
+  if (kept > shown)
+    {
+      for (guint i = shown; i < kept; i++)
+        rest += values[order[i]];
+      self->y[self->n] = at;
+      self->x[self->n] = rest;
+      self->names[self->n] = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u other column",
+                                                           "%u other columns", kept - shown),
+                                              kept - shown);
+      self->n++;
+    }
+  self->n_total = kept;
+  self->base = base;
+  self->output = output;
+  self->x_title = g_strdup (value_title);
+  changed (self, KILN_PLOT_KIND_WATERFALL);
 }
 
 void

@@ -24,6 +24,7 @@ typedef enum {
   KILN_PLOT_KIND_RESIDUALS,
   KILN_PLOT_KIND_BARS,
   KILN_PLOT_KIND_HISTOGRAM,
+  KILN_PLOT_KIND_WATERFALL,
 } KilnPlotKind;
 
 #define KILN_TYPE_PLOT (kiln_plot_get_type ())
@@ -62,6 +63,16 @@ void          kiln_plot_set_bars                 (KilnPlot           *self,
                                                   guint               n,
                                                   gboolean            sort,
                                                   const char         *value_title);
+/* A waterfall from @base to @output: one bar per contribution, largest first, each starting
+ * where the one above it ended (the smallest past max-bars lumped into one "other columns" bar),
+ * so the last ends at base + sum (values) = @output. */
+void       kiln_plot_set_waterfall            (KilnPlot           *self,
+                                               const char * const *names,
+                                               const double       *values,
+                                               guint               n,
+                                               double              base,
+                                               double              output,
+                                               const char         *value_title);
 /* @n_bins counts of equal bins between @min and @max. @datetime: the values are seconds since
  * the epoch, labelled as dates. */
 void          kiln_plot_set_histogram            (KilnPlot    *self,

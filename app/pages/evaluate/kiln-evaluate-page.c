@@ -17,6 +17,7 @@
 #include "kiln-format.h"
 #include "kiln-plot.h"
 #include "kiln-pipeline.h"
+#include "kiln-why-panel.h"
 
 struct _KilnEvaluatePage
 {
@@ -35,6 +36,7 @@ struct _KilnEvaluatePage
   GtkWidget          *scatter_plot;
   GtkWidget          *residual_plot;
   GtkWidget          *importance_plot;
+  KilnWhyPanel       *why;
   GtkGrid            *class_grid;
   GtkToggleButton    *normalize;
   KilnDataTable      *predictions;
@@ -42,6 +44,7 @@ struct _KilnEvaluatePage
   GtkButton          *show_all;
 
   KilnFrame          *prediction_frame;   /* predictions + the test rows' columns */
+  guint               fill_table_source;  /* the table is filled after the page's first frame */
 };
 
 G_DEFINE_FINAL_TYPE (KilnEvaluatePage, kiln_evaluate_page, KILN_TYPE_PAGE)
@@ -185,6 +188,16 @@ show_all_rows (KilnEvaluatePage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->show_all), FALSE);
 }
 
+static gboolean
+fill_table (gpointer data)
+{
+  KilnEvaluatePage *self = data;
+
+  self->fill_table_source = 0;
+  show_all_rows (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_cell_activated (KilnEvaluatePage *self,
                    guint             actual,
@@ -199,6 +212,7 @@ on_cell_activated (KilnEvaluatePage *self,
 
   if (result == NULL || self->prediction_frame == NULL)
     return;
+  g_clear_handle_id (&self->fill_table_source, g_source_remove);
   cm = kiln_evaluation_get_confusion (result->evaluation);
   classes = kiln_evaluation_get_classes (result->evaluation, &n_classes);
   rows = kiln_confusion_get_rows (cm, actual, predicted, &n);
@@ -210,6 +224,29 @@ on_cell_activated (KilnEvaluatePage *self,
                           n, classes[actual], classes[predicted]);
   gtk_label_set_text (self->predictions_label, text);
   gtk_widget_set_visible (GTK_WIDGET (self->show_all), TRUE);
+}
+
+static void show_page (KilnEvaluatePage *self, GtkWidget *child, gboolean visible);
+
+/* "Why this prediction?": the row clicked, explained on the Why? page. */
+static void
+on_row_activated (KilnEvaluatePage *self,
+                  guint             row)
+{
+  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
+  const KilnPipelineResult *result = project ? kiln_project_get_result (project) : NULL;
+  KilnFrame *test_rows;
+
+  if (result == NULL || result->bundle == NULL || result->pipeline == NULL)
+    return;
+  test_rows = kiln_pipeline_get_test_rows (result->pipeline);
+  /* the table's rows are the test rows, in order, when it shows their columns */
+  if (test_rows == NULL || row >= kiln_frame_get_n_rows (test_rows) ||
+      kiln_frame_get_n_rows (test_rows) != kiln_evaluation_get_n_rows (result->evaluation))
+    return;
+  show_page (self, GTK_WIDGET (self->why), TRUE);
+  gtk_stack_set_visible_child (self->plots, GTK_WIDGET (self->why));
+  kiln_why_panel_explain (self->why, result->bundle, test_rows, row);
 }
 
 static void
@@ -304,6 +341,7 @@ on_result_changed (KilnEvaluatePage *self)
   const KilnMetrics *m;
   gboolean cls;
 
+  g_clear_handle_id (&self->fill_table_source, g_source_remove);
   if ((result == NULL || result->evaluation == NULL) && kiln_project_get_current_run (project) != NULL)
     {
       kiln_page_set_not_ready (KILN_PAGE (self), "view-grid-symbolic", _("Scoring the Saved Model"),
@@ -319,6 +357,7 @@ on_result_changed (KilnEvaluatePage *self)
       return;
     }
   kiln_page_set_ready (KILN_PAGE (self));
+  kiln_why_panel_clear (self->why);
   ev = result->evaluation;
   m = kiln_evaluation_get_metrics (ev);
   cls = kiln_evaluation_get_task (ev) == KILN_TASK_CLASSIFICATION;
@@ -392,7 +431,11 @@ on_result_changed (KilnEvaluatePage *self)
 
   g_clear_pointer (&self->prediction_frame, kiln_frame_unref);
   self->prediction_frame = build_prediction_frame (ev, kiln_pipeline_get_test_rows (result->pipeline));
-  show_all_rows (self);
+  /* The scores, plots and matrix show in this frame; the table's hundreds of cells in the next
+     (after the redraw: a low priority), so no frame does both. */
+  kiln_data_table_set_frame (self->predictions, NULL);
+  g_clear_handle_id (&self->fill_table_source, g_source_remove);
+  self->fill_table_source = g_idle_add_full (G_PRIORITY_LOW, fill_table, self, NULL);
 }
 
 /* The chart of a plot page, which may wrap it in boxes with its controls. */
@@ -469,6 +512,7 @@ kiln_evaluate_page_dispose (GObject *object)
 {
   KilnEvaluatePage *self = KILN_EVALUATE_PAGE (object);
 
+  g_clear_handle_id (&self->fill_table_source, g_source_remove);
   g_clear_pointer (&self->prediction_frame, kiln_frame_unref);
   G_OBJECT_CLASS (kiln_evaluate_page_parent_class)->dispose (object);
 }
@@ -603,6 +647,9 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_stack_add_titled (self->plots, self->residual_plot, "residuals", _("Residuals"));
   self->importance_plot = kiln_plot_new ();
   gtk_stack_add_titled (self->plots, self->importance_plot, "importances", _("Importances"));
+  self->why = KILN_WHY_PANEL (kiln_why_panel_new ());
+  /* Translators: the page that explains one row's prediction; short, it is a tab */
+  gtk_stack_add_titled (self->plots, GTK_WIDGET (self->why), "why", _("Why?"));
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->plots));
   gtk_stack_set_hhomogeneous (self->plots, FALSE);
   show_page (self, self->roc_page, FALSE);
@@ -624,6 +671,9 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->show_all));
   gtk_box_append (GTK_BOX (right), bar);
   self->predictions = KILN_DATA_TABLE (kiln_data_table_new ());
+  kiln_data_table_set_rows_activatable (self->predictions, TRUE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->predictions), _("Click a row to see why it was predicted so"));
+  g_signal_connect_swapped (self->predictions, "row-activated", G_CALLBACK (on_row_activated), self);
   gtk_widget_set_vexpand (GTK_WIDGET (self->predictions), TRUE);
   gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->predictions));
   gtk_widget_set_margin_bottom (right, 12);

@@ -1,0 +1,247 @@
+/* kiln-why-panel.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "kiln-why-panel"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "kiln-bundle-explain.h"
+#include "kiln-plot.h"
+#include "kiln-why-panel.h"
+
+struct _KilnWhyPanel
+{
+  GtkBox        parent_instance;
+
+  GtkLabel     *title;
+  GtkLabel     *caption;
+  GtkStack     *stack;        /* "hint", "busy", "plot" */
+  GtkWidget    *plot;
+  GtkSpinner   *spinner;
+  GCancellable *cancellable;  /* of the explanation being worked out */
+};
+
+G_DEFINE_FINAL_TYPE (KilnWhyPanel, kiln_why_panel, GTK_TYPE_BOX)
+
+typedef struct {
+  KilnBundle *bundle;
+  KilnFrame  *rows;
+  guint       row;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  kiln_bundle_unref (job->bundle);
+  kiln_frame_unref (job->rows);
+  g_free (job);
+}
+
+static void
+explain_thread (GTask        *task,
+                gpointer      source,
+                gpointer      data,
+                GCancellable *cancellable)
+{
+  Job *job = data;
+  KilnExplainOptions options;
+  GError *error = NULL;
+  KilnRowExplanation *e;
+
+  kiln_explain_options_init (&options);
+  e = kiln_bundle_explain_row (job->bundle, job->rows, job->row, &options, &error);
+  if (e == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, e, (GDestroyNotify) kiln_row_explanation_free);
+}
+
+static const char *
+kind_text (const char *kind)
+{
+  if (g_strcmp0 (kind, "probability") == 0)
+    return _("probability of the predicted class");
+  if (g_strcmp0 (kind, "log-odds") == 0)
+    return _("log-odds of the predicted class");
+  if (g_strcmp0 (kind, "margin") == 0)
+    return _("score (margin) of the predicted class");
+  return _("predicted value");
+}
+
+static void
+show (KilnWhyPanel *self, KilnRowExplanation *e, guint row)
+{
+  g_autofree char *title = NULL, *caption = NULL, *how = NULL;
+  double worst = 0;
+
+  /* Translators: the row of the predictions table (1-based) and what the model predicted for it */
+  title = g_strdup_printf (_("Row %u: predicted %s"), row + 1, e->prediction);
+  gtk_label_set_text (self->title, title);
+  if (e->exact)
+    /* Translators: %s is the name of an exact method (TreeSHAP, linear decomposition) */
+    how = g_strdup_printf (_("exact (%s)"), e->method);
+  else
+    {
+      char err[32];
+
+      for (guint c = 0; c < e->n_columns && e->errors; c++)
+        worst = MAX (worst, e->errors[c]);
+      g_snprintf (err, sizeof err, "%.2g", worst);
+      /* Translators: the contributions are estimated by sampling; %s is the largest standard error */
+      how = g_strdup_printf (_("estimated by sampling, each within about ±%s"), err);
+    }
+  /* Translators: "How each column moved the <what is decomposed> from the average over the test
+     rows to this row's: <how it was computed>" */
+  caption = g_strdup_printf (_("How each column moved the %s from the average over the test rows to "
+                               "this row’s; %s."), kind_text (e->output_kind), how);
+  gtk_label_set_text (self->caption, caption);
+  kiln_plot_set_waterfall (KILN_PLOT (self->plot), (const char * const *) e->columns, e->contributions,
+                           e->n_columns, e->base, e->output, NULL);
+  gtk_stack_set_visible_child_name (self->stack, "plot");
+}
+
+static void
+explained (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  KilnRowExplanation *e = g_task_propagate_pointer (G_TASK (result), &error);
+  KilnWhyPanel *self;
+  guint row = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (result), "kiln-row"));
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KILN_WHY_PANEL (source);
+  gtk_spinner_stop (self->spinner);
+  g_clear_object (&self->cancellable);
+  if (e == NULL)
+    {
+      gtk_label_set_text (self->title, _("This row could not be explained"));
+      gtk_label_set_text (self->caption, error->message);
+      gtk_stack_set_visible_child_name (self->stack, "hint");
+      return;
+    }
+  show (self, e, row);
+  kiln_row_explanation_free (e);
+}
+
+void
+kiln_why_panel_explain (KilnWhyPanel *self,
+                        KilnBundle   *bundle,
+                        KilnFrame    *rows,
+                        guint         row)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *title = NULL;
+  Job *job;
+
+  g_return_if_fail (KILN_IS_WHY_PANEL (self));
+  g_return_if_fail (bundle != NULL && rows != NULL && row < kiln_frame_get_n_rows (rows));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  title = g_strdup_printf (_("Row %u"), row + 1);
+  gtk_label_set_text (self->title, title);
+  gtk_label_set_text (self->caption, _("Working out how each column moved this prediction…"));
+  gtk_stack_set_visible_child_name (self->stack, "busy");
+  gtk_spinner_start (self->spinner);
+
+  job = g_new0 (Job, 1);
+  job->bundle = kiln_bundle_ref (bundle);
+  job->rows = kiln_frame_ref (rows);
+  job->row = row;
+  task = g_task_new (self, self->cancellable, explained, NULL);
+  g_task_set_source_tag (task, kiln_why_panel_explain);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_object_set_data (G_OBJECT (task), "kiln-row", GUINT_TO_POINTER (row));
+  g_task_run_in_thread (task, explain_thread);
+}
+
+void
+kiln_why_panel_clear (KilnWhyPanel *self)
+{
+  g_return_if_fail (KILN_IS_WHY_PANEL (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  gtk_spinner_stop (self->spinner);
+  gtk_label_set_text (self->title, _("Why this prediction?"));
+  gtk_label_set_text (self->caption, _("Click a row in the predictions table to see how each of its "
+                                       "columns pushed the model’s answer up or down."));
+  gtk_stack_set_visible_child_name (self->stack, "hint");
+}
+
+gboolean
+kiln_why_panel_is_busy (KilnWhyPanel *self)
+{
+  g_return_val_if_fail (KILN_IS_WHY_PANEL (self), FALSE);
+  return self->cancellable != NULL;
+}
+
+static void
+kiln_why_panel_dispose (GObject *object)
+{
+  KilnWhyPanel *self = KILN_WHY_PANEL (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (kiln_why_panel_parent_class)->dispose (object);
+}
+
+static void
+kiln_why_panel_class_init (KilnWhyPanelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = kiln_why_panel_dispose;
+}
+
+static void
+kiln_why_panel_init (KilnWhyPanel *self)
+{
+  GtkWidget *hint, *busy;
+
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
+  gtk_box_set_spacing (GTK_BOX (self), 6);
+
+  self->title = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->title), "heading");
+  gtk_label_set_xalign (self->title, 0);
+  gtk_label_set_ellipsize (self->title, PANGO_ELLIPSIZE_END);
+  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->title));
+  self->caption = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->caption), "dim-label");
+  gtk_label_set_xalign (self->caption, 0);
+  gtk_label_set_wrap (self->caption, TRUE);
+  gtk_label_set_wrap_mode (self->caption, PANGO_WRAP_WORD_CHAR);
+  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->caption));
+
+  self->stack = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+  hint = gtk_image_new_from_icon_name ("dialog-question-symbolic");
+  gtk_image_set_pixel_size (GTK_IMAGE (hint), 64);
+  gtk_widget_add_css_class (hint, "dim-label");
+  gtk_stack_add_named (self->stack, hint, "hint");
+  busy = gtk_spinner_new ();
+  self->spinner = GTK_SPINNER (busy);
+  gtk_widget_set_size_request (busy, 32, 32);
+  gtk_widget_set_halign (busy, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (busy, GTK_ALIGN_CENTER);
+  gtk_stack_add_named (self->stack, busy, "busy");
+  self->plot = kiln_plot_new ();
+  gtk_stack_add_named (self->stack, self->plot, "plot");
+  gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->stack));
+  kiln_why_panel_clear (self);
+}
+
+GtkWidget *
+kiln_why_panel_new (void)
+{
+  return g_object_new (KILN_TYPE_WHY_PANEL, NULL);
+}
