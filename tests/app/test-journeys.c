@@ -26,6 +26,8 @@
 #include "kiln-loss-plot.h"
 #include "kiln-compare-panel.h"
 #include "kiln-ui-driver.h"
+#include "kiln-why-panel.h"
+#include "kiln-plot.h"
 
 static KilnApplication *app;
 static char *tmpdir;
@@ -184,6 +186,16 @@ close_without_asking (KilnWindow *window)
 /* Journey 1, a student: iris from the welcome page, a forest on an 80:20 split, the confusion
  * matrix, and the rows behind an off-diagonal cell. Also: choosing another target through the
  * combo row's popover (it froze Kiln for good: the list it showed was rebuilt under the click). */
+static gboolean
+why_explained (gpointer evaluate)
+{
+  GtkWidget *why = kiln_ui_find (evaluate, KILN_TYPE_WHY_PANEL, NULL);
+  GtkWidget *plot = why ? kiln_ui_find (why, KILN_TYPE_PLOT, NULL) : NULL;
+
+  return why && !kiln_why_panel_is_busy (KILN_WHY_PANEL (why)) && plot != NULL &&
+         kiln_plot_get_kind (KILN_PLOT (plot)) == KILN_PLOT_KIND_WATERFALL && kiln_ui_is_showing (plot);
+}
+
 static void
 test_journey_student (void)
 {
@@ -269,6 +281,28 @@ test_journey_student (void)
       g_assert_cmpfloat (fabs (p0.x - p1.x), <, 1);
     }
     kiln_ui_screenshot (GTK_WIDGET (window), "journey-student-cell.png");
+
+    /* "Why this prediction?": a click on one of those rows explains it on the Why? page */
+    {
+      GtkWidget *table = kiln_ui_find (evaluate, KILN_TYPE_DATA_TABLE, NULL);
+      GtkWidget *why, *cell, *plot, *title;
+      g_autofree char *predicted_text = g_strdup_printf (": predicted %s", classes[predicted]);
+
+      g_assert_nonnull (table);
+      g_assert_null (kiln_ui_find (evaluate, KILN_TYPE_WHY_PANEL, NULL));
+      cell = kiln_ui_find (table, GTK_TYPE_INSCRIPTION, classes[actual]);
+      g_assert_nonnull (cell);
+      kiln_ui_click (cell);
+      g_assert_true (kiln_ui_wait (why_explained, evaluate, 60000));
+      why = kiln_ui_find (evaluate, KILN_TYPE_WHY_PANEL, NULL);
+      plot = kiln_ui_find (why, KILN_TYPE_PLOT, NULL);
+      g_assert_true (kiln_ui_is_showing (plot));
+      title = gtk_widget_get_first_child (why);
+      g_assert_true (GTK_IS_LABEL (title));
+      g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (title)), "Row "));
+      g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (title)), predicted_text));
+      kiln_ui_screenshot (GTK_WIDGET (window), "journey-student-why.png");
+    }
   }
   close_without_asking (window);
 }
