@@ -60,16 +60,21 @@ explain_thread (GTask        *task,
     g_task_return_pointer (task, e, (GDestroyNotify) kiln_row_explanation_free);
 }
 
+/* What is decomposed, as a whole sentence (a phrase would not fit every language's grammar). */
 static const char *
-kind_text (const char *kind)
+kind_sentence (const char *kind)
 {
   if (g_strcmp0 (kind, "probability") == 0)
-    return _("probability of the predicted class");
+    return _("How each column moved the probability of the predicted class from its average over the "
+             "test rows to this row’s.");
   if (g_strcmp0 (kind, "log-odds") == 0)
-    return _("log-odds of the predicted class");
+    return _("How each column moved the log-odds of the predicted class from their average over the "
+             "test rows to this row’s.");
   if (g_strcmp0 (kind, "margin") == 0)
-    return _("score (margin) of the predicted class");
-  return _("predicted value");
+    return _("How each column moved the score (margin) of the predicted class from its average over "
+             "the test rows to this row’s.");
+  return _("How each column moved the predicted value from its average over the test rows to this "
+           "row’s.");
 }
 
 static void
@@ -83,7 +88,7 @@ show (KilnWhyPanel *self, KilnRowExplanation *e, guint row)
   gtk_label_set_text (self->title, title);
   if (e->exact)
     /* Translators: %s is the name of an exact method (TreeSHAP, linear decomposition) */
-    how = g_strdup_printf (_("exact (%s)"), e->method);
+    how = g_strdup_printf (_("Exact (%s)."), e->method);
   else
     {
       char err[32];
@@ -92,12 +97,9 @@ show (KilnWhyPanel *self, KilnRowExplanation *e, guint row)
         worst = MAX (worst, e->errors[c]);
       g_snprintf (err, sizeof err, "%.2g", worst);
       /* Translators: the contributions are estimated by sampling; %s is the largest standard error */
-      how = g_strdup_printf (_("estimated by sampling, each within about ±%s"), err);
+      how = g_strdup_printf (_("Estimated by sampling, each within about ±%s."), err);
     }
-  /* Translators: "How each column moved the <what is decomposed> from the average over the test
-     rows to this row's: <how it was computed>" */
-  caption = g_strdup_printf (_("How each column moved the %s from the average over the test rows to "
-                               "this row’s; %s."), kind_text (e->output_kind), how);
+  caption = g_strconcat (kind_sentence (e->output_kind), " ", how, NULL);
   gtk_label_set_text (self->caption, caption);
   kiln_plot_set_waterfall (KILN_PLOT (self->plot), (const char * const *) e->columns, e->contributions,
                            e->n_columns, e->base, e->output, NULL);
