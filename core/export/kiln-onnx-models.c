@@ -19,7 +19,11 @@
  *    float up to 2^24 leaves per tree); the indices then pick rows of a double table of leaf
  *    values, which are summed over the trees and divided by their count, as Kiln does.
  *    Thresholds: Kiln sends x left when (double) x <= t; for a float x that is x <= the largest
- *    float not above t, which BRANCH_LEQ on float thresholds decides exactly.
+ *    float not above t, which BRANCH_LEQ on float thresholds decides exactly;
+ *  - gbt: the same, with Kiln's float thresholds as they are (it compares floats), a NaN sent
+ *    where each split learnt (nodes_missing_value_tracks_true), each categorical split a 0/1
+ *    feature computed from the one-hot block alone, and the leaves' sum from the baseline
+ *    through the loss's link (identity, sigmoid, softmax).
  */
 #define G_LOG_DOMAIN "kiln-onnx"
 
@@ -970,16 +974,6 @@ lower_gbt (Lowering *l, GError **error)
   const char *x = l->x, *raw, *result = NULL;
   Ensemble e;
 
-  /* Since boosting split on categories and missing values in its own coded form, the graph
-     below no longer gives Kiln's answers (ONNX Runtime disagreed on 1-3 % of the rows): refused
-     with the reason rather than approximated, until the lowering follows the new trees. */
-  if (!g_getenv ("KILN_ONNX_GBT_UNCHECKED"))
-    {
-      g_set_error (error, KILN_ONNX_ERROR, KILN_ONNX_ERROR_UNSUPPORTED,
-                   _("Gradient-boosted trees have no exact ONNX form yet: export the Kiln bundle "
-                     "(kiln-cli predict, the local service) or choose another family for ONNX"));
-      return NULL;
-    }
   if (!get_number (l, l->params, "n_rounds", &n_rounds_d, error)
       || !get_number (l, l->params, "n_outputs", &n_outputs_d, error))
     return NULL;
@@ -1118,25 +1112,33 @@ lower_gbt (Lowering *l, GError **error)
 
   if (derived->len > 0)
     {
-      /* [x, derived]: x @ M + b appended as columns width .. width + D - 1 */
-      guint D = derived->len;
-      g_autofree float *m = g_new0 (float, (gsize) width * D);
+      /* [x, derived]: onehot @ M + b appended as columns width .. width + D - 1, where onehot
+       * is the one-hot block alone (columns n_dense .. width - 1): its 0s and 1s are never
+       * NaN, while a numeric feature's NaN times 0 would make every derived feature NaN, and
+       * a NaN derived feature takes the node's false branch whatever the category */
+      guint D = derived->len, n_onehot = width - n_dense;
+      g_autofree float *m = g_new0 (float, (gsize) n_onehot * D);
       g_autofree float *b = g_new0 (float, D);
-      gint64 m_dims[2] = { width, D }, b_dims[1] = { D };
+      gint64 m_dims[2] = { n_onehot, D }, b_dims[1] = { D };
+      gint64 starts = n_dense, ends = width, axes = 1;
       Onnx__NodeProto *concat;
-      const char *extra;
+      const char *extra, *onehot;
 
       for (guint d = 0; d < D; d++)
         {
           GbtDerived *g = derived->pdata[d];
 
           for (guint code = 0; code < g->n_levels; code++)
-            m[(gsize) (g->block + code) * D + d] = (float) g->in_set[code] -
-                                                   (g->default_left ? 1.0f : 0.0f);
+            m[(gsize) (g->block - n_dense + code) * D + d] = (float) g->in_set[code] -
+                                                             (g->default_left ? 1.0f : 0.0f);
           b[d] = g->default_left ? 1.0f : 0.0f;
         }
+      onehot = _kiln_onnx_op (l->graph, "Slice", l->x,
+                              _kiln_onnx_vector_int64s (l->graph, "starts", &starts, 1),
+                              _kiln_onnx_vector_int64s (l->graph, "ends", &ends, 1),
+                              _kiln_onnx_vector_int64s (l->graph, "axes", &axes, 1), NULL);
       extra = _kiln_onnx_op (l->graph, "Add",
-                             _kiln_onnx_op (l->graph, "MatMul", l->x,
+                             _kiln_onnx_op (l->graph, "MatMul", onehot,
                                             _kiln_onnx_const_floats (l->graph, "categories_left",
                                                                      m, m_dims, 2),
                                             NULL),
