@@ -7,8 +7,8 @@
  * predict() computes, in the same precision (see kiln-onnx.h):
  *  - logreg: z = x W + b in double; two classes: p = sigmoid (z), [1 - p, p]; more: softmax;
  *  - linear, ridge: x w + b in double;
- *  - mlp: Gemm + Relu per layer in float (sgemm in Kiln), then softmax in double, or
- *    y_mean + y_scale * out for regression;
+ *  - mlp: Gemm + Relu per layer in double on the float weights made double (Kiln predicts in
+ *    double too), then softmax, or y_mean + y_scale * out for regression;
  *  - nb: the joint log-likelihood log prior + log norm - 1/2 sum (x - theta)^2 / var in double,
  *    then softmax (Kiln's log-sum-exp normalisation, the same up to rounding);
  *  - knn: a Scan over the rows; each row's squared distances to every training row in double
@@ -204,7 +204,7 @@ lower_mlp (Lowering *l, GError **error)
   guint n_out = l->task == KILN_TASK_CLASSIFICATION ? l->n_classes : 1;
   gsize total = 0, off = 0;
   double y_mean, y_scale;
-  const char *a = l->x;
+  const char *a = cast (l, l->x, KILN_ONNX_T_DOUBLE);
 
   if (n_sizes < 2)
     {
@@ -233,27 +233,23 @@ lower_mlp (Lowering *l, GError **error)
       !get_number (l, l->params, "y_scale", &y_scale, error))
     return NULL;
 
-  /* one buffer, layer by layer: W (in x out, row-major), then b (out); floats in Kiln */
+  /* one buffer, layer by layer: W (in x out, row-major), then b (out); floats in Kiln, which
+   * predicts with them made double, as they are here */
   for (gssize i = 0; i + 1 < n_sizes; i++)
     {
       gsize in = sizes[i], out = sizes[i + 1];
-      g_autofree float *w = g_new (float, in * out);
-      g_autofree float *b = g_new (float, out);
       gint64 wdims[2] = { (gint64) in, (gint64) out }, bdims[1] = { (gint64) out };
       const char *gemm;
 
-      for (gsize j = 0; j < in * out; j++)
-        w[j] = (float) weights[off + j];
-      off += in * out;
-      for (gsize j = 0; j < out; j++)
-        b[j] = (float) weights[off + j];
-      off += out;
+      for (gsize j = 0; j < in * out + out; j++)
+        weights[off + j] = (float) weights[off + j];
       gemm = _kiln_onnx_op (l->graph, "Gemm", a,
-                            _kiln_onnx_const_floats (l->graph, "weight", w, wdims, 2),
-                            _kiln_onnx_const_floats (l->graph, "bias", b, bdims, 1), NULL);
+                            _kiln_onnx_const_doubles (l->graph, "weight", weights + off, wdims, 2),
+                            _kiln_onnx_const_doubles (l->graph, "bias", weights + off + in * out,
+                                                      bdims, 1), NULL);
+      off += in * out + out;
       a = i + 2 < n_sizes ? _kiln_onnx_op (l->graph, "Relu", gemm, NULL) : gemm;
     }
-  a = cast (l, a, KILN_ONNX_T_DOUBLE);
   if (l->task == KILN_TASK_CLASSIFICATION)
     return softmax (l, a);
   return _kiln_onnx_op (l->graph, "Add",
