@@ -258,22 +258,7 @@ expf_nonpositive (float x)
   return p * scale;
 }
 
-/* Softmax of one row of scores, in double. */
-static void
-softmax_row (const float *scores,
-             guint        k,
-             double      *p)
-{
-  double m = -INFINITY, sum = 0.0;
-
-  for (guint c = 0; c < k; c++)
-    m = MAX (m, (double) scores[c]);
-  for (guint c = 0; c < k; c++)
-    sum += (p[c] = exp ((double) scores[c] - m));
-  for (guint c = 0; c < k; c++)
-    p[c] /= sum;
-}
-
+/* Softmax of one row of scores, in double (@p may be @scores). */
 static void
 softmax_row_double (const double *scores,
                     guint         k,
@@ -287,6 +272,16 @@ softmax_row_double (const double *scores,
     sum += (p[c] = exp (scores[c] - m));
   for (guint c = 0; c < k; c++)
     p[c] /= sum;
+}
+
+static void
+softmax_row (const float *scores,
+             guint        k,
+             double      *p)
+{
+  for (guint c = 0; c < k; c++)
+    p[c] = scores[c];
+  softmax_row_double (p, k, p);
 }
 
 /* ---- Evaluation on a data set (validation) ------------------------------------------------- */
