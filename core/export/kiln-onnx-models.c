@@ -485,7 +485,7 @@ typedef struct {
   GPtrArray *modes;                                                      /* const char* */
   GArray *target_treeids, *target_nodeids, *target_ids;                  /* gint64 */
   GArray *target_weights;                                                /* float */
-  GArray *leaf_values;        /* double: every tree's leaves, n_outputs each */
+  GArray *leaf_values;        /* double: every tree's leaves, n_outputs each (gbt: one) */
   GArray *leaf_offsets;       /* gint64: first leaf of each tree in leaf_values */
   guint   n_leaves;
 } Ensemble;
@@ -780,15 +780,14 @@ add_packed_trees (Lowering *l, Ensemble *e, JsonObject *packed, guint *n_trees_o
   return TRUE;
 }
 
-/* The trees of @e over @x as one TreeEnsembleRegressor whose target t is tree t's leaf index;
- * the leaves' rows of the double table are summed over the trees (and divided by their number
- * when @average): [N, n_out] double. */
+/* The trees of @e over @x as one TreeEnsembleRegressor whose target t is tree t's leaf index,
+ * and each row's leaf of each tree looked up in the double table of the leaves' values:
+ * [N, trees, n_out] double, or [N, trees] when @n_out is 0 (a table of one value per leaf). */
 static const char *
-emit_ensemble (Lowering *l, Ensemble *e, const char *x, guint n_trees, guint n_out,
-               gboolean average)
+ensemble_leaf_values (Lowering *l, Ensemble *e, const char *x, guint n_trees, guint n_out)
 {
   Onnx__NodeProto *node;
-  const char *leaf, *index, *picked, *result;
+  const char *leaf, *index;
 
   node = _kiln_onnx_node (l->graph, KILN_ONNX_ML_DOMAIN, "TreeEnsembleRegressor", 1, x, NULL);
   _kiln_onnx_attr_ints (l->graph, node, "nodes_treeids", (gint64 *) e->treeids->data, e->treeids->len);
@@ -829,12 +828,25 @@ emit_ensemble (Lowering *l, Ensemble *e, const char *x, guint n_trees, guint n_o
                          NULL);
   {
     gint64 dims[2] = { e->n_leaves, n_out };
-    picked = _kiln_onnx_op (l->graph, "Gather",
-                            _kiln_onnx_const_doubles (l->graph, "leaf_values",
-                                                      (double *) e->leaf_values->data, dims, 2),
-                            index, NULL);   /* [N, trees, n_out] */
+
+    return _kiln_onnx_op (l->graph, "Gather",
+                          _kiln_onnx_const_doubles (l->graph, "leaf_values",
+                                                    (double *) e->leaf_values->data, dims,
+                                                    n_out > 0 ? 2 : 1),
+                          index, NULL);
   }
-  result = reduce_sum (l, l->graph, picked, 1, FALSE);   /* [N, n_out] */
+}
+
+/* The trees of @e over @x, their leaves' rows of the double table summed over the trees (and
+ * divided by their number when @average): [N, n_out] double. */
+static const char *
+emit_ensemble (Lowering *l, Ensemble *e, const char *x, guint n_trees, guint n_out,
+               gboolean average)
+{
+  const char *result;
+
+  result = reduce_sum (l, l->graph, ensemble_leaf_values (l, e, x, n_trees, n_out), 1,
+                       FALSE);   /* [N, n_out] */
   if (average && n_trees > 1)
     result = _kiln_onnx_op (l->graph, "Div", result,
                             _kiln_onnx_scalar_double (l->graph, "n_trees", n_trees), NULL);
@@ -1020,7 +1032,6 @@ lower_gbt (Lowering *l, GError **error)
   for (guint t = 0; t < n_trees; t++)
     {
       gint64 nn = tree_nodes[t], first_value = e.leaf_values->len;
-      guint c_out = t % k;
 
       for (gint64 i = 0; i < nn; i++, at++)
         {
@@ -1082,9 +1093,7 @@ lower_gbt (Lowering *l, GError **error)
             }
         }
       /* the leaves: nodes nn .. 2 nn, each the tree's output of its own index */
-      g_array_set_size (e.leaf_values, first_value + (gsize) (nn + 1) * k);
-      memset (&g_array_index (e.leaf_values, double, first_value), 0,
-              (gsize) (nn + 1) * k * sizeof (double));
+      g_array_set_size (e.leaf_values, first_value + (gsize) (nn + 1));
       for (gint64 j = 0; j <= nn; j++, at_leaf++)
         {
           APPEND (e.treeids, (gint64) t);
@@ -1099,7 +1108,7 @@ lower_gbt (Lowering *l, GError **error)
           APPEND (e.target_nodeids, nn + j);
           APPEND (e.target_ids, (gint64) t);
           APPEND (e.target_weights, (float) j);
-          g_array_index (e.leaf_values, double, first_value + (gsize) j * k + c_out) = leaf[at_leaf];
+          g_array_index (e.leaf_values, double, first_value + (gsize) j) = leaf[at_leaf];
         }
       APPEND (e.leaf_offsets, (gint64) e.n_leaves);
       e.n_leaves += (guint) (nn + 1);
@@ -1145,8 +1154,18 @@ lower_gbt (Lowering *l, GError **error)
       x = concat->output[0];
     }
 
-  raw = _kiln_onnx_op (l->graph, "Add", emit_ensemble (l, &e, x, n_trees, k, FALSE),
-                       _kiln_onnx_vector_doubles (l->graph, "baseline", baseline, k), NULL);
+  /* each tree's leaf value, [N, trees]: tree t adds to output t % k (the trees of a round one
+   * per output), so [N, rounds, k] summed over the rounds, from the baseline; one value per
+   * tree and row rather than a row of k with k - 1 zeros keeps the graph's memory to N x trees */
+  {
+    gint64 shape[3] = { 0, n_trees / k, k };   /* 0: N, as it is */
+
+    raw = _kiln_onnx_op (l->graph, "Reshape", ensemble_leaf_values (l, &e, x, n_trees, 0),
+                         _kiln_onnx_vector_int64s (l->graph, "rounds_by_outputs", shape, 3),
+                         NULL);
+    raw = _kiln_onnx_op (l->graph, "Add", reduce_sum (l, l->graph, raw, 1, FALSE),
+                         _kiln_onnx_vector_doubles (l->graph, "baseline", baseline, k), NULL);
+  }
   if (l->task == KILN_TASK_REGRESSION)
     result = raw;
   else if (k > 1)
