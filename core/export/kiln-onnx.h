@@ -27,8 +27,9 @@
  * MLP's layers on its float weights and the tree leaves' sums). A tree compares the float
  * feature with the largest float not above Kiln's double threshold (boosting's own thresholds
  * are floats, compared as they are), which decides exactly as Kiln does; each tree gives its
- * leaf's index and the leaf values are summed in double, so forests add up as Kiln adds them. Nothing is approximated: a model or recipe that ONNX cannot express exactly
- * is refused with KILN_ONNX_ERROR_UNSUPPORTED and a message that says why.
+ * leaf's index and the leaf values are summed in double, so forests add up as Kiln adds them.
+ * Nothing is approximated: a model or recipe that ONNX cannot express exactly is refused with
+ * KILN_ONNX_ERROR_UNSUPPORTED and a message that says why.
  *
  * Rows Kiln cannot score, the graph does not score either: where the recipe leaves a feature
  * missing (no IMPUTE step covers it), kiln_bundle_predict() refuses the data, and the graph

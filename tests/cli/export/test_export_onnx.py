@@ -422,10 +422,11 @@ try:
 except Exception as e:
     tap(False, f'unexpected error: {e!r}')
 
-table = [f"{'family / data set target':<34} {'recipe':<37} {'rows':>5} {'labels':>9} {'max |Δ|':>10} "
-         f"{'Δ/spread':>9}"]
+table = [f"{'family / data set target':<34} {'recipe':<37} {'rows':>5} {'labels':>9} "
+         f"{'max |Δ|':>10} {'Δ/spread':>9}"]
 for title, model, extra, rows, labels, diff, rel in parity:
-    table.append(f"{model + ' / ' + title:<34} {extra[:37]:<37} {rows:>5} {labels:>9} {diff:>10} {rel:>9}")
+    table.append(f"{model + ' / ' + title:<34} {extra[:37]:<37} {rows:>5} {labels:>9} "
+                 f"{diff:>10} {rel:>9}")
 text = '\n'.join(table) + '\n'
 sys.stderr.write(text)
 with open(os.path.join(build_dir, 'onnx-parity.txt'), 'w') as f:
