@@ -703,10 +703,9 @@ forward_double (const KilnMlp     *self,
 {
   const KilnModel *model = &self->parent;
   guint nc = data->n_categorical, nd = data->n_features, first = 0;
-  const float *x = data->x + (gsize) r0 * nd;
 
   for (gsize i = 0; i < (gsize) rows * nd; i++)
-    acts[0][i] = x[i];
+    acts[0][i] = data->x[(gsize) r0 * nd + i];
   if (nc > 0)
     {
       /* the first layer: the numeric features' products, then each level's weight row */
