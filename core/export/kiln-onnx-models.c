@@ -7,8 +7,8 @@
  * predict() computes, in the same precision (see kiln-onnx.h):
  *  - logreg: z = x W + b in double; two classes: p = sigmoid (z), [1 - p, p]; more: softmax;
  *  - linear, ridge: x w + b in double;
- *  - mlp: Gemm + Relu per layer in float (sgemm in Kiln), then softmax in double, or
- *    y_mean + y_scale * out for regression;
+ *  - mlp: Gemm + Relu per layer in double on the float weights made double (Kiln predicts in
+ *    double too), then softmax, or y_mean + y_scale * out for regression;
  *  - nb: the joint log-likelihood log prior + log norm - 1/2 sum (x - theta)^2 / var in double,
  *    then softmax (Kiln's log-sum-exp normalisation, the same up to rounding);
  *  - knn: a Scan over the rows; each row's squared distances to every training row in double
@@ -19,7 +19,11 @@
  *    float up to 2^24 leaves per tree); the indices then pick rows of a double table of leaf
  *    values, which are summed over the trees and divided by their count, as Kiln does.
  *    Thresholds: Kiln sends x left when (double) x <= t; for a float x that is x <= the largest
- *    float not above t, which BRANCH_LEQ on float thresholds decides exactly.
+ *    float not above t, which BRANCH_LEQ on float thresholds decides exactly;
+ *  - gbt: the same, with Kiln's float thresholds as they are (it compares floats), a NaN sent
+ *    where each split learnt (nodes_missing_value_tracks_true), each categorical split a 0/1
+ *    feature computed from the one-hot block alone, and the leaves' sum from the baseline
+ *    through the loss's link (identity, sigmoid, softmax).
  */
 #define G_LOG_DOMAIN "kiln-onnx"
 
@@ -200,7 +204,7 @@ lower_mlp (Lowering *l, GError **error)
   guint n_out = l->task == KILN_TASK_CLASSIFICATION ? l->n_classes : 1;
   gsize total = 0, off = 0;
   double y_mean, y_scale;
-  const char *a = l->x;
+  const char *a = cast (l, l->x, KILN_ONNX_T_DOUBLE);
 
   if (n_sizes < 2)
     {
@@ -229,27 +233,23 @@ lower_mlp (Lowering *l, GError **error)
       !get_number (l, l->params, "y_scale", &y_scale, error))
     return NULL;
 
-  /* one buffer, layer by layer: W (in x out, row-major), then b (out); floats in Kiln */
+  /* one buffer, layer by layer: W (in x out, row-major), then b (out); floats in Kiln, which
+   * predicts with them made double, as they are here */
   for (gssize i = 0; i + 1 < n_sizes; i++)
     {
       gsize in = sizes[i], out = sizes[i + 1];
-      g_autofree float *w = g_new (float, in * out);
-      g_autofree float *b = g_new (float, out);
       gint64 wdims[2] = { (gint64) in, (gint64) out }, bdims[1] = { (gint64) out };
       const char *gemm;
 
-      for (gsize j = 0; j < in * out; j++)
-        w[j] = (float) weights[off + j];
-      off += in * out;
-      for (gsize j = 0; j < out; j++)
-        b[j] = (float) weights[off + j];
-      off += out;
+      for (gsize j = 0; j < in * out + out; j++)
+        weights[off + j] = (float) weights[off + j];
       gemm = _kiln_onnx_op (l->graph, "Gemm", a,
-                            _kiln_onnx_const_floats (l->graph, "weight", w, wdims, 2),
-                            _kiln_onnx_const_floats (l->graph, "bias", b, bdims, 1), NULL);
+                            _kiln_onnx_const_doubles (l->graph, "weight", weights + off, wdims, 2),
+                            _kiln_onnx_const_doubles (l->graph, "bias", weights + off + in * out,
+                                                      bdims, 1), NULL);
+      off += in * out + out;
       a = i + 2 < n_sizes ? _kiln_onnx_op (l->graph, "Relu", gemm, NULL) : gemm;
     }
-  a = cast (l, a, KILN_ONNX_T_DOUBLE);
   if (l->task == KILN_TASK_CLASSIFICATION)
     return softmax (l, a);
   return _kiln_onnx_op (l->graph, "Add",
@@ -485,7 +485,7 @@ typedef struct {
   GPtrArray *modes;                                                      /* const char* */
   GArray *target_treeids, *target_nodeids, *target_ids;                  /* gint64 */
   GArray *target_weights;                                                /* float */
-  GArray *leaf_values;        /* double: every tree's leaves, n_outputs each */
+  GArray *leaf_values;        /* double: every tree's leaves, n_outputs each (gbt: one) */
   GArray *leaf_offsets;       /* gint64: first leaf of each tree in leaf_values */
   guint   n_leaves;
 } Ensemble;
@@ -780,15 +780,14 @@ add_packed_trees (Lowering *l, Ensemble *e, JsonObject *packed, guint *n_trees_o
   return TRUE;
 }
 
-/* The trees of @e over @x as one TreeEnsembleRegressor whose target t is tree t's leaf index;
- * the leaves' rows of the double table are summed over the trees (and divided by their number
- * when @average): [N, n_out] double. */
+/* The trees of @e over @x as one TreeEnsembleRegressor whose target t is tree t's leaf index,
+ * and each row's leaf of each tree looked up in the double table of the leaves' values:
+ * [N, trees, n_out] double, or [N, trees] when @n_out is 0 (a table of one value per leaf). */
 static const char *
-emit_ensemble (Lowering *l, Ensemble *e, const char *x, guint n_trees, guint n_out,
-               gboolean average)
+ensemble_leaf_values (Lowering *l, Ensemble *e, const char *x, guint n_trees, guint n_out)
 {
   Onnx__NodeProto *node;
-  const char *leaf, *index, *picked, *result;
+  const char *leaf, *index;
 
   node = _kiln_onnx_node (l->graph, KILN_ONNX_ML_DOMAIN, "TreeEnsembleRegressor", 1, x, NULL);
   _kiln_onnx_attr_ints (l->graph, node, "nodes_treeids", (gint64 *) e->treeids->data, e->treeids->len);
@@ -829,12 +828,25 @@ emit_ensemble (Lowering *l, Ensemble *e, const char *x, guint n_trees, guint n_o
                          NULL);
   {
     gint64 dims[2] = { e->n_leaves, n_out };
-    picked = _kiln_onnx_op (l->graph, "Gather",
-                            _kiln_onnx_const_doubles (l->graph, "leaf_values",
-                                                      (double *) e->leaf_values->data, dims, 2),
-                            index, NULL);   /* [N, trees, n_out] */
+
+    return _kiln_onnx_op (l->graph, "Gather",
+                          _kiln_onnx_const_doubles (l->graph, "leaf_values",
+                                                    (double *) e->leaf_values->data, dims,
+                                                    n_out > 0 ? 2 : 1),
+                          index, NULL);
   }
-  result = reduce_sum (l, l->graph, picked, 1, FALSE);   /* [N, n_out] */
+}
+
+/* The trees of @e over @x, their leaves' rows of the double table summed over the trees (and
+ * divided by their number when @average): [N, n_out] double. */
+static const char *
+emit_ensemble (Lowering *l, Ensemble *e, const char *x, guint n_trees, guint n_out,
+               gboolean average)
+{
+  const char *result;
+
+  result = reduce_sum (l, l->graph, ensemble_leaf_values (l, e, x, n_trees, n_out), 1,
+                       FALSE);   /* [N, n_out] */
   if (average && n_trees > 1)
     result = _kiln_onnx_op (l->graph, "Div", result,
                             _kiln_onnx_scalar_double (l->graph, "n_trees", n_trees), NULL);
@@ -970,16 +982,6 @@ lower_gbt (Lowering *l, GError **error)
   const char *x = l->x, *raw, *result = NULL;
   Ensemble e;
 
-  /* Since boosting split on categories and missing values in its own coded form, the graph
-     below no longer gives Kiln's answers (ONNX Runtime disagreed on 1-3 % of the rows): refused
-     with the reason rather than approximated, until the lowering follows the new trees. */
-  if (!g_getenv ("KILN_ONNX_GBT_UNCHECKED"))
-    {
-      g_set_error (error, KILN_ONNX_ERROR, KILN_ONNX_ERROR_UNSUPPORTED,
-                   _("Gradient-boosted trees have no exact ONNX form yet: export the Kiln bundle "
-                     "(kiln-cli predict, the local service) or choose another family for ONNX"));
-      return NULL;
-    }
   if (!get_number (l, l->params, "n_rounds", &n_rounds_d, error)
       || !get_number (l, l->params, "n_outputs", &n_outputs_d, error))
     return NULL;
@@ -1030,7 +1032,6 @@ lower_gbt (Lowering *l, GError **error)
   for (guint t = 0; t < n_trees; t++)
     {
       gint64 nn = tree_nodes[t], first_value = e.leaf_values->len;
-      guint c_out = t % k;
 
       for (gint64 i = 0; i < nn; i++, at++)
         {
@@ -1092,9 +1093,7 @@ lower_gbt (Lowering *l, GError **error)
             }
         }
       /* the leaves: nodes nn .. 2 nn, each the tree's output of its own index */
-      g_array_set_size (e.leaf_values, first_value + (gsize) (nn + 1) * k);
-      memset (&g_array_index (e.leaf_values, double, first_value), 0,
-              (gsize) (nn + 1) * k * sizeof (double));
+      g_array_set_size (e.leaf_values, first_value + (gsize) (nn + 1));
       for (gint64 j = 0; j <= nn; j++, at_leaf++)
         {
           APPEND (e.treeids, (gint64) t);
@@ -1109,7 +1108,7 @@ lower_gbt (Lowering *l, GError **error)
           APPEND (e.target_nodeids, nn + j);
           APPEND (e.target_ids, (gint64) t);
           APPEND (e.target_weights, (float) j);
-          g_array_index (e.leaf_values, double, first_value + (gsize) j * k + c_out) = leaf[at_leaf];
+          g_array_index (e.leaf_values, double, first_value + (gsize) j) = leaf[at_leaf];
         }
       APPEND (e.leaf_offsets, (gint64) e.n_leaves);
       e.n_leaves += (guint) (nn + 1);
@@ -1118,25 +1117,33 @@ lower_gbt (Lowering *l, GError **error)
 
   if (derived->len > 0)
     {
-      /* [x, derived]: x @ M + b appended as columns width .. width + D - 1 */
-      guint D = derived->len;
-      g_autofree float *m = g_new0 (float, (gsize) width * D);
+      /* [x, derived]: onehot @ M + b appended as columns width .. width + D - 1, where onehot
+       * is the one-hot block alone (columns n_dense .. width - 1): its 0s and 1s are never
+       * NaN, while a numeric feature's NaN times 0 would make every derived feature NaN, and
+       * a NaN derived feature takes the node's false branch whatever the category */
+      guint D = derived->len, n_onehot = width - n_dense;
+      g_autofree float *m = g_new0 (float, (gsize) n_onehot * D);
       g_autofree float *b = g_new0 (float, D);
-      gint64 m_dims[2] = { width, D }, b_dims[1] = { D };
+      gint64 m_dims[2] = { n_onehot, D }, b_dims[1] = { D };
+      gint64 starts = n_dense, ends = width, axes = 1;
       Onnx__NodeProto *concat;
-      const char *extra;
+      const char *extra, *onehot;
 
       for (guint d = 0; d < D; d++)
         {
           GbtDerived *g = derived->pdata[d];
 
           for (guint code = 0; code < g->n_levels; code++)
-            m[(gsize) (g->block + code) * D + d] = (float) g->in_set[code] -
-                                                   (g->default_left ? 1.0f : 0.0f);
+            m[(gsize) (g->block - n_dense + code) * D + d] = (float) g->in_set[code] -
+                                                             (g->default_left ? 1.0f : 0.0f);
           b[d] = g->default_left ? 1.0f : 0.0f;
         }
+      onehot = _kiln_onnx_op (l->graph, "Slice", l->x,
+                              _kiln_onnx_vector_int64s (l->graph, "starts", &starts, 1),
+                              _kiln_onnx_vector_int64s (l->graph, "ends", &ends, 1),
+                              _kiln_onnx_vector_int64s (l->graph, "axes", &axes, 1), NULL);
       extra = _kiln_onnx_op (l->graph, "Add",
-                             _kiln_onnx_op (l->graph, "MatMul", l->x,
+                             _kiln_onnx_op (l->graph, "MatMul", onehot,
                                             _kiln_onnx_const_floats (l->graph, "categories_left",
                                                                      m, m_dims, 2),
                                             NULL),
@@ -1147,8 +1154,18 @@ lower_gbt (Lowering *l, GError **error)
       x = concat->output[0];
     }
 
-  raw = _kiln_onnx_op (l->graph, "Add", emit_ensemble (l, &e, x, n_trees, k, FALSE),
-                       _kiln_onnx_vector_doubles (l->graph, "baseline", baseline, k), NULL);
+  /* each tree's leaf value, [N, trees]: tree t adds to output t % k (the trees of a round one
+   * per output), so [N, rounds, k] summed over the rounds, from the baseline; one value per
+   * tree and row rather than a row of k with k - 1 zeros keeps the graph's memory to N x trees */
+  {
+    gint64 shape[3] = { 0, n_trees / k, k };   /* 0: N, as it is */
+
+    raw = _kiln_onnx_op (l->graph, "Reshape", ensemble_leaf_values (l, &e, x, n_trees, 0),
+                         _kiln_onnx_vector_int64s (l->graph, "rounds_by_outputs", shape, 3),
+                         NULL);
+    raw = _kiln_onnx_op (l->graph, "Add", reduce_sum (l, l->graph, raw, 1, FALSE),
+                         _kiln_onnx_vector_doubles (l->graph, "baseline", baseline, k), NULL);
+  }
   if (l->task == KILN_TASK_REGRESSION)
     result = raw;
   else if (k > 1)

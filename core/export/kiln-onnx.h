@@ -13,7 +13,9 @@
  *    rows are never dropped (deduplication and outlier removal apply to training rows only);
  *  - the model, by family: logistic/softmax, linear and ridge as matrix products; the MLP as
  *    Gemm + Relu; Gaussian naive Bayes and k-nearest neighbours (a Scan over the rows, TopK)
- *    with standard operators; trees and forests through ai.onnx.ml TreeEnsembleRegressor;
+ *    with standard operators; trees, forests and boosting through ai.onnx.ml
+ *    TreeEnsembleRegressor (boosting's splits on category codes as 0/1 features of the one-hot
+ *    columns, its missing values sent where each split learnt);
  *  - outputs: classification `label` (string [N], the class names) and `probabilities`
  *    (float [N, classes], classes in the bundle's order; a plain tensor, no ZipMap);
  *    regression `value` (double [N, 1]: Kiln's values are doubles, and a float would lose
@@ -21,12 +23,13 @@
  *
  * Numbers follow Kiln's own arithmetic: the recipe runs in double as kiln_recipe_apply() does,
  * the features are rounded to float as the models see them, and each family computes in the
- * precision Kiln computes in (double for the linear families, naive Bayes, neighbours and the
- * tree leaves' sums; float for the MLP's layers). A tree compares the float feature with the
- * largest float not above Kiln's double threshold, which decides exactly as Kiln does; each
- * tree gives its leaf's index and the leaf values are summed in double, so forests add up as
- * Kiln adds them. Nothing is approximated: a model or recipe that ONNX cannot express exactly
- * is refused with KILN_ONNX_ERROR_UNSUPPORTED and a message that says why.
+ * precision Kiln computes in (double for the linear families, naive Bayes, neighbours, the
+ * MLP's layers on its float weights and the tree leaves' sums). A tree compares the float
+ * feature with the largest float not above Kiln's double threshold (boosting's own thresholds
+ * are floats, compared as they are), which decides exactly as Kiln does; each tree gives its
+ * leaf's index and the leaf values are summed in double, so forests add up as Kiln adds them.
+ * Nothing is approximated: a model or recipe that ONNX cannot express exactly is refused with
+ * KILN_ONNX_ERROR_UNSUPPORTED and a message that says why.
  *
  * Rows Kiln cannot score, the graph does not score either: where the recipe leaves a feature
  * missing (no IMPUTE step covers it), kiln_bundle_predict() refuses the data, and the graph

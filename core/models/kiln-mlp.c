@@ -14,6 +14,11 @@
  * the monitored loss. Two differences: the monitored loss is the validation loss when there is a
  * validation split (the best epoch's weights are kept), and regression standardises the target
  * internally (scikit-learn does not, and can score a negative R^2 on prices in the thousands).
+ *
+ * Training runs in float; prediction in double, from a double copy of the float weights (exact):
+ * float sums taken in another order (another BLAS kernel, a gathered weight row instead of a
+ * one-hot product, ONNX Runtime running the exported graph) differ in the seventh digit, which
+ * the target's scale makes 4e-3 on prices; double sums agree to about 1e-12 whatever their order.
  */
 #define G_LOG_DOMAIN "kiln-mlp"
 
@@ -43,6 +48,9 @@ typedef struct {
   float    *params;
   float    *w[MAX_LAYERS];           /* views: sizes[l] x sizes[l + 1], row-major */
   float    *b[MAX_LAYERS];           /* views: sizes[l + 1] */
+  double   *dparams;                 /* the fitted params as doubles, for predicting */
+  double   *dw[MAX_LAYERS];
+  double   *db[MAX_LAYERS];
   double    y_mean, y_scale;         /* regression: y = y_mean + y_scale * output */
 } KilnMlp;
 
@@ -78,6 +86,24 @@ set_views (KilnMlp *self,
     {
       w[l] = buffer + w_off[l];
       b[l] = buffer + b_off[l];
+    }
+}
+
+/* The double copy of the params that prediction reads (after fitting or loading them). */
+static void
+make_double (KilnMlp *self)
+{
+  gsize w_off[MAX_LAYERS], b_off[MAX_LAYERS];
+
+  g_free (self->dparams);
+  self->dparams = g_new (double, MAX (self->n_params, 1));
+  for (gsize i = 0; i < self->n_params; i++)
+    self->dparams[i] = self->params[i];
+  layout (self->sizes, self->n_layers, w_off, b_off);
+  for (guint l = 0; l < self->n_layers; l++)
+    {
+      self->dw[l] = self->dparams + w_off[l];
+      self->db[l] = self->dparams + b_off[l];
     }
 }
 
@@ -232,20 +258,30 @@ expf_nonpositive (float x)
   return p * scale;
 }
 
-/* Softmax of one row of scores, in double. */
+/* Softmax of one row of scores, in double (@p may be @scores). */
+static void
+softmax_row_double (const double *scores,
+                    guint         k,
+                    double       *p)
+{
+  double m = -INFINITY, sum = 0.0;
+
+  for (guint c = 0; c < k; c++)
+    m = MAX (m, scores[c]);
+  for (guint c = 0; c < k; c++)
+    sum += (p[c] = exp (scores[c] - m));
+  for (guint c = 0; c < k; c++)
+    p[c] /= sum;
+}
+
 static void
 softmax_row (const float *scores,
              guint        k,
              double      *p)
 {
-  double m = -INFINITY, sum = 0.0;
-
   for (guint c = 0; c < k; c++)
-    m = MAX (m, (double) scores[c]);
-  for (guint c = 0; c < k; c++)
-    sum += (p[c] = exp ((double) scores[c] - m));
-  for (guint c = 0; c < k; c++)
-    p[c] /= sum;
+    p[c] = scores[c];
+  softmax_row_double (p, k, p);
 }
 
 /* ---- Evaluation on a data set (validation) ------------------------------------------------- */
@@ -349,6 +385,7 @@ make_snapshot (KilnMlp *self)
   copy->n_params = self->n_params;
   copy->params = g_memdup2 (self->params, self->n_params * sizeof (float));
   set_views (copy, copy->params, copy->w, copy->b);
+  make_double (copy);
   copy->y_mean = self->y_mean;
   copy->y_scale = self->y_scale;
   copy->parent.fitted = TRUE;
@@ -625,6 +662,7 @@ mlp_fit_inner (KilnMlp               *self,
 
   if (best != NULL)
     memcpy (self->params, best, self->n_params * sizeof (float));
+  make_double (self);
   for (guint l = 0; l <= self->n_layers; l++)
     g_free (acts[l]);
   return TRUE;
@@ -654,32 +692,63 @@ mlp_fit (KilnModel             *model,
 
 /* ---- Prediction ---------------------------------------------------------------------------- */
 
+/* The forward pass in double of @rows rows of @data from row @r0: acts[0] (rows x sizes[0], or
+ * x n_dense with codes) takes the rows' features, acts[n_layers] gets the raw scores. */
 static void
-mlp_predict_dense (KilnModel   *model,
-                   const float *x,
-                   guint        n_rows,
-                   double      *out)
+forward_double (const KilnMlp     *self,
+                double           **acts,
+                const KilnDataset *data,
+                guint              r0,
+                guint              rows)
 {
-  KilnMlp *self = (KilnMlp *) model;
-  guint k = self->sizes[self->n_layers], d = self->sizes[0];
-  Scratch scratch;
+  const KilnModel *model = &self->parent;
+  guint nc = data->n_categorical, nd = data->n_features, first = 0;
 
-  scratch_init (&scratch, self, MIN (n_rows, PREDICT_ROWS));
-  for (guint r0 = 0; r0 < n_rows; r0 += PREDICT_ROWS)
+  for (gsize i = 0; i < (gsize) rows * nd; i++)
+    acts[0][i] = data->x[(gsize) r0 * nd + i];
+  if (nc > 0)
     {
-      guint rows = MIN (PREDICT_ROWS, n_rows - r0);
-      const float *scores;
+      /* the first layer: the numeric features' products, then each level's weight row */
+      guint out = self->sizes[1];
+      double *a = acts[1];
 
-      scratch.acts[0] = (float *) x + (gsize) r0 * d;
-      forward (self, self->w, self->b, scratch.acts, rows);
-      scores = scratch.acts[self->n_layers];
       for (guint i = 0; i < rows; i++)
-        if (model->task == KILN_TASK_CLASSIFICATION)
-          softmax_row (scores + (gsize) i * k, k, out + (gsize) (r0 + i) * k);
-        else
-          out[r0 + i] = self->y_mean + self->y_scale * scores[i];
+        memcpy (a + (gsize) i * out, self->db[0], out * sizeof (double));
+      if (nd > 0)
+        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, out, nd,
+                     1.0, acts[0], nd, self->dw[0], out, 1.0, a, out);
+      for (guint i = 0; i < rows; i++)
+        for (guint j = 0; j < nc; j++)
+          {
+            guint32 c = data->codes[(gsize) (r0 + i) * nc + j];
+
+            if (c != KILN_CODE_NONE)
+              {
+                const double *wr = self->dw[0] + (gsize) (model->level_offset[j] + c) * out;
+                double *ar = a + (gsize) i * out;
+
+                for (guint u = 0; u < out; u++)
+                  ar[u] += wr[u];
+              }
+          }
+      if (self->n_layers > 1)
+        for (gsize i = 0; i < (gsize) rows * out; i++)
+          a[i] = a[i] > 0.0 ? a[i] : 0.0;
+      first = 1;
     }
-  scratch_clear (&scratch, self);
+  for (guint l = first; l < self->n_layers; l++)
+    {
+      guint in = self->sizes[l], out = self->sizes[l + 1];
+      double *a = acts[l + 1];
+
+      for (guint i = 0; i < rows; i++)
+        memcpy (a + (gsize) i * out, self->db[l], out * sizeof (double));
+      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, out, in,
+                   1.0, acts[l], in, self->dw[l], out, 1.0, a, out);
+      if (l + 1 < self->n_layers)
+        for (gsize i = 0; i < (gsize) rows * out; i++)
+          a[i] = a[i] > 0.0 ? a[i] : 0.0;
+    }
 }
 
 static void
@@ -688,29 +757,27 @@ mlp_predict (KilnModel         *model,
              double            *out)
 {
   KilnMlp *self = (KilnMlp *) model;
-  guint k = self->sizes[self->n_layers];
-  Scratch scratch;
+  guint k = self->sizes[self->n_layers], block = MIN (rows->n_rows, PREDICT_ROWS);
+  guint width = max_width (self);
+  double *acts[MAX_LAYERS + 1];
 
-  if (rows->n_categorical == 0)
-    {
-      mlp_predict_dense (model, rows->x, rows->n_rows, out);
-      return;
-    }
-  scratch_init (&scratch, self, MIN (rows->n_rows, PREDICT_ROWS));
+  for (guint l = 0; l <= self->n_layers; l++)
+    acts[l] = g_new (double, (gsize) block * width);
   for (guint r0 = 0; r0 < rows->n_rows; r0 += PREDICT_ROWS)
     {
       guint n = MIN (PREDICT_ROWS, rows->n_rows - r0);
-      const float *scores;
+      const double *scores;
 
-      forward_rows (self, scratch.acts, rows, r0, n);
-      scores = scratch.acts[self->n_layers];
+      forward_double (self, acts, rows, r0, n);
+      scores = acts[self->n_layers];
       for (guint i = 0; i < n; i++)
         if (model->task == KILN_TASK_CLASSIFICATION)
-          softmax_row (scores + (gsize) i * k, k, out + (gsize) (r0 + i) * k);
+          softmax_row_double (scores + (gsize) i * k, k, out + (gsize) (r0 + i) * k);
         else
           out[r0 + i] = self->y_mean + self->y_scale * scores[i];
     }
-  scratch_clear (&scratch, self);
+  for (guint l = 0; l <= self->n_layers; l++)
+    g_free (acts[l]);
 }
 
 /* ---- The rest of the interface ----------------------------------------------------------- */
@@ -819,6 +886,7 @@ mlp_from_json (KilnModel   *model,
       || !_kiln_json_get_double (object, "y_mean", &self->y_mean, error)
       || !_kiln_json_get_double (object, "y_scale", &self->y_scale, error))
     return FALSE;
+  make_double (self);
   return TRUE;
 }
 
@@ -828,6 +896,7 @@ mlp_finalize (KilnModel *model)
   KilnMlp *self = (KilnMlp *) model;
 
   g_free (self->params);
+  g_free (self->dparams);
 }
 
 static const KilnModelOption * const mlp_options[] = {
