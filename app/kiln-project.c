@@ -39,7 +39,6 @@ struct _KilnProject
   GHashTable       *column_types;   /* column name -> KilnColumnType + 1: types the user chose */
 };
 
-static void kiln_run_free (KilnRun *run);
 
 G_DEFINE_FINAL_TYPE (KilnProject, kiln_project, G_TYPE_OBJECT)
 
@@ -1068,7 +1067,7 @@ kiln_project_load (GFile   *file,
 
 /* ---- Runs --------------------------------------------------------------------------------- */
 
-static void
+void
 kiln_run_free (KilnRun *run)
 {
   kiln_pipeline_result_clear (&run->result);
@@ -1121,6 +1120,36 @@ kiln_project_get_runs (KilnProject *self)
 {
   g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
   return self->runs;
+}
+
+guint
+kiln_project_remove_run (KilnProject *self,
+                         KilnRun     *run)
+{
+  guint index = 0;
+
+  g_return_val_if_fail (KILN_IS_PROJECT (self), 0);
+  g_return_val_if_fail (g_ptr_array_find (self->runs, run, &index), 0);
+
+  g_ptr_array_steal_index (self->runs, index);
+  g_signal_emit (self, signals[RUNS_CHANGED], 0);
+  if (self->current == run)
+    kiln_project_set_current_run (self, self->runs->len ? self->runs->pdata[self->runs->len - 1] : NULL);
+  set_modified (self, TRUE);
+  return index;
+}
+
+void
+kiln_project_insert_run (KilnProject *self,
+                         KilnRun     *run,
+                         guint        index)
+{
+  g_return_if_fail (KILN_IS_PROJECT (self));
+  g_return_if_fail (run != NULL && !g_ptr_array_find (self->runs, run, NULL));
+
+  g_ptr_array_insert (self->runs, (gint) MIN (index, self->runs->len), run);
+  g_signal_emit (self, signals[RUNS_CHANGED], 0);
+  set_modified (self, TRUE);
 }
 
 KilnRun *

@@ -78,6 +78,17 @@ KilnRun          *kiln_project_add_run        (KilnProject              *self,
                                                const KilnPipelineResult *result,
                                                gboolean                  cancelled);
 GPtrArray        *kiln_project_get_runs       (KilnProject *self);   /* of KilnRun*, oldest first */
+/* Takes @run out of the project and gives it to the caller (to free with kiln_run_free(), or to
+ * put back with kiln_project_insert_run(): an undo); returns where it was. When it was the
+ * current run, the newest remaining one becomes current. "runs-changed"; the project is then
+ * modified. */
+guint             kiln_project_remove_run     (KilnProject *self,
+                                               KilnRun     *run);
+/* Puts a removed @run back at @index (the project owns it again). */
+void              kiln_project_insert_run     (KilnProject *self,
+                                               KilnRun     *run,
+                                               guint        index);
+void              kiln_run_free               (KilnRun     *run);
 KilnRun          *kiln_project_get_current_run (KilnProject *self);
 void              kiln_project_set_current_run (KilnProject *self,
                                                 KilnRun     *run);

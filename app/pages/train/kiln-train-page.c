@@ -17,6 +17,7 @@
 
 #include "kiln-pages.h"
 #include "kiln-compare-panel.h"
+#include "kiln-runs-group.h"
 #include "kiln-format.h"
 #include "kiln-loss-plot.h"
 #include "kiln-pipeline-job.h"
@@ -41,8 +42,7 @@ struct _KilnTrainPage
   GtkToggleButton *log_toggle;
   GtkStack       *plot_stack;
   AdwStatusPage  *idle_page;
-  GtkListBox     *history;
-  AdwPreferencesGroup *history_group;
+  KilnRunsGroup  *runs;
 
   /* the running training */
   KilnTrainRun   *run;
@@ -198,75 +198,6 @@ on_model_selected (KilnTrainPage *self)
 
 /* ---- Training ---------------------------------------------------------------------------- */
 
-static double
-run_metric (KilnRun *run, const char *name)
-{
-  JsonNode *metrics = kiln_bundle_get_metrics (run->result.bundle);
-  JsonObject *o = metrics && JSON_NODE_HOLDS_OBJECT (metrics) ? json_node_get_object (metrics) : NULL;
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-
-  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_double (n) : NAN;
-}
-
-static void
-on_run_activated (GtkListBox *box, GtkListBoxRow *row, KilnTrainPage *self)
-{
-  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
-  guint id = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "run-id"));
-  GPtrArray *runs = kiln_project_get_runs (project);
-
-  for (guint i = 0; i < runs->len; i++)
-    if (((KilnRun *) runs->pdata[i])->id == id)
-      {
-        kiln_project_set_current_run (project, runs->pdata[i]);
-        gtk_widget_activate_action (GTK_WIDGET (self), "win.goto-page", "s", "evaluate");
-      }
-}
-
-/* The runs of the project, newest first; the one shown on Evaluate is marked. */
-static void
-rebuild_history (KilnTrainPage *self)
-{
-  KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
-  GPtrArray *runs = kiln_project_get_runs (project);
-  KilnRun *current = kiln_project_get_current_run (project);
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->history))))
-    gtk_list_box_remove (self->history, child);
-  for (guint i = 0; i < runs->len; i++)
-    {
-      KilnRun *run = runs->pdata[i];
-      const KilnModelClass *klass = kiln_model_lookup_class (kiln_model_get_name (run->result.model));
-      GtkWidget *row = adw_action_row_new ();
-      g_autofree char *title = NULL, *sub = NULL, *time = NULL, *seconds = NULL;
-      g_autoptr(GDateTime) when = run->when ? g_date_time_new_from_iso8601 (run->when, NULL) : NULL;
-
-      if (kiln_bundle_get_task (run->result.bundle) == KILN_TASK_CLASSIFICATION)
-        {
-          g_autofree char *acc = kiln_format_percent (run_metric (run, "accuracy"));
-          title = g_strdup_printf (_("%s · accuracy %s"), klass ? _(klass->display_name) : "?", acc);
-        }
-      else
-        {
-          g_autofree char *r2 = kiln_format_metric ("r2", run_metric (run, "r2"));
-          title = g_strdup_printf (_("%s · R² %s"), klass ? _(klass->display_name) : "?", r2);
-        }
-      time = when ? g_date_time_format (when, "%x %X") : g_strdup ("");
-      seconds = kiln_format_seconds (run->result.fit_seconds);
-      sub = g_strdup_printf (run->cancelled ? _("%s · %s · cancelled, best model kept") : _("%s · %s"),
-                             time, seconds);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-      gtk_widget_set_tooltip_text (row, _("Show this run on the Evaluate step"));
-      if (run == current)
-        adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("object-select-symbolic"));
-      g_object_set_data (G_OBJECT (row), "run-id", GUINT_TO_POINTER (run->id));
-      gtk_list_box_prepend (self->history, row);
-    }
-  gtk_widget_set_visible (GTK_WIDGET (self->history_group), runs->len > 0);
-}
 
 /* The job's result: a new run of the project, the status line. */
 static void
@@ -613,9 +544,7 @@ kiln_train_page_project_changed (KilnPage *page, KilnProject *project)
   g_signal_connect_object (project, "notify::frame", G_CALLBACK (on_frame_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::target", G_CALLBACK (update_ready), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (project, "notify::task", G_CALLBACK (on_task_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (project, "runs-changed", G_CALLBACK (rebuild_history), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (project, "result-changed", G_CALLBACK (rebuild_history), self, G_CONNECT_SWAPPED);
-  rebuild_history (self);
+  kiln_runs_group_set_project (self->runs, project);
   fill_models (self);
   update_ready (self);
 }
@@ -712,16 +641,8 @@ kiln_train_page_init (KilnTrainPage *self)
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), buttons);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (group));
 
-  self->history_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (self->history_group, _("Runs"));
-  adw_preferences_group_set_description (self->history_group, _("Newest first, scored on the test rows."));
-  self->history = GTK_LIST_BOX (gtk_list_box_new ());
-  gtk_list_box_set_selection_mode (self->history, GTK_SELECTION_NONE);
-  g_signal_connect (self->history, "row-activated", G_CALLBACK (on_run_activated), self);
-  gtk_widget_add_css_class (GTK_WIDGET (self->history), "boxed-list");
-  adw_preferences_group_add (self->history_group, GTK_WIDGET (self->history));
-  gtk_widget_set_visible (GTK_WIDGET (self->history_group), FALSE);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), self->history_group);
+  self->runs = KILN_RUNS_GROUP (kiln_runs_group_new ());
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (prefs), ADW_PREFERENCES_GROUP (self->runs));
 
   /* right: status, progress, plot */
   right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
