@@ -27,6 +27,7 @@
 #include "kiln-compare-panel.h"
 #include "kiln-ui-driver.h"
 #include "kiln-why-panel.h"
+#include "kiln-runs-group.h"
 #include "kiln-plot.h"
 
 static KilnApplication *app;
@@ -1019,6 +1020,109 @@ test_journey_choose_cancel (void)
   close_without_asking (window);
 }
 
+static gboolean
+popover_with_delete (gpointer menu)
+{
+  GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu));
+
+  return popover != NULL && kiln_ui_is_showing (GTK_WIDGET (popover)) &&
+         kiln_ui_find (GTK_WIDGET (popover), GTK_TYPE_LABEL, "Delete") != NULL;
+}
+
+static GtkWidget *
+compare_window (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();   /* borrowed */
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (tops, i);
+      if (g_strcmp0 (gtk_window_get_title (w), "Compare Runs") == 0 && gtk_widget_get_mapped (GTK_WIDGET (w)))
+        return GTK_WIDGET (w);
+    }
+  return NULL;
+}
+
+static gboolean
+compare_shown (gpointer unused)
+{
+  return compare_window () != NULL;
+}
+
+static gboolean
+compare_gone (gpointer unused)
+{
+  return compare_window () == NULL;
+}
+
+/* The project remembers every run: two forests (100 and 5 trees) compared side by side through
+ * the ticks and Compare, then one deleted from its menu and brought back with Undo. */
+static void
+test_journey_runs (void)
+{
+  KilnWindow *window;
+  KilnProject *project;
+  GtkWidget *train, *group, *compare, *menu, *item, *undo;
+  g_autoptr(GPtrArray) checks = NULL;
+
+  SKIP_WITHOUT_X ();
+  window = new_window (1280, 800);
+  project = kiln_window_get_project (window);
+  open_example (window, "Iris flowers");
+  goto_step (window, "Train", "train");
+  train = page_widget (window, "train");
+  kiln_ui_choose (ADW_COMBO_ROW (kiln_ui_row (train, "Family")), "Random forest");
+  train_and_wait (window);
+  goto_step (window, "Train", "train");
+  kiln_ui_set_spin (GTK_SPIN_BUTTON (kiln_ui_find (kiln_ui_row (train, "Trees"), GTK_TYPE_SPIN_BUTTON, NULL)), 5);
+  train_and_wait (window);
+  g_assert_cmpuint (kiln_project_get_runs (project)->len, ==, 2);
+
+  goto_step (window, "Train", "train");
+  group = kiln_ui_find (train, KILN_TYPE_RUNS_GROUP, NULL);
+  g_assert_nonnull (group);
+  compare = kiln_ui_find (group, GTK_TYPE_BUTTON, "Compare");
+  g_assert_false (gtk_widget_is_sensitive (compare));
+  checks = kiln_ui_find_all (group, GTK_TYPE_CHECK_BUTTON);
+  g_assert_cmpuint (checks->len, ==, 2);
+  kiln_ui_click (checks->pdata[0]);
+  g_assert_false (gtk_widget_is_sensitive (compare));
+  kiln_ui_click (checks->pdata[1]);
+  g_assert_true (gtk_widget_is_sensitive (compare));
+  kiln_ui_click (compare);
+  g_assert_true (kiln_ui_wait (compare_shown, NULL, 5000));
+  kiln_ui_settle (200);
+  g_assert_nonnull (kiln_ui_find (compare_window (), GTK_TYPE_LABEL, "model.n_trees"));
+  g_assert_nonnull (kiln_ui_find (compare_window (), KILN_TYPE_CONFUSION_MATRIX, NULL));
+  kiln_ui_screenshot (compare_window (), "journey-runs-compare.png");
+  kiln_ui_focus_window (compare_window ());
+  kiln_ui_keys ("Escape");
+  g_assert_true (kiln_ui_wait (compare_gone, NULL, 5000));
+
+  /* delete the newest from its menu, then Undo */
+  kiln_ui_focus_window (GTK_WIDGET (window));
+  menu = kiln_ui_find (group, GTK_TYPE_MENU_BUTTON, NULL);
+  g_assert_nonnull (menu);
+  kiln_ui_click (menu);
+  g_assert_true (kiln_ui_wait (popover_with_delete, menu, 5000));
+  item = kiln_ui_find (gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu)) ? GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu))) : menu,
+                       GTK_TYPE_LABEL, "Delete");
+  g_assert_nonnull (item);
+  kiln_ui_click (item);
+  kiln_ui_settle (300);
+  g_assert_cmpuint (kiln_project_get_runs (project)->len, ==, 1);
+  g_assert_true (kiln_project_get_modified (project));
+  undo = kiln_ui_find (GTK_WIDGET (window), GTK_TYPE_BUTTON, "Undo");
+  g_assert_nonnull (undo);
+  kiln_ui_click (undo);
+  kiln_ui_settle (300);
+  g_assert_cmpuint (kiln_project_get_runs (project)->len, ==, 2);
+  /* the run deleted was the one shown: shown again */
+  g_assert_true (kiln_project_get_current_run (project) == kiln_project_get_runs (project)->pdata[1]);
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-runs-undo.png");
+  close_without_asking (window);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1041,6 +1145,7 @@ main (int argc, char **argv)
   g_test_add_func ("/journeys/serve", test_journey_serve);
   g_test_add_func ("/journeys/choose", test_journey_choose);
   g_test_add_func ("/journeys/choose-cancel", test_journey_choose_cancel);
+  g_test_add_func ("/journeys/runs", test_journey_runs);
   ret = g_test_run ();
   g_object_unref (app);
   return ret;

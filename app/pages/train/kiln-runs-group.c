@@ -24,6 +24,7 @@ struct _KilnRunsGroup
   GArray      *ticked;       /* guint run ids, in the order ticked */
   KilnRun     *removed;      /* the last deleted run, until its toast goes: for Undo */
   guint        removed_at;
+  gboolean     removed_was_current;
   AdwToast    *removed_toast;
   gboolean     rebuilding;
 };
@@ -249,6 +250,8 @@ undo_delete (KilnRunsGroup *self)
   if (run == NULL || self->project == NULL)
     return;
   kiln_project_insert_run (self->project, run, self->removed_at);
+  if (self->removed_was_current)
+    kiln_project_set_current_run (self->project, run);
   g_clear_object (&self->removed_toast);
 }
 
@@ -264,6 +267,7 @@ delete_action (GtkWidget *widget, const char *name, GVariant *param)
     return;
   title = kiln_run_get_title (run);
   forget_removed (self);
+  self->removed_was_current = run == kiln_project_get_current_run (self->project);
   self->removed_at = kiln_project_remove_run (self->project, run);
   self->removed = run;
   /* Translators: a toast after a run was deleted; %s is the run's title */
