@@ -91,9 +91,11 @@ typedef struct {
   const double      *theta;      /* n_out * (d + 1): W row-major, then b */
   const double      *xd;         /* the numeric features in double, or NULL: converted per block */
   const guint       *offset;     /* per categorical feature: its first level in the view */
+  guint              sp_offset;  /* where the sparse features start in the view */
+  guint              n_slices;   /* N_SLICES, or 2 with sparse features (fewer gradients to sum) */
   /* per slice results */
   double            *slice_loss;
-  double            *slice_grad; /* N_SLICES x n_params */
+  double            *slice_grad; /* n_slices x n_params */
 } Objective;
 
 static void
@@ -103,8 +105,9 @@ eval_slice (Objective *obj,
   const KilnDataset *data = obj->data;
   guint n = data->n_rows, d = obj->d, k = obj->n_out;
   guint nd = data->n_features, nc = data->n_categorical;
-  guint start = (guint) ((guint64) n * slice / N_SLICES);
-  guint end = (guint) ((guint64) n * (slice + 1) / N_SLICES);
+  guint start = (guint) ((guint64) n * slice / obj->n_slices);
+  guint end = (guint) ((guint64) n * (slice + 1) / obj->n_slices);
+  const double *wsp = obj->theta + obj->sp_offset;
   gsize n_params = (gsize) k * (d + 1);
   const double *w = obj->theta, *b = obj->theta + (gsize) k * d;
   double *gw = obj->slice_grad + slice * n_params, *gb = gw + (gsize) k * d;
@@ -149,6 +152,18 @@ eval_slice (Objective *obj,
               for (guint c = 0; c < k; c++)
                 s[(gsize) i * k + c] += w[(gsize) c * d + obj->offset[j] + code];
           }
+      /* a text feature's weights, gathered and scaled by its value */
+      for (guint i = 0; i < rows && data->n_sparse > 0; i++)
+        {
+          double *si = s + (gsize) i * k;
+          for (gsize e = data->sp_ptr[r0 + i]; e < data->sp_ptr[r0 + i + 1]; e++)
+            {
+              const double *wc = wsp + data->sp_index[e];
+              double v = data->sp_value[e];
+              for (guint c = 0; c < k; c++)
+                si[c] += v * wc[(gsize) c * d];
+            }
+        }
       for (guint i = 0; i < rows; i++)
         {
           double *si = s + (gsize) i * k;
@@ -207,6 +222,18 @@ eval_slice (Objective *obj,
               for (guint c = 0; c < k; c++)
                 gw[(gsize) c * d + obj->offset[j] + code] += s[(gsize) i * k + c];
           }
+      for (guint i = 0; i < rows && data->n_sparse > 0; i++)
+        {
+          const double *si = s + (gsize) i * k;
+          double *gsp = gw + obj->sp_offset;
+          for (gsize e = data->sp_ptr[r0 + i]; e < data->sp_ptr[r0 + i + 1]; e++)
+            {
+              double *gc = gsp + data->sp_index[e];
+              double v = data->sp_value[e];
+              for (guint c = 0; c < k; c++)
+                gc[(gsize) c * d] += v * si[c];
+            }
+        }
     }
   obj->slice_loss[slice] = loss;
 }
@@ -216,7 +243,7 @@ eval_slices_thread (gpointer data)
 {
   Objective *obj = data;
 
-  for (guint s = 1; s < N_SLICES; s += 2)
+  for (guint s = 1; s < obj->n_slices; s += 2)
     eval_slice (obj, s);
   return NULL;
 }
@@ -237,16 +264,16 @@ objective_eval (Objective    *obj,
   if (threaded)
     {
       GThread *thread = g_thread_new ("kiln-logreg", eval_slices_thread, obj);
-      for (guint s = 0; s < N_SLICES; s += 2)
+      for (guint s = 0; s < obj->n_slices; s += 2)
         eval_slice (obj, s);
       g_thread_join (thread);
     }
   else
-    for (guint s = 0; s < N_SLICES; s++)
+    for (guint s = 0; s < obj->n_slices; s++)
       eval_slice (obj, s);
 
   memset (grad, 0, n_params * sizeof (double));
-  for (guint s = 0; s < N_SLICES; s++)
+  for (guint s = 0; s < obj->n_slices; s++)
     {
       const double *g = obj->slice_grad + s * n_params;
       f += obj->slice_loss[s];
@@ -441,9 +468,12 @@ logreg_fit_inner (KilnModel             *model,
   gsize n_params = (gsize) k * (d + 1);
   guint max_iter = model->options.max_iter > 0 ? model->options.max_iter : DEFAULT_MAX_ITER;
   double l2 = model->options.l2;
-  gboolean threaded = (gsize) train->n_rows * d * k > 200000 && g_get_num_processors () > 1;
-  g_autofree double *slice_loss = g_new (double, N_SLICES);
-  g_autofree double *slice_grad = g_new (double, N_SLICES * n_params);
+  gboolean threaded = ((gsize) train->n_rows * d * k > 200000
+                       || (train->n_sparse > 0 && train->sp_ptr[train->n_rows] > 100000))
+                      && g_get_num_processors () > 1;
+  guint n_slices = train->n_sparse > 0 ? 2 : N_SLICES;
+  g_autofree double *slice_loss = g_new (double, n_slices);
+  g_autofree double *slice_grad = g_new (double, n_slices * n_params);
   g_autofree double *x = g_new0 (double, n_params);
   g_autofree double *g = g_new (double, n_params);
   g_autofree double *x_new = g_new (double, n_params);
@@ -456,7 +486,8 @@ logreg_fit_inner (KilnModel             *model,
   /* The features in double once, unless that would take much memory (then per block, per pass). */
   gsize n_values = (gsize) train->n_rows * train->n_features;
   g_autofree double *xd = n_values <= XD_MAX_VALUES ? g_new (double, MAX (n_values, 1)) : NULL;
-  Objective obj = { train, k, d, NULL, xd, model->level_offset, slice_loss, slice_grad };
+  Objective obj = { train, k, d, NULL, xd, model->level_offset, model->sparse_offset,
+                    n_slices, slice_loss, slice_grad };
   double f;
 
   self->n_out = k;
@@ -622,12 +653,76 @@ logreg_predict_dense (KilnModel   *model,
     }
 }
 
+/* Scores to probabilities in place: @o holds n_out scores, gets n_classes probabilities. */
+static void
+scores_to_proba (guint   k,
+                 double *si,
+                 double *o)
+{
+  if (k == 1)
+    {
+      double z = si[0];
+      double p = z >= 0 ? 1.0 / (1.0 + exp (-z)) : exp (z) / (1.0 + exp (z));
+      o[0] = 1.0 - p;
+      o[1] = p;
+    }
+  else
+    {
+      double m = -INFINITY, sum = 0.0;
+      for (guint c = 0; c < k; c++)
+        m = MAX (m, si[c]);
+      for (guint c = 0; c < k; c++)
+        sum += (o[c] = exp (si[c] - m));
+      for (guint c = 0; c < k; c++)
+        o[c] /= sum;
+    }
+}
+
+/* Rows with sparse (text) features: dense, codes and sparse weights gathered per row, never a
+ * row of the whole view. */
+static void
+logreg_predict_sparse (KilnModel         *model,
+                       const KilnDataset *rows,
+                       double            *out)
+{
+  KilnLogreg *self = (KilnLogreg *) model;
+  guint d = model->n_features, k = self->n_out, nd = rows->n_features, nc = rows->n_categorical;
+  g_autofree double *si = g_new (double, k);
+
+  for (guint i = 0; i < rows->n_rows; i++)
+    {
+      const float *x = rows->x + (gsize) i * nd;
+
+      for (guint c = 0; c < k; c++)
+        {
+          const double *w = self->coef + (gsize) c * d;
+          double z = self->intercept[c];
+
+          for (guint j = 0; j < nd; j++)
+            z += w[j] * x[j];
+          for (guint j = 0; j < nc; j++)
+            {
+              guint32 code = rows->codes[(gsize) i * nc + j];
+              if (code != KILN_CODE_NONE)
+                z += w[model->level_offset[j] + code];
+            }
+          for (gsize e = rows->sp_ptr[i]; e < rows->sp_ptr[i + 1]; e++)
+            z += w[model->sparse_offset + rows->sp_index[e]] * rows->sp_value[e];
+          si[c] = z;
+        }
+      scores_to_proba (k, si, out + (gsize) i * model->n_classes);
+    }
+}
+
 static void
 logreg_predict (KilnModel         *model,
                 const KilnDataset *rows,
                 double            *out)
 {
-  _kiln_model_predict_dense (model, rows, out, logreg_predict_dense);
+  if (rows->n_sparse > 0)
+    logreg_predict_sparse (model, rows, out);
+  else
+    _kiln_model_predict_dense (model, rows, out, logreg_predict_dense);
 }
 
 /* ---- The rest of the interface ----------------------------------------------------------- */
@@ -708,6 +803,7 @@ static const KilnModelOption * const logreg_options[] = {
 
 static const KilnModelOps logreg_ops = {
   .codes = TRUE,
+  .sparse = TRUE,
   .instance_size = sizeof (KilnLogreg),
   .check_options = logreg_check_options,
   .fit = logreg_fit,
