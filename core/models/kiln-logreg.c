@@ -11,6 +11,14 @@
  * The loss and gradient are computed over a fixed number of row slices, summed in slice order, so
  * the result does not depend on how many threads run them (two on this machine: the second core
  * is otherwise idle during a fit).
+ *
+ * Two classes with sparse (text) features are fitted instead by dual coordinate descent (Yu,
+ * Huang and Lin 2011, liblinear's L2R_LR_DUAL): one pass over the rows costs what one L-BFGS
+ * evaluation does, and about ten passes reach liblinear's tolerance where L-BFGS needs a hundred
+ * and more evaluations on a few hundred thousand n-grams. As in liblinear, the intercept is the
+ * weight of a constant feature 1 and is penalised with the others (on thousands of rows the
+ * difference is invisible); the rows are visited in a seeded random order, so the model is the
+ * same on every run.
  */
 #define G_LOG_DOMAIN "kiln-logreg"
 
@@ -23,6 +31,7 @@
 
 #include "kiln-model.h"
 #include "kiln-model-private.h"
+#include "kiln-rng.h"
 
 #define DEFAULT_MAX_ITER 1000
 #define LBFGS_M          10
@@ -431,6 +440,171 @@ zoom:
   return FALSE;
 }
 
+/* ---- Dual coordinate descent, two classes ------------------------------------------------- */
+
+#define DUAL_EPS       0.1     /* liblinear's default stopping tolerance for the dual */
+#define DUAL_MAX_PASS  1000
+#define DUAL_MAX_INNER 100
+
+/* w . x_i over the one-hot view and the constant 1 (the intercept, weight w[d]). */
+static inline double
+row_dot (const KilnDataset *data, const KilnModel *model, const double *w, guint i)
+{
+  guint nd = data->n_features, nc = data->n_categorical, d = model->n_features;
+  const float *x = data->x + (gsize) i * nd;
+  double z = w[d];
+
+  for (guint j = 0; j < nd; j++)
+    z += w[j] * x[j];
+  for (guint j = 0; j < nc; j++)
+    {
+      guint32 code = data->codes[(gsize) i * nc + j];
+      if (code != KILN_CODE_NONE)
+        z += w[model->level_offset[j] + code];
+    }
+  if (data->n_sparse > 0)
+    {
+      const double *ws = w + model->sparse_offset;
+      for (gsize e = data->sp_ptr[i]; e < data->sp_ptr[i + 1]; e++)
+        z += ws[data->sp_index[e]] * data->sp_value[e];
+    }
+  return z;
+}
+
+/* w += a x_i */
+static inline void
+row_axpy (const KilnDataset *data, const KilnModel *model, double a, double *w, guint i)
+{
+  guint nd = data->n_features, nc = data->n_categorical, d = model->n_features;
+  const float *x = data->x + (gsize) i * nd;
+
+  w[d] += a;
+  for (guint j = 0; j < nd; j++)
+    w[j] += a * x[j];
+  for (guint j = 0; j < nc; j++)
+    {
+      guint32 code = data->codes[(gsize) i * nc + j];
+      if (code != KILN_CODE_NONE)
+        w[model->level_offset[j] + code] += a;
+    }
+  if (data->n_sparse > 0)
+    {
+      double *ws = w + model->sparse_offset;
+      for (gsize e = data->sp_ptr[i]; e < data->sp_ptr[i + 1]; e++)
+        ws[data->sp_index[e]] += a * data->sp_value[e];
+    }
+}
+
+static gboolean
+logreg_fit_dual (KilnModel             *model,
+                 const KilnDataset     *train,
+                 const KilnFitMonitor  *monitor,
+                 GCancellable          *cancellable,
+                 GError               **error)
+{
+  KilnLogreg *self = (KilnLogreg *) model;
+  guint n = train->n_rows, d = model->n_features;
+  guint max_pass = model->options.max_iter > 0 ? model->options.max_iter : DUAL_MAX_PASS;
+  double C = 1.0 / model->options.l2;
+  double innereps = 1e-2, innereps_min = MIN (1e-8, DUAL_EPS);
+  g_autofree double *w = g_new0 (double, (gsize) d + 1);
+  g_autofree double *alpha = g_new (double, (gsize) 2 * n);
+  g_autofree double *xtx = g_new (double, n);
+  g_autofree guint32 *order = g_new (guint32, MAX (n, 1));
+  KilnRng rng;
+  guint pass;
+
+  self->n_out = 1;
+  kiln_rng_init (&rng, model->options.seed);
+  for (guint i = 0; i < n; i++)
+    {
+      double yi = train->y_class[i] == 1 ? 1.0 : -1.0;
+      guint nd = train->n_features;
+      double q = 1.0;   /* the constant feature */
+
+      for (guint j = 0; j < nd; j++)
+        q += (double) train->x[(gsize) i * nd + j] * train->x[(gsize) i * nd + j];
+      for (guint j = 0; j < train->n_categorical; j++)
+        q += train->codes[(gsize) i * train->n_categorical + j] != KILN_CODE_NONE;
+      for (gsize e = train->sp_ptr[i]; e < train->sp_ptr[i + 1]; e++)
+        q += (double) train->sp_value[e] * train->sp_value[e];
+      xtx[i] = q;
+      alpha[2 * i] = MIN (0.001 * C, 1e-8);
+      alpha[2 * i + 1] = C - alpha[2 * i];
+      row_axpy (train, model, yi * alpha[2 * i], w, i);
+      order[i] = i;
+    }
+
+  for (pass = 0; pass < max_pass; pass++)
+    {
+      double gmax = 0.0;
+      guint newton_iter = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      kiln_rng_shuffle_u32 (&rng, order, n);
+      for (guint s = 0; s < n; s++)
+        {
+          guint i = order[s];
+          double yi = train->y_class[i] == 1 ? 1.0 : -1.0;
+          double a = xtx[i], b = yi * row_dot (train, model, w, i);
+          guint ind1 = 2 * i, ind2 = 2 * i + 1;
+          double sign = 1.0, alpha_old, z, gp;
+          guint inner = 0;
+
+          if (0.5 * a * (alpha[ind2] - alpha[ind1]) + b < 0)
+            {
+              ind1 = 2 * i + 1;
+              ind2 = 2 * i;
+              sign = -1.0;
+            }
+          alpha_old = alpha[ind1];
+          z = alpha_old;
+          if (C - z < 0.5 * C)
+            z = 0.1 * z;
+          gp = a * (z - alpha_old) + sign * b + log (z / (C - z));
+          gmax = MAX (gmax, fabs (gp));
+          while (inner <= DUAL_MAX_INNER && fabs (gp) >= innereps)
+            {
+              double gpp = a + C / (C - z) / z;
+              double tmpz = z - gp / gpp;
+              z = tmpz <= 0 ? z * 0.1 : tmpz;
+              gp = a * (z - alpha_old) + sign * b + log (z / (C - z));
+              newton_iter++;
+              inner++;
+            }
+          if (inner > 0)
+            {
+              alpha[ind1] = z;
+              alpha[ind2] = C - z;
+              row_axpy (train, model, sign * (z - alpha_old) * yi, w, i);
+            }
+        }
+      if (monitor != NULL && monitor->progress != NULL)
+        monitor->progress (MIN (1.0, (pass + 1) / 20.0), monitor->user_data);
+      if (gmax < DUAL_EPS)
+        break;
+      if (newton_iter <= n / 10)
+        innereps = MAX (innereps_min, 0.1 * innereps);
+    }
+  g_debug ("dual coordinate descent: %u passes", pass + 1);
+
+  self->coef = g_new (double, d);
+  self->intercept = g_new (double, 1);
+  memcpy (self->coef, w, (gsize) d * sizeof (double));
+  self->intercept[0] = w[d];
+  for (guint j = 0; j <= d; j++)
+    if (!isfinite (w[j]))
+      {
+        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_NUMERIC,
+                     _("The logistic regression did not converge to finite weights."));
+        return FALSE;
+      }
+  if (monitor != NULL && monitor->progress != NULL)
+    monitor->progress (1.0, monitor->user_data);
+  return TRUE;
+}
+
 static gboolean logreg_fit_inner (KilnModel             *model,
                                   const KilnDataset     *train,
                                   const KilnFitMonitor  *monitor,
@@ -451,7 +625,10 @@ logreg_fit (KilnModel             *model,
   gboolean ok;
 
   openblas_set_num_threads (1);
-  ok = logreg_fit_inner (model, train, monitor, cancellable, error);
+  if (train->n_classes == 2 && train->n_sparse > 0 && model->options.l2 > 0)
+    ok = logreg_fit_dual (model, train, monitor, cancellable, error);
+  else
+    ok = logreg_fit_inner (model, train, monitor, cancellable, error);
   openblas_set_num_threads (threads);
   return ok;
 }

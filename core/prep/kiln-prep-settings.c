@@ -185,6 +185,7 @@ kiln_prep_settings_to_json (const KilnPrepSettings *settings)
       { "char_within_words", t->char_within_words }, { "word_min", t->word_min },
       { "word_max", t->word_max }, { "min_df", t->min_df },
       { "max_features", t->max_features }, { "sublinear_tf", t->sublinear_tf },
+      { "row_length", t->row_length },
     };
     json_builder_set_member_name (b, "text_options");
     json_builder_begin_object (b);
@@ -364,6 +365,7 @@ kiln_prep_settings_from_json (KilnPrepSettings  *settings,
         { "char_within_words", (guint *) &t->char_within_words }, { "word_min", &t->word_min },
         { "word_max", &t->word_max }, { "min_df", &t->min_df },
         { "max_features", &t->max_features }, { "sublinear_tf", (guint *) &t->sublinear_tf },
+        { "row_length", &t->row_length },
       };
       JsonObject *to = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
 
@@ -486,6 +488,8 @@ parse_flag (const char  *name,
         t.word_min = (guint) lo, t.word_max = (guint) hi;
       s->text_options = t;
     }
+  else if (strcmp (name, "--text-across") == 0)
+    s->text_options.char_within_words = FALSE;
   else if (strcmp (name, "--text-min-df") == 0 || strcmp (name, "--text-max-features") == 0)
     {
       guint64 v;
@@ -531,8 +535,10 @@ kiln_prep_settings_add_entries (GOptionGroup *group)
     { "text-chars", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
       N_("Character pieces of MIN to MAX characters within words (default 1,3; 0: none)"),
       N_("MIN,MAX") },
+    { "text-across", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Character pieces run across words instead of within them"), NULL },
     { "text-words", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
-      N_("Word n-grams of MIN to MAX words (0: none)"), N_("MIN,MAX") },
+      N_("Word n-grams of MIN to MAX words (default 1,2; 0: none)"), N_("MIN,MAX") },
     { "text-min-df", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
       N_("Keep text terms found in at least N training rows (default 2)"), N_("N") },
     { "text-max-features", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,

@@ -69,7 +69,7 @@ KilnRecipe *kiln_prep_settings_to_recipe   (const KilnPrepSettings  *settings,
  *  "encode": "onehot"|"ordinal"|null, "scale": "auto"|"standard"|"minmax"|"none",
  *  "split": [train, validation, test], "stratify", "seed", "dropped": [...], "text": [...],
  *  "text_options": {"char_min", "char_max", "char_within_words", "word_min", "word_max",
- *  "min_df", "max_features", "sublinear_tf"}}: the "prep" object
+ *  "min_df", "max_features", "sublinear_tf", "row_length"}}: the "prep" object
  * of a project file. Reading starts from the current values and replaces those present; a member
  * of the wrong type is an error (KILN_PREP_ERROR_FORMAT). */
 JsonNode   *kiln_prep_settings_to_json     (const KilnPrepSettings  *settings);

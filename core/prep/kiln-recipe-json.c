@@ -124,6 +124,7 @@ step_to_json (KilnStep *step, JsonBuilder *b)
           { "char_within_words", t->char_within_words }, { "word_min", t->word_min },
           { "word_max", t->word_max }, { "min_df", t->min_df },
           { "max_features", t->max_features }, { "sublinear_tf", t->sublinear_tf },
+      { "row_length", t->row_length },
         };
         json_builder_set_member_name (b, "text");
         json_builder_begin_object (b);
@@ -525,6 +526,7 @@ step_from_json (JsonNode *node, GError **error)
           { "char_within_words", (guint *) &t->char_within_words }, { "word_min", &t->word_min },
           { "word_max", &t->word_max }, { "min_df", &t->min_df },
           { "max_features", &t->max_features }, { "sublinear_tf", (guint *) &t->sublinear_tf },
+        { "row_length", &t->row_length },
         };
         JsonNode *tn = json_object_get_member (o, "text");
         JsonObject *to;

@@ -30,11 +30,12 @@ kiln_text_options_init (KilnTextOptions *options)
   options->char_min = 1;
   options->char_max = 3;
   options->char_within_words = TRUE;
-  options->word_min = 0;
-  options->word_max = 0;
+  options->word_min = 1;
+  options->word_max = 2;
   options->min_df = 2;
   options->max_features = 500000;
   options->sublinear_tf = TRUE;
+  options->row_length = 2;
 }
 
 static gboolean
@@ -61,6 +62,12 @@ kiln_text_options_check (const KilnTextOptions *options,
     {
       g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_OPTIONS,
                    _("Text features need character pieces, words or both"));
+      return FALSE;
+    }
+  if (options->row_length < 1 || options->row_length > 100)
+    {
+      g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_OPTIONS,
+                   _("The length of a row of text features must be within 1 … 100"));
       return FALSE;
     }
   if (options->min_df < 1)
@@ -813,7 +820,7 @@ vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, GAr
       g_array_append_val (out, e);
       i = j;
     }
-  norm = sqrt (norm);
+  norm = sqrt (norm) / o->row_length;
   for (guint i = first; i < out->len; i++)
     g_array_index (out, Entry, i).weight = (float) (g_array_index (out, Entry, i).weight / norm);
 }

@@ -16,7 +16,10 @@
  * most frequent ones when there are more (ties: byte order), character pieces first, each kind in
  * byte order. A term's weight in a document is its count c (1 + ln c with sublinear_tf) times its
  * idf = ln ((1 + n) / (1 + df)) + 1 (n training documents, df of them holding it), and each row is
- * scaled to unit Euclidean length: scikit-learn's TfidfVectorizer(smooth_idf=True, norm="l2").
+ * scaled to Euclidean length row_length: with 1, scikit-learn's TfidfVectorizer(smooth_idf=True,
+ * norm="l2"). The default is 2: a row's hundred-odd terms then weigh about what a few
+ * standardised numeric features do, and the linear families' default penalty (l2 = 1) fits them
+ * as scikit-learn's C = 4 would (on the Korean reviews, 0.874 accuracy where C = 1 gives 0.869).
  * A missing or empty cell is a row of zeros.
  */
 #pragma once
@@ -28,10 +31,11 @@ G_BEGIN_DECLS
 typedef struct {
   guint    char_min, char_max;   /* character n-grams; 0 0: none. Default 1 3 */
   gboolean char_within_words;    /* pieces within words (default) or across the text */
-  guint    word_min, word_max;   /* word n-grams; 0 0: none. Default 0 0 */
+  guint    word_min, word_max;   /* word n-grams; 0 0: none. Default 1 2 */
   guint    min_df;               /* training documents a term must be in, default 2 */
   guint    max_features;         /* vocabulary limit per column, 0: none. Default 500000 */
   gboolean sublinear_tf;         /* 1 + ln (count) instead of the count, default TRUE */
+  guint    row_length;           /* each row's Euclidean length, 1 .. 100; default 2 */
 } KilnTextOptions;
 
 #define KILN_TEXT_MAX_NGRAM 8

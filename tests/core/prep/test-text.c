@@ -103,6 +103,8 @@ test_vocabulary (void)
   kiln_text_options_init (&o);
   o.char_min = 1;
   o.char_max = 2;
+  o.word_min = o.word_max = 0;
+  o.row_length = 1;
   kiln_recipe_add_step (recipe, kiln_step_new_text (&o, NULL));
   prepared = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
   g_assert_no_error (error);
@@ -214,9 +216,13 @@ test_sklearn (void)
   const char * const *terms;
   guint n_terms;
   double max_diff = 0.0;
+  KilnTextOptions to;
 
   g_assert_no_error (error);
-  kiln_recipe_add_step (recipe, kiln_step_new_text (NULL, (const char *[]) { "review", NULL }));
+  kiln_text_options_init (&to);
+  to.word_min = to.word_max = 0;
+  to.row_length = 1;
+  kiln_recipe_add_step (recipe, kiln_step_new_text (&to, (const char *[]) { "review", NULL }));
   prepared = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
   g_assert_no_error (error);
   ds = kiln_recipe_to_features (recipe, prepared, &error);
@@ -279,8 +285,8 @@ test_json (void)
 
   g_assert_no_error (error);
   kiln_text_options_init (&o);
-  o.word_min = 1;
-  o.word_max = 2;
+  o.char_within_words = FALSE;
+  o.row_length = 3;
   kiln_recipe_set_target (recipe, "sentiment");
   kiln_recipe_add_step (recipe, kiln_step_new_text (&o, (const char *[]) { "review", NULL }));
   kiln_recipe_add_step (recipe, kiln_step_new_impute (KILN_IMPUTE_MEDIAN, NULL));
