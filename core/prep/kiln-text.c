@@ -455,6 +455,16 @@ table_grow (Table *t)
   t->mask = cap - 1;
 }
 
+/* Terms are a few bytes long: a loop beats a call to memcmp. */
+static inline gboolean
+same_bytes (const char *a, const char *b, guint len)
+{
+  for (guint i = 0; i < len; i++)
+    if (a[i] != b[i])
+      return FALSE;
+  return TRUE;
+}
+
 static inline Slot *
 table_find (const Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
 {
@@ -466,7 +476,7 @@ table_find (const Table *t, guint64 hash, const char *key, guint16 len, guint8 k
       if (slot->hash == 0)
         return NULL;
       if (slot->hash == hash && slot->len == len && slot->kind == kind
-          && memcmp (t->arena->str + slot->off, key, len) == 0)
+          && same_bytes (t->arena->str + slot->off, key, len))
         return slot;
       j = (j + 1) & t->mask;
     }
@@ -497,7 +507,7 @@ table_insert (Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
           return slot;
         }
       if (slot->hash == hash && slot->len == len && slot->kind == kind
-          && memcmp (t->arena->str + slot->off, key, len) == 0)
+          && same_bytes (t->arena->str + slot->off, key, len))
         return slot;
       j = (j + 1) & t->mask;
     }
@@ -776,11 +786,54 @@ _kiln_text_vocab_idf (const KilnTextVocab *v, guint term)
 
 typedef KilnTextWeight Entry;
 
-static int
-compare_u32 (const void *a, const void *b)
+/* Sorts @a in place: insertion sort for short runs, quicksort (median of three) above. A
+ * document has a hundred-odd terms; the library's qsort with its callback cost more than the
+ * lookups. */
+static void
+sort_u32 (guint32 *a, guint n)
 {
-  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
-  return (x > y) - (x < y);
+  while (n > 16)
+    {
+      guint32 x = a[0], y = a[n / 2], z = a[n - 1], pivot, t;
+      guint i = 0, j = n - 1;
+
+      pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+      for (;;)
+        {
+          while (a[i] < pivot)
+            i++;
+          while (a[j] > pivot)
+            j--;
+          if (i >= j)
+            break;
+          t = a[i], a[i] = a[j], a[j] = t;
+          i++;
+          j--;
+        }
+      /* [0, j] <= pivot <= [j + 1, n): recurse on the smaller part */
+      if (j + 1 < n - j - 1)
+        {
+          sort_u32 (a, j + 1);
+          a += j + 1;
+          n -= j + 1;
+        }
+      else
+        {
+          sort_u32 (a + j + 1, n - j - 1);
+          n = j + 1;
+        }
+    }
+  for (guint i = 1; i < n; i++)
+    {
+      guint32 v = a[i];
+      guint j = i;
+      while (j > 0 && a[j - 1] > v)
+        {
+          a[j] = a[j - 1];
+          j--;
+        }
+      a[j] = v;
+    }
 }
 
 /* The features of one normalised document, appended to @out (of Entry), increasing. */
@@ -802,7 +855,7 @@ vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, GAr
     }
   if (ids->len == 0)
     return;
-  qsort (ids->data, ids->len, sizeof (guint32), compare_u32);
+  sort_u32 ((guint32 *) ids->data, ids->len);
   for (guint i = 0; i < ids->len; )
     {
       guint32 id = g_array_index (ids, guint32, i);
