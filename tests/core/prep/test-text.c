@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kiln-csv.h"
+#include "kiln-onnx.h"
 #include "kiln-pipeline.h"
 #include "kiln-prep-private.h"
 #include "kiln-recipe.h"
@@ -371,6 +372,15 @@ test_logreg_bundle (void)
   g_assert_cmpfloat (after[2], >, 0.5);
   g_unlink (file);
   g_rmdir (dir);
+
+  /* ONNX cannot cut text: the export refuses, naming the column */
+  {
+    KilnOnnxModel *onnx = kiln_onnx_model_new_from_bundle (r.bundle, &error);
+    g_assert_null (onnx);
+    g_assert_error (error, KILN_ONNX_ERROR, KILN_ONNX_ERROR_UNSUPPORTED);
+    g_assert_nonnull (strstr (error->message, "“review”"));
+    g_clear_error (&error);
+  }
 
   /* neighbours cannot read text features: the error names the family and the column */
   options.model = "knn";
