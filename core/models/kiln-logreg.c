@@ -513,6 +513,7 @@ logreg_fit_dual (KilnModel             *model,
   g_autofree guint32 *order = g_new (guint32, MAX (n, 1));
   KilnRng rng;
   guint pass;
+  gint64 start = g_get_monotonic_time ();
 
   self->n_out = 1;
   kiln_rng_init (&rng, model->options.seed);
@@ -587,7 +588,8 @@ logreg_fit_dual (KilnModel             *model,
       if (newton_iter <= n / 10)
         innereps = MAX (innereps_min, 0.1 * innereps);
     }
-  g_debug ("dual coordinate descent: %u passes", pass + 1);
+  g_debug ("dual coordinate descent: %u passes, %.3f s", pass + 1,
+           (g_get_monotonic_time () - start) / 1e6);
 
   self->coef = g_new (double, d);
   self->intercept = g_new (double, 1);

@@ -255,9 +255,55 @@ is_word_char (gunichar c)
   return g_unichar_isalnum (c) || g_unichar_ismark (c) || c == '_';
 }
 
-/* The terms of @text (already normalised, valid UTF-8) into s->grams. */
+static inline gboolean
+is_space_at (const char *p)
+{
+  return (guchar) *p < 0x80 ? g_ascii_isspace (*p) : g_unichar_isspace (g_utf8_get_char (p));
+}
+
+/* The next whitespace-separated word at or after @p: its start in *@word, its end returned; NULL
+ * when there is none. */
+static inline const char *
+next_word (const char *p, const char *end, const char **word)
+{
+  while (p < end && is_space_at (p))
+    p = g_utf8_next_char (p);
+  if (p >= end)
+    return NULL;
+  *word = p;
+  while (p < end && !is_space_at (p))
+    p = g_utf8_next_char (p);
+  return p;
+}
+
+/* The pieces of one word, padded with a space each side, appended to s->grams. */
 static void
-cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *s)
+word_pieces (const KilnTextOptions *o, const char *w, gsize len, Scratch *s)
+{
+  guint32 base = (guint32) s->bytes->len, v;
+
+  g_array_set_size (s->starts, 0);
+  g_string_append_c (s->bytes, ' ');
+  g_array_append_val (s->starts, base);
+  for (const char *p = w; p < w + len; p = g_utf8_next_char (p))
+    {
+      v = base + 1 + (guint32) (p - w);
+      g_array_append_val (s->starts, v);
+    }
+  g_string_append_len (s->bytes, w, len);
+  v = (guint32) s->bytes->len;
+  g_array_append_val (s->starts, v);
+  g_string_append_c (s->bytes, ' ');
+  v = (guint32) s->bytes->len;
+  g_array_append_val (s->starts, v);
+  char_grams (s, (const guint32 *) s->starts->data, s->starts->len - 1, o->char_min, o->char_max);
+}
+
+/* The terms of @text (already normalised, valid UTF-8) into s->grams; with @no_pieces, not the
+ * character pieces within words (a word cache gives those). */
+static void
+cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *s,
+           gboolean no_pieces)
 {
   const char *end = text + text_len;
 
@@ -266,45 +312,9 @@ cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *
 
   if (o->char_max > 0 && o->char_within_words)
     {
-      const char *p = text;
-      while (p < end)
-        {
-          const char *w;
-          guint32 base;
-          /* skip whitespace; ASCII quickly */
-          while (p < end && ((guchar) *p < 0x80 ? g_ascii_isspace (*p)
-                                                : g_unichar_isspace (g_utf8_get_char (p))))
-            p = g_utf8_next_char (p);
-          if (p >= end)
-            break;
-          w = p;
-          g_array_set_size (s->starts, 0);
-          base = (guint32) s->bytes->len;
-          g_string_append_c (s->bytes, ' ');
-          {
-            guint32 v = base;
-            g_array_append_val (s->starts, v);
-          }
-          while (p < end && !((guchar) *p < 0x80 ? g_ascii_isspace (*p)
-                                                 : g_unichar_isspace (g_utf8_get_char (p))))
-            {
-              guint32 v = base + 1 + (guint32) (p - w);
-              g_array_append_val (s->starts, v);
-              p = g_utf8_next_char (p);
-            }
-          g_string_append_len (s->bytes, w, p - w);
-          {
-            guint32 v = (guint32) s->bytes->len;
-            g_array_append_val (s->starts, v);
-          }
-          g_string_append_c (s->bytes, ' ');
-          {
-            guint32 v = (guint32) s->bytes->len;
-            g_array_append_val (s->starts, v);
-          }
-          char_grams (s, (const guint32 *) s->starts->data, s->starts->len - 1, o->char_min,
-                      o->char_max);
-        }
+      const char *p = text, *w = NULL;
+      while (!no_pieces && (p = next_word (p, end, &w)) != NULL)
+        word_pieces (o, w, (gsize) (p - w), s);
     }
   else if (o->char_max > 0)
     {
@@ -513,6 +523,100 @@ table_insert (Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
     }
 }
 
+/* ---- A cache of words' pieces ---------------------------------------------------------------- */
+
+/* A word's pieces depend on the word alone, and words repeat (Zipf): each thread keeps, per
+ * distinct word, the ids its pieces map to, so a document costs one lookup per word instead of
+ * one per piece. */
+#define KIND_CACHE  2
+#define CACHE_WORD_MAX 255   /* longer words are cut every time */
+
+typedef guint32 (*PieceIdFunc) (gpointer data, const Gram *gram, const char *bytes);
+
+typedef struct {
+  Table   table;   /* word -> value: offset in pool, last: number of ids */
+  GArray *pool;    /* of guint32 */
+} WordCache;
+
+static void
+word_cache_init (WordCache *c)
+{
+  table_init (&c->table, 1 << 14);
+  c->pool = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 1 << 16);
+}
+
+static void
+word_cache_clear (WordCache *c)
+{
+  table_clear (&c->table);
+  g_array_free (c->pool, TRUE);
+}
+
+/* The ids of the pieces of word @w (those @id_of does not map to G_MAXUINT32), appended to @ids. */
+static void
+word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize len, Scratch *s,
+                    PieceIdFunc id_of, gpointer data, GArray *ids)
+{
+  guint64 h = 0;
+  Slot *slot = NULL;
+  guint off;
+
+  if (len <= CACHE_WORD_MAX)
+    {
+      h = hash_bytes (w, len, KIND_CACHE);
+      slot = table_find (&c->table, h, w, (guint16) len, KIND_CACHE);
+      if (slot != NULL)
+        {
+          g_array_append_vals (ids, &g_array_index (c->pool, guint32, slot->value), slot->last);
+          return;
+        }
+    }
+  g_string_truncate (s->bytes, 0);
+  g_array_set_size (s->grams, 0);
+  word_pieces (o, w, len, s);
+  off = c->pool->len;
+  for (guint g = 0; g < s->grams->len; g++)
+    {
+      guint32 id = id_of (data, &g_array_index (s->grams, Gram, g), s->bytes->str);
+      if (id != G_MAXUINT32)
+        g_array_append_val (c->pool, id);
+    }
+  g_array_append_vals (ids, &g_array_index (c->pool, guint32, off), c->pool->len - off);
+  if (len <= CACHE_WORD_MAX)
+    {
+      slot = table_insert (&c->table, h, w, (guint16) len, KIND_CACHE);
+      slot->value = off;
+      slot->last = c->pool->len - off;
+    }
+  else
+    g_array_set_size (c->pool, off);
+}
+
+/* Every term id of a normalised document (s->norm) into @ids: pieces within words through the
+ * cache (when there is one and pieces are within words), the rest cut and mapped. */
+static void
+doc_ids (const KilnTextOptions *o, Scratch *s, WordCache *cache, PieceIdFunc id_of, gpointer data,
+         GArray *ids)
+{
+  const char *text = s->norm->str, *end = text + s->norm->len;
+  gboolean cached = cache != NULL && o->char_max > 0 && o->char_within_words;
+
+  g_array_set_size (ids, 0);
+  if (cached)
+    {
+      const char *p = text, *w = NULL;
+      while ((p = next_word (p, end, &w)) != NULL)
+        word_cache_add_ids (cache, o, w, (gsize) (p - w), s, id_of, data, ids);
+    }
+  cut_terms (o, text, (gsize) (end - text), s, cached);
+  for (guint g = 0; g < s->grams->len; g++)
+    {
+      guint32 id = id_of (data, &g_array_index (s->grams, Gram, g), s->bytes->str);
+      if (id != G_MAXUINT32)
+        g_array_append_val (ids, id);
+    }
+}
+
 /* ---- The vocabulary ------------------------------------------------------------------------- */
 
 struct _KilnTextVocab {
@@ -544,10 +648,39 @@ doc_text (const Docs *d, guint r)
 #define FIT_PARTS 2
 
 typedef struct {
+  Table   table;   /* value: the term's serial number */
+  GArray *df;      /* per serial: documents */
+  GArray *last;    /* per serial: the last document counted (+ 1) */
+} Counts;
+
+typedef struct {
   const KilnTextOptions *options;
   const Docs            *docs;
-  Table                  tables[FIT_PARTS];
+  Counts                 parts[FIT_PARTS];
 } Fit;
+
+/* The serial of a term, numbered when first seen. */
+static guint32
+counts_serial (Counts *c, guint64 hash, const char *key, guint16 len, guint8 kind)
+{
+  Slot *slot = table_insert (&c->table, hash, key, len, kind);
+
+  if (slot->last == 0)
+    {
+      guint32 zero = 0;
+      slot->last = 1;
+      slot->value = c->df->len;
+      g_array_append_val (c->df, zero);
+      g_array_append_val (c->last, zero);
+    }
+  return slot->value;
+}
+
+static guint32
+fit_id_of (gpointer data, const Gram *g, const char *bytes)
+{
+  return counts_serial (data, g->hash, bytes + g->off, g->len, g->kind);
+}
 
 static void
 fit_part (guint part, gpointer data)
@@ -556,30 +689,50 @@ fit_part (guint part, gpointer data)
   const Docs *d = fit->docs;
   guint r0 = (guint) ((guint64) d->n_rows * part / FIT_PARTS);
   guint r1 = (guint) ((guint64) d->n_rows * (part + 1) / FIT_PARTS);
-  Table *t = &fit->tables[part];
+  Counts *c = &fit->parts[part];
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  WordCache cache;
   Scratch s;
 
   scratch_init (&s);
-  table_init (t, 1 << 16);
+  word_cache_init (&cache);
+  table_init (&c->table, 1 << 16);
+  c->df = g_array_new (FALSE, FALSE, sizeof (guint32));
+  c->last = g_array_new (FALSE, FALSE, sizeof (guint32));
   for (guint r = r0; r < r1; r++)
     {
       const char *text = doc_text (d, r);
+      guint32 *df, *last;
+
       if (text == NULL)
         continue;
       normalise_into (text, s.norm);
-      cut_terms (fit->options, s.norm->str, s.norm->len, &s);
-      for (guint g = 0; g < s.grams->len; g++)
+      doc_ids (fit->options, &s, &cache, fit_id_of, c, ids);
+      df = (guint32 *) c->df->data;
+      last = (guint32 *) c->last->data;
+      for (guint i = 0; i < ids->len; i++)
         {
-          const Gram *gr = &g_array_index (s.grams, Gram, g);
-          Slot *slot = table_insert (t, gr->hash, s.bytes->str + gr->off, gr->len, gr->kind);
-          if (slot->last != r + 1)
+          guint32 serial = g_array_index (ids, guint32, i);
+          if (last[serial] != r + 1)
             {
-              slot->last = r + 1;
-              slot->value++;
+              last[serial] = r + 1;
+              df[serial]++;
             }
         }
     }
+  word_cache_clear (&cache);
   scratch_clear (&s);
+}
+
+static void
+counts_clear (Counts *c)
+{
+  table_clear (&c->table);
+  if (c->df)
+    g_array_free (c->df, TRUE);
+  if (c->last)
+    g_array_free (c->last, TRUE);
+  c->df = c->last = NULL;
 }
 
 typedef struct {
@@ -642,11 +795,12 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
                       guint                  n_rows)
 {
   Docs docs = { column, kiln_column_get_codes (column), rows, n_rows };
-  Fit fit = { options, &docs, { { 0 } } };
-  Table *all = &fit.tables[0];
+  Fit fit = { options, &docs, { { { 0 } } } };
+  Counts *all = &fit.parts[0];
   g_autoptr(GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
   KilnTextVocab *v = g_new0 (KilnTextVocab, 1);
   guint n_docs = 0;
+  gint64 start = g_get_monotonic_time ();
 
   g_return_val_if_fail (kiln_column_is_coded (column), NULL);
 
@@ -654,25 +808,27 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
   /* merge the other parts into the first: document counts add up */
   for (guint part = 1; part < FIT_PARTS; part++)
     {
-      Table *t = &fit.tables[part];
-      for (gsize i = 0; i <= t->mask; i++)
-        if (t->slots[i].hash)
+      Counts *c = &fit.parts[part];
+      for (gsize i = 0; i <= c->table.mask; i++)
+        if (c->table.slots[i].hash)
           {
-            Slot *src = &t->slots[i];
-            Slot *dst = table_insert (all, src->hash, t->arena->str + src->off, src->len, src->kind);
-            dst->value += src->value;
+            Slot *src = &c->table.slots[i];
+            guint32 serial = counts_serial (all, src->hash, c->table.arena->str + src->off,
+                                            src->len, src->kind);
+            g_array_index (all->df, guint32, serial) += g_array_index (c->df, guint32, src->value);
           }
-      table_clear (t);
+      counts_clear (c);
     }
   for (guint r = 0; r < n_rows; r++)
     n_docs += doc_text (&docs, r) != NULL;
 
-  for (gsize i = 0; i <= all->mask; i++)
+  for (gsize i = 0; i <= all->table.mask; i++)
     {
-      Slot *slot = &all->slots[i];
-      if (slot->hash && slot->value >= options->min_df)
+      Slot *slot = &all->table.slots[i];
+      guint32 df = slot->hash ? g_array_index (all->df, guint32, slot->value) : 0;
+      if (slot->hash && df >= options->min_df)
         {
-          Candidate c = { all->arena->str + slot->off, slot->len, slot->kind, slot->value };
+          Candidate c = { all->table.arena->str + slot->off, slot->len, slot->kind, df };
           g_array_append_val (cands, c);
         }
     }
@@ -695,8 +851,10 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
       if (c->kind == KIND_CHAR)
         v->n_char = i + 1;
     }
-  table_clear (all);
+  counts_clear (all);
   vocab_finish (v);
+  g_debug ("vocabulary of %u terms (%u character pieces) from %u documents in %.3f s",
+           v->n_terms, v->n_char, n_docs, (g_get_monotonic_time () - start) / 1e6);
   return v;
 }
 
@@ -836,23 +994,24 @@ sort_u32 (guint32 *a, guint n)
     }
 }
 
+static guint32
+vocab_id_of (gpointer data, const Gram *g, const char *bytes)
+{
+  const KilnTextVocab *v = data;
+  Slot *slot = table_find (&v->lookup, g->hash, bytes + g->off, g->len, g->kind);
+
+  return slot != NULL ? slot->value : G_MAXUINT32;
+}
+
 /* The features of one normalised document, appended to @out (of Entry), increasing. */
 static void
-vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, GArray *ids,
-               guint offset, GArray *out)
+vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, WordCache *cache,
+               GArray *ids, guint offset, GArray *out)
 {
   guint first = out->len;
   double norm = 0.0;
 
-  cut_terms (o, s->norm->str, s->norm->len, s);
-  g_array_set_size (ids, 0);
-  for (guint g = 0; g < s->grams->len; g++)
-    {
-      const Gram *gr = &g_array_index (s->grams, Gram, g);
-      Slot *slot = table_find (&v->lookup, gr->hash, s->bytes->str + gr->off, gr->len, gr->kind);
-      if (slot != NULL)
-        g_array_append_val (ids, slot->value);
-    }
+  doc_ids (o, s, cache, vocab_id_of, (gpointer) v, ids);
   if (ids->len == 0)
     return;
   sort_u32 ((guint32 *) ids->data, ids->len);
@@ -892,7 +1051,7 @@ _kiln_text_vectorise_one (const KilnTextVocab   *vocab,
     return;
   scratch_init (&s);
   normalise_into (text, s.norm);
-  vectorise_doc (vocab, options, &s, ids, offset, out);
+  vectorise_doc (vocab, options, &s, NULL, ids, offset, out);
   scratch_clear (&s);
 }
 
@@ -905,10 +1064,11 @@ typedef struct {
   guint                  offset;
   GArray               **entries;   /* per block, of Entry */
   gsize                 *row_nnz;   /* per row */
+  WordCache             *caches;    /* per thread */
 } Vec;
 
-static void
-vectorise_block (guint block, gpointer data)
+static gboolean
+vectorise_block (guint block, guint thread, gpointer data)
 {
   Vec *vec = data;
   guint r0 = block * VEC_BLOCK, r1 = MIN (vec->docs->n_rows, r0 + VEC_BLOCK);
@@ -925,12 +1085,13 @@ vectorise_block (guint block, gpointer data)
       if (text != NULL)
         {
           normalise_into (text, s.norm);
-          vectorise_doc (vec->vocab, vec->options, &s, ids, vec->offset, out);
+          vectorise_doc (vec->vocab, vec->options, &s, &vec->caches[thread], ids, vec->offset, out);
         }
       vec->row_nnz[r] = out->len - before;
     }
   scratch_clear (&s);
   vec->entries[block] = out;
+  return TRUE;
 }
 
 void
@@ -945,9 +1106,18 @@ _kiln_text_vectorise (const KilnTextVocab   *vocab,
 {
   Docs docs = { column, kiln_column_get_codes (column), rows, n_rows };
   guint n_blocks = (n_rows + VEC_BLOCK - 1) / VEC_BLOCK;
-  Vec vec = { vocab, options, &docs, offset, g_new0 (GArray *, MAX (n_blocks, 1)), row_nnz };
+  guint n_threads = kiln_parallel_n_threads (n_blocks, 0);
+  Vec vec = { vocab, options, &docs, offset, g_new0 (GArray *, MAX (n_blocks, 1)), row_nnz,
+              g_new (WordCache, n_threads) };
+  gint64 start = g_get_monotonic_time ();
 
-  kiln_parallel_for (n_blocks, vectorise_block, &vec);
+  for (guint t = 0; t < n_threads; t++)
+    word_cache_init (&vec.caches[t]);
+  kiln_parallel_run (n_blocks, n_threads, vectorise_block, &vec);
+  for (guint t = 0; t < n_threads; t++)
+    word_cache_clear (&vec.caches[t]);
+  g_free (vec.caches);
+  g_debug ("%u rows vectorised in %.3f s", n_rows, (g_get_monotonic_time () - start) / 1e6);
   for (guint b = 0; b < n_blocks; b++)
     g_ptr_array_add (blocks, vec.entries[b]);
   g_free (vec.entries);
