@@ -14,6 +14,7 @@
 
 #include "kiln-cli.h"
 #include "kiln-pipeline-job.h"
+#include "kiln-train-checks.h"
 
 /* The model options every family offers, as flags (--max-depth N, --hidden 64,32, ...): one per
  * distinct option name (or alias) of the registry, parsed into the chosen family's option of
@@ -96,6 +97,41 @@ add_double (JsonBuilder *b, const char *name, double v)
     json_builder_add_double_value (b, v);
   else
     json_builder_add_null_value (b);
+}
+
+/* The checks' leaks (a feature that is, or determines, the target) on stderr: the model would
+ * score perfectly and learn nothing useful, which a script should hear about. */
+static void
+warn_leaks (KilnFrame                 *frame,
+            const KilnPipelineOptions *options)
+{
+  int t = kiln_frame_find_column (frame, options->target);
+  g_autoptr(GPtrArray) features = g_ptr_array_new ();
+  g_autoptr(GPtrArray) checks = NULL;
+  KilnTask task;
+
+  if (t < 0)
+    return;
+  if (options->task_set)
+    task = options->task;
+  else
+    task = kiln_column_get_column_type (kiln_frame_get_column (frame, (guint) t)) == KILN_COLUMN_NUMERIC
+           ? KILN_TASK_REGRESSION : KILN_TASK_CLASSIFICATION;
+  for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
+    {
+      const char *name = kiln_column_get_name (kiln_frame_get_column (frame, c));
+      if ((int) c != t && !g_strv_contains ((const char * const *) options->prep.dropped, name))
+        g_ptr_array_add (features, (gpointer) name);
+    }
+  g_ptr_array_add (features, NULL);
+  checks = kiln_train_checks_run (frame, options->target, task, NULL,
+                                  (const char * const *) features->pdata);
+  for (guint i = 0; i < checks->len; i++)
+    {
+      KilnTrainCheck *check = checks->pdata[i];
+      if (check->kind == KILN_TRAIN_CHECK_LEAK)
+        kiln_cli_error (_("warning: %s"), check->message);
+    }
 }
 
 JsonNode *
@@ -361,6 +397,7 @@ kiln_cli_train (int argc, char **argv)
         goto out;
     }
 
+  warn_leaks (frame, &options);
   if (!run_job (frame, test, &options, a.out != NULL || a.predictions != NULL,
                 !a.json && isatty (fileno (stderr)), &result, &error))
     {

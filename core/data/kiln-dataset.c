@@ -128,6 +128,9 @@ kiln_dataset_free (KilnDataset *dataset)
       g_free (dataset->n_levels);
       g_free (dataset->y_class);
       g_free (dataset->y_value);
+      g_free (dataset->sp_ptr);
+      g_free (dataset->sp_index);
+      g_free (dataset->sp_value);
     }
   g_free (dataset);
 }
@@ -159,7 +162,53 @@ kiln_dataset_new_rows (const KilnDataset *dataset,
       else if (dataset->y_value != NULL)
         out->y_value[i] = dataset->y_value[rows[i]];
     }
+  if (dataset->n_sparse > 0)
+    {
+      gsize *ptr = g_new (gsize, (gsize) n_rows + 1), nnz = 0;
+      guint32 *index;
+      float *value;
+
+      ptr[0] = 0;
+      for (guint i = 0; i < n_rows; i++)
+        {
+          nnz += dataset->sp_ptr[rows[i] + 1] - dataset->sp_ptr[rows[i]];
+          ptr[i + 1] = nnz;
+        }
+      index = g_new (guint32, MAX (nnz, 1));
+      value = g_new (float, MAX (nnz, 1));
+      for (guint i = 0; i < n_rows; i++)
+        {
+          gsize from = dataset->sp_ptr[rows[i]], n = ptr[i + 1] - ptr[i];
+          memcpy (index + ptr[i], dataset->sp_index + from, n * sizeof (guint32));
+          memcpy (value + ptr[i], dataset->sp_value + from, n * sizeof (float));
+        }
+      kiln_dataset_set_sparse (out, dataset->n_sparse, ptr, index, value);
+    }
   return out;
+}
+
+void
+kiln_dataset_set_sparse (KilnDataset *dataset,
+                         guint        n_sparse,
+                         gsize       *ptr,
+                         guint32     *index,
+                         float       *value)
+{
+  g_return_if_fail (dataset != NULL && dataset->owns_data && dataset->sp_ptr == NULL);
+  g_return_if_fail (ptr != NULL && index != NULL && value != NULL);
+
+  dataset->n_sparse = n_sparse;
+  dataset->sp_ptr = ptr;
+  dataset->sp_index = index;
+  dataset->sp_value = value;
+}
+
+guint
+kiln_dataset_get_sparse_offset (const KilnDataset *dataset)
+{
+  g_return_val_if_fail (dataset != NULL, 0);
+
+  return dataset->n_features + kiln_dataset_get_level_offset (dataset, dataset->n_categorical);
 }
 
 void
@@ -181,6 +230,8 @@ kiln_dataset_slice (const KilnDataset *dataset,
     view->y_class = dataset->y_class + first;
   if (dataset->y_value != NULL)
     view->y_value = dataset->y_value + first;
+  if (dataset->sp_ptr != NULL)
+    view->sp_ptr = dataset->sp_ptr + first;
 }
 
 void
@@ -227,7 +278,8 @@ kiln_dataset_get_width (const KilnDataset *dataset)
 {
   g_return_val_if_fail (dataset != NULL, 0);
 
-  return dataset->n_features + kiln_dataset_get_level_offset (dataset, dataset->n_categorical);
+  return dataset->n_features + kiln_dataset_get_level_offset (dataset, dataset->n_categorical)
+         + dataset->n_sparse;
 }
 
 gboolean
@@ -236,7 +288,8 @@ kiln_dataset_same_layout (const KilnDataset *a,
 {
   g_return_val_if_fail (a != NULL && b != NULL, FALSE);
 
-  if (a->n_features != b->n_features || a->n_categorical != b->n_categorical)
+  if (a->n_features != b->n_features || a->n_categorical != b->n_categorical
+      || a->n_sparse != b->n_sparse)
     return FALSE;
   for (guint j = 0; j < a->n_categorical; j++)
     if (a->n_levels[j] != b->n_levels[j])
@@ -274,6 +327,9 @@ kiln_dataset_expand (const KilnDataset *dataset,
             row[offset + codes[j]] = 1.0f;
           offset += dataset->n_levels[j];
         }
+      if (dataset->n_sparse > 0)
+        for (gsize e = dataset->sp_ptr[first + i]; e < dataset->sp_ptr[first + i + 1]; e++)
+          row[offset + dataset->sp_index[e]] = dataset->sp_value[e];
     }
 }
 
@@ -312,7 +368,7 @@ kiln_dataset_check (const KilnDataset *dataset,
                    _("There are no rows to learn from."));
       return FALSE;
     }
-  if (dataset->n_features == 0 && dataset->n_categorical == 0)
+  if (dataset->n_features == 0 && dataset->n_categorical == 0 && dataset->n_sparse == 0)
     {
       g_set_error (error, KILN_DATASET_ERROR, KILN_DATASET_ERROR_EMPTY,
                    _("There are no feature columns to learn from."));
@@ -320,6 +376,8 @@ kiln_dataset_check (const KilnDataset *dataset,
     }
   if ((dataset->n_features > 0 && dataset->x == NULL)
       || (dataset->n_categorical > 0 && (dataset->codes == NULL || dataset->n_levels == NULL))
+      || (dataset->n_sparse > 0 && (dataset->sp_ptr == NULL || dataset->sp_index == NULL
+                                    || dataset->sp_value == NULL))
       || (dataset->task == KILN_TASK_CLASSIFICATION && dataset->y_class == NULL)
       || (dataset->task == KILN_TASK_REGRESSION && dataset->y_value == NULL))
     {
@@ -349,6 +407,24 @@ kiln_dataset_check (const KilnDataset *dataset,
             return FALSE;
           }
       }
+
+  for (guint i = 0; i < dataset->n_rows && dataset->n_sparse > 0; i++)
+    {
+      if (dataset->sp_ptr[i + 1] < dataset->sp_ptr[i])
+        {
+          g_set_error (error, KILN_DATASET_ERROR, KILN_DATASET_ERROR_VALUE,
+                       _("Row %u's text features are damaged."), i + 1);
+          return FALSE;
+        }
+      for (gsize e = dataset->sp_ptr[i]; e < dataset->sp_ptr[i + 1]; e++)
+        if (dataset->sp_index[e] >= dataset->n_sparse || !isfinite (dataset->sp_value[e])
+            || (e > dataset->sp_ptr[i] && dataset->sp_index[e] <= dataset->sp_index[e - 1]))
+          {
+            g_set_error (error, KILN_DATASET_ERROR, KILN_DATASET_ERROR_VALUE,
+                         _("Row %u's text features are damaged."), i + 1);
+            return FALSE;
+          }
+    }
 
   if (dataset->task == KILN_TASK_CLASSIFICATION)
     {

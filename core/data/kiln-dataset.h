@@ -17,6 +17,13 @@
  * need dense rows (neighbours, naive Bayes) expand a block of rows at a time with
  * kiln_dataset_expand(), never the whole matrix.
  *
+ * Sparse features (the TF-IDF weights of a text column's n-grams) follow the levels in the view:
+ * feature index n_features + (all levels) + k is sparse feature k. They are held in compressed
+ * rows (CSR): row i's non-zero features are sp_index[sp_ptr[i] .. sp_ptr[i + 1]) (increasing) with
+ * their values in sp_value. The offsets in sp_ptr are absolute, so a slice shares sp_index and
+ * sp_value and only moves sp_ptr. A family reads them by gathering its weight rows, as it reads
+ * codes; a rows x vocabulary matrix is never made.
+ *
  * The numeric block is finite, except that NaN may mark a missing value for families whose class
  * accepts missing values (kiln-model.h). A dataset for predicting has no target (y_class and
  * y_value NULL).
@@ -50,7 +57,12 @@ typedef struct {
   guint     n_classes;      /* classification */
   gint32   *y_class;        /* classification: 0 .. n_classes - 1; NULL without a target */
   double   *y_value;        /* regression; NULL without a target */
-  gboolean  owns_data;      /* free x, codes, n_levels and y_* with the dataset */
+  gboolean  owns_data;      /* free x, codes, n_levels, y_* and the sparse arrays with it */
+  guint     n_sparse;       /* sparse features, after the levels in the one-hot view */
+  gsize    *sp_ptr;         /* n_rows + 1 absolute offsets into sp_index / sp_value; NULL
+                               when n_sparse is 0 */
+  guint32  *sp_index;       /* 0 .. n_sparse - 1, increasing within a row */
+  float    *sp_value;
 } KilnDataset;
 
 #define KILN_DATASET_ERROR (kiln_dataset_error_quark ())
@@ -97,13 +109,24 @@ void         kiln_dataset_init_dense   (KilnDataset       *view,
                                         guint              n_rows,
                                         guint              n_features);
 
+/* Gives @dataset (owned, with no sparse features yet) @n_sparse sparse features: its rows in
+ * CSR form (kiln-dataset.h's top), @ptr of n_rows + 1 offsets starting at 0; takes the arrays. */
+void         kiln_dataset_set_sparse   (KilnDataset       *dataset,
+                                        guint              n_sparse,
+                                        gsize             *ptr,
+                                        guint32           *index,
+                                        float             *value);
+/* Where the sparse features start in the one-hot view: n_features + every level. */
+guint        kiln_dataset_get_sparse_offset (const KilnDataset *dataset);
+
 gboolean     kiln_dataset_has_target   (const KilnDataset *dataset);
-/* n_features + the levels of every categorical feature: the width of the one-hot view. */
+/* n_features + the levels of every categorical feature + n_sparse: the width of the view. */
 guint        kiln_dataset_get_width    (const KilnDataset *dataset);
 /* Where categorical feature @j's levels start in the one-hot view. */
 guint        kiln_dataset_get_level_offset (const KilnDataset *dataset,
                                             guint              j);
-/* TRUE when @a and @b have the same features (dense count, categorical count and levels). */
+/* TRUE when @a and @b have the same features (dense count, categorical count and levels,
+ * sparse count). */
 gboolean     kiln_dataset_same_layout  (const KilnDataset *a,
                                         const KilnDataset *b);
 /* Rows [first, first + n_rows) in the one-hot view, dense: n_rows x width floats into @out. */

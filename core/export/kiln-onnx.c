@@ -427,6 +427,17 @@ kiln_onnx_model_new_from_bundle (KilnBundle  *bundle,
   recipe = kiln_bundle_get_recipe (bundle);
   model = kiln_bundle_get_model (bundle);
   task = kiln_bundle_get_task (bundle);
+  for (guint s = 0; s < kiln_recipe_get_n_steps (recipe); s++)
+    if (kiln_step_get_kind (kiln_recipe_get_step (recipe, s)) == KILN_STEP_TEXT
+        && kiln_step_get_n_columns (kiln_recipe_get_step (recipe, s)) > 0)
+      {
+        /* TfIdfVectorizer counts given tokens; no operator of opset 17 cuts a string into the
+         * characters it needs, so the graph could not see the same features */
+        g_set_error (error, KILN_ONNX_ERROR, KILN_ONNX_ERROR_UNSUPPORTED,
+                     _("The model reads the text of “%s”, and ONNX (opset 17) has no operator that cuts text into words and character pieces; predict with kiln-cli predict or the local service instead"),
+                     kiln_step_get_columns (kiln_recipe_get_step (recipe, s))[0]);
+        return NULL;
+      }
   graph = _kiln_onnx_graph_new ("kiln");
 
   if (!claim_names (graph, recipe, task, error))

@@ -11,7 +11,8 @@
  * parameters, split features and importances. A dataset passed to fit or predict has
  * model->n_dense numeric columns and model->n_categorical code columns with n_levels[j] levels,
  * categorical feature j's levels starting at model->level_offset[j] in the view (that offset
- * already counts the n_dense numeric features).
+ * already counts the n_dense numeric features), then model->n_sparse sparse features from
+ * model->sparse_offset (only for families whose ops say `sparse`).
  */
 #pragma once
 
@@ -29,6 +30,8 @@ struct _KilnModel {
   guint                 n_categorical;
   guint                *n_levels;       /* n_categorical */
   guint                *level_offset;   /* n_categorical: n_dense + levels before */
+  guint                 n_sparse;       /* sparse (text) features, last in the view */
+  guint                 sparse_offset;  /* where they start: n_dense + every level */
   guint                 n_classes;
   gboolean              fitted;
 };
@@ -36,6 +39,8 @@ struct _KilnModel {
 struct _KilnModelOps {
   gsize       instance_size;  /* the family's struct; KilnModel is its first member */
   gboolean    codes;          /* fit reads categorical codes (else it is given the view expanded) */
+  gboolean    sparse;         /* fit and predict read sparse features (kiln-dataset.h); a family
+                                 without it refuses a dataset that has them */
   gboolean  (*check_options) (const KilnModelOptions *options, GError **error);
   /* @train and @val (NULL or with rows) are checked; model->n_* are set from @train. */
   gboolean  (*fit)           (KilnModel *model, const KilnDataset *train, const KilnDataset *val,

@@ -176,7 +176,8 @@ static void
 model_set_layout (KilnModel   *model,
                   guint        n_dense,
                   guint        n_categorical,
-                  const guint *n_levels)
+                  const guint *n_levels,
+                  guint        n_sparse)
 {
   guint offset = n_dense;
 
@@ -194,7 +195,9 @@ model_set_layout (KilnModel   *model,
           offset += n_levels[j];
         }
     }
-  model->n_features = offset;
+  model->sparse_offset = offset;
+  model->n_sparse = n_sparse;
+  model->n_features = offset + n_sparse;
 }
 
 KilnModel *
@@ -231,7 +234,7 @@ _kiln_model_new_like (KilnModel *model)
 
   copy = model_alloc (model->klass, &model->options);
   copy->task = model->task;
-  model_set_layout (copy, model->n_dense, model->n_categorical, model->n_levels);
+  model_set_layout (copy, model->n_dense, model->n_categorical, model->n_levels, model->n_sparse);
   copy->n_classes = model->n_classes;
   return copy;
 }
@@ -355,6 +358,28 @@ kiln_model_get_n_outputs (KilnModel *model)
   return model->task == KILN_TASK_CLASSIFICATION ? model->n_classes : 1;
 }
 
+gboolean
+kiln_model_class_accepts_text (const KilnModelClass *klass)
+{
+  g_return_val_if_fail (klass != NULL, FALSE);
+
+  return klass->ops->sparse;
+}
+
+char *
+kiln_model_list_text_families (void)
+{
+  GString *s = g_string_new (NULL);
+  const KilnModelClass * const *classes;
+  guint n;
+
+  classes = kiln_model_list_classes (&n);
+  for (guint i = 0; i < n; i++)
+    if (classes[i]->ops->sparse)
+      g_string_append_printf (s, "%s%s", s->len ? ", " : "", _(classes[i]->display_name));
+  return g_string_free (s, FALSE);
+}
+
 /* ---- Fitting and predicting -------------------------------------------------------------- */
 
 /* kiln_dataset_check() as a KILN_MODEL_ERROR_DATA error. */
@@ -416,10 +441,19 @@ kiln_model_fit (KilnModel             *model,
           return FALSE;
         }
     }
+  if (train->n_sparse > 0 && !model->klass->ops->sparse)
+    {
+      g_autofree char *families = kiln_model_list_text_families ();
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
+                   _("%s cannot learn from text features; choose one of: %s."),
+                   _(model->klass->display_name), families);
+      return FALSE;
+    }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
-  model_set_layout (model, train->n_features, train->n_categorical, train->n_levels);
+  model_set_layout (model, train->n_features, train->n_categorical, train->n_levels,
+                    train->n_sparse);
   model->n_classes = train->task == KILN_TASK_CLASSIFICATION ? train->n_classes : 0;
   if (train->n_categorical > 0 && !model->klass->ops->codes)
     {
@@ -448,6 +482,7 @@ kiln_model_predict (KilnModel         *model,
   g_return_if_fail (out != NULL || rows->n_rows == 0);
   g_return_if_fail (rows->n_features == model->n_dense);
   g_return_if_fail (rows->n_categorical == model->n_categorical);
+  g_return_if_fail (rows->n_sparse == model->n_sparse);
 
   if (rows->n_rows == 0)
     return;
@@ -467,15 +502,17 @@ _kiln_model_predict_dense (KilnModel            *model,
   guint width = model->n_features, n_out = kiln_model_get_n_outputs (model);
   g_autofree float *block = NULL;
 
-  if (rows->n_categorical == 0)
+  guint block_rows = CLAMP ((1u << 22) / MAX (width, 1), 1, DENSE_BLOCK);
+
+  if (rows->n_categorical == 0 && rows->n_sparse == 0)
     {
       predict (model, rows->x, rows->n_rows, out);
       return;
     }
-  block = g_new (float, (gsize) MIN (rows->n_rows, DENSE_BLOCK) * width);
-  for (guint r0 = 0; r0 < rows->n_rows; r0 += DENSE_BLOCK)
+  block = g_new (float, (gsize) MIN (rows->n_rows, block_rows) * width);
+  for (guint r0 = 0; r0 < rows->n_rows; r0 += block_rows)
     {
-      guint n = MIN (DENSE_BLOCK, rows->n_rows - r0);
+      guint n = MIN (block_rows, rows->n_rows - r0);
 
       kiln_dataset_expand (rows, r0, n, block);
       predict (model, block, n, out + (gsize) r0 * n_out);
@@ -519,6 +556,11 @@ kiln_model_to_json (KilnModel *model)
       json_builder_add_int_value (builder, model->n_dense);
       _kiln_json_add_uints (builder, "n_levels", model->n_levels, model->n_categorical);
     }
+  if (model->n_sparse > 0)
+    {
+      json_builder_set_member_name (builder, "n_sparse");
+      json_builder_add_int_value (builder, model->n_sparse);
+    }
   json_builder_set_member_name (builder, "n_classes");
   json_builder_add_int_value (builder, model->n_classes);
   json_builder_set_member_name (builder, "params");
@@ -539,11 +581,23 @@ layout_from_json (JsonObject  *object,
   guint64 n_dense;
   gssize n_categorical;
   g_autofree guint *n_levels = NULL;
-  guint64 total;
+  guint64 total, n_sparse = 0;
 
+  if (json_object_has_member (object, "n_sparse"))
+    {
+      if (!_kiln_json_get_uint (object, "n_sparse", 1, n_features, &n_sparse, error))
+        return FALSE;
+      if (!model->klass->ops->sparse)
+        {
+          g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                       _("The model's “%s” is missing or out of range."), "n_sparse");
+          return FALSE;
+        }
+      n_features -= (guint) n_sparse;
+    }
   if (!json_object_has_member (object, "n_levels"))
     {
-      model_set_layout (model, n_features, 0, NULL);
+      model_set_layout (model, n_features, 0, NULL, (guint) n_sparse);
       return TRUE;
     }
   if (!_kiln_json_get_uint (object, "n_dense", 0, n_features, &n_dense, error)
@@ -575,7 +629,7 @@ layout_from_json (JsonObject  *object,
                    _("The model's “%s” is missing or out of range."), "n_levels");
       return FALSE;
     }
-  model_set_layout (model, (guint) n_dense, (guint) n_categorical, n_levels);
+  model_set_layout (model, (guint) n_dense, (guint) n_categorical, n_levels, (guint) n_sparse);
   return TRUE;
 }
 

@@ -182,6 +182,24 @@ apply_settings (const KilnModelClass *klass, const char *settings, KilnModelOpti
   return TRUE;
 }
 
+/* The text column the comparison's recipe uses, or NULL. */
+static const char *
+text_column (KilnCompare *c)
+{
+  if (c->recipe != NULL)
+    {
+      for (guint s = 0; s < kiln_recipe_get_n_steps (c->recipe); s++)
+        {
+          KilnStep *step = kiln_recipe_get_step (c->recipe, s);
+          const char * const *columns = kiln_step_get_columns (step);
+          if (kiln_step_get_kind (step) == KILN_STEP_TEXT)
+            return columns && columns[0] ? columns[0] : _("every text column");
+        }
+      return NULL;
+    }
+  return c->prep.text && c->prep.text[0] ? c->prep.text[0] : NULL;
+}
+
 static void
 plan_trials (KilnCompare *c, const char * const *families)
 {
@@ -211,6 +229,18 @@ plan_trials (KilnCompare *c, const char * const *families)
           KilnCompareTrial *t = trial_new (klass->name, "", &defaults, c->k);
           t->status = KILN_COMPARE_SKIPPED;
           t->reason = g_strdup (error->message);
+          g_ptr_array_add (c->trials, t);
+          continue;
+        }
+      if (!kiln_model_class_accepts_text (klass) && text_column (c) != NULL)
+        {
+          /* Text features: only the families that read them. */
+          g_autofree char *text_families = kiln_model_list_text_families ();
+          KilnCompareTrial *t = trial_new (klass->name, "", &defaults, c->k);
+          t->status = KILN_COMPARE_SKIPPED;
+          t->reason = g_strdup_printf (_("%s cannot learn from the text column “%s”; choose one of: %s, or do not use “%s” as text"),
+                                       _(klass->display_name), text_column (c), text_families,
+                                       text_column (c));
           g_ptr_array_add (c->trials, t);
           continue;
         }

@@ -128,6 +128,29 @@ infer_task (KilnColumn *target, const KilnPipelineOptions *options, KilnTask *ta
     }
 }
 
+/* The first column @recipe's TEXT steps use in @raw (named, or every text column), or NULL. */
+const char *
+_kiln_pipeline_text_column (KilnRecipe *recipe,
+                            KilnFrame  *raw)
+{
+  for (guint s = 0; s < kiln_recipe_get_n_steps (recipe); s++)
+    {
+      KilnStep *step = kiln_recipe_get_step (recipe, s);
+      const char * const *columns;
+
+      if (kiln_step_get_kind (step) != KILN_STEP_TEXT)
+        continue;
+      columns = kiln_step_get_columns (step);
+      if (columns != NULL && columns[0] != NULL)
+        return columns[0];
+      if (columns == NULL)
+        for (guint c = 0; c < kiln_frame_get_n_columns (raw); c++)
+          if (kiln_column_get_column_type (kiln_frame_get_column (raw, c)) == KILN_COLUMN_TEXT)
+            return kiln_column_get_name (kiln_frame_get_column (raw, c));
+    }
+  return NULL;
+}
+
 static KilnFrame *
 view_of (KilnFrame *frame, GArray *rows)
 {
@@ -315,6 +338,18 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
     }
   kiln_recipe_set_target (p->recipe, options->target);
   kiln_recipe_set_task (p->recipe, p->task);
+  if (!kiln_model_class_accepts_text (klass))
+    {
+      const char *column = _kiln_pipeline_text_column (p->recipe, raw);
+      if (column != NULL)
+        {
+          g_autofree char *families = kiln_model_list_text_families ();
+          g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_OPTIONS,
+                       _("%s cannot learn from the text column “%s”; choose one of: %s, or do not use “%s” as text"),
+                       _(klass->display_name), column, families, column);
+          return NULL;
+        }
+    }
   p->report = kiln_prep_report_new ();
   report_progress (options, PREP_AFTER_SPLIT);
 

@@ -159,4 +159,9 @@ gboolean        kiln_pipeline_run            (KilnFrame                  *raw,
                                               KilnPipelineResult         *result,
                                               GError                    **error);
 
+/* The first column @recipe's (unfitted) TEXT steps would use in @raw, or NULL: for the
+ * refusals of families that cannot learn from text. */
+const char     *_kiln_pipeline_text_column   (KilnRecipe *recipe,
+                                              KilnFrame  *raw);
+
 G_END_DECLS

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "kiln-recipe.h"
+#include "kiln-text.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,8 @@ enum {
   KILN_PREP_COL_ENCODED = 1 << 1,   /* made by an ENCODE step: not an IQR/SCALE "all" column */
   KILN_PREP_COL_PLACEHOLDER = 1 << 2, /* absent from a non-training frame, not needed: all
                                          missing while the steps run, removed at the end */
+  KILN_PREP_COL_TEXT = 1 << 4,        /* a TEXT step's column: features from its terms, never
+                                         imputed or encoded */
   KILN_PREP_COL_ONEHOT = 1 << 3,      /* a one-hot encoded column kept as one categorical column
                                          of its fitted categories (codes; unseen or missing: -1)
                                          instead of its indicators (KilnPrepWork.keep_codes) */
@@ -108,6 +111,9 @@ struct _KilnStep {
   /* SCALE */
   KilnScaling         scaling;
   double             *offset, *scale;
+  /* TEXT */
+  KilnTextOptions     text;
+  KilnTextVocab     **vocab;         /* per column */
 };
 
 struct _KilnRecipe {
@@ -138,7 +144,56 @@ struct _KilnRecipe {
   guint              n_onehot;
   char             **onehot;
   guint             *onehot_levels;
+  /* fitted: the text features, last in the features (kiln-text.h): n_text of them */
+  guint              n_text;
 };
+
+/* ---- Text (kiln-text.c) ---------------------------------------------------------------------- */
+
+/* A vocabulary fitted on rows @rows (NULL: 0 .. n_rows-1) of a coded (text or categorical)
+ * column, or read back. */
+KilnTextVocab *_kiln_text_vocab_fit  (const KilnTextOptions *options,
+                                      KilnColumn            *column,
+                                      const guint32         *rows,
+                                      guint                  n_rows);
+/* From the saved terms (character pieces, words; each in byte order) and document counts;
+ * KILN_PREP_ERROR_FORMAT when they do not make a vocabulary. */
+KilnTextVocab *_kiln_text_vocab_new  (char    **char_terms,
+                                      char    **word_terms,
+                                      guint32  *df,
+                                      guint     n_docs,
+                                      GError  **error);
+void           _kiln_text_vocab_free (KilnTextVocab *vocab);
+guint          _kiln_text_vocab_size (const KilnTextVocab *vocab);
+guint          _kiln_text_vocab_n_char (const KilnTextVocab *vocab);
+guint          _kiln_text_vocab_n_docs (const KilnTextVocab *vocab);
+const char * const *_kiln_text_vocab_terms (const KilnTextVocab *vocab);
+const guint32 *_kiln_text_vocab_df   (const KilnTextVocab *vocab);
+double         _kiln_text_vocab_idf  (const KilnTextVocab *vocab, guint term);
+/* Rows @rows (NULL: 0 .. n_rows-1) of @column as features @offset + term: row r's count of
+ * entries into row_nnz[r], the entries (of {guint32 index; float value}, rows in order,
+ * increasing within a row) appended as GArrays to @blocks (to free). */
+void           _kiln_text_vectorise  (const KilnTextVocab   *vocab,
+                                      const KilnTextOptions *options,
+                                      KilnColumn            *column,
+                                      const guint32         *rows,
+                                      guint                  n_rows,
+                                      guint                  offset,
+                                      gsize                 *row_nnz,
+                                      GPtrArray             *blocks);
+/* One text's entries appended to @out (NULL text: none). */
+void           _kiln_text_vectorise_one (const KilnTextVocab   *vocab,
+                                         const KilnTextOptions *options,
+                                         const char            *text,
+                                         guint                  offset,
+                                         GArray                *out);
+
+gboolean _kiln_step_text_fit      (KilnStep *step, KilnPrepWork *work, GError **error);
+gboolean _kiln_step_text_apply    (KilnStep *step, KilnPrepWork *work, KilnPrepEntry *entry, GError **error);
+/* The number of text features of the recipe's fitted TEXT steps. */
+guint    _kiln_recipe_text_width  (KilnRecipe *recipe);
+/* The fitted recipe's feature names of its text features, appended to @names. */
+void     _kiln_recipe_text_names  (KilnRecipe *recipe, GPtrArray *names);
 
 /* Whether the recipe can keep its one-hot encoded columns as codes when fitted on @frame
  * (kiln-recipe-dataset.c). */

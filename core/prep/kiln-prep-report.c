@@ -204,6 +204,25 @@ _kiln_prep_describe_entry (KilnPrepEntry *entry, KilnStep *step, gboolean traini
                                            "Scaled %u columns to 0 … 1", entry->count),
                          entry->count);
       break;
+    case KILN_STEP_TEXT:
+      {
+        guint terms = 0;
+        g_autofree char *cols = NULL;
+
+        for (guint i = 0; i < step->n_columns; i++)
+          terms += step->vocab && step->vocab[i] ? _kiln_text_vocab_size (step->vocab[i]) : 0;
+        if (step->n_columns == 0)
+          g_string_assign (s, _("No text column to use"));
+        else
+          {
+            cols = g_strjoinv (", ", step->columns);
+            g_string_printf (s, g_dngettext (GETTEXT_PACKAGE,
+                                             "Made %u text feature (words and character pieces) from %s",
+                                             "Made %u text features (words and character pieces) from %s",
+                                             terms), terms, cols);
+          }
+      }
+      break;
     default:
       break;
     }

@@ -19,6 +19,8 @@ kiln_prep_settings_init_empty (KilnPrepSettings *settings)
 
   memset (settings, 0, sizeof *settings);
   settings->dropped = g_new0 (char *, 1);
+  settings->text = g_new0 (char *, 1);
+  kiln_text_options_init (&settings->text_options);
   settings->iqr_k = 1.5;
   settings->impute_strategy = KILN_IMPUTE_MEDIAN;
   settings->encoding = KILN_ENCODE_ONEHOT;
@@ -45,6 +47,7 @@ kiln_prep_settings_clear (KilnPrepSettings *settings)
   g_return_if_fail (settings != NULL);
 
   g_clear_pointer (&settings->dropped, g_strfreev);
+  g_clear_pointer (&settings->text, g_strfreev);
 }
 
 void
@@ -55,6 +58,7 @@ kiln_prep_settings_copy (const KilnPrepSettings *src,
 
   *dest = *src;
   dest->dropped = src->dropped ? g_strdupv (src->dropped) : g_new0 (char *, 1);
+  dest->text = src->text ? g_strdupv (src->text) : g_new0 (char *, 1);
 }
 
 /* ---- The recipe ---------------------------------------------------------------------------- */
@@ -98,8 +102,14 @@ kiln_prep_settings_to_recipe (const KilnPrepSettings  *settings,
   if (settings->dropped && settings->dropped[0])
     kiln_recipe_add_step (recipe,
                           kiln_step_new_drop_columns ((const char * const *) settings->dropped));
+  if (settings->text && settings->text[0] && !kiln_text_options_check (&settings->text_options, error))
+    return NULL;
+
   if (settings->dedupe)
     kiln_recipe_add_step (recipe, kiln_step_new_dedupe ());
+  if (settings->text && settings->text[0])
+    kiln_recipe_add_step (recipe, kiln_step_new_text (&settings->text_options,
+                                                      (const char * const *) settings->text));
   if (settings->iqr)
     kiln_recipe_add_step (recipe, kiln_step_new_iqr (settings->iqr_k,
                                                      settings->iqr_clip ? KILN_IQR_CLIP
@@ -163,6 +173,29 @@ kiln_prep_settings_to_json (const KilnPrepSettings *settings)
   for (guint i = 0; settings->dropped && settings->dropped[i]; i++)
     json_builder_add_string_value (b, settings->dropped[i]);
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "text");
+  json_builder_begin_array (b);
+  for (guint i = 0; settings->text && settings->text[i]; i++)
+    json_builder_add_string_value (b, settings->text[i]);
+  json_builder_end_array (b);
+  {
+    const KilnTextOptions *t = &settings->text_options;
+    const struct { const char *name; guint value; } members[] = {
+      { "char_min", t->char_min }, { "char_max", t->char_max },
+      { "char_within_words", t->char_within_words }, { "word_min", t->word_min },
+      { "word_max", t->word_max }, { "min_df", t->min_df },
+      { "max_features", t->max_features }, { "sublinear_tf", t->sublinear_tf },
+      { "row_length", t->row_length },
+    };
+    json_builder_set_member_name (b, "text_options");
+    json_builder_begin_object (b);
+    for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+      {
+        json_builder_set_member_name (b, members[i].name);
+        json_builder_add_int_value (b, members[i].value);
+      }
+    json_builder_end_object (b);
+  }
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -198,6 +231,40 @@ read_value (JsonObject  *o,
     *(guint64 *) out = (guint64) json_node_get_int (n);
   else
     return format_error (error, name);
+  return TRUE;
+}
+
+/* A member holding an array of column names into *@names (replacing it), or absent. */
+static gboolean
+read_names (JsonObject  *o,
+            const char  *name,
+            char      ***names_out,
+            GError     **error)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  JsonArray *a;
+  GPtrArray *names;
+
+  if (n == NULL)
+    return TRUE;
+  a = JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+  names = g_ptr_array_new ();
+  for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
+        g_ptr_array_add (names, g_strdup (json_node_get_string (e)));
+      else
+        a = NULL;
+    }
+  g_ptr_array_add (names, NULL);
+  if (a == NULL)
+    {
+      g_strfreev ((char **) g_ptr_array_free (names, FALSE));
+      return format_error (error, name);
+    }
+  g_strfreev (*names_out);
+  *names_out = (char **) g_ptr_array_free (names, FALSE);
   return TRUE;
 }
 
@@ -288,28 +355,38 @@ kiln_prep_settings_from_json (KilnPrepSettings  *settings,
         }
       s.split = (KilnSplitFractions) { v[0], v[1], v[2] };
     }
-  if ((n = json_object_get_member (o, "dropped")) != NULL)
+  if (!read_names (o, "dropped", &s.dropped, error) || !read_names (o, "text", &s.text, error))
+    goto fail;
+  if ((n = json_object_get_member (o, "text_options")) != NULL)
     {
-      JsonArray *a = JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-      GPtrArray *names = g_ptr_array_new ();
+      KilnTextOptions *t = &s.text_options;
+      struct { const char *name; guint *value; } members[] = {
+        { "char_min", &t->char_min }, { "char_max", &t->char_max },
+        { "char_within_words", (guint *) &t->char_within_words }, { "word_min", &t->word_min },
+        { "word_max", &t->word_max }, { "min_df", &t->min_df },
+        { "max_features", &t->max_features }, { "sublinear_tf", (guint *) &t->sublinear_tf },
+        { "row_length", &t->row_length },
+      };
+      JsonObject *to = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
 
-      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+      for (guint i = 0; to != NULL && i < G_N_ELEMENTS (members); i++)
         {
-          JsonNode *e = json_array_get_element (a, i);
-          if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
-            g_ptr_array_add (names, g_strdup (json_node_get_string (e)));
+          JsonNode *m = json_object_get_member (to, members[i].name);
+          if (m == NULL)
+            continue;
+          if (!JSON_NODE_HOLDS_VALUE (m) || json_node_get_value_type (m) != G_TYPE_INT64
+              || json_node_get_int (m) < 0 || json_node_get_int (m) > G_MAXINT32)
+            to = NULL;
           else
-            a = NULL;
+            *members[i].value = (guint) json_node_get_int (m);
         }
-      g_ptr_array_add (names, NULL);
-      if (a == NULL)
+      t->char_within_words = !!t->char_within_words;
+      t->sublinear_tf = !!t->sublinear_tf;
+      if (to == NULL || !kiln_text_options_check (t, NULL))
         {
-          g_strfreev ((char **) g_ptr_array_free (names, FALSE));
-          format_error (error, "dropped");
+          format_error (error, "text_options");
           goto fail;
         }
-      g_strfreev (s.dropped);
-      s.dropped = (char **) g_ptr_array_free (names, FALSE);
     }
   kiln_prep_settings_clear (settings);
   *settings = s;
@@ -374,19 +451,60 @@ parse_flag (const char  *name,
         return bad_value (error, name, value, "standard, minmax, none");
       s->scale_auto = FALSE;
     }
-  else if (strcmp (name, "--drop") == 0)
+  else if (strcmp (name, "--drop") == 0 || strcmp (name, "--text") == 0)
     {
+      char ***list = strcmp (name, "--drop") == 0 ? &s->dropped : &s->text;
       g_auto(GStrv) parts = g_strsplit (value, ",", -1);
       GPtrArray *names = g_ptr_array_new ();
 
-      for (guint i = 0; s->dropped && s->dropped[i]; i++)
-        g_ptr_array_add (names, s->dropped[i]);
+      for (guint i = 0; *list && (*list)[i]; i++)
+        g_ptr_array_add (names, (*list)[i]);
       for (guint j = 0; parts[j]; j++)
-        if (parts[j][0] && !g_strv_contains ((const char * const *) s->dropped, parts[j]))
+        if (parts[j][0] && !g_strv_contains ((const char * const *) *list, parts[j]))
           g_ptr_array_add (names, g_strdup (parts[j]));
       g_ptr_array_add (names, NULL);
-      g_free (s->dropped);
-      s->dropped = (char **) g_ptr_array_free (names, FALSE);
+      g_free (*list);
+      *list = (char **) g_ptr_array_free (names, FALSE);
+    }
+  else if (strcmp (name, "--text-chars") == 0 || strcmp (name, "--text-words") == 0)
+    {
+      guint64 lo = 0, hi = 0;
+      g_auto(GStrv) parts = g_strsplit (value, ",", -1);
+      KilnTextOptions t = s->text_options;
+
+      if (g_strv_length (parts) == 1 && g_ascii_string_to_unsigned (parts[0], 10, 0, 0, &lo, NULL))
+        hi = 0;
+      else if (g_strv_length (parts) != 2
+               || !g_ascii_string_to_unsigned (parts[0], 10, 1, KILN_TEXT_MAX_NGRAM, &lo, NULL)
+               || !g_ascii_string_to_unsigned (parts[1], 10, lo, KILN_TEXT_MAX_NGRAM, &hi, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("%s “%s” is not MIN,MAX (1 … %u) or 0"), name, value, KILN_TEXT_MAX_NGRAM);
+          return FALSE;
+        }
+      if (strcmp (name, "--text-chars") == 0)
+        t.char_min = (guint) lo, t.char_max = (guint) hi;
+      else
+        t.word_min = (guint) lo, t.word_max = (guint) hi;
+      s->text_options = t;
+    }
+  else if (strcmp (name, "--text-across") == 0)
+    s->text_options.char_within_words = FALSE;
+  else if (strcmp (name, "--text-min-df") == 0 || strcmp (name, "--text-max-features") == 0)
+    {
+      guint64 v;
+      gboolean min_df = strcmp (name, "--text-min-df") == 0;
+
+      if (!g_ascii_string_to_unsigned (value, 10, min_df ? 1 : 0, G_MAXINT32, &v, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("%s “%s” is not a whole number"), name, value);
+          return FALSE;
+        }
+      if (min_df)
+        s->text_options.min_df = (guint) v;
+      else
+        s->text_options.max_features = (guint) v;
     }
   else
     g_return_val_if_reached (FALSE);
@@ -411,6 +529,20 @@ kiln_prep_settings_add_entries (GOptionGroup *group)
       N_("Scale numeric columns: standard, minmax or none"), N_("HOW") },
     { "drop", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
       N_("Leave out a column (repeatable or comma-separated)"), N_("COLUMN") },
+    { "text", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Use a text column's words and character pieces as features (repeatable or comma-separated)"),
+      N_("COLUMN") },
+    { "text-chars", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Character pieces of MIN to MAX characters within words (default 1,3; 0: none)"),
+      N_("MIN,MAX") },
+    { "text-across", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Character pieces run across words instead of within them"), NULL },
+    { "text-words", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Word n-grams of MIN to MAX words (default 1,2; 0: none)"), N_("MIN,MAX") },
+    { "text-min-df", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Keep text terms found in at least N training rows (default 2)"), N_("N") },
+    { "text-max-features", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Keep at most N text terms per column, the most frequent (0: no limit)"), N_("N") },
     { NULL }
   };
 

@@ -12,7 +12,9 @@
  *   kiln_prep_settings_init (&prep);                     (DESIGN.md's training defaults)
  *   group = g_option_group_new ("train", NULL, NULL, &prep, NULL);
  *   kiln_prep_settings_add_entries (group);              (--dedupe --iqr K --clip --impute
- *                                                        --encode --scale --drop COL)
+ *                                                        --encode --scale --drop COL --text COL
+ *                                                        --text-chars A,B --text-words A,B
+ *                                                        --text-min-df N --text-max-features N)
  *   ... parse ...
  *   recipe = kiln_prep_settings_to_recipe (&prep, target, needs_scaling, accepts_missing, &error);
  *   kiln_prep_settings_clear (&prep);
@@ -39,6 +41,9 @@ typedef struct {
   KilnSplitFractions  split;            /* summing to 1 */
   gboolean            stratify;
   guint64             seed;             /* the split's and the model's */
+  char              **text;             /* columns used as text (a TEXT step); NULL-terminated,
+                                           never NULL */
+  KilnTextOptions     text_options;
 } KilnPrepSettings;
 
 /* The training defaults (DESIGN.md): median/mode imputation, one-hot encoding, scaling as the
@@ -50,7 +55,7 @@ void        kiln_prep_settings_clear       (KilnPrepSettings       *settings);
 void        kiln_prep_settings_copy        (const KilnPrepSettings *src,
                                             KilnPrepSettings       *dest);
 
-/* The unfitted recipe: steps in the order drop, dedupe, IQR, impute, encode, scale; @target may
+/* The unfitted recipe: steps in the order drop, dedupe, text, IQR, impute, encode, scale; @target may
  * be NULL. @needs_scaling decides automatic scaling. With @accepts_missing (a family that learns
  * from missing values) missing values are not filled (dropping rows, if asked, still happens).
  * NULL with KILN_PREP_ERROR_OPTIONS for nonsense (a negative IQR k, clip without IQR). */
@@ -62,7 +67,9 @@ KilnRecipe *kiln_prep_settings_to_recipe   (const KilnPrepSettings  *settings,
 
 /* {"dedupe", "iqr", "iqr_k", "iqr_clip", "impute": "median"|"mean"|"mode"|"drop"|null,
  *  "encode": "onehot"|"ordinal"|null, "scale": "auto"|"standard"|"minmax"|"none",
- *  "split": [train, validation, test], "stratify", "seed", "dropped": [...]}: the "prep" object
+ *  "split": [train, validation, test], "stratify", "seed", "dropped": [...], "text": [...],
+ *  "text_options": {"char_min", "char_max", "char_within_words", "word_min", "word_max",
+ *  "min_df", "max_features", "sublinear_tf", "row_length"}}: the "prep" object
  * of a project file. Reading starts from the current values and replaces those present; a member
  * of the wrong type is an error (KILN_PREP_ERROR_FORMAT). */
 JsonNode   *kiln_prep_settings_to_json     (const KilnPrepSettings  *settings);

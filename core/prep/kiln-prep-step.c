@@ -22,6 +22,7 @@ static const char *kind_names[] = {
   [KILN_STEP_ENCODE] = "encode",
   [KILN_STEP_SCALE] = "scale",
   [KILN_STEP_TARGET] = "target",
+  [KILN_STEP_TEXT] = "text",
 };
 static const char *impute_names[] = {
   [KILN_IMPUTE_MEAN] = "mean",
@@ -83,6 +84,7 @@ _kiln_step_new (KilnStepKind kind, const char * const *columns)
   step->asked = columns ? g_strdupv ((char **) columns) : NULL;
   step->k = 1.5;
   step->const_number = NAN;
+  kiln_text_options_init (&step->text);
   return step;
 }
 
@@ -171,6 +173,7 @@ _kiln_step_copy_asked (KilnStep *src)
   step->const_text = g_strdup (src->const_text);
   step->encoding = src->encoding;
   step->scaling = src->scaling;
+  step->text = src->text;
   return step;
 }
 
@@ -198,6 +201,12 @@ _kiln_step_clear_fitted (KilnStep *step)
     }
   g_clear_pointer (&step->offset, g_free);
   g_clear_pointer (&step->scale, g_free);
+  if (step->vocab)
+    {
+      for (guint i = 0; i < step->n_columns; i++)
+        g_clear_pointer (&step->vocab[i], _kiln_text_vocab_free);
+      g_clear_pointer (&step->vocab, g_free);
+    }
   step->n_columns = 0;
   step->fitted = FALSE;
 }
@@ -273,6 +282,8 @@ kiln_step_describe (KilnStep *step)
         default:
           return g_strdup (_("No scaling"));
         }
+    case KILN_STEP_TEXT:
+      return g_strdup_printf (_("Use as text: words and character pieces (%s)"), cols);
     case KILN_STEP_TARGET:
     default:
       return g_strdup (_("Remove rows without a target value"));

@@ -370,7 +370,7 @@ _kiln_prep_accept_categorical (KilnPrepWork *work, guint i)
 {
   KilnPrepWorkColumn *wc = _kiln_prep_work_column (work, i);
 
-  return !(wc->flags & (KILN_PREP_COL_TARGET | KILN_PREP_COL_ONEHOT)) &&
+  return !(wc->flags & (KILN_PREP_COL_TARGET | KILN_PREP_COL_ONEHOT | KILN_PREP_COL_TEXT)) &&
          kiln_column_get_column_type (wc->column) == KILN_COLUMN_CATEGORICAL;
 }
 

@@ -83,9 +83,9 @@ _kiln_recipe_set_onehot (KilnRecipe  *recipe,
       levels[g] = cats->len;
       total += cats->len;
     }
-  if (total > recipe->n_features)
+  if ((guint64) total + recipe->n_text > recipe->n_features)
     goto mismatch;
-  for (guint g = 0, k = recipe->n_features - total; g < n; g++)
+  for (guint g = 0, k = recipe->n_features - recipe->n_text - total; g < n; g++)
     {
       GPtrArray *cats = onehot_categories (recipe, names[g]);
       for (guint c = 0; c < cats->len; c++, k++)
@@ -100,7 +100,7 @@ _kiln_recipe_set_onehot (KilnRecipe  *recipe,
   recipe->onehot = g_strdupv (names ? names : (char *[]) { NULL });
   recipe->onehot_levels = g_steal_pointer (&levels);
   recipe->n_onehot = n;
-  recipe->n_dense = recipe->n_features - total;
+  recipe->n_dense = recipe->n_features - recipe->n_text - total;
   recipe->coded = TRUE;
   return TRUE;
 
@@ -167,7 +167,8 @@ static float *
 build_matrix (KilnRecipe *recipe, KilnFrame *prepared, GError **error)
 {
   Matrix m = { prepared, kiln_frame_get_n_rows (prepared),
-               recipe->coded ? recipe->n_dense : recipe->n_features, NULL, NULL, -1 };
+               recipe->coded ? recipe->n_dense : recipe->n_features - recipe->n_text, NULL, NULL,
+               -1 };
 
   m.where = g_new (int, MAX (m.n_features, 1));
   for (guint j = 0; j < m.n_features; j++)
@@ -288,6 +289,116 @@ fill_codes (KilnRecipe   *recipe,
   return TRUE;
 }
 
+/* The text features of @prepared: every TEXT step's columns vectorised, in feature order,
+ * into @ds's compressed rows. */
+static gboolean
+fill_text (KilnRecipe   *recipe,
+           KilnFrame    *prepared,
+           KilnDataset  *ds,
+           GError      **error)
+{
+  guint n = ds->n_rows, offset = 0, n_parts = 0;
+  const guint32 *rows = kiln_frame_get_row_index (prepared);
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();   /* per column: a Part */
+  gsize *ptr, nnz = 0;
+  guint32 *index;
+  float *value;
+  typedef struct {
+    gsize     *row_nnz;
+    GPtrArray *blocks;
+  } Part;
+
+  for (guint s = 0; s < recipe->steps->len; s++)
+    {
+      KilnStep *step = recipe->steps->pdata[s];
+
+      if (step->kind != KILN_STEP_TEXT)
+        continue;
+      for (guint i = 0; i < step->n_columns; i++)
+        {
+          int c = kiln_frame_find_column (prepared, step->columns[i]);
+          KilnColumn *col;
+          Part *part;
+
+          if (c < 0 || !kiln_column_is_coded (col = kiln_frame_get_column (prepared, (guint) c)))
+            {
+              g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
+                           _("The prepared data has no text column “%s”"), step->columns[i]);
+              for (guint p = 0; p < parts->len; p++)
+                {
+                  Part *q = parts->pdata[p];
+                  g_free (q->row_nnz);
+                  g_ptr_array_unref (q->blocks);
+                  g_free (q);
+                }
+              return FALSE;
+            }
+          part = g_new (Part, 1);
+          part->row_nnz = g_new (gsize, MAX (n, 1));
+          part->blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+          _kiln_text_vectorise (step->vocab[i], &step->text, col, rows, n, offset, part->row_nnz,
+                                part->blocks);
+          offset += _kiln_text_vocab_size (step->vocab[i]);
+          g_ptr_array_add (parts, part);
+        }
+    }
+  n_parts = parts->len;
+
+  ptr = g_new (gsize, (gsize) n + 1);
+  ptr[0] = 0;
+  for (guint r = 0; r < n; r++)
+    {
+      for (guint p = 0; p < n_parts; p++)
+        nnz += ((Part *) parts->pdata[p])->row_nnz[r];
+      ptr[r + 1] = nnz;
+    }
+  index = kiln_alloc_large (MAX (nnz, 1) * sizeof (guint32));
+  value = kiln_alloc_large (MAX (nnz, 1) * sizeof (float));
+  {
+    /* each part's entries come in row order, block after block: walk them with a cursor */
+    g_autofree gsize *at = g_new0 (gsize, MAX (n_parts, 1));
+    g_autofree guint *block = g_new0 (guint, MAX (n_parts, 1));
+    gsize e = 0;
+
+    for (guint r = 0; r < n; r++)
+      for (guint p = 0; p < n_parts; p++)
+        {
+          Part *part = parts->pdata[p];
+          gsize k = part->row_nnz[r];
+
+          while (k > 0)
+            {
+              GArray *b = part->blocks->pdata[block[p]];
+              gsize take = MIN (k, b->len - at[p]);
+              const KilnTextWeight *w = &g_array_index (b, KilnTextWeight, at[p]);
+
+              for (gsize j = 0; j < take; j++)
+                {
+                  index[e] = w[j].term;
+                  value[e] = w[j].weight;
+                  e++;
+                }
+              at[p] += take;
+              k -= take;
+              if (at[p] == b->len && block[p] + 1 < part->blocks->len)
+                {
+                  block[p]++;
+                  at[p] = 0;
+                }
+            }
+        }
+  }
+  for (guint p = 0; p < n_parts; p++)
+    {
+      Part *part = parts->pdata[p];
+      g_free (part->row_nnz);
+      g_ptr_array_unref (part->blocks);
+      g_free (part);
+    }
+  kiln_dataset_set_sparse (ds, recipe->n_text, ptr, index, value);
+  return TRUE;
+}
+
 /* The features of @prepared as a dataset without target. */
 static KilnDataset *
 build_features (KilnRecipe *recipe, KilnFrame *prepared, GError **error)
@@ -315,6 +426,11 @@ build_features (KilnRecipe *recipe, KilnFrame *prepared, GError **error)
         kiln_dataset_free (ds);
         return NULL;
       }
+  if (recipe->n_text > 0 && !fill_text (recipe, prepared, ds, error))
+    {
+      kiln_dataset_free (ds);
+      return NULL;
+    }
   return ds;
 }
 

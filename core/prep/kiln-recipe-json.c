@@ -116,6 +116,26 @@ step_to_json (KilnStep *step, JsonBuilder *b)
       json_builder_set_member_name (b, "scaling");
       json_builder_add_string_value (b, kiln_scaling_to_string (step->scaling));
       break;
+    case KILN_STEP_TEXT:
+      {
+        const KilnTextOptions *t = &step->text;
+        const struct { const char *name; guint value; } members[] = {
+          { "char_min", t->char_min }, { "char_max", t->char_max },
+          { "char_within_words", t->char_within_words }, { "word_min", t->word_min },
+          { "word_max", t->word_max }, { "min_df", t->min_df },
+          { "max_features", t->max_features }, { "sublinear_tf", t->sublinear_tf },
+      { "row_length", t->row_length },
+        };
+        json_builder_set_member_name (b, "text");
+        json_builder_begin_object (b);
+        for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+          {
+            json_builder_set_member_name (b, members[i].name);
+            json_builder_add_int_value (b, members[i].value);
+          }
+        json_builder_end_object (b);
+      }
+      break;
     case KILN_STEP_DROP_COLUMNS:
     case KILN_STEP_DEDUPE:
     case KILN_STEP_TARGET:
@@ -162,6 +182,30 @@ step_to_json (KilnStep *step, JsonBuilder *b)
           add_doubles (b, "offset", step->offset, n);
           add_doubles (b, "scale", step->scale, n);
           break;
+        case KILN_STEP_TEXT:
+          json_builder_set_member_name (b, "vocabularies");
+          json_builder_begin_array (b);
+          for (guint i = 0; i < n; i++)
+            {
+              const KilnTextVocab *v = step->vocab[i];
+              const char * const *terms = _kiln_text_vocab_terms (v);
+              guint n_terms = _kiln_text_vocab_size (v), n_char = _kiln_text_vocab_n_char (v);
+              const guint32 *df = _kiln_text_vocab_df (v);
+
+              json_builder_begin_object (b);
+              json_builder_set_member_name (b, "documents");
+              json_builder_add_int_value (b, _kiln_text_vocab_n_docs (v));
+              add_strings (b, "chars", (char **) terms, (gint) n_char);
+              add_strings (b, "words", (char **) terms + n_char, (gint) (n_terms - n_char));
+              json_builder_set_member_name (b, "df");
+              json_builder_begin_array (b);
+              for (guint t = 0; t < n_terms; t++)
+                json_builder_add_int_value (b, df[t]);
+              json_builder_end_array (b);
+              json_builder_end_object (b);
+            }
+          json_builder_end_array (b);
+          break;
         case KILN_STEP_DROP_COLUMNS:
         case KILN_STEP_DEDUPE:
         case KILN_STEP_TARGET:
@@ -205,7 +249,8 @@ kiln_recipe_to_json (KilnRecipe *recipe)
       json_builder_set_member_name (b, "target_type");
       json_builder_add_string_value (b, kiln_column_type_to_string (recipe->target_type));
       add_strings (b, "classes", recipe->classes, -1);
-      add_strings (b, "features", recipe->features, -1);
+      /* the text features' names come from the TEXT steps' vocabularies */
+      add_strings (b, "features", recipe->features, (gint) (recipe->n_features - recipe->n_text));
       if (recipe->coded)
         add_strings (b, "onehot_codes", recipe->onehot, -1);
       add_columns (b, "input_columns", recipe->inputs, recipe->n_inputs);
@@ -473,6 +518,46 @@ step_from_json (JsonNode *node, GError **error)
           return NULL;
         }
       break;
+    case KILN_STEP_TEXT:
+      {
+        KilnTextOptions *t = &step->text;
+        struct { const char *name; guint *value; } members[] = {
+          { "char_min", &t->char_min }, { "char_max", &t->char_max },
+          { "char_within_words", (guint *) &t->char_within_words }, { "word_min", &t->word_min },
+          { "word_max", &t->word_max }, { "min_df", &t->min_df },
+          { "max_features", &t->max_features }, { "sublinear_tf", (guint *) &t->sublinear_tf },
+        { "row_length", &t->row_length },
+        };
+        JsonNode *tn = json_object_get_member (o, "text");
+        JsonObject *to;
+
+        if (tn == NULL || !JSON_NODE_HOLDS_OBJECT (tn))
+          {
+            format_error (error, "text");
+            return NULL;
+          }
+        to = json_node_get_object (tn);
+        for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+          {
+            JsonNode *m = json_object_get_member (to, members[i].name);
+            gint64 v;
+            if (m == NULL || !JSON_NODE_HOLDS_VALUE (m) || json_node_get_value_type (m) != G_TYPE_INT64
+                || (v = json_node_get_int (m)) < 0 || v > G_MAXINT32)
+              {
+                format_error (error, members[i].name);
+                return NULL;
+              }
+            *members[i].value = (guint) v;
+          }
+        t->char_within_words = !!t->char_within_words;
+        t->sublinear_tf = !!t->sublinear_tf;
+        if (!kiln_text_options_check (t, NULL))
+          {
+            format_error (error, "text");
+            return NULL;
+          }
+      }
+      break;
     case KILN_STEP_DROP_COLUMNS:
     case KILN_STEP_DEDUPE:
     case KILN_STEP_TARGET:
@@ -560,6 +645,65 @@ step_from_json (JsonNode *node, GError **error)
           !(step->scale = member_doubles (f, "scale", n, error)))
         return NULL;
       break;
+    case KILN_STEP_TEXT:
+      {
+        JsonArray *a = member_array (f, "vocabularies", n, error);
+        if (a == NULL)
+          return NULL;
+        step->vocab = g_new0 (KilnTextVocab *, MAX (n, 1));
+        for (guint i = 0; i < n; i++)
+          {
+            JsonNode *e = json_array_get_element (a, i);
+            JsonObject *vo;
+            JsonArray *dfa;
+            g_auto(GStrv) chars = NULL, words = NULL;
+            guint nc = 0, nw = 0;
+            g_autofree guint32 *df = NULL;
+            JsonNode *docs;
+            gint64 n_docs;
+
+            if (JSON_NODE_TYPE (e) != JSON_NODE_OBJECT)
+              {
+                format_error (error, "vocabularies");
+                return NULL;
+              }
+            vo = json_node_get_object (e);
+            docs = json_object_get_member (vo, "documents");
+            if (docs == NULL || !JSON_NODE_HOLDS_VALUE (docs)
+                || json_node_get_value_type (docs) != G_TYPE_INT64
+                || (n_docs = json_node_get_int (docs)) < 0 || n_docs > G_MAXINT32)
+              {
+                format_error (error, "documents");
+                return NULL;
+              }
+            if (!member_strings (vo, "chars", FALSE, G_MAXUINT, &chars, &nc, error)
+                || !member_strings (vo, "words", FALSE, G_MAXUINT, &words, &nw, error)
+                || chars == NULL || words == NULL
+                || (dfa = member_array (vo, "df", nc + nw, error)) == NULL)
+              {
+                if (error && *error == NULL)
+                  format_error (error, "vocabularies");
+                return NULL;
+              }
+            df = g_new (guint32, MAX (nc + nw, 1));
+            for (guint t = 0; t < nc + nw; t++)
+              {
+                JsonNode *d = json_array_get_element (dfa, t);
+                gint64 v;
+                if (!JSON_NODE_HOLDS_VALUE (d) || json_node_get_value_type (d) != G_TYPE_INT64
+                    || (v = json_node_get_int (d)) < 1 || v > n_docs)
+                  {
+                    format_error (error, "df");
+                    return NULL;
+                  }
+                df[t] = (guint32) v;
+              }
+            step->vocab[i] = _kiln_text_vocab_new (chars, words, df, (guint) n_docs, error);
+            if (step->vocab[i] == NULL)
+              return NULL;
+          }
+        break;
+      }
     case KILN_STEP_DROP_COLUMNS:
     case KILN_STEP_DEDUPE:
     case KILN_STEP_TARGET:
@@ -657,6 +801,18 @@ kiln_recipe_from_json (JsonNode  *node,
         return NULL;
       if (recipe->features == NULL)
         recipe->features = g_new0 (char *, 1);
+      recipe->n_text = _kiln_recipe_text_width (recipe);
+      if (recipe->n_text > 0)
+        {
+          GPtrArray *names = g_ptr_array_new ();
+          for (guint i = 0; i < recipe->n_features; i++)
+            g_ptr_array_add (names, recipe->features[i]);
+          _kiln_recipe_text_names (recipe, names);
+          g_free (recipe->features);
+          recipe->n_features = names->len;
+          g_ptr_array_add (names, NULL);
+          recipe->features = (char **) g_ptr_array_free (names, FALSE);
+        }
       if (json_object_has_member (o, "onehot_codes"))
         {
           g_auto(GStrv) onehot = NULL;

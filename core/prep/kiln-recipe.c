@@ -618,6 +618,9 @@ run (KilnRecipe      *recipe,
             case KILN_STEP_SCALE:
               ok = _kiln_step_scale_fit (step, work, error);
               break;
+            case KILN_STEP_TEXT:
+              ok = _kiln_step_text_fit (step, work, error);
+              break;
             case KILN_STEP_TARGET:
             default:
               g_assert_not_reached ();
@@ -644,6 +647,9 @@ run (KilnRecipe      *recipe,
             break;
           case KILN_STEP_SCALE:
             ok = _kiln_step_scale_apply (step, work, entry, error);
+            break;
+          case KILN_STEP_TEXT:
+            ok = _kiln_step_text_apply (step, work, entry, error);
             break;
           case KILN_STEP_TARGET:
           default:
@@ -697,6 +703,9 @@ run (KilnRecipe      *recipe,
             g_ptr_array_add (features, g_strdup_printf ("%s=%s", (const char *) onehot->pdata[g],
                                                         kiln_column_get_category (col, c)));
         }
+      /* then the text features */
+      recipe->n_text = _kiln_recipe_text_width (recipe);
+      _kiln_recipe_text_names (recipe, features);
       recipe->n_features = features->len;
       g_ptr_array_add (features, NULL);
       recipe->features = (char **) g_ptr_array_free (features, FALSE);
@@ -721,7 +730,7 @@ run (KilnRecipe      *recipe,
           for (guint s = 0; !used && s < recipe->steps->len; s++)
             {
               KilnStep *step = recipe->steps->pdata[s];
-              if (step->kind == KILN_STEP_ENCODE && step->columns &&
+              if ((step->kind == KILN_STEP_ENCODE || step->kind == KILN_STEP_TEXT) && step->columns &&
                   g_strv_contains ((const char * const *) step->columns, name))
                 used = TRUE;
             }
@@ -754,7 +763,7 @@ clear_fitted (KilnRecipe *recipe)
   g_clear_pointer (&recipe->onehot, g_strfreev);
   g_clear_pointer (&recipe->onehot_levels, g_free);
   recipe->coded = FALSE;
-  recipe->n_onehot = recipe->n_dense = 0;
+  recipe->n_onehot = recipe->n_dense = recipe->n_text = 0;
   free_columns (recipe->inputs, recipe->n_inputs);
   free_columns (recipe->schema, recipe->n_schema);
   recipe->inputs = recipe->schema = NULL;

@@ -30,11 +30,16 @@
  *  - IMPUTE: every numeric, boolean and categorical feature column (so new data with a gap
  *    where training had none is still filled). MEAN and MEDIAN fill numeric/boolean columns;
  *    categorical columns in the same step get the MODE;
- *  - ENCODE: categorical feature columns.
+ *  - ENCODE: categorical feature columns;
+ *  - TEXT: text columns (a categorical column only when named). Its columns are then text
+ *    features: no later step fills or encodes them; they stay in the prepared frame unchanged
+ *    and kiln_recipe_to_dataset() turns them into the dataset's sparse features (kiln-text.h),
+ *    named "col:word" (word n-grams) and "col:[piece]" (character pieces), after the others.
  * The target column is never a feature: no step changes it, except that rows whose target is
  * missing are removed (by fit's view of the data and by apply whenever the frame has the
  * target column: such rows can neither be learned from nor scored).
- * Datetime and text columns are not features; they pass through unchanged.
+ * Datetime columns and text columns without a TEXT step are not features; they pass through
+ * unchanged.
  *
  * The prepared frame (kiln_recipe_apply's result) holds, in the input's column order, every
  * column that was not dropped: numeric columns (imputed/clipped/scaled, as doubles), boolean
@@ -69,6 +74,7 @@
 #include "kiln-conform.h"
 #include "kiln-frame.h"
 #include "kiln-dataset.h"
+#include "kiln-text.h"
 
 G_BEGIN_DECLS
 
@@ -95,6 +101,7 @@ typedef enum {
   KILN_STEP_ENCODE,
   KILN_STEP_SCALE,
   KILN_STEP_TARGET,     /* report only: rows removed because their target is missing */
+  KILN_STEP_TEXT,       /* text columns as sparse TF-IDF features (kiln-text.h) */
 } KilnStepKind;
 
 typedef enum {
@@ -151,6 +158,9 @@ KilnStep   *kiln_step_new_encode        (KilnEncoding         encoding,
                                          const char * const  *columns);
 KilnStep   *kiln_step_new_scale         (KilnScaling          scaling,
                                          const char * const  *columns);
+/* @options copied (NULL: the defaults); they must pass kiln_text_options_check(). */
+KilnStep   *kiln_step_new_text          (const KilnTextOptions *options,
+                                         const char * const    *columns);
 void        kiln_step_free              (KilnStep *step);
 
 KilnStepKind kiln_step_get_kind         (KilnStep *step);
@@ -181,6 +191,16 @@ KilnEncoding kiln_step_get_encoding     (KilnStep *step);
 const char * const *kiln_step_get_categories (KilnStep *step, guint i, guint *n_categories);
 
 KilnScaling kiln_step_get_scaling       (KilnStep *step);
+
+const KilnTextOptions *kiln_step_get_text_options (KilnStep *step);
+/* Fitted TEXT step, column @i: its vocabulary (character pieces first, then words; a piece
+ * within words shows the word's edges as spaces), NULL-terminated, owned by the step;
+ * @n_char (may be NULL) the number of character pieces. */
+const char * const *kiln_step_get_vocabulary (KilnStep *step, guint i, guint *n_terms,
+                                              guint *n_char);
+/* Fitted TEXT step: column @i's weights of @text (raw, as in the CSV): a GArray of
+ * KilnTextWeight, terms increasing: what the model sees. Free the array. */
+GArray     *kiln_step_text_weights      (KilnStep *step, guint i, const char *text);
 /* value = (x - offset) / scale: standard: offset = mean, scale = std (1 if 0); minmax:
  * offset = min, scale = max - min (1 if 0). */
 void        kiln_step_get_scale_params  (KilnStep *step, guint i, double *offset, double *scale);

@@ -298,6 +298,60 @@ maps_one_to_one (KilnFrame     *frame,
   return TRUE;
 }
 
+/* Classification leak of another kind: every value of the feature goes with one class (a rating
+ * of 1-4 is always "negative", 9-10 always "positive"), though several values share a class. Only
+ * for features with few values (at most one per ten rows): an identifier or free text trivially
+ * "determines" the class of the one row each value has. */
+static gboolean
+determines_class (KilnFrame     *frame,
+                  KilnColumn    *column,
+                  const gint32  *row_class)
+{
+  guint n = kiln_frame_get_n_rows (frame), max_values = n / 10, n_values = 0, overlap = 0;
+  gsize cap = 64, mask;
+  g_autofree guint64 *keys = NULL;
+  g_autofree gint32 *classes = NULL;
+  gint32 first_class = -1;
+  gboolean two_classes = FALSE;
+
+  if (max_values < 2)
+    return FALSE;
+  while (cap < (gsize) max_values * 2 + 2)
+    cap <<= 1;
+  mask = cap - 1;
+  keys = g_new (guint64, cap);
+  classes = g_new (gint32, cap);
+  for (gsize i = 0; i < cap; i++)
+    classes[i] = -1;
+  for (guint r = 0; r < n; r++)
+    {
+      guint64 key;
+      gint32 c = row_class[r];
+      gsize j;
+
+      if (c < 0 || !cell_key (column, kiln_frame_get_physical_row (frame, r), &key))
+        continue;
+      overlap++;
+      if (first_class < 0)
+        first_class = c;
+      else if (c != first_class)
+        two_classes = TRUE;
+      for (j = (key * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 32 & mask;
+           classes[j] >= 0 && keys[j] != key; j = (j + 1) & mask)
+        ;
+      if (classes[j] < 0)
+        {
+          if (++n_values > max_values)
+            return FALSE;
+          keys[j] = key;
+          classes[j] = c;
+        }
+      else if (classes[j] != c)
+        return FALSE;
+    }
+  return overlap >= 2 && n_values >= 2 && two_classes;
+}
+
 /* Regression leak: equal numbers on every row where both are present. */
 static gboolean
 equals_target (KilnFrame  *frame,
@@ -510,6 +564,11 @@ features:
               || (task == KILN_TASK_REGRESSION && equals_target (frame, column, target))))
         add_check (found, KILN_TRAIN_CHECK_WARNING, KILN_TRAIN_CHECK_LEAK, name,
                    g_strdup_printf (_("Column “%s” is the same as the target “%s” under another name (a leak): a model would simply copy it. Leave it out."),
+                                    name, target_name));
+      else if (t >= 0 && present > 0 && task == KILN_TASK_CLASSIFICATION && row_class != NULL
+               && determines_class (frame, column, row_class))
+        add_check (found, KILN_TRAIN_CHECK_WARNING, KILN_TRAIN_CHECK_LEAK, name,
+                   g_strdup_printf (_("Column “%s” determines the target “%s”: each of its values always comes with the same class (a leak). A model would learn that rule instead of anything it could use on new data. Leave it out."),
                                     name, target_name));
     }
   if (usable == 0)

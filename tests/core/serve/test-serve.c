@@ -1116,6 +1116,87 @@ test_curl_example (void)
   unserve (&s);
 }
 
+/* A model of Korean reviews' text: the service takes raw text, answers as the bundle predicts,
+ * and a text longer than the body limit is refused (413), as any request over the limits. */
+static void
+test_text (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "reviews-ko.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) frame = kiln_csv_read (path, NULL, NULL, NULL, NULL, NULL, &error);
+  KilnPipelineOptions options;
+  KilnPipelineResult r = { 0 };
+  Served s = { 0 };
+  KilnServeOptions small;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(KilnFrame) raw = NULL;
+  g_autofree double *expect = NULL;
+  g_autofree char *long_body = NULL;
+  JsonArray *predictions;
+  JsonObject *proba;
+  const char *texts[] = { "정말 재미있고 감동적인 최고의 영화", "지루하고 최악이다 돈 아깝다" };
+  guint n;
+
+  g_assert_no_error (error);
+  kiln_pipeline_options_init (&options, "sentiment", "logreg");
+  g_strfreev (options.prep.dropped);
+  options.prep.dropped = g_strsplit ("rating", ",", -1);
+  g_strfreev (options.prep.text);
+  options.prep.text = g_strsplit ("review", ",", -1);
+  options.prep.text_options.min_df = 1;
+  g_assert_true (kiln_pipeline_run (frame, NULL, &options, NULL, NULL, &r, &error));
+  g_assert_no_error (error);
+
+  {
+    KilnColumn *col;
+    GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
+    gint32 *codes = g_new (gint32, 2);
+    g_ptr_array_add (cats, g_strdup (texts[0]));
+    g_ptr_array_add (cats, g_strdup (texts[1]));
+    codes[0] = 0;
+    codes[1] = 1;
+    col = kiln_column_new_coded ("review", KILN_COLUMN_TEXT, codes, cats, 2);
+    raw = kiln_frame_new (&col, 1);
+    kiln_column_unref (col);
+  }
+  expect = kiln_bundle_predict (r.bundle, raw, &n, &error);
+  g_assert_no_error (error);
+
+  serve (&s, r.bundle, NULL, NULL);
+  answer = post_json (&s, "{\"rows\": [{\"review\": \"정말 재미있고 감동적인 최고의 영화\"},"
+                          " {\"review\": \"지루하고 최악이다 돈 아깝다\", \"rating\": 1}]}", 200);
+  predictions = json_object_get_array_member (json_node_get_object (answer), "predictions");
+  g_assert_cmpuint (json_array_get_length (predictions), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *p = json_array_get_object_element (predictions, i);
+      proba = json_object_get_object_member (p, "probabilities");
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (proba, "negative"), expect[2 * i], 1e-12);
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (proba, "positive"), expect[2 * i + 1], 1e-12);
+      g_assert_cmpstr (json_object_get_string_member (p, "label"), ==, i == 0 ? "positive" : "negative");
+    }
+  /* a text is a string: a number for it is read as its text, null as an empty review */
+  g_clear_pointer (&answer, json_node_unref);
+  answer = post_json (&s, "{\"rows\": [{\"review\": null}, {\"review\": 10}]}", 200);
+  unserve (&s);
+
+  /* the request limits hold for text: a review longer than the body limit is refused */
+  kiln_serve_options_init (&small);
+  small.max_body_bytes = 4000;
+  serve (&s, r.bundle, NULL, &small);
+  {
+    GString *body = g_string_new ("{\"rows\": [{\"review\": \"");
+    while (body->len < 4500)
+      g_string_append (body, "재미있다 ");
+    g_string_append (body, "\"}]}");
+    long_body = g_string_free (body, FALSE);
+  }
+  assert_problem (&s, long_body, 413, 0, NULL, "4000");
+  unserve (&s);
+  kiln_pipeline_result_clear (&r);
+  kiln_pipeline_options_clear (&options);
+}
+
 static void
 test_listen_errors (void)
 {
@@ -1186,6 +1267,7 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/stop-drains", test_stop_drains);
   g_test_add_func ("/serve/curl-example", test_curl_example);
   g_test_add_func ("/serve/listen-errors", test_listen_errors);
+  g_test_add_func ("/serve/text", test_text);
   status = g_test_run ();
 
   kiln_pipeline_result_clear (&species);

@@ -235,6 +235,33 @@ test_ids_and_leaks (void)
   g_assert_null (find (some, KILN_TRAIN_CHECK_ID_COLUMN, "customer_id"));
 }
 
+/* nsmc's rule: ratings 1-4 are negative, 9-10 positive. "rating" has several values per class,
+ * but each value one class: it determines the label. */
+static void
+test_determines (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "reviews-ko.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) frame = kiln_csv_read (path, NULL, NULL, NULL, NULL, NULL, &error);
+  g_autoptr(GPtrArray) checks = NULL;
+  const KilnTrainCheck *check;
+  KilnColumn *columns[] = { numeric ("small", f_small_int), coded ("colour", s_class) };
+  g_autoptr(KilnFrame) synthetic = frame_of (columns, G_N_ELEMENTS (columns));
+  g_autoptr(GPtrArray) none = NULL;
+
+  g_assert_no_error (error);
+  checks = kiln_train_checks_run (frame, "sentiment", KILN_TASK_CLASSIFICATION, NULL, NULL);
+  dump (checks);
+  check = find (checks, KILN_TRAIN_CHECK_LEAK, "rating");
+  g_assert_nonnull (check);
+  g_assert_nonnull (strstr (check->message, "“rating” determines the target “sentiment”"));
+  g_assert_null (find (checks, KILN_TRAIN_CHECK_LEAK, "review"));
+
+  /* i % 7 against i % 3: values shared between classes, no leak */
+  none = kiln_train_checks_run (synthetic, "colour", KILN_TASK_CLASSIFICATION, NULL, NULL);
+  g_assert_null (find (none, KILN_TRAIN_CHECK_LEAK, "small"));
+}
+
 static void
 test_no_features (void)
 {
@@ -311,6 +338,7 @@ main (int    argc,
   g_test_add_func ("/train-checks/target-errors", test_target_errors);
   g_test_add_func ("/train-checks/classes", test_classes);
   g_test_add_func ("/train-checks/ids-and-leaks", test_ids_and_leaks);
+  g_test_add_func ("/train-checks/determines", test_determines);
   g_test_add_func ("/train-checks/no-features", test_no_features);
   g_test_add_func ("/train-checks/view", test_view);
   g_test_add_func ("/train-checks/datasets", test_datasets);

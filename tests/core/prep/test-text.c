@@ -1,0 +1,408 @@
+/* test-text.c: text columns as TF-IDF features: normalising, the vocabulary and weights against
+ * hand-computed values and scikit-learn's TfidfVectorizer, fitting on training rows only, the
+ * recipe's JSON, and a logistic regression on Korean reviews through the bundle, predicting from
+ * raw text.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "kiln-csv.h"
+#include "kiln-onnx.h"
+#include "kiln-pipeline.h"
+#include "kiln-prep-private.h"
+#include "kiln-recipe.h"
+#include "kiln-text.h"
+
+/* A text column of @n cells (NULL: missing). */
+static KilnColumn *
+text_col (const char *name, const char * const *v, guint n)
+{
+  GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
+  gint32 *codes = g_new (gint32, MAX (n, 1));
+
+  for (guint i = 0; i < n; i++)
+    {
+      codes[i] = -1;
+      if (v[i] == NULL)
+        continue;
+      for (guint c = 0; c < cats->len; c++)
+        if (strcmp (cats->pdata[c], v[i]) == 0)
+          codes[i] = (gint32) c;
+      if (codes[i] < 0)
+        {
+          g_ptr_array_add (cats, g_strdup (v[i]));
+          codes[i] = (gint32) cats->len - 1;
+        }
+    }
+  return kiln_column_new_coded (name, KILN_COLUMN_TEXT, codes, cats, n);
+}
+
+static KilnFrame *
+docs_frame (const char * const *docs, const char * const *labels, guint n)
+{
+  KilnColumn *cols[2] = { text_col ("review", docs, n), NULL };
+  KilnFrame *frame;
+
+  if (labels)
+    {
+      GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
+      gint32 *codes = g_new (gint32, n);
+      g_ptr_array_add (cats, g_strdup ("neg"));
+      g_ptr_array_add (cats, g_strdup ("pos"));
+      for (guint i = 0; i < n; i++)
+        codes[i] = strcmp (labels[i], "pos") == 0;
+      cols[1] = kiln_column_new_coded ("label", KILN_COLUMN_CATEGORICAL, codes, cats, n);
+    }
+  frame = kiln_frame_new (cols, labels ? 2 : 1);
+  kiln_column_unref (cols[0]);
+  if (cols[1])
+    kiln_column_unref (cols[1]);
+  return frame;
+}
+
+static void
+test_normalise (void)
+{
+  struct { const char *in, *out; } cases[] = {
+    { "ABC déf", "abc déf" },
+    { "e\xcc\x81t\xc3\xa9", "\xc3\xa9t\xc3\xa9" },                 /* e + combining acute: é */
+    { "\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab", "\xed\x95\x9c" },     /* conjoining jamo: 한 */
+    { "영화 최고ㅋㅋ", "영화 최고ㅋㅋ" },
+    { "STRASSE Straße", "strasse strasse" },                       /* case folding, not lower */
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = kiln_text_normalise (cases[i].in);
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
+/* Pieces within words of 1-2 characters, min_df 2, by hand: " ab ", " ab "+" b ", " c ". */
+static void
+test_vocabulary (void)
+{
+  const char *docs[] = { "ab", "AB b", "c", NULL };
+  const char *expect[] = { " ", " a", "a", "ab", "b", "b ", NULL };
+  KilnTextOptions o;
+  g_autoptr(KilnFrame) frame = docs_frame (docs, NULL, 4);
+  g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+  g_autoptr(KilnFrame) prepared = NULL;
+  g_autoptr(KilnDataset) ds = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const *vocab;
+  guint n_terms, n_char, n_features;
+  const char * const *names;
+  double idf_a, w_space, w_a, norm;
+
+  kiln_text_options_init (&o);
+  o.char_min = 1;
+  o.char_max = 2;
+  o.word_min = o.word_max = 0;
+  o.row_length = 1;
+  kiln_recipe_add_step (recipe, kiln_step_new_text (&o, NULL));
+  prepared = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
+  g_assert_no_error (error);
+  vocab = kiln_step_get_vocabulary (kiln_recipe_get_step (recipe, 0), 0, &n_terms, &n_char);
+  g_assert_cmpuint (n_terms, ==, g_strv_length ((char **) expect));
+  g_assert_cmpuint (n_char, ==, n_terms);
+  for (guint i = 0; expect[i]; i++)
+    g_assert_cmpstr (vocab[i], ==, expect[i]);
+  names = kiln_recipe_get_feature_names (recipe, &n_features);
+  g_assert_cmpuint (n_features, ==, n_terms);
+  g_assert_cmpstr (names[1], ==, "review:[ a]");
+
+  /* row 0, "ab": ' ' twice (1 + ln 2), ' a', 'a', 'ab', 'b', 'b ' once; df ' ' = 3 of 3 documents
+   * (the missing cell is no document), the others 2 */
+  g_assert_true (kiln_recipe_to_dataset (recipe, prepared, &ds, &error) == FALSE);
+  g_clear_error (&error);
+  ds = kiln_recipe_to_features (recipe, prepared, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ds->n_sparse, ==, n_terms);
+  g_assert_cmpuint (ds->sp_ptr[1] - ds->sp_ptr[0], ==, 6);
+  g_assert_cmpuint (ds->sp_ptr[4] - ds->sp_ptr[3], ==, 0);            /* missing: no terms */
+  idf_a = log (4.0 / 3.0) + 1.0;
+  w_space = (1.0 + log (2.0)) * 1.0;                                 /* idf ln (4/4) + 1 */
+  w_a = idf_a;
+  norm = sqrt (w_space * w_space + 5 * w_a * w_a);
+  g_assert_cmpuint (ds->sp_index[0], ==, 0);
+  g_assert_cmpfloat_with_epsilon (ds->sp_value[0], w_space / norm, 1e-6);
+  g_assert_cmpfloat_with_epsilon (ds->sp_value[1], w_a / norm, 1e-6);
+  /* row 1 is row 0 again (case folded) plus " b" (not in the vocabulary) and 'b', ' ', 'b ' */
+  g_assert_cmpuint (ds->sp_ptr[2] - ds->sp_ptr[1], ==, 6);
+}
+
+/* The vocabulary comes from the training rows only: a view's other rows add nothing. */
+static void
+test_training_only (void)
+{
+  const char *docs[] = { "좋은 영화", "좋은 배우", "나쁜 영화", "나쁜 영화", "최악 최악" };
+  const guint32 train_rows[] = { 0, 1, 2 };
+  KilnTextOptions o;
+  g_autoptr(KilnFrame) frame = docs_frame (docs, NULL, 5);
+  g_autoptr(KilnFrame) train = kiln_frame_new_view (frame, train_rows, 3);
+  g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) prepared = NULL;
+  g_autoptr(KilnFrame) all = NULL;
+  g_autoptr(KilnDataset) ds = NULL;
+  const char * const *vocab;
+  guint n_terms, n_char;
+
+  kiln_text_options_init (&o);
+  o.char_min = 0;
+  o.char_max = 0;
+  o.word_min = 1;
+  o.word_max = 1;
+  o.min_df = 1;
+  kiln_recipe_add_step (recipe, kiln_step_new_text (&o, NULL));
+  prepared = kiln_recipe_fit_apply_coded (recipe, train, NULL, &error);
+  g_assert_no_error (error);
+  vocab = kiln_step_get_vocabulary (kiln_recipe_get_step (recipe, 0), 0, &n_terms, &n_char);
+  g_assert_cmpuint (n_char, ==, 0);
+  g_assert_cmpuint (n_terms, ==, 4);   /* 나쁜 배우 영화 좋은 */
+  g_assert_false (g_strv_contains (vocab, "최악"));
+  g_assert_true (g_strv_contains (vocab, "나쁜"));
+  /* idf from 3 documents: "영화" in 2 of them */
+  g_assert_cmpfloat_with_epsilon (_kiln_text_vocab_idf (kiln_recipe_get_step (recipe, 0)->vocab[0],
+                                                        2), log (4.0 / 3.0) + 1.0, 1e-6);
+  g_assert_cmpstr (vocab[2], ==, "영화");
+
+  all = kiln_recipe_apply_coded (recipe, frame, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  ds = kiln_recipe_to_features (recipe, all, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ds->n_rows, ==, 5);
+  g_assert_cmpuint (ds->sp_ptr[5] - ds->sp_ptr[4], ==, 0);   /* "최악 최악": no known word */
+}
+
+static char *
+fixture (void)
+{
+  return g_test_build_filename (G_TEST_DIST, "data", "reviews-ko.csv", NULL);
+}
+
+/* The vocabulary, the idf and every weight agree with scikit-learn's TfidfVectorizer(analyzer=
+ * "char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True) on the Korean fixture. */
+static void
+test_sklearn (void)
+{
+  g_autofree char *path = fixture ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) frame = kiln_csv_read (path, NULL, NULL, NULL, NULL, NULL, &error);
+  g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+  g_autoptr(KilnFrame) prepared = NULL;
+  g_autoptr(KilnDataset) ds = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *script =
+    "import json, sys, pandas as pd\n"
+    "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+    "d = pd.read_csv(sys.argv[1])\n"
+    "v = TfidfVectorizer(analyzer='char_wb', ngram_range=(1, 3), min_df=2, sublinear_tf=True)\n"
+    "X = v.fit_transform(d.review.fillna('').astype(str)).tocsr()\n"
+    "X.sort_indices()\n"
+    "print(json.dumps({'vocabulary': sorted(v.vocabulary_, key=v.vocabulary_.get),\n"
+    "  'ptr': X.indptr.tolist(), 'index': X.indices.tolist(), 'value': X.data.tolist()}))\n";
+  const char *argv[] = { "/usr/bin/python3", "-c", script, path, NULL };
+  int status;
+  JsonObject *o;
+  JsonArray *vocab, *ptr, *index, *value;
+  const char * const *terms;
+  guint n_terms;
+  double max_diff = 0.0;
+  KilnTextOptions to;
+
+  g_assert_no_error (error);
+  kiln_text_options_init (&to);
+  to.word_min = to.word_max = 0;
+  to.row_length = 1;
+  kiln_recipe_add_step (recipe, kiln_step_new_text (&to, (const char *[]) { "review", NULL }));
+  prepared = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
+  g_assert_no_error (error);
+  ds = kiln_recipe_to_features (recipe, prepared, &error);
+  g_assert_no_error (error);
+  terms = kiln_step_get_vocabulary (kiln_recipe_get_step (recipe, 0), 0, &n_terms, NULL);
+  g_assert_cmpuint (n_terms, >, 300);
+
+  if (!g_file_test (argv[0], G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("no /usr/bin/python3");
+      return;
+    }
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_skip ("scikit-learn did not run");
+      return;
+    }
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  o = json_node_get_object (json_parser_get_root (parser));
+  vocab = json_object_get_array_member (o, "vocabulary");
+  ptr = json_object_get_array_member (o, "ptr");
+  index = json_object_get_array_member (o, "index");
+  value = json_object_get_array_member (o, "value");
+  /* scikit-learn sorts its vocabulary by code point, Kiln by UTF-8 bytes: the same order */
+  g_assert_cmpuint (json_array_get_length (vocab), ==, n_terms);
+  for (guint i = 0; i < n_terms; i++)
+    g_assert_cmpstr (terms[i], ==, json_array_get_string_element (vocab, i));
+  g_assert_cmpuint (json_array_get_length (ptr), ==, ds->n_rows + 1);
+  for (guint r = 0; r <= ds->n_rows; r++)
+    g_assert_cmpuint (ds->sp_ptr[r], ==, (gsize) json_array_get_int_element (ptr, r));
+  for (gsize e = 0; e < ds->sp_ptr[ds->n_rows]; e++)
+    {
+      g_assert_cmpuint (ds->sp_index[e], ==, (guint) json_array_get_int_element (index, (guint) e));
+      max_diff = MAX (max_diff, fabs (ds->sp_value[e] - json_array_get_double_element (value, (guint) e)));
+    }
+  g_test_message ("%u terms, %zu weights, max difference %.3g", n_terms,
+                  (size_t) ds->sp_ptr[ds->n_rows], max_diff);
+  g_assert_cmpfloat (max_diff, <, 1e-6);
+}
+
+/* The recipe's JSON carries the vocabulary: read back, it writes the same JSON and makes the same
+ * features. */
+static void
+test_json (void)
+{
+  g_autofree char *path = fixture ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) frame = kiln_csv_read (path, NULL, NULL, NULL, NULL, NULL, &error);
+  g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+  g_autoptr(KilnRecipe) back = NULL;
+  g_autoptr(KilnFrame) a = NULL, b = NULL;
+  g_autoptr(KilnDataset) da = NULL, db = NULL;
+  g_autoptr(JsonNode) node = NULL, node2 = NULL;
+  g_autofree char *s1 = NULL, *s2 = NULL;
+  KilnTextOptions o;
+  guint na, nb;
+
+  g_assert_no_error (error);
+  kiln_text_options_init (&o);
+  o.char_within_words = FALSE;
+  o.row_length = 3;
+  kiln_recipe_set_target (recipe, "sentiment");
+  kiln_recipe_add_step (recipe, kiln_step_new_text (&o, (const char *[]) { "review", NULL }));
+  kiln_recipe_add_step (recipe, kiln_step_new_impute (KILN_IMPUTE_MEDIAN, NULL));
+  kiln_recipe_add_step (recipe, kiln_step_new_scale (KILN_SCALE_STANDARD, NULL));
+  a = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
+  g_assert_no_error (error);
+  node = kiln_recipe_to_json (recipe);
+  back = kiln_recipe_from_json (node, &error);
+  g_assert_no_error (error);
+  node2 = kiln_recipe_to_json (back);
+  s1 = json_to_string (node, FALSE);
+  s2 = json_to_string (node2, FALSE);
+  g_assert_cmpstr (s1, ==, s2);
+  kiln_recipe_get_feature_names (recipe, &na);
+  kiln_recipe_get_feature_names (back, &nb);
+  g_assert_cmpuint (na, ==, nb);
+  g_assert_cmpuint (na, >, 300);
+  /* "rating" scaled first, then the text features */
+  g_assert_cmpstr (kiln_recipe_get_feature_names (back, NULL)[0], ==, "rating");
+
+  b = kiln_recipe_apply_coded (back, frame, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (kiln_recipe_to_dataset (recipe, a, &da, &error));
+  g_assert_true (kiln_recipe_to_dataset (back, b, &db, &error));
+  g_assert_no_error (error);
+  g_assert_true (kiln_dataset_same_layout (da, db));
+  g_assert_cmpuint (da->n_sparse, ==, na - 1);
+  g_assert_cmpmem (da->sp_ptr, (da->n_rows + 1) * sizeof (gsize), db->sp_ptr, (db->n_rows + 1) * sizeof (gsize));
+  g_assert_cmpmem (da->sp_index, da->sp_ptr[da->n_rows] * sizeof (guint32),
+                   db->sp_index, db->sp_ptr[db->n_rows] * sizeof (guint32));
+  g_assert_cmpmem (da->sp_value, da->sp_ptr[da->n_rows] * sizeof (float),
+                   db->sp_value, db->sp_ptr[db->n_rows] * sizeof (float));
+}
+
+/* Logistic regression on the Korean reviews' text, saved and loaded as a bundle, predicting from
+ * raw text; a family without sparse input says so. */
+static void
+test_logreg_bundle (void)
+{
+  g_autofree char *path = fixture ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) frame = kiln_csv_read (path, NULL, NULL, NULL, NULL, NULL, &error);
+  KilnPipelineOptions options;
+  KilnPipelineResult r = { 0 };
+  KilnPipelineResult knn = { 0 };
+  g_autoptr(KilnBundle) loaded = NULL;
+  g_autoptr(KilnFrame) raw = NULL;
+  g_autofree double *before = NULL, *after = NULL;
+  g_autofree char *dir = NULL, *file = NULL;
+  const char *texts[] = { "정말 재미있고 감동적인 최고의 영화", "지루하고 최악이다 돈 아깝다" };
+  guint n, n2;
+
+  g_assert_no_error (error);
+  kiln_pipeline_options_init (&options, "sentiment", "logreg");
+  g_strfreev (options.prep.dropped);
+  options.prep.dropped = g_strsplit ("rating", ",", -1);
+  g_strfreev (options.prep.text);
+  options.prep.text = g_strsplit ("review", ",", -1);
+  options.prep.text_options.word_min = 1;
+  options.prep.text_options.word_max = 1;
+  options.prep.text_options.min_df = 1;
+  options.prep.split = (KilnSplitFractions) { 0.75, 0, 0.25 };
+  g_assert_true (kiln_pipeline_run (frame, NULL, &options, NULL, NULL, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (kiln_pipeline_get_train (r.pipeline)->n_sparse, >, 500);
+  g_assert_cmpuint (kiln_pipeline_get_train (r.pipeline)->n_features, ==, 0);
+
+  raw = docs_frame (texts, NULL, 2);
+  before = kiln_bundle_predict (r.bundle, raw, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2);
+  dir = g_dir_make_tmp ("kiln-text-XXXXXX", &error);
+  file = g_build_filename (dir, "reviews.kiln", NULL);
+  g_assert_true (kiln_bundle_save (r.bundle, file, NULL, &error));
+  loaded = kiln_bundle_load (file, NULL, &error);
+  g_assert_no_error (error);
+  after = kiln_bundle_predict (loaded, raw, &n2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (before, 2 * 2 * sizeof (double), after, 2 * 2 * sizeof (double));
+  /* classes are negative, positive */
+  g_assert_cmpfloat (after[1], >, 0.5);
+  g_assert_cmpfloat (after[2], >, 0.5);
+  g_unlink (file);
+  g_rmdir (dir);
+
+  /* ONNX cannot cut text: the export refuses, naming the column */
+  {
+    KilnOnnxModel *onnx = kiln_onnx_model_new_from_bundle (r.bundle, &error);
+    g_assert_null (onnx);
+    g_assert_error (error, KILN_ONNX_ERROR, KILN_ONNX_ERROR_UNSUPPORTED);
+    g_assert_nonnull (strstr (error->message, "“review”"));
+    g_clear_error (&error);
+  }
+
+  /* neighbours cannot read text features: the error names the family and the column */
+  options.model = "knn";
+  g_assert_false (kiln_pipeline_run (frame, NULL, &options, NULL, NULL, &knn, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "review"));
+  g_assert_nonnull (strstr (error->message, "neighbours"));
+  kiln_pipeline_result_clear (&knn);
+  kiln_pipeline_result_clear (&r);
+  kiln_pipeline_options_clear (&options);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/text/normalise", test_normalise);
+  g_test_add_func ("/text/vocabulary", test_vocabulary);
+  g_test_add_func ("/text/training-only", test_training_only);
+  g_test_add_func ("/text/scikit-learn", test_sklearn);
+  g_test_add_func ("/text/json", test_json);
+  g_test_add_func ("/text/logreg-bundle", test_logreg_bundle);
+  return g_test_run ();
+}
