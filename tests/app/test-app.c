@@ -377,6 +377,97 @@ test_train_regression (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+is_idle (gpointer data)
+{
+  KilnWindow *window = data;
+
+  return !kiln_window_is_loading (window) && !kiln_window_is_training (window);
+}
+
+/* The main loop until it has nothing pending; the longest single dispatch so far in *@longest
+ * (a stall would show there). */
+static void
+one_pass (gint64 *longest)
+{
+  for (;;)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      gboolean more = g_main_context_iteration (NULL, FALSE);
+
+      *longest = MAX (*longest, g_get_monotonic_time () - t0);
+      if (!more)
+        break;
+    }
+}
+
+/* Open and Cancel, then Train and Cancel, each 1,000 times in a row as fast as the main loop
+ * turns: the window ends idle and usable (a full load and a full training then work), no pass of
+ * the main loop stalls, and every run kept is a whole model (a cancelled one keeps its best). */
+static void
+test_cancel_storm (void)
+{
+  KilnWindow *window = kiln_window_new (app);
+  KilnProject *project = kiln_window_get_project (window);
+  g_autofree char *dir = g_dir_make_tmp ("kiln-storm-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "storm.csv", NULL);
+  g_autoptr(GString) text = g_string_new ("a,b,c,label\n");
+  g_autoptr(GFile) file = NULL;
+  gint64 longest = 0;
+  GPtrArray *runs;
+
+  /* big enough that a load takes several passes of the main loop */
+  for (guint i = 0; i < 60000; i++)
+    g_string_append_printf (text, "%u,%g,%u,%s\n", i, i * 0.37, i % 17, i % 3 ? "yes" : "no");
+  g_assert_true (g_file_set_contents (csv, text->str, (gssize) text->len, NULL));
+  file = g_file_new_for_path (csv);
+
+  gtk_window_present (GTK_WINDOW (window));
+  for (guint i = 0; i < 1000; i++)
+    {
+      kiln_window_open (window, file);
+      one_pass (&longest);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-loading", NULL);
+      one_pass (&longest);
+    }
+  g_assert_true (wait_for (is_idle, window, 60000));
+  kiln_window_open (window, file);
+  g_assert_true (wait_for (has_frame, window, 60000));
+  g_assert_true (wait_for (is_idle, window, 60000));
+  g_assert_cmpuint (kiln_frame_get_n_rows (kiln_project_get_frame (project)), ==, 60000);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-target", "s", "label");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-model", "s", "forest");
+  for (guint i = 0; i < 1000; i++)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
+      one_pass (&longest);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-training", NULL);
+      one_pass (&longest);
+    }
+  g_assert_true (wait_for (is_idle, window, 120000));
+  runs = kiln_project_get_runs (project);
+  for (guint i = 0; i < runs->len; i++)
+    {
+      KilnRun *run = runs->pdata[i];
+      g_assert_nonnull (run->result.model);
+      g_assert_nonnull (run->result.bundle);
+    }
+  g_test_message ("1,000 opens and 1,000 trainings cancelled: %u runs kept (cancelled ones keep their "
+                  "best model), the longest main-loop dispatch %.0f ms", runs->len, longest / 1000.0);
+  g_assert_cmpint (longest, <, 2 * G_USEC_PER_SEC);
+
+  /* still usable: a whole training */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
+  g_assert_true (wait_for (is_idle, window, 120000));
+  g_assert_nonnull (kiln_project_get_result (project));
+  g_assert_false (kiln_project_get_current_run (project)->cancelled);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -392,6 +483,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/train-iris", test_train_iris);
   g_test_add_func ("/app/train-regression", test_train_regression);
   g_test_add_func ("/app/train-mlp-cancel", test_train_mlp_cancel);
+  g_test_add_func ("/app/cancel-storm", test_cancel_storm);
   ret = g_test_run ();
   g_object_unref (app);
   return ret;
