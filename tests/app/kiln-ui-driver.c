@@ -400,7 +400,7 @@ popover_item (GtkWidget *owner, const char *item, GtkWidget **popover)
   *popover = kiln_ui_find (owner, GTK_TYPE_POPOVER, NULL);
   /* on the X server too (slower under load), then let it finish its animation before aiming */
   Popup p = { *popover, popover_xid (*popover) };
-  g_assert_true (kiln_ui_wait (popover_shown, &p, 5000));
+  g_assert_true (kiln_ui_wait (popover_shown, &p, 10000));
   kiln_ui_settle (150);
   return kiln_ui_find (*popover, GTK_TYPE_LABEL, item);
 }
@@ -410,7 +410,7 @@ wait_popover_gone (GtkWidget *popover, Window xid)
 {
   Popup p = { g_object_ref (popover), xid };
 
-  g_assert_true (kiln_ui_wait (popover_gone, &p, 5000));
+  g_assert_true (kiln_ui_wait (popover_gone, &p, 10000));
   g_object_unref (popover);
   /* GDK on X11 keeps sending the pointer to the popup's surface until the pointer crosses into
      another window: cross out and back, as a hand on the mouse does */

@@ -89,6 +89,15 @@ clipboard_read (gpointer data)
   return ((ClipboardRead *) data)->done;
 }
 
+typedef struct { KilnWindow *window; const char *page; } PageWait;
+
+static gboolean
+page_is (gpointer data)
+{
+  PageWait *w = data;
+  return g_strcmp0 (kiln_window_get_page (w->window), w->page) == 0;
+}
+
 /* Clicks the step's tab in the header. */
 static void
 goto_step (KilnWindow *window, const char *title, const char *page)
@@ -98,7 +107,12 @@ goto_step (KilnWindow *window, const char *title, const char *page)
 
   g_assert_nonnull (label);
   kiln_ui_click (label);
-  g_assert_cmpstr (kiln_window_get_page (window), ==, page);
+  /* the switch happens when GTK handles the click: later under load */
+  {
+    PageWait w = { window, page };
+    if (!kiln_ui_wait (page_is, &w, 10000))
+      g_assert_cmpstr (kiln_window_get_page (window), ==, page);
+  }
 }
 
 static GtkWidget *

@@ -88,6 +88,15 @@ tab_showing (gpointer data)
   return tab != NULL && kiln_ui_is_hittable (tab);
 }
 
+typedef struct { KilnWindow *window; const char *page; } PageWait;
+
+static gboolean
+page_is (gpointer data)
+{
+  PageWait *w = data;
+  return g_strcmp0 (kiln_window_get_page (w->window), w->page) == 0;
+}
+
 /* Clicks the step's tab in the header (or in the bottom bar when the window is narrow). */
 static void
 goto_step (KilnWindow *window, const char *title, const char *page)
@@ -97,7 +106,12 @@ goto_step (KilnWindow *window, const char *title, const char *page)
   /* the header shows the tabs once it has been laid out with the steps in it */
   g_assert_true (kiln_ui_wait (tab_showing, &t, 5000));
   kiln_ui_click (step_tab (window, title));
-  g_assert_cmpstr (kiln_window_get_page (window), ==, page);
+  /* the switch happens when GTK handles the click: later under load */
+  {
+    PageWait w = { window, page };
+    if (!kiln_ui_wait (page_is, &w, 10000))
+      g_assert_cmpstr (kiln_window_get_page (window), ==, page);
+  }
 }
 
 static GtkWidget *
