@@ -408,14 +408,19 @@ cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *
 /* ---- A table of terms ---------------------------------------------------------------------- */
 
 typedef struct {
-  guint64 hash;    /* 0: empty */
+  guint32 hash;    /* the term's hash, low 32 bits, odd; 0: empty */
   guint32 off;     /* the term's bytes in the arena */
   guint16 len;
   guint8  kind;
-  guint8  pad;
-  guint32 value;   /* fitting: the documents seen; fitted: the feature index */
-  guint32 last;    /* fitting: the last document counted (+ 1) */
-} Slot;
+  guint8  known;   /* counting: a serial has been given */
+  guint32 value;   /* counting: the serial; fitted: the feature index; cache: the pool offset */
+} Slot;            /* 16 bytes: four to a cache line */
+
+static inline guint32
+slot_hash (guint64 hash)
+{
+  return (guint32) hash | 1;
+}
 
 typedef struct {
   Slot    *slots;
@@ -455,7 +460,7 @@ table_grow (Table *t)
   for (gsize i = 0; i <= t->mask; i++)
     if (t->slots[i].hash)
       {
-        gsize j = t->slots[i].hash & (cap - 1);
+        gsize j = (t->slots[i].hash >> 1) & (cap - 1);
         while (slots[j].hash)
           j = (j + 1) & (cap - 1);
         slots[j] = t->slots[i];
@@ -476,9 +481,10 @@ same_bytes (const char *a, const char *b, guint len)
 }
 
 static inline Slot *
-table_find (const Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
+table_find (const Table *t, guint64 hash64, const char *key, guint16 len, guint8 kind)
 {
-  gsize j = hash & t->mask;
+  guint32 hash = slot_hash (hash64);
+  gsize j = (hash >> 1) & t->mask;
 
   for (;;)
     {
@@ -494,13 +500,14 @@ table_find (const Table *t, guint64 hash, const char *key, guint16 len, guint8 k
 
 /* The slot of the term, added (value 0) when new. */
 static inline Slot *
-table_insert (Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
+table_insert (Table *t, guint64 hash64, const char *key, guint16 len, guint8 kind)
 {
+  guint32 hash = slot_hash (hash64);
   gsize j;
 
   if ((t->n + 1) * 2 > t->mask + 1)
     table_grow (t);
-  j = hash & t->mask;
+  j = (hash >> 1) & t->mask;
   for (;;)
     {
       Slot *slot = &t->slots[j];
@@ -511,7 +518,7 @@ table_insert (Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
           slot->len = len;
           slot->kind = kind;
           slot->value = 0;
-          slot->last = 0;
+          slot->known = 0;
           g_string_append_len (t->arena, key, len);
           t->n++;
           return slot;
@@ -534,7 +541,7 @@ table_insert (Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
 typedef guint32 (*PieceIdFunc) (gpointer data, const Gram *gram, const char *bytes);
 
 typedef struct {
-  Table   table;   /* word -> value: offset in pool, last: number of ids */
+  Table   table;   /* word -> value: offset in pool of its number of ids, then the ids */
   GArray *pool;    /* of guint32 */
 } WordCache;
 
@@ -567,7 +574,8 @@ word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize
       slot = table_find (&c->table, h, w, (guint16) len, KIND_CACHE);
       if (slot != NULL)
         {
-          g_array_append_vals (ids, &g_array_index (c->pool, guint32, slot->value), slot->last);
+          const guint32 *at = &g_array_index (c->pool, guint32, slot->value);
+          g_array_append_vals (ids, at + 1, at[0]);
           return;
         }
     }
@@ -575,18 +583,19 @@ word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize
   g_array_set_size (s->grams, 0);
   word_pieces (o, w, len, s);
   off = c->pool->len;
+  g_array_set_size (c->pool, off + 1);
   for (guint g = 0; g < s->grams->len; g++)
     {
       guint32 id = id_of (data, &g_array_index (s->grams, Gram, g), s->bytes->str);
       if (id != G_MAXUINT32)
         g_array_append_val (c->pool, id);
     }
-  g_array_append_vals (ids, &g_array_index (c->pool, guint32, off), c->pool->len - off);
+  g_array_index (c->pool, guint32, off) = c->pool->len - off - 1;
+  g_array_append_vals (ids, &g_array_index (c->pool, guint32, off + 1), c->pool->len - off - 1);
   if (len <= CACHE_WORD_MAX)
     {
       slot = table_insert (&c->table, h, w, (guint16) len, KIND_CACHE);
       slot->value = off;
-      slot->last = c->pool->len - off;
     }
   else
     g_array_set_size (c->pool, off);
@@ -665,10 +674,10 @@ counts_serial (Counts *c, guint64 hash, const char *key, guint16 len, guint8 kin
 {
   Slot *slot = table_insert (&c->table, hash, key, len, kind);
 
-  if (slot->last == 0)
+  if (!slot->known)
     {
       guint32 zero = 0;
-      slot->last = 1;
+      slot->known = 1;
       slot->value = c->df->len;
       g_array_append_val (c->df, zero);
       g_array_append_val (c->last, zero);
@@ -775,7 +784,7 @@ compare_order (gconstpointer pa, gconstpointer pb)
 static void
 vocab_finish (KilnTextVocab *v)
 {
-  table_init (&v->lookup, MAX (v->n_terms, 1) * 2);
+  table_init (&v->lookup, MAX (v->n_terms, 1));
   v->idf = g_new (float, MAX (v->n_terms, 1));
   for (guint i = 0; i < v->n_terms; i++)
     {
