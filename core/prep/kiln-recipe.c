@@ -183,6 +183,13 @@ kiln_recipe_get_feature_names (KilnRecipe *recipe, guint *n_features)
   return (const char * const *) recipe->features;
 }
 
+guint
+kiln_recipe_get_n_text_features (KilnRecipe *recipe)
+{
+  g_return_val_if_fail (recipe != NULL, 0);
+  return recipe->n_text;
+}
+
 KilnFrame *
 kiln_recipe_conform (KilnRecipe  *recipe,
                      KilnFrame   *raw,
