@@ -965,6 +965,17 @@ logreg_importances (KilnModel *model,
   return TRUE;
 }
 
+static const double *
+logreg_coefficients (KilnModel *model,
+                     guint     *n_out)
+{
+  KilnLogreg *self = (KilnLogreg *) model;
+
+  if (n_out)
+    *n_out = self->n_out;
+  return self->coef;
+}
+
 static void
 logreg_finalize (KilnModel *model)
 {
@@ -990,6 +1001,7 @@ static const KilnModelOps logreg_ops = {
   .to_json = logreg_to_json,
   .from_json = logreg_from_json,
   .importances = logreg_importances,
+  .coefficients = logreg_coefficients,
   .finalize = logreg_finalize,
 };
 

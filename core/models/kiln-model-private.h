@@ -54,6 +54,8 @@ struct _KilnModelOps {
   /* n_features importances summing to 1, or FALSE if the family has none */
   gboolean  (*importances)   (KilnModel *model, double *out);
   void      (*finalize)      (KilnModel *model);
+  /* linear families: their weights, n_out rows of n_features (NULL: none) */
+  const double *(*coefficients) (KilnModel *model, guint *n_out);
   /* iterative families: the most epochs @options allow (NULL: options->epochs) */
   guint     (*max_epochs)    (const KilnModelOptions *options);
 };

@@ -358,6 +358,17 @@ kiln_model_get_n_outputs (KilnModel *model)
   return model->task == KILN_TASK_CLASSIFICATION ? model->n_classes : 1;
 }
 
+const double *
+kiln_model_get_coefficients (KilnModel *model,
+                             guint     *n_out)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+
+  if (!model->fitted || model->klass->ops->coefficients == NULL)
+    return NULL;
+  return model->klass->ops->coefficients (model, n_out);
+}
+
 gboolean
 kiln_model_class_accepts_text (const KilnModelClass *klass)
 {

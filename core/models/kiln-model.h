@@ -195,6 +195,12 @@ KilnModel  *kiln_model_from_json      (JsonNode   *node,
 gboolean    kiln_model_get_importances (KilnModel *model,
                                         double    *out);
 
+/* Fitted linear families (logistic regression): the weights, *@n_out rows (one for two classes:
+ * toward the second; else one per class) of kiln_model_get_n_features() values, borrowed; NULL
+ * for the others. */
+const double *kiln_model_get_coefficients (KilnModel *model,
+                                           guint     *n_out);
+
 const char *kiln_model_get_name       (KilnModel *model);
 const KilnModelClass *kiln_model_get_class (KilnModel *model);
 const KilnModelOptions *kiln_model_get_options (KilnModel *model);

@@ -181,6 +181,18 @@ void           _kiln_text_vectorise  (const KilnTextVocab   *vocab,
                                       guint                  offset,
                                       gsize                 *row_nnz,
                                       GPtrArray             *blocks);
+/* The training rows' features as _kiln_text_vectorise() gives them, made while fitting: once,
+ * and only when @column and @rows are those the vocabulary was fitted on (else FALSE and the
+ * caller vectorises). */
+gboolean       _kiln_text_vocab_take_training (KilnTextVocab *vocab,
+                                               KilnColumn    *column,
+                                               const guint32 *rows,
+                                               guint          n_rows,
+                                               guint          offset,
+                                               gsize         *row_nnz,
+                                               GPtrArray     *blocks);
+/* Frees those features unused (a fit whose training rows are not turned into a dataset). */
+void           _kiln_text_vocab_drop_training (KilnTextVocab *vocab);
 /* One text's entries appended to @out (NULL text: none). */
 void           _kiln_text_vectorise_one (const KilnTextVocab   *vocab,
                                          const KilnTextOptions *options,

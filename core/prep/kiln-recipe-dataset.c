@@ -336,8 +336,10 @@ fill_text (KilnRecipe   *recipe,
           part = g_new (Part, 1);
           part->row_nnz = g_new (gsize, MAX (n, 1));
           part->blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-          _kiln_text_vectorise (step->vocab[i], &step->text, col, rows, n, offset, part->row_nnz,
-                                part->blocks);
+          if (!_kiln_text_vocab_take_training (step->vocab[i], col, rows, n, offset,
+                                               part->row_nnz, part->blocks))
+            _kiln_text_vectorise (step->vocab[i], &step->text, col, rows, n, offset,
+                                  part->row_nnz, part->blocks);
           offset += _kiln_text_vocab_size (step->vocab[i]);
           g_ptr_array_add (parts, part);
         }

@@ -183,6 +183,13 @@ kiln_recipe_get_feature_names (KilnRecipe *recipe, guint *n_features)
   return (const char * const *) recipe->features;
 }
 
+guint
+kiln_recipe_get_n_text_features (KilnRecipe *recipe)
+{
+  g_return_val_if_fail (recipe != NULL, 0);
+  return recipe->n_text;
+}
+
 KilnFrame *
 kiln_recipe_conform (KilnRecipe  *recipe,
                      KilnFrame   *raw,
@@ -843,6 +850,13 @@ kiln_recipe_fit (KilnRecipe      *recipe,
   if (out == NULL)
     return FALSE;
   kiln_frame_unref (out);
+  /* no training dataset follows: the text steps' training features are not needed */
+  for (guint s = 0; s < recipe->steps->len; s++)
+    {
+      KilnStep *step = recipe->steps->pdata[s];
+      for (guint i = 0; step->kind == KILN_STEP_TEXT && i < step->n_columns; i++)
+        _kiln_text_vocab_drop_training (step->vocab[i]);
+    }
   return TRUE;
 }
 

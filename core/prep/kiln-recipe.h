@@ -332,6 +332,8 @@ const char * const *kiln_recipe_get_classes       (KilnRecipe *recipe, guint *n_
  * first in frame order, then the indicators "col=category" of each one-hot encoded column;
  * otherwise (and in recipes saved before) the feature columns of the prepared frame in order. */
 const char * const *kiln_recipe_get_feature_names (KilnRecipe *recipe, guint *n_features);
+/* Fitted: how many of the features are text features (the last ones, kiln-text.h). */
+guint       kiln_recipe_get_n_text_features (KilnRecipe *recipe);
 /* The raw columns (name + type in the training frame) the features are computed from, in the
  * training frame's order, without the target; for serving and ONNX export. Owned array. */
 const KilnRecipeColumn *kiln_recipe_get_input_columns (KilnRecipe *recipe, guint *n_columns);

@@ -408,14 +408,19 @@ cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *
 /* ---- A table of terms ---------------------------------------------------------------------- */
 
 typedef struct {
-  guint64 hash;    /* 0: empty */
+  guint32 hash;    /* the term's hash, low 32 bits, odd; 0: empty */
   guint32 off;     /* the term's bytes in the arena */
   guint16 len;
   guint8  kind;
-  guint8  pad;
-  guint32 value;   /* fitting: the documents seen; fitted: the feature index */
-  guint32 last;    /* fitting: the last document counted (+ 1) */
-} Slot;
+  guint8  known;   /* counting: a serial has been given */
+  guint32 value;   /* counting: the serial; fitted: the feature index; cache: the pool offset */
+} Slot;            /* 16 bytes: four to a cache line */
+
+static inline guint32
+slot_hash (guint64 hash)
+{
+  return (guint32) hash | 1;
+}
 
 typedef struct {
   Slot    *slots;
@@ -455,7 +460,7 @@ table_grow (Table *t)
   for (gsize i = 0; i <= t->mask; i++)
     if (t->slots[i].hash)
       {
-        gsize j = t->slots[i].hash & (cap - 1);
+        gsize j = (t->slots[i].hash >> 1) & (cap - 1);
         while (slots[j].hash)
           j = (j + 1) & (cap - 1);
         slots[j] = t->slots[i];
@@ -476,9 +481,10 @@ same_bytes (const char *a, const char *b, guint len)
 }
 
 static inline Slot *
-table_find (const Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
+table_find (const Table *t, guint64 hash64, const char *key, guint16 len, guint8 kind)
 {
-  gsize j = hash & t->mask;
+  guint32 hash = slot_hash (hash64);
+  gsize j = (hash >> 1) & t->mask;
 
   for (;;)
     {
@@ -494,13 +500,14 @@ table_find (const Table *t, guint64 hash, const char *key, guint16 len, guint8 k
 
 /* The slot of the term, added (value 0) when new. */
 static inline Slot *
-table_insert (Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
+table_insert (Table *t, guint64 hash64, const char *key, guint16 len, guint8 kind)
 {
+  guint32 hash = slot_hash (hash64);
   gsize j;
 
   if ((t->n + 1) * 2 > t->mask + 1)
     table_grow (t);
-  j = hash & t->mask;
+  j = (hash >> 1) & t->mask;
   for (;;)
     {
       Slot *slot = &t->slots[j];
@@ -511,7 +518,7 @@ table_insert (Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
           slot->len = len;
           slot->kind = kind;
           slot->value = 0;
-          slot->last = 0;
+          slot->known = 0;
           g_string_append_len (t->arena, key, len);
           t->n++;
           return slot;
@@ -534,7 +541,7 @@ table_insert (Table *t, guint64 hash, const char *key, guint16 len, guint8 kind)
 typedef guint32 (*PieceIdFunc) (gpointer data, const Gram *gram, const char *bytes);
 
 typedef struct {
-  Table   table;   /* word -> value: offset in pool, last: number of ids */
+  Table   table;   /* word -> value: offset in pool of its number of ids, then the ids */
   GArray *pool;    /* of guint32 */
 } WordCache;
 
@@ -567,7 +574,8 @@ word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize
       slot = table_find (&c->table, h, w, (guint16) len, KIND_CACHE);
       if (slot != NULL)
         {
-          g_array_append_vals (ids, &g_array_index (c->pool, guint32, slot->value), slot->last);
+          const guint32 *at = &g_array_index (c->pool, guint32, slot->value);
+          g_array_append_vals (ids, at + 1, at[0]);
           return;
         }
     }
@@ -575,18 +583,19 @@ word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize
   g_array_set_size (s->grams, 0);
   word_pieces (o, w, len, s);
   off = c->pool->len;
+  g_array_set_size (c->pool, off + 1);
   for (guint g = 0; g < s->grams->len; g++)
     {
       guint32 id = id_of (data, &g_array_index (s->grams, Gram, g), s->bytes->str);
       if (id != G_MAXUINT32)
         g_array_append_val (c->pool, id);
     }
-  g_array_append_vals (ids, &g_array_index (c->pool, guint32, off), c->pool->len - off);
+  g_array_index (c->pool, guint32, off) = c->pool->len - off - 1;
+  g_array_append_vals (ids, &g_array_index (c->pool, guint32, off + 1), c->pool->len - off - 1);
   if (len <= CACHE_WORD_MAX)
     {
       slot = table_insert (&c->table, h, w, (guint16) len, KIND_CACHE);
       slot->value = off;
-      slot->last = c->pool->len - off;
     }
   else
     g_array_set_size (c->pool, off);
@@ -619,6 +628,16 @@ doc_ids (const KilnTextOptions *o, Scratch *s, WordCache *cache, PieceIdFunc id_
 
 /* ---- The vocabulary ------------------------------------------------------------------------- */
 
+/* The training rows' features, made while fitting (their terms were cut to count them): the
+ * dataset of those rows takes them instead of cutting every text again. */
+typedef struct {
+  KilnColumn *column;
+  guint32    *rows;      /* NULL: 0 .. n_rows-1 */
+  guint       n_rows;
+  gsize      *row_nnz;
+  GPtrArray  *blocks;    /* of GArray of KilnTextWeight, rows in order */
+} TrainCache;
+
 struct _KilnTextVocab {
   guint     n_terms;
   guint     n_char;      /* character pieces first */
@@ -627,7 +646,20 @@ struct _KilnTextVocab {
   float    *idf;
   char    **terms;       /* NUL-terminated, n_terms + NULL */
   Table     lookup;      /* value: the feature index */
+  TrainCache *train;     /* until the training dataset takes it (atomically) */
 };
+
+static void
+train_cache_free (TrainCache *c)
+{
+  if (c == NULL)
+    return;
+  kiln_column_unref (c->column);
+  g_free (c->rows);
+  g_free (c->row_nnz);
+  g_ptr_array_unref (c->blocks);
+  g_free (c);
+}
 
 /* The documents: row r's text is the category of code codes[rows ? rows[r] : r], or none. */
 typedef struct {
@@ -651,6 +683,8 @@ typedef struct {
   Table   table;   /* value: the term's serial number */
   GArray *df;      /* per serial: documents */
   GArray *last;    /* per serial: the last document counted (+ 1) */
+  GArray *ids;     /* every document's term serials, one after the other */
+  GArray *n_ids;   /* per row of the part: how many */
 } Counts;
 
 typedef struct {
@@ -665,10 +699,10 @@ counts_serial (Counts *c, guint64 hash, const char *key, guint16 len, guint8 kin
 {
   Slot *slot = table_insert (&c->table, hash, key, len, kind);
 
-  if (slot->last == 0)
+  if (!slot->known)
     {
       guint32 zero = 0;
-      slot->last = 1;
+      slot->known = 1;
       slot->value = c->df->len;
       g_array_append_val (c->df, zero);
       g_array_append_val (c->last, zero);
@@ -699,15 +733,23 @@ fit_part (guint part, gpointer data)
   table_init (&c->table, 1 << 16);
   c->df = g_array_new (FALSE, FALSE, sizeof (guint32));
   c->last = g_array_new (FALSE, FALSE, sizeof (guint32));
+  c->ids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), (r1 - r0) * 64);
+  c->n_ids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), r1 - r0);
   for (guint r = r0; r < r1; r++)
     {
       const char *text = doc_text (d, r);
       guint32 *df, *last;
 
       if (text == NULL)
-        continue;
+        {
+          guint32 zero = 0;
+          g_array_append_val (c->n_ids, zero);
+          continue;
+        }
       normalise_into (text, s.norm);
       doc_ids (fit->options, &s, &cache, fit_id_of, c, ids);
+      g_array_append_vals (c->ids, ids->data, ids->len);
+      g_array_append_val (c->n_ids, ids->len);
       df = (guint32 *) c->df->data;
       last = (guint32 *) c->last->data;
       for (guint i = 0; i < ids->len; i++)
@@ -735,11 +777,22 @@ counts_clear (Counts *c)
   c->df = c->last = NULL;
 }
 
+static void
+counts_clear_ids (Counts *c)
+{
+  if (c->ids)
+    g_array_free (c->ids, TRUE);
+  if (c->n_ids)
+    g_array_free (c->n_ids, TRUE);
+  c->ids = c->n_ids = NULL;
+}
+
 typedef struct {
   const char *key;
   guint16     len;
   guint8      kind;
   guint32     df;
+  guint32     serial;
 } Candidate;
 
 static int
@@ -775,7 +828,7 @@ compare_order (gconstpointer pa, gconstpointer pb)
 static void
 vocab_finish (KilnTextVocab *v)
 {
-  table_init (&v->lookup, MAX (v->n_terms, 1) * 2);
+  table_init (&v->lookup, MAX (v->n_terms, 1));
   v->idf = g_new (float, MAX (v->n_terms, 1));
   for (guint i = 0; i < v->n_terms; i++)
     {
@@ -788,6 +841,10 @@ vocab_finish (KilnTextVocab *v)
     }
 }
 
+static TrainCache *train_cache_new (const KilnTextVocab *v, const KilnTextOptions *o, Fit *fit,
+                                    const guint32 *feature, KilnColumn *column,
+                                    const guint32 *rows, guint n_rows);
+
 KilnTextVocab *
 _kiln_text_vocab_fit (const KilnTextOptions *options,
                       KilnColumn            *column,
@@ -799,6 +856,7 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
   Counts *all = &fit.parts[0];
   g_autoptr(GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
   KilnTextVocab *v = g_new0 (KilnTextVocab, 1);
+  g_autofree guint32 *feature = NULL;
   guint n_docs = 0;
   gint64 start = g_get_monotonic_time ();
 
@@ -809,6 +867,7 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
   for (guint part = 1; part < FIT_PARTS; part++)
     {
       Counts *c = &fit.parts[part];
+      g_autofree guint32 *to_all = g_new (guint32, MAX (c->df->len, 1));
       for (gsize i = 0; i <= c->table.mask; i++)
         if (c->table.slots[i].hash)
           {
@@ -816,7 +875,10 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
             guint32 serial = counts_serial (all, src->hash, c->table.arena->str + src->off,
                                             src->len, src->kind);
             g_array_index (all->df, guint32, serial) += g_array_index (c->df, guint32, src->value);
+            to_all[src->value] = serial;
           }
+      for (guint i = 0; i < c->ids->len; i++)
+        g_array_index (c->ids, guint32, i) = to_all[g_array_index (c->ids, guint32, i)];
       counts_clear (c);
     }
   for (guint r = 0; r < n_rows; r++)
@@ -828,7 +890,7 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
       guint32 df = slot->hash ? g_array_index (all->df, guint32, slot->value) : 0;
       if (slot->hash && df >= options->min_df)
         {
-          Candidate c = { all->table.arena->str + slot->off, slot->len, slot->kind, df };
+          Candidate c = { all->table.arena->str + slot->off, slot->len, slot->kind, df, slot->value };
           g_array_append_val (cands, c);
         }
     }
@@ -843,16 +905,22 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
   v->n_docs = n_docs;
   v->df = g_new (guint32, MAX (v->n_terms, 1));
   v->terms = g_new0 (char *, v->n_terms + 1);
+  feature = g_new (guint32, MAX (all->df->len, 1));
+  memset (feature, 0xff, MAX (all->df->len, 1) * sizeof (guint32));
   for (guint i = 0; i < v->n_terms; i++)
     {
       Candidate *c = &g_array_index (cands, Candidate, i);
       v->terms[i] = g_strndup (c->key, c->len);
       v->df[i] = c->df;
+      feature[c->serial] = i;
       if (c->kind == KIND_CHAR)
         v->n_char = i + 1;
     }
   counts_clear (all);
   vocab_finish (v);
+  v->train = train_cache_new (v, options, &fit, feature, column, rows, n_rows);
+  for (guint part = 0; part < FIT_PARTS; part++)
+    counts_clear_ids (&fit.parts[part]);
   g_debug ("vocabulary of %u terms (%u character pieces) from %u documents in %.3f s",
            v->n_terms, v->n_char, n_docs, (g_get_monotonic_time () - start) / 1e6);
   return v;
@@ -900,6 +968,7 @@ _kiln_text_vocab_free (KilnTextVocab *v)
   g_free (v->df);
   g_free (v->idf);
   table_clear (&v->lookup);
+  train_cache_free (v->train);
   g_free (v);
 }
 
@@ -1003,28 +1072,29 @@ vocab_id_of (gpointer data, const Gram *g, const char *bytes)
   return slot != NULL ? slot->value : G_MAXUINT32;
 }
 
-/* The features of one normalised document, appended to @out (of Entry), increasing. */
+/* The features of a document whose term ids are @ids (reordered), appended to @out (of Entry),
+ * increasing. */
 static void
-vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, WordCache *cache,
-               GArray *ids, guint offset, GArray *out)
+weigh_ids (const KilnTextVocab *v, const KilnTextOptions *o, guint32 *ids, guint n, guint offset,
+           GArray *out)
 {
   guint first = out->len;
   double norm = 0.0;
 
-  doc_ids (o, s, cache, vocab_id_of, (gpointer) v, ids);
-  if (ids->len == 0)
+  if (n == 0)
     return;
-  sort_u32 ((guint32 *) ids->data, ids->len);
-  for (guint i = 0; i < ids->len; )
+  sort_u32 (ids, n);
+  for (guint i = 0; i < n; )
     {
-      guint32 id = g_array_index (ids, guint32, i);
-      guint j = i;
+      guint32 id = ids[i];
+      guint j = i + 1;
       double tf, w;
       Entry e;
 
-      while (j < ids->len && g_array_index (ids, guint32, j) == id)
+      while (j < n && ids[j] == id)
         j++;
-      tf = o->sublinear_tf ? 1.0 + log ((double) (j - i)) : (double) (j - i);
+      /* most terms are in a document once: no log for them */
+      tf = j - i == 1 ? 1.0 : o->sublinear_tf ? 1.0 + log ((double) (j - i)) : (double) (j - i);
       w = tf * v->idf[id];
       e.term = offset + id;
       e.weight = (float) w;
@@ -1035,6 +1105,134 @@ vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, Wor
   norm = sqrt (norm) / o->row_length;
   for (guint i = first; i < out->len; i++)
     g_array_index (out, Entry, i).weight = (float) (g_array_index (out, Entry, i).weight / norm);
+}
+
+/* The features of one normalised document (s->norm), appended to @out. */
+static void
+vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, WordCache *cache,
+               GArray *ids, guint offset, GArray *out)
+{
+  doc_ids (o, s, cache, vocab_id_of, (gpointer) v, ids);
+  weigh_ids (v, o, (guint32 *) ids->data, ids->len, offset, out);
+}
+
+/* ---- The training rows' features, from the counting pass ------------------------------------ */
+
+#define CACHE_BLOCK 4096
+
+typedef struct {
+  const KilnTextVocab   *vocab;
+  const KilnTextOptions *options;
+  const guint32         *feature;   /* serial -> term, or G_MAXUINT32 */
+  const guint32        **ids;       /* per row: its serials */
+  const guint32         *n_ids;     /* per row */
+  guint                  n_rows;
+  TrainCache            *cache;
+} CacheJob;
+
+static void
+cache_block (guint block, gpointer data)
+{
+  CacheJob *job = data;
+  guint r0 = block * CACHE_BLOCK, r1 = MIN (job->n_rows, r0 + CACHE_BLOCK);
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (Entry), (r1 - r0) * 64);
+  g_autoptr(GArray) terms = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (guint r = r0; r < r1; r++)
+    {
+      guint before = out->len;
+      g_array_set_size (terms, 0);
+      for (guint i = 0; i < job->n_ids[r]; i++)
+        {
+          guint32 t = job->feature[job->ids[r][i]];
+          if (t != G_MAXUINT32)
+            g_array_append_val (terms, t);
+        }
+      weigh_ids (job->vocab, job->options, (guint32 *) terms->data, terms->len, 0, out);
+      job->cache->row_nnz[r] = out->len - before;
+    }
+  job->cache->blocks->pdata[block] = out;
+}
+
+static TrainCache *
+train_cache_new (const KilnTextVocab *v, const KilnTextOptions *o, Fit *fit, const guint32 *feature,
+                 KilnColumn *column, const guint32 *rows, guint n_rows)
+{
+  TrainCache *c = g_new0 (TrainCache, 1);
+  guint n_blocks = (n_rows + CACHE_BLOCK - 1) / CACHE_BLOCK, r = 0;
+  g_autofree const guint32 **ids = g_new (const guint32 *, MAX (n_rows, 1));
+  g_autofree guint32 *n_ids = g_new (guint32, MAX (n_rows, 1));
+  CacheJob job = { v, o, feature, ids, n_ids, n_rows, c };
+
+  for (guint part = 0; part < FIT_PARTS; part++)
+    {
+      Counts *p = &fit->parts[part];
+      gsize at = 0;
+      for (guint i = 0; i < p->n_ids->len; i++, r++)
+        {
+          n_ids[r] = g_array_index (p->n_ids, guint32, i);
+          ids[r] = &g_array_index (p->ids, guint32, at);
+          at += n_ids[r];
+        }
+    }
+  g_assert (r == n_rows);
+  c->column = kiln_column_ref (column);
+  c->rows = rows ? g_memdup2 (rows, (gsize) n_rows * sizeof (guint32)) : NULL;
+  c->n_rows = n_rows;
+  c->row_nnz = g_new (gsize, MAX (n_rows, 1));
+  c->blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_ptr_array_set_size (c->blocks, n_blocks);
+  kiln_parallel_for (n_blocks, cache_block, &job);
+  return c;
+}
+
+/* TRUE when @rows (NULL: 0 .. n-1) are the same physical rows as @cached (NULL likewise). */
+static gboolean
+same_rows (const guint32 *rows, const guint32 *cached, guint n)
+{
+  if (rows == NULL && cached == NULL)
+    return TRUE;
+  for (guint i = 0; i < n; i++)
+    if ((rows ? rows[i] : i) != (cached ? cached[i] : i))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+_kiln_text_vocab_take_training (KilnTextVocab *vocab,
+                                KilnColumn    *column,
+                                const guint32 *rows,
+                                guint          n_rows,
+                                guint          offset,
+                                gsize         *row_nnz,
+                                GPtrArray     *blocks)
+{
+  TrainCache *c = g_atomic_pointer_exchange (&vocab->train, NULL);
+
+  if (c == NULL)
+    return FALSE;
+  if (c->column != column || c->n_rows != n_rows || !same_rows (rows, c->rows, n_rows))
+    {
+      train_cache_free (c);
+      return FALSE;
+    }
+  g_debug ("%u training rows' features from the counting pass", n_rows);
+  memcpy (row_nnz, c->row_nnz, (gsize) n_rows * sizeof (gsize));
+  for (guint b = 0; b < c->blocks->len; b++)
+    {
+      GArray *a = c->blocks->pdata[b];
+      for (guint i = 0; i < a->len && offset > 0; i++)
+        g_array_index (a, Entry, i).term += offset;
+      g_ptr_array_add (blocks, g_array_ref (a));
+    }
+  train_cache_free (c);
+  return TRUE;
+}
+
+void
+_kiln_text_vocab_drop_training (KilnTextVocab *vocab)
+{
+  train_cache_free (g_atomic_pointer_exchange (&vocab->train, NULL));
 }
 
 void

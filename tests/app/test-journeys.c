@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kiln-bundle.h"
+#include "kiln-pipeline.h"
 
 #include "kiln-application.h"
 #include "kiln-window.h"
@@ -741,6 +742,138 @@ test_journey_korean (void)
 
 
 
+/* 3,000 reviews of nsmc-train (CC0) into the temporary folder; NULL without the dataset. */
+static char *
+make_reviews (void)
+{
+  const char *dir = g_getenv ("KILN_SHARED_DATASETS");
+  g_autofree char *src = dir ? g_build_filename (dir, "nsmc-train.csv.gz", NULL) : NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GInputStream) raw = NULL, in = NULL;
+  g_autoptr(GConverter) gunzip = NULL;
+  g_autoptr(GDataInputStream) data = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  char *path, *line;
+  guint n = 0;
+
+  if (src == NULL || !g_file_test (src, G_FILE_TEST_EXISTS))
+    return NULL;
+  file = g_file_new_for_path (src);
+  raw = G_INPUT_STREAM (g_file_read (file, NULL, NULL));
+  g_assert_nonnull (raw);
+  gunzip = G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+  in = g_converter_input_stream_new (raw, gunzip);
+  data = g_data_input_stream_new (in);
+  /* the reviews have no newlines inside them: one line, one row */
+  while (n <= 3000 && (line = g_data_input_stream_read_line_utf8 (data, NULL, NULL, NULL)) != NULL)
+    {
+      g_string_append_printf (out, "%s\n", line);
+      g_free (line);
+      n++;
+    }
+  path = g_build_filename (tmpdir, "reviews.csv", NULL);
+  g_assert_true (g_file_set_contents (path, out->str, (gssize) out->len, NULL));
+  return path;
+}
+
+static gboolean
+try_answered (gpointer data)
+{
+  g_autoptr(GPtrArray) labels = kiln_ui_find_all (data, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (g_str_has_suffix (gtk_label_get_text (labels->pdata[i]), " %")
+        && (g_str_has_prefix (gtk_label_get_text (labels->pdata[i]), "positive")
+            || g_str_has_prefix (gtk_label_get_text (labels->pdata[i]), "negative")))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+vocabulary_shown (gpointer data)
+{
+  const char *sub = adw_action_row_get_subtitle (ADW_ACTION_ROW (data));
+  return sub != NULL && strstr (sub, "in the vocabulary") != NULL;
+}
+
+/* Journey 6: Korean reviews. The leak check names "rating"; the review text becomes words and
+ * character pieces (the Prepare step says how many), a logistic regression learns them, Evaluate
+ * shows the words that pushed hardest, and "Try it" predicts a typed sentence. */
+static void
+test_journey_reviews (void)
+{
+  KilnWindow *window;
+  KilnProject *project;
+  KilnFrame *frame;
+  GtkWidget *prepare, *train, *evaluate, *row, *entry;
+  g_autofree char *path = NULL;
+  gboolean leak = FALSE;
+
+  SKIP_WITHOUT_X ();
+  path = make_reviews ();
+  if (path == NULL)
+    {
+      g_test_skip ("nsmc-train.csv.gz is not in ../shared/datasets");
+      return;
+    }
+  window = new_window (1280, 800);
+  project = kiln_window_get_project (window);
+  click_button (GTK_WIDGET (window), "Open");
+  kiln_ui_answer_file_chooser (path);
+  g_assert_true (kiln_ui_wait (has_frame, window, 30000));
+  frame = kiln_project_get_frame (project);
+  g_assert_cmpint (kiln_column_get_column_type (kiln_frame_get_column (frame, (guint) kiln_frame_find_column (frame, "review"))),
+                   ==, KILN_COLUMN_TEXT);
+
+  goto_step (window, "Train", "train");
+  train = page_widget (window, "train");
+  kiln_ui_choose (ADW_COMBO_ROW (kiln_ui_row (train, "Family")), "Logistic regression");
+
+  goto_step (window, "Prepare", "prepare");
+  prepare = page_widget (window, "prepare");
+  kiln_ui_choose (ADW_COMBO_ROW (kiln_ui_row (prepare, "Target column")), "sentiment");
+  kiln_ui_settle (1500);
+  {
+    /* the leak check says it in plain words */
+    g_autoptr(GPtrArray) labels = kiln_ui_find_all (prepare, GTK_TYPE_LABEL);
+    for (guint i = 0; i < labels->len; i++)
+      if (strstr (gtk_label_get_text (labels->pdata[i]), "“rating” determines the target “sentiment”"))
+        leak = TRUE;
+    g_assert_true (leak);
+  }
+  /* leave out the rating and the ID */
+  kiln_ui_click (kiln_ui_row (prepare, "Columns to use"));
+  kiln_ui_settle (300);
+  kiln_ui_click (kiln_ui_find (kiln_ui_row (prepare, "rating"), GTK_TYPE_SWITCH, NULL));
+  kiln_ui_click (kiln_ui_find (kiln_ui_row (prepare, "review_id"), GTK_TYPE_SWITCH, NULL));
+  g_assert_true (g_strv_contains ((const char * const *) kiln_project_get_prep (project)->dropped, "rating"));
+  /* the review as text */
+  row = kiln_ui_row (prepare, "Use as text: words and character pieces");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "review");
+  kiln_ui_click (kiln_ui_find (row, GTK_TYPE_SWITCH, NULL));
+  g_assert_true (g_strv_contains ((const char * const *) kiln_project_get_prep (project)->text, "review"));
+  g_assert_true (kiln_ui_wait (vocabulary_shown, row, 30000));
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-reviews-prepare.png");
+
+  train_and_wait (window);
+  evaluate = page_widget (window, "evaluate");
+  g_assert_cmpuint (kiln_recipe_get_n_text_features (kiln_pipeline_get_recipe (kiln_project_get_result (project)->pipeline)), >, 1000);
+  /* the words plot is what Evaluate opens with for a text model */
+  g_assert_nonnull (kiln_ui_find (evaluate, GTK_TYPE_LABEL, "Words"));
+  kiln_ui_click (kiln_ui_find (evaluate, GTK_TYPE_LABEL, "Words"));
+  kiln_ui_settle (200);
+
+  entry = kiln_ui_find (evaluate, GTK_TYPE_ENTRY, NULL);
+  g_assert_nonnull (entry);
+  kiln_ui_click (entry);
+  kiln_ui_type ("정말 재미있고 감동적인 최고의 영화");
+  g_assert_true (kiln_ui_wait (try_answered, evaluate, 10000));
+  kiln_ui_screenshot (GTK_WIDGET (window), "journey-reviews-evaluate.png");
+  close_without_asking (window);
+  g_unlink (path);
+}
+
 /* Journey 4, at scale: flights (the first 300,000 rows of the 3-million-row file, to keep the test
  * short), the table scrolled to its end by keyboard, the target and task the file wants (the guess
  * was 'destination', a classification), preparation with a bar that moves, a linear regression. */
@@ -1152,6 +1285,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/journeys/student", test_journey_student);
   g_test_add_func ("/journeys/korean", test_journey_korean);
+  g_test_add_func ("/journeys/reviews", test_journey_reviews);
   g_test_add_func ("/journeys/network", test_journey_network);
   g_test_add_func ("/journeys/boosting", test_journey_boosting);
   g_test_add_func ("/journeys/scale", test_journey_scale);

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "kiln-pages.h"
 #include "kiln-chart.h"
@@ -37,6 +38,14 @@ struct _KilnEvaluatePage
   GtkWidget          *residual_plot;
   GtkWidget          *importance_plot;
   KilnWhyPanel       *why;
+  GtkWidget          *words_plot;       /* text models: the n-grams that push hardest */
+  GtkWidget          *try_box;          /* text models: "Try it" */
+  GtkEntry           *try_entry;
+  GtkLabel           *try_label;
+  guint               try_timeout;
+  GCancellable       *try_cancellable;
+  KilnBundle         *try_bundle;
+  char               *try_column;
   GtkGrid            *class_grid;
   GtkToggleButton    *normalize;
   KilnDataTable      *predictions;
@@ -332,6 +341,196 @@ show_roc_curve (KilnEvaluatePage *self)
   kiln_plot_set_roc (KILN_PLOT (self->roc_plot), roc->fpr, roc->tpr, roc->n_points, roc->auc, label);
 }
 
+/* ---- Text models: the words that decided, and "Try it" ------------------------------------ */
+
+/* The text features' weights as signed bars: for two classes the strongest toward each (positive:
+ * toward the second class), for more the strongest toward each class. */
+static gboolean
+fill_words_plot (KilnEvaluatePage *self, KilnRecipe *recipe, KilnModel *model,
+                 const char * const *classes, guint n_classes)
+{
+  guint n_features = 0, n_text = kiln_recipe_get_n_text_features (recipe), n_out = 0, first;
+  const char * const *names = kiln_recipe_get_feature_names (recipe, &n_features);
+  const double *coef = kiln_model_get_coefficients (model, &n_out);
+  g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+  const guint per_side = 12;
+  g_autofree char *title = NULL;
+
+  if (n_text == 0 || coef == NULL || n_features != kiln_model_get_n_features (model) || n_classes < 2)
+    return FALSE;
+  first = n_features - n_text;
+  for (guint c = 0; c < n_out; c++)
+    for (guint side = 0; side < (n_out == 1 ? 2u : 1u); side++)
+      {
+        const double *w = coef + (gsize) c * n_features;
+        double sign = side == 0 ? 1.0 : -1.0;
+        g_autofree guint *best = g_new (guint, per_side);
+        guint n_best = 0;
+
+        /* the per_side largest sign * w over the text features, by insertion */
+        for (guint j = first; j < n_features; j++)
+          {
+            double v = sign * w[j];
+            guint k;
+            if (v <= 0 || (n_best == per_side && v <= sign * w[best[n_best - 1]]))
+              continue;
+            k = n_best < per_side ? n_best++ : per_side - 1;
+            while (k > 0 && sign * w[best[k - 1]] < v)
+              {
+                best[k] = best[k - 1];
+                k--;
+              }
+            best[k] = j;
+          }
+        for (guint i = 0; i < n_best; i++)
+          {
+            double v = w[best[i]];
+            const char *cls = n_out == 1 ? classes[side == 0 ? 1 : 0] : classes[c];
+            /* the n-gram after "column:", with its class */
+            const char *term = strchr (names[best[i]], ':');
+            g_ptr_array_add (shown, g_strdup_printf ("%s  → %s", term ? term + 1 : names[best[i]], cls));
+            g_array_append_val (values, v);
+          }
+      }
+  g_ptr_array_add (shown, NULL);
+  if (n_out == 1)
+    /* Translators: the axis of the words plot of a text model with two classes */
+    title = g_strdup_printf (_("Weight: toward “%s” (right) or “%s” (left)"), classes[1], classes[0]);
+  else
+    title = g_strdup (_("Weight toward the class"));
+  kiln_plot_set_bars (KILN_PLOT (self->words_plot), (const char * const *) shown->pdata,
+                      (const double *) values->data, values->len, TRUE, title);
+  return values->len > 0;
+}
+
+typedef struct {
+  KilnBundle *bundle;
+  char       *column;
+  char       *text;
+} TryJob;
+
+static void
+try_job_free (TryJob *job)
+{
+  kiln_bundle_unref (job->bundle);
+  g_free (job->column);
+  g_free (job->text);
+  g_free (job);
+}
+
+/* On a worker: the bundle's prediction for one row holding the text. */
+static void
+try_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  TryJob *job = data;
+  GPtrArray *cats = g_ptr_array_new_with_free_func (g_free);
+  gint32 *codes = g_new (gint32, 1);
+  KilnColumn *col;
+  g_autoptr(KilnFrame) frame = NULL;
+  GError *error = NULL;
+  double *out;
+  guint n;
+
+  g_ptr_array_add (cats, g_strdup (job->text));
+  codes[0] = 0;
+  col = kiln_column_new_coded (job->column, KILN_COLUMN_TEXT, codes, cats, 1);
+  frame = kiln_frame_new (&col, 1);
+  kiln_column_unref (col);
+  out = kiln_bundle_predict (job->bundle, frame, &n, &error);
+  if (out == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, out, g_free);
+}
+
+static void
+try_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree double *out = g_task_propagate_pointer (G_TASK (result), &error);
+  KilnEvaluatePage *self;
+  guint n_classes = 0, best = 0;
+  const char * const *classes;
+  g_autofree char *text = NULL;
+
+  if (out == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = KILN_EVALUATE_PAGE (source);
+  if (out == NULL || self->try_bundle == NULL)
+    {
+      gtk_label_set_text (self->try_label, error ? error->message : "");
+      return;
+    }
+  classes = kiln_bundle_get_classes (self->try_bundle, &n_classes);
+  for (guint c = 1; c < n_classes; c++)
+    if (out[c] > out[best])
+      best = c;
+  /* Translators: the class "Try it" predicts, and its probability in percent */
+  text = g_strdup_printf (_("%s · %.0f %%"), classes[best], 100 * out[best]);
+  gtk_label_set_text (self->try_label, text);
+}
+
+static gboolean
+try_now (gpointer data)
+{
+  KilnEvaluatePage *self = data;
+  g_autoptr(GTask) task = NULL;
+  TryJob *job;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->try_entry));
+
+  self->try_timeout = 0;
+  if (self->try_bundle == NULL)
+    return G_SOURCE_REMOVE;
+  if (self->try_cancellable)
+    g_cancellable_cancel (self->try_cancellable);
+  g_clear_object (&self->try_cancellable);
+  if (text[0] == '\0')
+    {
+      gtk_label_set_text (self->try_label, "");
+      return G_SOURCE_REMOVE;
+    }
+  self->try_cancellable = g_cancellable_new ();
+  job = g_new0 (TryJob, 1);
+  job->bundle = kiln_bundle_ref (self->try_bundle);
+  job->column = g_strdup (self->try_column);
+  job->text = g_strdup (text);
+  task = g_task_new (self, self->try_cancellable, try_done, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) try_job_free);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, try_thread);
+  return G_SOURCE_REMOVE;
+}
+
+/* Typing: predict once the text rests for a moment (every key would queue a prediction). */
+static void
+on_try_changed (KilnEvaluatePage *self)
+{
+  if (self->try_timeout)
+    g_source_remove (self->try_timeout);
+  self->try_timeout = g_timeout_add (120, try_now, self);
+}
+
+/* "Try it" for a model whose one input is a text column; hidden otherwise. */
+static void
+setup_try (KilnEvaluatePage *self, const KilnPipelineResult *result)
+{
+  KilnRecipe *recipe = kiln_pipeline_get_recipe (result->pipeline);
+  guint n_inputs = 0;
+  const KilnRecipeColumn *inputs = kiln_recipe_get_input_columns (recipe, &n_inputs);
+  gboolean ok = result->bundle != NULL && kiln_recipe_get_n_text_features (recipe) > 0
+                && n_inputs == 1 && kiln_recipe_get_task (recipe) == KILN_TASK_CLASSIFICATION;
+
+  g_clear_pointer (&self->try_bundle, kiln_bundle_unref);
+  g_clear_pointer (&self->try_column, g_free);
+  gtk_widget_set_visible (self->try_box, ok);
+  if (!ok)
+    return;
+  self->try_bundle = kiln_bundle_ref (result->bundle);
+  self->try_column = g_strdup (inputs[0].name);
+  on_try_changed (self);
+}
+
 static void
 on_result_changed (KilnEvaluatePage *self)
 {
@@ -427,6 +626,15 @@ on_result_changed (KilnEvaluatePage *self)
     if (has)
       kiln_plot_set_bars (KILN_PLOT (self->importance_plot), names, imp, n_features, TRUE, _("Importance"));
     show_page (self, self->importance_plot, has);
+    {
+      guint n_classes = 0;
+      const char * const *classes = cls ? kiln_evaluation_get_classes (ev, &n_classes) : NULL;
+      gboolean words = cls && fill_words_plot (self, recipe, result->model, classes, n_classes);
+      show_page (self, self->words_plot, words);
+      if (words)
+        gtk_stack_set_visible_child_name (self->plots, "words");
+    }
+    setup_try (self, result);
   }
 
   g_clear_pointer (&self->prediction_frame, kiln_frame_unref);
@@ -514,6 +722,12 @@ kiln_evaluate_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->fill_table_source, g_source_remove);
   g_clear_pointer (&self->prediction_frame, kiln_frame_unref);
+  g_clear_handle_id (&self->try_timeout, g_source_remove);
+  if (self->try_cancellable)
+    g_cancellable_cancel (self->try_cancellable);
+  g_clear_object (&self->try_cancellable);
+  g_clear_pointer (&self->try_bundle, kiln_bundle_unref);
+  g_clear_pointer (&self->try_column, g_free);
   G_OBJECT_CLASS (kiln_evaluate_page_parent_class)->dispose (object);
 }
 
@@ -650,12 +864,36 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   self->why = KILN_WHY_PANEL (kiln_why_panel_new ());
   /* Translators: the page that explains one row's prediction; short, it is a tab */
   gtk_stack_add_titled (self->plots, GTK_WIDGET (self->why), "why", _("Why?"));
+  self->words_plot = kiln_plot_new ();
+  gtk_stack_add_titled (self->plots, self->words_plot, "words", _("Words"));
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->plots));
   gtk_stack_set_hhomogeneous (self->plots, FALSE);
   show_page (self, self->roc_page, FALSE);
   show_page (self, self->scatter_plot, FALSE);
   show_page (self, self->residual_plot, FALSE);
   show_page (self, self->importance_plot, FALSE);
+  show_page (self, self->words_plot, FALSE);
+
+  /* text models: type a sentence, see the prediction */
+  self->try_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  {
+    GtkWidget *label = gtk_label_new_with_mnemonic (_("_Try it"));
+    gtk_widget_add_css_class (label, "heading");
+    self->try_entry = GTK_ENTRY (gtk_entry_new ());
+    gtk_entry_set_placeholder_text (self->try_entry, _("Type a sentence to see what the model predicts"));
+    gtk_widget_set_hexpand (GTK_WIDGET (self->try_entry), TRUE);
+    gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->try_entry));
+    g_signal_connect_swapped (self->try_entry, "changed", G_CALLBACK (on_try_changed), self);
+    self->try_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_widget_add_css_class (GTK_WIDGET (self->try_label), "title-4");
+    gtk_label_set_width_chars (self->try_label, 16);
+    gtk_label_set_xalign (self->try_label, 0);
+    gtk_box_append (GTK_BOX (self->try_box), label);
+    gtk_box_append (GTK_BOX (self->try_box), GTK_WIDGET (self->try_entry));
+    gtk_box_append (GTK_BOX (self->try_box), GTK_WIDGET (self->try_label));
+  }
+  gtk_widget_set_visible (self->try_box, FALSE);
+  gtk_box_append (GTK_BOX (content), self->try_box);
 
   /* right: the predictions next to the data */
   right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);

@@ -30,6 +30,8 @@ struct _KilnPreparePage
   GPtrArray      *column_switches;
   AdwActionRow   *dedupe_row;
   GtkSwitch      *dedupe_switch;
+  AdwPreferencesGroup *cleaning_group;
+  GPtrArray      *text_switches;  /* one per text column: "Use as text" */
   AdwExpanderRow *iqr_row;
   GtkSpinButton  *iqr_k;
   AdwComboRow    *iqr_action_row;
@@ -180,7 +182,59 @@ settings_changed (KilnPreparePage *self)
   g_strfreev (p->dropped);
   p->dropped = (char **) g_ptr_array_free (dropped, FALSE);
 
+  {
+    GPtrArray *text = g_ptr_array_new ();
+    for (guint i = 0; i < self->text_switches->len; i++)
+      {
+        GtkSwitch *sw = self->text_switches->pdata[i];
+        if (gtk_switch_get_active (sw))
+          g_ptr_array_add (text, g_strdup (g_object_get_data (G_OBJECT (sw), "column")));
+      }
+    g_ptr_array_add (text, NULL);
+    g_strfreev (p->text);
+    p->text = (char **) g_ptr_array_free (text, FALSE);
+  }
+
   kiln_project_prep_changed (project);
+}
+
+/* The text rows' subtitles: the column, and once a preview ran, its vocabulary's size. */
+static void
+set_text_subtitles (KilnPreparePage *self, KilnPrepReport *report)
+{
+  for (guint i = 0; i < self->text_switches->len; i++)
+    {
+      GtkSwitch *sw = self->text_switches->pdata[i];
+      const char *column = g_object_get_data (G_OBJECT (sw), "column");
+      GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (sw), ADW_TYPE_ACTION_ROW);
+      guint terms = 0;
+      gboolean found = FALSE;
+      g_autofree char *sub = NULL;
+
+      for (guint e = 0; report != NULL && e < report->entries->len; e++)
+        {
+          KilnPrepEntry *entry = report->entries->pdata[e];
+          if (entry->kind != KILN_STEP_TEXT || entry->counts == NULL)
+            continue;
+          for (guint c = 0; c < entry->counts->len; c++)
+            if (g_strcmp0 (g_array_index (entry->counts, KilnPrepCount, c).column, column) == 0)
+              {
+                terms = g_array_index (entry->counts, KilnPrepCount, c).count;
+                found = TRUE;
+              }
+        }
+      if (found && gtk_switch_get_active (sw))
+        {
+          g_autofree char *n = kiln_format_count (terms);
+          /* Translators: "review · 371,372 words and pieces in the vocabulary" */
+          sub = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s word or piece in the vocabulary",
+                                              "%s · %s words and pieces in the vocabulary", terms),
+                                 column, n);
+        }
+      else
+        sub = g_strdup (column);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
+    }
 }
 
 /* One part of the split changed: the others give way so the three still add up to 100. A
@@ -428,6 +482,7 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
       gtk_label_set_text (self->log_note, "");
       return;
     }
+  set_text_subtitles (self, plan->report);
   for (guint i = 0; i < plan->report->entries->len; i++)
     {
       KilnPrepEntry *e = plan->report->entries->pdata[i];
@@ -712,6 +767,36 @@ sync_from_project (KilnPreparePage *self)
     adw_expander_row_set_subtitle (self->columns_row, sub);
   }
 
+  /* one "Use as text" row per text column */
+  for (guint i = 0; i < self->text_switches->len; i++)
+    adw_preferences_group_remove (self->cleaning_group,
+                                  gtk_widget_get_ancestor (self->text_switches->pdata[i], ADW_TYPE_ACTION_ROW));
+  g_ptr_array_set_size (self->text_switches, 0);
+  for (guint i = 0; i < n_cols; i++)
+    {
+      KilnColumn *col = kiln_frame_get_column (frame, i);
+      const char *name = kiln_column_get_name (col);
+      GtkWidget *row, *sw;
+
+      if (kiln_column_get_column_type (col) != KILN_COLUMN_TEXT
+          || g_strcmp0 (name, kiln_project_get_target (project)) == 0)
+        continue;
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Use as text: words and character pieces"));
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      sw = gtk_switch_new ();
+      gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
+      gtk_switch_set_active (GTK_SWITCH (sw), g_strv_contains ((const char * const *) p->text, name));
+      g_object_set_data_full (G_OBJECT (sw), "column", g_strdup (name), g_free);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (sw), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+      g_signal_connect_swapped (sw, "notify::active", G_CALLBACK (settings_changed), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), sw);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), sw);
+      adw_preferences_group_add (self->cleaning_group, row);
+      g_ptr_array_add (self->text_switches, sw);
+    }
+  set_text_subtitles (self, NULL);
+
   gtk_switch_set_active (self->dedupe_switch, p->dedupe);
   adw_expander_row_set_enable_expansion (self->iqr_row, p->iqr);
   gtk_spin_button_set_value (self->iqr_k, p->iqr_k);
@@ -814,6 +899,7 @@ kiln_prepare_page_dispose (GObject *object)
   g_queue_clear_full (&self->undo, g_free);
   g_clear_pointer (&self->prepared, kiln_frame_unref);
   g_clear_pointer (&self->column_switches, g_ptr_array_unref);
+  g_clear_pointer (&self->text_switches, g_ptr_array_unref);
   g_clear_pointer (&self->check_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (kiln_prepare_page_parent_class)->dispose (object);
 }
@@ -874,6 +960,7 @@ kiln_prepare_page_init (KilnPreparePage *self)
   GtkStringList *tasks;
 
   self->column_switches = g_ptr_array_new ();
+  self->text_switches = g_ptr_array_new ();
   self->check_rows = g_ptr_array_new ();
   g_queue_init (&self->undo);
 
@@ -909,6 +996,7 @@ kiln_prepare_page_init (KilnPreparePage *self)
 
   /* Cleaning */
   group = adw_preferences_group_new ();
+  self->cleaning_group = ADW_PREFERENCES_GROUP (group);
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Cleaning"));
   self->columns_row = ADW_EXPANDER_ROW (adw_expander_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->columns_row), _("Columns to use"));
