@@ -47,14 +47,38 @@ train (KilnFrame *frame, const char *target, const char *model)
   return bundle;
 }
 
+/* What a family's explanation decomposes, for penguins' three species or a regression. */
+static const char *
+expected_kind (const char *family,
+               gboolean    regression)
+{
+  if (regression)
+    return "value";
+  if (strcmp (family, "logreg") == 0 || strcmp (family, "gbt") == 0)
+    return "margin";
+  return "probability";
+}
+
+static gboolean
+expected_exact (const char *family)
+{
+  static const char * const exact[] = { "logreg", "linear", "ridge", "tree", "forest", "gbt" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (exact); i++)
+    if (strcmp (family, exact[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* base + sum of contributions = output for every row, in every family; one group per raw column
- * (penguins' categorical island and sex folded back from their one-hot levels). */
+ * (penguins' categorical island and sex folded back from their one-hot levels); the exact
+ * families say so and give no errors. */
 static void
 test_additive (void)
 {
   g_autoptr(KilnFrame) penguins = load_dataset ("penguins.csv");
-  static const char * const families[] = { "logreg", "tree", "forest", "knn", "nb", "mlp" };
-  static const char * const reg_families[] = { "linear", "forest", "knn" };
+  static const char * const families[] = { "logreg", "tree", "forest", "gbt", "knn", "nb", "mlp" };
+  static const char * const reg_families[] = { "linear", "ridge", "tree", "forest", "gbt", "knn" };
 
   for (guint t = 0; t < 2; t++)
     for (guint f = 0; f < (t ? G_N_ELEMENTS (reg_families) : G_N_ELEMENTS (families)); f++)
@@ -74,7 +98,12 @@ test_additive (void)
         g_assert_no_error (error);
         o = json_node_get_object (node);
         g_assert_cmpstr (json_object_get_string_member (o, "output_kind"), ==,
-                         t ? "value" : "probability");
+                         expected_kind (family, t));
+        g_assert_cmpint (json_object_get_boolean_member (o, "exact"), ==, expected_exact (family));
+        g_assert_cmpstr (json_object_get_string_member (o, "method"), ==,
+                         !expected_exact (family) ? "sampled Shapley"
+                         : strcmp (family, "logreg") == 0 || strcmp (family, "linear") == 0
+                           || strcmp (family, "ridge") == 0 ? "linear" : "TreeSHAP");
         rows = json_object_get_array_member (o, "rows");
         g_assert_cmpuint (json_array_get_length (rows), ==, 20);
         for (guint r = 0; r < 20; r++)
@@ -83,7 +112,16 @@ test_additive (void)
             JsonObject *c = json_object_get_object_member (row, "contributions");
             double sum = json_object_get_double_member (row, "base");
             double output = json_object_get_double_member (row, "output");
+            JsonNode *base = json_object_get_member (o, "base");
 
+            /* the row's base is its class's (or the only) base */
+            if (t)
+              g_assert_cmpfloat (json_node_get_double (base), ==, sum);
+            else
+              g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (base),
+                                                                json_object_get_string_member (row, "prediction")),
+                                 ==, sum);
+            g_assert_cmpint (json_object_has_member (row, "errors"), !=, expected_exact (family));
             /* the raw columns, the target excepted */
             g_assert_cmpuint (json_object_get_size (c), ==, 6);
             g_assert_true (json_object_has_member (c, "island"));
@@ -98,6 +136,11 @@ test_additive (void)
             if (fabs (sum - output) > 1e-6 * MAX (1.0, fabs (output)))
               g_error ("%s: row %u: base + contributions = %.12g, output %.12g", family, r, sum,
                        output);
+            /* the output is the model's own: its value (checked below for the probability of
+             * the exact families) */
+            if (t && strcmp (family, "knn") != 0)
+              g_assert_cmpfloat_with_epsilon (output, json_object_get_double_member (row, "prediction"),
+                                              1e-9 * MAX (1.0, fabs (output)));
           }
       }
 }
