@@ -281,6 +281,358 @@ test_linear_exact (void)
     }
 }
 
+/* ---- TreeSHAP against brute force ------------------------------------------------------------ */
+
+/* One tree as the brute force reads it from the model's JSON, for one row: node 0 the root. */
+typedef struct {
+  guint    n;
+  gint32  *left, *right;  /* -1 at leaves */
+  guint   *group;         /* internal nodes: the player */
+  guint8  *hot;           /* internal nodes: the row goes left */
+  double  *cover, *value;
+  double   scale;         /* its weight in the score */
+} BruteTree;
+
+static void
+brute_tree_clear (BruteTree *t)
+{
+  g_free (t->left);
+  g_free (t->right);
+  g_free (t->group);
+  g_free (t->hot);
+  g_free (t->cover);
+  g_free (t->value);
+}
+
+static void
+brute_tree_alloc (BruteTree *t, guint n, double scale)
+{
+  t->n = n;
+  t->left = g_new (gint32, n);
+  t->right = g_new (gint32, n);
+  t->group = g_new0 (guint, n);
+  t->hot = g_new0 (guint8, n);
+  t->cover = g_new (double, n);
+  t->value = g_new0 (double, n);
+  t->scale = scale;
+}
+
+/* The path-dependent expectation of the tree with the players of @set known (Lundberg et al.'s
+ * EXPVALUE): a known player's split follows the row, an unknown one weighs both branches by
+ * their cover. */
+static double
+brute_value (const BruteTree *t, guint j, guint set)
+{
+  if (t->left[j] < 0)
+    return t->value[j];
+  if (set & (1u << t->group[j]))
+    return brute_value (t, (guint) (t->hot[j] ? t->left[j] : t->right[j]), set);
+  return (t->cover[t->left[j]] * brute_value (t, (guint) t->left[j], set)
+          + t->cover[t->right[j]] * brute_value (t, (guint) t->right[j], set)) / t->cover[j];
+}
+
+static double
+brute_game (const BruteTree *trees, guint n_trees, guint set)
+{
+  double v = 0.0;
+
+  for (guint t = 0; t < n_trees; t++)
+    v += trees[t].scale * brute_value (&trees[t], 0, set);
+  return v;
+}
+
+/* Shapley values by every subset: phi_i = sum over S without i of |S|! (n - |S| - 1)! / n!
+ * (v(S + i) - v(S)). */
+static void
+brute_shapley (const BruteTree *trees, guint n_trees, guint n_players, double *phi)
+{
+  double fact[16] = { 1.0 };
+
+  for (guint i = 1; i < 16; i++)
+    fact[i] = fact[i - 1] * i;
+  for (guint i = 0; i < n_players; i++)
+    {
+      phi[i] = 0.0;
+      for (guint set = 0; set < (1u << n_players); set++)
+        if (!(set & (1u << i)))
+          {
+            guint size = (guint) __builtin_popcount (set);
+            phi[i] += fact[size] * fact[n_players - size - 1] / fact[n_players]
+                      * (brute_game (trees, n_trees, set | (1u << i)) - brute_game (trees, n_trees, set));
+          }
+    }
+}
+
+static double *
+json_numbers (JsonObject *o, const char *name, gsize *n)
+{
+  g_autoptr(GError) error = NULL;
+  gssize len = kiln_model_json_get_length (o, name, &error);
+  double *out;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (len, >=, 0);
+  out = g_new (double, MAX (len, 1));
+  g_assert_true (kiln_model_json_get_numbers (o, name, out, len, &error));
+  g_assert_no_error (error);
+  if (n)
+    *n = len;
+  return out;
+}
+
+/* A tree or forest (CART, packed) for row @x of the one-hot view and class @output. */
+static BruteTree *
+brute_cart (JsonObject *trees_obj, const float *x, const guint *view_group, gboolean cls,
+            guint output, guint *n_trees)
+{
+  gsize nt;
+  g_autofree double *tree_nodes = json_numbers (trees_obj, "tree_nodes", &nt);
+  g_autofree double *feature = json_numbers (trees_obj, "feature", NULL);
+  g_autofree double *threshold = json_numbers (trees_obj, "threshold", NULL);
+  g_autofree double *right = json_numbers (trees_obj, "right", NULL);
+  g_autofree double *cover = json_numbers (trees_obj, "cover", NULL);
+  g_autofree double *value = json_numbers (trees_obj, "value", NULL);
+  g_autofree double *nnz = cls ? json_numbers (trees_obj, "leaf_nnz", NULL) : NULL;
+  g_autofree double *value_class = cls ? json_numbers (trees_obj, "value_class", NULL) : NULL;
+  BruteTree *trees = g_new0 (BruteTree, nt);
+  gsize at = 0, ai = 0, li = 0, vi = 0;
+
+  for (guint t = 0; t < nt; t++)
+    {
+      BruteTree *b = &trees[t];
+
+      brute_tree_alloc (b, (guint) tree_nodes[t], 1.0 / nt);
+      for (guint i = 0; i < b->n; i++, at++)
+        {
+          gint32 f = (gint32) feature[at];
+
+          b->cover[i] = cover[at];
+          if (f >= 0)
+            {
+              b->left[i] = (gint32) i + 1;
+              b->right[i] = (gint32) i + (gint32) right[ai];
+              b->hot[i] = (double) x[f] <= threshold[ai];
+              b->group[i] = view_group[f];
+              ai++;
+            }
+          else
+            {
+              b->left[i] = b->right[i] = -1;
+              if (!cls)
+                b->value[i] = value[li];
+              else
+                for (guint e = 0; e < (guint) nnz[li]; e++, vi++)
+                  if ((guint) value_class[vi] == output)
+                    b->value[i] = value[vi];
+              li++;
+            }
+        }
+    }
+  *n_trees = nt;
+  return trees;
+}
+
+/* Boosted trees for row @row of @data and class @output (two classes: class 1's log-odds, negated
+ * for class 0). */
+static BruteTree *
+brute_gbt (JsonObject *params, const KilnDataset *data, guint row, const guint *column_group,
+           guint output, guint *n_trees)
+{
+  JsonObject *o = json_object_get_object_member (params, "trees");
+  guint k = (guint) json_object_get_int_member (params, "n_outputs");
+  gsize nt;
+  g_autofree double *tree_nodes = json_numbers (o, "tree_nodes", &nt);
+  g_autofree double *left = json_numbers (o, "left", NULL);
+  g_autofree double *right = json_numbers (o, "right", NULL);
+  g_autofree double *info = json_numbers (o, "info", NULL);
+  g_autofree double *split = json_numbers (o, "split", NULL);
+  g_autofree double *leaf = json_numbers (o, "leaf", NULL);
+  g_autofree double *words = json_numbers (o, "tree_cat_words", NULL);
+  g_autofree double *cat_bits = json_numbers (o, "cat_bits", NULL);
+  g_autofree double *cover = json_numbers (o, "cover", NULL);
+  const float *x = data->x + (gsize) row * data->n_features;
+  const guint32 *codes = data->codes + (gsize) row * data->n_categorical;
+  double sign = data->task == KILN_TASK_CLASSIFICATION && k == 1 && output == 0 ? -1.0 : 1.0;
+  BruteTree *trees = g_new0 (BruteTree, nt);
+  gsize at = 0, at_leaf = 0, at_cover = 0, at_word = 0;
+  guint m = 0;
+
+  for (guint t = 0; t < nt; t++)
+    {
+      guint n = (guint) tree_nodes[t];
+      gboolean mine = t % k == (k == 1 ? 0 : output);
+      BruteTree *b = &trees[m];
+
+      if (mine)
+        brute_tree_alloc (b, 2 * n + 1, sign);
+      for (guint j = 0; j < n; j++, at++)
+        {
+          guint32 in = (guint32) info[at], bits = (guint32) split[at];
+          guint f = in & 0x1fffffffu;
+          gint32 l = (gint32) left[at], r = (gint32) right[at];
+
+          if (!mine)
+            continue;
+          b->left[j] = l >= 0 ? l : (gint32) n + ~l;
+          b->right[j] = r >= 0 ? r : (gint32) n + ~r;
+          if (in & 0x40000000u)
+            {
+              guint c = f - data->n_features;
+              guint32 code = codes[c];
+              guint32 word = (guint32) cat_bits[at_word + bits + code / 32];
+
+              b->hot[j] = (word >> (code % 32)) & 1;
+              b->group[j] = column_group[data->n_features + c];
+            }
+          else
+            {
+              float thr;
+
+              memcpy (&thr, &bits, sizeof thr);
+              b->hot[j] = x[f] <= thr;
+              b->group[j] = column_group[f];
+            }
+        }
+      for (guint j = 0; j < 2 * n + 1; j++)
+        if (mine)
+          b->cover[j] = cover[at_cover + j];
+      for (guint l = 0; l <= n; l++)
+        if (mine)
+          {
+            b->left[n + l] = b->right[n + l] = -1;
+            b->value[n + l] = leaf[at_leaf + l];
+          }
+      at_leaf += n + 1;
+      at_cover += 2 * n + 1;
+      at_word += (gsize) words[t];
+      m += mine;
+    }
+  *n_trees = m;
+  return trees;
+}
+
+/* Small trees (depth <= 4, five features in four players: x2 and x3 one player, the categorical
+ * column's levels one): TreeSHAP equals the Shapley values of the path-dependent game computed by
+ * every subset, to 1e-9, for every class, and base + sum = the model's own score. */
+static void
+test_tree_shap_brute (void)
+{
+  static const guint n_levels[1] = { 3 };
+  static const guint column_group[5] = { 0, 1, 2, 2, 3 };
+  static const guint view_group[7] = { 0, 1, 2, 2, 3, 3, 3 };
+  static const char * const families[] = { "tree", "forest", "gbt" };
+  KilnRng rng;
+
+  for (guint task = 0; task < 3; task++)
+    {
+      /* regression, three classes, two classes */
+      KilnTask kt = task == 0 ? KILN_TASK_REGRESSION : KILN_TASK_CLASSIFICATION;
+      guint n_classes = task == 0 ? 0 : task == 1 ? 3 : 2;
+      g_autoptr(KilnDataset) data = kiln_dataset_new_coded (300, 4, 1, n_levels, kt, n_classes);
+
+      kiln_rng_init (&rng, 11 + task);
+      for (guint i = 0; i < 300; i++)
+        {
+          float *x = data->x + i * 4;
+          double y;
+
+          for (guint j = 0; j < 4; j++)
+            x[j] = (float) kiln_rng_normal (&rng);
+          data->codes[i] = (guint32) kiln_rng_below (&rng, 3);
+          y = x[0] + (data->codes[i] == 1 ? 1.5 : 0.0) + x[1] * x[2] - 0.5 * x[3]
+              + 0.3 * kiln_rng_normal (&rng);
+          if (kt == KILN_TASK_REGRESSION)
+            data->y_value[i] = y;
+          else
+            data->y_class[i] = n_classes == 2 ? y > 0.3 : y < -0.5 ? 0 : y < 1.0 ? 1 : 2;
+        }
+
+      for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+        {
+          g_autoptr(KilnModel) model = NULL;
+          g_autoptr(GError) error = NULL;
+          g_autoptr(JsonNode) json = NULL;
+          JsonObject *params;
+          KilnModelOptions options;
+          KilnModelScore score;
+          guint n_out;
+          g_autofree double *pred = NULL;
+
+          kiln_model_options_init (&options, kt);
+          options.max_depth = 4;
+          options.n_trees = 4;
+          options.gbt.rounds = 4;
+          options.gbt.max_depth = 3;
+          options.gbt.max_leaves = 8;
+          options.gbt.min_samples_leaf = 5;
+          model = kiln_model_new (families[f], &options, &error);
+          g_assert_no_error (error);
+          g_assert_true (kiln_model_fit (model, data, NULL, NULL, NULL, &error));
+          g_assert_no_error (error);
+          g_assert_true (kiln_model_has_tree_shap (model, &score));
+          json = kiln_model_to_json (model);
+          params = json_object_get_object_member (json_node_get_object (json), "params");
+          n_out = kiln_model_get_n_outputs (model);
+          pred = g_new (double, (gsize) 300 * n_out);
+          kiln_model_predict (model, data, pred);
+
+          for (guint r = 0; r < 300; r += 23)
+            for (guint c = 0; c < n_out; c++)
+              {
+                double phi[4], brute[4], base, value, sum;
+                BruteTree *trees;
+                guint n_trees;
+                float view[7];
+
+                value = kiln_model_tree_shap (model, data, r, c, column_group, 4, phi, &base);
+                kiln_dataset_expand (data, r, 1, view);
+                if (strcmp (families[f], "gbt") == 0)
+                  trees = brute_gbt (params, data, r, column_group, c, &n_trees);
+                else
+                  trees = brute_cart (json_object_get_object_member (params, f == 0 ? "tree" : "trees"),
+                                      view, view_group, kt == KILN_TASK_CLASSIFICATION, c, &n_trees);
+                brute_shapley (trees, n_trees, 4, brute);
+                sum = base;
+                for (guint g = 0; g < 4; g++)
+                  {
+                    if (fabs (phi[g] - brute[g]) > 1e-9)
+                      g_error ("%s task %u row %u class %u player %u: TreeSHAP %.15g, brute force %.15g",
+                               families[f], task, r, c, g, phi[g], brute[g]);
+                    sum += phi[g];
+                  }
+                /* the empty set's value is the base (boosting: less its starting score) */
+                if (strcmp (families[f], "gbt") != 0)
+                  g_assert_cmpfloat_with_epsilon (brute_game (trees, n_trees, 0), base, 1e-9);
+                g_assert_cmpfloat_with_epsilon (sum, value, 1e-9);
+                /* the score is the model's: the value or probability, or the boosting's raw score */
+                if (score == KILN_MODEL_SCORE_LOG_ODDS)
+                  g_assert_cmpfloat_with_epsilon (value, (c == 1 ? 1 : -1) * log (pred[r * 2 + 1] / pred[r * 2]), 1e-9);
+                else if (score != KILN_MODEL_SCORE_MARGIN)
+                  g_assert_cmpfloat_with_epsilon (value, pred[r * n_out + c], 1e-12);
+                for (guint t = 0; t < n_trees; t++)
+                  brute_tree_clear (&trees[t]);
+                g_free (trees);
+              }
+          if (score == KILN_MODEL_SCORE_MARGIN)
+            {
+              /* the softmax of the margins is the prediction */
+              for (guint r = 0; r < 300; r += 23)
+                {
+                  double m[3], phi[4], s = 0.0;
+                  for (guint c = 0; c < 3; c++)
+                    s += exp (m[c] = kiln_model_tree_shap (model, data, r, c, column_group, 4, phi, NULL));
+                  for (guint c = 0; c < 3; c++)
+                    g_assert_cmpfloat_with_epsilon (exp (m[c]) / s, pred[r * 3 + c], 1e-9);
+                }
+            }
+          g_assert_cmpint (score, ==, kt == KILN_TASK_REGRESSION ? KILN_MODEL_SCORE_VALUE
+                                      : f < 2 ? KILN_MODEL_SCORE_PROBABILITY
+                                      : n_classes == 2 ? KILN_MODEL_SCORE_LOG_ODDS
+                                      : KILN_MODEL_SCORE_MARGIN);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -289,5 +641,6 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/row", test_row);
   g_test_add_func ("/explain/importance", test_importance);
   g_test_add_func ("/explain/linear-exact", test_linear_exact);
+  g_test_add_func ("/explain/tree-shap-brute", test_tree_shap_brute);
   return g_test_run ();
 }
