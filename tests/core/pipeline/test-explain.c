@@ -633,6 +633,139 @@ test_tree_shap_brute (void)
     }
 }
 
+/* The exact linear decomposition against a hand computation: the weights read off the model's
+ * own predictions at probe rows (for logistic regression in the logit, log (p_c / p_0)), the
+ * means over the background by hand: column a gets w_a (x_a - mean_a), the categorical column
+ * sum_k w_k (1[code = k] - share of k), the base the score at the means. */
+static void
+test_linear_hand (void)
+{
+  static const guint n_levels[1] = { 3 };
+  static const guint da = 0, db = 1, cc = 0;
+  KilnFeatureGroup groups[3] = {
+    { "a", 1, &da, 0, NULL }, { "b", 1, &db, 0, NULL }, { "c", 0, NULL, 1, &cc },
+  };
+  static const char * const families[] = { "linear", "ridge", "logreg", "logreg" };
+  KilnRng rng;
+
+  for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      KilnTask kt = f < 2 ? KILN_TASK_REGRESSION : KILN_TASK_CLASSIFICATION;
+      guint n_classes = f < 2 ? 0 : f == 2 ? 2 : 3, n_out = MAX (n_classes, 1);
+      g_autoptr(KilnDataset) data = kiln_dataset_new_coded (200, 2, 1, n_levels, kt, n_classes);
+      g_autoptr(KilnDataset) probe = kiln_dataset_new_features (6, 2, 1, n_levels);
+      g_autoptr(KilnModel) model = NULL;
+      g_autoptr(KilnExactExplainer) explainer = NULL;
+      g_autoptr(GError) error = NULL;
+      KilnModelOptions options;
+      double pp[6 * 3], z[3][6], w[3][5], mean[5] = { 0, }, base_hand[3];
+
+      kiln_rng_init (&rng, 21 + f);
+      for (guint i = 0; i < 200; i++)
+        {
+          double y;
+
+          data->x[i * 2] = (float) kiln_rng_normal (&rng);
+          data->x[i * 2 + 1] = (float) (2.0 + kiln_rng_normal (&rng));
+          data->codes[i] = (guint32) kiln_rng_below (&rng, 3);
+          y = 1.5 * data->x[i * 2] - data->x[i * 2 + 1] + (data->codes[i] == 2 ? 1.0 : 0.0)
+              + 0.5 * kiln_rng_normal (&rng);
+          if (kt == KILN_TASK_REGRESSION)
+            data->y_value[i] = y;
+          else
+            data->y_class[i] = n_classes == 2 ? y > -1.5 : y < -2.5 ? 0 : y < -0.5 ? 1 : 2;
+        }
+      kiln_model_options_init (&options, kt);
+      model = kiln_model_new (families[f], &options, &error);
+      g_assert_true (kiln_model_fit (model, data, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+
+      /* probes: the origin, a = 1, b = 1, each level of c */
+      memset (probe->x, 0, 12 * sizeof (float));
+      probe->x[1 * 2] = 1.0f;
+      probe->x[2 * 2 + 1] = 1.0f;
+      for (guint k = 0; k < 3; k++)
+        probe->codes[3 + k] = k;
+      kiln_model_predict (model, probe, pp);
+      for (guint c = 0; c < n_out; c++)
+        for (guint i = 0; i < 6; i++)
+          z[c][i] = kt == KILN_TASK_REGRESSION ? pp[i] : log (pp[i * n_out + c] / pp[i * n_out]);
+      for (guint c = 0; c < n_out; c++)
+        for (guint j = 0; j < 5; j++)
+          w[c][j] = z[c][j + 1] - z[c][0];
+      for (guint i = 0; i < 200; i++)
+        {
+          mean[0] += data->x[i * 2] / 200.0;
+          mean[1] += data->x[i * 2 + 1] / 200.0;
+          mean[2 + data->codes[i]] += 1.0 / 200.0;
+        }
+      for (guint c = 0; c < n_out; c++)
+        {
+          base_hand[c] = z[c][0];
+          for (guint j = 0; j < 5; j++)
+            base_hand[c] += w[c][j] * mean[j];
+        }
+
+      explainer = kiln_exact_explainer_new (model, data, groups, 3);
+      g_assert_nonnull (explainer);
+      g_assert_cmpstr (kiln_exact_explainer_get_method (explainer), ==, "linear");
+      g_assert_cmpstr (kiln_exact_explainer_get_output_kind (explainer), ==,
+                       kt == KILN_TASK_REGRESSION ? "value" : n_classes == 2 ? "log-odds" : "margin");
+      for (guint r = 0; r < 200; r += 17)
+        {
+          double contrib[3][3], base[3], out[3], hand[3][3];
+
+          for (guint c = 0; c < n_out; c++)
+            {
+              hand[c][0] = w[c][0] * (data->x[r * 2] - mean[0]);
+              hand[c][1] = w[c][1] * (data->x[r * 2 + 1] - mean[1]);
+              hand[c][2] = 0.0;
+              for (guint k = 0; k < 3; k++)
+                hand[c][2] += w[c][2 + k] * ((data->codes[r] == k) - mean[2 + k]);
+            }
+          for (guint c = 0; c < MAX (n_classes, 1); c++)
+            {
+              out[c] = kiln_exact_explain_row (explainer, data, r, c, contrib[c], &base[c]);
+              g_assert_cmpfloat_with_epsilon (base[c] + contrib[c][0] + contrib[c][1] + contrib[c][2],
+                                              out[c], 1e-9);
+            }
+          if (n_classes == 0)
+            {
+              KilnDataset row;
+              double pred;
+
+              kiln_dataset_slice (data, r, 1, &row);
+              kiln_model_predict (model, &row, &pred);
+              g_assert_cmpfloat_with_epsilon (out[0], pred, 1e-9);
+              g_assert_cmpfloat_with_epsilon (base[0], base_hand[0], 1e-8);
+              for (guint g = 0; g < 3; g++)
+                g_assert_cmpfloat_with_epsilon (contrib[0][g], hand[0][g], 1e-8);
+            }
+          else if (n_classes == 2)
+            {
+              /* class 1's log-odds, and class 0's its negation */
+              g_assert_cmpfloat_with_epsilon (base[1], base_hand[1], 1e-8);
+              g_assert_cmpfloat_with_epsilon (base[0], -base_hand[1], 1e-8);
+              for (guint g = 0; g < 3; g++)
+                {
+                  g_assert_cmpfloat_with_epsilon (contrib[1][g], hand[1][g], 1e-8);
+                  g_assert_cmpfloat_with_epsilon (contrib[0][g], -hand[1][g], 1e-8);
+                }
+            }
+          else
+            {
+              /* margins are known up to a shift common to the classes: their differences */
+              for (guint c = 1; c < 3; c++)
+                {
+                  g_assert_cmpfloat_with_epsilon (base[c] - base[0], base_hand[c], 1e-8);
+                  for (guint g = 0; g < 3; g++)
+                    g_assert_cmpfloat_with_epsilon (contrib[c][g] - contrib[0][g], hand[c][g], 1e-8);
+                }
+            }
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -642,5 +775,6 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/importance", test_importance);
   g_test_add_func ("/explain/linear-exact", test_linear_exact);
   g_test_add_func ("/explain/tree-shap-brute", test_tree_shap_brute);
+  g_test_add_func ("/explain/linear-hand", test_linear_hand);
   return g_test_run ();
 }
