@@ -625,6 +625,19 @@ test_tree_shap_brute (void)
                     g_assert_cmpfloat_with_epsilon (exp (m[c]) / s, pred[r * 3 + c], 1e-9);
                 }
             }
+          /* saved before the covers were recorded: loads, predicts the same, no TreeSHAP */
+          {
+            JsonObject *trees = json_object_get_object_member (params, f == 0 ? "tree" : "trees");
+            g_autoptr(KilnModel) old = NULL;
+            g_autofree double *pred_old = g_new (double, (gsize) 300 * n_out);
+
+            json_object_remove_member (trees, "cover");
+            old = kiln_model_from_json (json, &error);
+            g_assert_no_error (error);
+            g_assert_false (kiln_model_has_tree_shap (old, NULL));
+            kiln_model_predict (old, data, pred_old);
+            g_assert_cmpmem (pred, 300 * n_out * sizeof (double), pred_old, 300 * n_out * sizeof (double));
+          }
           g_assert_cmpint (score, ==, kt == KILN_TASK_REGRESSION ? KILN_MODEL_SCORE_VALUE
                                       : f < 2 ? KILN_MODEL_SCORE_PROBABILITY
                                       : n_classes == 2 ? KILN_MODEL_SCORE_LOG_ODDS
