@@ -1076,13 +1076,7 @@ gbt_tree_shap (KilnGbt           *self,
       work->cover[n + l] = tree->cover[n + l];
       work->value[n + l] = tree->leaf[l];
     }
-  t.n_nodes = n + tree->n_leaves;
-  t.left = work->left;
-  t.right = work->right;
-  t.slot = work->slot;
-  t.cover = work->cover;
-  t.value = work->value;
-  t.hot_left = work->hot_left;
+  _kiln_shap_work_tree (work, n + tree->n_leaves, &t);
   return _kiln_tree_shap (&t, work, scale, phi);
 }
 

@@ -56,6 +56,20 @@ _kiln_shap_work_clear (KilnShapWork *work)
   work->path_capacity = 0;
 }
 
+void
+_kiln_shap_work_tree (KilnShapWork *work,
+                      guint         n_nodes,
+                      KilnShapTree *tree)
+{
+  tree->n_nodes = n_nodes;
+  tree->left = work->left;
+  tree->right = work->right;
+  tree->slot = work->slot;
+  tree->cover = work->cover;
+  tree->value = work->value;
+  tree->hot_left = work->hot_left;
+}
+
 /* Appends (slot, z, o) to the path m[0 .. l) and updates the subset weights. */
 static void
 extend (PathElement *m,
@@ -254,12 +268,6 @@ _kiln_tree_nodes_shap (const KilnTreeNodes *tree,
             }
         }
     }
-  t.n_nodes = tree->n_nodes;
-  t.left = work->left;
-  t.right = work->right;
-  t.slot = work->slot;
-  t.cover = work->cover;
-  t.value = work->value;
-  t.hot_left = work->hot_left;
+  _kiln_shap_work_tree (work, tree->n_nodes, &t);
   return _kiln_tree_shap (&t, work, scale, phi);
 }

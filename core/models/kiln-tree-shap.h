@@ -48,6 +48,10 @@ typedef struct {
 void   _kiln_shap_work_reserve (KilnShapWork *work,
                                 guint         n_nodes);
 void   _kiln_shap_work_clear   (KilnShapWork *work);
+/* The tree of @n_nodes nodes held in @work's arrays. */
+void   _kiln_shap_work_tree    (KilnShapWork *work,
+                                guint         n_nodes,
+                                KilnShapTree *tree);
 
 /* Adds @scale x the tree's Shapley values to @phi (indexed by slot) and returns @scale x the
  * tree's expected output (the value of the empty set). Then @scale x the tree's output for the
