@@ -1,6 +1,7 @@
 /* kiln-cli-explain.c: `kiln-cli explain MODEL.kiln DATA.csv`: which raw columns a saved model
  * leans on (permutation importance, when DATA.csv has the target) and why it predicted what it
- * did for the first rows (sampled Shapley contributions that add up to the output).
+ * did for the first rows (contributions that add up to the output: exact TreeSHAP or linear
+ * decomposition where the family allows, else sampled Shapley values).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -33,9 +34,12 @@ print_text (JsonObject *o)
 {
   JsonNode *importance = json_object_get_member (o, "importance");
   JsonArray *rows = json_object_get_array_member (o, "rows");
-  gboolean probability = g_strcmp0 (json_object_get_string_member (o, "output_kind"),
-                                    "probability") == 0;
-  const char *kind = probability ? _("probability") : _("value");
+  const char *output_kind = json_object_get_string_member (o, "output_kind");
+  const char *method = json_object_get_string_member_with_default (o, "method", "");
+  const char *kind = g_strcmp0 (output_kind, "probability") == 0 ? _("probability")
+                     : g_strcmp0 (output_kind, "log-odds") == 0 ? _("log-odds")
+                     : g_strcmp0 (output_kind, "margin") == 0 ? _("margin")
+                     : _("value");
 
   if (importance && JSON_NODE_HOLDS_OBJECT (importance))
     {
@@ -44,7 +48,8 @@ print_text (JsonObject *o)
 
       printf (_("Permutation importance: the drop in %s when a column is shuffled "
                 "(%u repeats; %.4f unshuffled)\n"),
-              probability ? _("accuracy") : "R²",
+              g_strcmp0 (json_object_get_string_member (imp, "metric"), "accuracy") == 0
+              ? _("accuracy") : "R²",
               (guint) json_object_get_int_member (imp, "repeats"),
               json_object_get_double_member (imp, "baseline"));
       for (guint i = 0; i < json_array_get_length (cols); i++)
@@ -55,6 +60,12 @@ print_text (JsonObject *o)
         }
       printf ("\n");
     }
+  if (g_strcmp0 (method, "TreeSHAP") == 0)
+    printf (_("Contributions: exact (TreeSHAP)\n"));
+  else if (g_strcmp0 (method, "linear") == 0)
+    printf (_("Contributions: exact (linear decomposition from the mean row)\n"));
+  else
+    printf (_("Contributions: estimated by sampling (Shapley values; see --json for their errors)\n"));
   for (guint i = 0; i < json_array_get_length (rows); i++)
     {
       JsonObject *r = json_array_get_object_element (rows, i);
@@ -70,8 +81,8 @@ print_text (JsonObject *o)
       for (GList *l = names; l; l = l->next)
         list[n++] = (Contribution) { l->data, json_object_get_double_member (contrib, l->data) };
       qsort (list, n, sizeof (Contribution), by_size);
-      /* Translators: row number, the prediction, what is decomposed ("value" or "probability"),
-         the base value and the output */
+      /* Translators: row number, the prediction, what is decomposed ("value", "probability",
+         "log-odds" or "margin"), the base value and the output */
       printf (_("Row %u: %s (%s %.4f = base %.4f + contributions)\n"),
               (guint) json_object_get_int_member (r, "row") + 1, pred_text, kind,
               json_object_get_double_member (r, "output"), json_object_get_double_member (r, "base"));

@@ -270,3 +270,184 @@ kiln_shapley_explain_row (KilnShapleySampler *s,
   kiln_model_predict (s->model, &x, fx);
   return fx[class_index];
 }
+
+/* ---- Exact contributions ------------------------------------------------------------------- */
+
+struct _KilnExactExplainer {
+  KilnModel      *model;
+  guint           n_groups;
+  guint          *column_slot;  /* per dense then categorical column: its group, or n_groups */
+  gboolean        tree_shap;
+  KilnModelScore  score;
+  /* linear */
+  guint           n_scores;
+  const double   *coef;         /* the model's */
+  const double   *intercept;
+  guint           width;        /* the one-hot view */
+  guint          *view_slot;    /* per feature of the view */
+  double         *mean;         /* per feature of the view, over the background */
+};
+
+KilnExactExplainer *
+kiln_exact_explainer_new (KilnModel               *model,
+                          const KilnDataset       *background,
+                          const KilnFeatureGroup  *groups,
+                          guint                    n_groups)
+{
+  KilnExactExplainer *e;
+  guint n_columns;
+
+  g_return_val_if_fail (model != NULL && background != NULL, NULL);
+  g_return_val_if_fail (n_groups == 0 || groups != NULL, NULL);
+
+  e = g_new0 (KilnExactExplainer, 1);
+  if (kiln_model_has_tree_shap (model, &e->score))
+    e->tree_shap = TRUE;
+  else if (!kiln_model_get_linear (model, &e->n_scores, &e->coef, &e->intercept, &e->score))
+    {
+      g_free (e);
+      return NULL;
+    }
+  e->model = kiln_model_ref (model);
+  e->n_groups = n_groups;
+  n_columns = background->n_features + background->n_categorical;
+  e->column_slot = g_new (guint, MAX (n_columns, 1));
+  for (guint c = 0; c < n_columns; c++)
+    e->column_slot[c] = n_groups;
+  for (guint g = 0; g < n_groups; g++)
+    {
+      for (guint i = 0; i < groups[g].n_dense; i++)
+        e->column_slot[groups[g].dense[i]] = g;
+      for (guint i = 0; i < groups[g].n_codes; i++)
+        e->column_slot[background->n_features + groups[g].codes[i]] = g;
+    }
+  if (!e->tree_shap)
+    {
+      guint d = background->n_features;
+
+      e->width = kiln_dataset_get_width (background);
+      if (e->width != kiln_model_get_n_features (model))
+        {
+          g_critical ("%s: the background has %u features, the model %u", G_STRFUNC, e->width,
+                      kiln_model_get_n_features (model));
+          kiln_exact_explainer_free (e);
+          return NULL;
+        }
+      e->view_slot = g_new (guint, MAX (e->width, 1));
+      for (guint f = 0; f < d; f++)
+        e->view_slot[f] = e->column_slot[f];
+      for (guint j = 0; j < background->n_categorical; j++)
+        for (guint k = 0; k < background->n_levels[j]; k++)
+          e->view_slot[d + kiln_dataset_get_level_offset (background, j) + k] = e->column_slot[d + j];
+      /* the means of the view: dense columns summed, a level's frequency from the codes */
+      e->mean = g_new0 (double, MAX (e->width, 1));
+      for (guint r = 0; r < background->n_rows; r++)
+        {
+          for (guint f = 0; f < d; f++)
+            e->mean[f] += background->x[(gsize) r * d + f];
+          for (guint j = 0; j < background->n_categorical; j++)
+            {
+              guint32 code = background->codes[(gsize) r * background->n_categorical + j];
+              if (code != KILN_CODE_NONE && code < background->n_levels[j])
+                e->mean[d + kiln_dataset_get_level_offset (background, j) + code] += 1.0;
+            }
+        }
+      for (guint f = 0; f < e->width; f++)
+        e->mean[f] /= MAX (background->n_rows, 1);
+    }
+  return e;
+}
+
+void
+kiln_exact_explainer_free (KilnExactExplainer *e)
+{
+  if (e == NULL)
+    return;
+  g_clear_pointer (&e->model, kiln_model_unref);
+  g_free (e->column_slot);
+  g_free (e->view_slot);
+  g_free (e->mean);
+  g_free (e);
+}
+
+const char *
+kiln_exact_explainer_get_method (KilnExactExplainer *e)
+{
+  g_return_val_if_fail (e != NULL, NULL);
+  return e->tree_shap ? "TreeSHAP" : "linear";
+}
+
+const char *
+kiln_exact_explainer_get_output_kind (KilnExactExplainer *e)
+{
+  g_return_val_if_fail (e != NULL, NULL);
+  switch (e->score)
+    {
+    case KILN_MODEL_SCORE_PROBABILITY:
+      return "probability";
+    case KILN_MODEL_SCORE_LOG_ODDS:
+      return "log-odds";
+    case KILN_MODEL_SCORE_MARGIN:
+      return "margin";
+    case KILN_MODEL_SCORE_VALUE:
+    default:
+      return "value";
+    }
+}
+
+double
+kiln_exact_explain_row (KilnExactExplainer *e,
+                        const KilnDataset  *data,
+                        guint               row,
+                        guint               class_index,
+                        double             *contributions,
+                        double             *base)
+{
+  g_autofree float *x = NULL;
+  const double *w;
+  double sign = 1.0, b, value;
+  guint s;
+
+  g_return_val_if_fail (e != NULL && data != NULL && row < data->n_rows, NAN);
+  g_return_val_if_fail (e->n_groups == 0 || contributions != NULL, NAN);
+
+  if (e->tree_shap)
+    {
+      value = kiln_model_tree_shap (e->model, data, row, class_index, e->column_slot, e->n_groups,
+                                    contributions, &b);
+      if (base != NULL)
+        *base = b;
+      return value;
+    }
+
+  /* two-class logistic regression: one score, class 1's log-odds; class 0's is its negation */
+  g_return_val_if_fail (data->n_features + data->n_categorical > 0 || e->width == 0, NAN);
+  if (e->n_scores == 1)
+    {
+      s = 0;
+      if (e->score == KILN_MODEL_SCORE_LOG_ODDS && class_index == 0)
+        sign = -1.0;
+    }
+  else
+    {
+      g_return_val_if_fail (class_index < e->n_scores, NAN);
+      s = class_index;
+    }
+  w = e->coef + (gsize) s * e->width;
+  x = g_new (float, MAX (e->width, 1));
+  kiln_dataset_expand (data, row, 1, x);
+  for (guint g = 0; g < e->n_groups; g++)
+    contributions[g] = 0.0;
+  b = e->intercept[s];
+  value = e->intercept[s];
+  for (guint f = 0; f < e->width; f++)
+    {
+      b += w[f] * e->mean[f];
+      value += w[f] * x[f];
+      if (e->view_slot[f] < e->n_groups)
+        contributions[e->view_slot[f]] += sign * w[f] * (x[f] - e->mean[f]);
+    }
+  if (base != NULL)
+    *base = sign * b;
+  return sign * value;
+}

@@ -19,6 +19,16 @@
  * samples, base + sum of contributions = f(row) exactly (to rounding) whatever the number of
  * samples; the estimate's standard error per group is reported beside it. The output decomposed
  * is the value (regression) or the probability of @class_index (classification).
+ *
+ * Exact contributions (KilnExactExplainer), where the family allows them:
+ * - tree, forest, gradient-boosted trees: path-dependent TreeSHAP (kiln_model_tree_shap()), each
+ *   group one player; the base is the expected score over the trees' training cover. It
+ *   decomposes the value, a class's probability (tree, forest) or a class's raw score (boosting:
+ *   log-odds for two classes, the softmax margin for more).
+ * - linear, ridge, logistic regression: the score is linear in the features, so group G gets
+ *   sum over its features j of w_j (x_j - mean_j), the means over the background rows (a level of
+ *   a categorical column: its frequency), and the base is the score at those means. Logistic
+ *   regression is decomposed in the logit: log-odds (two classes), margin (more).
  */
 #pragma once
 
@@ -70,5 +80,31 @@ double              kiln_shapley_explain_row  (KilnShapleySampler *sampler,
                                                double             *errors);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnShapleySampler, kiln_shapley_sampler_free)
+
+typedef struct _KilnExactExplainer KilnExactExplainer;
+
+/* NULL when @model has no exact method (or, for the tree families, was saved without its
+ * trees' covers). @background: the rows whose means the linear decomposition starts from
+ * (unused by TreeSHAP). */
+KilnExactExplainer *kiln_exact_explainer_new       (KilnModel               *model,
+                                                    const KilnDataset       *background,
+                                                    const KilnFeatureGroup  *groups,
+                                                    guint                    n_groups);
+void                kiln_exact_explainer_free      (KilnExactExplainer *explainer);
+/* "TreeSHAP" or "linear" */
+const char         *kiln_exact_explainer_get_method (KilnExactExplainer *explainer);
+/* What is decomposed: "value", "probability", "log-odds" or "margin". */
+const char         *kiln_exact_explainer_get_output_kind (KilnExactExplainer *explainer);
+/* Row @row of @data (the model's layout) for @class_index (0 for regression): @contributions
+ * per group and *@base (may be NULL); returns the score, *@base + sum (@contributions) to
+ * rounding. */
+double              kiln_exact_explain_row         (KilnExactExplainer *explainer,
+                                                    const KilnDataset  *data,
+                                                    guint               row,
+                                                    guint               class_index,
+                                                    double             *contributions,
+                                                    double             *base);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnExactExplainer, kiln_exact_explainer_free)
 
 G_END_DECLS

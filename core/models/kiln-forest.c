@@ -21,6 +21,7 @@
 #include "kiln-model-private.h"
 #include "kiln-parallel.h"
 #include "kiln-tree-common.h"
+#include "kiln-tree-shap.h"
 
 #define DEFAULT_N_TREES 100
 
@@ -430,6 +431,45 @@ kiln_forest_importances (KilnModel *model,
   return TRUE;
 }
 
+/* The forest's score is the mean of its trees': their Shapley values, each weighed 1 / n_trees. */
+static gboolean
+kiln_forest_tree_shap (KilnModel         *model,
+                       const KilnDataset *rows,
+                       guint              row,
+                       guint              output,
+                       const guint       *view_slot,
+                       const guint       *column_slot,
+                       double            *phi,
+                       double            *base,
+                       double            *value,
+                       KilnModelScore    *score)
+{
+  KilnForest *self = (KilnForest *) model;
+  KilnShapWork work = { 0, };
+  g_autofree float *x = NULL;
+  g_autofree double *out = NULL;
+  gboolean covered = self->n_trees > 0;
+
+  *score = model->task == KILN_TASK_CLASSIFICATION ? KILN_MODEL_SCORE_PROBABILITY
+                                                    : KILN_MODEL_SCORE_VALUE;
+  for (guint t = 0; t < self->n_trees; t++)
+    covered = covered && self->trees[t].cover != NULL;
+  if (!covered || rows == NULL)
+    return covered;
+
+  x = g_new (float, MAX (model->n_features, 1));
+  kiln_dataset_expand (rows, row, 1, x);
+  *base = 0.0;
+  for (guint t = 0; t < self->n_trees; t++)
+    *base += _kiln_tree_nodes_shap (&self->trees[t], x, output, view_slot, &work,
+                                    1.0 / self->n_trees, phi);
+  _kiln_shap_work_clear (&work);
+  out = g_new (double, kiln_model_get_n_outputs (model));
+  kiln_forest_predict_dense (model, x, 1, out);
+  *value = out[output];
+  return TRUE;
+}
+
 static void
 kiln_forest_finalize (KilnModel *model)
 {
@@ -454,6 +494,7 @@ static const KilnModelOps forest_ops = {
   .from_json = kiln_forest_from_json,
   .importances = kiln_forest_importances,
   .finalize = kiln_forest_finalize,
+  .tree_shap = kiln_forest_tree_shap,
 };
 
 const KilnModelClass kiln_forest_class = {

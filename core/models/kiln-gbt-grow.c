@@ -88,6 +88,7 @@ struct _GbtGrower {
   guint          n_leaves;
   GArray        *nodes;       /* GbtNode */
   GArray        *gains;       /* float */
+  GArray        *covers;      /* guint32: the rows that reached each node */
   GArray        *cat_bits;    /* guint32 */
 };
 
@@ -114,6 +115,7 @@ _kiln_gbt_grower_new (const GbtBins       *bins,
   grower->feat_off = g_new (guint, MAX (bins->n_features, 1));
   grower->nodes = g_array_new (FALSE, FALSE, sizeof (GbtNode));
   grower->gains = g_array_new (FALSE, FALSE, sizeof (float));
+  grower->covers = g_array_new (FALSE, FALSE, sizeof (guint32));
   grower->cat_bits = g_array_new (FALSE, TRUE, sizeof (guint32));   /* cleared as it grows */
   return grower;
 }
@@ -135,6 +137,7 @@ _kiln_gbt_grower_free (GbtGrower *grower)
   g_free (grower->feat_off);
   g_array_unref (grower->nodes);
   g_array_unref (grower->gains);
+  g_array_unref (grower->covers);
   g_array_unref (grower->cat_bits);
   g_free (grower);
 }
@@ -783,6 +786,7 @@ add_node (GbtGrower *grower,
     }
   g_array_append_val (grower->nodes, node);
   g_array_append_val (grower->gains, gain);
+  g_array_append_val (grower->covers, leaf->count);
   if (leaf->parent >= 0)
     {
       GbtNode *parent = &g_array_index (grower->nodes, GbtNode, leaf->parent);
@@ -810,6 +814,7 @@ _kiln_gbt_grow (GbtGrower          *grower,
   set_features (grower, input);
   g_array_set_size (grower->nodes, 0);
   g_array_set_size (grower->gains, 0);
+  g_array_set_size (grower->covers, 0);
   g_array_set_size (grower->cat_bits, 0);
   for (guint s = 0; s < grower->n_leaves; s++)
     hist_release (grower, &leaves[s]);
@@ -916,8 +921,11 @@ _kiln_gbt_grow (GbtGrower          *grower,
   out->cat_bits = out->n_cat_words > 0
                   ? g_memdup2 (grower->cat_bits->data, out->n_cat_words * sizeof (guint32)) : NULL;
   out->leaf = g_new (double, out->n_leaves);
+  out->cover = g_new (guint32, out->n_nodes + out->n_leaves);
+  memcpy (out->cover, grower->covers->data, out->n_nodes * sizeof (guint32));
   for (guint s = 0; s < grower->n_leaves; s++)
     {
+      out->cover[out->n_nodes + s] = leaves[s].count;
       Sums sum = unpack (grower, leaves[s].sum);
 
       out->leaf[s] = sum.h + p->l2 > 0.0 ? -p->learning_rate * sum.g / (sum.h + p->l2) : 0.0;

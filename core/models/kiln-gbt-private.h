@@ -104,6 +104,9 @@ typedef struct {
   GbtNode  *nodes;
   double   *leaf;           /* n_leaves values (learning rate applied) */
   float    *gain;           /* n_nodes: each split's gain, for importances */
+  /* n_nodes + n_leaves: the training rows (of the round's sample) that reached each node, then
+   * each leaf, TreeSHAP's weights; NULL for models saved without them */
+  guint32  *cover;
   guint     n_cat_words;
   guint32  *cat_bits;
   /* for walking (_kiln_gbt_tree_finish): the nodes, then one per leaf that leads to itself, so

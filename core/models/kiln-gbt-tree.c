@@ -5,7 +5,9 @@
  * A list of trees is saved as a handful of packed arrays (kiln-json-pack.c), the trees one after
  * the other in each: "tree_nodes" (internal nodes per tree), "left", "right", "info", "split"
  * (the threshold's float bits, or the start of the node's categorical bit set), "gain" (per
- * internal node), "leaf" (n_nodes + 1 values per tree), "tree_cat_words" and "cat_bits". Loading
+ * internal node), "leaf" (n_nodes + 1 values per tree), "tree_cat_words", "cat_bits" and "cover"
+ * (2 n_nodes + 1 per tree: the rows that reached each node, then each leaf; absent from models
+ * saved before it, which load without and are explained by sampling). Loading
  * checks the structure: children come after their parent (so a walk always ends), every leaf is
  * reached once, features and bit sets are in range.
  */
@@ -28,6 +30,7 @@ _kiln_gbt_tree_clear (GbtTree *tree)
   g_clear_pointer (&tree->nodes, g_free);
   g_clear_pointer (&tree->leaf, g_free);
   g_clear_pointer (&tree->gain, g_free);
+  g_clear_pointer (&tree->cover, g_free);
   g_clear_pointer (&tree->cat_bits, g_free);
   g_clear_pointer (&tree->walk, g_free);
   tree->depth = 0;
@@ -148,10 +151,13 @@ _kiln_gbt_trees_to_json (const GbtTree *trees,
   g_autofree float *gain = NULL;
   g_autofree double *leaf = NULL;
   g_autofree guint32 *cat_bits = NULL;
-  gsize at = 0, at_leaf = 0, at_word = 0;
+  g_autofree guint32 *cover = NULL;
+  gboolean with_cover = TRUE;
+  gsize at = 0, at_leaf = 0, at_word = 0, at_cover = 0;
 
   for (guint t = 0; t < n_trees; t++)
     {
+      with_cover = with_cover && trees[t].cover != NULL;
       tree_nodes[t] = trees[t].n_nodes;
       tree_words[t] = trees[t].n_cat_words;
       n_nodes += trees[t].n_nodes;
@@ -165,9 +171,17 @@ _kiln_gbt_trees_to_json (const GbtTree *trees,
   gain = g_new (float, MAX (n_nodes, 1));
   leaf = g_new (double, MAX (n_leaves, 1));
   cat_bits = g_new (guint32, MAX (n_words, 1));
+  if (with_cover)
+    cover = g_new (guint32, n_nodes + n_leaves + 1);
   for (guint t = 0; t < n_trees; t++)
     {
       const GbtTree *tree = &trees[t];
+
+      if (with_cover)
+        {
+          memcpy (cover + at_cover, tree->cover, (tree->n_nodes + tree->n_leaves) * sizeof (guint32));
+          at_cover += tree->n_nodes + tree->n_leaves;
+        }
 
       for (guint i = 0; i < tree->n_nodes; i++)
         {
@@ -195,6 +209,8 @@ _kiln_gbt_trees_to_json (const GbtTree *trees,
   _kiln_json_add_packed_doubles (builder, "leaf", leaf, n_leaves);
   _kiln_json_add_packed_uints (builder, "tree_cat_words", tree_words, n_trees);
   _kiln_json_add_packed_uints (builder, "cat_bits", cat_bits, n_words);
+  if (with_cover)
+    _kiln_json_add_packed_uints (builder, "cover", cover, n_nodes + n_leaves);
 }
 
 static gboolean
@@ -265,6 +281,22 @@ check_tree (const GbtTree *tree,
   for (guint i = 0; i < tree->n_leaves; i++)
     if (!isfinite (tree->leaf[i]) || (tree->n_nodes > 0 && !seen[i]))
       return damaged (error, t, _("a leaf is not reached or has no finite value"));
+  /* every node reached by some row, and a node's cover its children's (TreeSHAP divides by it
+   * and relies on the sum) */
+  for (guint i = 0; tree->cover != NULL && i < tree->n_nodes + tree->n_leaves; i++)
+    {
+      const GbtNode *node = i < tree->n_nodes ? &tree->nodes[i] : NULL;
+      guint64 sum = 0;
+
+      if (tree->cover[i] == 0)
+        return damaged (error, t, _("the node covers do not add up"));
+      if (node == NULL)
+        continue;
+      sum += tree->cover[node->left >= 0 ? (guint) node->left : tree->n_nodes + ~node->left];
+      sum += tree->cover[node->right >= 0 ? (guint) node->right : tree->n_nodes + ~node->right];
+      if (sum != tree->cover[i])
+        return damaged (error, t, _("the node covers do not add up"));
+    }
   return TRUE;
 }
 
@@ -286,9 +318,10 @@ _kiln_gbt_trees_from_json (JsonObject   *object,
   g_autofree float *gain = NULL;
   g_autofree double *leaf = NULL;
   g_autofree guint32 *cat_bits = NULL;
+  g_autofree guint32 *cover = NULL;
   GbtTree *trees;
   guint64 n_nodes = 0, n_words = 0;
-  gsize at = 0, at_leaf = 0, at_word = 0;
+  gsize at = 0, at_leaf = 0, at_word = 0, at_cover = 0;
 
   if (!_kiln_json_get_uints (object, "tree_nodes", tree_nodes, n_trees, error)
       || !_kiln_json_get_uints (object, "tree_cat_words", tree_words, n_trees, error))
@@ -323,6 +356,19 @@ _kiln_gbt_trees_from_json (JsonObject   *object,
       || !_kiln_json_get_doubles (object, "leaf", leaf, n_nodes + n_trees, error)
       || !_kiln_json_get_uints (object, "cat_bits", cat_bits, n_words, error))
     return FALSE;
+  if (json_object_has_member (object, "cover"))
+    {
+      if (_kiln_json_get_array_length (object, "cover", error) != (gssize) (2 * n_nodes + n_trees))
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_FORMAT,
+                         _("The saved trees do not match their node counts."));
+          return FALSE;
+        }
+      cover = g_new (guint32, 2 * n_nodes + n_trees);
+      if (!_kiln_json_get_uints (object, "cover", cover, 2 * n_nodes + n_trees, error))
+        return FALSE;
+    }
 
   trees = g_new0 (GbtTree, MAX (n_trees, 1));
   for (guint t = 0; t < n_trees; t++)
@@ -350,6 +396,11 @@ _kiln_gbt_trees_from_json (JsonObject   *object,
       if (tree->n_cat_words > 0)
         tree->cat_bits = g_memdup2 (cat_bits + at_word, tree->n_cat_words * sizeof (guint32));
       at_word += tree->n_cat_words;
+      if (cover != NULL)
+        {
+          tree->cover = g_memdup2 (cover + at_cover, (tree->n_nodes + tree->n_leaves) * sizeof (guint32));
+          at_cover += tree->n_nodes + tree->n_leaves;
+        }
       if (!check_tree (tree, t, n_numeric, n_categorical, n_levels, error))
         {
           for (guint u = 0; u <= t; u++)

@@ -497,6 +497,22 @@ static const KilnModelOption * const linear_options[] = {
   NULL,
 };
 
+static gboolean
+linear_linear (KilnModel       *model,
+               guint           *n_scores,
+               const double   **coef,
+               const double   **intercept,
+               KilnModelScore  *score)
+{
+  KilnLinear *self = (KilnLinear *) model;
+
+  *n_scores = 1;
+  *coef = self->coef;
+  *intercept = &self->intercept;
+  *score = KILN_MODEL_SCORE_VALUE;
+  return TRUE;
+}
+
 static const KilnModelOps linear_ops = {
   .instance_size = sizeof (KilnLinear),
   .codes = TRUE,
@@ -507,6 +523,7 @@ static const KilnModelOps linear_ops = {
   .from_json = linear_from_json,
   .importances = linear_importances,
   .finalize = linear_finalize,
+  .linear = linear_linear,
 };
 
 const KilnModelClass kiln_linear_class = {
@@ -536,6 +553,7 @@ static const KilnModelOps ridge_ops = {
   .from_json = linear_from_json,
   .importances = linear_importances,
   .finalize = linear_finalize,
+  .linear = linear_linear,
 };
 
 const KilnModelClass kiln_ridge_class = {

@@ -985,6 +985,22 @@ logreg_finalize (KilnModel *model)
   g_free (self->intercept);
 }
 
+static gboolean
+logreg_linear (KilnModel       *model,
+               guint           *n_scores,
+               const double   **coef,
+               const double   **intercept,
+               KilnModelScore  *score)
+{
+  KilnLogreg *self = (KilnLogreg *) model;
+
+  *n_scores = self->n_out;
+  *coef = self->coef;
+  *intercept = self->intercept;
+  *score = self->n_out == 1 ? KILN_MODEL_SCORE_LOG_ODDS : KILN_MODEL_SCORE_MARGIN;
+  return TRUE;
+}
+
 static const KilnModelOption * const logreg_options[] = {
   &kiln_model_option_l2_logreg,
   &kiln_model_option_max_iter,
@@ -1003,6 +1019,7 @@ static const KilnModelOps logreg_ops = {
   .importances = logreg_importances,
   .coefficients = logreg_coefficients,
   .finalize = logreg_finalize,
+  .linear = logreg_linear,
 };
 
 const KilnModelClass kiln_logreg_class = {

@@ -58,6 +58,16 @@ struct _KilnModelOps {
   const double *(*coefficients) (KilnModel *model, guint *n_out);
   /* iterative families: the most epochs @options allow (NULL: options->epochs) */
   guint     (*max_epochs)    (const KilnModelOptions *options);
+  /* tree families (kiln_model_tree_shap()): with @rows NULL, whether the trees have their covers
+   * (and the score they decompose in *@score); else adds row @row's TreeSHAP values for @output
+   * to @phi by slot (@view_slot per feature of the one-hot view, @column_slot per column of
+   * @rows: dense ones, then categorical) and returns the score, its expected value in *@base */
+  gboolean  (*tree_shap)     (KilnModel *model, const KilnDataset *rows, guint row, guint output,
+                              const guint *view_slot, const guint *column_slot, double *phi,
+                              double *base, double *value, KilnModelScore *score);
+  /* linear families (kiln_model_get_linear()) */
+  gboolean  (*linear)        (KilnModel *model, guint *n_scores, const double **coef,
+                              const double **intercept, KilnModelScore *score);
 };
 
 /* The registry's families (kiln-model-registry.c). */

@@ -235,6 +235,45 @@ gboolean    kiln_model_json_get_numbers (JsonObject  *params,
                                          gsize        n,
                                          GError     **error);
 
+/* ---- Exact explanations ------------------------------------------------------------------- */
+
+/* The score an exact explanation decomposes. */
+typedef enum {
+  KILN_MODEL_SCORE_VALUE,        /* regression: the predicted value */
+  KILN_MODEL_SCORE_PROBABILITY,  /* the class's probability (tree, forest) */
+  KILN_MODEL_SCORE_LOG_ODDS,     /* two classes: log (p / (1 - p)) of the class */
+  KILN_MODEL_SCORE_MARGIN,       /* more classes: the class's raw score before the softmax */
+} KilnModelScore;
+
+/* Whether kiln_model_tree_shap() explains @model: a fitted tree, forest or gradient-boosted
+ * model whose trees know their training covers (models saved before Kiln recorded them do
+ * not). *@score (may be NULL): what it decomposes. */
+gboolean    kiln_model_has_tree_shap  (KilnModel       *model,
+                                       KilnModelScore  *score);
+/* Path-dependent TreeSHAP (Lundberg et al. 2018) of row @row of @rows (the model's layout) for
+ * @output (a class; 0 for regression and two-class boosting, whose one score is class 1's
+ * log-odds: use @output 1 for it, 0 for its negation). @slots maps each column of @rows (its
+ * dense features, then its categorical ones) to a player < @n_slots: the features of one slot
+ * (a column's one-hot levels) are one player. @phi (n_slots) receives each player's Shapley
+ * value, *@base (may be NULL) the expected score over the trees' training cover; returns the
+ * score, *@base + the sum of @phi to rounding. */
+double      kiln_model_tree_shap      (KilnModel          *model,
+                                       const KilnDataset  *rows,
+                                       guint               row,
+                                       guint               output,
+                                       const guint        *slots,
+                                       guint               n_slots,
+                                       double             *phi,
+                                       double             *base);
+/* Linear families (linear, ridge, logistic): their @n_scores scores are intercept[s] +
+ * sum_j coef[s * n_features + j] x_j over the one-hot view's features (borrowed arrays). Logistic
+ * regression of two classes has one score, class 1's log-odds; of more, one margin per class. */
+gboolean    kiln_model_get_linear     (KilnModel       *model,
+                                       guint           *n_scores,
+                                       const double   **coef,
+                                       const double   **intercept,
+                                       KilnModelScore  *score);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnModel, kiln_model_unref)
 
 G_END_DECLS

@@ -40,7 +40,8 @@ typedef struct {
 /* One fitted tree: n_nodes nodes in depth-first order, the root first and each left child right
  * after its parent. Classification leaves keep their class probabilities sparse, as the leaves of
  * deep trees are mostly pure: value[leaf_start[leaf] .. leaf_start[leaf + 1]), with their classes
- * in value_class. */
+ * in value_class. @cover is what TreeSHAP weighs the branches by: per node, the weight of the
+ * training rows that reached it (bootstrap draws for a forest); NULL for models saved without it. */
 typedef struct {
   guint         n_nodes;
   guint         n_leaves;
@@ -49,6 +50,7 @@ typedef struct {
   double       *value;        /* classification */
   gint32       *value_class;  /* classification */
   gint32       *leaf_start;   /* classification: n_leaves + 1 */
+  guint32      *cover;        /* n_nodes, or NULL */
   gboolean      in_arena;     /* the arrays belong to a KilnTreeArena */
 } KilnTreeNodes;
 
@@ -111,7 +113,8 @@ gboolean _kiln_tree_nodes_from_json (KilnTreeNodes  *nodes,
 
 /* Trees saved as packed arrays (kiln-tree-pack.c): every tree of a model in one set of arrays,
  * as members of the current object ("layout": 2, "tree_nodes", "feature", "threshold", "right",
- * "value", and for classification "leaf_nnz" and "value_class"). */
+ * "value", for classification "leaf_nnz" and "value_class", and "cover" when every tree has
+ * its covers). */
 void     _kiln_tree_nodes_pack      (const KilnTreeNodes *trees,
                                      guint                n_trees,
                                      JsonBuilder         *builder);

@@ -122,6 +122,7 @@ _kiln_tree_workspace_new (const KilnTreeData   *data,
   ws->threshold = g_new (double, ws->node_cap);
   ws->lchild = g_new (gint32, ws->node_cap);
   ws->rchild = g_new (gint32, ws->node_cap);
+  ws->cover = g_new (guint32, ws->node_cap);
   ws->leaf_cap = 512;
   ws->value = g_new (double, (gsize) ws->leaf_cap * ws->n_out);
   return ws;
@@ -168,6 +169,7 @@ _kiln_tree_workspace_free (KilnTreeWorkspace *ws)
   g_free (ws->threshold);
   g_free (ws->lchild);
   g_free (ws->rchild);
+  g_free (ws->cover);
   g_free (ws->value);
   g_free (ws);
 }
@@ -265,6 +267,7 @@ add_node (KilnTreeWorkspace *ws)
       ws->threshold = g_renew (double, ws->threshold, ws->node_cap);
       ws->lchild = g_renew (gint32, ws->lchild, ws->node_cap);
       ws->rchild = g_renew (gint32, ws->rchild, ws->node_cap);
+      ws->cover = g_renew (guint32, ws->cover, ws->node_cap);
     }
   return ws->n_nodes++;
 }
@@ -500,6 +503,8 @@ _kiln_tree_grow (KilnTreeWorkspace *ws,
         return FALSE;
 
       node = add_node (ws);
+      /* a sum of draws of at most n_rows rows: an exact integer below 2^31 */
+      ws->cover[node] = (guint32) e.weight;
       if (e.parent >= 0)
         {
           if (e.is_left)
@@ -575,6 +580,8 @@ _kiln_tree_grow (KilnTreeWorkspace *ws,
   out->n_outputs = ws->n_out;
   out->in_arena = ws->arena != NULL;
   out->node = tree_alloc (ws->arena, ws->n_nodes * sizeof (KilnTreeNode));
+  out->cover = tree_alloc (ws->arena, ws->n_nodes * sizeof (guint32));
+  memcpy (out->cover, ws->cover, ws->n_nodes * sizeof (guint32));
   for (guint i = 0; i < ws->n_nodes; i++)
     {
       KilnTreeNode *node = &out->node[i];

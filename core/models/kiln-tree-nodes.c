@@ -28,12 +28,14 @@ _kiln_tree_nodes_clear (KilnTreeNodes *nodes)
       nodes->value = NULL;
       nodes->value_class = NULL;
       nodes->leaf_start = NULL;
+      nodes->cover = NULL;
       nodes->in_arena = FALSE;
     }
   g_clear_pointer (&nodes->node, g_free);
   g_clear_pointer (&nodes->value, g_free);
   g_clear_pointer (&nodes->value_class, g_free);
   g_clear_pointer (&nodes->leaf_start, g_free);
+  g_clear_pointer (&nodes->cover, g_free);
   nodes->n_nodes = 0;
   nodes->n_leaves = 0;
 }

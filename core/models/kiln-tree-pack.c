@@ -12,7 +12,9 @@
  *   "threshold": per internal node, "right": per internal node, its right child's distance from
  *   it (the left child is the next node, leaves are numbered in node order);
  *   regression: "value" per leaf;
- *   classification: "leaf_nnz" per leaf, "value_class" and "value" per stored probability.
+ *   classification: "leaf_nnz" per leaf, "value_class" and "value" per stored probability;
+ *   "cover" per node: the weight of the training rows that reached it (TreeSHAP's), written when
+ *   every tree has it (models saved before it load without, and are explained by sampling).
  *
  * Models saved before (an object of JSON arrays per tree, kiln-tree-common.c) still load.
  */
@@ -43,7 +45,9 @@ _kiln_tree_nodes_pack (const KilnTreeNodes *trees,
   g_autofree double *value = NULL;
   g_autofree gint32 *leaf_nnz = NULL;
   g_autofree gint32 *value_class = NULL;
+  g_autofree guint32 *cover = NULL;
   gboolean sparse = n_trees > 0 && trees[0].leaf_start != NULL;
+  gboolean with_cover = TRUE;
   gsize at = 0, at_internal = 0, at_leaf = 0, at_value = 0;
 
   for (guint t = 0; t < n_trees; t++)
@@ -53,6 +57,7 @@ _kiln_tree_nodes_pack (const KilnTreeNodes *trees,
       n_leaves += trees[t].n_leaves;
       if (sparse)
         n_values += trees[t].leaf_start[trees[t].n_leaves];
+      with_cover = with_cover && trees[t].cover != NULL;
     }
   n_internal = n_nodes - n_leaves;
   feature = g_new (gint32, MAX (n_nodes, 1));
@@ -64,10 +69,14 @@ _kiln_tree_nodes_pack (const KilnTreeNodes *trees,
       leaf_nnz = g_new (gint32, MAX (n_leaves, 1));
       value_class = g_new (gint32, MAX (n_values, 1));
     }
+  if (with_cover)
+    cover = g_new (guint32, MAX (n_nodes, 1));
   for (guint t = 0; t < n_trees; t++)
     {
       const KilnTreeNodes *tree = &trees[t];
 
+      if (with_cover)
+        memcpy (cover + at, tree->cover, tree->n_nodes * sizeof (guint32));
       for (guint i = 0; i < tree->n_nodes; i++)
         {
           const KilnTreeNode *node = &tree->node[i];
@@ -108,6 +117,8 @@ _kiln_tree_nodes_pack (const KilnTreeNodes *trees,
     }
   else
     _kiln_json_add_packed_doubles (builder, "value", value, n_leaves);
+  if (with_cover)
+    _kiln_json_add_packed_uints (builder, "cover", cover, n_nodes);
 }
 
 gboolean
@@ -156,6 +167,7 @@ _kiln_tree_nodes_unpack (JsonObject      *object,
   g_autofree double *value = NULL;
   g_autofree gint32 *leaf_nnz = NULL;
   g_autofree gint32 *value_class = NULL;
+  g_autofree guint32 *cover = NULL;
   gboolean sparse = n_outputs > 1;
   gsize n_nodes = 0, n_values = 0, at = 0, at_internal = 0, at_leaf = 0, at_value = 0;
   KilnTreeNodes *trees;
@@ -231,6 +243,19 @@ _kiln_tree_nodes_unpack (JsonObject      *object,
         return FALSE;
     }
 
+  if (json_object_has_member (object, "cover"))
+    {
+      gssize declared = _kiln_json_get_array_length (object, "cover", error);
+
+      if (declared < 0)
+        return FALSE;
+      if ((gsize) declared != n_nodes)
+        return damaged (error, ALL_TREES, _("the node counts do not add up"));
+      cover = g_new (guint32, n_nodes);
+      if (!_kiln_json_get_uints (object, "cover", cover, n_nodes, error))
+        return FALSE;
+    }
+
   trees = g_new0 (KilnTreeNodes, n_trees);
   for (gssize t = 0; t < n_trees; t++)
     {
@@ -240,6 +265,8 @@ _kiln_tree_nodes_unpack (JsonObject      *object,
       tree->n_nodes = n;
       tree->n_outputs = n_outputs;
       tree->node = g_new (KilnTreeNode, n);
+      if (cover != NULL)
+        tree->cover = g_memdup2 (cover + at, n * sizeof (guint32));
       for (guint i = 0; i < n; i++, at++)
         {
           KilnTreeNode *node = &tree->node[i];
@@ -282,6 +309,17 @@ _kiln_tree_nodes_unpack (JsonObject      *object,
           clear_trees (trees, n_trees);
           return damaged (error, t, _("it has no leaves"));
         }
+      /* every node reached by some row, and a node's cover its children's (TreeSHAP divides
+       * by it and relies on the sum) */
+      for (guint i = 0; tree->cover != NULL && i < n; i++)
+        if (tree->cover[i] == 0
+            || (tree->node[i].feature >= 0
+                && (guint64) tree->cover[i] != (guint64) tree->cover[i + 1]
+                                               + tree->cover[tree->node[i].right]))
+          {
+            clear_trees (trees, n_trees);
+            return damaged (error, t, _("the node covers do not add up"));
+          }
       if (sparse)
         {
           gsize total = 0, first_leaf = at_leaf - leaves;

@@ -228,6 +228,7 @@ struct _KilnTreeWorkspace {
   double             *threshold;
   gint32             *lchild;
   gint32             *rchild;
+  guint32            *cover;        /* the weight (bootstrap draws) of the rows reaching a node */
   guint               n_nodes, node_cap;
   double             *value;
   guint               n_leaves, leaf_cap;

@@ -16,6 +16,7 @@
 
 #include "kiln-model-private.h"
 #include "kiln-tree-common.h"
+#include "kiln-tree-shap.h"
 
 typedef struct {
   KilnModel     parent;
@@ -214,6 +215,45 @@ kiln_tree_importances (KilnModel *model,
   return TRUE;
 }
 
+static gboolean
+kiln_tree_tree_shap (KilnModel         *model,
+                     const KilnDataset *rows,
+                     guint              row,
+                     guint              output,
+                     const guint       *view_slot,
+                     const guint       *column_slot,
+                     double            *phi,
+                     double            *base,
+                     double            *value,
+                     KilnModelScore    *score)
+{
+  KilnTree *self = (KilnTree *) model;
+  KilnShapWork work = { 0, };
+  g_autofree float *x = NULL;
+  double out[1] = { 0.0 };
+
+  *score = model->task == KILN_TASK_CLASSIFICATION ? KILN_MODEL_SCORE_PROBABILITY
+                                                    : KILN_MODEL_SCORE_VALUE;
+  if (self->nodes.cover == NULL || rows == NULL)
+    return self->nodes.cover != NULL;
+
+  x = g_new (float, MAX (model->n_features, 1));
+  kiln_dataset_expand (rows, row, 1, x);
+  *base = _kiln_tree_nodes_shap (&self->nodes, x, output, view_slot, &work, 1.0, phi);
+  _kiln_shap_work_clear (&work);
+  if (self->nodes.leaf_start == NULL)
+    *value = _kiln_tree_nodes_leaf (&self->nodes, x)->value;
+  else
+    {
+      g_autofree double *p = g_new0 (double, self->nodes.n_outputs);
+
+      _kiln_tree_nodes_add_leaf (&self->nodes, _kiln_tree_nodes_leaf (&self->nodes, x), p);
+      out[0] = p[output];
+      *value = out[0];
+    }
+  return TRUE;
+}
+
 static void
 kiln_tree_finalize (KilnModel *model)
 {
@@ -239,6 +279,7 @@ static const KilnModelOps tree_ops = {
   .from_json = kiln_tree_from_json,
   .importances = kiln_tree_importances,
   .finalize = kiln_tree_finalize,
+  .tree_shap = kiln_tree_tree_shap,
 };
 
 const KilnModelClass kiln_tree_class = {

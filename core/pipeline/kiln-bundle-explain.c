@@ -134,14 +134,94 @@ by_importance (const void *a, const void *b)
   return strcmp (x->name, y->name);
 }
 
+/* @name NULL: an array element or a member already named */
 static void
 add_number (JsonBuilder *b, const char *name, double v)
 {
-  json_builder_set_member_name (b, name);
+  if (name != NULL)
+    json_builder_set_member_name (b, name);
   if (isfinite (v))
     json_builder_add_double_value (b, v);
   else
     json_builder_add_null_value (b);
+}
+
+/* The exact method where the model has one, else sampled Shapley values. */
+typedef struct {
+  KilnExactExplainer *exact;
+  KilnShapleySampler *sampler;
+} Explainer;
+
+static void
+explainer_init (Explainer               *x,
+                KilnModel               *model,
+                const KilnDataset       *background,
+                const KilnFeatureGroup  *groups,
+                guint                    n_groups,
+                const KilnExplainOptions *options)
+{
+  x->exact = kiln_exact_explainer_new (model, background, groups, n_groups);
+  x->sampler = x->exact != NULL ? NULL
+               : kiln_shapley_sampler_new (model, background, groups, n_groups,
+                                           MAX (options->n_samples, 1), options->seed);
+}
+
+static void
+explainer_clear (Explainer *x)
+{
+  g_clear_pointer (&x->exact, kiln_exact_explainer_free);
+  g_clear_pointer (&x->sampler, kiln_shapley_sampler_free);
+}
+
+static const char *
+explainer_method (Explainer *x)
+{
+  return x->exact != NULL ? kiln_exact_explainer_get_method (x->exact) : "sampled Shapley";
+}
+
+/* What is decomposed, for a model of task @cls. */
+static const char *
+explainer_output_kind (Explainer *x,
+                       gboolean   cls)
+{
+  if (x->exact != NULL)
+    return kiln_exact_explainer_get_output_kind (x->exact);
+  return cls ? "probability" : "value";
+}
+
+/* Row @row of @data for @klass: @contrib, and @errors (may be NULL) when sampled; the base in
+ * *@base; returns the output decomposed. */
+static double
+explainer_row (Explainer         *x,
+               const KilnDataset *data,
+               guint              row,
+               guint              klass,
+               double            *contrib,
+               double            *errors,
+               double            *base)
+{
+  double output;
+
+  if (x->exact != NULL)
+    return kiln_exact_explain_row (x->exact, data, row, klass, contrib, base);
+  output = kiln_shapley_explain_row (x->sampler, data, row, klass, contrib, errors);
+  *base = kiln_shapley_sampler_get_base (x->sampler, klass);
+  return output;
+}
+
+/* The base for @klass: the same for every row (exact methods compute it with row 0 of @data). */
+static double
+explainer_base (Explainer         *x,
+                const KilnDataset *data,
+                guint              klass,
+                double            *contrib)
+{
+  double base;
+
+  if (x->exact == NULL)
+    return kiln_shapley_sampler_get_base (x->sampler, klass);
+  kiln_exact_explain_row (x->exact, data, 0, klass, contrib, &base);
+  return base;
 }
 
 JsonNode *
@@ -155,8 +235,8 @@ kiln_bundle_explain (KilnBundle                *bundle,
   const char *target;
   g_autoptr(KilnFrame) rows = NULL, inputs = NULL, prepared = NULL;
   g_autoptr(KilnDataset) data = NULL;
-  g_autoptr(KilnShapleySampler) sampler = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  Explainer explainer = { NULL, NULL };
   g_autofree guint32 *raw_row = NULL;
   g_autofree double *out = NULL, *contrib = NULL, *errors = NULL;
   KilnFeatureGroup *groups = NULL;
@@ -218,33 +298,37 @@ kiln_bundle_explain (KilnBundle                *bundle,
   g_debug ("explaining %u rows: %u dense features, %u categorical", data->n_rows, data->n_features,
            data->n_categorical);
   groups = kiln_feature_groups_new (recipe, data, &n_groups);
+  explainer_init (&explainer, model, data, groups, n_groups, options);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "output_kind");
-  json_builder_add_string_value (b, cls ? "probability" : "value");
+  json_builder_add_string_value (b, explainer_output_kind (&explainer, cls));
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, explainer_method (&explainer));
+  json_builder_set_member_name (b, "exact");
+  json_builder_add_boolean_value (b, explainer.exact != NULL);
 
-  sampler = kiln_shapley_sampler_new (model, data, groups, n_groups, MAX (options->n_samples, 1),
-                                      options->seed);
+  out = g_new (double, n_out);
+  contrib = g_new (double, MAX (n_groups, 1));
+  errors = g_new (double, MAX (n_groups, 1));
+  /* the base of each class (the same for every row) */
   json_builder_set_member_name (b, "base");
   if (cls)
     {
       json_builder_begin_object (b);
       for (guint c = 0; c < n_classes; c++)
-        add_number (b, classes[c], kiln_shapley_sampler_get_base (sampler, c));
+        add_number (b, classes[c], explainer_base (&explainer, data, c, contrib));
       json_builder_end_object (b);
     }
   else
-    json_builder_add_double_value (b, kiln_shapley_sampler_get_base (sampler, 0));
+    add_number (b, NULL, explainer_base (&explainer, data, 0, contrib));
 
   json_builder_set_member_name (b, "rows");
   json_builder_begin_array (b);
-  out = g_new (double, n_out);
-  contrib = g_new (double, MAX (n_groups, 1));
-  errors = g_new (double, MAX (n_groups, 1));
   for (guint r = 0; r < MIN (options->n_rows, data->n_rows); r++)
     {
       KilnDataset view;
       guint klass = 0;
-      double output;
+      double output, base;
 
       kiln_dataset_slice (data, r, 1, &view);
       kiln_model_predict (model, &view, out);
@@ -254,7 +338,7 @@ kiln_bundle_explain (KilnBundle                *bundle,
           kiln_metrics_argmax (out, 1, n_out, &label);
           klass = (guint) label;
         }
-      output = kiln_shapley_explain_row (sampler, data, r, klass, contrib, errors);
+      output = explainer_row (&explainer, data, r, klass, contrib, errors, &base);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "row");
       json_builder_add_int_value (b, raw_row[r]);
@@ -264,12 +348,17 @@ kiln_bundle_explain (KilnBundle                *bundle,
       else
         json_builder_add_double_value (b, out[0]);
       add_number (b, "output", output);
-      add_number (b, "base", kiln_shapley_sampler_get_base (sampler, klass));
+      add_number (b, "base", base);
       json_builder_set_member_name (b, "contributions");
       json_builder_begin_object (b);
       for (guint g = 0; g < n_groups; g++)
         add_number (b, groups[g].name, contrib[g]);
       json_builder_end_object (b);
+      if (explainer.exact != NULL)
+        {
+          json_builder_end_object (b);
+          continue;
+        }
       json_builder_set_member_name (b, "errors");
       json_builder_begin_object (b);
       for (guint g = 0; g < n_groups; g++)
@@ -315,6 +404,7 @@ kiln_bundle_explain (KilnBundle                *bundle,
   else
     json_builder_add_null_value (b);
   json_builder_end_object (b);
+  explainer_clear (&explainer);
   kiln_feature_groups_free (groups, n_groups);
   return json_builder_get_root (b);
 }
@@ -346,8 +436,8 @@ kiln_bundle_explain_row (KilnBundle                *bundle,
   KilnModel *model;
   g_autoptr(KilnFrame) rows = NULL, inputs = NULL, prepared = NULL;
   g_autoptr(KilnDataset) data = NULL;
-  g_autoptr(KilnShapleySampler) sampler = NULL;
   g_autofree guint32 *pick = NULL;
+  Explainer explainer = { NULL, NULL };
   g_autofree double *out = NULL;
   KilnFeatureGroup *groups = NULL;
   KilnRowExplanation *e;
@@ -403,20 +493,18 @@ kiln_bundle_explain_row (KilnBundle                *bundle,
     }
   else
     e->prediction = g_strdup_printf ("%.6g", out[0]);
-  e->output_kind = g_strdup (cls ? "probability" : "value");
-  e->method = g_strdup ("sampled Shapley");
-  e->exact = FALSE;
+  explainer_init (&explainer, model, data, groups, n_groups, options);
+  e->output_kind = g_strdup (explainer_output_kind (&explainer, cls));
+  e->method = g_strdup (explainer_method (&explainer));
+  e->exact = explainer.exact != NULL;
   e->n_columns = n_groups;
   e->columns = g_new0 (char *, n_groups + 1);
   for (guint g = 0; g < n_groups; g++)
     e->columns[g] = g_strdup (groups[g].name);
   e->contributions = g_new0 (double, MAX (n_groups, 1));
-  e->errors = g_new0 (double, MAX (n_groups, 1));
-  sampler = kiln_shapley_sampler_new (model, data, groups, n_groups, MAX (options->n_samples, 1),
-                                      options->seed);
-  e->output = kiln_shapley_explain_row (sampler, data, 0, klass, e->contributions, e->errors);
-  e->base = kiln_shapley_sampler_get_base (sampler, klass);
-  g_clear_pointer (&sampler, kiln_shapley_sampler_free);
+  e->errors = e->exact ? NULL : g_new0 (double, MAX (n_groups, 1));
+  e->output = explainer_row (&explainer, data, 0, klass, e->contributions, e->errors, &e->base);
+  explainer_clear (&explainer);
   kiln_feature_groups_free (groups, n_groups);
   return e;
 }

@@ -28,24 +28,30 @@ typedef struct {
 
 void      kiln_explain_options_init (KilnExplainOptions *options);
 
-/* {"output_kind": "value" | "probability", "base": number (regression) or {class: number},
+/* {"output_kind": "value" | "probability" | "log-odds" | "margin",
+ *  "method": "TreeSHAP" | "linear" | "sampled Shapley", "exact": boolean,
+ *  "base": number (regression) or {class: number},
  *  "rows": [{"row", "prediction", "output", "base", "contributions": {column: value},
- *            "errors": {column: standard error}}],
+ *            and when sampled "errors": {column: standard error}}],
  *  "importance": {"metric", "baseline", "repeats", "columns": [{"column", "mean", "std"}]} or null}
- * For every row base + sum (contributions) = output. Classification decomposes the probability
- * of the predicted class. The importance needs the target in @raw (rows without it left out). */
+ * For every row base + sum (contributions) = output, the score of the predicted class for
+ * classification: exact where the family allows (kiln-explain.h: TreeSHAP for tree, forest and
+ * boosting, the linear decomposition for linear, ridge and logistic regression), else sampled.
+ * The importance needs the target in @raw (rows without it left out). */
 JsonNode *kiln_bundle_explain       (KilnBundle                *bundle,
                                      KilnFrame                 *raw,
                                      const KilnExplainOptions  *options,
                                      GError                   **error);
 
 /* One row's explanation, for the window's "Why this prediction?". The output decomposed is
- * @output_kind: "value" (regression) or "probability" (of the predicted class); base +
- * sum (contributions) = output. @exact is TRUE where the method is exact (then @errors is
- * NULL); otherwise @errors holds each contribution's standard error. */
+ * @output_kind: "value" (regression), or the predicted class's "probability" (tree, forest,
+ * sampled), "log-odds" (two-class logistic regression and boosting) or "margin" (their
+ * softmax score for more classes); base + sum (contributions) = output. @exact is TRUE where
+ * the method is exact (then @errors is NULL); otherwise @errors holds each contribution's
+ * standard error. */
 typedef struct {
   char     *output_kind;
-  char     *method;          /* "sampled Shapley", or the exact method's name */
+  char     *method;          /* "TreeSHAP", "linear" or "sampled Shapley" */
   gboolean  exact;
   char     *prediction;      /* the predicted class, or the value as text */
   double    base;

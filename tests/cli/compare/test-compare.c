@@ -303,7 +303,8 @@ test_explain (void)
   g_autofree char *features = tmp ("features.csv");
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonParser) parser2 = json_parser_new ();
-  static const char * const keys[] = { "output_kind", "base", "rows", "importance", NULL };
+  static const char * const keys[] = { "output_kind", "method", "exact", "base", "rows",
+                                       "importance", NULL };
   JsonObject *o, *imp;
   JsonArray *rows, *cols;
   Run r;
@@ -317,7 +318,12 @@ test_explain (void)
     g_error ("explain failed: %s", r.err);
   o = parse_object (parser, r.out);
   assert_keys (o, keys);
-  g_assert_cmpstr (json_object_get_string_member (o, "output_kind"), ==, "probability");
+  /* whichever family won: a probability (tree, forest, sampled) or a softmax margin (logistic
+   * regression, boosting), exact unless sampled */
+  g_assert_true (g_strcmp0 (json_object_get_string_member (o, "output_kind"), "probability") == 0
+                 || g_strcmp0 (json_object_get_string_member (o, "output_kind"), "margin") == 0);
+  g_assert_cmpint (json_object_get_boolean_member (o, "exact"), ==,
+                   g_strcmp0 (json_object_get_string_member (o, "method"), "sampled Shapley") != 0);
   rows = json_object_get_array_member (o, "rows");
   g_assert_cmpuint (json_array_get_length (rows), ==, 4);
   for (guint i = 0; i < 4; i++)

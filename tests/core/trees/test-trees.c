@@ -159,6 +159,21 @@ model_json (KilnModel *model)
 
 static JsonNode *model_params (KilnModel *model);
 
+/* The model's JSON without the trees' covers, as a model saved before they were recorded saves
+ * again. */
+static char *
+model_json_without_cover (KilnModel *model)
+{
+  g_autoptr(JsonNode) node = kiln_model_to_json (model);
+  JsonObject *params = json_object_get_object_member (json_node_get_object (node), "params");
+  const char *member = json_object_has_member (params, "trees") ? "trees" : "tree";
+  JsonObject *trees = json_object_get_object_member (params, member);
+
+  g_assert_true (json_object_has_member (trees, "cover"));
+  json_object_remove_member (trees, "cover");
+  return json_to_string (node, FALSE);
+}
+
 /* The fitted parameters only (the options hold e.g. the thread count), trees in the legacy
  * layout: the recorded digests below were taken of it, and the packed layout must give back the
  * same trees bit for bit. */
@@ -747,7 +762,9 @@ check_round_trip (const char        *family,
   g_assert_true (strcmp (json, json2) == 0);
   if (strcmp (family, "tree") == 0 || strcmp (family, "forest") == 0)
     {
-      /* saved before the packed layout: loads to the same model, saved packed again */
+      /* saved before the packed layout: loads to the same model, saved packed again (without
+       * the covers, which such models do not have) */
+      g_autofree char *json_no_cover = model_json_without_cover (model);
       g_autoptr(JsonNode) legacy = model_params (model);
       g_autofree char *legacy_json = json_to_string (legacy, FALSE);
       g_autoptr(KilnModel) old = model_reload (legacy_json);
@@ -758,7 +775,7 @@ check_round_trip (const char        *family,
                       kiln_task_to_string (train->task), strlen (legacy_json));
       g_assert_cmpuint (strlen (json), <, strlen (legacy_json));
       g_assert_cmpmem (p1, size, p3, size);
-      g_assert_true (strcmp (json, json3) == 0);
+      g_assert_true (strcmp (json_no_cover, json3) == 0);
     }
   g_assert_cmpuint (train->n_features, <=, 16);
   has1 = kiln_model_get_importances (model, imp1);
