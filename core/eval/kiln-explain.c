@@ -339,6 +339,13 @@ kiln_exact_explainer_new (KilnModel               *model,
       for (guint j = 0; j < background->n_categorical; j++)
         for (guint k = 0; k < background->n_levels[j]; k++)
           e->view_slot[d + kiln_dataset_get_level_offset (background, j) + k] = e->column_slot[d + j];
+      /* a text column's terms: its group */
+      for (guint k = 0, off = kiln_dataset_get_sparse_offset (background); k < background->n_sparse; k++)
+        e->view_slot[off + k] = n_groups;
+      for (guint g = 0; g < n_groups; g++)
+        for (guint i = 0; i < groups[g].n_sparse; i++)
+          if (groups[g].sparse[i] < background->n_sparse)
+            e->view_slot[kiln_dataset_get_sparse_offset (background) + groups[g].sparse[i]] = g;
       /* the means of the view: dense columns summed, a level's frequency from the codes */
       e->mean = g_new0 (double, MAX (e->width, 1));
       for (guint r = 0; r < background->n_rows; r++)
@@ -351,6 +358,14 @@ kiln_exact_explainer_new (KilnModel               *model,
               if (code != KILN_CODE_NONE && code < background->n_levels[j])
                 e->mean[d + kiln_dataset_get_level_offset (background, j) + code] += 1.0;
             }
+        }
+      if (background->n_sparse > 0)
+        {
+          guint off = kiln_dataset_get_sparse_offset (background);
+
+          for (guint r = 0; r < background->n_rows; r++)
+            for (gsize i = background->sp_ptr[r]; i < background->sp_ptr[r + 1]; i++)
+              e->mean[off + background->sp_index[i]] += background->sp_value[i];
         }
       for (guint f = 0; f < e->width; f++)
         e->mean[f] /= MAX (background->n_rows, 1);
@@ -421,7 +436,7 @@ kiln_exact_explain_row (KilnExactExplainer *e,
     }
 
   /* two-class logistic regression: one score, class 1's log-odds; class 0's is its negation */
-  g_return_val_if_fail (data->n_features + data->n_categorical > 0 || e->width == 0, NAN);
+  g_return_val_if_fail (data->n_features + data->n_categorical + data->n_sparse > 0 || e->width == 0, NAN);
   if (e->n_scores == 1)
     {
       s = 0;

@@ -42,6 +42,8 @@ typedef struct {
   const guint  *dense;         /* indices into the dataset's dense features */
   guint         n_codes;
   const guint  *codes;         /* indices into its categorical columns */
+  guint         n_sparse;
+  const guint  *sparse;        /* indices into its sparse features (a text column's terms) */
 } KilnFeatureGroup;
 
 /* @data has a target. @mean and @std: n_groups each. The baseline score in *@baseline (may be

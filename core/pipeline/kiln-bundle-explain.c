@@ -35,7 +35,8 @@ input_of (const KilnRecipeColumn *inputs, guint n_inputs, const char *name)
   for (guint c = 0; c < n_inputs; c++)
     {
       gsize len = strlen (inputs[c].name);
-      if (strncmp (name, inputs[c].name, len) == 0 && (name[len] == '\0' || name[len] == '=')
+      /* "island=Dream" a level, "review:[영화]" a text column's term */
+      if (strncmp (name, inputs[c].name, len) == 0 && (name[len] == '\0' || name[len] == '=' || name[len] == ':')
           && (best < 0 || len > best_len))
         best = (int) c, best_len = len;
     }
@@ -50,7 +51,7 @@ kiln_feature_groups_new (KilnRecipe        *recipe,
   const KilnRecipeColumn *inputs;
   const char * const *names;
   guint n_inputs, n_names, n = 0;
-  g_autofree GArray **dense = NULL, **codes = NULL;
+  g_autofree GArray **dense = NULL, **codes = NULL, **sparse = NULL;
   KilnFeatureGroup *groups;
 
   g_return_val_if_fail (recipe != NULL && data != NULL && n_groups != NULL, NULL);
@@ -61,10 +62,20 @@ kiln_feature_groups_new (KilnRecipe        *recipe,
 
   dense = g_new0 (GArray *, MAX (n_inputs, 1));
   codes = g_new0 (GArray *, MAX (n_inputs, 1));
+  sparse = g_new0 (GArray *, MAX (n_inputs, 1));
   for (guint c = 0; c < n_inputs; c++)
     {
       dense[c] = g_array_new (FALSE, FALSE, sizeof (guint));
       codes[c] = g_array_new (FALSE, FALSE, sizeof (guint));
+      sparse[c] = g_array_new (FALSE, FALSE, sizeof (guint));
+    }
+  for (guint k = 0; k < data->n_sparse; k++)
+    {
+      int c = input_of (inputs, n_inputs, names[kiln_dataset_get_sparse_offset (data) + k]);
+      if (c >= 0)
+        g_array_append_val (sparse[c], k);
+      else
+        g_warning ("text feature %u has no input column", k);
     }
   for (guint f = 0; f < data->n_features; f++)
     {
@@ -88,19 +99,22 @@ kiln_feature_groups_new (KilnRecipe        *recipe,
   groups = g_new0 (KilnFeatureGroup, MAX (n_inputs, 1));
   for (guint c = 0; c < n_inputs; c++)
     {
-      if (dense[c]->len + codes[c]->len > 0)
+      if (dense[c]->len + codes[c]->len + sparse[c]->len > 0)
         {
           groups[n].name = g_strdup (inputs[c].name);
           groups[n].n_dense = dense[c]->len;
           groups[n].dense = (const guint *) g_array_free (dense[c], FALSE);
           groups[n].n_codes = codes[c]->len;
           groups[n].codes = (const guint *) g_array_free (codes[c], FALSE);
+          groups[n].n_sparse = sparse[c]->len;
+          groups[n].sparse = (const guint *) g_array_free (sparse[c], FALSE);
           n++;
         }
       else
         {
           g_array_free (dense[c], TRUE);
           g_array_free (codes[c], TRUE);
+          g_array_free (sparse[c], TRUE);
         }
     }
   *n_groups = n;
@@ -116,6 +130,7 @@ kiln_feature_groups_free (KilnFeatureGroup *groups,
       g_free ((char *) groups[g].name);
       g_free ((guint *) groups[g].dense);
       g_free ((guint *) groups[g].codes);
+      g_free ((guint *) groups[g].sparse);
     }
   g_free (groups);
 }
@@ -151,6 +166,21 @@ typedef struct {
   KilnExactExplainer *exact;
   KilnShapleySampler *sampler;
 } Explainer;
+
+/* Sampling swaps whole columns between rows, which a text column's sparse terms do not support:
+ * text models are explained exactly (linear families) or not at all. */
+static gboolean
+can_explain (KilnModel *model, const KilnDataset *data, GError **error)
+{
+  if (data->n_sparse == 0)
+    return TRUE;
+  if (kiln_model_get_linear (model, NULL, NULL, NULL, NULL))
+    return TRUE;
+  g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INVALID,
+               _("A model that reads text is explained only when it is linear (logistic, linear or ridge "
+                 "regression); this one is not"));
+  return FALSE;
+}
 
 static void
 explainer_init (Explainer               *x,
@@ -297,6 +327,8 @@ kiln_bundle_explain (KilnBundle                *bundle,
 
   g_debug ("explaining %u rows: %u dense features, %u categorical", data->n_rows, data->n_features,
            data->n_categorical);
+  if (!can_explain (model, data, error))
+    return NULL;
   groups = kiln_feature_groups_new (recipe, data, &n_groups);
   explainer_init (&explainer, model, data, groups, n_groups, options);
   json_builder_begin_object (b);
@@ -478,6 +510,8 @@ kiln_bundle_explain_row (KilnBundle                *bundle,
       return NULL;
     }
 
+  if (!can_explain (model, data, error))
+    return NULL;
   groups = kiln_feature_groups_new (recipe, data, &n_groups);
   out = g_new (double, kiln_model_get_n_outputs (model));
   kiln_dataset_slice (data, 0, 1, &view);

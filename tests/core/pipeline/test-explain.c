@@ -779,12 +779,52 @@ test_linear_hand (void)
     }
 }
 
+/* A text model (logistic regression on a Korean review's terms): the text column is one player,
+ * explained exactly in the logit; base + contribution = the row's log-odds. */
+static void
+test_text_row (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "reviews-ko.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) reviews = kiln_csv_read (path, NULL, NULL, NULL, NULL, NULL, &error);
+  KilnPipelineOptions options;
+  KilnPipelineResult result;
+  KilnExplainOptions explain;
+
+  g_assert_no_error (error);
+  kiln_pipeline_options_init (&options, "sentiment", "logreg");
+  g_strfreev (options.prep.dropped);
+  options.prep.dropped = g_strsplit ("rating", ",", -1);
+  g_strfreev (options.prep.text);
+  options.prep.text = g_strsplit ("review", ",", -1);
+  g_assert_true (kiln_pipeline_run (reviews, NULL, &options, NULL, NULL, &result, &error));
+  g_assert_no_error (error);
+  kiln_explain_options_init (&explain);
+  for (guint row = 0; row < kiln_frame_get_n_rows (reviews); row += 13)
+    {
+      g_autoptr(KilnRowExplanation) e = kiln_bundle_explain_row (result.bundle, reviews, row, &explain, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (e->n_columns, ==, 1);
+      g_assert_cmpstr (e->columns[0], ==, "review");
+      g_assert_true (e->exact);
+      g_assert_null (e->errors);
+      g_assert_cmpstr (e->output_kind, ==, "log-odds");
+      g_assert_cmpfloat_with_epsilon (e->base + e->contributions[0], e->output, 1e-9);
+      /* the log-odds of the class predicted: positive */
+      g_assert_cmpfloat (e->output, >=, 0.0);
+    }
+  kiln_pipeline_result_clear (&result);
+  kiln_pipeline_options_clear (&options);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/explain/additive", test_additive);
   g_test_add_func ("/explain/row", test_row);
+  g_test_add_func ("/explain/text-row", test_text_row);
   g_test_add_func ("/explain/importance", test_importance);
   g_test_add_func ("/explain/linear-exact", test_linear_exact);
   g_test_add_func ("/explain/tree-shap-brute", test_tree_shap_brute);
