@@ -450,12 +450,73 @@ kiln_row_explanation_free (KilnRowExplanation *explanation)
   g_free (explanation->method);
   g_free (explanation->prediction);
   g_strfreev (explanation->columns);
+  g_strfreev (explanation->terms);
+  g_free (explanation->term_effects);
   g_free (explanation->contributions);
   g_free (explanation->errors);
   g_free (explanation);
 }
 
 #define BACKGROUND_ROWS 1000
+
+typedef struct {
+  guint  term;
+  double effect;
+} TermEffect;
+
+static int
+by_effect (gconstpointer a, gconstpointer b)
+{
+  double x = fabs (((const TermEffect *) a)->effect), y = fabs (((const TermEffect *) b)->effect);
+  return (x < y) - (x > y);
+}
+
+#define MAX_TERMS 16
+
+/* The text terms of row 0 of @data that moved a linear model's score most (see the header). */
+static void
+row_terms (KilnRowExplanation *e,
+           KilnModel          *model,
+           KilnRecipe         *recipe,
+           const KilnDataset  *data,
+           guint               klass)
+{
+  const double *coef = NULL, *intercept = NULL;
+  const char * const *names;
+  KilnModelScore score;
+  guint n_scores = 0, n_names = 0, off, s = 0, n;
+  double sign = 1.0;
+  g_autofree TermEffect *effects = NULL;
+
+  if (data->n_sparse == 0 || !kiln_model_get_linear (model, &n_scores, &coef, &intercept, &score))
+    return;
+  if (n_scores == 1)
+    sign = score == KILN_MODEL_SCORE_LOG_ODDS && klass == 0 ? -1.0 : 1.0;
+  else if (klass < n_scores)
+    s = klass;
+  else
+    return;
+  names = kiln_recipe_get_feature_names (recipe, &n_names);
+  off = kiln_dataset_get_sparse_offset (data);
+  n = (guint) (data->sp_ptr[1] - data->sp_ptr[0]);
+  effects = g_new (TermEffect, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      guint32 k = data->sp_index[data->sp_ptr[0] + i];
+      effects[i].term = off + k;
+      effects[i].effect = sign * coef[(gsize) s * kiln_dataset_get_width (data) + off + k] *
+                          data->sp_value[data->sp_ptr[0] + i];
+    }
+  qsort (effects, n, sizeof (TermEffect), by_effect);
+  e->n_terms = MIN (n, MAX_TERMS);
+  e->terms = g_new0 (char *, e->n_terms + 1);
+  e->term_effects = g_new0 (double, MAX (e->n_terms, 1));
+  for (guint i = 0; i < e->n_terms; i++)
+    {
+      e->terms[i] = g_strdup (effects[i].term < n_names ? names[effects[i].term] : "?");
+      e->term_effects[i] = effects[i].effect;
+    }
+}
 
 KilnRowExplanation *
 kiln_bundle_explain_row (KilnBundle                *bundle,
@@ -540,5 +601,6 @@ kiln_bundle_explain_row (KilnBundle                *bundle,
   e->output = explainer_row (&explainer, data, 0, klass, e->contributions, e->errors, &e->base);
   explainer_clear (&explainer);
   kiln_feature_groups_free (groups, n_groups);
+  row_terms (e, model, recipe, data, klass);
   return e;
 }

@@ -60,6 +60,12 @@ typedef struct {
   char    **columns;         /* the raw columns, n_columns (NULL-terminated) */
   double   *contributions;
   double   *errors;
+  /* A linear model reading text: the terms of this row's text that pushed its output most, with
+   * what each added (weight x the term's value in this row), largest first; up to 16. The text
+   * column's contribution is their sum over every term, less the average row's. */
+  guint     n_terms;
+  char    **terms;           /* "review:[영화]" (a piece within a word) or "review:좋은 영화" */
+  double   *term_effects;
 } KilnRowExplanation;
 
 void                kiln_row_explanation_free (KilnRowExplanation *explanation);

@@ -870,6 +870,28 @@ test_journey_reviews (void)
   kiln_ui_type ("정말 재미있고 감동적인 최고의 영화");
   g_assert_true (kiln_ui_wait (try_answered, evaluate, 10000));
   kiln_ui_screenshot (GTK_WIDGET (window), "journey-reviews-evaluate.png");
+
+  /* "Why this prediction?" for a review: the words that decided it, marked in the text */
+  {
+    GtkWidget *table = kiln_ui_find (evaluate, KILN_TYPE_DATA_TABLE, NULL);
+    GtkWidget *cell, *why, *marked = NULL;
+    g_autoptr(GPtrArray) labels = NULL;
+
+    g_assert_nonnull (table);
+    cell = kiln_ui_find (table, GTK_TYPE_INSCRIPTION, NULL);
+    g_assert_nonnull (cell);
+    kiln_ui_click (cell);
+    g_assert_true (kiln_ui_wait (why_explained, evaluate, 60000));
+    why = kiln_ui_find (evaluate, KILN_TYPE_WHY_PANEL, NULL);
+    g_assert_nonnull (kiln_ui_find (why, GTK_TYPE_LABEL, "The words that decided it"));
+    labels = kiln_ui_find_all (why, GTK_TYPE_LABEL);
+    for (guint i = 0; i < labels->len; i++)
+      if (gtk_label_get_use_markup (labels->pdata[i]) &&
+          strstr (gtk_label_get_label (labels->pdata[i]), "<span background=") != NULL)
+        marked = labels->pdata[i];
+    g_assert_nonnull (marked);
+    kiln_ui_screenshot (GTK_WIDGET (window), "journey-reviews-why.png");
+  }
   close_without_asking (window);
   g_unlink (path);
 }

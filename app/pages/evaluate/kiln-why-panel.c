@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "kiln-bundle-explain.h"
 #include "kiln-plot.h"
@@ -21,6 +22,9 @@ struct _KilnWhyPanel
   GtkLabel     *caption;
   GtkStack     *stack;        /* "hint", "busy", "plot" */
   GtkWidget    *plot;
+  GtkWidget    *words;        /* text models: the row's text with its deciding terms marked */
+  GtkLabel     *words_text;
+  GtkWidget    *words_plot;
   GtkSpinner   *spinner;
   GCancellable *cancellable;  /* of the explanation being worked out */
 };
@@ -32,6 +36,77 @@ typedef struct {
   KilnFrame  *rows;
   guint       row;
 } Job;
+
+/* The marks of a term found in @folded: +1 pushed toward the prediction, -1 away; the first
+ * (strongest) term to claim a byte keeps it. */
+static void
+mark_term (const char *folded, gint8 *marks, const char *term, gint8 sign)
+{
+  gsize n = strlen (term);
+
+  if (n == 0)
+    return;
+  for (const char *at = strstr (folded, term); at; at = strstr (at + 1, term))
+    for (gsize i = 0; i < n; i++)
+      if (marks[at - folded + i] == 0)
+        marks[at - folded + i] = sign;
+}
+
+/* The row's text as Pango markup, the terms that decided it marked (blue toward the prediction,
+ * red away from it). Terms are "column:[piece]" (within words) or "column:word word". */
+static char *
+marked_text (const char *text, const char *column, KilnRowExplanation *e)
+{
+  g_autofree char *nfc = g_utf8_normalize (text, -1, G_NORMALIZE_NFC);
+  g_autofree char *folded = NULL, *prefix = g_strconcat (column, ":", NULL);
+  g_autofree gint8 *marks = NULL;
+  GString *out;
+  gsize len, i = 0;
+
+  if (nfc == NULL)
+    return g_markup_escape_text (text, -1);
+  folded = g_utf8_casefold (nfc, -1);
+  len = strlen (nfc);
+  if (strlen (folded) != len)
+    {
+      /* a case fold that changed lengths: search as written */
+      g_free (folded);
+      folded = g_strdup (nfc);
+    }
+  marks = g_new0 (gint8, len + 1);
+  for (guint t = 0; t < e->n_terms; t++)
+    {
+      const char *term = e->terms[t];
+      g_autofree char *piece = NULL;
+      gsize n;
+
+      if (!g_str_has_prefix (term, prefix))
+        continue;
+      term += strlen (prefix);
+      n = strlen (term);
+      piece = n >= 2 && term[0] == '[' && term[n - 1] == ']' ? g_strndup (term + 1, n - 2) : g_strdup (term);
+      mark_term (folded, marks, piece, e->term_effects[t] >= 0 ? 1 : -1);
+    }
+  out = g_string_new (NULL);
+  while (i < len)
+    {
+      gsize j = i;
+      g_autofree char *run = NULL;
+
+      while (j < len && marks[j] == marks[i])
+        j++;
+      /* a run ends on a character boundary: marks are whole terms of whole characters */
+      run = g_markup_escape_text (nfc + i, (gssize) (j - i));
+      if (marks[i] > 0)
+        g_string_append_printf (out, "<span background=\"#99c1f1\" foreground=\"#000000\">%s</span>", run);
+      else if (marks[i] < 0)
+        g_string_append_printf (out, "<span background=\"#f6a5a5\" foreground=\"#000000\">%s</span>", run);
+      else
+        g_string_append (out, run);
+      i = j;
+    }
+  return g_string_free (out, FALSE);
+}
 
 static void
 job_free (Job *job)
@@ -78,7 +153,7 @@ kind_sentence (const char *kind)
 }
 
 static void
-show (KilnWhyPanel *self, KilnRowExplanation *e, guint row)
+show (KilnWhyPanel *self, KilnRowExplanation *e, KilnFrame *rows, guint row)
 {
   g_autofree char *title = NULL, *caption = NULL, *how = NULL;
   double worst = 0;
@@ -103,6 +178,24 @@ show (KilnWhyPanel *self, KilnRowExplanation *e, guint row)
   gtk_label_set_text (self->caption, caption);
   kiln_plot_set_waterfall (KILN_PLOT (self->plot), (const char * const *) e->columns, e->contributions,
                            e->n_columns, e->base, e->output, NULL);
+  gtk_widget_set_visible (self->words, e->n_terms > 0);
+  gtk_widget_set_vexpand (self->plot, e->n_terms == 0);
+  if (e->n_terms > 0 && rows != NULL)
+    {
+      g_autofree char *column = g_strndup (e->terms[0], strcspn (e->terms[0], ":"));
+      int c = kiln_frame_find_column (rows, column);
+      g_autofree char *text = c >= 0 ? kiln_column_format_display (kiln_frame_get_column (rows, (guint) c),
+                                                                   kiln_frame_get_physical_row (rows, row))
+                                     : NULL;
+      g_autofree char *markup = text ? marked_text (text, column, e) : NULL;
+      g_autofree char **names = g_new0 (char *, e->n_terms + 1);
+
+      gtk_label_set_markup (self->words_text, markup ? markup : "");
+      for (guint t = 0; t < e->n_terms; t++)
+        names[t] = strchr (e->terms[t], ':') ? strchr (e->terms[t], ':') + 1 : e->terms[t];
+      kiln_plot_set_bars (KILN_PLOT (self->words_plot), (const char * const *) names, e->term_effects,
+                          e->n_terms, FALSE, _("Pushed toward the prediction (+) or away (−)"));
+    }
   gtk_stack_set_visible_child_name (self->stack, "plot");
 }
 
@@ -128,7 +221,7 @@ explained (GObject      *source,
       gtk_stack_set_visible_child_name (self->stack, "hint");
       return;
     }
-  show (self, e, row);
+  show (self, e, g_object_get_data (G_OBJECT (result), "kiln-rows"), row);
   kiln_row_explanation_free (e);
 }
 
@@ -164,6 +257,7 @@ kiln_why_panel_explain (KilnWhyPanel *self,
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   g_task_set_return_on_cancel (task, TRUE);
   g_object_set_data (G_OBJECT (task), "kiln-row", GUINT_TO_POINTER (row));
+  g_object_set_data_full (G_OBJECT (task), "kiln-rows", kiln_frame_ref (rows), (GDestroyNotify) kiln_frame_unref);
   g_task_run_in_thread (task, explain_thread);
 }
 
@@ -236,8 +330,35 @@ kiln_why_panel_init (KilnWhyPanel *self)
   gtk_widget_set_halign (busy, GTK_ALIGN_CENTER);
   gtk_widget_set_valign (busy, GTK_ALIGN_CENTER);
   gtk_stack_add_named (self->stack, busy, "busy");
-  self->plot = kiln_plot_new ();
-  gtk_stack_add_named (self->stack, self->plot, "plot");
+  {
+    GtkWidget *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+    GtkWidget *heading;
+
+    self->plot = kiln_plot_new ();
+    gtk_widget_set_vexpand (self->plot, TRUE);
+    gtk_box_append (GTK_BOX (page), self->plot);
+    self->words = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+    gtk_widget_set_vexpand (self->words, TRUE);
+    heading = gtk_label_new (_("The words that decided it"));
+    gtk_widget_add_css_class (heading, "heading");
+    gtk_label_set_xalign (GTK_LABEL (heading), 0);
+    gtk_box_append (GTK_BOX (self->words), heading);
+    self->words_text = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_wrap (self->words_text, TRUE);
+    gtk_label_set_wrap_mode (self->words_text, PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_xalign (self->words_text, 0);
+    gtk_label_set_selectable (self->words_text, TRUE);
+    gtk_label_set_lines (self->words_text, 4);
+    gtk_label_set_ellipsize (self->words_text, PANGO_ELLIPSIZE_END);
+    gtk_box_append (GTK_BOX (self->words), GTK_WIDGET (self->words_text));
+    self->words_plot = kiln_plot_new ();
+    kiln_plot_set_max_bars (KILN_PLOT (self->words_plot), 16);
+    gtk_widget_set_vexpand (self->words_plot, TRUE);
+    gtk_box_append (GTK_BOX (self->words), self->words_plot);
+    gtk_widget_set_visible (self->words, FALSE);
+    gtk_box_append (GTK_BOX (page), self->words);
+    gtk_stack_add_named (self->stack, page, "plot");
+  }
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->stack));
   kiln_why_panel_clear (self);
 }

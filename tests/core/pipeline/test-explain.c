@@ -813,6 +813,15 @@ test_text_row (void)
       g_assert_cmpfloat_with_epsilon (e->base + e->contributions[0], e->output, 1e-9);
       /* the log-odds of the class predicted: positive */
       g_assert_cmpfloat (e->output, >=, 0.0);
+      /* the row's own terms, strongest first */
+      g_assert_cmpuint (e->n_terms, >, 0);
+      g_assert_cmpuint (e->n_terms, <=, 16);
+      for (guint t = 0; t < e->n_terms; t++)
+        {
+          g_assert_true (g_str_has_prefix (e->terms[t], "review:"));
+          if (t > 0)
+            g_assert_cmpfloat (fabs (e->term_effects[t]), <=, fabs (e->term_effects[t - 1]));
+        }
     }
   kiln_pipeline_result_clear (&result);
   kiln_pipeline_options_clear (&options);
