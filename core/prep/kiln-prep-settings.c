@@ -45,6 +45,7 @@ kiln_prep_settings_clear (KilnPrepSettings *settings)
   g_return_if_fail (settings != NULL);
 
   g_clear_pointer (&settings->dropped, g_strfreev);
+  g_clear_pointer (&settings->split_by, g_free);
 }
 
 void
@@ -55,6 +56,7 @@ kiln_prep_settings_copy (const KilnPrepSettings *src,
 
   *dest = *src;
   dest->dropped = src->dropped ? g_strdupv (src->dropped) : g_new0 (char *, 1);
+  dest->split_by = g_strdup (src->split_by);
 }
 
 /* ---- The recipe ---------------------------------------------------------------------------- */
@@ -163,6 +165,7 @@ kiln_prep_settings_to_json (const KilnPrepSettings *settings)
   for (guint i = 0; settings->dropped && settings->dropped[i]; i++)
     json_builder_add_string_value (b, settings->dropped[i]);
   json_builder_end_array (b);
+  add_string (b, "split_by", settings->split_by);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -310,6 +313,18 @@ kiln_prep_settings_from_json (KilnPrepSettings  *settings,
         }
       g_strfreev (s.dropped);
       s.dropped = (char **) g_ptr_array_free (names, FALSE);
+    }
+  /* a split by time: absent in files older than it (then as before) */
+  if ((n = json_object_get_member (o, "split_by")) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_NULL (n)
+          && !(JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING))
+        {
+          format_error (error, "split_by");
+          goto fail;
+        }
+      g_free (s.split_by);
+      s.split_by = JSON_NODE_HOLDS_NULL (n) ? NULL : g_strdup (json_node_get_string (n));
     }
   kiln_prep_settings_clear (settings);
   *settings = s;

@@ -39,6 +39,10 @@ typedef struct {
   KilnSplitFractions  split;            /* summing to 1 */
   gboolean            stratify;
   guint64             seed;             /* the split's and the model's */
+  /* A split by time (kiln-split.h): NULL for a random split; "" for the file order; else the
+   * datetime (or numeric) column that orders the rows. Then @stratify is not used, and
+   * cross-validation uses forward-chaining folds. Owned. */
+  char               *split_by;
 } KilnPrepSettings;
 
 /* The training defaults (DESIGN.md): median/mode imputation, one-hot encoding, scaling as the
@@ -62,8 +66,8 @@ KilnRecipe *kiln_prep_settings_to_recipe   (const KilnPrepSettings  *settings,
 
 /* {"dedupe", "iqr", "iqr_k", "iqr_clip", "impute": "median"|"mean"|"mode"|"drop"|null,
  *  "encode": "onehot"|"ordinal"|null, "scale": "auto"|"standard"|"minmax"|"none",
- *  "split": [train, validation, test], "stratify", "seed", "dropped": [...]}: the "prep" object
- * of a project file. Reading starts from the current values and replaces those present; a member
+ *  "split": [train, validation, test], "stratify", "seed", "dropped": [...],
+ *  "split_by": null | "" (by time, file order) | column}: the "prep" object of a project file. Reading starts from the current values and replaces those present; a member
  * of the wrong type is an error (KILN_PREP_ERROR_FORMAT). */
 JsonNode   *kiln_prep_settings_to_json     (const KilnPrepSettings  *settings);
 gboolean    kiln_prep_settings_from_json   (KilnPrepSettings        *settings,
