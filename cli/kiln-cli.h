@@ -71,5 +71,6 @@ int kiln_cli_train   (int argc, char **argv);
 int kiln_cli_predict (int argc, char **argv);
 int kiln_cli_export  (int argc, char **argv);
 int kiln_cli_serve   (int argc, char **argv);
+int kiln_cli_runs    (int argc, char **argv);
 
 G_END_DECLS
