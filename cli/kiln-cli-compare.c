@@ -88,7 +88,8 @@ run_compare (KilnFrame                 *frame,
   return compare;
 }
 
-/* "row,fold" for every training row (rows counted from 0, the header not counted). */
+/* "row,fold" for every training row (rows counted from 0, the header not counted); with
+ * forward-chaining folds (--split-by-time) "fold" is the row's block in time, 0 .. k. */
 static gboolean
 write_folds (KilnCompare *compare, const char *path, GError **error)
 {
