@@ -369,7 +369,7 @@ check_classes (GPtrArray            *checks,
           guint phys = kiln_frame_get_physical_row (frame, pairs[i].row);
           gboolean split_off = split->validation > 0.0 || split->test > 0.0;
 
-          if (count == 1 && split_off && split->stratify)
+          if (count == 1 && split_off && split->stratify && split->split_by == NULL)
             {
               g_autofree char *cls = class_name (target, phys);
               add_check (checks, KILN_TRAIN_CHECK_ERROR, KILN_TRAIN_CHECK_SINGLE_ROW_CLASS, name,

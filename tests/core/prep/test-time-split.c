@@ -514,6 +514,21 @@ test_checks (void)
       }
     g_assert_true (saw_future && saw_suggestion);
   }
+
+  /* a class with a single row cannot be stratified, but a split by time does not stratify */
+  {
+    g_autoptr(KilnFrame) rare = frame_from_text ("rare.csv",
+                                                 "x,y\n1,a\n2,a\n3,a\n4,b\n5,b\n6,b\n7,c\n");
+    KilnTrainSplit s = { 0.8, 0.0, 0.2, TRUE, 42, NULL };
+    g_autoptr(GPtrArray) stratified = kiln_train_checks_run (rare, "y", KILN_TASK_CLASSIFICATION,
+                                                             &s, NULL);
+    g_autoptr(GPtrArray) ordered = NULL;
+
+    g_assert_nonnull (find_check (stratified, KILN_TRAIN_CHECK_SINGLE_ROW_CLASS));
+    s.split_by = "";
+    ordered = kiln_train_checks_run (rare, "y", KILN_TASK_CLASSIFICATION, &s, NULL);
+    g_assert_null (find_check (ordered, KILN_TRAIN_CHECK_SINGLE_ROW_CLASS));
+  }
 }
 
 int
