@@ -745,8 +745,17 @@ kiln_compare_rank (KilnCompare *compare)
     return;
 
   /* Average fold sizes, for the correction of the correlated folds. */
-  n_test = (double) compare->n_rows / compare->k;
-  n_train = compare->n_rows - n_test;
+  if (compare->forward)
+    {
+      /* k + 1 blocks; fold f trains on f + 1 of them: (k + 1) / 2 blocks on average */
+      n_test = (double) compare->n_rows / (compare->k + 1);
+      n_train = n_test * (compare->k + 1) / 2.0;
+    }
+  else
+    {
+      n_test = (double) compare->n_rows / compare->k;
+      n_train = compare->n_rows - n_test;
+    }
   top = g_ptr_array_index (compare->trials, compare->board[0]);
   for (guint b = 0; b < compare->n_board; b++)
     {
