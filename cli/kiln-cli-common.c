@@ -51,6 +51,35 @@ kiln_cli_import_add_entries (GOptionGroup  *group,
 }
 
 static gboolean
+parse_split_by_time (const char  *name,
+                     const char  *value,
+                     gpointer     data,
+                     GError     **error)
+{
+  KilnPrepSettings *prep = data;
+
+  g_free (prep->split_by);
+  prep->split_by = g_strdup (value != NULL ? value : "");
+  return TRUE;
+}
+
+void
+kiln_cli_split_add_entries (GOptionGroup *group)
+{
+  const GOptionEntry entries[] = {
+    { "split-by-time", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_split_by_time,
+      N_("Split by time instead of at random: the latest rows are the test rows, the ones just "
+         "before them the validation rows (no shuffling, no stratification), in the order of the "
+         "date COLUMN (--split-by-time=COLUMN; rows without a date count as the earliest) or, "
+         "without one, of the file; cross-validation then uses forward-chaining folds"),
+      N_("COLUMN") },
+    { NULL }
+  };
+
+  g_option_group_add_entries (group, entries);
+}
+
+static gboolean
 parse_char (const char *value, const char *what, const char *allowed, char *out, GError **error)
 {
   if (value == NULL)

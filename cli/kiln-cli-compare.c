@@ -88,7 +88,8 @@ run_compare (KilnFrame                 *frame,
   return compare;
 }
 
-/* "row,fold" for every training row (rows counted from 0, the header not counted). */
+/* "row,fold" for every training row (rows counted from 0, the header not counted); with
+ * forward-chaining folds (--split-by-time) "fold" is the row's block in time, 0 .. k. */
 static gboolean
 write_folds (KilnCompare *compare, const char *path, GError **error)
 {
@@ -123,8 +124,13 @@ print_text (KilnCompare *compare, KilnPipelineResult *best, double seconds)
   guint n_board, n_not_run = 0;
 
   board = kiln_compare_get_leaderboard (compare, &n_board);
-  printf (_("%u-fold cross-validation on %u training rows (%.2f s)\n"),
-          kiln_compare_get_n_folds (compare), kiln_compare_get_n_rows (compare), seconds);
+  if (kiln_compare_is_forward (compare))
+    printf (_("Cross-validation in time order, %u forward-chaining folds, on %u training rows "
+              "(%.2f s)\n"), kiln_compare_get_n_folds (compare), kiln_compare_get_n_rows (compare),
+            seconds);
+  else
+    printf (_("%u-fold cross-validation on %u training rows (%.2f s)\n"),
+            kiln_compare_get_n_folds (compare), kiln_compare_get_n_rows (compare), seconds);
   if (kiln_compare_get_note (compare))
     printf ("%s\n", kiln_compare_get_note (compare));
   printf ("\n%4s  %-36s %17s %17s %9s %8s\n", "#", _("model"), metric, second, _("s/fold"),
@@ -212,6 +218,7 @@ kiln_cli_compare (int argc, char **argv)
   g_option_group_add_entries (group, entries);
   kiln_pipeline_options_init (&options, NULL, NULL);
   kiln_prep_settings_add_entries (group);
+  kiln_cli_split_add_entries (group);
   kiln_cli_import_add_entries (group, &import);
   g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
   g_option_context_set_main_group (context, group);

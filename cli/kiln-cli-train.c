@@ -312,6 +312,7 @@ kiln_cli_train (int argc, char **argv)
   g_option_group_add_entries (group, model_entries);
   kiln_pipeline_options_init (&options, NULL, NULL);
   kiln_prep_settings_add_entries (group);
+  kiln_cli_split_add_entries (group);
   kiln_cli_import_add_entries (group, &import);
   g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
   g_option_context_set_main_group (context, group);

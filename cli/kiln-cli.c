@@ -46,6 +46,9 @@ static const Command commands[] = {
 #ifdef KILN_CLI_HAVE_SERVE
   { "serve", kiln_cli_serve, N_("Serve a saved model over HTTP") },
 #endif
+#ifdef KILN_CLI_HAVE_RUNS
+  { "runs", kiln_cli_runs, N_("List a project’s runs, or export one run’s model") },
+#endif
 };
 
 static void

@@ -38,6 +38,10 @@ gboolean   kiln_cli_import_to_options  (KilnCliImport   *import,
                                         GError         **error);
 void       kiln_cli_import_clear       (KilnCliImport *import);
 
+/* Adds --split-by-time[=COLUMN] to @group, whose user data is the KilnPrepSettings it sets
+ * (split_by: the column, or "" for the file order). */
+void       kiln_cli_split_add_entries  (GOptionGroup  *group);
+
 /* Reads @path with the overrides; on failure prints "kiln-cli: <message>" and returns NULL. */
 KilnFrame *kiln_cli_load               (const char     *path,
                                         KilnCliImport  *import,
@@ -67,5 +71,6 @@ int kiln_cli_train   (int argc, char **argv);
 int kiln_cli_predict (int argc, char **argv);
 int kiln_cli_export  (int argc, char **argv);
 int kiln_cli_serve   (int argc, char **argv);
+int kiln_cli_runs    (int argc, char **argv);
 
 G_END_DECLS

@@ -73,6 +73,90 @@ kiln_kfold_assign (guint          n_rows,
   return TRUE;
 }
 
+gboolean
+kiln_forward_assign (guint          n_rows,
+                     guint          k,
+                     const guint32 *order,
+                     guint         *block_of_row,
+                     GError       **error)
+{
+  guint at = 0;
+
+  g_return_val_if_fail (n_rows == 0 || (order != NULL && block_of_row != NULL), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (k < 1 || k >= n_rows)
+    {
+      g_set_error (error, KILN_EVAL_ERROR, KILN_EVAL_ERROR_INVALID,
+                   _("Forward-chaining cross-validation of %u rows needs between 1 and %u folds, "
+                     "not %u"), n_rows, n_rows > 1 ? n_rows - 1 : 0, k);
+      return FALSE;
+    }
+  for (guint b = 0; b <= k; b++)
+    {
+      guint size = n_rows / (k + 1) + (b < n_rows % (k + 1) ? 1 : 0);
+      for (guint i = 0; i < size; i++, at++)
+        {
+          g_return_val_if_fail (order[at] < n_rows, FALSE);
+          block_of_row[order[at]] = b;
+        }
+    }
+  return TRUE;
+}
+
+void
+kiln_fold_rows (const guint   *fold_of_row,
+                guint          n_rows,
+                guint          f,
+                gboolean       forward,
+                guint32       *train,
+                guint         *n_train,
+                guint32       *test,
+                guint         *n_test)
+{
+  guint nt = 0, nh = 0;
+
+  g_return_if_fail (n_rows == 0 || (fold_of_row != NULL && train != NULL && test != NULL));
+  for (guint i = 0; i < n_rows; i++)
+    {
+      guint b = fold_of_row[i];
+      if (forward ? b == f + 1 : b == f)
+        test[nh++] = i;
+      else if (!forward || b <= f)
+        train[nt++] = i;
+    }
+  *n_train = nt;
+  *n_test = nh;
+}
+
+static double *
+run_folds (const guint   *fold,
+           guint          n_rows,
+           guint          k,
+           gboolean       forward,
+           KilnFoldFunc   func,
+           gpointer       user_data,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  g_autofree guint32 *train = g_new (guint32, MAX (n_rows, 1));
+  g_autofree guint32 *test = g_new (guint32, MAX (n_rows, 1));
+  g_autofree double *scores = g_new (double, k);
+
+  for (guint f = 0; f < k; f++)
+    {
+      guint n_train, n_test;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      kiln_fold_rows (fold, n_rows, f, forward, train, &n_train, test, &n_test);
+      scores[f] = NAN;
+      if (!func (f, train, n_train, test, n_test, &scores[f], user_data, cancellable, error))
+        return NULL;
+    }
+  return g_steal_pointer (&scores);
+}
+
 double *
 kiln_cross_validate (guint          n_rows,
                      guint          k,
@@ -84,8 +168,6 @@ kiln_cross_validate (guint          n_rows,
                      GError       **error)
 {
   g_autofree guint *fold = NULL;
-  g_autofree guint32 *train = NULL, *test = NULL;
-  g_autofree double *scores = NULL;
 
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -93,28 +175,27 @@ kiln_cross_validate (guint          n_rows,
   fold = g_new (guint, MAX (n_rows, 1));
   if (!kiln_kfold_assign (n_rows, k, strata, seed, fold, error))
     return NULL;
+  return run_folds (fold, n_rows, k, FALSE, func, user_data, cancellable, error);
+}
 
-  train = g_new (guint32, n_rows);
-  test = g_new (guint32, n_rows);
-  scores = g_new (double, k);
-  for (guint f = 0; f < k; f++)
-    {
-      guint n_train = 0, n_test = 0;
+double *
+kiln_cross_validate_forward (guint          n_rows,
+                             guint          k,
+                             const guint32 *order,
+                             KilnFoldFunc   func,
+                             gpointer       user_data,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_autofree guint *block = NULL;
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
-      for (guint i = 0; i < n_rows; i++)
-        {
-          if (fold[i] == f)
-            test[n_test++] = i;
-          else
-            train[n_train++] = i;
-        }
-      scores[f] = NAN;
-      if (!func (f, train, n_train, test, n_test, &scores[f], user_data, cancellable, error))
-        return NULL;
-    }
-  return g_steal_pointer (&scores);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  block = g_new (guint, MAX (n_rows, 1));
+  if (!kiln_forward_assign (n_rows, k, order, block, error))
+    return NULL;
+  return run_folds (block, n_rows, k, TRUE, func, user_data, cancellable, error);
 }
 
 /* ---- On a prepared dataset ------------------------------------------------------------- */

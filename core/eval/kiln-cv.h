@@ -7,6 +7,11 @@
  * refit a whole recipe + model per fold without leakage; kiln_cross_validate_model() is the
  * common case on an already prepared dataset (accuracy for classification, R² for regression).
  * The folds depend only on the rows, k, the strata and the seed.
+ *
+ * Rows in time order get forward-chaining folds instead (kiln_forward_assign()): the rows, from
+ * the earliest to the latest, are cut into k + 1 consecutive blocks; fold f (0 .. k - 1) trains
+ * on blocks 0 .. f and scores on block f + 1, so no fold ever learns from a row later than one
+ * it is scored on (scikit-learn's TimeSeriesSplit, with blocks whose sizes differ by at most one).
  */
 #pragma once
 
@@ -44,6 +49,27 @@ gboolean kiln_kfold_assign          (guint          n_rows,
                                      guint         *fold_of_row,
                                      GError       **error);
 
+/* Forward-chaining: @order lists the rows 0 .. n_rows - 1 from the earliest to the latest;
+ * block_of_row[i] gets row i's block, 0 .. k (consecutive in @order, sizes differing by at most
+ * one, the earlier blocks the larger). Needs 2 <= k + 1 <= n_rows and @order a permutation. */
+gboolean kiln_forward_assign        (guint          n_rows,
+                                     guint          k,
+                                     const guint32 *order,
+                                     guint         *block_of_row,
+                                     GError       **error);
+
+/* Fold @f's rows (ascending) into @train and @test (room for n_rows each): k-fold (@forward
+ * FALSE: held out the rows of fold f, trained on the rest) or forward-chaining (held out block
+ * f + 1, trained on blocks 0 .. f; later blocks left out). */
+void     kiln_fold_rows             (const guint   *fold_of_row,
+                                     guint          n_rows,
+                                     guint          f,
+                                     gboolean       forward,
+                                     guint32       *train,
+                                     guint         *n_train,
+                                     guint32       *test,
+                                     guint         *n_test);
+
 /* k scores (free with g_free), or NULL with @error. */
 double  *kiln_cross_validate        (guint          n_rows,
                                      guint          k,
@@ -53,6 +79,15 @@ double  *kiln_cross_validate        (guint          n_rows,
                                      gpointer       user_data,
                                      GCancellable  *cancellable,
                                      GError       **error);
+
+/* As kiln_cross_validate() over k forward-chaining folds of the rows in @order. */
+double  *kiln_cross_validate_forward (guint          n_rows,
+                                      guint          k,
+                                      const guint32 *order,
+                                      KilnFoldFunc   func,
+                                      gpointer       user_data,
+                                      GCancellable  *cancellable,
+                                      GError       **error);
 
 /* Cross-validates the family @name with @options on @data (stratified for classification, seed
  * from @options). Scores: accuracy (classification) or R² (regression); k of them in @scores. */

@@ -57,8 +57,9 @@ struct _KilnCompare {
   KilnFrame          *rows;         /* the training rows (a view of the input) */
   guint               n_rows;
   guint32            *raw_row;      /* n_rows: row of the input frame */
-  guint              *fold;         /* n_rows: 0 .. k - 1 */
+  guint              *fold;         /* n_rows: 0 .. k - 1; forward: the block, 0 .. k */
   guint               k;
+  gboolean            forward;      /* forward-chaining folds (a split by time) */
   char               *note;
   /* per fold and recipe kind, the fold prepared (made when first needed) */
   KilnPipeline      **prepared;     /* k * N_RECIPE_KINDS */
@@ -321,6 +322,35 @@ smallest_stratum (const gint32 *strata, guint n)
   return smallest;
 }
 
+/* A split by time: k forward-chaining folds over the training rows in time order (k + 1
+ * blocks, so fewer folds when there are fewer than k + 1 rows). Takes @c. */
+static KilnCompare *
+forward_folds (KilnCompare         *c,
+               guint                k,
+               const char * const  *families,
+               GError             **error)
+{
+  g_autoptr(KilnCompare) owned = c;
+  g_autofree guint32 *order = NULL;
+  int time_column;
+  guint n_ordered;
+
+  if (!kiln_split_find_time_column (c->rows, c->prep.split_by, &time_column, error))
+    return NULL;
+  order = kiln_split_time_order (c->rows, time_column, -1, &n_ordered);
+  g_assert (n_ordered == c->n_rows);
+  c->k = MIN (k, c->n_rows - 1);
+  if (c->k < k)
+    c->note = g_strdup_printf (_("There are only %u training rows, so the comparison uses %u "
+                                 "forward-chaining folds."), c->n_rows, c->k);
+  c->fold = g_new (guint, c->n_rows);
+  if (!kiln_forward_assign (c->n_rows, c->k, order, c->fold, error))
+    return NULL;
+  c->prepared = g_new0 (KilnPipeline *, c->k * N_RECIPE_KINDS);
+  plan_trials (c, families);
+  return g_steal_pointer (&owned);
+}
+
 KilnCompare *
 kiln_compare_new (KilnFrame                  *raw,
                   KilnFrame                  *test,
@@ -396,6 +426,9 @@ kiln_compare_new (KilnFrame                  *raw,
     }
   tidx = kiln_frame_find_column (c->rows, c->target);
   g_assert (tidx >= 0);
+  c->forward = c->prep.split_by != NULL;
+  if (c->forward)
+    return forward_folds (g_steal_pointer (&c), k, families, error);
   if (c->task == KILN_TASK_CLASSIFICATION && c->prep.stratify)
     strata = kiln_pipeline_target_strata (c->rows, (guint) tidx);
 
@@ -438,6 +471,13 @@ kiln_compare_get_n_folds (KilnCompare *compare)
 {
   g_return_val_if_fail (compare != NULL, 0);
   return compare->k;
+}
+
+gboolean
+kiln_compare_is_forward (KilnCompare *compare)
+{
+  g_return_val_if_fail (compare != NULL, FALSE);
+  return compare->forward;
 }
 
 guint
@@ -545,13 +585,7 @@ fold_pipeline (TrialRun *tr, guint f, GError **error)
 
   train = g_new (guint32, c->n_rows);
   test = g_new (guint32, c->n_rows);
-  for (guint r = 0; r < c->n_rows; r++)
-    {
-      if (c->fold[r] == f)
-        test[n_test++] = r;
-      else
-        train[n_train++] = r;
-    }
+  kiln_fold_rows (c->fold, c->n_rows, f, c->forward, train, &n_train, test, &n_test);
   train_rows = kiln_frame_new_view (c->rows, train, n_train);
   test_rows = kiln_frame_new_view (c->rows, test, n_test);
 
@@ -741,8 +775,17 @@ kiln_compare_rank (KilnCompare *compare)
     return;
 
   /* Average fold sizes, for the correction of the correlated folds. */
-  n_test = (double) compare->n_rows / compare->k;
-  n_train = compare->n_rows - n_test;
+  if (compare->forward)
+    {
+      /* k + 1 blocks; fold f trains on f + 1 of them: (k + 1) / 2 blocks on average */
+      n_test = (double) compare->n_rows / (compare->k + 1);
+      n_train = n_test * (compare->k + 1) / 2.0;
+    }
+  else
+    {
+      n_test = (double) compare->n_rows / compare->k;
+      n_train = compare->n_rows - n_test;
+    }
   top = g_ptr_array_index (compare->trials, compare->board[0]);
   for (guint b = 0; b < compare->n_board; b++)
     {
@@ -829,6 +872,8 @@ kiln_compare_to_json (KilnCompare *compare)
   json_builder_add_string_value (b, kiln_compare_get_second_metric (compare));
   json_builder_set_member_name (b, "folds");
   json_builder_add_int_value (b, compare->k);
+  json_builder_set_member_name (b, "folds_kind");
+  json_builder_add_string_value (b, compare->forward ? "forward" : "kfold");
   json_builder_set_member_name (b, "train_rows");
   json_builder_add_int_value (b, compare->n_rows);
   json_builder_set_member_name (b, "note");

@@ -14,6 +14,8 @@
  * a family without one runs with its defaults). Nothing depends on the clock: the same data,
  * options and seed give the same folds, the same models and the same leaderboard.
  *
+ * With a split by time (@options->prep.split_by) the folds are forward-chaining instead, in time
+ * order (kiln-cv.h), and "folds_kind" says "forward" rather than "kfold".
  * The folds are stratified for classification (when @options->prep.stratify) and drawn from the
  * training split only (the pipeline's split of @raw with @options, or all of @raw but the
  * validation part when @test is given); the test part is never looked at. In every fold the
@@ -84,9 +86,13 @@ void              kiln_compare_unref         (KilnCompare *compare);
 
 KilnTask          kiln_compare_get_task      (KilnCompare *compare);
 guint             kiln_compare_get_n_folds   (KilnCompare *compare);
+/* TRUE for forward-chaining folds (a split by time, kiln-cv.h): fold f trains on blocks 0 .. f
+ * and scores on block f + 1, the blocks consecutive in time. */
+gboolean          kiln_compare_is_forward    (KilnCompare *compare);
 /* Rows of the training split the folds were dealt from. */
 guint             kiln_compare_get_n_rows    (KilnCompare *compare);
-/* For each training row: its row in @raw (@rows) and its fold (@folds); borrowed, n_rows each. */
+/* For each training row: its row in @raw (@rows) and its fold (@folds; forward-chaining: its
+ * block, 0 .. k); borrowed, n_rows each. */
 void              kiln_compare_get_folds     (KilnCompare    *compare,
                                               const guint32 **rows,
                                               const guint   **folds);
@@ -125,7 +131,7 @@ void              kiln_compare_apply_trial   (KilnCompare          *compare,
                                               guint                 index,
                                               KilnPipelineOptions  *options);
 
-/* {"task", "metric", "second_metric", "folds", "train_rows", "note",
+/* {"task", "metric", "second_metric", "folds", "folds_kind": "kfold"|"forward", "train_rows", "note",
  *  "leaderboard": [{"model", "settings", "mean", "std", "seconds", "<second>": {"mean", "std"},
  *                   "p_top", "scores"}],
  *  "not_run": [{"model", "settings", "status": "skipped"|"failed"|"pending", "reason"}],

@@ -23,6 +23,7 @@ struct _KilnPipeline {
   KilnSplitFractions  split;
   gboolean            stratify;
   guint64             seed;
+  char               *split_by;     /* a split by time: "" file order, or the column; else NULL */
   char               *source_path;
   char               *test_path;
   KilnRecipe         *recipe;
@@ -76,6 +77,7 @@ kiln_pipeline_unref (KilnPipeline *p)
   if (!g_atomic_ref_count_dec (&p->ref_count))
     return;
   g_free (p->model_name);
+  g_free (p->split_by);
   g_free (p->source_path);
   g_free (p->test_path);
   g_clear_pointer (&p->recipe, kiln_recipe_unref);
@@ -269,7 +271,8 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
     return NULL;
 
   p->split = options->prep.split;
-  p->stratify = options->prep.stratify && p->task == KILN_TASK_CLASSIFICATION;
+  p->split_by = g_strdup (options->prep.split_by);
+  p->stratify = options->prep.stratify && p->task == KILN_TASK_CLASSIFICATION && !p->split_by;
   p->seed = options->prep.seed;
   p->source_path = g_strdup (options->source_path);
   p->test_path = g_strdup (options->test_path);
@@ -285,8 +288,15 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
       else
         fractions = (KilnSplitFractions) { fractions.train / sum, fractions.validation / sum, 0.0 };
     }
-  if (!kiln_split_train_val_test (raw, tidx, &fractions, p->stratify, p->seed,
-                                  &tr, &va, &te, error))
+  if (p->split_by != NULL)
+    {
+      int time_column;
+      if (!kiln_split_find_time_column (raw, p->split_by, &time_column, error)
+          || !kiln_split_by_time (raw, tidx, time_column, &fractions, &tr, &va, &te, error))
+        return NULL;
+    }
+  else if (!kiln_split_train_val_test (raw, tidx, &fractions, p->stratify, p->seed,
+                                       &tr, &va, &te, error))
     return NULL;
   if (tr == NULL || tr->len == 0)
     {
@@ -480,6 +490,11 @@ options_to_json (KilnPipeline *p)
   json_builder_end_object (b);
   json_builder_set_member_name (b, "stratify");
   json_builder_add_boolean_value (b, p->stratify);
+  json_builder_set_member_name (b, "split_by");
+  if (p->split_by)
+    json_builder_add_string_value (b, p->split_by);
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "test_file");
   if (p->test_path)
     {
@@ -820,11 +835,27 @@ kiln_pipeline_cross_validate (KilnFrame                  *raw,
   /* Rows without a target can be neither learned from nor scored. */
   rows = rows_with_value (raw, (guint) tidx);
   n = kiln_frame_get_n_rows (rows);
-  if (task == KILN_TASK_CLASSIFICATION && options->prep.stratify)
-    strata = kiln_pipeline_target_strata (rows, (guint) tidx);
   cv.rows = rows;
   cv.options = options;
-  s = kiln_cross_validate (n, k, strata, options->prep.seed, pipeline_fold, &cv, cancellable, error);
+  if (options->prep.split_by != NULL)
+    {
+      /* in time order: forward-chaining folds, never trained on rows later than they score */
+      g_autofree guint32 *order = NULL;
+      int time_column;
+      guint n_ordered;
+
+      if (!kiln_split_find_time_column (rows, options->prep.split_by, &time_column, error))
+        return FALSE;
+      order = kiln_split_time_order (rows, time_column, -1, &n_ordered);
+      s = kiln_cross_validate_forward (n, k, order, pipeline_fold, &cv, cancellable, error);
+    }
+  else
+    {
+      if (task == KILN_TASK_CLASSIFICATION && options->prep.stratify)
+        strata = kiln_pipeline_target_strata (rows, (guint) tidx);
+      s = kiln_cross_validate (n, k, strata, options->prep.seed, pipeline_fold, &cv, cancellable,
+                               error);
+    }
   if (s == NULL)
     return FALSE;
   memcpy (scores, s, sizeof (double) * k);

@@ -20,7 +20,8 @@
  * set. With an external test frame the training frame is split only into train and validation
  * (the train:validation proportions of the split), and that frame is the test split; its columns
  * are converted to the training types where they were read differently. Rows whose target is
- * missing are left out of every split.
+ * missing are left out of every split. With prep.split_by the split is by time (kiln-split.h:
+ * the latest rows are the test rows, no shuffling, no stratification).
  */
 #pragma once
 
@@ -132,7 +133,9 @@ void            kiln_pipeline_result_free    (KilnPipelineResult *result);
 /* k-fold cross-validation of the whole pipeline (recipe and model refitted on each fold's
  * training rows, so nothing leaks from the held-out fold): @scores gets k test scores, accuracy
  * (classification) or R² (regression). Folds are stratified for classification when
- * @options->prep.stratify; the split fractions of @options are not used. Blocking. */
+ * @options->prep.stratify; with @options->prep.split_by (a split by time) they are
+ * forward-chaining folds instead (kiln_cross_validate_forward()). The split fractions of
+ * @options are not used. Blocking. */
 gboolean        kiln_pipeline_cross_validate (KilnFrame                  *raw,
                                               const KilnPipelineOptions  *options,
                                               guint                       k,

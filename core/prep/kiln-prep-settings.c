@@ -48,6 +48,7 @@ kiln_prep_settings_clear (KilnPrepSettings *settings)
 
   g_clear_pointer (&settings->dropped, g_strfreev);
   g_clear_pointer (&settings->text, g_strfreev);
+  g_clear_pointer (&settings->split_by, g_free);
 }
 
 void
@@ -59,6 +60,7 @@ kiln_prep_settings_copy (const KilnPrepSettings *src,
   *dest = *src;
   dest->dropped = src->dropped ? g_strdupv (src->dropped) : g_new0 (char *, 1);
   dest->text = src->text ? g_strdupv (src->text) : g_new0 (char *, 1);
+  dest->split_by = g_strdup (src->split_by);
 }
 
 /* ---- The recipe ---------------------------------------------------------------------------- */
@@ -196,6 +198,7 @@ kiln_prep_settings_to_json (const KilnPrepSettings *settings)
       }
     json_builder_end_object (b);
   }
+  add_string (b, "split_by", settings->split_by);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -387,6 +390,18 @@ kiln_prep_settings_from_json (KilnPrepSettings  *settings,
           format_error (error, "text_options");
           goto fail;
         }
+    }
+  /* a split by time: absent in files older than it (then as before) */
+  if ((n = json_object_get_member (o, "split_by")) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_NULL (n)
+          && !(JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING))
+        {
+          format_error (error, "split_by");
+          goto fail;
+        }
+      g_free (s.split_by);
+      s.split_by = JSON_NODE_HOLDS_NULL (n) ? NULL : g_strdup (json_node_get_string (n));
     }
   kiln_prep_settings_clear (settings);
   *settings = s;

@@ -44,6 +44,10 @@ typedef struct {
   char              **text;             /* columns used as text (a TEXT step); NULL-terminated,
                                            never NULL */
   KilnTextOptions     text_options;
+  /* A split by time (kiln-split.h): NULL for a random split; "" for the file order; else the
+   * datetime (or numeric) column that orders the rows. Then @stratify is not used, and
+   * cross-validation uses forward-chaining folds. Owned. */
+  char               *split_by;
 } KilnPrepSettings;
 
 /* The training defaults (DESIGN.md): median/mode imputation, one-hot encoding, scaling as the
@@ -69,8 +73,9 @@ KilnRecipe *kiln_prep_settings_to_recipe   (const KilnPrepSettings  *settings,
  *  "encode": "onehot"|"ordinal"|null, "scale": "auto"|"standard"|"minmax"|"none",
  *  "split": [train, validation, test], "stratify", "seed", "dropped": [...], "text": [...],
  *  "text_options": {"char_min", "char_max", "char_within_words", "word_min", "word_max",
- *  "min_df", "max_features", "sublinear_tf", "row_length"}}: the "prep" object
- * of a project file. Reading starts from the current values and replaces those present; a member
+ *  "min_df", "max_features", "sublinear_tf", "row_length"},
+ *  "split_by": null | "" (by time, file order) | column}: the "prep" object of a project file.
+ * Reading starts from the current values and replaces those present; a member
  * of the wrong type is an error (KILN_PREP_ERROR_FORMAT). */
 JsonNode   *kiln_prep_settings_to_json     (const KilnPrepSettings  *settings);
 gboolean    kiln_prep_settings_from_json   (KilnPrepSettings        *settings,

@@ -414,6 +414,166 @@ kiln_split_train_val_test (KilnFrame                 *frame,
   return TRUE;
 }
 
+/* ---- By time ------------------------------------------------------------------------------ */
+
+gboolean
+kiln_split_find_time_column (KilnFrame   *frame,
+                             const char  *name,
+                             int         *column,
+                             GError     **error)
+{
+  KilnColumnType type;
+  int c;
+
+  g_return_val_if_fail (frame != NULL && name != NULL && column != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (name[0] == '\0')
+    {
+      *column = -1;
+      return TRUE;
+    }
+  c = kiln_frame_find_column (frame, name);
+  if (c < 0)
+    {
+      g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
+                   _("There is no column “%s” to put the rows in time order"), name);
+      return FALSE;
+    }
+  type = kiln_column_get_column_type (kiln_frame_get_column (frame, (guint) c));
+  if (type != KILN_COLUMN_DATETIME && type != KILN_COLUMN_NUMERIC)
+    {
+      g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_OPTIONS,
+                   _("Column “%s” holds neither dates nor numbers, so it cannot put the rows in "
+                     "time order"), name);
+      return FALSE;
+    }
+  *column = c;
+  return TRUE;
+}
+
+typedef struct {
+  gint64  dated;   /* 0: no time (first), 1: a time */
+  double  time;    /* microseconds (datetime) or the number */
+  guint32 row;
+} TimeRow;
+
+static int
+compare_time_row (gconstpointer a, gconstpointer b)
+{
+  const TimeRow *x = a, *y = b;
+
+  if (x->dated != y->dated)
+    return x->dated < y->dated ? -1 : 1;
+  if (x->time != y->time)
+    return x->time < y->time ? -1 : 1;
+  return (x->row > y->row) - (x->row < y->row);
+}
+
+guint32 *
+kiln_split_time_order (KilnFrame  *frame,
+                       int         time_column,
+                       int         target_column,
+                       guint      *n_rows)
+{
+  guint n, m = 0;
+  KilnColumn *time = NULL, *target = NULL;
+  g_autofree TimeRow *rows = NULL;
+  guint32 *order;
+
+  g_return_val_if_fail (frame != NULL && n_rows != NULL, NULL);
+  g_return_val_if_fail (time_column < (int) kiln_frame_get_n_columns (frame), NULL);
+  g_return_val_if_fail (target_column < (int) kiln_frame_get_n_columns (frame), NULL);
+
+  n = kiln_frame_get_n_rows (frame);
+  if (time_column >= 0)
+    time = kiln_frame_get_column (frame, (guint) time_column);
+  if (target_column >= 0)
+    target = kiln_frame_get_column (frame, (guint) target_column);
+  rows = g_new (TimeRow, MAX (n, 1));
+  for (guint32 r = 0; r < n; r++)
+    {
+      guint p = kiln_frame_get_physical_row (frame, r);
+      TimeRow t = { 1, 0.0, r };
+
+      if (target != NULL && kiln_column_is_missing (target, p))
+        continue;
+      if (time != NULL)
+        {
+          if (kiln_column_is_missing (time, p))
+            t.dated = 0;
+          else if (kiln_column_get_column_type (time) == KILN_COLUMN_DATETIME)
+            t.time = (double) kiln_column_get_datetime (time, p);
+          else
+            {
+              t.time = kiln_column_get_double (time, p);
+              if (isnan (t.time))
+                t = (TimeRow) { 0, 0.0, r };
+            }
+        }
+      rows[m++] = t;
+    }
+  /* qsort is not stable, but the row breaks every tie */
+  if (time != NULL)
+    qsort (rows, m, sizeof (TimeRow), compare_time_row);
+  order = g_new (guint32, MAX (m, 1));
+  for (guint i = 0; i < m; i++)
+    order[i] = rows[i].row;
+  *n_rows = m;
+  return order;
+}
+
+gboolean
+kiln_split_by_time (KilnFrame                 *frame,
+                    int                        target_column,
+                    int                        time_column,
+                    const KilnSplitFractions  *fractions,
+                    GArray                   **train_rows,
+                    GArray                   **val_rows,
+                    GArray                   **test_rows,
+                    GError                   **error)
+{
+  g_autofree guint32 *order = NULL;
+  GArray *parts[3];
+  GArray **out[3] = { train_rows, val_rows, test_rows };
+  double f[3];
+  guint n, sizes[3], at = 0;
+
+  g_return_val_if_fail (frame != NULL, FALSE);
+  g_return_val_if_fail (fractions != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_fractions (fractions, f, error) || !check_target (frame, target_column, FALSE, error))
+    return FALSE;
+  if (time_column >= (int) kiln_frame_get_n_columns (frame))
+    {
+      g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
+                   _("There is no column %d"), time_column);
+      return FALSE;
+    }
+  order = kiln_split_time_order (frame, time_column, target_column, &n);
+  if (n == 0)
+    {
+      g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_EMPTY,
+                   target_column >= 0 ? _("There are no rows with a target value to split")
+                                      : _("There are no rows to split"));
+      return FALSE;
+    }
+  largest_remainder (n, f, sizes);
+  for (guint p = 0; p < 3; p++)
+    {
+      parts[p] = g_array_sized_new (FALSE, FALSE, sizeof (guint32), sizes[p]);
+      g_array_append_vals (parts[p], order + at, sizes[p]);
+      at += sizes[p];
+      g_array_sort (parts[p], compare_u32);
+      if (out[p])
+        *out[p] = parts[p];
+      else
+        g_array_unref (parts[p]);
+    }
+  return TRUE;
+}
+
 GPtrArray *
 kiln_split_kfold (KilnFrame  *frame,
                   int         target_column,

@@ -11,6 +11,12 @@
  * of its exact share, and the parts' sizes are those of the unstratified split. Rows whose
  * target is missing are left out of every part (they can neither be learned from nor scored).
  * The same seed gives the same split on every machine (no rand(), no g_random).
+ *
+ * Time-ordered splits ("by time") neither shuffle nor stratify: the rows are put in time order
+ * (kiln_split_time_order()) and cut into consecutive parts, the earliest for training, the next
+ * for validation, the most recent for test. Rows with the same time keep their file order; rows
+ * without a time count as the earliest (in file order), so they are trained on and never scored
+ * unless there are too few dated rows to fill the test part.
  */
 #pragma once
 
@@ -44,6 +50,34 @@ gboolean kiln_split_train_val_test  (KilnFrame                 *frame,
                                      const KilnSplitFractions  *fractions,
                                      gboolean                   stratify,
                                      guint64                    seed,
+                                     GArray                   **train_rows,
+                                     GArray                   **val_rows,
+                                     GArray                   **test_rows,
+                                     GError                   **error);
+
+/* The column to order rows by for a split by time: @name "" is the file order (*@column = -1),
+ * otherwise a datetime or numeric column of @frame (its index). FALSE with KILN_PREP_ERROR_NO_COLUMN
+ * or KILN_PREP_ERROR_OPTIONS naming the column. */
+gboolean kiln_split_find_time_column (KilnFrame   *frame,
+                                      const char  *name,
+                                      int         *column,
+                                      GError     **error);
+
+/* The rows of @frame in time order by @time_column (-1: file order), earliest first, as above;
+ * rows whose @target_column (-1: none) is missing are left out. *@n_rows gets their count.
+ * Free with g_free(). */
+guint32 *kiln_split_time_order      (KilnFrame  *frame,
+                                     int         time_column,
+                                     int         target_column,
+                                     guint      *n_rows);
+
+/* A split by time: the parts' sizes are those of kiln_split_train_val_test() without
+ * stratification; train holds the earliest rows, test the latest. Each part is returned in
+ * ascending frame rows like the other splits. Any out pointer may be NULL. */
+gboolean kiln_split_by_time         (KilnFrame                 *frame,
+                                     int                        target_column,
+                                     int                        time_column,
+                                     const KilnSplitFractions  *fractions,
                                      GArray                   **train_rows,
                                      GArray                   **val_rows,
                                      GArray                   **test_rows,

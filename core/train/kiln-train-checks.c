@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiln-split.h"
 #include "kiln-train-checks.h"
 
 #define ID_MIN_ROWS        20
@@ -422,7 +423,7 @@ check_classes (GPtrArray            *checks,
           guint phys = kiln_frame_get_physical_row (frame, pairs[i].row);
           gboolean split_off = split->validation > 0.0 || split->test > 0.0;
 
-          if (count == 1 && split_off && split->stratify)
+          if (count == 1 && split_off && split->stratify && split->split_by == NULL)
             {
               g_autofree char *cls = class_name (target, phys);
               add_check (checks, KILN_TRAIN_CHECK_ERROR, KILN_TRAIN_CHECK_SINGLE_ROW_CLASS, name,
@@ -456,6 +457,73 @@ check_classes (GPtrArray            *checks,
                                 name, n_classes));
 }
 
+/* Rows in time order: with a date column among the features and a random split, suggest a
+ * split by time; when the random split (as training will make it: same fractions, seed and
+ * stratification) puts training rows after the earliest validation or test row, say how many. */
+static void
+check_time_order (GPtrArray            *checks,
+                  KilnFrame            *frame,
+                  int                   target,
+                  KilnTask              task,
+                  const KilnTrainSplit *split,
+                  GArray               *columns)
+{
+  KilnSplitFractions fractions = { split->train, split->validation, split->test };
+  g_autoptr(GArray) train = NULL, val = NULL, test = NULL;
+  KilnColumn *date = NULL;
+  gint64 earliest = G_MAXINT64;
+  guint later = 0, n_train_dated = 0;
+  const char *name;
+
+  if (split->split_by != NULL || !(split->validation > 0.0 || split->test > 0.0))
+    return;
+  for (guint i = 0; i < columns->len && date == NULL; i++)
+    {
+      KilnColumn *column = kiln_frame_get_column (frame, g_array_index (columns, guint, i));
+      gboolean varies;
+
+      if (kiln_column_get_column_type (column) == KILN_COLUMN_DATETIME
+          && column_presence (frame, column, &varies) > 0 && varies)
+        date = column;
+    }
+  if (date == NULL)
+    return;
+  name = kiln_column_get_name (date);
+
+  if (kiln_split_train_val_test (frame, target, &fractions,
+                                 split->stratify && task == KILN_TASK_CLASSIFICATION && target >= 0,
+                                 split->seed, &train, &val, &test, NULL))
+    {
+      GArray *held[2] = { val, test };
+
+      for (guint h = 0; h < 2; h++)
+        for (guint i = 0; i < held[h]->len; i++)
+          {
+            guint p = kiln_frame_get_physical_row (frame, g_array_index (held[h], guint32, i));
+            if (!kiln_column_is_missing (date, p))
+              earliest = MIN (earliest, kiln_column_get_datetime (date, p));
+          }
+      for (guint i = 0; i < train->len; i++)
+        {
+          guint p = kiln_frame_get_physical_row (frame, g_array_index (train, guint32, i));
+          if (kiln_column_is_missing (date, p))
+            continue;
+          n_train_dated++;
+          later += kiln_column_get_datetime (date, p) > earliest;
+        }
+    }
+  if (later > 0)
+    add_check (checks, KILN_TRAIN_CHECK_WARNING, KILN_TRAIN_CHECK_FUTURE_ROWS, name,
+               g_strdup_printf (ngettext ("Column “%s” holds dates, and the random split puts %u of the %u dated training rows later than the earliest row the model is tested on: it would learn from the future it is tested on. Split the rows by time instead, so the latest rows are the test rows.",
+                                          "Column “%s” holds dates, and the random split puts %u of the %u dated training rows later than the earliest row the model is tested on: it would learn from the future it is tested on. Split the rows by time instead, so the latest rows are the test rows.",
+                                          later),
+                                name, later, n_train_dated));
+  else
+    add_check (checks, KILN_TRAIN_CHECK_WARNING, KILN_TRAIN_CHECK_TIME_ORDER, name,
+               g_strdup_printf (_("Column “%s” holds dates. If the rows follow one another in time, split them by time, so the model is tested on the latest rows as it will be used: on rows later than those it learned from."),
+                                name));
+}
+
 GPtrArray *
 kiln_train_checks_run (KilnFrame            *frame,
                        const char           *target_name,
@@ -465,7 +533,7 @@ kiln_train_checks_run (KilnFrame            *frame,
 {
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_train_check_free);
   GPtrArray *checks;
-  KilnTrainSplit default_split = { 0.8, 0.0, 0.2, TRUE };
+  KilnTrainSplit default_split = { 0.8, 0.0, 0.2, TRUE, 42, NULL };
   g_autofree gint32 *row_class = NULL;
   g_autoptr(GArray) columns = g_array_new (FALSE, FALSE, sizeof (guint));
   KilnColumn *target;
@@ -571,6 +639,8 @@ features:
                    g_strdup_printf (_("Column “%s” determines the target “%s”: each of its values always comes with the same class (a leak). A model would learn that rule instead of anything it could use on new data. Leave it out."),
                                     name, target_name));
     }
+  if (t >= 0 && present > 0)
+    check_time_order (found, frame, t, task, split, columns);
   if (usable == 0)
     add_check (found, KILN_TRAIN_CHECK_ERROR, KILN_TRAIN_CHECK_NO_FEATURES, NULL,
                g_strdup (_("There are no usable feature columns: every column other than the target is empty, constant or free text.")));

@@ -8,7 +8,9 @@
  *             a class with a single row when the rows are split, no usable feature columns;
  *   warnings: a class too small to appear in every split, a column that looks like an ID (every
  *             row a different whole number or string), a feature identical to the target (a
- *             leak), a numeric classification target with many values, rows without a target.
+ *             leak), a numeric classification target with many values, rows without a target,
+ *             a date column with a random split (a split by time is suggested; when the random
+ *             split would train on rows dated after the earliest held-out row, how many).
  */
 #pragma once
 
@@ -36,6 +38,8 @@ typedef enum {
   KILN_TRAIN_CHECK_ID_COLUMN,
   KILN_TRAIN_CHECK_LEAK,
   KILN_TRAIN_CHECK_NO_FEATURES,
+  KILN_TRAIN_CHECK_TIME_ORDER,     /* a date column and a random split: suggest a split by time */
+  KILN_TRAIN_CHECK_FUTURE_ROWS,    /* a random split trains on rows later than test rows */
 } KilnTrainCheckKind;
 
 typedef struct {
@@ -52,6 +56,10 @@ typedef struct {
   double   validation;
   double   test;
   gboolean stratify;    /* classification splits keep class proportions */
+  /* the split's seed, and its time order: NULL for a random split, "" or a column for a split
+   * by time (KilnPrepSettings.split_by); left zero, seed 0 and a random split */
+  guint64     seed;
+  const char *split_by;
 } KilnTrainSplit;
 
 /* The checks, errors first. @features: the candidate feature columns, NULL for every column other

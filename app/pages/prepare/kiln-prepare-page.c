@@ -13,6 +13,7 @@
 #include "kiln-recipe.h"
 #include "kiln-split.h"
 #include "kiln-prepare-plan.h"
+#include "kiln-prepare-time-row.h"
 #include "kiln-train-checks.h"
 #include "kiln-data-table.h"
 #include "kiln-format.h"
@@ -43,6 +44,7 @@ struct _KilnPreparePage
   GtkSpinButton  *test_spin;
   AdwActionRow   *split_row;
   GtkSwitch      *stratify_switch;
+  AdwComboRow    *time_row;         /* split at random or by time (kiln-prepare-time-row.h) */
   GtkSpinButton  *seed_spin;
   GtkListBox     *log_list;
   GtkLabel       *log_note;
@@ -170,6 +172,11 @@ settings_changed (KilnPreparePage *self)
     }
   p->stratify = gtk_switch_get_active (self->stratify_switch);
   p->seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
+  g_free (p->split_by);
+  p->split_by = kiln_prepare_time_row_get_split_by (self->time_row);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->stratify_switch),
+                            kiln_project_get_task (project) == KILN_TASK_CLASSIFICATION
+                            && p->split_by == NULL);
 
   dropped = g_ptr_array_new ();
   for (guint i = 0; i < self->column_switches->len; i++)
@@ -602,6 +609,7 @@ checks_data_free (ChecksData *d)
   kiln_frame_unref (d->frame);
   g_free (d->target);
   g_strfreev (d->features);
+  g_free ((char *) d->split.split_by);
   g_free (d);
 }
 
@@ -676,7 +684,8 @@ update_checks (KilnPreparePage *self)
   d->frame = kiln_frame_ref (frame);
   d->target = g_strdup (kiln_project_get_target (project));
   d->task = kiln_project_get_task (project);
-  d->split = (KilnTrainSplit) { p->split.train, p->split.validation, p->split.test, p->stratify };
+  d->split = (KilnTrainSplit) { p->split.train, p->split.validation, p->split.test, p->stratify,
+                                p->seed, g_strdup (p->split_by) };
   d->features = (GStrv) g_ptr_array_free (features, FALSE);
 
   self->checks_cancellable = g_cancellable_new ();
@@ -809,7 +818,9 @@ sync_from_project (KilnPreparePage *self)
   gtk_spin_button_set_value (self->test_spin, round (p->split.test * 100));
   gtk_switch_set_active (self->stratify_switch, p->stratify);
   gtk_widget_set_sensitive (GTK_WIDGET (self->stratify_switch),
-                            kiln_project_get_task (project) == KILN_TASK_CLASSIFICATION);
+                            kiln_project_get_task (project) == KILN_TASK_CLASSIFICATION
+                            && p->split_by == NULL);
+  kiln_prepare_time_row_sync (self->time_row, frame, p->split_by);
   gtk_spin_button_set_value (self->seed_spin, (double) p->seed);
   self->updating = FALSE;
 
@@ -1068,6 +1079,9 @@ kiln_prepare_page_init (KilnPreparePage *self)
     g_signal_connect (self->test_spin, "value-changed", G_CALLBACK (split_changed), self);
     adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->split_row));
   }
+  self->time_row = kiln_prepare_time_row_new ();
+  g_signal_connect_swapped (self->time_row, "notify::selected", G_CALLBACK (settings_changed), self);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->time_row));
   self->stratify_switch = GTK_SWITCH (gtk_switch_new ());
   gtk_widget_set_valign (GTK_WIDGET (self->stratify_switch), GTK_ALIGN_CENTER);
   g_signal_connect_swapped (self->stratify_switch, "notify::active", G_CALLBACK (settings_changed), self);

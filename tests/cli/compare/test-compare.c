@@ -86,7 +86,7 @@ assert_keys (JsonObject *o, const char * const *keys)
   g_assert_cmpuint (json_object_get_size (o), ==, n);
 }
 
-static const char * const compare_keys[] = { "task", "metric", "second_metric", "folds",
+static const char * const compare_keys[] = { "task", "metric", "second_metric", "folds", "folds_kind",
                                              "train_rows", "note", "leaderboard", "not_run",
                                              "best", "test", "seconds", NULL };
 /* what `train --json` prints */
