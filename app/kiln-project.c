@@ -707,8 +707,13 @@ project_to_json (KilnProject *self, GFile *dest, GPtrArray *bundles)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "current_run");
-  json_builder_add_int_value (b, self->current ? (gint64) self->current->id : -1);
+  /* its index in "runs" (ids are the session's own: a deleted run leaves a gap) */
+  {
+    guint index = 0;
+    json_builder_set_member_name (b, "current_run");
+    json_builder_add_int_value (b, self->current && g_ptr_array_find (self->runs, self->current, &index)
+                                   ? (gint64) index : -1);
+  }
 
   json_builder_end_object (b);
   return json_builder_get_root (b);

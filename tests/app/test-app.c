@@ -468,6 +468,60 @@ test_cancel_storm (void)
   g_rmdir (dir);
 }
 
+static gboolean
+trained_runs (gpointer data)
+{
+  KilnWindow *window = data;
+  return !kiln_window_is_training (window) && kiln_project_get_result (kiln_window_get_project (window)) != NULL;
+}
+
+/* Runs deleted in a session leave gaps in their ids: the project file still names the run shown
+ * (by its place), so a reopened project shows the same one. */
+static void
+test_runs_roundtrip (void)
+{
+  KilnWindow *window = kiln_window_new (app);
+  KilnProject *project = kiln_window_get_project (window), *again;
+  g_autofree char *dir = g_dir_make_tmp ("kiln-runs-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "runs.kilnproj", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *runs;
+  KilnRun *first;
+  char *when;
+
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-example", "s", "iris.csv");
+  g_assert_true (wait_for (has_frame, window, 20000));
+  for (guint i = 0; i < 3; i++)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
+      settle (50);
+      g_assert_true (wait_for (trained_runs, window, 60000));
+    }
+  runs = kiln_project_get_runs (project);
+  g_assert_cmpuint (runs->len, ==, 3);
+  first = runs->pdata[0];
+  kiln_project_remove_run (project, first);
+  kiln_run_free (first);
+  /* the run shown: the older of the two left (ids 1 and 2, places 0 and 1) */
+  kiln_project_set_current_run (project, runs->pdata[0]);
+  when = ((KilnRun *) runs->pdata[0])->when;
+  g_assert_true (kiln_project_save (project, file, &error));
+  g_assert_no_error (error);
+
+  again = kiln_project_load (file, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kiln_project_get_runs (again)->len, ==, 2);
+  g_assert_nonnull (kiln_project_get_current_run (again));
+  g_assert_cmpstr (kiln_project_get_current_run (again)->when, ==, when);
+  g_assert_true (kiln_project_get_current_run (again) == kiln_project_get_runs (again)->pdata[0]);
+  g_object_unref (again);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -484,6 +538,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/train-regression", test_train_regression);
   g_test_add_func ("/app/train-mlp-cancel", test_train_mlp_cancel);
   g_test_add_func ("/app/cancel-storm", test_cancel_storm);
+  g_test_add_func ("/app/runs-roundtrip", test_runs_roundtrip);
   ret = g_test_run ();
   g_object_unref (app);
   return ret;
