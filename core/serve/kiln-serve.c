@@ -640,8 +640,6 @@ on_request (void                  *cls,
 
   if (req == NULL)
     {
-      gboolean get = strcmp (method, MHD_HTTP_METHOD_GET) == 0
-                     || strcmp (method, MHD_HTTP_METHOD_HEAD) == 0;
       const char *length;
 
       if (!serial)
@@ -658,23 +656,11 @@ on_request (void                  *cls,
       *con_cls = req;
       g_atomic_int_inc (&self->in_flight);
 
-      if (req->endpoint == KILN_SERVE_OTHER)
-        {
-          g_autofree char *message = g_strdup_printf (_("No such endpoint: %s (there are /predict, "
-                                                        "/health, /metadata, /openapi.json and "
-                                                        "/metrics)"), req->path);
-          return answer_error (self, connection, req, MHD_HTTP_NOT_FOUND, message, NULL, NULL);
-        }
-      if (req->endpoint != KILN_SERVE_PREDICT)
-        {
-          if (!get)
-            return answer_error (self, connection, req, MHD_HTTP_METHOD_NOT_ALLOWED,
-                                 _("This endpoint answers GET only"), NULL, "GET, HEAD");
-          return answer_document (self, connection, req);
-        }
-      if (strcmp (method, MHD_HTTP_METHOD_POST) != 0)
-        return answer_error (self, connection, req, MHD_HTTP_METHOD_NOT_ALLOWED,
-                             _("/predict answers POST only"), NULL, "POST");
+      /* Everything but a POST to /predict is answered once the request is in (below): an answer
+       * queued from the headers alone makes libmicrohttpd close the connection after it, which
+       * would cost keep-alive and pipelined clients a connection per GET /health. */
+      if (req->endpoint != KILN_SERVE_PREDICT || strcmp (method, MHD_HTTP_METHOD_POST) != 0)
+        return MHD_YES;
       length = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
       if (length)
@@ -700,7 +686,8 @@ on_request (void                  *cls,
 
   if (*upload_data_size > 0)
     {
-      if (!req->answered && !req->too_large && !req->too_busy)
+      /* a body sent to any other endpoint is read and dropped */
+      if (req->body != NULL && !req->answered && !req->too_large && !req->too_busy)
         {
           gsize after = req->body->len + *upload_data_size;
 
@@ -724,6 +711,23 @@ on_request (void                  *cls,
     }
   if (req->answered)
     return MHD_YES;
+  if (req->endpoint == KILN_SERVE_OTHER)
+    {
+      g_autofree char *message = g_strdup_printf (_("No such endpoint: %s (there are /predict, "
+                                                    "/health, /metadata, /openapi.json and "
+                                                    "/metrics)"), req->path);
+      return answer_error (self, connection, req, MHD_HTTP_NOT_FOUND, message, NULL, NULL);
+    }
+  if (req->endpoint != KILN_SERVE_PREDICT)
+    {
+      if (strcmp (method, MHD_HTTP_METHOD_GET) != 0 && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
+        return answer_error (self, connection, req, MHD_HTTP_METHOD_NOT_ALLOWED,
+                             _("This endpoint answers GET only"), NULL, "GET, HEAD");
+      return answer_document (self, connection, req);
+    }
+  if (req->body == NULL)   /* /predict, not with POST */
+    return answer_error (self, connection, req, MHD_HTTP_METHOD_NOT_ALLOWED,
+                         _("/predict answers POST only"), NULL, "POST");
   if (req->too_large)
     {
       g_autofree char *limit = g_strdup_printf ("%zu", self->options.max_body_bytes);
