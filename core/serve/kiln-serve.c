@@ -2,10 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Threads. libmicrohttpd runs a pool of n_threads threads, each with its own epoll loop over the
- * listening socket and the connections it accepted; a request is read, predicted and answered in
- * the thread that owns its connection, so requests run on every core at once. Those threads mark
- * themselves serial (kiln-threads.h): a request never starts helper threads of its own.
+ * Threads. libmicrohttpd runs a pool of n_threads threads, each with its own poll(2) loop over the
+ * listening socket and the connections it accepted (not epoll: libmicrohttpd before 1.0.0, Debian
+ * 12's 0.9.75 among them, watches sockets edge-triggered without EPOLLRDHUP and, after a short
+ * read, misses a client's FIN that came with the last bytes; a client that hung up in the middle
+ * of a request then held its connection and buffers until the idle timeout, so memory grew with
+ * every such client. Level-triggered poll sees the hang-up at once.) A request is read, predicted
+ * and answered in the thread that owns its connection, so requests run on every core at once.
+ * Those threads mark themselves serial (kiln-threads.h): a request never starts helper threads of its own.
  *
  * A request's life: the access handler is called once when its headers are in (limits are
  * checked there: a Content-Length over max_body_bytes is answered 413 before a byte of the body
@@ -830,7 +834,7 @@ kiln_server_start (KilnServer  *server,
                    g_strerror (errno));
       return FALSE;
     }
-  flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+  flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
   if (server->ipv6)
     flags |= MHD_USE_IPv6;
   g_atomic_int_set (&server->draining, 0);
