@@ -181,6 +181,7 @@ gboolean _kiln_csv_reader_setup (Reader                *reader,
                                  GCancellable          *cancellable,
                                  GError               **error);
 gboolean _kiln_csv_reader_detect (Reader *reader, PlanType *kept_plan, GError **error);
+gboolean _kiln_csv_reader_check_unchanged (Reader *reader, GError **error);
 void _kiln_csv_reader_fill_info (Reader *reader, KilnCsvInfo *info);
 
 /* ---- Conversion and joining (kiln-csv-convert.c) -------------------------------------------- */

@@ -26,6 +26,18 @@ _kiln_csv_read_raw_sample (Reader *reader, GBytes **out, GError **error)
   guint8 *buf;
   gsize n = 0;
 
+  /* a pipe or a device can be read once; the reader opens the file again for each segment (and
+   * a FIFO's second open would wait for a writer that has gone): refused before it is opened */
+  finfo = g_file_query_info (reader->file, G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE,
+                             reader->cancellable, NULL);
+  if (finfo != NULL && g_file_info_get_file_type (finfo) == G_FILE_TYPE_SPECIAL)
+    {
+      g_set_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_OPEN,
+                   _("Cannot read %s: it is a pipe or a device, not a file (save it to a file "
+                     "first)"), reader->path);
+      return FALSE;
+    }
+  g_clear_object (&finfo);
   raw = g_file_read (reader->file, reader->cancellable, error);
   if (raw == NULL)
     {

@@ -105,6 +105,12 @@ stream_fill (KilnCsvStream *st, guint max_rows)
         {
           if (!st->finished)
             {
+              /* the last row may be cut where another program truncated the file */
+              if (!_kiln_csv_reader_check_unchanged (&st->reader, &error))
+                {
+                  _kiln_csv_segment_fail (seg, error);
+                  return;
+                }
               st->finished = TRUE;
               _kiln_csv_segment_finish (seg);
             }

@@ -80,6 +80,32 @@ _kiln_csv_reader_clear (Reader *reader)
   g_clear_pointer (&reader->bad_encoding_hint, g_free);
 }
 
+/* FALSE with KILN_CSV_ERROR_CHANGED when the file is now shorter than when reading began (another
+ * program truncated or rewrote it): what was read is part of one version and part of another, or
+ * ends in the middle of a row. A file deleted once every stream was open was read whole. */
+gboolean
+_kiln_csv_reader_check_unchanged (Reader *reader, GError **error)
+{
+  g_autoptr(GFileInfo) finfo = NULL;
+  guint64 now;
+
+  finfo = g_file_query_info (reader->file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE,
+                             NULL, NULL);
+  if (finfo == NULL)
+    return TRUE;
+  now = (guint64) g_file_info_get_size (finfo);
+  if (now < reader->file_size)
+    {
+      g_autofree char *before = g_format_size_full (reader->file_size, G_FORMAT_SIZE_LONG_FORMAT);
+      g_autofree char *after = g_format_size_full (now, G_FORMAT_SIZE_LONG_FORMAT);
+      g_set_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_CHANGED,
+                   _("%s changed while it was being read (it had %s, now %s); read it again once "
+                     "it is complete"), reader->path, before, after);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static KilnFrame *
 read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **error)
 {
@@ -115,6 +141,9 @@ read_with_plan (Reader *reader, gboolean *again, KilnCsvInfo *info, GError **err
   for (guint s = 1; s < n_segs; s++)
     g_thread_join (threads[s]);
   g_debug ("all segments done at %.3f s", (g_get_monotonic_time () - reader->t0) / 1e6);
+  /* before the segments' own errors: a row cut by a truncation is not the file's fault */
+  if (!_kiln_csv_reader_check_unchanged (reader, error))
+    goto out;
 
   /* What stopped the reading first in the file decides, as on one thread: segments after the
    * first one that failed or found the file not UTF-8 do not count (their demotions, errors,

@@ -25,6 +25,7 @@ typedef enum {
   KILN_CSV_ERROR_QUOTE,         /* an unterminated or malformed quoted field */
   KILN_CSV_ERROR_OPTIONS,       /* an override that makes no sense */
   KILN_CSV_ERROR_WRITE,
+  KILN_CSV_ERROR_CHANGED,       /* the file shrank or went while it was read */
 } KilnCsvError;
 
 typedef struct {

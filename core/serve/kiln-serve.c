@@ -2,10 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Threads. libmicrohttpd runs a pool of n_threads threads, each with its own epoll loop over the
- * listening socket and the connections it accepted; a request is read, predicted and answered in
- * the thread that owns its connection, so requests run on every core at once. Those threads mark
- * themselves serial (kiln-threads.h): a request never starts helper threads of its own.
+ * Threads. libmicrohttpd runs a pool of n_threads threads, each with its own poll(2) loop over the
+ * listening socket and the connections it accepted (not epoll: libmicrohttpd before 1.0.0, Debian
+ * 12's 0.9.75 among them, watches sockets edge-triggered without EPOLLRDHUP and, after a short
+ * read, misses a client's FIN that came with the last bytes; a client that hung up in the middle
+ * of a request then held its connection and buffers until the idle timeout, so memory grew with
+ * every such client. Level-triggered poll sees the hang-up at once.) A request is read, predicted
+ * and answered in the thread that owns its connection, so requests run on every core at once.
+ * Those threads mark themselves serial (kiln-threads.h): a request never starts helper threads of its own.
  *
  * A request's life: the access handler is called once when its headers are in (limits are
  * checked there: a Content-Length over max_body_bytes is answered 413 before a byte of the body
@@ -640,8 +644,6 @@ on_request (void                  *cls,
 
   if (req == NULL)
     {
-      gboolean get = strcmp (method, MHD_HTTP_METHOD_GET) == 0
-                     || strcmp (method, MHD_HTTP_METHOD_HEAD) == 0;
       const char *length;
 
       if (!serial)
@@ -658,23 +660,11 @@ on_request (void                  *cls,
       *con_cls = req;
       g_atomic_int_inc (&self->in_flight);
 
-      if (req->endpoint == KILN_SERVE_OTHER)
-        {
-          g_autofree char *message = g_strdup_printf (_("No such endpoint: %s (there are /predict, "
-                                                        "/health, /metadata, /openapi.json and "
-                                                        "/metrics)"), req->path);
-          return answer_error (self, connection, req, MHD_HTTP_NOT_FOUND, message, NULL, NULL);
-        }
-      if (req->endpoint != KILN_SERVE_PREDICT)
-        {
-          if (!get)
-            return answer_error (self, connection, req, MHD_HTTP_METHOD_NOT_ALLOWED,
-                                 _("This endpoint answers GET only"), NULL, "GET, HEAD");
-          return answer_document (self, connection, req);
-        }
-      if (strcmp (method, MHD_HTTP_METHOD_POST) != 0)
-        return answer_error (self, connection, req, MHD_HTTP_METHOD_NOT_ALLOWED,
-                             _("/predict answers POST only"), NULL, "POST");
+      /* Everything but a POST to /predict is answered once the request is in (below): an answer
+       * queued from the headers alone makes libmicrohttpd close the connection after it, which
+       * would cost keep-alive and pipelined clients a connection per GET /health. */
+      if (req->endpoint != KILN_SERVE_PREDICT || strcmp (method, MHD_HTTP_METHOD_POST) != 0)
+        return MHD_YES;
       length = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
       if (length)
@@ -700,7 +690,8 @@ on_request (void                  *cls,
 
   if (*upload_data_size > 0)
     {
-      if (!req->answered && !req->too_large && !req->too_busy)
+      /* a body sent to any other endpoint is read and dropped */
+      if (req->body != NULL && !req->answered && !req->too_large && !req->too_busy)
         {
           gsize after = req->body->len + *upload_data_size;
 
@@ -724,6 +715,23 @@ on_request (void                  *cls,
     }
   if (req->answered)
     return MHD_YES;
+  if (req->endpoint == KILN_SERVE_OTHER)
+    {
+      g_autofree char *message = g_strdup_printf (_("No such endpoint: %s (there are /predict, "
+                                                    "/health, /metadata, /openapi.json and "
+                                                    "/metrics)"), req->path);
+      return answer_error (self, connection, req, MHD_HTTP_NOT_FOUND, message, NULL, NULL);
+    }
+  if (req->endpoint != KILN_SERVE_PREDICT)
+    {
+      if (strcmp (method, MHD_HTTP_METHOD_GET) != 0 && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
+        return answer_error (self, connection, req, MHD_HTTP_METHOD_NOT_ALLOWED,
+                             _("This endpoint answers GET only"), NULL, "GET, HEAD");
+      return answer_document (self, connection, req);
+    }
+  if (req->body == NULL)   /* /predict, not with POST */
+    return answer_error (self, connection, req, MHD_HTTP_METHOD_NOT_ALLOWED,
+                         _("/predict answers POST only"), NULL, "POST");
   if (req->too_large)
     {
       g_autofree char *limit = g_strdup_printf ("%zu", self->options.max_body_bytes);
@@ -826,7 +834,7 @@ kiln_server_start (KilnServer  *server,
                    g_strerror (errno));
       return FALSE;
     }
-  flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+  flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
   if (server->ipv6)
     flags |= MHD_USE_IPv6;
   g_atomic_int_set (&server->draining, 0);

@@ -31,7 +31,7 @@
  * read as the CSV reader reads cells (kiln-serve-rows.c), so a row predicts what `kiln-cli
  * predict` predicts for the same row of a file.
  *
- * HTTP is libmicrohttpd's (a pool of threads, one per core, each with its own epoll loop):
+ * HTTP is libmicrohttpd's (a pool of threads, one per core, each with its own poll loop):
  * libsoup 3's server costs about 30 microseconds of CPU per request before any work, which keeps
  * it under the service's speed goal (see bench/serve). The access log gets one line per request:
  * "TIME METHOD PATH STATUS rows=N us=MICROSECONDS".
