@@ -171,6 +171,14 @@ kiln_bundle_explain (KilnBundle                *bundle,
   recipe = kiln_bundle_get_recipe (bundle);
   model = kiln_bundle_get_model (bundle);
   target = kiln_bundle_get_target (bundle);
+  if (kiln_recipe_get_n_text_features (recipe) > 0)
+    {
+      /* the sampled rows mix columns of two rows: a text column's features would need both
+       * rows' compressed features merged, which the sampler does not do */
+      g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INPUT,
+                   _("Explanations of models that read text are not available; the Evaluate step shows the words that weigh most"));
+      return NULL;
+    }
   cls = kiln_bundle_get_task (bundle) == KILN_TASK_CLASSIFICATION;
   classes = kiln_bundle_get_classes (bundle, &n_classes);
   n_out = kiln_model_get_n_outputs (model);
