@@ -13,6 +13,11 @@
  * counts, Gram[a][b] = N_ab - n_a n_b / n for levels a, b (N_ab: rows with both), and its products
  * with a numeric column or the target from per-level sums of the centred values. So the cost is
  * O(rows x (numeric^2 + categorical x numeric + categorical^2)) however many levels there are.
+ *
+ * With sparse (text) features the Gram matrix would be vocabulary^2: ridge then solves the same
+ * problem, intercept unpenalised, by conjugate gradients on the normal equations with a Jacobi
+ * preconditioner, each step two passes over the rows' entries; ordinary least squares, which has
+ * no unique answer with more n-grams than rows, refuses text features.
  */
 #define G_LOG_DOMAIN "kiln-linear"
 
@@ -384,6 +389,104 @@ linear_fit (KilnModel             *model,
   return ok;
 }
 
+#define CG_MAX_ITER 2000
+#define CG_TOL      1e-9   /* relative residual of the normal equations */
+
+/* (X'X + alpha I) v with the intercept v[d] unpenalised: out = X'(X v) + alpha v. */
+static void
+normal_matvec (KilnModel *model, const KilnDataset *train, double alpha, const double *v,
+               double *out)
+{
+  guint d = model->n_features;
+
+  memset (out, 0, ((gsize) d + 1) * sizeof (double));
+  for (guint i = 0; i < train->n_rows; i++)
+    _kiln_model_row_axpy (model, train, _kiln_model_row_dot (model, train, v, i, TRUE), out, i, TRUE);
+  for (guint j = 0; j < d; j++)
+    out[j] += alpha * v[j];
+}
+
+static gboolean
+ridge_fit_sparse (KilnModel          *model,
+                  const KilnDataset  *train,
+                  GCancellable       *cancellable,
+                  GError            **error)
+{
+  KilnLinear *self = (KilnLinear *) model;
+  guint d = model->n_features, n = train->n_rows, iter;
+  gsize m = (gsize) d + 1;
+  double alpha = model->options.l2, rz, rz_new, bnorm = 0.0, rnorm = 0.0;
+  g_autofree double *w = g_new0 (double, m), *r = g_new0 (double, m), *z = g_new (double, m);
+  g_autofree double *p = g_new (double, m), *q = g_new (double, m), *diag = g_new0 (double, m);
+
+  /* b = X'y; diag(X'X) + alpha by the unit vectors' norms, row by row */
+  for (guint i = 0; i < n; i++)
+    {
+      _kiln_model_row_axpy (model, train, train->y_value[i], r, i, TRUE);
+      for (gsize e = train->n_sparse ? train->sp_ptr[i] : 0; train->n_sparse && e < train->sp_ptr[i + 1]; e++)
+        diag[model->sparse_offset + train->sp_index[e]] += (double) train->sp_value[e] * train->sp_value[e];
+      for (guint j = 0; j < train->n_features; j++)
+        diag[j] += (double) train->x[(gsize) i * train->n_features + j] * train->x[(gsize) i * train->n_features + j];
+      for (guint j = 0; j < train->n_categorical; j++)
+        if (train->codes[(gsize) i * train->n_categorical + j] != KILN_CODE_NONE)
+          diag[model->level_offset[j] + train->codes[(gsize) i * train->n_categorical + j]] += 1.0;
+    }
+  diag[d] = n;
+  for (guint j = 0; j < d; j++)
+    diag[j] += alpha;
+  for (gsize j = 0; j < m; j++)
+    {
+      bnorm += r[j] * r[j];
+      z[j] = r[j] / diag[j];
+      p[j] = z[j];
+    }
+  bnorm = sqrt (bnorm);
+  rz = 0.0;
+  for (gsize j = 0; j < m; j++)
+    rz += r[j] * z[j];
+  for (iter = 0; iter < CG_MAX_ITER && bnorm > 0; iter++)
+    {
+      double pq = 0.0, step;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      normal_matvec (model, train, alpha, p, q);
+      for (gsize j = 0; j < m; j++)
+        pq += p[j] * q[j];
+      if (!(pq > 0))
+        break;
+      step = rz / pq;
+      rnorm = 0.0;
+      rz_new = 0.0;
+      for (gsize j = 0; j < m; j++)
+        {
+          w[j] += step * p[j];
+          r[j] -= step * q[j];
+          rnorm += r[j] * r[j];
+          z[j] = r[j] / diag[j];
+          rz_new += r[j] * z[j];
+        }
+      if (sqrt (rnorm) <= CG_TOL * bnorm)
+        break;
+      for (gsize j = 0; j < m; j++)
+        p[j] = z[j] + rz_new / rz * p[j];
+      rz = rz_new;
+    }
+  g_debug ("ridge by conjugate gradients: %u iterations, relative residual %.3g", iter + 1,
+           bnorm > 0 ? sqrt (rnorm) / bnorm : 0.0);
+  self->coef = g_new (double, MAX (d, 1));
+  memcpy (self->coef, w, (gsize) d * sizeof (double));
+  self->intercept = w[d];
+  for (gsize j = 0; j < m; j++)
+    if (!isfinite (w[j]))
+      {
+        g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_NUMERIC,
+                     _("The ridge regression did not converge to finite weights."));
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static gboolean
 ridge_fit (KilnModel             *model,
            const KilnDataset     *train,
@@ -392,7 +495,17 @@ ridge_fit (KilnModel             *model,
            GCancellable          *cancellable,
            GError               **error)
 {
-  gboolean ok = linear_fit_common (model, train, model->options.l2, cancellable, error);
+  gboolean ok;
+
+  if (train->n_sparse > 0 && !(model->options.l2 > 0))
+    {
+      g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_OPTIONS,
+                   _("Ridge regression on text features needs a penalty above 0: with more words than rows there is no single answer."));
+      return FALSE;
+    }
+  ok = train->n_sparse > 0
+                ? ridge_fit_sparse (model, train, cancellable, error)
+                : linear_fit_common (model, train, model->options.l2, cancellable, error);
 
   if (ok && monitor != NULL && monitor->progress != NULL)
     monitor->progress (1.0, monitor->user_data);
@@ -426,6 +539,12 @@ linear_predict (KilnModel         *model,
   KilnLinear *self = (KilnLinear *) model;
   guint nd = rows->n_features, nc = rows->n_categorical;
 
+  if (rows->n_sparse > 0)
+    {
+      for (guint i = 0; i < rows->n_rows; i++)
+        out[i] = self->intercept + _kiln_model_row_dot (model, rows, self->coef, i, FALSE);
+      return;
+    }
   if (nc == 0)
     {
       linear_predict_dense (model, rows->x, rows->n_rows, out);
@@ -546,6 +665,7 @@ static const KilnModelOption * const ridge_options[] = {
 static const KilnModelOps ridge_ops = {
   .instance_size = sizeof (KilnLinear),
   .codes = TRUE,
+  .sparse = TRUE,
   .check_options = ridge_check_options,
   .fit = ridge_fit,
   .predict = linear_predict,

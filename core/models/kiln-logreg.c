@@ -445,55 +445,7 @@ zoom:
 #define DUAL_EPS       0.1     /* liblinear's default stopping tolerance for the dual */
 #define DUAL_MAX_PASS  1000
 #define DUAL_MAX_INNER 100
-
-/* w . x_i over the one-hot view and the constant 1 (the intercept, weight w[d]). */
-static inline double
-row_dot (const KilnDataset *data, const KilnModel *model, const double *w, guint i)
-{
-  guint nd = data->n_features, nc = data->n_categorical, d = model->n_features;
-  const float *x = data->x + (gsize) i * nd;
-  double z = w[d];
-
-  for (guint j = 0; j < nd; j++)
-    z += w[j] * x[j];
-  for (guint j = 0; j < nc; j++)
-    {
-      guint32 code = data->codes[(gsize) i * nc + j];
-      if (code != KILN_CODE_NONE)
-        z += w[model->level_offset[j] + code];
-    }
-  if (data->n_sparse > 0)
-    {
-      const double *ws = w + model->sparse_offset;
-      for (gsize e = data->sp_ptr[i]; e < data->sp_ptr[i + 1]; e++)
-        z += ws[data->sp_index[e]] * data->sp_value[e];
-    }
-  return z;
-}
-
-/* w += a x_i */
-static inline void
-row_axpy (const KilnDataset *data, const KilnModel *model, double a, double *w, guint i)
-{
-  guint nd = data->n_features, nc = data->n_categorical, d = model->n_features;
-  const float *x = data->x + (gsize) i * nd;
-
-  w[d] += a;
-  for (guint j = 0; j < nd; j++)
-    w[j] += a * x[j];
-  for (guint j = 0; j < nc; j++)
-    {
-      guint32 code = data->codes[(gsize) i * nc + j];
-      if (code != KILN_CODE_NONE)
-        w[model->level_offset[j] + code] += a;
-    }
-  if (data->n_sparse > 0)
-    {
-      double *ws = w + model->sparse_offset;
-      for (gsize e = data->sp_ptr[i]; e < data->sp_ptr[i + 1]; e++)
-        ws[data->sp_index[e]] += a * data->sp_value[e];
-    }
-}
+#define DUAL_BLOCK     16      /* rows visited together */
 
 static gboolean
 logreg_fit_dual (KilnModel             *model,
@@ -510,7 +462,8 @@ logreg_fit_dual (KilnModel             *model,
   g_autofree double *w = g_new0 (double, (gsize) d + 1);
   g_autofree double *alpha = g_new (double, (gsize) 2 * n);
   g_autofree double *xtx = g_new (double, n);
-  g_autofree guint32 *order = g_new (guint32, MAX (n, 1));
+  guint n_blocks = (n + DUAL_BLOCK - 1) / DUAL_BLOCK;
+  g_autofree guint32 *order = g_new (guint32, MAX (n_blocks, 1));
   KilnRng rng;
   guint pass;
   gint64 start = g_get_monotonic_time ();
@@ -532,9 +485,10 @@ logreg_fit_dual (KilnModel             *model,
       xtx[i] = q;
       alpha[2 * i] = MIN (0.001 * C, 1e-8);
       alpha[2 * i + 1] = C - alpha[2 * i];
-      row_axpy (train, model, yi * alpha[2 * i], w, i);
-      order[i] = i;
+      _kiln_model_row_axpy (model, train, yi * alpha[2 * i], w, i, TRUE);
     }
+  for (guint b = 0; b < n_blocks; b++)
+    order[b] = b;
 
   for (pass = 0; pass < max_pass; pass++)
     {
@@ -543,15 +497,23 @@ logreg_fit_dual (KilnModel             *model,
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      kiln_rng_shuffle_u32 (&rng, order, n);
-      for (guint s = 0; s < n; s++)
+      /* blocks of rows in a random order, each block's rows in turn: the rows' entries are read
+         in runs (a random row each time waited on memory for most of a pass) */
+      kiln_rng_shuffle_u32 (&rng, order, n_blocks);
+      for (guint s = 0; s < n_blocks * DUAL_BLOCK; s++)
         {
-          guint i = order[s];
-          double yi = train->y_class[i] == 1 ? 1.0 : -1.0;
-          double a = xtx[i], b = yi * row_dot (train, model, w, i);
+          guint i = order[s / DUAL_BLOCK] * DUAL_BLOCK + s % DUAL_BLOCK;
+          double yi, a, b;
+
+          if (i >= n)
+            continue;   /* the last block is short */
+          yi = train->y_class[i] == 1 ? 1.0 : -1.0;
+          a = xtx[i];
+          b = yi * _kiln_model_row_dot (model, train, w, i, TRUE);
           guint ind1 = 2 * i, ind2 = 2 * i + 1;
           double sign = 1.0, alpha_old, z, gp;
           guint inner = 0;
+
 
           if (0.5 * a * (alpha[ind2] - alpha[ind1]) + b < 0)
             {
@@ -578,7 +540,7 @@ logreg_fit_dual (KilnModel             *model,
             {
               alpha[ind1] = z;
               alpha[ind2] = C - z;
-              row_axpy (train, model, sign * (z - alpha_old) * yi, w, i);
+              _kiln_model_row_axpy (model, train, sign * (z - alpha_old) * yi, w, i, TRUE);
             }
         }
       if (monitor != NULL && monitor->progress != NULL)

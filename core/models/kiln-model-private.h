@@ -70,6 +70,14 @@ struct _KilnModelOps {
                               const double **intercept, KilnModelScore *score);
 };
 
+/* Row @i of @data in the model's one-hot view, dot @w (n_features values), plus @w[n_features]
+ * times 1 when @with_one (an intercept kept as the last weight); and w += a x_i likewise. Dense,
+ * codes and sparse features; for the families that walk rows (coordinate descent, CG). */
+double  _kiln_model_row_dot  (const KilnModel *model, const KilnDataset *data, const double *w,
+                              guint i, gboolean with_one);
+void    _kiln_model_row_axpy (const KilnModel *model, const KilnDataset *data, double a, double *w,
+                              guint i, gboolean with_one);
+
 /* The registry's families (kiln-model-registry.c). */
 extern const KilnModelClass kiln_logreg_class;
 extern const KilnModelClass kiln_linear_class;

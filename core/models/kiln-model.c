@@ -358,6 +358,63 @@ kiln_model_get_n_outputs (KilnModel *model)
   return model->task == KILN_TASK_CLASSIFICATION ? model->n_classes : 1;
 }
 
+double
+_kiln_model_row_dot (const KilnModel   *model,
+                     const KilnDataset *data,
+                     const double      *w,
+                     guint              i,
+                     gboolean           with_one)
+{
+  guint nd = data->n_features, nc = data->n_categorical, d = model->n_features;
+  const float *x = data->x + (gsize) i * nd;
+  double z = with_one ? w[d] : 0.0;
+
+  for (guint j = 0; j < nd; j++)
+    z += w[j] * x[j];
+  for (guint j = 0; j < nc; j++)
+    {
+      guint32 code = data->codes[(gsize) i * nc + j];
+      if (code != KILN_CODE_NONE)
+        z += w[model->level_offset[j] + code];
+    }
+  if (data->n_sparse > 0)
+    {
+      const double *ws = w + model->sparse_offset;
+      for (gsize e = data->sp_ptr[i]; e < data->sp_ptr[i + 1]; e++)
+        z += ws[data->sp_index[e]] * data->sp_value[e];
+    }
+  return z;
+}
+
+void
+_kiln_model_row_axpy (const KilnModel   *model,
+                      const KilnDataset *data,
+                      double             a,
+                      double            *w,
+                      guint              i,
+                      gboolean           with_one)
+{
+  guint nd = data->n_features, nc = data->n_categorical, d = model->n_features;
+  const float *x = data->x + (gsize) i * nd;
+
+  if (with_one)
+    w[d] += a;
+  for (guint j = 0; j < nd; j++)
+    w[j] += a * x[j];
+  for (guint j = 0; j < nc; j++)
+    {
+      guint32 code = data->codes[(gsize) i * nc + j];
+      if (code != KILN_CODE_NONE)
+        w[model->level_offset[j] + code] += a;
+    }
+  if (data->n_sparse > 0)
+    {
+      double *ws = w + model->sparse_offset;
+      for (gsize e = data->sp_ptr[i]; e < data->sp_ptr[i + 1]; e++)
+        ws[data->sp_index[e]] += a * data->sp_value[e];
+    }
+}
+
 const double *
 kiln_model_get_coefficients (KilnModel *model,
                              guint     *n_out)

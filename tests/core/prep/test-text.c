@@ -394,6 +394,58 @@ test_logreg_bundle (void)
   kiln_pipeline_options_clear (&options);
 }
 
+/* Ridge regression of the rating on the reviews' words: conjugate gradients on the sparse
+ * features give the closed form's answer on the same features expanded into dense columns. */
+static void
+test_ridge (void)
+{
+  g_autofree char *path = fixture ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) frame = kiln_csv_read (path, NULL, NULL, NULL, NULL, NULL, &error);
+  g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+  g_autoptr(KilnFrame) prepared = NULL;
+  g_autoptr(KilnDataset) ds = NULL, dense = NULL;
+  g_autoptr(KilnModel) sparse_model = NULL, dense_model = NULL, ols = NULL;
+  g_autofree double *a = NULL, *b = NULL;
+  KilnModelOptions options;
+  KilnTextOptions o;
+  double max_diff = 0.0;
+
+  g_assert_no_error (error);
+  kiln_text_options_init (&o);
+  o.char_min = o.char_max = 0;
+  o.word_min = o.word_max = 1;
+  kiln_recipe_set_target (recipe, "rating");
+  kiln_recipe_set_task (recipe, KILN_TASK_REGRESSION);
+  kiln_recipe_add_step (recipe, kiln_step_new_drop_columns ((const char *[]) { "sentiment", NULL }));
+  kiln_recipe_add_step (recipe, kiln_step_new_text (&o, (const char *[]) { "review", NULL }));
+  prepared = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (kiln_recipe_to_dataset (recipe, prepared, &ds, &error));
+  g_assert_cmpuint (ds->n_sparse, >, 5);
+  dense = kiln_dataset_new_expanded (ds);
+
+  kiln_model_options_init (&options, KILN_TASK_REGRESSION);
+  sparse_model = kiln_model_new ("ridge", &options, &error);
+  dense_model = kiln_model_new ("ridge", &options, &error);
+  g_assert_true (kiln_model_fit (sparse_model, ds, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (kiln_model_fit (dense_model, dense, NULL, NULL, NULL, &error));
+  a = g_new (double, ds->n_rows);
+  b = g_new (double, ds->n_rows);
+  kiln_model_predict (sparse_model, ds, a);
+  kiln_model_predict (dense_model, dense, b);
+  for (guint i = 0; i < ds->n_rows; i++)
+    max_diff = MAX (max_diff, fabs (a[i] - b[i]));
+  g_test_message ("%u words, max difference %.3g", ds->n_sparse, max_diff);
+  g_assert_cmpfloat (max_diff, <, 1e-6);
+
+  /* least squares has no single answer with more words than rows: it says so */
+  ols = kiln_model_new ("linear", &options, &error);
+  g_assert_false (kiln_model_fit (ols, ds, NULL, NULL, NULL, &error));
+  g_assert_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -404,5 +456,6 @@ main (int argc, char **argv)
   g_test_add_func ("/text/scikit-learn", test_sklearn);
   g_test_add_func ("/text/json", test_json);
   g_test_add_func ("/text/logreg-bundle", test_logreg_bundle);
+  g_test_add_func ("/text/ridge", test_ridge);
   return g_test_run ();
 }
