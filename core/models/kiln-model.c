@@ -435,7 +435,7 @@ kiln_model_class_accepts_text (const KilnModelClass *klass)
 }
 
 char *
-kiln_model_list_text_families (void)
+kiln_model_list_text_families (KilnTask task)
 {
   GString *s = g_string_new (NULL);
   const KilnModelClass * const *classes;
@@ -443,7 +443,8 @@ kiln_model_list_text_families (void)
 
   classes = kiln_model_list_classes (&n);
   for (guint i = 0; i < n; i++)
-    if (classes[i]->ops->sparse)
+    if (classes[i]->ops->sparse
+        && (task == KILN_TASK_CLASSIFICATION ? classes[i]->classification : classes[i]->regression))
       g_string_append_printf (s, "%s%s", s->len ? ", " : "", _(classes[i]->display_name));
   return g_string_free (s, FALSE);
 }
@@ -511,7 +512,7 @@ kiln_model_fit (KilnModel             *model,
     }
   if (train->n_sparse > 0 && !model->klass->ops->sparse)
     {
-      g_autofree char *families = kiln_model_list_text_families ();
+      g_autofree char *families = kiln_model_list_text_families (model->task);
       g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA,
                    _("%s cannot learn from text features; choose one of: %s."),
                    _(model->klass->display_name), families);

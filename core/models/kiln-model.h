@@ -146,9 +146,9 @@ typedef enum {
 
 /* Whether @klass learns from sparse text features (kiln-dataset.h); the others refuse them. */
 gboolean                      kiln_model_class_accepts_text (const KilnModelClass *klass);
-/* The families that do, translated and comma-separated ("logistic regression, ..."), for
- * messages. Free with g_free(). */
-char                         *kiln_model_list_text_families (void);
+/* The families that do and can do @task, translated and comma-separated ("Logistic
+ * regression"), for messages. Free with g_free(). */
+char                         *kiln_model_list_text_families (KilnTask task);
 
 /* The families, in the order the UI lists them. */
 const KilnModelClass * const *kiln_model_list_classes (guint *n);

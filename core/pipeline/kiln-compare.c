@@ -236,7 +236,7 @@ plan_trials (KilnCompare *c, const char * const *families)
       if (!kiln_model_class_accepts_text (klass) && text_column (c) != NULL)
         {
           /* Text features: only the families that read them. */
-          g_autofree char *text_families = kiln_model_list_text_families ();
+          g_autofree char *text_families = kiln_model_list_text_families (c->task);
           KilnCompareTrial *t = trial_new (klass->name, "", &defaults, c->k);
           t->status = KILN_COMPARE_SKIPPED;
           t->reason = g_strdup_printf (_("%s cannot learn from the text column “%s”; choose one of: %s, or do not use “%s” as text"),

@@ -353,7 +353,7 @@ kiln_pipeline_prepare (KilnFrame                  *raw,
       const char *column = _kiln_pipeline_text_column (p->recipe, raw);
       if (column != NULL)
         {
-          g_autofree char *families = kiln_model_list_text_families ();
+          g_autofree char *families = kiln_model_list_text_families (p->task);
           g_set_error (error, KILN_PIPELINE_ERROR, KILN_PIPELINE_ERROR_OPTIONS,
                        _("%s cannot learn from the text column “%s”; choose one of: %s, or do not use “%s” as text"),
                        _(klass->display_name), column, families, column);
