@@ -135,20 +135,9 @@ is_toolkit_critical (const char *domain, const char *message)
          (g_strcmp0 (domain, "Gtk") == 0 && g_str_has_prefix (message, "Broken accounting of active state"));
 }
 
-static gboolean
-fatal_handler (const char     *domain,
-               GLogLevelFlags  level,
-               const char     *message,
-               gpointer        unused)
-{
-  if (is_toolkit_critical (domain, message))
-    {
-      toolkit_criticals++;
-      return FALSE;
-    }
-  return TRUE;
-}
-
+/* Every warning and critical fails the run, but for the two above: the writer decides, not
+ * GLib's always-fatal mask (G_DEBUG=fatal-warnings), which the old g_log() API and the structured
+ * one apply along different paths (a counted critical was once fatal through one of them). */
 static GLogWriterOutput
 log_writer (GLogLevelFlags   level,
             const GLogField *fields,
@@ -156,32 +145,30 @@ log_writer (GLogLevelFlags   level,
             gpointer         unused)
 {
   const char *domain = NULL, *message = NULL;
-  gboolean old_api = FALSE;
 
   for (gsize i = 0; i < n_fields; i++)
     if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
       domain = fields[i].value;
     else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
       message = fields[i].value;
-    else if (g_strcmp0 (fields[i].key, "GLIB_OLD_LOG_API") == 0)
-      old_api = TRUE;
-  /* the old API's are counted by fatal_handler(); a structured one would be made fatal by the
-     default writer, so it is written without it */
-  if (!old_api && (level & G_LOG_LEVEL_WARNING) && is_toolkit_critical (domain, message))
+  if (!(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)))
+    return g_log_writer_default (level, fields, n_fields, unused);
+  if (is_toolkit_critical (domain, message))
     {
       toolkit_criticals++;
-      return g_log_writer_standard_streams (level, fields, n_fields, unused);
+      return g_log_writer_standard_streams (level & ~G_LOG_FLAG_FATAL, fields, n_fields, unused);
     }
-  if ((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) &&
-      !is_toolkit_critical (domain, message))
-    {
-      void *frames[48];
-      int n = backtrace (frames, G_N_ELEMENTS (frames));
+  {
+    void *frames[48];
+    int n = backtrace (frames, G_N_ELEMENTS (frames));
 
-      report ("a warning or critical was logged");
-      backtrace_symbols_fd (frames, n, 2);
-    }
-  return g_log_writer_default (level, fields, n_fields, unused);
+    report ("a warning or critical was logged");
+    backtrace_symbols_fd (frames, n, 2);
+    g_log_writer_standard_streams (level, fields, n_fields, unused);
+    printf ("Bail out! %s: %s\n", domain ? domain : "", message ? message : "");
+    fflush (stdout);
+    abort ();
+  }
 }
 
 /* ---- The main loop after a step ---------------------------------------------------------- */
@@ -674,7 +661,10 @@ main (int argc, char **argv)
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   g_log_set_writer_func (log_writer, NULL, NULL);
-  g_test_log_set_fatal_handler (fatal_handler, NULL);
+  /* warnings and criticals reach log_writer() and fail there (see it) */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  g_log_set_fatal_mask ("Gdk", G_LOG_FATAL_MASK);
+  g_log_set_fatal_mask ("Gtk", G_LOG_FATAL_MASK);
   app = kiln_application_new ();
   g_application_register (G_APPLICATION (app), NULL, NULL);
   tmpdir = g_dir_make_tmp ("kiln-exercise-XXXXXX", NULL);
