@@ -78,7 +78,7 @@ kiln_stdout_stream_init (KilnStdoutStream *self)
 {
 }
 
-/* A failed write, naming PRED.csv (the stream's own messages name its temporary file, or no file) */
+/* A failed write, naming PRED.csv (the stream's own messages name its temporary file, or none) */
 static void
 write_error (const char *out, const GError *error)
 {
