@@ -78,6 +78,19 @@ kiln_stdout_stream_init (KilnStdoutStream *self)
 {
 }
 
+/* A failed write, naming PRED.csv (the stream's own messages name its temporary file, or none) */
+static void
+write_error (const char *out, const GError *error)
+{
+  if (out != NULL)
+    {
+      g_autofree char *display = g_filename_display_name (out);
+      kiln_cli_error (_("Cannot write “%s”: %s"), display, error->message);
+    }
+  else
+    kiln_cli_error ("%s", error->message);
+}
+
 int
 kiln_cli_predict (int argc, char **argv)
 {
@@ -147,7 +160,7 @@ kiln_cli_predict (int argc, char **argv)
       sink = kiln_atomic_file_create (file, NULL, &error);
       if (sink == NULL)
         {
-          kiln_cli_error ("%s", error->message);
+          write_error (out, error);
           goto done;
         }
     }
@@ -166,7 +179,7 @@ kiln_cli_predict (int argc, char **argv)
         }
       if (!kiln_csv_write_rows (predicted, sink, first, NULL, &error))
         {
-          kiln_cli_error ("%s", error->message);
+          write_error (out, error);
           goto done;
         }
       first = FALSE;
@@ -178,7 +191,7 @@ kiln_cli_predict (int argc, char **argv)
     }
   if (!g_output_stream_close (sink, NULL, &error))
     {
-      kiln_cli_error ("%s", error->message);
+      write_error (out, error);
       goto done;
     }
   status = KILN_CLI_EXIT_OK;

@@ -19,6 +19,7 @@ struct _KilnAtomicFile {
   GFile         *temp;
   GOutputStream *out;       /* to temp */
   gboolean       abandon;   /* dropped unclosed, or aborted: remove temp on close */
+  gboolean       failed;    /* a write or flush failed: closing removes temp, and fails */
 };
 
 G_DEFINE_FINAL_TYPE (KilnAtomicFile, kiln_atomic_file, G_TYPE_OUTPUT_STREAM)
@@ -30,7 +31,14 @@ kiln_atomic_file_write (GOutputStream  *stream,
                         GCancellable   *cancellable,
                         GError        **error)
 {
-  return g_output_stream_write (KILN_ATOMIC_FILE (stream)->out, buffer, count, cancellable, error);
+  KilnAtomicFile *self = KILN_ATOMIC_FILE (stream);
+  gssize n = g_output_stream_write (self->out, buffer, count, cancellable, error);
+
+  /* the file lacks these bytes now: it must never replace the target, even when the caller
+   * closes the stream without looking (a GConverterOutputStream closing its base stream does) */
+  if (n < 0)
+    self->failed = TRUE;
+  return n;
 }
 
 static gboolean
@@ -40,7 +48,10 @@ kiln_atomic_file_flush (GOutputStream  *stream,
 {
   KilnAtomicFile *self = KILN_ATOMIC_FILE (stream);
 
-  return self->out == NULL || g_output_stream_flush (self->out, cancellable, error);
+  if (self->out == NULL || g_output_stream_flush (self->out, cancellable, error))
+    return TRUE;
+  self->failed = TRUE;
+  return FALSE;
 }
 
 static gboolean
@@ -52,10 +63,16 @@ kiln_atomic_file_close (GOutputStream  *stream,
 
   if (self->out == NULL)   /* creating the temporary file failed */
     return TRUE;
-  if (self->abandon || g_cancellable_set_error_if_cancelled (cancellable, error))
+  if (self->abandon || self->failed || g_cancellable_set_error_if_cancelled (cancellable, error))
     {
       g_output_stream_close (self->out, NULL, NULL);
       g_file_delete (self->temp, NULL, NULL);
+      if (self->failed && !self->abandon && (error == NULL || *error == NULL))
+        {
+          g_autofree char *name = g_file_get_parse_name (self->target);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       _("Writing %s failed part-way; it was left as it was"), name);
+        }
       return self->abandon;
     }
   if (!g_output_stream_close (self->out, cancellable, error) ||

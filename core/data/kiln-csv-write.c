@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "kiln-atomic-file.h"
@@ -87,6 +88,19 @@ kiln_csv_write_rows (KilnFrame      *frame,
   return ok;
 }
 
+/* @local as an error that names the file being written (the stream's own messages name the
+ * temporary file, or none) */
+static gboolean
+write_failed (const char *path, GError *local, GError **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, KILN_CSV_ERROR, KILN_CSV_ERROR_WRITE, _("Cannot write “%s”: %s"), display,
+               local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
 gboolean
 kiln_csv_write (KilnFrame   *frame,
                 const char  *path,
@@ -94,15 +108,18 @@ kiln_csv_write (KilnFrame   *frame,
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GOutputStream) out = NULL;
+  GError *local = NULL;
 
   /* a temporary file beside the target, renamed over it on close */
-  out = kiln_atomic_file_create (file, NULL, error);
+  out = kiln_atomic_file_create (file, NULL, &local);
   if (out == NULL)
-    return FALSE;
-  if (!kiln_csv_write_to_stream (frame, out, NULL, error))
+    return write_failed (path, local, error);
+  if (!kiln_csv_write_to_stream (frame, out, NULL, &local))
     {
       kiln_atomic_file_abort (out);
-      return FALSE;
+      return write_failed (path, local, error);
     }
-  return g_output_stream_close (out, NULL, error);
+  if (!g_output_stream_close (out, NULL, &local))
+    return write_failed (path, local, error);
+  return TRUE;
 }

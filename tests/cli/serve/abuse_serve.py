@@ -16,7 +16,7 @@ request gets exactly the answer of `kiln-cli predict`; every malformed one gets 
 contract gives it (400, 404/405, 413, or the connection closed for broken HTTP), never a 5xx other
 than 503 (too many bodies held at once); resident memory grows by under 1 MiB from the end of the
 warm-up (the first quarter, at most 10 s) to the end (medians over 5 s); the valid requests' p99 latency is under
-KILN_ABUSE_P99_MS (10 ms); SIGTERM then stops it with exit 0 and nothing on stderr but its banner.
+KILN_ABUSE_P99_MS (10 ms; KILN_ABUSE_RSS_KIB sets the memory bound); SIGTERM then stops it with exit 0 and nothing on stderr but its banner.
 The figures go out as TAP comments. Standard library only. TAP output.
 
 usage: abuse_serve.py KILN-CLI            (the test)
@@ -466,6 +466,8 @@ def main(cli):
     penguins = os.path.join(datasets, 'penguins.csv')
     seconds = float(os.environ.get('KILN_ABUSE_SECONDS', '15'))
     p99_limit_ms = float(os.environ.get('KILN_ABUSE_P99_MS', '10'))
+    # a sanitizer's quarantine is not growth: such runs raise this and keep the other checks
+    rss_limit_kib = float(os.environ.get('KILN_ABUSE_RSS_KIB', '1024'))
     print('1..1')
     if not os.path.exists(penguins):
         print('ok 1 - service under abuse # SKIP no datasets')
@@ -580,7 +582,7 @@ def main(cli):
         failures += [f for r in results['abuse'] + results['slow'] for f in r['failures']]
         failures += [f'/health {h}' for h in health_failures]
         assert not failures, f'{len(failures)} problems, the first: ' + '\n'.join(failures[:10])
-        assert growth < 1024, f'resident memory grew by {growth} KiB after the warm-up'
+        assert growth < rss_limit_kib, f'resident memory grew by {growth} KiB after the warm-up'
         assert p99 < p99_limit_ms, f'valid-request p99 {p99:.2f} ms, over {p99_limit_ms} ms'
 
         server.send_signal(signal.SIGTERM)

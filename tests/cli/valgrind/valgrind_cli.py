@@ -19,7 +19,7 @@ cli, valgrind = sys.argv[1], sys.argv[2]
 datasets = os.environ.get('KILN_SHARED_DATASETS', '')
 penguins = os.path.join(datasets, 'penguins.csv')
 tmp = tempfile.mkdtemp(prefix='kiln-valgrind-')
-env = dict(os.environ, G_SLICE='always-malloc', G_DEBUG='gc-friendly')
+env = dict(os.environ, G_SLICE='always-malloc', G_DEBUG='gc-friendly,fatal-warnings')
 env.pop('MALLOC_CHECK_', None)
 VALGRIND = [valgrind, '--leak-check=full', '--errors-for-leak-kinds=definite', '--error-exitcode=1',
             '--num-callers=40']

@@ -1,4 +1,5 @@
-/* test-csv-faults.c: a source CSV that changes under the reader (issue 15, "Faults").
+/* test-csv-faults.c: a source CSV that changes under the reader, and a disk that fills under an
+ * atomic file (issue 15, "Faults").
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -20,6 +21,10 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
+#include "kiln-atomic-file.h"
 #include "kiln-csv.h"
 
 #define N_ROWS 300000
@@ -172,6 +177,62 @@ test_fifo (void)
   g_rmdir (dir);
 }
 
+/* A disk that fills under an atomic file written through a gzip stream, as a bundle is: the
+ * converter's close closes the atomic file too, without knowing a write failed. The target must
+ * keep its old bytes and no temporary file may stay. In a subprocess: RLIMIT_FSIZE is per
+ * process. */
+static void
+test_atomic_full (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  static const char old[] = "the old bundle\n";
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (g_getenv ("KILN_ATOMIC_TARGET"));
+      g_autoptr(GOutputStream) atomic = NULL;
+      g_autoptr(GOutputStream) out = NULL;
+      g_autoptr(GZlibCompressor) gz = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 6);
+      g_autoptr(GError) error = NULL;
+      struct rlimit limit = { 4096, 4096 };
+      guint32 noise[16384];
+      GRand *rand = g_rand_new_with_seed (7);
+
+      signal (SIGXFSZ, SIG_IGN);
+      g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+      for (guint i = 0; i < G_N_ELEMENTS (noise); i++)
+        noise[i] = g_rand_int (rand);   /* 64 KiB that do not compress */
+      g_rand_free (rand);
+      atomic = kiln_atomic_file_create (file, NULL, &error);
+      g_assert_no_error (error);
+      out = g_converter_output_stream_new (atomic, G_CONVERTER (gz));
+      g_output_stream_write_all (out, noise, sizeof noise, NULL, NULL, NULL);
+      /* whatever the write said, the close must not put the part in place */
+      g_assert_false (g_output_stream_close (out, NULL, NULL));
+      return;
+    }
+  dir = g_dir_make_tmp ("kiln-atomic-full-XXXXXX", NULL);
+  path = g_build_filename (dir, "model.kiln", NULL);
+  g_assert_true (g_file_set_contents (path, old, -1, NULL));
+  g_setenv ("KILN_ATOMIC_TARGET", path, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  {
+    g_autofree char *now = NULL;
+    g_autoptr(GDir) d = NULL;
+    const char *name;
+
+    g_assert_true (g_file_get_contents (path, &now, NULL, NULL));
+    g_assert_cmpstr (now, ==, old);
+    d = g_dir_open (dir, 0, NULL);
+    while ((name = g_dir_read_name (d)) != NULL)
+      g_assert_cmpstr (name, ==, "model.kiln");
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -183,5 +244,6 @@ main (int argc, char **argv)
   g_test_add ("/csv-faults/stream-truncated", Fixture, GINT_TO_POINTER (0), fixture_set_up,
               test_stream_truncated, fixture_tear_down);
   g_test_add_func ("/csv-faults/fifo", test_fifo);
+  g_test_add_func ("/csv-faults/atomic-file-full", test_atomic_full);
   return g_test_run ();
 }
