@@ -922,7 +922,8 @@ _kiln_gbt_grow (GbtGrower          *grower,
                   ? g_memdup2 (grower->cat_bits->data, out->n_cat_words * sizeof (guint32)) : NULL;
   out->leaf = g_new (double, out->n_leaves);
   out->cover = g_new (guint32, out->n_nodes + out->n_leaves);
-  memcpy (out->cover, grower->covers->data, out->n_nodes * sizeof (guint32));
+  if (out->n_nodes > 0)   /* a tree of one leaf has no node covers (and memcpy no NULL source) */
+    memcpy (out->cover, grower->covers->data, out->n_nodes * sizeof (guint32));
   for (guint s = 0; s < grower->n_leaves; s++)
     {
       out->cover[out->n_nodes + s] = leaves[s].count;
