@@ -627,6 +627,28 @@ settings_to_builder (KilnProject *self, JsonBuilder *b)
   json_builder_add_int_value (b, mo->k);
   json_builder_set_member_name (b, "mlp_alpha");
   json_builder_add_double_value (b, mo->mlp_alpha);
+  /* boosting's own (it has a learning rate and a depth of its own too) */
+  json_builder_set_member_name (b, "gbt");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "learning_rate");
+  json_builder_add_double_value (b, mo->gbt.learning_rate);
+  json_builder_set_member_name (b, "max_leaves");
+  json_builder_add_int_value (b, mo->gbt.max_leaves);
+  json_builder_set_member_name (b, "max_depth");
+  json_builder_add_int_value (b, mo->gbt.max_depth);
+  json_builder_set_member_name (b, "min_samples_leaf");
+  json_builder_add_int_value (b, mo->gbt.min_samples_leaf);
+  json_builder_set_member_name (b, "l2");
+  json_builder_add_double_value (b, mo->gbt.l2);
+  json_builder_set_member_name (b, "subsample");
+  json_builder_add_double_value (b, mo->gbt.subsample);
+  json_builder_set_member_name (b, "colsample");
+  json_builder_add_double_value (b, mo->gbt.colsample);
+  json_builder_set_member_name (b, "early_stopping");
+  json_builder_add_int_value (b, mo->gbt.early_stopping);
+  json_builder_set_member_name (b, "max_bins");
+  json_builder_add_int_value (b, mo->gbt.max_bins);
+  json_builder_end_object (b);
   json_builder_end_object (b);
 }
 
@@ -940,6 +962,21 @@ settings_from_object (KilnProject *self, JsonObject *root)
       mo->max_features = get_double (model, "max_features", mo->max_features);
       mo->k = (guint) get_int (model, "k", mo->k);
       mo->mlp_alpha = get_double (model, "mlp_alpha", mo->mlp_alpha);
+      {
+        JsonObject *g = get_object (model, "gbt");
+        if (g)
+          {
+            mo->gbt.learning_rate = get_double (g, "learning_rate", mo->gbt.learning_rate);
+            mo->gbt.max_leaves = (guint) get_int (g, "max_leaves", mo->gbt.max_leaves);
+            mo->gbt.max_depth = (guint) get_int (g, "max_depth", mo->gbt.max_depth);
+            mo->gbt.min_samples_leaf = (guint) get_int (g, "min_samples_leaf", mo->gbt.min_samples_leaf);
+            mo->gbt.l2 = get_double (g, "l2", mo->gbt.l2);
+            mo->gbt.subsample = get_double (g, "subsample", mo->gbt.subsample);
+            mo->gbt.colsample = get_double (g, "colsample", mo->gbt.colsample);
+            mo->gbt.early_stopping = (guint) get_int (g, "early_stopping", mo->gbt.early_stopping);
+            mo->gbt.max_bins = (guint) get_int (g, "max_bins", mo->gbt.max_bins);
+          }
+      }
     }
 }
 

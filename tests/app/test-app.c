@@ -310,6 +310,9 @@ test_project_roundtrip (void)
   mo = kiln_project_get_model_options (project);
   mo->hidden[0] = 32, mo->hidden[1] = 16, mo->hidden[2] = 0;
   mo->epochs = 77;
+  mo->gbt.max_leaves = 63;
+  mo->gbt.learning_rate = 0.05;
+  mo->gbt.subsample = 0.8;
   g_assert_true (kiln_project_save (project, file, &error));
   g_assert_no_error (error);
   g_assert_false (kiln_project_get_modified (project));
@@ -336,6 +339,10 @@ test_project_roundtrip (void)
   g_assert_cmpuint (mo->hidden[1], ==, 16);
   g_assert_cmpuint (mo->hidden[2], ==, 0);
   g_assert_cmpuint (mo->epochs, ==, 77);
+  /* boosting's own options too (they were not saved) */
+  g_assert_cmpuint (mo->gbt.max_leaves, ==, 63);
+  g_assert_cmpfloat (mo->gbt.learning_rate, ==, 0.05);
+  g_assert_cmpfloat (mo->gbt.subsample, ==, 0.8);
 
   /* not a project, and a project from the future */
   g_assert_true (g_file_set_contents (path, "{\"kiln_project\": 99}", -1, NULL));
