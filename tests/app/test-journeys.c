@@ -1261,7 +1261,7 @@ test_journey_runs (void)
   kiln_ui_click (compare);
   g_assert_true (kiln_ui_wait (compare_shown, NULL, 5000));
   kiln_ui_settle (200);
-  g_assert_nonnull (kiln_ui_find (compare_window (), GTK_TYPE_LABEL, "model.n_trees"));
+  g_assert_nonnull (kiln_ui_find (compare_window (), GTK_TYPE_LABEL, "Trees"));
   g_assert_nonnull (kiln_ui_find (compare_window (), KILN_TYPE_CONFUSION_MATRIX, NULL));
   kiln_ui_screenshot (compare_window (), "journey-runs-compare.png");
   kiln_ui_focus_window (compare_window ());

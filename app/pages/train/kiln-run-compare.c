@@ -53,6 +53,51 @@ add_row (GtkGrid *grid, int row, const char *name, const char *a, const char *b)
   gtk_grid_attach (grid, cell (b, FALSE, 1), 2, row, 1, 1);
 }
 
+/* The settings' paths in words; others show as the path. */
+static const struct {
+  const char *path;
+  const char *label;
+} setting_labels[] = {
+  { "target", N_("Target column") },
+  { "task", N_("Task") },
+  { "model.name", N_("Family") },
+  { "model.n_trees", N_("Trees") },
+  { "model.max_depth", N_("Maximum depth") },
+  { "model.min_samples_leaf", N_("Minimum rows per leaf") },
+  { "model.max_features", N_("Features per split") },
+  { "model.k", N_("Neighbours") },
+  { "model.l2", N_("L2 penalty") },
+  { "model.max_iter", N_("Maximum iterations") },
+  { "model.hidden", N_("Hidden layers") },
+  { "model.epochs", N_("Epochs") },
+  { "model.learning_rate", N_("Learning rate") },
+  { "model.batch_size", N_("Batch size") },
+  { "model.patience", N_("Patience") },
+  { "model.gbt.learning_rate", N_("Boosting: learning rate") },
+  { "model.gbt.max_leaves", N_("Boosting: leaves per tree") },
+  { "model.gbt.max_depth", N_("Boosting: maximum depth") },
+  { "model.gbt.early_stopping", N_("Boosting: early stopping rounds") },
+  { "prep.split", N_("Train : validation : test") },
+  { "prep.split_by", N_("Split order") },
+  { "prep.seed", N_("Seed") },
+  { "prep.dropped", N_("Columns left out") },
+  { "prep.text", N_("Used as text") },
+  { "prep.impute", N_("Missing values") },
+  { "prep.scale", N_("Scaling") },
+  { "prep.encode", N_("Categories") },
+  { "prep.dedupe", N_("Remove duplicate rows") },
+  { "prep.iqr", N_("Outliers (IQR)") },
+};
+
+static const char *
+setting_label (const char *path)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (setting_labels); i++)
+    if (g_strcmp0 (setting_labels[i].path, path) == 0)
+      return _(setting_labels[i].label);
+  return path;
+}
+
 /* Every leaf of the settings as "path" -> its JSON text. */
 static void
 flatten (JsonNode *node, const char *path, GHashTable *out)
@@ -106,7 +151,10 @@ add_settings (GtkGrid *grid, int row, KilnRun *a, KilnRun *b)
       const char *vb = g_hash_table_lookup (fb, keys->pdata[i]);
 
       if (g_strcmp0 (va, vb) != 0)
-        add_row (grid, row++, keys->pdata[i], va ? va : "—", vb ? vb : "—");
+        {
+          add_row (grid, row++, setting_label (keys->pdata[i]), va ? va : "—", vb ? vb : "—");
+          gtk_widget_set_tooltip_text (gtk_grid_get_child_at (grid, 0, row - 1), keys->pdata[i]);
+        }
     }
   if (row == first)
     {
