@@ -128,16 +128,22 @@ watchdog (gpointer unused)
  * scroll to given position. Ignoring..."). Everything else is fatal. */
 static guint toolkit_criticals;
 
+static gint64 last_monitor_critical = G_MININT64 / 2;
+
 static gboolean
 is_toolkit_critical (const char *domain, const char *message)
 {
   if (message == NULL)
     return FALSE;
+  if (g_strcmp0 (domain, "Gdk") == 0 && strstr (message, "gdk_monitor_get_geometry") != NULL)
+    last_monitor_critical = g_get_monotonic_time ();
   return (g_strcmp0 (domain, "Gdk") == 0 && strstr (message, "gdk_monitor_get_geometry") != NULL) ||
          (g_strcmp0 (domain, "Gtk") == 0 && g_str_has_prefix (message, "Broken accounting of active state")) ||
-         /* what follows the first: a pop-up laid out against no monitor gets a negative size */
+         /* what follows the first: a pop-up laid out against no monitor gets a negative size
+            (its content, or the scrolled window of a menu in it); only right after it */
          (g_strcmp0 (domain, "Gtk") == 0 &&
-          strstr (message, "attempt to allocate GtkPopoverContent contents") != NULL) ||
+          strstr (message, "gtk_widget_size_allocate(): attempt to allocate") != NULL &&
+          g_get_monotonic_time () - last_monitor_critical < G_USEC_PER_SEC) ||
          /* a scrollbar click while the table's rows come in: the list view's own, and it goes on */
          (g_strcmp0 (domain, "Gtk") == 0 &&
           g_str_has_prefix (message, "GtkColumnListView failed to scroll to given position"));
