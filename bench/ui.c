@@ -31,10 +31,11 @@ typedef struct {
   gint64 max_gap;
   guint  ticks;
   guint  invalidations;
-  /* the frame clock's phases of the worst frame: the main loop outside frames (idle handlers,
-     the worker's wake-ups), update + layout (measuring and allocating widgets), paint */
+  /* the longest of each of the frame clock's phases over the run (each its own longest, not
+     necessarily of one frame): the main loop outside frames (idle handlers, the worker's
+     wake-ups), update + layout (measuring and allocating widgets), paint */
   gint64 before_paint, layout_done, after_paint;
-  gint64 worst, worst_outside, worst_layout, worst_paint;
+  gint64 worst_outside, worst_layout, worst_paint;
 } Probe;
 
 static void
@@ -80,7 +81,7 @@ watch_phases (GtkWidget *window, Probe *probe)
 static void
 print_phases (Probe *probe)
 {
-  printf ("  worst phases: outside frames %.1f ms, update+layout %.1f ms, paint %.1f ms\n",
+  printf ("  longest of each phase: outside frames %.1f ms, update+layout %.1f ms, paint %.1f ms\n",
           probe->worst_outside / 1000.0, probe->worst_layout / 1000.0, probe->worst_paint / 1000.0);
 }
 
