@@ -71,6 +71,7 @@ struct _GbtGrower {
   const GbtBins *bins;
   GbtGrowParams  params;
   guint32       *idx[2];      /* a leaf's rows are in one of them, a split moves them across */
+  guint32       *scratch;     /* n_rows: a shared partition's right rows on their way */
   GbtCell       *gh;          /* n_rows packed gradients (only the rows in use are set) */
   Leaf          *leaves;      /* max_leaves */
   GPtrArray     *free_hists;  /* histogram buffers not in use */
@@ -127,6 +128,7 @@ _kiln_gbt_grower_free (GbtGrower *grower)
     return;
   g_free (grower->idx[0]);
   g_free (grower->idx[1]);
+  g_free (grower->scratch);
   g_free (grower->gh);
   g_free (grower->leaves);
   g_ptr_array_unref (grower->free_hists);
@@ -520,14 +522,13 @@ typedef struct {
   GbtGrower     *grower;
   const guint32 *rows;
   guint32       *out;
+  guint32       *scratch;            /* shared partitions: each chunk's right rows */
   guint          n;
   guint          n_left;
   guint          n_chunks;
   guint          feature;
   const guint8  *goes_left;          /* per bin */
   guint          chunk_left[MAX_CHUNKS];
-  guint          left_at[MAX_CHUNKS];
-  guint          right_at[MAX_CHUNKS];
 } PartJob;
 
 static inline void
@@ -541,24 +542,8 @@ chunk_bounds (guint  n,
   *hi = (guint) ((guint64) n * (c + 1) / n_chunks);
 }
 
-static gboolean
-count_task (guint    task,
-             guint    thread,
-             gpointer data)
-{
-  PartJob *job = data;
-  const guint8 *col = job->grower->bins->bins + job->feature;
-  gsize stride = job->grower->bins->stride;
-  guint lo, hi, nl = 0;
-
-  chunk_bounds (job->n, job->n_chunks, task, &lo, &hi);
-  for (guint i = lo; i < hi; i++)
-    nl += job->goes_left[col[(gsize) job->rows[i] * stride]];
-  job->chunk_left[task] = nl;
-  return TRUE;
-}
-
-/* Rows of the chunk to out: left ones from left_at, right ones from right_at, in order. */
+/* The chunk's rows in one pass: the left ones to out from the chunk's start, the right ones to
+ * scratch from the same place (one chunk alone: straight to out after the n_left left rows). */
 static gboolean
 part_task (guint    task,
             guint    thread,
@@ -568,21 +553,37 @@ part_task (guint    task,
   const guint8 *col = job->grower->bins->bins + job->feature;
   gsize stride = job->grower->bins->stride;
   const guint32 *rows = job->rows;
-  guint32 *out = job->out;
-  guint lo, hi, l = job->left_at[task], r = job->right_at[task];
+  guint32 *out = job->out, *right_out;
+  guint lo, hi, l, r = 0;
 
   chunk_bounds (job->n, job->n_chunks, task, &lo, &hi);
-  for (guint i = lo; i < hi; i++)
-    {
-      guint32 row = rows[i];
-      guint go = job->goes_left[col[(gsize) row * stride]];
-      guint at = go ? l : r;
+  l = lo;
+  if (job->n_chunks == 1)
+    for (guint i = lo; i < hi; i++)
+      {
+        guint32 row = rows[i];
+        guint go = job->goes_left[col[(gsize) row * stride]];
 
-      out[at] = row;
-      l += go;
-      r += 1 - go;
+        out[go ? l : job->n_left + r] = row;
+        l += go;
+        r += 1 - go;
+      }
+  else
+    {
+      /* both written, one kept: l never passes i, so the chunk's own part of out is enough */
+      right_out = job->scratch + lo;
+      for (guint i = lo; i < hi; i++)
+        {
+          guint32 row = rows[i];
+          guint go = job->goes_left[col[(gsize) row * stride]];
+
+          out[l] = row;
+          right_out[r] = row;
+          l += go;
+          r += 1 - go;
+        }
     }
-  job->chunk_left[task] = l - job->left_at[task];
+  job->chunk_left[task] = l - lo;
   return TRUE;
 }
 
@@ -618,28 +619,34 @@ partition (GbtGrower *grower,
   job.feature = f;
   job.goes_left = goes_left;
   job.n_chunks = n_threads > 1 && leaf->count >= PAR_PART_MIN ? MIN (n_threads, MAX_CHUNKS) : 1;
-  if (job.n_chunks > 1)
-    kiln_parallel_team_run (team, job.n_chunks, count_task, &job);
-  else
-    job.chunk_left[0] = job.n_left;
-  right = job.n_left;
-  for (guint c = 0; c < job.n_chunks; c++)
+  if (job.n_chunks > 1 && grower->scratch == NULL)
+    grower->scratch = kiln_alloc_large ((gsize) MAX (grower->bins->n_rows, 1) * sizeof (guint32));
+  job.scratch = grower->scratch;
+  kiln_parallel_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, part_task, &job);
+
+  /* chunks after the first: their left rows down after the earlier ones', their right rows from
+   * scratch after all the left ones */
+  left = job.chunk_left[0];
+  for (guint c = 1; c < job.n_chunks; c++)
     {
       guint lo, hi;
 
       chunk_bounds (job.n, job.n_chunks, c, &lo, &hi);
-      job.left_at[c] = left;
-      job.right_at[c] = right;
+      memmove (job.out + left, job.out + lo, job.chunk_left[c] * sizeof (guint32));
       left += job.chunk_left[c];
-      right += hi - lo - job.chunk_left[c];
     }
-  g_assert (left == job.n_left);
-  kiln_parallel_team_run (job.n_chunks > 1 ? team : NULL, job.n_chunks, part_task, &job);
   /* the rows went where the histogram said they would */
-  left = 0;
-  for (guint c = 0; c < job.n_chunks; c++)
-    left += job.chunk_left[c];
   g_assert (left == job.n_left);
+  right = job.n_left;
+  for (guint c = 0; c < job.n_chunks && job.n_chunks > 1; c++)
+    {
+      guint lo, hi, n_right;
+
+      chunk_bounds (job.n, job.n_chunks, c, &lo, &hi);
+      n_right = hi - lo - job.chunk_left[c];
+      memcpy (job.out + right, job.scratch + lo, n_right * sizeof (guint32));
+      right += n_right;
+    }
   return job.n_left;
 }
 
@@ -933,20 +940,39 @@ _kiln_gbt_grow (GbtGrower          *grower,
     }
 }
 
-void
-_kiln_gbt_grower_add_leaves (GbtGrower     *grower,
-                             const GbtTree *tree,
-                             double        *pred)
-{
-  for (guint s = 0; s < grower->n_leaves; s++)
-    {
-      const Leaf *leaf = &grower->leaves[s];
-      const guint32 *rows = grower->idx[leaf->buf] + leaf->start;
-      double v = tree->leaf[s];
+typedef struct {
+  const GbtGrower *grower;
+  const GbtTree   *tree;
+  double          *pred;
+} AddJob;
 
-      for (guint i = 0; i < leaf->count; i++)
-        pred[rows[i]] += v;
-    }
+static gboolean
+add_task (guint    task,
+          guint    thread,
+          gpointer data)
+{
+  AddJob *job = data;
+  const Leaf *leaf = &job->grower->leaves[task];
+  const guint32 *rows = job->grower->idx[leaf->buf] + leaf->start;
+  double v = job->tree->leaf[task], *pred = job->pred;
+
+  for (guint i = 0; i < leaf->count; i++)
+    pred[rows[i]] += v;
+  return TRUE;
+}
+
+void
+_kiln_gbt_grower_add_leaves (GbtGrower        *grower,
+                             const GbtTree    *tree,
+                             double           *pred,
+                             KilnParallelTeam *team)
+{
+  AddJob job = { grower, tree, pred };
+
+  /* the leaves hold disjoint rows: each is one task */
+  if (grower->input == NULL || grower->input->n_rows < PAR_PART_MIN)
+    team = NULL;
+  kiln_parallel_team_run (team, grower->n_leaves, add_task, &job);
 }
 
 void

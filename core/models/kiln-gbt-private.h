@@ -180,9 +180,10 @@ void       _kiln_gbt_grow        (GbtGrower           *grower,
                                   const GbtGrowInput  *input,
                                   KilnParallelTeam            *team,
                                   GbtTree             *out);
-void       _kiln_gbt_grower_add_leaves (GbtGrower     *grower,
-                                        const GbtTree *tree,
-                                        double        *pred);
+void       _kiln_gbt_grower_add_leaves (GbtGrower        *grower,
+                                        const GbtTree    *tree,
+                                        double           *pred,
+                                        KilnParallelTeam *team);
 
 /* For tests: the histogram of @rows (all features, every cell {sum g, sum h << cbits | count})
  * with the packing of @input, built directly; @out has bins->n_cells cells. */

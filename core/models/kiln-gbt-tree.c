@@ -107,30 +107,40 @@ _kiln_gbt_tree_leaves (const GbtTree  *tree,
           codes[l] = in->codes != NULL ? in->codes + (gsize) row * in->code_stride : NULL;
         }
       for (guint step = 0; step < tree->depth; step++)
-        for (guint l = 0; l < LANES; l++)
-          {
-            const GbtNode *node = &walk[at[l]];
-            guint32 info = node->info;
-            gint32 go_left, left = node->left, right = node->right;
+        {
+          gint32 low = at[0];
 
-            if (G_LIKELY (!(info & GBT_NODE_CATEGORICAL)))
-              {
-                float v = x[l][info & GBT_NODE_FEATURE_MASK];
+          /* leaves are the nodes from n_nodes on and loop to themselves: stop once every lane is
+           * in one (leaf-wise trees are much deeper on some paths than on most) */
+          for (guint l = 1; l < LANES; l++)
+            low = MIN (low, at[l]);
+          if (low >= (gint32) tree->n_nodes)
+            break;
+          for (guint l = 0; l < LANES; l++)
+            {
+              const GbtNode *node = &walk[at[l]];
+              guint32 info = node->info;
+              gint32 go_left, left = node->left, right = node->right;
 
-                go_left = (v <= node->threshold) | ((v != v) & ((info & GBT_NODE_DEFAULT_LEFT) != 0));
-              }
-            else
-              {
-                guint c = (info & GBT_NODE_FEATURE_MASK) - n_numeric;
-                guint32 code = codes[l][c];
+              if (G_LIKELY (!(info & GBT_NODE_CATEGORICAL)))
+                {
+                  float v = x[l][info & GBT_NODE_FEATURE_MASK];
 
-                if (code >= in->n_levels[c])
-                  go_left = (info & GBT_NODE_DEFAULT_LEFT) != 0;
-                else
-                  go_left = (tree->cat_bits[node->cat_start + code / 32] >> (code % 32)) & 1;
-              }
-            at[l] = right + ((left - right) & -go_left);
-          }
+                  go_left = (v <= node->threshold) | ((v != v) & ((info & GBT_NODE_DEFAULT_LEFT) != 0));
+                }
+              else
+                {
+                  guint c = (info & GBT_NODE_FEATURE_MASK) - n_numeric;
+                  guint32 code = codes[l][c];
+
+                  if (code >= in->n_levels[c])
+                    go_left = (info & GBT_NODE_DEFAULT_LEFT) != 0;
+                  else
+                    go_left = (tree->cat_bits[node->cat_start + code / 32] >> (code % 32)) & 1;
+                }
+              at[l] = right + ((left - right) & -go_left);
+            }
+        }
       for (guint l = 0; l < m; l++)
         leaf_out[i + l] = (guint) at[l] - tree->n_nodes;
     }

@@ -470,7 +470,7 @@ grow_class (RoundJob *job,
                                  job->perm_buf[grower_index]);
   _kiln_gbt_grow (grower, &in, team, tree);
   _kiln_gbt_tree_finish (tree);
-  _kiln_gbt_grower_add_leaves (grower, tree, pred);
+  _kiln_gbt_grower_add_leaves (grower, tree, pred, team);
 
   if (job->n_left_out > 0)
     {

@@ -158,6 +158,52 @@ test_determinism (void)
     }
 }
 
+/* Nodes of 65,536 rows and more share their partition, histogram and leaf values between the
+ * threads: large enough data that they do, the same model with 1, 2 and 3 threads. */
+static void
+test_determinism_shared (void)
+{
+  const KilnTask tasks[2] = { KILN_TASK_REGRESSION, KILN_TASK_CLASSIFICATION };
+  const guint classes[2] = { 0, 2 };
+
+  for (guint t = 0; t < 2; t++)
+    {
+      g_autoptr(KilnDataset) train = make_data (200000, tasks[t], classes[t], 3);
+      g_autoptr(KilnDataset) test = make_data (2000, tasks[t], classes[t], 4);
+      gsize n = (gsize) test->n_rows * (classes[t] > 0 ? classes[t] : 1);
+
+      for (guint sub = 0; sub < 2; sub++)
+        {
+          KilnModelOptions options;
+          g_autofree double *p1 = NULL;
+          g_autofree char *t1 = NULL;
+
+          options_for (&options, tasks[t]);
+          options.gbt.rounds = 4;
+          options.gbt.subsample = sub == 0 ? 1.0 : 0.8;
+          for (guint threads = 1; threads <= 3; threads++)
+            {
+              g_autoptr(KilnModel) m = NULL;
+              g_autofree double *p = NULL;
+              g_autofree char *text = NULL;
+
+              options.n_threads = threads;
+              m = fit (train, NULL, &options, NULL);
+              p = predict (m, test);
+              text = model_text (m);
+              if (threads == 1)
+                {
+                  p1 = g_steal_pointer (&p);
+                  t1 = g_steal_pointer (&text);
+                  continue;
+                }
+              assert_same (p1, p, n);
+              g_assert_cmpstr (strstr (t1, "\"params\""), ==, strstr (text, "\"params\""));
+            }
+        }
+    }
+}
+
 /* ---- Histograms ------------------------------------------------------------------------------ */
 
 static GbtInput
@@ -917,6 +963,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/gbt/determinism", test_determinism);
+  g_test_add_func ("/gbt/determinism-shared", test_determinism_shared);
   g_test_add_func ("/gbt/histogram-subtraction", test_histogram_subtraction);
   g_test_add_func ("/gbt/missing-direction", test_missing_direction);
   g_test_add_func ("/gbt/categorical", test_categorical);
