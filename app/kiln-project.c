@@ -14,6 +14,7 @@
 #include "kiln-atomic-file.h"
 #include "kiln-project.h"
 #include "kiln-prepare-plan.h"
+#include "kiln-task.h"
 
 #define PROJECT_FORMAT 1
 
@@ -851,7 +852,7 @@ kiln_project_save_async (KilnProject         *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, kiln_project_save_async);
   g_task_set_task_data (task, save_job_new (self, file), (GDestroyNotify) save_job_free);
-  g_task_run_in_thread (task, save_thread);
+  kiln_task_run_in_thread (task, save_thread);
 }
 
 gboolean
@@ -861,7 +862,7 @@ kiln_project_save_finish (KilnProject   *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  if (!g_task_propagate_boolean (G_TASK (result), error))
+  if (!kiln_task_propagate_boolean (G_TASK (result), error))
     return FALSE;
   save_job_done (self, g_task_get_task_data (G_TASK (result)));
   return TRUE;
@@ -1286,7 +1287,7 @@ kiln_project_restore_run_async (KilnProject         *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_task_run_in_thread (task, restore_thread);
+  kiln_task_run_in_thread (task, restore_thread);
 }
 
 gboolean
@@ -1296,7 +1297,7 @@ kiln_project_restore_run_finish (KilnProject   *self,
 {
   RestoreData *d = g_task_get_task_data (G_TASK (result));
 
-  if (!g_task_propagate_boolean (G_TASK (result), error))
+  if (!kiln_task_propagate_boolean (G_TASK (result), error))
     return FALSE;
   if (!g_ptr_array_find (self->runs, d->run, NULL))
     return TRUE;   /* deleted meanwhile */
@@ -1343,7 +1344,7 @@ kiln_project_load_async (GFile               *file,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, kiln_project_load_async);
   g_task_set_task_data (task, g_object_ref (file), g_object_unref);
-  g_task_run_in_thread (task, load_thread);
+  kiln_task_run_in_thread (task, load_thread);
 }
 
 KilnProject *
@@ -1351,5 +1352,5 @@ kiln_project_load_finish (GAsyncResult  *result,
                           GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return kiln_task_propagate_pointer (G_TASK (result), error);
 }

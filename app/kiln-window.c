@@ -11,6 +11,7 @@
 #include "kiln-window.h"
 #include "kiln-pages.h"
 #include "kiln-widgets.h"
+#include "kiln-task.h"
 #include <string.h>
 
 struct _KilnWindow
@@ -36,7 +37,7 @@ struct _KilnWindow
   /* loading */
   GCancellable         *load_cancellable;
   guint                 load_serial;
-  double                load_fraction;   /* written by the reader thread, read by a UI timer */
+  gint                  load_progress;   /* ten-thousandths: the reader thread's, read by a UI timer (atomic) */
   guint                 progress_source;
   GtkWidget            *recent_rows[8];
 
@@ -120,7 +121,7 @@ typedef struct {
   KilnCsvOptions  options;
   KilnCsvInfo     info;
   guint           serial;
-  double         *fraction;    /* the window's, read by the UI timer */
+  gint           *progress;    /* the window's load_progress */
 } LoadData;
 
 static void
@@ -137,8 +138,8 @@ static void
 on_read_progress (double fraction, gpointer user_data)
 {
   LoadData *data = user_data;
-  /* a plain aligned store: the UI polls it from a timer; no GTK in this thread */
-  *data->fraction = fraction;
+  /* the UI polls it from a timer; no GTK in this thread */
+  g_atomic_int_set (data->progress, (gint) (CLAMP (fraction, 0.0, 1.0) * 10000.0));
 }
 
 static void
@@ -163,7 +164,7 @@ static gboolean
 update_progress (gpointer user_data)
 {
   KilnWindow *self = user_data;
-  double fraction = self->load_fraction;
+  double fraction = g_atomic_int_get (&self->load_progress) / 10000.0;
   g_autofree char *text = g_strdup_printf (_("%.0f %%"), fraction * 100);
 
   gtk_progress_bar_set_fraction (self->loading_progress, fraction);
@@ -233,7 +234,7 @@ load_done (GObject      *source,
     return;  /* a newer load replaced this one */
   stop_loading (self);
 
-  frame = g_task_propagate_pointer (task, &error);
+  frame = kiln_task_propagate_pointer (task, &error);
   if (frame == NULL)
     {
       gboolean had_data = kiln_project_get_frame (self->project) != NULL;
@@ -293,7 +294,7 @@ start_loading (KilnWindow *self, const char *path, const KilnCsvOptions *options
   stop_loading (self);
 
   self->load_cancellable = g_cancellable_new ();
-  self->load_fraction = 0;
+  g_atomic_int_set (&self->load_progress, 0);
   data = g_new0 (LoadData, 1);
   data->window = g_object_ref (self);
   data->path = g_strdup (path);
@@ -302,7 +303,7 @@ start_loading (KilnWindow *self, const char *path, const KilnCsvOptions *options
   else
     kiln_csv_options_init (&data->options);
   data->serial = ++self->load_serial;
-  data->fraction = &self->load_fraction;
+  data->progress = &self->load_progress;
 
   adw_status_page_set_title (self->loading_page, title);
   gtk_progress_bar_set_fraction (self->loading_progress, 0);
@@ -313,7 +314,7 @@ start_loading (KilnWindow *self, const char *path, const KilnCsvOptions *options
   task = g_task_new (self, self->load_cancellable, load_done, NULL);
   g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
   g_task_set_name (task, "kiln-load-csv");
-  g_task_run_in_thread (task, load_thread);
+  kiln_task_run_in_thread (task, load_thread);
 }
 
 static void

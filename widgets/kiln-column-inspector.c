@@ -13,6 +13,7 @@
 #include "kiln-number.h"
 #include "kiln-stats.h"
 #include "kiln-widgets.h"
+#include "kiln-task.h"
 
 #define N_BINS 30
 #define N_TOP 12
@@ -274,7 +275,7 @@ stats_done (GObject      *object,
   StatsJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(KilnColumnInspector) self = g_weak_ref_get (&job->inspector);
 
-  if (!g_task_propagate_boolean (G_TASK (result), NULL) || self == NULL ||
+  if (!kiln_task_propagate_boolean (G_TASK (result), NULL) || self == NULL ||
       job->generation != self->generation)
     return;
   g_clear_object (&self->cancellable);
@@ -362,7 +363,7 @@ update (KilnColumnInspector *self)
       task = g_task_new (NULL, self->cancellable, stats_done, NULL);
       g_task_set_source_tag (task, update);
       g_task_set_task_data (task, job, (GDestroyNotify) stats_job_free);
-      g_task_run_in_thread (task, stats_thread);
+      kiln_task_run_in_thread (task, stats_thread);
       set_busy (self, TRUE);
     }
   else

@@ -11,6 +11,7 @@
 #include "kiln-frame-model.h"
 #include "kiln-frame-sort.h"
 #include "kiln-widgets-private.h"
+#include "kiln-task.h"
 
 /* ---- KilnRowItem ------------------------------------------------------------------------ */
 
@@ -261,7 +262,7 @@ sort_done (GObject      *object,
   g_autoptr(GError) error = NULL;
   guint32 *order;
 
-  order = g_task_propagate_pointer (G_TASK (result), &error);
+  order = kiln_task_propagate_pointer (G_TASK (result), &error);
   if (self == NULL || job->generation != self->generation)
     {
       /* A newer frame, subset or sort replaced this one. */
@@ -322,7 +323,7 @@ apply_sort (KilnFrameModel *self)
       task = g_task_new (NULL, self->sort_cancellable, sort_done, NULL);
       g_task_set_source_tag (task, apply_sort);
       g_task_set_task_data (task, job, (GDestroyNotify) sort_job_free);
-      g_task_run_in_thread (task, sort_thread);
+      kiln_task_run_in_thread (task, sort_thread);
       set_busy (self, TRUE);
       return FALSE;
     }

@@ -11,6 +11,7 @@
 
 #include "kiln-frame.h"
 #include "kiln-number.h"
+#include "kiln-tsan.h"
 
 struct _KilnColumn
 {
@@ -454,6 +455,7 @@ kiln_column_lookup_category (KilnColumn *column, const char *value)
     return -1;
 
   g_mutex_lock (&column->lookup_lock);
+  KILN_TSAN_ACQUIRE (&column->lookup_lock);
   if (column->lookup == NULL)
     {
       column->lookup = g_hash_table_new (g_str_hash, g_str_equal);
@@ -461,6 +463,7 @@ kiln_column_lookup_category (KilnColumn *column, const char *value)
         g_hash_table_insert (column->lookup, column->categories->pdata[i], GUINT_TO_POINTER (i + 1));
     }
   found = g_hash_table_lookup (column->lookup, value);
+  KILN_TSAN_RELEASE (&column->lookup_lock);
   g_mutex_unlock (&column->lookup_lock);
 
   return (gint32) GPOINTER_TO_UINT (found) - 1;

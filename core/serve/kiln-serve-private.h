@@ -11,17 +11,12 @@
 #pragma once
 
 #include "kiln-serve.h"
+#include "kiln-tsan.h"
 
 /* GLib's mutexes and reference counts run inside the uninstrumented libglib: ThreadSanitizer sees
- * the hand-offs through them only when told (RECIPES.md). */
-#if defined(__SANITIZE_THREAD__)
-# include <sanitizer/tsan_interface.h>
-# define KILN_SERVE_TSAN_RELEASE(p) __tsan_release (p)
-# define KILN_SERVE_TSAN_ACQUIRE(p) __tsan_acquire (p)
-#else
-# define KILN_SERVE_TSAN_RELEASE(p) ((void) (p))
-# define KILN_SERVE_TSAN_ACQUIRE(p) ((void) (p))
-#endif
+ * the hand-offs through them only when told (kiln-tsan.h, RECIPES.md). */
+#define KILN_SERVE_TSAN_RELEASE(p) KILN_TSAN_RELEASE (p)
+#define KILN_SERVE_TSAN_ACQUIRE(p) KILN_TSAN_ACQUIRE (p)
 
 G_BEGIN_DECLS
 

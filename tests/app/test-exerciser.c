@@ -32,6 +32,7 @@
 #include "kiln-window.h"
 #include "kiln-data-table.h"
 #include "kiln-ui-driver.h"
+#include "kiln-tsan.h"
 
 static KilnApplication *app;
 static char *tmpdir;
@@ -45,6 +46,21 @@ static char last_step[256];
 /* ---- Watchdog --------------------------------------------------------------------------- */
 
 static GMutex beat_lock;
+
+/* GMutex is invisible to ThreadSanitizer (kiln-tsan.h) */
+static void
+lock_beat (void)
+{
+  g_mutex_lock (&beat_lock);
+  KILN_TSAN_ACQUIRE (&beat_lock);
+}
+
+static void
+unlock_beat (void)
+{
+  KILN_TSAN_RELEASE (&beat_lock);
+  g_mutex_unlock (&beat_lock);
+}
 static gint64 last_beat;
 static gboolean watching;
 static gboolean watchdog_quit;
@@ -62,9 +78,9 @@ report (const char *what)
 static void
 beat (void)
 {
-  g_mutex_lock (&beat_lock);
+  lock_beat ();
   last_beat = g_get_monotonic_time ();
-  g_mutex_unlock (&beat_lock);
+  unlock_beat ();
 }
 
 /* The longest gap between two heartbeats since the last step began (main thread only). */
@@ -87,9 +103,9 @@ static void
 watch (gboolean on)
 {
   beat ();
-  g_mutex_lock (&beat_lock);
+  lock_beat ();
   watching = on;
-  g_mutex_unlock (&beat_lock);
+  unlock_beat ();
 }
 
 static gpointer
@@ -100,10 +116,10 @@ watchdog (gpointer unused)
       gboolean stalled, quit;
 
       g_usleep (100 * 1000);
-      g_mutex_lock (&beat_lock);
+      lock_beat ();
       quit = watchdog_quit;
       stalled = watching && g_get_monotonic_time () - last_beat > stall_limit_us;
-      g_mutex_unlock (&beat_lock);
+      unlock_beat ();
       if (quit)
         return NULL;
       if (stalled)
@@ -710,9 +726,9 @@ main (int argc, char **argv)
       }
   ret = g_test_run ();
 
-  g_mutex_lock (&beat_lock);
+  lock_beat ();
   watchdog_quit = TRUE;
-  g_mutex_unlock (&beat_lock);
+  unlock_beat ();
   g_thread_join (dog);
   g_object_unref (app);
   return ret;

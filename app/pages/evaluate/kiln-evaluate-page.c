@@ -19,6 +19,7 @@
 #include "kiln-plot.h"
 #include "kiln-pipeline.h"
 #include "kiln-why-panel.h"
+#include "kiln-task.h"
 
 struct _KilnEvaluatePage
 {
@@ -448,7 +449,7 @@ static void
 try_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree double *out = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree double *out = kiln_task_propagate_pointer (G_TASK (result), &error);
   KilnEvaluatePage *self;
   guint n_classes = 0, best = 0;
   const char * const *classes;
@@ -498,7 +499,7 @@ try_now (gpointer data)
   task = g_task_new (self, self->try_cancellable, try_done, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) try_job_free);
   g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, try_thread);
+  kiln_task_run_in_thread (task, try_thread);
   return G_SOURCE_REMOVE;
 }
 

@@ -13,6 +13,7 @@
 #include "kiln-bundle-explain.h"
 #include "kiln-plot.h"
 #include "kiln-why-panel.h"
+#include "kiln-task.h"
 
 struct _KilnWhyPanel
 {
@@ -205,7 +206,7 @@ explained (GObject      *source,
            gpointer      data)
 {
   g_autoptr(GError) error = NULL;
-  KilnRowExplanation *e = g_task_propagate_pointer (G_TASK (result), &error);
+  KilnRowExplanation *e = kiln_task_propagate_pointer (G_TASK (result), &error);
   KilnWhyPanel *self;
   guint row = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (result), "kiln-row"));
 
@@ -258,7 +259,7 @@ kiln_why_panel_explain (KilnWhyPanel *self,
   g_task_set_return_on_cancel (task, TRUE);
   g_object_set_data (G_OBJECT (task), "kiln-row", GUINT_TO_POINTER (row));
   g_object_set_data_full (G_OBJECT (task), "kiln-rows", kiln_frame_ref (rows), (GDestroyNotify) kiln_frame_unref);
-  g_task_run_in_thread (task, explain_thread);
+  kiln_task_run_in_thread (task, explain_thread);
 }
 
 void

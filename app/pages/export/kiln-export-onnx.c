@@ -20,6 +20,7 @@
 #include "kiln-page.h"
 #ifdef KILN_HAVE_ONNX
 #include "kiln-onnx.h"
+#include "kiln-task.h"
 #endif
 
 #define PYTHON "/usr/bin/python3"
@@ -264,7 +265,7 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
   KilnExportOnnx *self = KILN_EXPORT_ONNX (source);
   Job *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
-  KilnOnnxModel *model = g_task_propagate_pointer (G_TASK (result), &error);
+  KilnOnnxModel *model = kiln_task_propagate_pointer (G_TASK (result), &error);
   const KilnOnnxValue *values;
   guint n_inputs, n_outputs;
   g_autofree char *name = NULL, *opsets = NULL, *subtitle = NULL, *msg = NULL;
@@ -374,7 +375,7 @@ kiln_export_onnx_export_to (KilnExportOnnx *self,
   job->path = g_steal_pointer (&path);
   task = g_task_new (self, self->cancellable, on_exported, NULL);
   g_task_set_task_data (task, job, job_free);
-  g_task_run_in_thread (task, export_thread);
+  kiln_task_run_in_thread (task, export_thread);
 }
 
 #else

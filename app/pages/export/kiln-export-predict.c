@@ -31,6 +31,8 @@
 #include "kiln-export-predict.h"
 #include "kiln-format.h"
 #include "kiln-page.h"
+#include "kiln-task.h"
+#include "kiln-tsan.h"
 
 /* Rows read and predicted at a time: a few megabytes, and Cancel answers within a piece. */
 #define PIECE_ROWS 16384
@@ -233,8 +235,10 @@ static void
 set_progress (Job *job, double fraction, guint64 rows)
 {
   g_mutex_lock (&job->lock);
+  KILN_TSAN_ACQUIRE (&job->lock);
   job->fraction = fraction;
   job->rows = rows;
+  KILN_TSAN_RELEASE (&job->lock);
   g_mutex_unlock (&job->lock);
 }
 
@@ -367,8 +371,10 @@ poll_progress (gpointer data)
       return G_SOURCE_REMOVE;
     }
   g_mutex_lock (&self->job->lock);
+  KILN_TSAN_ACQUIRE (&self->job->lock);
   fraction = self->job->fraction;
   rows = self->job->rows;
+  KILN_TSAN_RELEASE (&self->job->lock);
   g_mutex_unlock (&self->job->lock);
 
   count = kiln_format_count (rows);
@@ -459,7 +465,7 @@ on_done (GObject *source, GAsyncResult *result, gpointer user_data)
   double seconds;
   gboolean saving;
 
-  g_task_propagate_boolean (G_TASK (result), &error);
+  kiln_task_propagate_boolean (G_TASK (result), &error);
   if (job->serial != self->serial)
     return;
   self->job = NULL;
@@ -564,7 +570,7 @@ start (KilnExportPredict *self, const char *output)
 
   task = g_task_new (self, job->cancellable, on_done, NULL);
   g_task_set_task_data (task, job, job_free);
-  g_task_run_in_thread (task, predict_thread);
+  kiln_task_run_in_thread (task, predict_thread);
 }
 
 void

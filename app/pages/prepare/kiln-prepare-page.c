@@ -17,6 +17,7 @@
 #include "kiln-train-checks.h"
 #include "kiln-data-table.h"
 #include "kiln-format.h"
+#include "kiln-task.h"
 
 struct _KilnPreparePage
 {
@@ -368,7 +369,7 @@ counts_done (GObject *source, GAsyncResult *result, gpointer user_data)
   Counts *c = g_task_get_task_data (G_TASK (result));
   g_autofree char *dup = NULL, *out = NULL, *miss = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), NULL))
+  if (!kiln_task_propagate_boolean (G_TASK (result), NULL))
     return;
   self = KILN_PREPARE_PAGE (source);
 
@@ -421,7 +422,7 @@ update_counts (KilnPreparePage *self)
   task = g_task_new (self, self->counts_cancellable, counts_done, NULL);
   g_task_set_task_data (task, c, (GDestroyNotify) counts_free);
   g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, counts_thread);
+  kiln_task_run_in_thread (task, counts_thread);
 }
 
 /* ---- The step log: the recipe fitted on the training split -------------------------------- */
@@ -471,7 +472,7 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   KilnPreparePage *self;
   g_autoptr(GError) error = NULL;
-  KilnPreparePlan *plan = g_task_propagate_pointer (G_TASK (result), &error);
+  KilnPreparePlan *plan = kiln_task_propagate_pointer (G_TASK (result), &error);
 
   if (plan == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -626,7 +627,7 @@ static void
 checks_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   KilnPreparePage *self;
-  g_autoptr(GPtrArray) checks = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr(GPtrArray) checks = kiln_task_propagate_pointer (G_TASK (result), NULL);
 
   if (checks == NULL)
     return;  /* cancelled: a newer run replaced this one */
@@ -692,7 +693,7 @@ update_checks (KilnPreparePage *self)
   task = g_task_new (self, self->checks_cancellable, checks_done, NULL);
   g_task_set_task_data (task, d, (GDestroyNotify) checks_data_free);
   g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, checks_thread);
+  kiln_task_run_in_thread (task, checks_thread);
 }
 
 /* ---- Filling the widgets from the project ---------------------------------------------- */

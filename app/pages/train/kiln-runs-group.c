@@ -13,6 +13,7 @@
 #include "kiln-model.h"
 #include "kiln-run-compare.h"
 #include "kiln-runs-group.h"
+#include "kiln-task.h"
 
 struct _KilnRunsGroup
 {
@@ -314,7 +315,7 @@ exported (GObject *source, GAsyncResult *result, gpointer data)
   ExportJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
 
-  if (g_task_propagate_boolean (G_TASK (result), &error))
+  if (kiln_task_propagate_boolean (G_TASK (result), &error))
     {
       g_autofree char *base = g_path_get_basename (job->path);
       g_autofree char *text = g_strdup_printf (_("Saved %s"), base);
@@ -347,7 +348,7 @@ on_export_response (GtkNativeDialog *dialog, int response, KilnRunsGroup *self)
       job->path = g_steal_pointer (&path);
       task = g_task_new (self, NULL, exported, NULL);
       g_task_set_task_data (task, job, (GDestroyNotify) export_job_free);
-      g_task_run_in_thread (task, export_thread);
+      kiln_task_run_in_thread (task, export_thread);
     }
   g_object_unref (dialog);
 }

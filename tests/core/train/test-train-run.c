@@ -423,12 +423,6 @@ test_cancel_forest (void)
       g_test_skip ("no random forest in this build");
       return;
     }
-#if defined(__SANITIZE_THREAD__)
-  /* kiln-forest.c hands its job state between threads with GMutex/GCond, which ThreadSanitizer
-   * cannot see inside Debian's GLib; until those hand-offs are annotated it reports them. */
-  g_test_skip ("the forest's GMutex hand-offs are not annotated for ThreadSanitizer");
-  return;
-#endif
   kiln_model_options_init (&options, KILN_TASK_CLASSIFICATION);
   options.n_trees = 2000;
   model = kiln_model_new ("forest", &options, &error);
