@@ -500,7 +500,11 @@ test_export_predict (void)
     g_test_message ("peak resident memory grew by %" G_GUINT64_FORMAT " KiB predicting %"
                     G_GUINT64_FORMAT " KiB of CSV", peak_rss_kib () - hwm,
                     (guint64) st.st_size / 1024);
+#if !defined(__SANITIZE_ADDRESS__)
+    /* AddressSanitizer keeps freed blocks in quarantine (up to 256 MiB): the bound means nothing
+     * there */
     g_assert_cmpuint (peak_rss_kib () - hwm, <, (guint64) st.st_size / 1024 / 4);
+#endif
   }
 
   /* then a save cancelled: no file, no temporary file */
