@@ -15,6 +15,7 @@
 #include "kiln-project.h"
 #include "kiln-prepare-plan.h"
 #include "kiln-task.h"
+#include "kiln-json-text.h"
 
 #define PROJECT_FORMAT 1
 
@@ -774,20 +775,20 @@ save_job_new (KilnProject *self, GFile *file)
 static gboolean
 save_job_run (SaveJob *job, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(GOutputStream) out = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
   JsonArray *runs = json_object_get_array_member (json_node_get_object (job->root), "runs");
 
   for (guint i = 0; i < job->bundles->len; i++)
     json_object_set_member (json_array_get_object_element (runs, i), "bundle",
                             kiln_bundle_to_json (job->bundles->pdata[i]));
-  json_generator_set_root (gen, job->root);
-  json_generator_set_pretty (gen, job->bundles->len == 0);
+  text = kiln_json_to_data (job->root, job->bundles->len == 0, &length);
   /* a temporary file, renamed over the old one when it is whole */
   out = kiln_atomic_file_create (job->file, cancellable, error);
   if (out == NULL)
     return FALSE;
-  if (!json_generator_to_stream (gen, out, cancellable, error))
+  if (!g_output_stream_write_all (out, text, length, NULL, cancellable, error))
     {
       kiln_atomic_file_abort (out);
       return FALSE;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kiln-cli.h"
+#include "kiln-json-text.h"
 
 void
 kiln_cli_error (const char *format, ...)
@@ -199,11 +200,8 @@ kiln_cli_parse (GOptionContext *context,
 void
 kiln_cli_print_json (JsonNode *node)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
+  g_autofree char *text = kiln_json_to_data (node, FALSE, NULL);
 
-  json_generator_set_root (gen, node);
-  text = json_generator_to_data (gen, NULL);
   fputs (text, stdout);
   fputc ('\n', stdout);
 }

@@ -276,7 +276,7 @@ _kiln_csv_detect_delimiter (const char *text)
   for (guint k = 0; k < G_N_ELEMENTS (candidates); k++)
     {
       char d = candidates[k];
-      guint lines = 0, consistent = 0, first = 0, total = 0;
+      guint lines = 0, consistent = 0, first = 0;
       gboolean quoted = FALSE;
       guint count = 0;
 
@@ -292,7 +292,6 @@ _kiln_csv_detect_delimiter (const char *text)
                 first = count;
               else if (count == first)
                 consistent++;
-              total += count;
               lines++;
               count = 0;
             }
@@ -303,7 +302,6 @@ _kiln_csv_detect_delimiter (const char *text)
             first = count;
           else if (count == first)
             consistent++;
-          total += count;
           lines++;
         }
       if (first == 0)
@@ -475,6 +473,36 @@ _kiln_csv_infer_plan (Reader *reader, SampleRows *sr)
     }
 }
 
+/* The offset just past the first row's line end (quoted line ends are the row's), after any
+ * blank lines; the end of the stream if it has none. Reads @raw from where it is. */
+static guint64
+header_row_end (GFileInputStream *raw,
+                char             *buf)
+{
+  guint64 pos = 0, quotes = 0;
+  gboolean started = FALSE;
+  gssize got;
+
+  while ((got = g_input_stream_read (G_INPUT_STREAM (raw), buf, BLOCK_SIZE, NULL, NULL)) > 0)
+    {
+      for (gssize i = 0; i < got; i++)
+        {
+          char c = buf[i];
+
+          if (!started)
+            started = c != '\n' && c != '\r';
+          if (!started)
+            continue;
+          if (c == '"')
+            quotes++;
+          else if (c == '\n' && quotes % 2 == 0)
+            return pos + (guint64) i + 1;
+        }
+      pos += (guint64) got;
+    }
+  return pos;
+}
+
 /* Cuts a UTF-8 file into segments that start at row boundaries. */
 guint
 _kiln_csv_plan_segments (Reader *reader, guint64 *offsets, guint max_segments)
@@ -485,6 +513,7 @@ _kiln_csv_plan_segments (Reader *reader, guint64 *offsets, guint max_segments)
   guint64 quotes = 0;
   char *buf;
   guint64 min_size = g_getenv ("KILN_CSV_THREADS") ? 64 : PARALLEL_MIN;
+  guint64 header_end = 0;
 
   offsets[0] = 0;
   if (reader->encoding != NULL || reader->file_size < min_size || max_segments < 2)
@@ -493,9 +522,17 @@ _kiln_csv_plan_segments (Reader *reader, guint64 *offsets, guint max_segments)
   if (raw == NULL)
     return 1;
   buf = g_malloc (BLOCK_SIZE);
+  if (reader->header)
+    {
+      /* the header row is the first segment's: it must not start a later one (blank lines before
+       * it are no rows, as libcsv reads them) */
+      header_end = header_row_end (raw, buf);
+      if (!g_seekable_seek (G_SEEKABLE (raw), 0, G_SEEK_SET, NULL, NULL))
+        goto done;
+    }
   for (guint k = 1; k < max_segments; k++)
     {
-      guint64 target = reader->file_size * k / max_segments;
+      guint64 target = MAX (reader->file_size * k / max_segments, header_end);
       gboolean found = FALSE;
       while (!found)
         {

@@ -14,6 +14,7 @@
 #include "kiln-atomic-file.h"
 #include "kiln-bundle.h"
 #include "kiln-number.h"
+#include "kiln-json-text.h"
 
 #define BUNDLE_MAGIC "kiln-bundle"
 
@@ -493,10 +494,8 @@ static char *
 serialize (KilnBundle *bundle, gsize *length)
 {
   g_autoptr(JsonNode) root = kiln_bundle_to_json (bundle);
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
 
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, length);
+  return kiln_json_to_data (root, FALSE, length);
 }
 
 static void

@@ -513,10 +513,10 @@ _kiln_json_get_packed_numbers (JsonObject  *object,
       if (type == PACK_F64)
         {
           memcpy (&d, values + 8 * i, 8);
-          x = 0;
           if (ints != NULL && !(d == floor (d) && fabs (d) < 0x1p62))
             return packed_error (error, name);
-          x = (gint64) d;
+          /* converted only when asked for (and checked): any other double has no gint64 */
+          x = ints != NULL ? (gint64) d : 0;
         }
       else if (type == PACK_F32)
         {
@@ -525,7 +525,7 @@ _kiln_json_get_packed_numbers (JsonObject  *object,
           d = f;
           if (ints != NULL && !(d == floor (d) && fabs (d) < 0x1p62))
             return packed_error (error, name);
-          x = (gint64) d;
+          x = ints != NULL ? (gint64) d : 0;
         }
       else
         {

@@ -17,6 +17,7 @@
 
 #include "kiln-number.h"
 #include "kiln-serve-private.h"
+#include "kiln-json-text.h"
 
 static const char *
 json_type_of (KilnColumnType type)
@@ -39,7 +40,7 @@ static char *
 to_text (JsonBuilder *b)
 {
   g_autoptr(JsonNode) root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return kiln_json_to_data (root, FALSE, NULL);
 }
 
 static const char *
