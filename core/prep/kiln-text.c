@@ -33,6 +33,7 @@ kiln_text_options_init (KilnTextOptions *options)
   options->char_min = 1;
   options->char_max = 3;
   options->char_within_words = TRUE;
+  options->char_joins = TRUE;
   options->word_min = 1;
   options->word_max = 2;
   options->min_df = 2;
@@ -318,6 +319,27 @@ cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *
       const char *p = text, *w = NULL;
       while (!no_pieces && (p = next_word (p, end, &w)) != NULL)
         word_pieces (o, w, (gsize) (p - w), s);
+      if (o->char_max >= 3 && o->char_joins)
+        {
+          /* the piece joining each word to the next: its last character, a space, the next's
+             first */
+          const char *prev_end = NULL, *prev_last = NULL;
+          p = text;
+          while ((p = next_word (p, end, &w)) != NULL)
+            {
+              if (prev_end != NULL)
+                {
+                  guint32 off = (guint32) s->bytes->len;
+                  const char *first_end = g_utf8_next_char (w);
+                  g_string_append_len (s->bytes, prev_last, prev_end - prev_last);
+                  g_string_append_c (s->bytes, ' ');
+                  g_string_append_len (s->bytes, w, first_end - w);
+                  add_gram (s, off, (guint32) s->bytes->len - off, KIND_CHAR);
+                }
+              prev_last = g_utf8_find_prev_char (w, p);
+              prev_end = p;
+            }
+        }
     }
   else if (o->char_max > 0)
     {

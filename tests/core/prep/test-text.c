@@ -225,6 +225,7 @@ test_sklearn (void)
   g_assert_no_error (error);
   kiln_text_options_init (&to);
   to.word_min = to.word_max = 0;
+  to.char_joins = FALSE;   /* char_wb has no pieces across words */
   to.row_length = 1;
   kiln_recipe_add_step (recipe, kiln_step_new_text (&to, (const char *[]) { "review", NULL }));
   prepared = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
@@ -268,6 +269,81 @@ test_sklearn (void)
   g_test_message ("%u terms, %zu weights, max difference %.3g", n_terms,
                   (size_t) ds->sp_ptr[ds->n_rows], max_diff);
   g_assert_cmpfloat (max_diff, <, 1e-6);
+}
+
+/* Removes member @name from the first object under @node that has it. */
+static gboolean
+remove_member (JsonNode *node, const char *name)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      g_autoptr(GList) members = NULL;
+      if (json_object_has_member (o, name))
+        {
+          json_object_remove_member (o, name);
+          return TRUE;
+        }
+      members = json_object_get_values (o);
+      for (GList *l = members; l; l = l->next)
+        if (remove_member (l->data, name))
+          return TRUE;
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        if (remove_member (json_array_get_element (a, i), name))
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* The pieces joining adjacent words (last character, space, first character), by hand; without
+ * char_joins none; a recipe saved before them (no "char_joins" in its JSON) has none. */
+static void
+test_joins (void)
+{
+  const char *docs[] = { "가 나다", "가  나다 라", NULL };
+  const char *joins[] = { "가 나", "다 라" };
+
+  for (guint with = 0; with < 2; with++)
+    {
+      g_autoptr(KilnFrame) frame = docs_frame (docs, NULL, 3);
+      g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+      g_autoptr(KilnRecipe) back = NULL;
+      g_autoptr(KilnFrame) prepared = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GError) error = NULL;
+      const char * const *vocab;
+      guint n_terms, found = 0;
+      KilnTextOptions o;
+
+      kiln_text_options_init (&o);
+      g_assert_true (o.char_joins);
+      o.char_joins = with;
+      o.word_min = o.word_max = 0;
+      o.min_df = 1;
+      kiln_recipe_add_step (recipe, kiln_step_new_text (&o, NULL));
+      prepared = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
+      g_assert_no_error (error);
+      vocab = kiln_step_get_vocabulary (kiln_recipe_get_step (recipe, 0), 0, &n_terms, NULL);
+      for (guint i = 0; i < n_terms; i++)
+        for (guint j = 0; j < G_N_ELEMENTS (joins); j++)
+          found += strcmp (vocab[i], joins[j]) == 0;
+      /* within words there is no other piece with a space inside */
+      for (guint i = 0; i < n_terms; i++)
+        if (strlen (vocab[i]) > 2 && strchr (vocab[i] + 1, ' ') != NULL
+            && strchr (vocab[i] + 1, ' ') < vocab[i] + strlen (vocab[i]) - 1)
+          g_assert_true (with && (strcmp (vocab[i], joins[0]) == 0 || strcmp (vocab[i], joins[1]) == 0));
+      g_assert_cmpuint (found, ==, with ? 2 : 0);
+
+      node = kiln_recipe_to_json (recipe);
+      g_assert_true (remove_member (node, "char_joins"));
+      back = kiln_recipe_from_json (node, &error);
+      g_assert_no_error (error);
+      g_assert_false (kiln_step_get_text_options (kiln_recipe_get_step (back, 0))->char_joins);
+    }
 }
 
 /* The recipe's JSON carries the vocabulary: read back, it writes the same JSON and makes the same
@@ -703,6 +779,7 @@ main (int argc, char **argv)
   g_test_add_func ("/text/vocabulary", test_vocabulary);
   g_test_add_func ("/text/training-only", test_training_only);
   g_test_add_func ("/text/scikit-learn", test_sklearn);
+  g_test_add_func ("/text/joins", test_joins);
   g_test_add_func ("/text/json", test_json);
   g_test_add_func ("/text/logreg-bundle", test_logreg_bundle);
   g_test_add_func ("/text/ridge", test_ridge);
