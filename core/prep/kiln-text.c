@@ -904,12 +904,20 @@ sort_by_kind (GArray *cands)
   g_array_free (parts[1], TRUE);
 }
 
-/* The lookup table and the idf of a vocabulary whose terms and df are set. */
+/* The idf of a vocabulary whose terms and df are set. */
 static void
-vocab_finish (KilnTextVocab *v)
+vocab_idf (KilnTextVocab *v)
+{
+  v->idf = g_new (float, MAX (v->n_terms, 1));
+  for (guint i = 0; i < v->n_terms; i++)
+    v->idf[i] = (float) (log ((1.0 + v->n_docs) / (1.0 + v->df[i])) + 1.0);
+}
+
+/* Its lookup table, term -> feature index. */
+static void
+vocab_lookup (KilnTextVocab *v)
 {
   table_init (&v->lookup, MAX (v->n_terms, 1));
-  v->idf = g_new (float, MAX (v->n_terms, 1));
   for (guint i = 0; i < v->n_terms; i++)
     {
       guint8 kind = i < v->n_char ? KIND_CHAR : KIND_WORD;
@@ -917,8 +925,14 @@ vocab_finish (KilnTextVocab *v)
       Slot *slot = table_insert (&v->lookup, hash_bytes (v->terms[i], len, kind), v->terms[i],
                                  (guint16) MIN (len, G_MAXUINT16), kind);
       slot->value = i;
-      v->idf[i] = (float) (log ((1.0 + v->n_docs) / (1.0 + v->df[i])) + 1.0);
     }
+}
+
+static void
+vocab_finish (KilnTextVocab *v)
+{
+  vocab_idf (v);
+  vocab_lookup (v);
 }
 
 /* The parts' word caches as one, their pieces' serials mapped to features (those below min_df
@@ -965,7 +979,7 @@ words_of_parts (Fit *fit, const guint32 *feature)
   return w;
 }
 
-static TrainCache *train_cache_new (const KilnTextVocab *v, const KilnTextOptions *o, Fit *fit,
+static TrainCache *train_cache_new (KilnTextVocab *v, const KilnTextOptions *o, Fit *fit,
                                     const guint32 *feature, KilnColumn *column,
                                     const guint32 *rows, guint n_rows);
 
@@ -1050,8 +1064,8 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
         v->n_char = i + 1;
     }
   counts_clear (all);
-  vocab_finish (v);
-  v->words = words_of_parts (&fit, feature);
+  /* the lookup table and the training words' cache are made beside the training rows' features */
+  vocab_idf (v);
   v->train = train_cache_new (v, options, &fit, feature, column, rows, n_rows);
   for (guint part = 0; part < FIT_PARTS; part++)
     counts_clear_ids (&fit.parts[part]);
@@ -1260,7 +1274,8 @@ vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, Wor
 #define CACHE_BLOCK 4096
 
 typedef struct {
-  const KilnTextVocab   *vocab;
+  KilnTextVocab         *vocab;     /* its lookup table and words are made by tasks 0 and 1 */
+  Fit                   *fit;
   const KilnTextOptions *options;
   const guint32         *feature;   /* serial -> term, or G_MAXUINT32 */
   const guint32        **ids;       /* per row: its serials */
@@ -1299,15 +1314,30 @@ cache_block (guint block, gpointer data)
   job->cache->blocks->pdata[block] = out;
 }
 
+/* Task 0 makes the vocabulary's lookup table, task 1 its training words' cache (neither is read
+ * by the others), the rest a block of training rows' features each. */
+static void
+cache_task (guint task, gpointer data)
+{
+  CacheJob *job = data;
+
+  if (task == 0)
+    vocab_lookup (job->vocab);
+  else if (task == 1)
+    job->vocab->words = words_of_parts (job->fit, job->feature);
+  else
+    cache_block (task - 2, data);
+}
+
 static TrainCache *
-train_cache_new (const KilnTextVocab *v, const KilnTextOptions *o, Fit *fit, const guint32 *feature,
+train_cache_new (KilnTextVocab *v, const KilnTextOptions *o, Fit *fit, const guint32 *feature,
                  KilnColumn *column, const guint32 *rows, guint n_rows)
 {
   TrainCache *c = g_new0 (TrainCache, 1);
   guint n_blocks = (n_rows + CACHE_BLOCK - 1) / CACHE_BLOCK, r = 0;
   g_autofree const guint32 **ids = g_new (const guint32 *, MAX (n_rows, 1));
   g_autofree guint32 *n_ids = g_new (guint32, MAX (n_rows, 1));
-  CacheJob job = { v, o, feature, ids, n_ids, n_rows, c };
+  CacheJob job = { v, fit, o, feature, ids, n_ids, n_rows, c };
 
   for (guint part = 0; part < FIT_PARTS; part++)
     {
@@ -1327,7 +1357,7 @@ train_cache_new (const KilnTextVocab *v, const KilnTextOptions *o, Fit *fit, con
   c->row_nnz = g_new (gsize, MAX (n_rows, 1));
   c->blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g_ptr_array_set_size (c->blocks, n_blocks);
-  kiln_parallel_for (n_blocks, cache_block, &job);
+  kiln_parallel_for (n_blocks + 2, cache_task, &job);
   return c;
 }
 
