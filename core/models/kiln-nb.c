@@ -290,6 +290,29 @@ kiln_nb_fit (KilnModel            *model,
   return TRUE;
 }
 
+/* Joint log-likelihoods @o (n_classes) to probabilities in place. */
+static void
+jll_to_proba (double *o,
+              guint   C)
+{
+  double top = -INFINITY, sum = 0.0, lse;
+
+  for (guint c = 0; c < C; c++)
+    top = MAX (top, o[c]);
+  if (!isfinite (top))
+    {
+      /* no class can be told (non-finite input): say so evenly */
+      for (guint c = 0; c < C; c++)
+        o[c] = 1.0 / C;
+      return;
+    }
+  for (guint c = 0; c < C; c++)
+    sum += exp (o[c] - top);
+  lse = top + log (sum);
+  for (guint c = 0; c < C; c++)
+    o[c] = exp (o[c] - lse);
+}
+
 static void
 kiln_nb_predict_dense (KilnModel   *model,
                        const float *x,
@@ -303,7 +326,6 @@ kiln_nb_predict_dense (KilnModel   *model,
     {
       const float *row = x + (gsize) i * d;
       double *o = out + (gsize) i * C;
-      double top = -INFINITY, sum = 0.0, lse;
 
       for (guint c = 0; c < C; c++)
         {
@@ -317,43 +339,9 @@ kiln_nb_predict_dense (KilnModel   *model,
               s += diff * diff / va[j];
             }
           o[c] = self->log_prior[c] + self->log_norm[c] - 0.5 * s;
-          top = MAX (top, o[c]);
         }
-      if (!isfinite (top))
-        {
-          /* no class can be told (non-finite input): say so evenly */
-          for (guint c = 0; c < C; c++)
-            o[c] = 1.0 / C;
-          continue;
-        }
-      for (guint c = 0; c < C; c++)
-        sum += exp (o[c] - top);
-      lse = top + log (sum);
-      for (guint c = 0; c < C; c++)
-        o[c] = exp (o[c] - lse);
+      jll_to_proba (o, C);
     }
-}
-
-/* Joint log-likelihoods @o (n_classes) to probabilities in place. */
-static void
-jll_to_proba (double *o,
-              guint   C)
-{
-  double top = -INFINITY, sum = 0.0, lse;
-
-  for (guint c = 0; c < C; c++)
-    top = MAX (top, o[c]);
-  if (!isfinite (top))
-    {
-      for (guint c = 0; c < C; c++)
-        o[c] = 1.0 / C;
-      return;
-    }
-  for (guint c = 0; c < C; c++)
-    sum += exp (o[c] - top);
-  lse = top + log (sum);
-  for (guint c = 0; c < C; c++)
-    o[c] = exp (o[c] - lse);
 }
 
 /* Rows with text features: the Gaussian terms from the numeric features and the codes (a level's

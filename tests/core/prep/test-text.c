@@ -401,6 +401,33 @@ test_json (void)
                    db->sp_value, db->sp_ptr[db->n_rows] * sizeof (float));
 }
 
+/* @bundle saved and loaded again: its predictions for @raw's two rows (two classes) are the same
+ * before and after; returns the loaded bundle, its predictions in *@out. */
+static KilnBundle *
+bundle_round_trip (KilnBundle *bundle, KilnFrame *raw, double **out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree double *before = NULL;
+  g_autofree char *dir = NULL, *file = NULL;
+  KilnBundle *loaded;
+  guint n, n2;
+
+  before = kiln_bundle_predict (bundle, raw, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2);
+  dir = g_dir_make_tmp ("kiln-text-XXXXXX", &error);
+  file = g_build_filename (dir, "reviews.kiln", NULL);
+  g_assert_true (kiln_bundle_save (bundle, file, NULL, &error));
+  loaded = kiln_bundle_load (file, NULL, &error);
+  g_assert_no_error (error);
+  *out = kiln_bundle_predict (loaded, raw, &n2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (before, 2 * 2 * sizeof (double), *out, 2 * 2 * sizeof (double));
+  g_unlink (file);
+  g_rmdir (dir);
+  return loaded;
+}
+
 /* Logistic regression on the Korean reviews' text, saved and loaded as a bundle, predicting from
  * raw text; a family without sparse input says so. */
 static void
@@ -414,10 +441,8 @@ test_logreg_bundle (void)
   KilnPipelineResult knn = { 0 };
   g_autoptr(KilnBundle) loaded = NULL;
   g_autoptr(KilnFrame) raw = NULL;
-  g_autofree double *before = NULL, *after = NULL;
-  g_autofree char *dir = NULL, *file = NULL;
+  g_autofree double *after = NULL;
   const char *texts[] = { "정말 재미있고 감동적인 최고의 영화", "지루하고 최악이다 돈 아깝다" };
-  guint n, n2;
 
   g_assert_no_error (error);
   kiln_pipeline_options_init (&options, "sentiment", "logreg");
@@ -435,22 +460,10 @@ test_logreg_bundle (void)
   g_assert_cmpuint (kiln_pipeline_get_train (r.pipeline)->n_features, ==, 0);
 
   raw = docs_frame (texts, NULL, 2);
-  before = kiln_bundle_predict (r.bundle, raw, &n, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (n, ==, 2);
-  dir = g_dir_make_tmp ("kiln-text-XXXXXX", &error);
-  file = g_build_filename (dir, "reviews.kiln", NULL);
-  g_assert_true (kiln_bundle_save (r.bundle, file, NULL, &error));
-  loaded = kiln_bundle_load (file, NULL, &error);
-  g_assert_no_error (error);
-  after = kiln_bundle_predict (loaded, raw, &n2, &error);
-  g_assert_no_error (error);
-  g_assert_cmpmem (before, 2 * 2 * sizeof (double), after, 2 * 2 * sizeof (double));
+  loaded = bundle_round_trip (r.bundle, raw, &after);
   /* classes are negative, positive */
   g_assert_cmpfloat (after[1], >, 0.5);
   g_assert_cmpfloat (after[2], >, 0.5);
-  g_unlink (file);
-  g_rmdir (dir);
 
   /* ONNX cannot cut text: the export refuses, naming the column */
   {
@@ -711,11 +724,9 @@ test_nb_mlp_bundle (void)
       KilnPipelineResult r = { 0 };
       g_autoptr(KilnBundle) loaded = NULL;
       g_autoptr(KilnFrame) raw = docs_frame (texts, NULL, 2);
-      g_autofree double *before = NULL, *after = NULL;
-      g_autofree char *dir = NULL, *file = NULL;
+      g_autofree double *after = NULL;
       KilnExplainOptions explain;
       KilnRowExplanation *e;
-      guint n, n2;
 
       kiln_pipeline_options_init (&options, "sentiment", families[f]);
       g_strfreev (options.prep.dropped);
@@ -730,23 +741,11 @@ test_nb_mlp_bundle (void)
       g_assert_no_error (error);
       g_assert_cmpuint (kiln_pipeline_get_train (r.pipeline)->n_sparse, >, 500);
 
-      before = kiln_bundle_predict (r.bundle, raw, &n, &error);
-      g_assert_no_error (error);
-      g_assert_cmpuint (n, ==, 2);
-      dir = g_dir_make_tmp ("kiln-text-XXXXXX", &error);
-      file = g_build_filename (dir, "reviews.kiln", NULL);
-      g_assert_true (kiln_bundle_save (r.bundle, file, NULL, &error));
-      loaded = kiln_bundle_load (file, NULL, &error);
-      g_assert_no_error (error);
-      after = kiln_bundle_predict (loaded, raw, &n2, &error);
-      g_assert_no_error (error);
-      g_assert_cmpmem (before, 2 * 2 * sizeof (double), after, 2 * 2 * sizeof (double));
+      loaded = bundle_round_trip (r.bundle, raw, &after);
       g_test_message ("%s: P(positive) %.3f and %.3f", families[f], after[1], after[3]);
       /* classes are negative, positive */
       g_assert_cmpfloat (after[1], >, 0.5);
       g_assert_cmpfloat (after[2], >, 0.5);
-      g_unlink (file);
-      g_rmdir (dir);
 
       kiln_explain_options_init (&explain);
       e = kiln_bundle_explain_row (loaded, raw, 0, &explain, &error);
