@@ -517,10 +517,12 @@ mlp_fit_inner (KilnMlp               *self,
                 _kiln_mlp_sparse_rows_gather (&batch_sp, train, order + start, rows);
               for (guint i = 0; i < rows; i++)
                 {
-                  memcpy (acts[0] + (gsize) i * nd, train->x + (gsize) order[start + i] * nd,
-                          nd * sizeof (float));
-                  memcpy (batch_codes + (gsize) i * nc, train->codes + (gsize) order[start + i] * nc,
-                          nc * sizeof (guint32));
+                  if (nd > 0)
+                    memcpy (acts[0] + (gsize) i * nd, train->x + (gsize) order[start + i] * nd,
+                            nd * sizeof (float));
+                  if (nc > 0)
+                    memcpy (batch_codes + (gsize) i * nc,
+                            train->codes + (gsize) order[start + i] * nc, nc * sizeof (guint32));
                 }
               forward_coded (self, self->w, self->b, acts, acts[0], batch_codes,
                              train->n_sparse > 0 ? &batch_sp : NULL, rows);

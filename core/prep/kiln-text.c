@@ -881,7 +881,8 @@ sort_kind (guint kind, gpointer data)
 {
   GArray **parts = data;
 
-  qsort (parts[kind]->data, parts[kind]->len, sizeof (Candidate), compare_order);
+  if (parts[kind]->len > 1)
+    qsort (parts[kind]->data, parts[kind]->len, sizeof (Candidate), compare_order);
 }
 
 /* @cands in compare_key()'s order: the character pieces and the words sorted on a core each. */
