@@ -31,6 +31,7 @@
 
 #include "kiln-model.h"
 #include "kiln-model-private.h"
+#include "kiln-mlp-sparse.h"
 #include "kiln-rng.h"
 
 #define MAX_LAYERS   (G_N_ELEMENTS (((KilnModelOptions *) NULL)->hidden) + 1)
@@ -112,7 +113,7 @@ max_width (const KilnMlp *self)
 {
   guint m = 0;
 
-  for (guint l = 0; l <= self->n_layers; l++)
+  for (guint l = 1; l <= self->n_layers; l++)
     m = MAX (m, self->sizes[l]);
   return m;
 }
@@ -186,6 +187,7 @@ forward_coded (const KilnMlp *self,
                float        **acts,
                const float   *x,
                const guint32 *codes,
+               const KilnMlpSparseRows *sp,
                guint          rows)
 {
   const KilnModel *model = &self->parent;
@@ -209,6 +211,8 @@ forward_coded (const KilnMlp *self,
               ar[u] += wr[u];
           }
       }
+  if (sp != NULL)
+    _kiln_mlp_sparse_forward (sp, w[0], model->sparse_offset, out, a);
   if (self->n_layers > 1)
     relu (a, (gsize) rows * out);
   forward_from (self, w, b, acts, rows, 1);
@@ -222,9 +226,14 @@ forward_rows (const KilnMlp     *self,
               guint              r0,
               guint              rows)
 {
-  if (data->n_categorical > 0)
+  KilnMlpSparseRows sp = { 0, };
+
+  if (data->n_sparse > 0)
+    _kiln_mlp_sparse_rows_view (&sp, data, r0, rows);
+  if (data->n_categorical > 0 || data->n_sparse > 0)
     forward_coded (self, self->w, self->b, acts, data->x + (gsize) r0 * data->n_features,
-                   data->codes + (gsize) r0 * data->n_categorical, rows);
+                   data->codes + (gsize) r0 * data->n_categorical,
+                   data->n_sparse > 0 ? &sp : NULL, rows);
   else
     {
       acts[0] = data->x + (gsize) r0 * data->n_features;
@@ -405,6 +414,8 @@ mlp_fit_inner (KilnMlp               *self,
   gboolean cls = train->task == KILN_TASK_CLASSIFICATION;
   guint n = train->n_rows, d = model->n_features, nd = train->n_features;
   guint nc = train->n_categorical;
+  gboolean coded = nc > 0 || train->n_sparse > 0;   /* the first layer gathers weight rows */
+  KilnMlpSparseRows batch_sp = { 0, };
   g_autofree guint32 *batch_codes = NULL;
   guint batch = MIN (MAX (opt->batch_size, 1u), n);
   guint k, width;
@@ -469,7 +480,7 @@ mlp_fit_inner (KilnMlp               *self,
   adam_m = g_new0 (float, self->n_params);
   adam_v = g_new0 (float, self->n_params);
   set_views (self, grads, gw, gb);
-  acts[0] = g_new (float, (gsize) batch * MAX (nc > 0 ? nd : d, 1));
+  acts[0] = g_new (float, (gsize) batch * MAX (coded ? nd : d, 1));
   if (nc > 0)
     batch_codes = g_new (guint32, (gsize) batch * nc);
   for (guint l = 1; l <= self->n_layers; l++)
@@ -500,16 +511,21 @@ mlp_fit_inner (KilnMlp               *self,
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
             goto fail;
 
-          if (nc > 0)
+          if (coded)
             {
+              if (train->n_sparse > 0)
+                _kiln_mlp_sparse_rows_gather (&batch_sp, train, order + start, rows);
               for (guint i = 0; i < rows; i++)
                 {
-                  memcpy (acts[0] + (gsize) i * nd, train->x + (gsize) order[start + i] * nd,
-                          nd * sizeof (float));
-                  memcpy (batch_codes + (gsize) i * nc, train->codes + (gsize) order[start + i] * nc,
-                          nc * sizeof (guint32));
+                  if (nd > 0)
+                    memcpy (acts[0] + (gsize) i * nd, train->x + (gsize) order[start + i] * nd,
+                            nd * sizeof (float));
+                  if (nc > 0)
+                    memcpy (batch_codes + (gsize) i * nc,
+                            train->codes + (gsize) order[start + i] * nc, nc * sizeof (guint32));
                 }
-              forward_coded (self, self->w, self->b, acts, acts[0], batch_codes, rows);
+              forward_coded (self, self->w, self->b, acts, acts[0], batch_codes,
+                             train->n_sparse > 0 ? &batch_sp : NULL, rows);
             }
           else
             {
@@ -554,7 +570,7 @@ mlp_fit_inner (KilnMlp               *self,
               float *a = acts[l];
 
               memcpy (gw[l], self->w[l], (gsize) in * o * sizeof (float));
-              if (l == 0 && nc > 0)
+              if (l == 0 && coded)
                 {
                   /* the numeric rows through sgemm, each level's row of the gradient gets the
                    * deltas of the rows that have it */
@@ -576,6 +592,8 @@ mlp_fit_inner (KilnMlp               *self,
                               g[u] += dl[u];
                           }
                       }
+                  if (train->n_sparse > 0)
+                    _kiln_mlp_sparse_backward (&batch_sp, delta, model->sparse_offset, o, gw[0]);
                 }
               else
                 cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, in, o, rows,
@@ -665,11 +683,13 @@ mlp_fit_inner (KilnMlp               *self,
   make_double (self);
   for (guint l = 0; l <= self->n_layers; l++)
     g_free (acts[l]);
+  _kiln_mlp_sparse_rows_clear (&batch_sp);
   return TRUE;
 
 fail:
   for (guint l = 0; l <= self->n_layers; l++)
     g_free (acts[l]);
+  _kiln_mlp_sparse_rows_clear (&batch_sp);
   return FALSE;
 }
 
@@ -706,7 +726,7 @@ forward_double (const KilnMlp     *self,
 
   for (gsize i = 0; i < (gsize) rows * nd; i++)
     acts[0][i] = data->x[(gsize) r0 * nd + i];
-  if (nc > 0)
+  if (nc > 0 || data->n_sparse > 0)
     {
       /* the first layer: the numeric features' products, then each level's weight row */
       guint out = self->sizes[1];
@@ -731,6 +751,12 @@ forward_double (const KilnMlp     *self,
                   ar[u] += wr[u];
               }
           }
+      if (data->n_sparse > 0)
+        {
+          KilnMlpSparseRows sp = { 0, };
+          _kiln_mlp_sparse_rows_view (&sp, data, r0, rows);
+          _kiln_mlp_sparse_forward_double (&sp, self->dw[0], model->sparse_offset, out, a);
+        }
       if (self->n_layers > 1)
         for (gsize i = 0; i < (gsize) rows * out; i++)
           a[i] = a[i] > 0.0 ? a[i] : 0.0;
@@ -761,7 +787,8 @@ mlp_predict (KilnModel         *model,
   guint width = max_width (self);
   double *acts[MAX_LAYERS + 1];
 
-  for (guint l = 0; l <= self->n_layers; l++)
+  acts[0] = g_new (double, (gsize) block * MAX (model->n_dense, 1));
+  for (guint l = 1; l <= self->n_layers; l++)
     acts[l] = g_new (double, (gsize) block * width);
   for (guint r0 = 0; r0 < rows->n_rows; r0 += PREDICT_ROWS)
     {
@@ -911,6 +938,7 @@ static const KilnModelOption * const mlp_options[] = {
 
 static const KilnModelOps mlp_ops = {
   .codes = TRUE,
+  .sparse = TRUE,
   .instance_size = sizeof (KilnMlp),
   .check_options = mlp_check_options,
   .fit = mlp_fit,

@@ -168,7 +168,8 @@ typedef struct {
 } Explainer;
 
 /* Sampling swaps whole columns between rows, which a text column's sparse terms do not support:
- * text models are explained exactly (linear families) or not at all. */
+ * text models are explained exactly (the linear families, and naive Bayes without numeric features,
+ * which is linear then: kiln-nb.c) or not at all (the MLP, naive Bayes with numeric features). */
 static gboolean
 can_explain (KilnModel *model, const KilnDataset *data, GError **error)
 {
@@ -178,7 +179,7 @@ can_explain (KilnModel *model, const KilnDataset *data, GError **error)
     return TRUE;
   g_set_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INVALID,
                _("A model that reads text is explained only when it is linear (logistic, linear or ridge "
-                 "regression); this one is not"));
+                 "regression, or naive Bayes without numeric columns); this one is not"));
   return FALSE;
 }
 

@@ -187,7 +187,7 @@ kiln_prep_settings_to_json (const KilnPrepSettings *settings)
       { "char_within_words", t->char_within_words }, { "word_min", t->word_min },
       { "word_max", t->word_max }, { "min_df", t->min_df },
       { "max_features", t->max_features }, { "sublinear_tf", t->sublinear_tf },
-      { "row_length", t->row_length },
+      { "row_length", t->row_length }, { "char_joins", t->char_joins },
     };
     json_builder_set_member_name (b, "text_options");
     json_builder_begin_object (b);
@@ -368,7 +368,7 @@ kiln_prep_settings_from_json (KilnPrepSettings  *settings,
         { "char_within_words", (guint *) &t->char_within_words }, { "word_min", &t->word_min },
         { "word_max", &t->word_max }, { "min_df", &t->min_df },
         { "max_features", &t->max_features }, { "sublinear_tf", (guint *) &t->sublinear_tf },
-        { "row_length", &t->row_length },
+        { "row_length", &t->row_length }, { "char_joins", (guint *) &t->char_joins },
       };
       JsonObject *to = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
 
@@ -385,6 +385,7 @@ kiln_prep_settings_from_json (KilnPrepSettings  *settings,
         }
       t->char_within_words = !!t->char_within_words;
       t->sublinear_tf = !!t->sublinear_tf;
+      t->char_joins = !!t->char_joins;
       if (to == NULL || !kiln_text_options_check (t, NULL))
         {
           format_error (error, "text_options");
@@ -505,6 +506,8 @@ parse_flag (const char  *name,
     }
   else if (strcmp (name, "--text-across") == 0)
     s->text_options.char_within_words = FALSE;
+  else if (strcmp (name, "--text-no-joins") == 0)
+    s->text_options.char_joins = FALSE;
   else if (strcmp (name, "--text-min-df") == 0 || strcmp (name, "--text-max-features") == 0)
     {
       guint64 v;
@@ -552,6 +555,9 @@ kiln_prep_settings_add_entries (GOptionGroup *group)
       N_("MIN,MAX") },
     { "text-across", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, parse_flag,
       N_("Character pieces run across words instead of within them"), NULL },
+    { "text-no-joins", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, parse_flag,
+      N_("Without the character pieces that join each word to the next (last character, space, first character)"),
+      NULL },
     { "text-words", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,
       N_("Word n-grams of MIN to MAX words (default 1,2; 0: none)"), N_("MIN,MAX") },
     { "text-min-df", 0, 0, G_OPTION_ARG_CALLBACK, parse_flag,

