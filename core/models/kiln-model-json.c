@@ -114,7 +114,11 @@ node_get_number (JsonNode *node,
     return FALSE;
   type = json_node_get_value_type (node);
   if (type == G_TYPE_DOUBLE)
-    *out = json_node_get_double (node);
+    {
+      *out = json_node_get_double (node);
+      /* JSON has no infinity: a number too large for a double ("1e999") is read as one */
+      return isfinite (*out);
+    }
   else if (type == G_TYPE_INT64)
     *out = (double) json_node_get_int (node);
   else
