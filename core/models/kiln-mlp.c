@@ -142,6 +142,87 @@ relu_backward (const float *a,
     dbits[i] &= -(guint32) (abits[i] != 0);
 }
 
+/* Four floats at a time, written with GCC's vector extension (clang has it too): at -O2 GCC
+ * leaves loops of unknown length scalar, and the categorical codes' gathered rows of first-layer
+ * weights (forward) and their scattered gradient rows (backward) were the MLP's hottest loops.
+ * Each element still takes its sums in the same order, so the results are the scalar loops'. */
+typedef float V4 __attribute__ ((vector_size (16)));
+
+static inline V4
+v4_load (const float *p)
+{
+  V4 v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline void
+v4_store (float *p,
+          V4     v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+/* y += x, elementwise. */
+static inline void
+add_row (float       *restrict y,
+         const float *restrict x,
+         guint                 n)
+{
+  guint u = 0;
+
+  for (; u + 4 <= n; u += 4)
+    v4_store (y + u, v4_load (y + u) + v4_load (x + u));
+  for (; u < n; u++)
+    y[u] += x[u];
+}
+
+/* One row of the first layer's sums: @a (@out units) gets the rows of @w0 of the row's levels
+ * (@codes, @nc of them) added, in the order of the columns, sixteen units at a time kept in
+ * registers over the columns. */
+static void
+gather_levels (float         *restrict a,
+               const float   *restrict w0,
+               const guint32 *codes,
+               const guint   *level_offset,
+               guint          nc,
+               guint          out)
+{
+  guint u = 0;
+
+  for (; u + 16 <= out; u += 16)
+    {
+      V4 s0 = v4_load (a + u), s1 = v4_load (a + u + 4);
+      V4 s2 = v4_load (a + u + 8), s3 = v4_load (a + u + 12);
+
+      for (guint j = 0; j < nc; j++)
+        if (codes[j] != KILN_CODE_NONE)
+          {
+            const float *wr = w0 + (gsize) (level_offset[j] + codes[j]) * out + u;
+            s0 += v4_load (wr);
+            s1 += v4_load (wr + 4);
+            s2 += v4_load (wr + 8);
+            s3 += v4_load (wr + 12);
+          }
+      v4_store (a + u, s0);
+      v4_store (a + u + 4, s1);
+      v4_store (a + u + 8, s2);
+      v4_store (a + u + 12, s3);
+    }
+  for (; u + 4 <= out; u += 4)
+    {
+      V4 s = v4_load (a + u);
+      for (guint j = 0; j < nc; j++)
+        if (codes[j] != KILN_CODE_NONE)
+          s += v4_load (w0 + (gsize) (level_offset[j] + codes[j]) * out + u);
+      v4_store (a + u, s);
+    }
+  for (; u < out; u++)
+    for (guint j = 0; j < nc; j++)
+      if (codes[j] != KILN_CODE_NONE)
+        a[u] += w0[(gsize) (level_offset[j] + codes[j]) * out + u];
+}
+
 /* Forward pass of @rows rows from layer @first: acts[first] is its input (rows x sizes[first]);
  * fills acts[first + 1 .. n_layers]. The output layer is left as raw scores. */
 static void
@@ -198,17 +279,7 @@ forward_coded (const KilnMlp *self,
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, out, nd,
                  1.0f, x, nd, w[0], out, 1.0f, a, out);
   for (guint i = 0; i < rows; i++)
-    for (guint j = 0; j < nc; j++)
-      {
-        guint32 c = codes[(gsize) i * nc + j];
-        if (c != KILN_CODE_NONE)
-          {
-            const float *wr = w[0] + (gsize) (model->level_offset[j] + c) * out;
-            float *ar = a + (gsize) i * out;
-            for (guint u = 0; u < out; u++)
-              ar[u] += wr[u];
-          }
-      }
+    gather_levels (a + (gsize) i * out, w[0], codes + (gsize) i * nc, model->level_offset, nc, out);
   if (self->n_layers > 1)
     relu (a, (gsize) rows * out);
   forward_from (self, w, b, acts, rows, 1);
@@ -569,12 +640,8 @@ mlp_fit_inner (KilnMlp               *self,
                       {
                         guint32 c = batch_codes[(gsize) i * nc + j];
                         if (c != KILN_CODE_NONE)
-                          {
-                            float *g = gw[0] + (gsize) (model->level_offset[j] + c) * o;
-                            const float *dl = delta + (gsize) i * o;
-                            for (guint u = 0; u < o; u++)
-                              g[u] += dl[u];
-                          }
+                          add_row (gw[0] + (gsize) (model->level_offset[j] + c) * o,
+                                   delta + (gsize) i * o, o);
                       }
                 }
               else
