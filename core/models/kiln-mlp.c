@@ -183,20 +183,6 @@ v4_store (float *p,
   memcpy (p, &v, sizeof v);
 }
 
-/* y += x, elementwise. */
-static inline void
-add_row (float       *restrict y,
-         const float *restrict x,
-         guint                 n)
-{
-  guint u = 0;
-
-  for (; u + 4 <= n; u += 4)
-    v4_store (y + u, v4_load (y + u) + v4_load (x + u));
-  for (; u < n; u++)
-    y[u] += x[u];
-}
-
 /* One row of the first layer's sums: @a (@out units) gets the rows of @w0 of the row's levels
  * (@codes, @nc of them) added, in the order of the columns, sixteen units at a time kept in
  * registers over the columns. */
@@ -241,6 +227,83 @@ gather_levels (float         *restrict a,
     for (guint j = 0; j < nc; j++)
       if (codes[j] != KILN_CODE_NONE)
         a[u] += w0[(gsize) (level_offset[j] + codes[j]) * out + u];
+}
+
+/* @g += the rows of @delta listed in @list (@n of them, in that order), sixteen units at a time
+ * kept in registers over the rows. */
+static void
+add_listed_rows (float         *restrict g,
+                 const float   *restrict delta,
+                 const guint32 *list,
+                 guint          n,
+                 guint          out)
+{
+  guint u = 0;
+
+  for (; u + 16 <= out; u += 16)
+    {
+      V4 s0 = v4_load (g + u), s1 = v4_load (g + u + 4);
+      V4 s2 = v4_load (g + u + 8), s3 = v4_load (g + u + 12);
+
+      for (guint r = 0; r < n; r++)
+        {
+          const float *d = delta + (gsize) list[r] * out + u;
+          s0 += v4_load (d);
+          s1 += v4_load (d + 4);
+          s2 += v4_load (d + 8);
+          s3 += v4_load (d + 12);
+        }
+      v4_store (g + u, s0);
+      v4_store (g + u + 4, s1);
+      v4_store (g + u + 8, s2);
+      v4_store (g + u + 12, s3);
+    }
+  for (; u < out; u++)
+    for (guint r = 0; r < n; r++)
+      g[u] += delta[(gsize) list[r] * out + u];
+}
+
+/* The first layer's gradient rows of the levels: each level's row gets the deltas (@rows x
+ * @out) of the batch's rows that have it, in row order (the rows of each column put in level
+ * order by a stable counting sort, so every sum is taken in the order of the plain loop over
+ * rows). @list holds @rows entries, @start the largest level count + 1. */
+static void
+scatter_levels (const KilnModel *model,
+                float           *gw0,
+                const float     *delta,
+                const guint32   *codes,
+                guint            rows,
+                guint            out,
+                guint32         *list,
+                guint           *start)
+{
+  guint nc = model->n_categorical;
+
+  for (guint j = 0; j < nc; j++)
+    {
+      guint n_levels = model->n_levels[j];
+
+      memset (start, 0, (n_levels + 1) * sizeof (guint));
+      for (guint i = 0; i < rows; i++)
+        {
+          guint32 c = codes[(gsize) i * nc + j];
+          if (c != KILN_CODE_NONE)
+            start[c + 1]++;
+        }
+      for (guint c = 0; c < n_levels; c++)
+        start[c + 1] += start[c];
+      for (guint i = 0; i < rows; i++)
+        {
+          guint32 c = codes[(gsize) i * nc + j];
+          if (c != KILN_CODE_NONE)
+            list[start[c]++] = i;
+        }
+      /* start[c] is now the end of level c's rows */
+      for (guint c = 0, begin = 0; c < n_levels; begin = start[c], c++)
+        if (start[c] > begin)
+          add_listed_rows (gw0 + (gsize) (model->level_offset[j] + c) * out, delta,
+                           list + begin, start[c] - begin, out);
+    }
 }
 
 /* Forward pass of @rows rows from layer @first: acts[first] is its input (rows x sizes[first]);
@@ -496,7 +559,8 @@ mlp_fit_inner (KilnMlp               *self,
   gboolean cls = train->task == KILN_TASK_CLASSIFICATION;
   guint n = train->n_rows, d = model->n_features, nd = train->n_features;
   guint nc = train->n_categorical;
-  g_autofree guint32 *batch_codes = NULL;
+  g_autofree guint32 *batch_codes = NULL, *level_list = NULL;
+  g_autofree guint *level_start = NULL;
   guint batch = MIN (MAX (opt->batch_size, 1u), n);
   guint k, width;
   float alpha = (float) opt->mlp_alpha;
@@ -562,7 +626,14 @@ mlp_fit_inner (KilnMlp               *self,
   set_views (self, grads, gw, gb);
   acts[0] = g_new (float, (gsize) batch * MAX (nc > 0 ? nd : d, 1));
   if (nc > 0)
-    batch_codes = g_new (guint32, (gsize) batch * nc);
+    {
+      guint most = 0;
+      for (guint j = 0; j < nc; j++)
+        most = MAX (most, model->n_levels[j]);
+      batch_codes = g_new (guint32, (gsize) batch * nc);
+      level_list = g_new (guint32, batch);
+      level_start = g_new (guint, most + 1);
+    }
   for (guint l = 1; l <= self->n_layers; l++)
     acts[l] = g_new (float, (gsize) batch * self->sizes[l]);
   delta = g_new (float, (gsize) batch * width);
@@ -655,14 +726,8 @@ mlp_fit_inner (KilnMlp               *self,
                   if (nd > 0)
                     cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, nd, o, rows,
                                  1.0f, a, nd, delta, o, 1.0f, gw[0], o);
-                  for (guint i = 0; i < rows; i++)
-                    for (guint j = 0; j < nc; j++)
-                      {
-                        guint32 c = batch_codes[(gsize) i * nc + j];
-                        if (c != KILN_CODE_NONE)
-                          add_row (gw[0] + (gsize) (model->level_offset[j] + c) * o,
-                                   delta + (gsize) i * o, o);
-                      }
+                  scatter_levels (model, gw[0], delta, batch_codes, rows, o, level_list,
+                                  level_start);
                 }
               else
                 cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, in, o, rows,
