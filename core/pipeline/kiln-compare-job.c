@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "kiln-compare-job.h"
 
@@ -88,21 +89,38 @@ job_run (KilnTrainRun  *run,
   payload->plan = copy_plan (compare);
   kiln_train_run_post_stage (run, KILN_TRAIN_STAGE_PREPARED, payload, (GDestroyNotify) payload_free);
 
-  for (guint i = 0; i < kiln_compare_get_n_trials (compare); i++)
+  /* A family's trials at a time, so that their folds keep the cores busy; a progress event for
+   * each trial that finished (or failed). */
+  for (guint i = 0, n = kiln_compare_get_n_trials (compare); i < n && local == NULL;)
     {
-      if (kiln_compare_get_trial (compare, i)->status != KILN_COMPARE_PENDING)
-        continue;
-      if (!kiln_compare_run_trial (compare, i, cancellable, &local))
+      const char *family = kiln_compare_get_trial (compare, i)->family;
+      g_autofree guint *group = g_new (guint, n);
+      guint n_group = 0, end = i;
+      gboolean ok;
+
+      for (; end < n && strcmp (kiln_compare_get_trial (compare, end)->family, family) == 0; end++)
+        if (kiln_compare_get_trial (compare, end)->status == KILN_COMPARE_PENDING)
+          group[n_group++] = end;
+      ok = kiln_compare_run_trials (compare, group, n_group, cancellable, &local);
+      for (guint g = 0; g < n_group; g++)
+        {
+          const KilnCompareTrial *trial = kiln_compare_get_trial (compare, group[g]);
+
+          if (trial->status == KILN_COMPARE_PENDING)
+            continue;   /* cancelled before it finished */
+          job->done++;
+          payload = g_new0 (Payload, 1);
+          payload->kind = PAYLOAD_PROGRESS;
+          payload->progress.index = group[g];
+          payload->progress.done = job->done;
+          payload->progress.total = job->total;
+          payload->progress.trial = kiln_compare_trial_copy (trial);
+          kiln_train_run_post_progress_payload (run, (double) job->done / MAX (job->total, 1),
+                                                payload, (GDestroyNotify) payload_free);
+        }
+      if (!ok)
         break;
-      job->done++;
-      payload = g_new0 (Payload, 1);
-      payload->kind = PAYLOAD_PROGRESS;
-      payload->progress.index = i;
-      payload->progress.done = job->done;
-      payload->progress.total = job->total;
-      payload->progress.trial = kiln_compare_trial_copy (kiln_compare_get_trial (compare, i));
-      kiln_train_run_post_progress_payload (run, (double) job->done / MAX (job->total, 1), payload,
-                                    (GDestroyNotify) payload_free);
+      i = end;
     }
 
   /* Finished or cancelled, the trials that ran are ranked and handed over; the worker no longer

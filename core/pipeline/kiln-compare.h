@@ -5,7 +5,8 @@
  *
  *   c = kiln_compare_new (raw, test, &options, 5, &error);   split as the pipeline does; plan
  *                                                            the trials (families x settings)
- *   for each trial: kiln_compare_run_trial (c, i, ...);      on a worker (kiln-compare-job.h)
+ *   kiln_compare_run_trials (c, indices, n, ...);            on a worker (kiln-compare-job.h),
+ *                                                            a family's trials at a time
  *   kiln_compare_rank (c);                                   leaderboard, chance to be beaten
  *   kiln_compare_apply_trial (c, best, &options);            then the ordinary pipeline trains it
  *
@@ -108,9 +109,18 @@ const KilnCompareTrial *kiln_compare_get_trial (KilnCompare *compare,
 /* Trials still to run (PENDING). */
 guint             kiln_compare_get_n_pending (KilnCompare *compare);
 
-/* Runs trial @index (PENDING) on the cores: its k folds in parallel. A failing fold makes the
- * trial FAILED and is not an error; FALSE only when cancelled (G_IO_ERROR_CANCELLED), the trial
- * then stays PENDING. Not thread-safe: one caller at a time. */
+/* Runs the PENDING trials among @indices together on the cores: all their folds in parallel
+ * (several trials keep every core busy where one trial's k folds leave a core idle), each fit
+ * on one thread, so a trial's scores depend neither on the number of cores nor on the trials it
+ * ran beside. A failing fold makes its trial FAILED and is not an error; FALSE only when
+ * cancelled (G_IO_ERROR_CANCELLED): a trial whose folds had all been fitted is DONE, the others
+ * stay PENDING. Not thread-safe: one caller at a time. */
+gboolean          kiln_compare_run_trials    (KilnCompare          *compare,
+                                              const guint          *indices,
+                                              guint                 n_indices,
+                                              GCancellable         *cancellable,
+                                              GError              **error);
+/* The same for trial @index alone. */
 gboolean          kiln_compare_run_trial     (KilnCompare          *compare,
                                               guint                 index,
                                               GCancellable         *cancellable,

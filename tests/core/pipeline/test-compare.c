@@ -408,6 +408,50 @@ test_small_class (void)
 
 /* ---- The job ----------------------------------------------------------------------------- */
 
+/* Trials run together (every fold of all of them in one parallel run) score exactly as trials run
+ * one by one. */
+static void
+test_trials_together (void)
+{
+  g_autoptr(KilnFrame) penguins = load_dataset ("penguins.csv");
+  g_autoptr(KilnCompare) single = run_all (penguins, "species", 5);
+  g_autoptr(KilnCompare) together = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint *all = NULL;
+  KilnPipelineOptions options;
+  guint n;
+
+  kiln_pipeline_options_init (&options, "species", NULL);
+  together = kiln_compare_new (penguins, NULL, &options, 5, families, NULL, &error);
+  g_assert_no_error (error);
+  n = kiln_compare_get_n_trials (together);
+  all = g_new (guint, n + 1);
+  for (guint i = 0; i < n; i++)
+    all[i] = n - 1 - i;   /* in reverse, and one twice */
+  all[n] = 0;
+  g_assert_true (kiln_compare_run_trials (together, all, n + 1, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (kiln_compare_get_n_pending (together), ==, 0);
+  g_assert_cmpuint (kiln_compare_get_n_trials (single), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      const KilnCompareTrial *a = kiln_compare_get_trial (single, i);
+      const KilnCompareTrial *b = kiln_compare_get_trial (together, i);
+
+      g_assert_cmpstr (a->family, ==, b->family);
+      g_assert_cmpstr (a->settings, ==, b->settings);
+      g_assert_cmpint (a->status, ==, b->status);
+      if (a->status != KILN_COMPARE_DONE)
+        continue;
+      for (guint f = 0; f < a->n_folds; f++)
+        {
+          g_assert_cmpfloat (a->score[f], ==, b->score[f]);
+          g_assert_cmpfloat (a->second[f], ==, b->second[f]);
+        }
+    }
+  kiln_pipeline_options_clear (&options);
+}
+
 static void
 test_job_progress (void)
 {
@@ -516,6 +560,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compare/fold-is-a-pipeline", test_fold_is_a_pipeline);
   g_test_add_func ("/compare/regression-and-failures", test_regression_and_failures);
   g_test_add_func ("/compare/small-class", test_small_class);
+  g_test_add_func ("/compare/trials-together", test_trials_together);
   g_test_add_func ("/compare/job/progress", test_job_progress);
   g_test_add_func ("/compare/job/cancel-keeps-trials", test_job_cancel_keeps_trials);
   status = g_test_run ();
