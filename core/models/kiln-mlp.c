@@ -363,7 +363,6 @@ forward_coded (const KilnMlp *self,
   if (nd > 0)
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, out, nd,
                  1.0f, x, nd, w[0], out, 1.0f, a, out);
-  for (guint i = 0; i < rows; i++)
   if (nc > 0)
     for (guint i = 0; i < rows; i++)
       gather_levels (a + (gsize) i * out, w[0], codes + (gsize) i * nc, model->level_offset, nc, out);
