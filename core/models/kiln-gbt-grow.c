@@ -550,24 +550,32 @@ part_task (guint    task,
             gpointer data)
 {
   PartJob *job = data;
-  const guint8 *col = job->grower->bins->bins + job->feature;
+  const guint8 *restrict col = job->grower->bins->bins + job->feature;
+  const guint8 *restrict goes_left = job->goes_left;
   gsize stride = job->grower->bins->stride;
-  const guint32 *rows = job->rows;
-  guint32 *out = job->out, *right_out;
+  const guint32 *restrict rows = job->rows;
+  guint32 *restrict out = job->out, *restrict right_out;
   guint lo, hi, l, r = 0;
 
   chunk_bounds (job->n, job->n_chunks, task, &lo, &hi);
   l = lo;
   if (job->n_chunks == 1)
-    for (guint i = lo; i < hi; i++)
-      {
-        guint32 row = rows[i];
-        guint go = job->goes_left[col[(gsize) row * stride]];
+    {
+      guint n_left = job->n_left;
 
-        out[go ? l : job->n_left + r] = row;
-        l += go;
-        r += 1 - go;
-      }
+      /* the slot chosen without a branch: the rows' sides come in no order, and a mispredicted
+       * branch per row was most of the partition's time */
+      for (guint i = lo; i < hi; i++)
+        {
+          guint32 row = rows[i];
+          guint go = goes_left[col[(gsize) row * stride]];
+          guint mask = 0u - go, right_slot = n_left + r;
+
+          out[((l ^ right_slot) & mask) ^ right_slot] = row;
+          l += go;
+          r += 1 - go;
+        }
+    }
   else
     {
       /* both written, one kept: l never passes i, so the chunk's own part of out is enough */
@@ -575,7 +583,7 @@ part_task (guint    task,
       for (guint i = lo; i < hi; i++)
         {
           guint32 row = rows[i];
-          guint go = job->goes_left[col[(gsize) row * stride]];
+          guint go = goes_left[col[(gsize) row * stride]];
 
           out[l] = row;
           right_out[r] = row;
