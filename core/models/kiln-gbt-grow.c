@@ -362,13 +362,18 @@ split_numeric (const GbtGrower *grower,
   GbtCell missing = cells[n_bins], cum = { 0, 0 };
   Sums parent = unpack (grower, leaf->sum);
   double parent_score = score (parent.g, parent.h, grower->params.l2);
-  gboolean has_missing = (((guint64) missing[1]) & ((G_GUINT64_CONSTANT (1) << grower->cbits) - 1)) > 0;
+  guint64 count_mask = (G_GUINT64_CONSTANT (1) << grower->cbits) - 1;
+  gboolean has_missing = (((guint64) missing[1]) & count_mask) > 0;
   guint last = has_missing ? n_bins : n_bins - 1;
 
   for (guint b = 0; b < last; b++)
     {
       double gain;
 
+      /* an empty bin after the first leaves both children as the bin before did: the same
+       * gains, which do not beat the best (ties keep the lower bin) */
+      if (b > 0 && (((guint64) cells[b][1]) & count_mask) == 0)
+        continue;
       cum += cells[b];
       /* missing values right */
       gain = split_gain (grower, parent, parent_score, cum, leaf->sum);

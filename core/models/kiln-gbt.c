@@ -195,6 +195,70 @@ exp_block (double *restrict x)
     }
 }
 
+/* The softmax of @nb <= SUB rows (class-major, classes @n apart) from their raw scores: returns
+ * @sum plus their losses, added in row order; with @g, their gradients p - [y = c] and hessians
+ * p (1 - p). */
+static inline __attribute__ ((always_inline)) double
+softmax_block (double                 sum,
+               const double *restrict raw,
+               gsize                  n,
+               guint                  k,
+               const gint32 *restrict y,
+               double       *restrict g,
+               double       *restrict h,
+               guint                  nb)
+{
+  double m[SUB], e_sum[SUB], t[SUB];
+
+  for (guint j = 0; j < nb; j++)
+    m[j] = raw[j];
+  for (guint c = 1; c < k; c++)
+    {
+      const double *restrict rc = raw + c * n;
+
+      for (guint j = 0; j < nb; j++)
+        m[j] = rc[j] > m[j] ? rc[j] : m[j];
+    }
+  memset (e_sum, 0, sizeof e_sum);
+  memset (t, 0, sizeof t);
+  for (guint c = 0; c < k; c++)
+    {
+      const double *restrict rc = raw + c * n;
+
+      for (guint j = 0; j < nb; j++)
+        t[j] = rc[j] - m[j];
+      exp_block (t);
+      for (guint j = 0; j < nb; j++)
+        e_sum[j] += t[j];
+      if (g != NULL)
+        memcpy (g + c * n, t, nb * sizeof (double));
+    }
+  for (guint j = 0; j < nb; j++)
+    sum += log (e_sum[j]) - (raw[(gsize) y[j] * n + j] - m[j]);
+  if (g != NULL)
+    {
+      for (guint j = nb; j < SUB; j++)
+        e_sum[j] = 1.0;
+      for (guint j = 0; j < SUB; j++)
+        e_sum[j] = 1.0 / e_sum[j];
+      for (guint c = 0; c < k; c++)
+        {
+          double *restrict gc = g + c * n, *restrict hc = h + c * n;
+
+          for (guint j = 0; j < nb; j++)
+            {
+              double p = gc[j] * e_sum[j];
+
+              gc[j] = p;
+              hc[j] = p * (1.0 - p);
+            }
+        }
+      for (guint j = 0; j < nb; j++)
+        g[(gsize) y[j] * n + j] -= 1.0;
+    }
+  return sum;
+}
+
 typedef struct {
   const Loss   *loss;
   guint         n;
@@ -252,51 +316,14 @@ loss_task (guint    task,
     for (guint a = lo; a < hi; a += SUB)
       {
         guint nb = MIN (hi - a, SUB);
-        double m[SUB], e_sum[SUB], t[SUB];
 
-        for (guint j = 0; j < nb; j++)
-          m[j] = raw[a + j];
-        for (guint c = 1; c < k; c++)
-          for (guint j = 0; j < nb; j++)
-            m[j] = MAX (m[j], raw[(gsize) c * n + a + j]);
-        memset (e_sum, 0, sizeof e_sum);
-        memset (t, 0, sizeof t);
-        for (guint c = 0; c < k; c++)
-          {
-            const double *rc = raw + (gsize) c * n + a;
-
-            for (guint j = 0; j < nb; j++)
-              t[j] = rc[j] - m[j];
-            exp_block (t);
-            for (guint j = 0; j < nb; j++)
-              e_sum[j] += t[j];
-
-            if (g != NULL)
-              memcpy (g + (gsize) c * n + a, t, nb * sizeof (double));
-          }
-        for (guint j = 0; j < nb; j++)
-          sum += log (e_sum[j]) - (raw[(gsize) loss->y_class[a + j] * n + a + j] - m[j]);
-        if (g != NULL)
-          {
-            for (guint j = nb; j < SUB; j++)
-              e_sum[j] = 1.0;
-            for (guint j = 0; j < SUB; j++)
-              e_sum[j] = 1.0 / e_sum[j];
-            for (guint c = 0; c < k; c++)
-              {
-                double *gc = g + (gsize) c * n + a, *hc = h + (gsize) c * n + a;
-
-                for (guint j = 0; j < nb; j++)
-                  {
-                    double p = gc[j] * e_sum[j];
-
-                    gc[j] = p;
-                    hc[j] = p * (1.0 - p);
-                  }
-              }
-            for (guint j = 0; j < nb; j++)
-              g[(gsize) loss->y_class[a + j] * n + a + j] -= 1.0;
-          }
+        /* full blocks with a constant count: loops the compiler vectorises whole */
+        if (nb == SUB)
+          sum = softmax_block (sum, raw + a, n, k, loss->y_class + a, g != NULL ? g + a : NULL,
+                                g != NULL ? h + a : NULL, SUB);
+        else
+          sum = softmax_block (sum, raw + a, n, k, loss->y_class + a, g != NULL ? g + a : NULL,
+                                g != NULL ? h + a : NULL, nb);
       }
   job->partial[task] = sum;
   job->g_max[task] = gm;
