@@ -650,6 +650,8 @@ settings_to_builder (KilnProject *self, JsonBuilder *b)
   json_builder_add_int_value (b, mo->gbt.early_stopping);
   json_builder_set_member_name (b, "max_bins");
   json_builder_add_int_value (b, mo->gbt.max_bins);
+  json_builder_set_member_name (b, "min_hessian");
+  json_builder_add_double_value (b, mo->gbt.min_hessian);
   json_builder_end_object (b);
   json_builder_end_object (b);
 }
@@ -977,6 +979,7 @@ settings_from_object (KilnProject *self, JsonObject *root)
             mo->gbt.colsample = get_double (g, "colsample", mo->gbt.colsample);
             mo->gbt.early_stopping = (guint) get_int (g, "early_stopping", mo->gbt.early_stopping);
             mo->gbt.max_bins = (guint) get_int (g, "max_bins", mo->gbt.max_bins);
+            mo->gbt.min_hessian = get_double (g, "min_hessian", mo->gbt.min_hessian);
           }
       }
     }

@@ -35,7 +35,6 @@
 #include "kiln-tree-shap.h"
 
 #define ES_TOL          1e-7
-#define MIN_HESSIAN     1e-3
 #define MAX_ROWS        (1u << 27)
 #define MAX_ROUNDS      100000
 #define MAX_LEAVES      4096
@@ -118,6 +117,8 @@ kiln_gbt_check_options (const KilnModelOptions *options,
     bad = _("The fraction of rows per round must be above 0 and at most 1.");
   else if (!(options->gbt.colsample > 0.0 && options->gbt.colsample <= 1.0))
     bad = _("The fraction of features per tree must be above 0 and at most 1.");
+  else if (!(options->gbt.min_hessian >= 0.0 && options->gbt.min_hessian <= 1e6))
+    bad = _("The minimum weight per leaf must be between 0 and 1000000.");
   else if (options->gbt.max_bins < 2 || options->gbt.max_bins > GBT_MAX_BINS)
     bad = _("The number of bins per feature must be between 2 and 255.");
   if (bad != NULL)
@@ -639,7 +640,7 @@ kiln_gbt_fit (KilnModel            *model,
   params.max_depth = opt->gbt.max_depth;
   params.min_samples_leaf = opt->gbt.min_samples_leaf;
   params.l2 = opt->gbt.l2;
-  params.min_hessian = MIN_HESSIAN;
+  params.min_hessian = opt->gbt.min_hessian;
   params.learning_rate = opt->gbt.learning_rate;
 
   /* several classes: their trees grow side by side when there are enough of them to share */
@@ -1179,6 +1180,7 @@ static const KilnModelOption * const kiln_gbt_options[] = {
   &kiln_model_option_gbt_max_depth,
   &kiln_model_option_gbt_min_samples_leaf,
   &kiln_model_option_gbt_l2,
+  &kiln_model_option_gbt_min_hessian,
   &kiln_model_option_gbt_subsample,
   &kiln_model_option_gbt_colsample,
   &kiln_model_option_gbt_early_stopping,

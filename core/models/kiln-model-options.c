@@ -46,6 +46,7 @@ kiln_model_options_init (KilnModelOptions *options,
   options->gbt.colsample = 1.0;
   options->gbt.early_stopping = 10;
   options->gbt.max_bins = 255;
+  options->gbt.min_hessian = 1e-3;
 }
 
 /* ---- Descriptions -------------------------------------------------------------------------- */
@@ -108,6 +109,9 @@ UINT_OPTION (kiln_model_option_gbt_min_samples_leaf, "min-samples-leaf", N_("Min
              NULL, gbt.min_samples_leaf, 1, 1000000, 1, TRUE);
 DOUBLE_OPTION (kiln_model_option_gbt_l2, "l2", N_("Regularisation of leaf values (L2)"),
                N_("Larger keeps leaf values smaller"), gbt.l2, 0, 1000, 0.1, 3, TRUE);
+DOUBLE_OPTION (kiln_model_option_gbt_min_hessian, "min-hessian", N_("Minimum weight per leaf"),
+               N_("The least sum of second derivatives of the loss in a leaf; larger stops splits among rows the model already fits"),
+               gbt.min_hessian, 0, 1000000, 0.1, 3, TRUE);
 DOUBLE_OPTION (kiln_model_option_gbt_subsample, "subsample", N_("Rows per round"),
                N_("A fraction of the training rows drawn for each round"),
                gbt.subsample, 0.01, 1, 0.05, 2, TRUE);
@@ -341,6 +345,8 @@ _kiln_model_options_to_json (const KilnModelOptions *options,
   json_builder_add_int_value (builder, options->gbt.early_stopping);
   json_builder_set_member_name (builder, "max_bins");
   json_builder_add_int_value (builder, options->gbt.max_bins);
+  json_builder_set_member_name (builder, "min_hessian");
+  json_builder_add_double_value (builder, options->gbt.min_hessian);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 }
@@ -427,7 +433,8 @@ _kiln_model_options_from_json (JsonObject        *object,
           || !get_optional_double (gbt, "subsample", &options->gbt.subsample, error)
           || !get_optional_double (gbt, "colsample", &options->gbt.colsample, error)
           || !get_optional_uint (gbt, "early_stopping", &options->gbt.early_stopping, error)
-          || !get_optional_uint (gbt, "max_bins", &options->gbt.max_bins, error))
+          || !get_optional_uint (gbt, "max_bins", &options->gbt.max_bins, error)
+          || !get_optional_double (gbt, "min_hessian", &options->gbt.min_hessian, error))
         return FALSE;
     }
 

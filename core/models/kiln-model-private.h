@@ -112,6 +112,7 @@ extern const KilnModelOption kiln_model_option_gbt_max_leaves;
 extern const KilnModelOption kiln_model_option_gbt_max_depth;
 extern const KilnModelOption kiln_model_option_gbt_min_samples_leaf;
 extern const KilnModelOption kiln_model_option_gbt_l2;
+extern const KilnModelOption kiln_model_option_gbt_min_hessian;
 extern const KilnModelOption kiln_model_option_gbt_subsample;
 extern const KilnModelOption kiln_model_option_gbt_colsample;
 extern const KilnModelOption kiln_model_option_gbt_early_stopping;

@@ -61,6 +61,8 @@ typedef struct {
     double  colsample;       /* fraction of features per tree, default 1 */
     guint   early_stopping;  /* rounds without improvement before stopping, 0: never; default 10 */
     guint   max_bins;        /* bins per feature, 2 .. 255, default 255 */
+    double  min_hessian;     /* least sum of hessians in a leaf (XGBoost's min_child_weight; its
+                                softmax hessians are twice Kiln's), default 1e-3 */
   } gbt;
 } KilnModelOptions;
 

@@ -313,6 +313,7 @@ test_project_roundtrip (void)
   mo->gbt.max_leaves = 63;
   mo->gbt.learning_rate = 0.05;
   mo->gbt.subsample = 0.8;
+  mo->gbt.min_hessian = 0.5;
   g_assert_true (kiln_project_save (project, file, &error));
   g_assert_no_error (error);
   g_assert_false (kiln_project_get_modified (project));
@@ -343,6 +344,7 @@ test_project_roundtrip (void)
   g_assert_cmpuint (mo->gbt.max_leaves, ==, 63);
   g_assert_cmpfloat (mo->gbt.learning_rate, ==, 0.05);
   g_assert_cmpfloat (mo->gbt.subsample, ==, 0.8);
+  g_assert_cmpfloat (mo->gbt.min_hessian, ==, 0.5);
 
   /* not a project, and a project from the future */
   g_assert_true (g_file_set_contents (path, "{\"kiln_project\": 99}", -1, NULL));

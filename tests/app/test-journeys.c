@@ -447,6 +447,8 @@ test_journey_boosting (void)
   kiln_ui_settle (300);
   g_assert_true (kiln_ui_is_showing (kiln_ui_row (train, "Maximum depth")));
   g_assert_true (kiln_ui_is_showing (kiln_ui_row (train, "Bins per feature")));
+  kiln_ui_set_spin (GTK_SPIN_BUTTON (kiln_ui_row_widget (train, "Minimum weight per leaf", GTK_TYPE_SPIN_BUTTON)), 0.5);
+  g_assert_cmpfloat_with_epsilon (mo->gbt.min_hessian, 0.5, 1e-9);
   /* no early stop: the person watching stops it */
   kiln_ui_set_spin (GTK_SPIN_BUTTON (kiln_ui_row_widget (train, "Early stopping", GTK_TYPE_SPIN_BUTTON)), 0);
   g_assert_cmpuint (mo->gbt.early_stopping, ==, 0);

@@ -77,6 +77,7 @@ static const struct {
   { "model.gbt.max_leaves", N_("Boosting: leaves per tree") },
   { "model.gbt.max_depth", N_("Boosting: maximum depth") },
   { "model.gbt.early_stopping", N_("Boosting: early stopping rounds") },
+  { "model.gbt.min_hessian", N_("Boosting: minimum weight per leaf") },
   { "prep.split", N_("Train : validation : test") },
   { "prep.split_by", N_("Split order") },
   { "prep.seed", N_("Seed") },

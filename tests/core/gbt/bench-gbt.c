@@ -7,7 +7,7 @@
  * as `kiln-cli train --test` does), then times the fit on the training rows and the prediction of
  * the test rows, and prints one JSON object: seconds of each, the test score (accuracy or R^2),
  * the number of rounds kept, the size of the saved model, and the prepared data's shape.
- * NAME=VALUE set the options: rounds, lr, leaves, depth, min_leaf, l2, subsample, colsample,
+ * NAME=VALUE set the options: rounds, lr, leaves, depth, min_leaf, l2, min_hessian, subsample, colsample,
  * early_stopping, bins, threads, seed, model (another family, for comparison), repeats.
  */
 #include "config.h"
@@ -85,6 +85,8 @@ main (int    argc,
         o->gbt.early_stopping = atoi (v);
       else if (strcmp (name, "bins") == 0)
         o->gbt.max_bins = atoi (v);
+      else if (strcmp (name, "min_hessian") == 0)
+        o->gbt.min_hessian = g_ascii_strtod (v, NULL);
       else if (strcmp (name, "threads") == 0)
         o->n_threads = atoi (v);
       else if (strcmp (name, "seed") == 0)

@@ -416,6 +416,92 @@ test_missing_direction (void)
   check_missing_direction (0);
 }
 
+/* ---- Minimum weight per leaf ------------------------------------------------------------------ */
+
+/* The hessians of @gr's rows summed per leaf of @tree, the smallest sum returned. */
+static double
+least_leaf_hessian (const Grad        *gr,
+                    const KilnDataset *ds,
+                    GbtTree           *tree)
+{
+  GbtInput in = input_of (ds);
+  g_autofree guint *leaf = g_new (guint, ds->n_rows);
+  g_autofree double *sum = g_new0 (double, tree->n_leaves);
+  double least = INFINITY;
+
+  _kiln_gbt_tree_finish (tree);
+  _kiln_gbt_tree_leaves (tree, &in, NULL, 0, ds->n_rows, leaf);
+  for (guint i = 0; i < ds->n_rows; i++)
+    sum[leaf[i]] += gr->h[i];
+  for (guint s = 0; s < tree->n_leaves; s++)
+    least = MIN (least, sum[s]);
+  return least;
+}
+
+static void
+test_min_hessian (void)
+{
+  g_autoptr(KilnDataset) ds = make_data (20000, KILN_TASK_CLASSIFICATION, 2, 3);
+  GbtGrowParams params = { 31, 0, 1, 0.0, 1e-3, 0.1, FALSE };
+  Grad gr;
+  GbtGrower *grower;
+  GbtTree loose, firm;
+
+  /* the grower: with a minimum weight of 40 every leaf holds hessians summing to 40 or more
+   * (up to their packing), where without it some leaf holds less */
+  grad_init (&gr, ds, 4);
+  grower = _kiln_gbt_grower_new (gr.bins, &params);
+  _kiln_gbt_grow (grower, &gr.input, NULL, &loose);
+  _kiln_gbt_grower_free (grower);
+  params.min_hessian = 40.0;
+  grower = _kiln_gbt_grower_new (gr.bins, &params);
+  _kiln_gbt_grow (grower, &gr.input, NULL, &firm);
+  _kiln_gbt_grower_free (grower);
+  g_assert_cmpfloat (least_leaf_hessian (&gr, ds, &loose), <, 40.0);
+  g_assert_cmpfloat (least_leaf_hessian (&gr, ds, &firm), >=, 40.0 - 1e-6);
+  g_assert_cmpuint (firm.n_leaves, >, 1);
+  _kiln_gbt_tree_clear (&loose);
+  _kiln_gbt_tree_clear (&firm);
+  grad_clear (&gr);
+
+  /* the option reaches the trees: squared error has a hessian of 1 a row, so a minimum above
+   * half the rows leaves every tree one leaf, and every prediction the same */
+  {
+    g_autoptr(KilnDataset) train = make_data (2000, KILN_TASK_REGRESSION, 0, 5);
+    g_autoptr(KilnModel) free_model = NULL;
+    g_autoptr(KilnModel) held = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree double *a = NULL;
+    g_autofree double *b = NULL;
+    KilnModelOptions options;
+    KilnModel *bad;
+    gboolean varied = FALSE;
+
+    options_for (&options, KILN_TASK_REGRESSION);
+    options.gbt.min_samples_leaf = 1;
+    free_model = fit (train, NULL, &options, NULL);
+    options.gbt.min_hessian = 1001.0;
+    held = fit (train, NULL, &options, NULL);
+    a = predict (free_model, train);
+    b = predict (held, train);
+    for (guint i = 1; i < train->n_rows; i++)
+      {
+        varied |= a[i] != a[0];
+        g_assert_cmpfloat (b[i], ==, b[0]);
+      }
+    g_assert_true (varied);
+
+    options.gbt.min_hessian = -1.0;
+    bad = kiln_model_new ("gbt", &options, &error);
+    if (bad != NULL)
+      {
+        g_assert_false (kiln_model_fit (bad, train, NULL, NULL, NULL, &error));
+        kiln_model_unref (bad);
+      }
+    g_assert_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_OPTIONS);
+  }
+}
+
 /* ---- Categorical splits ----------------------------------------------------------------------- */
 
 static void
@@ -966,6 +1052,7 @@ main (int    argc,
   g_test_add_func ("/gbt/determinism-shared", test_determinism_shared);
   g_test_add_func ("/gbt/histogram-subtraction", test_histogram_subtraction);
   g_test_add_func ("/gbt/missing-direction", test_missing_direction);
+  g_test_add_func ("/gbt/min-hessian", test_min_hessian);
   g_test_add_func ("/gbt/categorical", test_categorical);
   g_test_add_func ("/gbt/early-stopping", test_early_stopping);
   g_test_add_func ("/gbt/cancel", test_cancel);
