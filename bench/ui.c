@@ -6,7 +6,7 @@
  *
  * KILN_BENCH_STACKS=MS: when the main loop has not ticked for MS milliseconds, a watcher thread
  * interrupts it (SIGPROF) and the main thread prints its stack to stderr, again every MS while the
- * gap lasts: where a long frame spends its time.
+ * gap lasts, headed by the stage (load, train) and the frame clock phase: where a long frame spends its time.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -29,6 +29,7 @@
 typedef struct {
   gint64 last;
   gint64 max_gap;
+  gint64 max_gap_end;       /* g_get_monotonic_time () at the end of the longest gap */
   guint  ticks;
   guint  invalidations;
   /* the longest of each of the frame clock's phases over the run (each its own longest, not
@@ -38,6 +39,10 @@ typedef struct {
   gint64 worst_outside, worst_layout, worst_paint;
 } Probe;
 
+/* where the main thread is, for the stack sampler: the stage measured and the frame clock's phase */
+static const char *volatile stage = "setup";
+static const char *volatile phase = "outside frames";
+
 static void
 on_before_paint (GdkFrameClock *clock, Probe *probe)
 {
@@ -46,12 +51,14 @@ on_before_paint (GdkFrameClock *clock, Probe *probe)
   if (probe->after_paint)
     probe->worst_outside = MAX (probe->worst_outside, now - probe->after_paint);
   probe->before_paint = now;
+  phase = "update+layout";
 }
 
 static void
 on_layout (GdkFrameClock *clock, Probe *probe)
 {
   probe->layout_done = g_get_monotonic_time ();
+  phase = "paint";
 }
 
 static void
@@ -65,6 +72,7 @@ on_after_paint (GdkFrameClock *clock, Probe *probe)
       probe->worst_paint = MAX (probe->worst_paint, now - probe->layout_done);
     }
   probe->after_paint = now;
+  phase = "outside frames";
 }
 
 static void
@@ -72,7 +80,9 @@ watch_phases (GtkWidget *window, Probe *probe)
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
 
-  g_signal_connect (clock, "before-paint", G_CALLBACK (on_before_paint), probe);
+  /* a frame starts at "update" (emitted every frame while a tick callback runs; "before-paint"
+   * only when something asked for it) */
+  g_signal_connect (clock, "update", G_CALLBACK (on_before_paint), probe);
   /* after GTK's own layout handler (connected when the window was realized) */
   g_signal_connect (clock, "layout", G_CALLBACK (on_layout), probe);
   g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), probe);
@@ -81,6 +91,10 @@ watch_phases (GtkWidget *window, Probe *probe)
 static void
 print_phases (Probe *probe)
 {
+  /* CLOCK_MONOTONIC seconds, as `perf record -k CLOCK_MONOTONIC` stamps its samples */
+  if (g_getenv ("KILN_BENCH_GAP_TIMES"))
+    printf ("  longest gap from %.6f to %.6f s (monotonic)\n", (probe->max_gap_end - probe->max_gap) / 1e6,
+            probe->max_gap_end / 1e6);
   printf ("  longest of each phase: outside frames %.1f ms, update+layout %.1f ms, paint %.1f ms\n",
           probe->worst_outside / 1000.0, probe->worst_layout / 1000.0, probe->worst_paint / 1000.0);
 }
@@ -95,10 +109,14 @@ on_sigprof (int sig)
 {
   void *frames[160];
   int n = backtrace (frames, G_N_ELEMENTS (frames));
-  static const char head[] = "-- main thread, in a long gap:\n";
+  static const char head[] = "-- main thread, in a long gap: ";
+  const char *where[] = { stage, ", ", phase, "\n" };
 
   if (write (2, head, sizeof head - 1) < 0)
     return;
+  for (guint i = 0; i < G_N_ELEMENTS (where); i++)
+    if (write (2, where[i], strlen (where[i])) < 0)
+      return;
   backtrace_symbols_fd (frames + 2, n - 2, 2);
 }
 
@@ -145,8 +163,11 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 
   atomic_store (&last_tick_us, now);
 
-  if (probe->last)
-    probe->max_gap = MAX (probe->max_gap, now - probe->last);
+  if (probe->last && now - probe->last > probe->max_gap)
+    {
+      probe->max_gap = now - probe->last;
+      probe->max_gap_end = now;
+    }
   probe->last = now;
   probe->ticks++;
   return G_SOURCE_CONTINUE;
@@ -249,6 +270,7 @@ main (int argc, char **argv)
 
   /* 1. loading 3 million rows */
   probe_reset (&probe);
+  stage = "load";
   t0 = g_get_monotonic_time ();
   kiln_window_open (window, f1);
   spin_until (loaded, window, 120);
@@ -261,6 +283,7 @@ main (int argc, char **argv)
     gint64 load_gap = probe.max_gap;
 
     /* 2. an MLP on letter */
+    stage = "between";
     kiln_window_open (window, f2);
     spin_until (loaded, window, 60);
     gtk_widget_activate_action (GTK_WIDGET (window), "win.set-target", "s", "lettr");
@@ -288,6 +311,7 @@ main (int argc, char **argv)
     g_signal_connect (paintable, "invalidate-contents", G_CALLBACK (on_invalidate), &probe);
 
     probe_reset (&probe);
+    stage = "train";
     t0 = g_get_monotonic_time ();
     gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
     spin_until (trained, window, 600);
@@ -303,6 +327,7 @@ main (int argc, char **argv)
                                                                                : "FEWER than epochs",
             probe.max_gap / 1000.0, probe.max_gap <= 50000 ? "ok" : "OVER 50 ms");
     print_phases (&probe);
+    stage = "teardown";
     g_object_unref (paintable);
     gtk_window_destroy (GTK_WINDOW (window));
     return load_gap <= 50000 && probe.max_gap <= 50000 && probe.invalidations >= epochs ? 0 : 1;

@@ -28,7 +28,7 @@
 /* A column view (GTK 4.8) makes cells for about 200 rows at once, visible or not: a wide table
  * would take hundreds of milliseconds in one frame. The view is given its rows a few at a time,
  * about this many cells per frame, until it has more than it would make cells for. */
-#define REVEAL_CELLS_PER_FRAME 300
+#define REVEAL_CELLS_PER_FRAME 150
 #define REVEAL_ALL_AFTER 240
 
 struct _KilnDataTable

@@ -141,10 +141,75 @@ kiln_page_dispose (GObject *object)
   G_OBJECT_CLASS (kiln_page_parent_class)->dispose (object);
 }
 
+/* A page the stack does not show asks for no room: the stacks measure every page, so without
+ * this a page rebuilt out of sight (the Prepare page when a file loads) was measured, every label
+ * of it shaped, in the frame that shows the data. Its size is asked again when it is shown. The
+ * page lays out its one child itself (no layout manager: a layout manager's measure would bypass
+ * this one). */
+static GtkSizeRequestMode
+kiln_page_get_request_mode (GtkWidget *widget)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  return child != NULL ? gtk_widget_get_request_mode (child) : GTK_SIZE_REQUEST_CONSTANT_SIZE;
+}
+
+static void
+kiln_page_measure (GtkWidget      *widget,
+                   GtkOrientation  orientation,
+                   int             for_size,
+                   int            *minimum,
+                   int            *natural,
+                   int            *minimum_baseline,
+                   int            *natural_baseline)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  *minimum = *natural = 0;
+  *minimum_baseline = *natural_baseline = -1;
+  if (child == NULL || !gtk_widget_get_visible (child) || !gtk_widget_get_child_visible (widget))
+    return;
+  gtk_widget_measure (child, orientation, for_size, minimum, natural, minimum_baseline, natural_baseline);
+}
+
+static void
+kiln_page_size_allocate (GtkWidget *widget,
+                         int        width,
+                         int        height,
+                         int        baseline)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  if (child != NULL && gtk_widget_get_visible (child))
+    gtk_widget_allocate (child, width, height, baseline, NULL);
+}
+
+/* shown or hidden, the page is measured again: empty while hidden, its content when shown */
+static void
+kiln_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (kiln_page_parent_class)->map (widget);
+  gtk_widget_queue_resize (widget);
+}
+
+static void
+kiln_page_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (kiln_page_parent_class)->unmap (widget);
+  gtk_widget_queue_resize (widget);
+}
+
 static void
 kiln_page_class_init (KilnPageClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = kiln_page_dispose;
+  widget_class->get_request_mode = kiln_page_get_request_mode;
+  widget_class->measure = kiln_page_measure;
+  widget_class->size_allocate = kiln_page_size_allocate;
+  widget_class->map = kiln_page_map;
+  widget_class->unmap = kiln_page_unmap;
 }
 
 static void
@@ -153,6 +218,7 @@ kiln_page_init (KilnPage *self)
   KilnPagePrivate *priv = kiln_page_get_instance_private (self);
   GtkWidget *box;
 
+  gtk_widget_set_layout_manager (GTK_WIDGET (self), NULL);
   priv->stack = GTK_STACK (gtk_stack_new ());
   /* the status page alone decides the size while the content is hidden */
   gtk_stack_set_hhomogeneous (priv->stack, FALSE);

@@ -132,6 +132,54 @@ save_screenshot (GtkWidget *window, const char *name)
   g_object_unref (paintable);
 }
 
+static GtkWidget *
+find_by_type_name (GtkWidget  *widget,
+                   const char *type_name)
+{
+  if (g_strcmp0 (G_OBJECT_TYPE_NAME (widget), type_name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_type_name (child, type_name);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static int
+natural_height (GtkWidget *widget)
+{
+  int min, nat;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, -1, &min, &nat, NULL, NULL);
+  return nat;
+}
+
+/* A step not shown asks for no room (the stacks measure every step: a hidden step rebuilt for new
+ * data was measured, every label shaped, in the frame that shows the data); shown, it does. */
+static void
+check_hidden_pages_measure (KilnWindow *window)
+{
+  GtkWidget *data = find_by_type_name (GTK_WIDGET (window), "KilnDataPage");
+  GtkWidget *prepare = find_by_type_name (GTK_WIDGET (window), "KilnPreparePage");
+
+  g_assert_nonnull (data);
+  g_assert_nonnull (prepare);
+  g_assert_cmpint (natural_height (data), >, 0);
+  g_assert_cmpint (natural_height (prepare), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.goto-page", "s", "prepare");
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (gtk_widget_get_mapped (prepare));
+  g_assert_cmpint (natural_height (prepare), >, 0);
+  g_assert_cmpint (natural_height (data), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.goto-page", "s", "data");
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (natural_height (data), >, 0);
+}
+
 static void
 test_train_iris (void)
 {
@@ -161,6 +209,7 @@ test_train_iris (void)
   g_assert_cmpuint (kiln_frame_get_n_rows (kiln_project_get_frame (project)), ==, 150);
   g_assert_cmpstr (kiln_window_get_page (window), ==, "data");
   save_screenshot (GTK_WIDGET (window), "app-data.png");
+  check_hidden_pages_measure (window);
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-target", "s", "species");
   g_assert_cmpstr (kiln_project_get_target (project), ==, "species");
