@@ -80,57 +80,13 @@ v4_store (float *p,
   memcpy (p, &v, sizeof v);
 }
 
-/* One row of the first layer's sums: @a (@out units) gets the rows of @w0 of the row's levels
- * (@codes, @nc of them) added, in the order of the columns, sixteen units at a time kept in
- * registers over the columns. */
+/* @dst (@out floats) += the rows of @src (@out floats each) listed in @list (@n of them), added
+ * in that order, sixteen units at a time kept in registers over the rows: the levels' weight
+ * rows gathered into a row's first-layer sums (forward), and the deltas of a level's rows
+ * scattered into its gradient row (backward). */
 static void
-gather_levels (float         *restrict a,
-               const float   *restrict w0,
-               const guint32 *codes,
-               const guint   *level_offset,
-               guint          nc,
-               guint          out)
-{
-  guint u = 0;
-
-  for (; u + 16 <= out; u += 16)
-    {
-      V4 s0 = v4_load (a + u), s1 = v4_load (a + u + 4);
-      V4 s2 = v4_load (a + u + 8), s3 = v4_load (a + u + 12);
-
-      for (guint j = 0; j < nc; j++)
-        if (codes[j] != KILN_CODE_NONE)
-          {
-            const float *wr = w0 + (gsize) (level_offset[j] + codes[j]) * out + u;
-            s0 += v4_load (wr);
-            s1 += v4_load (wr + 4);
-            s2 += v4_load (wr + 8);
-            s3 += v4_load (wr + 12);
-          }
-      v4_store (a + u, s0);
-      v4_store (a + u + 4, s1);
-      v4_store (a + u + 8, s2);
-      v4_store (a + u + 12, s3);
-    }
-  for (; u + 4 <= out; u += 4)
-    {
-      V4 s = v4_load (a + u);
-      for (guint j = 0; j < nc; j++)
-        if (codes[j] != KILN_CODE_NONE)
-          s += v4_load (w0 + (gsize) (level_offset[j] + codes[j]) * out + u);
-      v4_store (a + u, s);
-    }
-  for (; u < out; u++)
-    for (guint j = 0; j < nc; j++)
-      if (codes[j] != KILN_CODE_NONE)
-        a[u] += w0[(gsize) (level_offset[j] + codes[j]) * out + u];
-}
-
-/* @g += the rows of @delta listed in @list (@n of them, in that order), sixteen units at a time
- * kept in registers over the rows. */
-static void
-add_listed_rows (float         *restrict g,
-                 const float   *restrict delta,
+add_listed_rows (float         *restrict dst,
+                 const float   *restrict src,
                  const guint32 *list,
                  guint          n,
                  guint          out)
@@ -139,25 +95,51 @@ add_listed_rows (float         *restrict g,
 
   for (; u + 16 <= out; u += 16)
     {
-      V4 s0 = v4_load (g + u), s1 = v4_load (g + u + 4);
-      V4 s2 = v4_load (g + u + 8), s3 = v4_load (g + u + 12);
+      V4 s0 = v4_load (dst + u), s1 = v4_load (dst + u + 4);
+      V4 s2 = v4_load (dst + u + 8), s3 = v4_load (dst + u + 12);
 
       for (guint r = 0; r < n; r++)
         {
-          const float *d = delta + (gsize) list[r] * out + u;
-          s0 += v4_load (d);
-          s1 += v4_load (d + 4);
-          s2 += v4_load (d + 8);
-          s3 += v4_load (d + 12);
+          const float *row = src + (gsize) list[r] * out + u;
+          s0 += v4_load (row);
+          s1 += v4_load (row + 4);
+          s2 += v4_load (row + 8);
+          s3 += v4_load (row + 12);
         }
-      v4_store (g + u, s0);
-      v4_store (g + u + 4, s1);
-      v4_store (g + u + 8, s2);
-      v4_store (g + u + 12, s3);
+      v4_store (dst + u, s0);
+      v4_store (dst + u + 4, s1);
+      v4_store (dst + u + 8, s2);
+      v4_store (dst + u + 12, s3);
+    }
+  for (; u + 4 <= out; u += 4)
+    {
+      V4 s = v4_load (dst + u);
+      for (guint r = 0; r < n; r++)
+        s += v4_load (src + (gsize) list[r] * out + u);
+      v4_store (dst + u, s);
     }
   for (; u < out; u++)
     for (guint r = 0; r < n; r++)
-      g[u] += delta[(gsize) list[r] * out + u];
+      dst[u] += src[(gsize) list[r] * out + u];
+}
+
+/* One row of the first layer's sums: @a (@out units) gets the rows of @w0 of the row's levels
+ * (@codes, @nc of them) added, in the order of the columns; @list holds @nc entries. */
+static void
+gather_levels (float         *restrict a,
+               const float   *restrict w0,
+               const guint32 *codes,
+               const guint   *level_offset,
+               guint          nc,
+               guint          out,
+               guint32       *list)
+{
+  guint n = 0;
+
+  for (guint j = 0; j < nc; j++)
+    if (codes[j] != KILN_CODE_NONE)
+      list[n++] = level_offset[j] + codes[j];
+  add_listed_rows (a, w0, list, n, out);
 }
 
 /* The first layer's gradient rows of the levels: each level's row gets the deltas (@rows x
@@ -260,8 +242,13 @@ _kiln_mlp_forward_coded (const KilnMlp *self,
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, out, nd,
                  1.0f, x, nd, w[0], out, 1.0f, a, out);
   if (nc > 0)
-    for (guint i = 0; i < rows; i++)
-      gather_levels (a + (gsize) i * out, w[0], codes + (gsize) i * nc, model->level_offset, nc, out);
+    {
+      g_autofree guint32 *list = g_new (guint32, nc);
+
+      for (guint i = 0; i < rows; i++)
+        gather_levels (a + (gsize) i * out, w[0], codes + (gsize) i * nc, model->level_offset,
+                       nc, out, list);
+    }
   if (sp != NULL)
     _kiln_mlp_sparse_forward (sp, w[0], model->sparse_offset, out, a);
   if (self->n_layers > 1)
