@@ -99,16 +99,6 @@ kiln_compare_apply_trial (KilnCompare          *compare,
   options->model_options = t->options;
 }
 
-static void
-add_number (JsonBuilder *b, const char *name, double v)
-{
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
 static const char *
 status_name (KilnCompareStatus status)
 {
@@ -164,15 +154,15 @@ kiln_compare_to_json (KilnCompare *compare)
       json_builder_add_string_value (b, t->family);
       json_builder_set_member_name (b, "settings");
       json_builder_add_string_value (b, t->settings);
-      add_number (b, "mean", t->mean);
-      add_number (b, "std", t->std);
-      add_number (b, "seconds", t->seconds_mean);
+      kiln_evaluation_add_json_number (b, "mean", t->mean);
+      kiln_evaluation_add_json_number (b, "std", t->std);
+      kiln_evaluation_add_json_number (b, "seconds", t->seconds_mean);
       json_builder_set_member_name (b, kiln_compare_get_second_metric (compare));
       json_builder_begin_object (b);
-      add_number (b, "mean", t->second_mean);
-      add_number (b, "std", t->second_std);
+      kiln_evaluation_add_json_number (b, "mean", t->second_mean);
+      kiln_evaluation_add_json_number (b, "std", t->second_std);
       json_builder_end_object (b);
-      add_number (b, "p_top", t->p_top);
+      kiln_evaluation_add_json_number (b, "p_top", t->p_top);
       json_builder_set_member_name (b, "scores");
       json_builder_begin_array (b);
       for (guint f = 0; f < t->n_folds; f++)
