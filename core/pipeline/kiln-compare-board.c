@@ -99,6 +99,16 @@ kiln_compare_apply_trial (KilnCompare          *compare,
   options->model_options = t->options;
 }
 
+/* "model" and "settings": what names a trial. */
+static void
+add_trial_name (JsonBuilder *b, const KilnCompareTrial *t)
+{
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, t->family);
+  json_builder_set_member_name (b, "settings");
+  json_builder_add_string_value (b, t->settings);
+}
+
 static const char *
 status_name (KilnCompareStatus status)
 {
@@ -150,10 +160,7 @@ kiln_compare_to_json (KilnCompare *compare)
       const KilnCompareTrial *t = g_ptr_array_index (compare->trials, compare->board[i]);
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, t->family);
-      json_builder_set_member_name (b, "settings");
-      json_builder_add_string_value (b, t->settings);
+      add_trial_name (b, t);
       kiln_evaluation_add_json_number (b, "mean", t->mean);
       kiln_evaluation_add_json_number (b, "std", t->std);
       kiln_evaluation_add_json_number (b, "seconds", t->seconds_mean);
@@ -181,10 +188,7 @@ kiln_compare_to_json (KilnCompare *compare)
       if (t->status == KILN_COMPARE_DONE)
         continue;
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, t->family);
-      json_builder_set_member_name (b, "settings");
-      json_builder_add_string_value (b, t->settings);
+      add_trial_name (b, t);
       json_builder_set_member_name (b, "status");
       json_builder_add_string_value (b, status_name (t->status));
       json_builder_set_member_name (b, "reason");
@@ -202,10 +206,7 @@ kiln_compare_to_json (KilnCompare *compare)
     {
       const KilnCompareTrial *t = g_ptr_array_index (compare->trials, best);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "model");
-      json_builder_add_string_value (b, t->family);
-      json_builder_set_member_name (b, "settings");
-      json_builder_add_string_value (b, t->settings);
+      add_trial_name (b, t);
       json_builder_end_object (b);
     }
   else
