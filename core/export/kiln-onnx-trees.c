@@ -46,44 +46,68 @@ typedef struct {
 static void
 ensemble_init (Ensemble *e)
 {
-  e->treeids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  e->nodeids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  e->featureids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  e->truenodeids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  e->falsenodeids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  e->missing_true = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GArray **int64s[] = { &e->treeids, &e->nodeids, &e->featureids, &e->truenodeids,
+                        &e->falsenodeids, &e->missing_true, &e->target_treeids,
+                        &e->target_nodeids, &e->target_ids, &e->leaf_offsets };
+
+  for (guint i = 0; i < G_N_ELEMENTS (int64s); i++)
+    *int64s[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
   e->values = g_array_new (FALSE, FALSE, sizeof (float));
-  e->modes = g_ptr_array_new ();
-  e->target_treeids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  e->target_nodeids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  e->target_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   e->target_weights = g_array_new (FALSE, FALSE, sizeof (float));
   e->leaf_values = g_array_new (FALSE, FALSE, sizeof (double));
-  e->leaf_offsets = g_array_new (FALSE, FALSE, sizeof (gint64));
+  e->modes = g_ptr_array_new ();
   e->n_leaves = 0;
 }
 
 static void
 ensemble_clear (Ensemble *e)
 {
-  g_array_unref (e->treeids);
-  g_array_unref (e->nodeids);
-  g_array_unref (e->featureids);
-  g_array_unref (e->truenodeids);
-  g_array_unref (e->falsenodeids);
-  g_array_unref (e->missing_true);
-  g_array_unref (e->values);
+  GArray *arrays[] = { e->treeids, e->nodeids, e->featureids, e->truenodeids, e->falsenodeids,
+                       e->missing_true, e->values, e->target_treeids, e->target_nodeids,
+                       e->target_ids, e->target_weights, e->leaf_values, e->leaf_offsets };
+
+  for (guint i = 0; i < G_N_ELEMENTS (arrays); i++)
+    g_array_unref (arrays[i]);
   g_ptr_array_unref (e->modes);
-  g_array_unref (e->target_treeids);
-  g_array_unref (e->target_nodeids);
-  g_array_unref (e->target_ids);
-  g_array_unref (e->target_weights);
-  g_array_unref (e->leaf_values);
-  g_array_unref (e->leaf_offsets);
 }
 
 #define APPEND(array, value) G_STMT_START { __typeof__ (value) v_ = (value); \
                                             g_array_append_val ((array), v_); } G_STMT_END
+
+/* Node @node of tree @tree: a row goes to @if_true when x[@feature] <= @threshold (and, when
+ * @missing_true, when it is NaN), else to @if_false. */
+static void
+add_branch (Ensemble *e, gint64 tree, gint64 node, gint64 feature, float threshold,
+            gint64 if_true, gint64 if_false, gboolean missing_true)
+{
+  APPEND (e->treeids, tree);
+  APPEND (e->nodeids, node);
+  APPEND (e->featureids, feature);
+  APPEND (e->values, threshold);
+  g_ptr_array_add (e->modes, (gpointer) "BRANCH_LEQ");
+  APPEND (e->truenodeids, if_true);
+  APPEND (e->falsenodeids, if_false);
+  APPEND (e->missing_true, (gint64) (missing_true != FALSE));
+}
+
+/* Node @node of tree @tree a leaf: the tree's output (its target @tree) is @leaf, the leaf's
+ * index among the tree's leaves. */
+static void
+add_leaf (Ensemble *e, gint64 tree, gint64 node, gint64 leaf)
+{
+  APPEND (e->treeids, tree);
+  APPEND (e->nodeids, node);
+  APPEND (e->featureids, (gint64) 0);
+  APPEND (e->values, 0.0f);
+  g_ptr_array_add (e->modes, (gpointer) "LEAF");
+  APPEND (e->truenodeids, (gint64) 0);
+  APPEND (e->falsenodeids, (gint64) 0);
+  APPEND (e->missing_true, (gint64) 0);
+  APPEND (e->target_treeids, tree);
+  APPEND (e->target_nodeids, node);
+  APPEND (e->target_ids, tree);
+  APPEND (e->target_weights, (float) leaf);
+}
 
 /* One tree as nodes: feature (-1: a leaf), threshold, left (a leaf: its leaf index) and right
  * per node, and @leaves, n_leaves x n_out values. */
@@ -119,31 +143,10 @@ add_tree_nodes (KilnOnnxLowering *l, Ensemble *e, gint64 t, gssize n, const gint
     }
 
   for (gssize i = 0; i < n; i++)
-    {
-      APPEND (e->treeids, t);
-      APPEND (e->nodeids, (gint64) i);
-      APPEND (e->missing_true, (gint64) 0);
-      if (feature[i] >= 0)
-        {
-          APPEND (e->featureids, feature[i]);
-          APPEND (e->values, float_at_most (threshold[i]));
-          g_ptr_array_add (e->modes, (gpointer) "BRANCH_LEQ");
-          APPEND (e->truenodeids, left[i]);
-          APPEND (e->falsenodeids, right[i]);
-        }
-      else
-        {
-          APPEND (e->featureids, (gint64) 0);
-          APPEND (e->values, 0.0f);
-          g_ptr_array_add (e->modes, (gpointer) "LEAF");
-          APPEND (e->truenodeids, (gint64) 0);
-          APPEND (e->falsenodeids, (gint64) 0);
-          APPEND (e->target_treeids, t);
-          APPEND (e->target_nodeids, (gint64) i);
-          APPEND (e->target_ids, t);
-          APPEND (e->target_weights, (float) left[i]);
-        }
-    }
+    if (feature[i] >= 0)
+      add_branch (e, t, i, feature[i], float_at_most (threshold[i]), left[i], right[i], FALSE);
+    else
+      add_leaf (e, t, i, left[i]);
   g_array_set_size (e->leaf_values, first_value + (gsize) n_leaves * n_out);
   memcpy (&g_array_index (e->leaf_values, double, first_value), leaves,
           (gsize) n_leaves * n_out * sizeof (double));
@@ -604,9 +607,6 @@ _kiln_onnx_lower_gbt (KilnOnnxLowering  *l,
               _kiln_onnx_format_error (l, "left", error);
               goto out;
             }
-          APPEND (e.treeids, (gint64) t);
-          APPEND (e.nodeids, i);
-          g_ptr_array_add (e.modes, (gpointer) "BRANCH_LEQ");
           if (flags & GBT_CATEGORICAL)
             {
               GbtDerived *d = g_new0 (GbtDerived, 1);
@@ -627,11 +627,7 @@ _kiln_onnx_lower_gbt (KilnOnnxLowering  *l,
               for (guint code = 0; code < d->n_levels; code++)
                 d->in_set[code] = (bits[start + code / 32] >> (code % 32)) & 1;
               /* derived <= 0.5: the row does not go left */
-              APPEND (e.featureids, (gint64) (width + derived->len - 1));
-              APPEND (e.values, 0.5f);
-              APPEND (e.truenodeids, hi);
-              APPEND (e.falsenodeids, lo);
-              APPEND (e.missing_true, (gint64) 0);
+              add_branch (&e, t, i, width + derived->len - 1, 0.5f, hi, lo, FALSE);
             }
           else
             {
@@ -644,29 +640,14 @@ _kiln_onnx_lower_gbt (KilnOnnxLowering  *l,
                   _kiln_onnx_format_error (l, "split", error);
                   goto out;
                 }
-              APPEND (e.featureids, (gint64) f);
-              APPEND (e.values, threshold);
-              APPEND (e.truenodeids, lo);
-              APPEND (e.falsenodeids, hi);
-              APPEND (e.missing_true, (gint64) ((flags & GBT_DEFAULT_LEFT) != 0));
+              add_branch (&e, t, i, f, threshold, lo, hi, (flags & GBT_DEFAULT_LEFT) != 0);
             }
         }
       /* the leaves: nodes nn .. 2 nn, each the tree's output of its own index */
       g_array_set_size (e.leaf_values, first_value + (gsize) (nn + 1));
       for (gint64 j = 0; j <= nn; j++, at_leaf++)
         {
-          APPEND (e.treeids, (gint64) t);
-          APPEND (e.nodeids, nn + j);
-          APPEND (e.featureids, (gint64) 0);
-          APPEND (e.values, 0.0f);
-          g_ptr_array_add (e.modes, (gpointer) "LEAF");
-          APPEND (e.truenodeids, (gint64) 0);
-          APPEND (e.falsenodeids, (gint64) 0);
-          APPEND (e.missing_true, (gint64) 0);
-          APPEND (e.target_treeids, (gint64) t);
-          APPEND (e.target_nodeids, nn + j);
-          APPEND (e.target_ids, (gint64) t);
-          APPEND (e.target_weights, (float) j);
+          add_leaf (&e, t, nn + j, j);
           g_array_index (e.leaf_values, double, first_value + (gsize) j) = leaf[at_leaf];
         }
       APPEND (e.leaf_offsets, (gint64) e.n_leaves);
