@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * kiln-serve.c          the HTTP side: libmicrohttpd, requests, the access log, reload, stop
+ * kiln-serve.c          the HTTP side: libmicrohttpd, requests, reload, stop
  * kiln-serve-model.c    a bundle made ready to serve: field lookup, escaped class names, the
  *                       documents of /health, /metadata and /openapi.json, drift counters
  * kiln-serve-rows.c     a /predict body -> a frame of the input columns; predictions -> JSON
