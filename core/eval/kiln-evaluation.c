@@ -289,14 +289,19 @@ kiln_evaluation_get_residuals (KilnEvaluation *evaluation)
   return evaluation->residuals;
 }
 
-static void
-add_number (JsonBuilder *b, const char *name, double v)
+void
+kiln_evaluation_add_json_number (JsonBuilder *builder,
+                                 const char  *name,
+                                 double       value)
 {
-  json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
+  g_return_if_fail (builder != NULL);
+
+  if (name != NULL)
+    json_builder_set_member_name (builder, name);
+  if (isfinite (value))
+    json_builder_add_double_value (builder, value);
   else
-    json_builder_add_null_value (b);
+    json_builder_add_null_value (builder);
 }
 
 JsonNode *
@@ -311,17 +316,17 @@ kiln_evaluation_metrics_to_json (KilnEvaluation *evaluation)
   json_builder_begin_object (b);
   if (evaluation->task == KILN_TASK_CLASSIFICATION)
     {
-      add_number (b, "accuracy", m->accuracy);
-      add_number (b, "macro_f1", m->macro_f1);
-      add_number (b, "log_loss", m->log_loss);
+      kiln_evaluation_add_json_number (b, "accuracy", m->accuracy);
+      kiln_evaluation_add_json_number (b, "macro_f1", m->macro_f1);
+      kiln_evaluation_add_json_number (b, "log_loss", m->log_loss);
       if (evaluation->n_classes == 2)
-        add_number (b, "roc_auc", m->roc_auc);
+        kiln_evaluation_add_json_number (b, "roc_auc", m->roc_auc);
     }
   else
     {
-      add_number (b, "r2", m->r2);
-      add_number (b, "rmse", m->rmse);
-      add_number (b, "mae", m->mae);
+      kiln_evaluation_add_json_number (b, "r2", m->r2);
+      kiln_evaluation_add_json_number (b, "rmse", m->rmse);
+      kiln_evaluation_add_json_number (b, "mae", m->mae);
     }
   json_builder_end_object (b);
   return json_builder_get_root (b);

@@ -93,6 +93,13 @@ JsonNode       *kiln_evaluation_metrics_to_json       (KilnEvaluation *evaluatio
 /* [[count, ...], ...] rows = actual, columns = predicted; null for regression. */
 JsonNode       *kiln_evaluation_confusion_to_json     (KilnEvaluation *evaluation);
 
+/* Adds @value to @builder, as member @name (NULL: an array element, or a member already named),
+ * as a JSON number, or null when it is not finite (JSON has neither NaN nor infinities): how
+ * the metrics above, the comparison's leaderboard and explanations write their numbers. */
+void            kiln_evaluation_add_json_number       (JsonBuilder    *builder,
+                                                       const char     *name,
+                                                       double          value);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnEvaluation, kiln_evaluation_unref)
 
 G_END_DECLS

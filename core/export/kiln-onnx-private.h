@@ -9,8 +9,8 @@
  *
  * Three layers: kiln-onnx-graph.c (nodes, initializers, serialising), kiln-onnx-recipe.c (the
  * fitted recipe from raw named inputs to the float feature matrix the model reads), and
- * kiln-onnx-models.c (one lowering per model family from that matrix to probabilities or values).
- * kiln-onnx.c puts them together behind kiln-onnx.h.
+ * kiln-onnx-models.c with kiln-onnx-trees.c (one lowering per model family from that matrix to
+ * probabilities or values). kiln-onnx.c puts them together behind kiln-onnx.h.
  */
 #pragma once
 
@@ -148,5 +148,77 @@ const char *_kiln_onnx_lower_model    (KilnOnnxGraph  *graph,
                                        KilnModel      *model,
                                        const char     *x,
                                        GError        **error);
+
+/* ---- Lowering a model family (kiln-onnx-models.c, kiln-onnx-trees.c) ---------------------- */
+
+/* A model being lowered: its shape as its JSON states it, and its parameters. */
+typedef struct {
+  KilnOnnxGraph *graph;
+  const char    *family;
+  KilnTask       task;
+  guint          n_features;
+  guint          n_classes;
+  JsonObject    *params;
+  JsonObject    *root;     /* the model's JSON: n_dense, n_levels (the one-hot view's layout) */
+  const char    *x;        /* float [N, n_features] */
+} KilnOnnxLowering;
+
+/* KILN_ONNX_ERROR_UNSUPPORTED naming @member of the parameters; FALSE. */
+gboolean    _kiln_onnx_format_error  (KilnOnnxLowering  *l,
+                                      const char        *member,
+                                      GError           **error);
+/* A numeric array member of exactly @n elements, as doubles or integers (g_free), read as the
+ * families read their own JSON (plain or packed arrays). */
+double     *_kiln_onnx_get_doubles   (KilnOnnxLowering  *l,
+                                      JsonObject        *object,
+                                      const char        *member,
+                                      gsize              n,
+                                      GError           **error);
+gint64     *_kiln_onnx_get_ints      (KilnOnnxLowering  *l,
+                                      JsonObject        *object,
+                                      const char        *member,
+                                      gsize              n,
+                                      GError           **error);
+/* The length of an array member, or -1. */
+gssize      _kiln_onnx_array_length  (JsonObject        *object,
+                                      const char        *member);
+gboolean    _kiln_onnx_get_number    (KilnOnnxLowering  *l,
+                                      JsonObject        *object,
+                                      const char        *member,
+                                      double            *out,
+                                      GError           **error);
+/* The one-hot view's layout from the model's JSON: *@n_dense dense features, then per
+ * categorical feature c (*@n_cat of them) a block of @levels[c] columns from @offset[c]. */
+gboolean    _kiln_onnx_read_layout   (KilnOnnxLowering  *l,
+                                      guint             *n_dense,
+                                      guint             *n_cat,
+                                      gint64           **levels,
+                                      guint            **offset,
+                                      GError           **error);
+
+/* Operators the lowerings share; each returns its output's name. */
+const char *_kiln_onnx_cast          (KilnOnnxLowering  *l,
+                                      const char        *x,
+                                      int                to);
+/* Softmax over axis 1. */
+const char *_kiln_onnx_softmax       (KilnOnnxLowering  *l,
+                                      const char        *z);
+/* p = sigmoid (@z), then [1 - p, p]: two classes' probabilities from one score. */
+const char *_kiln_onnx_two_classes   (KilnOnnxLowering  *l,
+                                      const char        *z);
+/* ReduceSum of @x over @axis, in @graph (the main graph or a subgraph). */
+const char *_kiln_onnx_reduce_sum    (KilnOnnxLowering  *l,
+                                      KilnOnnxGraph     *graph,
+                                      const char        *x,
+                                      gint64             axis,
+                                      gboolean           keepdims);
+
+/* The tree families (kiln-onnx-trees.c): the model from l->x to probabilities or values. */
+const char *_kiln_onnx_lower_tree    (KilnOnnxLowering  *l,
+                                      GError           **error);
+const char *_kiln_onnx_lower_forest  (KilnOnnxLowering  *l,
+                                      GError           **error);
+const char *_kiln_onnx_lower_gbt     (KilnOnnxLowering  *l,
+                                      GError           **error);
 
 G_END_DECLS

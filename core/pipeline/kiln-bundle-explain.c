@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kiln-bundle-explain.h"
+#include "kiln-evaluation.h"
 #include "kiln-metrics.h"
 
 void
@@ -147,18 +148,6 @@ by_importance (const void *a, const void *b)
   if (x->mean != y->mean)
     return x->mean > y->mean ? -1 : 1;
   return strcmp (x->name, y->name);
-}
-
-/* @name NULL: an array element or a member already named */
-static void
-add_number (JsonBuilder *b, const char *name, double v)
-{
-  if (name != NULL)
-    json_builder_set_member_name (b, name);
-  if (isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
 }
 
 /* The exact method where the model has one, else sampled Shapley values. */
@@ -349,11 +338,12 @@ kiln_bundle_explain (KilnBundle                *bundle,
     {
       json_builder_begin_object (b);
       for (guint c = 0; c < n_classes; c++)
-        add_number (b, classes[c], explainer_base (&explainer, data, c, contrib));
+        kiln_evaluation_add_json_number (b, classes[c],
+                                         explainer_base (&explainer, data, c, contrib));
       json_builder_end_object (b);
     }
   else
-    add_number (b, NULL, explainer_base (&explainer, data, 0, contrib));
+    kiln_evaluation_add_json_number (b, NULL, explainer_base (&explainer, data, 0, contrib));
 
   json_builder_set_member_name (b, "rows");
   json_builder_begin_array (b);
@@ -380,12 +370,12 @@ kiln_bundle_explain (KilnBundle                *bundle,
         json_builder_add_string_value (b, classes[klass]);
       else
         json_builder_add_double_value (b, out[0]);
-      add_number (b, "output", output);
-      add_number (b, "base", base);
+      kiln_evaluation_add_json_number (b, "output", output);
+      kiln_evaluation_add_json_number (b, "base", base);
       json_builder_set_member_name (b, "contributions");
       json_builder_begin_object (b);
       for (guint g = 0; g < n_groups; g++)
-        add_number (b, groups[g].name, contrib[g]);
+        kiln_evaluation_add_json_number (b, groups[g].name, contrib[g]);
       json_builder_end_object (b);
       if (explainer.exact != NULL)
         {
@@ -395,7 +385,7 @@ kiln_bundle_explain (KilnBundle                *bundle,
       json_builder_set_member_name (b, "errors");
       json_builder_begin_object (b);
       for (guint g = 0; g < n_groups; g++)
-        add_number (b, groups[g].name, errors[g]);
+        kiln_evaluation_add_json_number (b, groups[g].name, errors[g]);
       json_builder_end_object (b);
       json_builder_end_object (b);
     }
@@ -417,7 +407,7 @@ kiln_bundle_explain (KilnBundle                *bundle,
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "metric");
       json_builder_add_string_value (b, cls ? "accuracy" : "r2");
-      add_number (b, "baseline", baseline);
+      kiln_evaluation_add_json_number (b, "baseline", baseline);
       json_builder_set_member_name (b, "repeats");
       json_builder_add_int_value (b, MAX (options->repeats, 1));
       json_builder_set_member_name (b, "columns");
@@ -427,8 +417,8 @@ kiln_bundle_explain (KilnBundle                *bundle,
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "column");
           json_builder_add_string_value (b, order[g].name);
-          add_number (b, "mean", order[g].mean);
-          add_number (b, "std", order[g].std);
+          kiln_evaluation_add_json_number (b, "mean", order[g].mean);
+          kiln_evaluation_add_json_number (b, "std", order[g].std);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

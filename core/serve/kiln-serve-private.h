@@ -2,11 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * kiln-serve.c          the HTTP side: libmicrohttpd, requests, the access log, reload, stop
+ * kiln-serve.c          the HTTP side: libmicrohttpd, requests, reload, stop
  * kiln-serve-model.c    a bundle made ready to serve: field lookup, escaped class names, the
  *                       documents of /health, /metadata and /openapi.json, drift counters
  * kiln-serve-rows.c     a /predict body -> a frame of the input columns; predictions -> JSON
  * kiln-serve-metrics.c  counters and the Prometheus text of /metrics
+ * kiln-serve-log.c      the access log and the service's messages
  */
 #pragma once
 
@@ -144,6 +145,47 @@ char       *_kiln_serve_error_json      (const char              *message,
 /* @s as a JSON string, quotes included, appended to @out. */
 void        _kiln_serve_append_json_string (GString    *out,
                                             const char *s);
+
+/* ---- The log (kiln-serve-log.c) --------------------------------------------------------------
+ * Request lines gather per thread and go out in one write every 100 ms (or when a buffer fills),
+ * instead of one write(2) per request. */
+
+/* A request's method and path as logged: the method in at most KILN_SERVE_METHOD_MAX - 1 bytes,
+ * the path cut to KILN_SERVE_LOG_PATH_MAX bytes. */
+#define KILN_SERVE_METHOD_MAX   12
+#define KILN_SERVE_LOG_PATH_MAX 200
+
+typedef struct {
+  GMutex   lock;
+  GString *text;
+} KilnServeLogBuffer;
+
+typedef struct {
+  int                 fd;              /* -1: no log */
+  KilnServeLogBuffer  buffers[KILN_SERVE_N_SLOTS];
+  GMutex              write_lock;
+  GThread            *flusher;
+  GMutex              flusher_lock;
+  GCond               flusher_cond;
+  gint                flusher_quit;    /* atomic */
+} KilnServeLog;
+
+void        _kiln_serve_log_init        (KilnServeLog     *log,
+                                         int               fd);
+void        _kiln_serve_log_clear       (KilnServeLog     *log);
+/* The flusher thread (when there is a log); stopping it writes out what is left. */
+void        _kiln_serve_log_start       (KilnServeLog     *log);
+void        _kiln_serve_log_stop        (KilnServeLog     *log);
+/* "TIME kiln-serve: MESSAGE", after the requests logged so far. */
+void        _kiln_serve_log_message     (KilnServeLog     *log,
+                                         const char       *message);
+/* "TIME METHOD PATH STATUS rows=N us=N" (status 0: "-"), into the calling thread's buffer. */
+void        _kiln_serve_log_request     (KilnServeLog     *log,
+                                         const char       *method,
+                                         const char       *path,
+                                         guint             status,
+                                         guint             rows,
+                                         guint64           microseconds);
 
 /* ---- /metrics -------------------------------------------------------------------------------- */
 

@@ -29,7 +29,6 @@
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kiln-serve-private.h"
@@ -37,15 +36,6 @@
 
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_GRACE_MS  10000
-#define LOG_PATH_MAX      200
-
-#define LOG_FLUSH_MS      100
-#define LOG_BUFFER_BYTES  16384
-
-typedef struct {
-  GMutex   lock;
-  GString *text;
-} LogBuffer;
 
 struct _KilnServer {
   KilnServeOptions  options;
@@ -60,14 +50,7 @@ struct _KilnServer {
   gint              draining;       /* atomic: answers say "Connection: close" */
   guint             reloads[2];     /* atomic: ok, failed */
   KilnServeStats   *stats;
-  /* the access log: lines gather per thread and go out in one write every LOG_FLUSH_MS (or when
-   * a buffer fills), instead of one write(2) per request */
-  LogBuffer         log[KILN_SERVE_N_SLOTS];
-  GMutex            log_write_lock;
-  GThread          *log_flusher;
-  GMutex            log_flusher_lock;
-  GCond             log_flusher_cond;
-  gint              log_flusher_quit;  /* atomic */
+  KilnServeLog      log;            /* the access log (kiln-serve-log.c) */
 };
 
 typedef struct {
@@ -79,7 +62,7 @@ typedef struct {
   gboolean           too_large;
   gboolean           too_busy;      /* its body would pass max_buffered_bytes */
   gsize              reserved;      /* its share of KilnServer.buffered */
-  char               method[12];
+  char               method[KILN_SERVE_METHOD_MAX];
   char              *path;
   GByteArray        *body;
 } Request;
@@ -94,134 +77,6 @@ kiln_serve_options_init (KilnServeOptions *options)
 
 /* ---- The log --------------------------------------------------------------------------------- */
 
-static void
-write_all (int fd, const char *text, gsize length)
-{
-  while (length > 0)
-    {
-      gssize n = write (fd, text, length);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return;   /* a log that cannot be written must not stop the service */
-      text += n;
-      length -= (gsize) n;
-    }
-}
-
-/* "2024-05-01T12:00:00.123Z" (24 bytes, no NUL); the date and time of day are formatted once a
- * second per thread, only the milliseconds per call. */
-#define TIME_LENGTH 24
-
-static void
-format_time (char *buf)
-{
-  static _Thread_local time_t cached_second = -1;
-  static _Thread_local char cached[20];
-  struct timespec ts;
-  long ms;
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  if (ts.tv_sec != cached_second)
-    {
-      struct tm tm;
-      gmtime_r (&ts.tv_sec, &tm);
-      strftime (cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
-      cached_second = ts.tv_sec;
-    }
-  memcpy (buf, cached, 19);
-  ms = ts.tv_nsec / 1000000;
-  buf[19] = '.';
-  buf[20] = (char) ('0' + ms / 100);
-  buf[21] = (char) ('0' + ms / 10 % 10);
-  buf[22] = (char) ('0' + ms % 10);
-  buf[23] = 'Z';
-}
-
-/* Decimal digits of @v at @p; returns the end. */
-static char *
-put_uint (char *p, guint64 v)
-{
-  char digits[20];
-  guint n = 0;
-
-  do
-    digits[n++] = (char) ('0' + v % 10);
-  while ((v /= 10) > 0);
-  while (n > 0)
-    *p++ = digits[--n];
-  return p;
-}
-
-static char *
-put_string (char *p, const char *s)
-{
-  gsize n = strlen (s);
-
-  memcpy (p, s, n);
-  return p + n;
-}
-
-/* Writes out @buffer; its lock is held. */
-static void
-flush_buffer_locked (KilnServer *self, LogBuffer *buffer)
-{
-  if (buffer->text->len == 0)
-    return;
-  g_mutex_lock (&self->log_write_lock);
-  KILN_SERVE_TSAN_ACQUIRE (&self->log_write_lock);
-  write_all (self->options.log_fd, buffer->text->str, buffer->text->len);
-  KILN_SERVE_TSAN_RELEASE (&self->log_write_lock);
-  g_mutex_unlock (&self->log_write_lock);
-  g_string_truncate (buffer->text, 0);
-}
-
-static void
-flush_log (KilnServer *self)
-{
-  for (guint k = 0; k < KILN_SERVE_N_SLOTS; k++)
-    {
-      LogBuffer *buffer = &self->log[k];
-
-      g_mutex_lock (&buffer->lock);
-      KILN_SERVE_TSAN_ACQUIRE (buffer);
-      flush_buffer_locked (self, buffer);
-      KILN_SERVE_TSAN_RELEASE (buffer);
-      g_mutex_unlock (&buffer->lock);
-    }
-}
-
-static gpointer
-log_flusher (gpointer data)
-{
-  KilnServer *self = data;
-
-  while (!g_atomic_int_get (&self->log_flusher_quit))
-    {
-      g_mutex_lock (&self->log_flusher_lock);
-      if (!g_atomic_int_get (&self->log_flusher_quit))
-        g_cond_wait_until (&self->log_flusher_cond, &self->log_flusher_lock,
-                           g_get_monotonic_time () + LOG_FLUSH_MS * 1000);
-      g_mutex_unlock (&self->log_flusher_lock);
-      flush_log (self);
-    }
-  return NULL;
-}
-
-static void
-stop_log_flusher (KilnServer *self)
-{
-  if (self->log_flusher == NULL)
-    return;
-  g_mutex_lock (&self->log_flusher_lock);
-  g_atomic_int_set (&self->log_flusher_quit, 1);
-  g_cond_signal (&self->log_flusher_cond);
-  g_mutex_unlock (&self->log_flusher_lock);
-  g_thread_join (self->log_flusher);
-  self->log_flusher = NULL;
-  flush_log (self);
-}
-
 void
 kiln_server_log (KilnServer *server,
                  const char *format,
@@ -229,8 +84,6 @@ kiln_server_log (KilnServer *server,
 {
   va_list args;
   g_autofree char *message = NULL;
-  g_autofree char *line = NULL;
-  char stamp[TIME_LENGTH + 1];
 
   g_return_if_fail (server != NULL);
   if (server->options.log_fd < 0)
@@ -238,67 +91,7 @@ kiln_server_log (KilnServer *server,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  format_time (stamp);
-  stamp[TIME_LENGTH] = 0;
-  line = g_strdup_printf ("%s kiln-serve: %s\n", stamp, message);
-  /* the requests logged so far come first */
-  flush_log (server);
-  g_mutex_lock (&server->log_write_lock);
-  KILN_SERVE_TSAN_ACQUIRE (&server->log_write_lock);
-  write_all (server->options.log_fd, line, strlen (line));
-  KILN_SERVE_TSAN_RELEASE (&server->log_write_lock);
-  g_mutex_unlock (&server->log_write_lock);
-}
-
-/* "TIME METHOD PATH STATUS rows=N us=N", built by hand: it runs for every request. */
-static void
-log_request (KilnServer *self, Request *req, guint64 microseconds)
-{
-  char line[TIME_LENGTH + sizeof req->method + 3 * LOG_PATH_MAX + 80];
-  char *p = line;
-  static const char hex[] = "0123456789ABCDEF";
-  LogBuffer *buffer;
-
-  if (self->options.log_fd < 0)
-    return;
-  format_time (p);
-  p += TIME_LENGTH;
-  *p++ = ' ';
-  p = put_string (p, req->method);
-  *p++ = ' ';
-  /* the path as sent (cut to LOG_PATH_MAX bytes when the request came in), with the bytes that
-   * would break the line or the terminal escaped */
-  for (const char *s = req->path ? req->path : "-"; *s; s++)
-    {
-      guchar c = (guchar) *s;
-      if (c > 0x20 && c < 0x7f && c != '%')
-        *p++ = (char) c;
-      else
-        {
-          *p++ = '%';
-          *p++ = hex[c >> 4];
-          *p++ = hex[c & 15];
-        }
-    }
-  *p++ = ' ';
-  if (req->status)
-    p = put_uint (p, req->status);
-  else
-    *p++ = '-';
-  p = put_string (p, " rows=");
-  p = put_uint (p, req->rows);
-  p = put_string (p, " us=");
-  p = put_uint (p, microseconds);
-  *p++ = '\n';
-
-  buffer = &self->log[_kiln_serve_slot ()];
-  g_mutex_lock (&buffer->lock);
-  KILN_SERVE_TSAN_ACQUIRE (buffer);
-  g_string_append_len (buffer->text, line, p - line);
-  if (buffer->text->len >= LOG_BUFFER_BYTES)
-    flush_buffer_locked (self, buffer);
-  KILN_SERVE_TSAN_RELEASE (buffer);
-  g_mutex_unlock (&buffer->lock);
+  _kiln_serve_log_message (&server->log, message);
 }
 
 static void on_library_log (void *cls, const char *format, va_list args) G_GNUC_PRINTF (2, 0);
@@ -363,14 +156,7 @@ kiln_server_new (KilnBundle              *bundle,
   self->options.max_buffered_bytes = MAX (self->options.max_buffered_bytes,
                                           self->options.max_body_bytes);
   g_mutex_init (&self->lock);
-  for (guint k = 0; k < KILN_SERVE_N_SLOTS; k++)
-    {
-      g_mutex_init (&self->log[k].lock);
-      self->log[k].text = g_string_sized_new (LOG_BUFFER_BYTES + 1024);
-    }
-  g_mutex_init (&self->log_write_lock);
-  g_mutex_init (&self->log_flusher_lock);
-  g_cond_init (&self->log_flusher_cond);
+  _kiln_serve_log_init (&self->log, self->options.log_fd);
   self->model = _kiln_serve_model_new (bundle, path, self->options.max_body_bytes,
                                        self->options.max_rows);
   self->stats = g_aligned_alloc0 (1, sizeof (KilnServeStats), 64);
@@ -385,14 +171,7 @@ kiln_server_free (KilnServer *server)
   kiln_server_stop (server);
   _kiln_serve_model_unref (server->model);
   g_mutex_clear (&server->lock);
-  for (guint k = 0; k < KILN_SERVE_N_SLOTS; k++)
-    {
-      g_mutex_clear (&server->log[k].lock);
-      g_string_free (server->log[k].text, TRUE);
-    }
-  g_mutex_clear (&server->log_write_lock);
-  g_mutex_clear (&server->log_flusher_lock);
-  g_cond_clear (&server->log_flusher_cond);
+  _kiln_serve_log_clear (&server->log);
   g_aligned_free (server->stats);
   g_free (server->host);
   g_free (server);
@@ -658,7 +437,7 @@ on_request (void                  *cls,
       req->start = g_get_monotonic_time ();
       req->endpoint = endpoint_of (url);
       g_strlcpy (req->method, method, sizeof req->method);
-      req->path = g_strndup (url, LOG_PATH_MAX);
+      req->path = g_strndup (url, KILN_SERVE_LOG_PATH_MAX);
       *con_cls = req;
       g_atomic_int_inc (&self->in_flight);
 
@@ -764,7 +543,8 @@ on_completed (void                            *cls,
     _kiln_serve_stats_record (self->stats, req->endpoint, req->status, req->rows, microseconds);
   else
     req->status = 0;   /* the client went away, or the answer could not be sent */
-  log_request (self, req, microseconds);
+  _kiln_serve_log_request (&self->log, req->method, req->path, req->status, req->rows,
+                           microseconds);
   if (req->reserved)
     __atomic_sub_fetch (&self->buffered, req->reserved, __ATOMIC_RELAXED);
   if (req->body)
@@ -840,11 +620,7 @@ kiln_server_start (KilnServer  *server,
   if (server->ipv6)
     flags |= MHD_USE_IPv6;
   g_atomic_int_set (&server->draining, 0);
-  if (server->options.log_fd >= 0)
-    {
-      g_atomic_int_set (&server->log_flusher_quit, 0);
-      server->log_flusher = g_thread_new ("kiln-serve-log", log_flusher, server);
-    }
+  _kiln_serve_log_start (&server->log);
   server->daemon = MHD_start_daemon (flags, 0, NULL, NULL, on_request, server,
                                      /* first, so that every message of the library comes here */
                                      MHD_OPTION_EXTERNAL_LOGGER, on_library_log, server,
@@ -859,7 +635,7 @@ kiln_server_start (KilnServer  *server,
                                      MHD_OPTION_END);
   if (server->daemon == NULL)
     {
-      stop_log_flusher (server);
+      _kiln_serve_log_stop (&server->log);
       close (fd);
       g_set_error (error, KILN_SERVE_ERROR, KILN_SERVE_ERROR_START,
                    _("The HTTP server would not start on %s port %u"), server->host, server->port);
@@ -897,7 +673,7 @@ kiln_server_stop (KilnServer *server)
                      g_atomic_int_get (&server->in_flight), server->options.grace_ms);
   MHD_stop_daemon (server->daemon);
   server->daemon = NULL;
-  stop_log_flusher (server);
+  _kiln_serve_log_stop (&server->log);
   kiln_server_log (server, _("stopped"));
 }
 

@@ -74,7 +74,7 @@ read_log (Served *s)
   return text;
 }
 
-/* Request lines reach the log within a flush period (kiln-serve.c): waits up to 5 s for @needle. */
+/* Request lines reach the log within a flush period (kiln-serve-log.c): waits up to 5 s for @needle. */
 static void
 wait_log (Served *s, const char *needle)
 {
