@@ -33,65 +33,14 @@
 #include <math.h>
 #include <string.h>
 
-#include "kiln-gbt-private.h"
+#include "kiln-gbt-grow-private.h"
 #include "kiln-memory.h"
 
-#define CAT_MIN_ROWS   10
-#define CAT_SMOOTH     10.0
 /* Below this many (row x feature) updates a histogram is built by one thread. */
 #define PAR_HIST_MIN   (1u << 17)
 /* Below this many rows a partition is done by one thread. */
 #define PAR_PART_MIN   (1u << 16)
 #define PREFETCH       16
-#define MAX_CHUNKS     64
-
-typedef struct {
-  double   gain;
-  gint32   feature;          /* -1: no split */
-  guint    bin;              /* numeric: bins <= bin go left */
-  gboolean default_left;     /* missing values go left */
-  gboolean categorical;
-  guint32  left_bins[8];     /* categorical: the bins that go left */
-  GbtCell  left_sum;
-} Split;
-
-typedef struct {
-  guint    start;            /* segment of idx[buf] */
-  guint    buf;
-  guint    count;
-  guint    depth;
-  GbtCell  sum;
-  GbtCell *hist;             /* NULL: not built or released */
-  Split    split;
-  gint32   parent;           /* internal node pointing at this leaf, -1 for the root */
-  gboolean is_left;
-} Leaf;
-
-struct _GbtGrower {
-  const GbtBins *bins;
-  GbtGrowParams  params;
-  guint32       *idx[2];      /* a leaf's rows are in one of them, a split moves them across */
-  guint32       *scratch;     /* n_rows: a shared partition's right rows on their way */
-  GbtCell       *gh;          /* n_rows packed gradients (only the rows in use are set) */
-  Leaf          *leaves;      /* max_leaves */
-  GPtrArray     *free_hists;  /* histogram buffers not in use */
-  GPtrArray     *all_hists;
-  GbtCell       *chunk_hist[MAX_CHUNKS];
-  /* the tree being grown */
-  const GbtGrowInput *input;
-  guint          cbits;
-  double         g_unscale;   /* 1 / the scale of g */
-  double         h_unscale;
-  guint         *feat;        /* active features */
-  guint         *feat_off;    /* their first cell */
-  guint          n_feat;
-  gboolean       all_features;
-  guint          n_leaves;
-  GArray        *nodes;       /* GbtNode */
-  GArray        *gains;       /* float */
-  GArray        *covers;      /* guint32: the rows that reached each node */
-  GArray        *cat_bits;    /* guint32 */
-};
 
 /* ---- Buffers ---------------------------------------------------------------------------------- */
 
@@ -301,223 +250,6 @@ hist_subtract (const GbtGrower *grower,
 
       for (guint j = off; j < end; j++)
         parent[j] -= child[j];
-    }
-}
-
-/* ---- Split search ----------------------------------------------------------------------------- */
-
-typedef struct {
-  double g, h;
-  guint64 n;
-} Sums;
-
-static inline Sums
-unpack (const GbtGrower *grower,
-        GbtCell          c)
-{
-  Sums s;
-  guint64 hc = (guint64) c[1];
-
-  s.g = (double) c[0] * grower->g_unscale;
-  s.h = (double) (hc >> grower->cbits) * grower->h_unscale;
-  s.n = hc & ((G_GUINT64_CONSTANT (1) << grower->cbits) - 1);
-  return s;
-}
-
-static inline double
-score (double g,
-       double h,
-       double l2)
-{
-  return g * g / (h + l2);
-}
-
-/* The gain of splitting @parent into @left and parent - left, or -1 when a child is too small. */
-static inline double
-split_gain (const GbtGrower *grower,
-            Sums             parent,
-            double           parent_score,
-            GbtCell          left_cell,
-            GbtCell          parent_cell)
-{
-  const GbtGrowParams *p = &grower->params;
-  Sums l = unpack (grower, left_cell);
-  Sums r = unpack (grower, parent_cell - left_cell);
-
-  (void) parent;
-  if (l.n < p->min_samples_leaf || r.n < p->min_samples_leaf
-      || l.h < p->min_hessian || r.h < p->min_hessian)
-    return -1.0;
-  return score (l.g, l.h, p->l2) + score (r.g, r.h, p->l2) - parent_score;
-}
-
-static void
-split_numeric (const GbtGrower *grower,
-               const Leaf      *leaf,
-               guint            f,
-               const GbtCell   *cells,
-               Split           *best)
-{
-  guint n_bins = grower->bins->n_bins[f];
-  GbtCell missing = cells[n_bins], cum = { 0, 0 };
-  Sums parent = unpack (grower, leaf->sum);
-  double parent_score = score (parent.g, parent.h, grower->params.l2);
-  guint64 count_mask = (G_GUINT64_CONSTANT (1) << grower->cbits) - 1;
-  gboolean has_missing = (((guint64) missing[1]) & count_mask) > 0;
-  guint last = has_missing ? n_bins : n_bins - 1;
-
-  for (guint b = 0; b < last; b++)
-    {
-      double gain;
-
-      /* an empty bin after the first leaves both children as the bin before did: the same
-       * gains, which do not beat the best (ties keep the lower bin) */
-      if (b > 0 && (((guint64) cells[b][1]) & count_mask) == 0)
-        continue;
-      cum += cells[b];
-      /* missing values right */
-      gain = split_gain (grower, parent, parent_score, cum, leaf->sum);
-      if (gain > best->gain)
-        {
-          Sums l = unpack (grower, cum);
-
-          best->gain = gain;
-          best->feature = (gint32) f;
-          best->bin = b;
-          best->categorical = FALSE;
-          /* with no missing values here, they follow the larger child at prediction */
-          best->default_left = has_missing ? FALSE : 2 * l.n >= parent.n;
-          best->left_sum = cum;
-        }
-      /* missing values left */
-      if (has_missing && b + 1 < n_bins)
-        {
-          GbtCell with = cum + missing;
-
-          gain = split_gain (grower, parent, parent_score, with, leaf->sum);
-          if (gain > best->gain)
-            {
-              best->gain = gain;
-              best->feature = (gint32) f;
-              best->bin = b;
-              best->categorical = FALSE;
-              best->default_left = TRUE;
-              best->left_sum = with;
-            }
-        }
-    }
-}
-
-typedef struct {
-  double value;
-  guint  bin;
-} CatRank;
-
-static int
-compare_rank (const void *a,
-              const void *b)
-{
-  const CatRank *x = a, *y = b;
-
-  if (x->value != y->value)
-    return x->value < y->value ? -1 : 1;
-  return x->bin < y->bin ? -1 : x->bin > y->bin;
-}
-
-static void
-split_categorical (const GbtGrower *grower,
-                   const Leaf      *leaf,
-                   guint            f,
-                   const GbtCell   *cells,
-                   Split           *best)
-{
-  guint n_bins = grower->bins->n_bins[f];
-  Sums parent = unpack (grower, leaf->sum);
-  double parent_score = score (parent.g, parent.h, grower->params.l2);
-  CatRank rank[GBT_MAX_BINS + 1];
-  guint n_ranked = 0, max_left;
-  guint64 cmask = (G_GUINT64_CONSTANT (1) << grower->cbits) - 1;
-  gboolean has_missing = ((guint64) cells[n_bins][1] & cmask) > 0;
-
-  for (guint b = 0; b <= n_bins; b++)
-    {
-      Sums s = unpack (grower, cells[b]);
-
-      if (s.n >= CAT_MIN_ROWS)
-        {
-          rank[n_ranked].value = s.g / (s.h + CAT_SMOOTH);
-          rank[n_ranked].bin = b;
-          n_ranked++;
-        }
-    }
-  if (n_ranked == 0)
-    return;
-  qsort (rank, n_ranked, sizeof (CatRank), compare_rank);
-  /* a longer prefix of one order is the complement of a shorter one of the other */
-  max_left = (n_ranked + 1) / 2;
-
-  for (guint direction = 0; direction < 2; direction++)
-    {
-      GbtCell cum = { 0, 0 };
-
-      for (guint i = 0; i < max_left; i++)
-        {
-          guint b = rank[direction == 0 ? i : n_ranked - 1 - i].bin;
-          double gain;
-
-          cum += cells[b];
-          gain = split_gain (grower, parent, parent_score, cum, leaf->sum);
-          if (gain > best->gain)
-            {
-              best->gain = gain;
-              best->feature = (gint32) f;
-              best->categorical = TRUE;
-              best->bin = 0;
-              best->left_sum = cum;
-              memset (best->left_bins, 0, sizeof best->left_bins);
-              for (guint j = 0; j <= i; j++)
-                {
-                  guint bj = rank[direction == 0 ? j : n_ranked - 1 - j].bin;
-                  best->left_bins[bj / 32] |= 1u << (bj % 32);
-                }
-              if (has_missing)
-                best->default_left = (best->left_bins[n_bins / 32] >> (n_bins % 32)) & 1;
-              else
-                best->default_left = 2 * ((guint64) cum[1] & cmask) >= parent.n;
-            }
-        }
-    }
-}
-
-static gboolean
-leaf_can_split (const GbtGrower *grower,
-                const Leaf      *leaf)
-{
-  const GbtGrowParams *p = &grower->params;
-  Sums s = unpack (grower, leaf->sum);
-
-  if (p->max_depth > 0 && leaf->depth >= p->max_depth)
-    return FALSE;
-  return s.n >= 2 * (guint64) p->min_samples_leaf && s.h >= 2 * p->min_hessian;
-}
-
-static void
-find_split (GbtGrower *grower,
-            Leaf      *leaf)
-{
-  Split *best = &leaf->split;
-
-  best->gain = 0.0;
-  best->feature = -1;
-  for (guint k = 0; k < grower->n_feat; k++)
-    {
-      guint f = grower->feat[k];
-      const GbtCell *cells = leaf->hist + grower->feat_off[k];
-
-      if (grower->bins->n_levels[f] > 0)
-        split_categorical (grower, leaf, f, cells, best);
-      else if (grower->bins->n_bins[f] > 1 || grower->bins->has_missing[f])
-        split_numeric (grower, leaf, f, cells, best);
     }
 }
 
@@ -849,11 +581,11 @@ _kiln_gbt_grow (GbtGrower          *grower,
   leaves[0].parent = -1;
   leaves[0].split.feature = -1;
   grower->n_leaves = 1;
-  if (leaf_can_split (grower, &leaves[0]) && grower->n_feat > 0)
+  if (_kiln_gbt_leaf_can_split (grower, &leaves[0]) && grower->n_feat > 0)
     {
       leaves[0].hist = hist_alloc (grower);
       hist_build (grower, leaves[0].hist, grower->idx[0], input->n_rows, team);
-      find_split (grower, &leaves[0]);
+      _kiln_gbt_find_split (grower, &leaves[0]);
     }
 
   while (grower->n_leaves < p->max_leaves)
@@ -899,7 +631,7 @@ _kiln_gbt_grow (GbtGrower          *grower,
 
       /* the last split: its children are never split, so need no histograms */
       last = grower->n_leaves == p->max_leaves;
-      if (last || (!leaf_can_split (grower, left) && !leaf_can_split (grower, right)))
+      if (last || (!_kiln_gbt_leaf_can_split (grower, left) && !_kiln_gbt_leaf_can_split (grower, right)))
         {
           if (parent_hist != NULL)
             g_ptr_array_add (grower->free_hists, parent_hist);
@@ -923,10 +655,10 @@ _kiln_gbt_grow (GbtGrower          *grower,
           hist_subtract (grower, parent_hist, small->hist);
           large->hist = parent_hist;
         }
-      if (leaf_can_split (grower, left))
-        find_split (grower, left);
-      if (leaf_can_split (grower, right))
-        find_split (grower, right);
+      if (_kiln_gbt_leaf_can_split (grower, left))
+        _kiln_gbt_find_split (grower, left);
+      if (_kiln_gbt_leaf_can_split (grower, right))
+        _kiln_gbt_find_split (grower, right);
       if (left->split.feature < 0)
         hist_release (grower, left);
       if (right->split.feature < 0)

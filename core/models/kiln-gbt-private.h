@@ -19,7 +19,10 @@
  */
 #pragma once
 
+#include <math.h>
+
 #include "kiln-model.h"
+#include "kiln-model-private.h"
 #include "kiln-rng.h"
 #include "kiln-parallel.h"
 
@@ -192,5 +195,81 @@ void       _kiln_gbt_histogram   (GbtGrower          *grower,
                                   const guint32      *rows,
                                   guint               n_rows,
                                   GbtCell            *out);
+
+/* ---- Losses (kiln-gbt-loss.c) ------------------------------------------------------------------ */
+
+typedef struct {
+  KilnTask       task;
+  guint          k;          /* outputs */
+  guint          n_classes;
+  const gint32  *y_class;
+  const double  *y_value;
+  double         y_scale;    /* regression: 1 / (2 var(y_train)) */
+} GbtLoss;
+
+static inline double
+_kiln_gbt_sigmoid (double z)
+{
+  return z >= 0 ? 1.0 / (1.0 + exp (-z)) : exp (z) / (1.0 + exp (z));
+}
+
+/* The mean loss of raw scores @raw (k x n, class-major) over @n rows, with the gradients and
+ * hessians into @g and @h (k x n) when @g is given; *@g_max (regression) gets the largest |g|. */
+double   _kiln_gbt_mean_loss       (const GbtLoss      *loss,
+                                    guint               n,
+                                    const double       *raw,
+                                    double             *g,
+                                    double             *h,
+                                    double             *g_max,
+                                    KilnParallelTeam   *team);
+/* Accuracy or R^2 of raw scores on @data. */
+double   _kiln_gbt_metric          (const GbtLoss      *loss,
+                                    const KilnDataset  *data,
+                                    const double       *raw);
+
+/* ---- The model (kiln-gbt.c; predictions in kiln-gbt-predict.c) --------------------------------- */
+
+/* The trees of a fit, shared by the model and its snapshots; slots are filled in order and never
+ * move, so a snapshot reads its first trees while the fit appends more. */
+typedef struct {
+  gint      ref_count;  /* atomic */
+  guint     capacity;
+  GbtTree  *trees;
+} GbtStore;
+
+typedef struct {
+  KilnModel parent;
+  GbtStore *store;
+  guint     n_rounds;       /* rounds in use: trees [0, n_rounds * n_outputs) */
+  guint     n_outputs;      /* trees per round: classes, or 1 */
+  double   *baseline;       /* n_outputs raw scores before the first tree */
+} KilnGbt;
+
+static inline guint
+gbt_n_trees (const KilnGbt *self)
+{
+  return self->n_rounds * self->n_outputs;
+}
+
+void     _kiln_gbt_predict         (KilnModel          *model,
+                                    const KilnDataset  *rows,
+                                    double             *out);
+
+/* A dataset as the binning and the tree walks read it. */
+static inline GbtInput
+_kiln_gbt_input_of (const KilnDataset *data)
+{
+  GbtInput in = { 0, };
+
+  in.n_rows = data->n_rows;
+  in.n_numeric = data->n_features;
+  in.x = data->x;
+  in.x_stride = data->n_features;
+  in.n_categorical = data->n_categorical;
+  in.codes = data->codes;
+  in.code_stride = data->n_categorical;
+  in.n_levels = data->n_levels;
+  return in;
+}
 
 G_END_DECLS

@@ -38,25 +38,6 @@
 #define MAX_ROWS        (1u << 27)
 #define MAX_ROUNDS      100000
 #define MAX_LEAVES      4096
-#define LOSS_CHUNK      8192
-#define PREDICT_BLOCK   1024
-#define PREDICT_LANES   8
-
-/* The trees of a fit, shared by the model and its snapshots; slots are filled in order and never
- * move, so a snapshot reads its first trees while the fit appends more. */
-typedef struct {
-  gint      ref_count;  /* atomic */
-  guint     capacity;
-  GbtTree  *trees;
-} GbtStore;
-
-typedef struct {
-  KilnModel parent;
-  GbtStore *store;
-  guint     n_rounds;       /* rounds in use: trees [0, n_rounds * n_outputs) */
-  guint     n_outputs;      /* trees per round: classes, or 1 */
-  double   *baseline;       /* n_outputs raw scores before the first tree */
-} KilnGbt;
 
 static GbtStore *
 store_new (guint capacity)
@@ -87,11 +68,6 @@ store_unref (GbtStore *store)
   g_free (store);
 }
 
-static guint
-gbt_n_trees (const KilnGbt *self)
-{
-  return self->n_rounds * self->n_outputs;
-}
 
 /* ---- Options ---------------------------------------------------------------------------------- */
 
@@ -133,291 +109,6 @@ static guint
 kiln_gbt_max_epochs (const KilnModelOptions *options)
 {
   return options->gbt.rounds;
-}
-
-/* ---- Losses ----------------------------------------------------------------------------------- */
-
-typedef struct {
-  KilnTask       task;
-  guint          k;          /* outputs */
-  guint          n_classes;
-  const gint32  *y_class;
-  const double  *y_value;
-  double         y_scale;    /* regression: 1 / (2 var(y_train)) */
-} Loss;
-
-static inline double
-sigmoid (double z)
-{
-  return z >= 0 ? 1.0 / (1.0 + exp (-z)) : exp (z) / (1.0 + exp (z));
-}
-
-#define SUB 256
-
-/* exp(x) of SUB values x <= 0 (softmax terms) in place, to about one unit in the last place;
- * written so the loops vectorise (libm's exp is a call per value: a fifth of a multi-class fit
- * went there). x = k ln 2 + r with |r| <= ln 2 / 2 (Cody-Waite), e^r by its Taylor series to
- * r^13, times 2^k built in the exponent bits. Below -700 (e^-700 = 1e-304) x is clamped. */
-static void
-exp_block (double *restrict x)
-{
-  const double shifter = 0x1.8p52;   /* adding it rounds to an integer kept in the low bits */
-
-  for (guint i = 0; i < SUB; i++)
-    x[i] = x[i] < -700.0 ? -700.0 : x[i];
-  for (guint i = 0; i < SUB; i++)
-    {
-      double kd, r, p, v = x[i];
-      guint64 bits, k;
-
-      kd = v * 0x1.71547652b82fep0 + shifter;
-      memcpy (&k, &kd, sizeof k);
-      kd -= shifter;
-      r = v - kd * 0x1.62e42feep-1;           /* ln 2, high bits: exact times k */
-      r = r - kd * 0x1.a39ef35793c76p-33;     /* the rest of ln 2 */
-      p = 1.0 / 6227020800.0;
-      p = p * r + 1.0 / 479001600.0;
-      p = p * r + 1.0 / 39916800.0;
-      p = p * r + 1.0 / 3628800.0;
-      p = p * r + 1.0 / 362880.0;
-      p = p * r + 1.0 / 40320.0;
-      p = p * r + 1.0 / 5040.0;
-      p = p * r + 1.0 / 720.0;
-      p = p * r + 1.0 / 120.0;
-      p = p * r + 1.0 / 24.0;
-      p = p * r + 1.0 / 6.0;
-      p = p * r + 0.5;
-      p = p * r + 1.0;
-      p = p * r + 1.0;
-      /* 2^k: k (two's complement in the low bits) plus the bias, into the exponent */
-      bits = (k + 1023) << 52;
-      memcpy (&kd, &bits, sizeof kd);
-      x[i] = p * kd;
-    }
-}
-
-/* The softmax of @nb <= SUB rows (class-major, classes @n apart) from their raw scores: returns
- * @sum plus their losses, added in row order; with @g, their gradients p - [y = c] and hessians
- * p (1 - p). */
-static inline __attribute__ ((always_inline)) double
-softmax_block (double                 sum,
-               const double *restrict raw,
-               gsize                  n,
-               guint                  k,
-               const gint32 *restrict y,
-               double       *restrict g,
-               double       *restrict h,
-               guint                  nb)
-{
-  double m[SUB], e_sum[SUB], t[SUB];
-
-  for (guint j = 0; j < nb; j++)
-    m[j] = raw[j];
-  for (guint c = 1; c < k; c++)
-    {
-      const double *restrict rc = raw + c * n;
-
-      for (guint j = 0; j < nb; j++)
-        m[j] = rc[j] > m[j] ? rc[j] : m[j];
-    }
-  memset (e_sum, 0, sizeof e_sum);
-  memset (t, 0, sizeof t);
-  for (guint c = 0; c < k; c++)
-    {
-      const double *restrict rc = raw + c * n;
-
-      for (guint j = 0; j < nb; j++)
-        t[j] = rc[j] - m[j];
-      exp_block (t);
-      for (guint j = 0; j < nb; j++)
-        e_sum[j] += t[j];
-      if (g != NULL)
-        memcpy (g + c * n, t, nb * sizeof (double));
-    }
-  for (guint j = 0; j < nb; j++)
-    sum += log (e_sum[j]) - (raw[(gsize) y[j] * n + j] - m[j]);
-  if (g != NULL)
-    {
-      for (guint j = nb; j < SUB; j++)
-        e_sum[j] = 1.0;
-      for (guint j = 0; j < SUB; j++)
-        e_sum[j] = 1.0 / e_sum[j];
-      for (guint c = 0; c < k; c++)
-        {
-          double *restrict gc = g + c * n, *restrict hc = h + c * n;
-
-          for (guint j = 0; j < nb; j++)
-            {
-              double p = gc[j] * e_sum[j];
-
-              gc[j] = p;
-              hc[j] = p * (1.0 - p);
-            }
-        }
-      for (guint j = 0; j < nb; j++)
-        g[(gsize) y[j] * n + j] -= 1.0;
-    }
-  return sum;
-}
-
-typedef struct {
-  const Loss   *loss;
-  guint         n;
-  const double *raw;        /* k x n, class-major */
-  double       *g;          /* k x n, or NULL: the loss only */
-  double       *h;          /* k x n (classification) */
-  double       *partial;    /* per chunk: the sum of losses */
-  double       *g_max;      /* per chunk: the largest |g| */
-} LossJob;
-
-static gboolean
-loss_task (guint    task,
-            guint    thread,
-            gpointer data)
-{
-  LossJob *job = data;
-  const Loss *loss = job->loss;
-  guint n = job->n, k = loss->k;
-  guint lo = task * LOSS_CHUNK, hi = MIN (n, lo + LOSS_CHUNK);
-  const double *raw = job->raw;
-  double *g = job->g, *h = job->h;
-  double sum = 0.0, gm = 0.0;
-
-  if (loss->task == KILN_TASK_REGRESSION)
-    {
-      for (guint i = lo; i < hi; i++)
-        {
-          double e = raw[i] - loss->y_value[i];
-
-          sum += e * e;
-          if (g != NULL)
-            {
-              g[i] = e;
-              gm = MAX (gm, fabs (e));
-            }
-        }
-      sum *= loss->y_scale;
-    }
-  else if (k == 1)
-    for (guint i = lo; i < hi; i++)
-      {
-        double z = raw[i], p = sigmoid (z);
-        gboolean pos = loss->y_class[i] == 1;
-
-        if (g != NULL)
-          {
-            g[i] = p - (pos ? 1.0 : 0.0);
-            h[i] = p * (1.0 - p);
-          }
-        /* -log p(y), stably */
-        z = pos ? z : -z;
-        sum += z >= 0 ? log1p (exp (-z)) : -z + log1p (exp (z));
-      }
-  else
-    for (guint a = lo; a < hi; a += SUB)
-      {
-        guint nb = MIN (hi - a, SUB);
-
-        /* full blocks with a constant count: loops the compiler vectorises whole */
-        if (nb == SUB)
-          sum = softmax_block (sum, raw + a, n, k, loss->y_class + a, g != NULL ? g + a : NULL,
-                                g != NULL ? h + a : NULL, SUB);
-        else
-          sum = softmax_block (sum, raw + a, n, k, loss->y_class + a, g != NULL ? g + a : NULL,
-                                g != NULL ? h + a : NULL, nb);
-      }
-  job->partial[task] = sum;
-  job->g_max[task] = gm;
-  return TRUE;
-}
-
-/* The mean loss over @n rows (by fixed chunks, so the same sum for any number of threads), with
- * the gradients when @g is given; *@g_max (regression) gets the largest |g|. */
-static double
-mean_loss (const Loss   *loss,
-           guint         n,
-           const double *raw,
-           double       *g,
-           double       *h,
-           double       *g_max,
-           KilnParallelTeam     *team)
-{
-  guint n_chunks = (n + LOSS_CHUNK - 1) / LOSS_CHUNK;
-  g_autofree double *partial = g_new0 (double, 2 * MAX (n_chunks, 1));
-  LossJob job = { loss, n, raw, g, loss->task == KILN_TASK_REGRESSION ? NULL : h, partial,
-                  partial + MAX (n_chunks, 1) };
-  double sum = 0.0;
-
-  kiln_parallel_team_run (team, n_chunks, loss_task, &job);
-  for (guint c = 0; c < n_chunks; c++)
-    sum += partial[c];
-  if (g_max != NULL)
-    {
-      *g_max = 0.0;
-      for (guint c = 0; c < n_chunks; c++)
-        *g_max = MAX (*g_max, job.g_max[c]);
-    }
-  return n > 0 ? sum / n : 0.0;
-}
-
-/* Accuracy or R^2 of raw scores on @data. */
-static double
-metric (const Loss        *loss,
-        const KilnDataset *data,
-        const double      *raw)
-{
-  guint k = loss->k;
-
-  if (data->task == KILN_TASK_CLASSIFICATION)
-    {
-      guint correct = 0, n = data->n_rows;
-
-      for (guint i = 0; i < n; i++)
-        {
-          guint best = 0;
-
-          if (k == 1)
-            best = raw[i] > 0.0;
-          else
-            for (guint c = 1; c < k; c++)
-              if (raw[(gsize) c * n + i] > raw[(gsize) best * n + i])
-                best = c;
-          correct += (gint32) best == data->y_class[i];
-        }
-      return (double) correct / MAX (data->n_rows, 1);
-    }
-  {
-    double mean = 0.0, sse = 0.0, sst = 0.0;
-
-    for (guint i = 0; i < data->n_rows; i++)
-      mean += data->y_value[i];
-    mean /= MAX (data->n_rows, 1);
-    for (guint i = 0; i < data->n_rows; i++)
-      {
-        double e = data->y_value[i] - raw[i], d = data->y_value[i] - mean;
-        sse += e * e;
-        sst += d * d;
-      }
-    return sst > 0.0 ? 1.0 - sse / sst : (sse == 0.0 ? 1.0 : 0.0);
-  }
-}
-
-/* ---- Data ------------------------------------------------------------------------------------- */
-
-static GbtInput
-input_of (const KilnDataset *data)
-{
-  GbtInput in = { 0, };
-
-  in.n_rows = data->n_rows;
-  in.n_numeric = data->n_features;
-  in.x = data->x;
-  in.x_stride = data->n_features;
-  in.n_categorical = data->n_categorical;
-  in.codes = data->codes;
-  in.code_stride = data->n_categorical;
-  in.n_levels = data->n_levels;
-  return in;
 }
 
 /* ---- Fitting ---------------------------------------------------------------------------------- */
@@ -561,9 +252,9 @@ kiln_gbt_fit (KilnModel            *model,
 {
   KilnGbt *self = (KilnGbt *) model;
   const KilnModelOptions *opt = &model->options;
-  GbtInput train_in = input_of (train), val_in;
+  GbtInput train_in = _kiln_gbt_input_of (train), val_in;
   GbtGrowParams params = { 0, };
-  Loss loss = { 0, };
+  GbtLoss loss = { 0, };
   KilnParallelTeam *team;
   GbtBins *bins;
   RoundJob job = { 0, };
@@ -663,7 +354,7 @@ kiln_gbt_fit (KilnModel            *model,
     pred[i] = self->baseline[i / n];
   if (val != NULL)
     {
-      val_in = input_of (val);
+      val_in = _kiln_gbt_input_of (val);
       val_raw = g_new (double, (gsize) val->n_rows * k);
       for (gsize i = 0; i < (gsize) val->n_rows * k; i++)
         val_raw[i] = self->baseline[i / val->n_rows];
@@ -691,7 +382,7 @@ kiln_gbt_fit (KilnModel            *model,
   job.n_feat_tree = (guint) CLAMP (floor (opt->gbt.colsample * bins->n_features + 0.5), 1,
                                    MAX (bins->n_features, 1));
 
-  train_loss = mean_loss (&loss, n, pred, g, h, &job.g_max, team);
+  train_loss = _kiln_gbt_mean_loss (&loss, n, pred, g, h, &job.g_max, team);
   for (guint r = 0; r < opt->gbt.rounds; r++)
     {
       double val_loss = NAN, val_metric = NAN, monitored;
@@ -741,7 +432,7 @@ kiln_gbt_fit (KilnModel            *model,
       done = r + 1;
       self->n_rounds = done;
 
-      train_loss = mean_loss (&loss, n, pred, g, h, &job.g_max, team);
+      train_loss = _kiln_gbt_mean_loss (&loss, n, pred, g, h, &job.g_max, team);
       if (!isfinite (train_loss))
         {
           g_set_error (error, KILN_MODEL_ERROR, KILN_MODEL_ERROR_NUMERIC,
@@ -751,12 +442,12 @@ kiln_gbt_fit (KilnModel            *model,
         }
       if (val != NULL)
         {
-          Loss vl = loss;
+          GbtLoss vl = loss;
 
           vl.y_class = val->y_class;
           vl.y_value = val->y_value;
-          val_loss = mean_loss (&vl, val->n_rows, val_raw, NULL, NULL, NULL, team);
-          val_metric = metric (&loss, val, val_raw);
+          val_loss = _kiln_gbt_mean_loss (&vl, val->n_rows, val_raw, NULL, NULL, NULL, team);
+          val_metric = _kiln_gbt_metric (&loss, val, val_raw);
         }
 
       monitored = val != NULL ? val_loss : train_loss;
@@ -821,112 +512,6 @@ fail:
   kiln_parallel_team_free (team);
   gbt_clear (self);
   return FALSE;
-}
-
-/* ---- Predicting ------------------------------------------------------------------------------- */
-
-typedef struct {
-  KilnGbt        *self;
-  const GbtInput *in;
-  double         *out;
-  guint           n_blocks;
-} PredictJob;
-
-/* Raw scores of rows [lo, hi) into raw (k per row), tree by tree, so a tree stays in cache for the
- * block. */
-static void
-predict_raw (KilnGbt        *self,
-             const GbtInput *in,
-             guint           lo,
-             guint           hi,
-             double         *raw)
-{
-  guint k = self->n_outputs, n_trees = gbt_n_trees (self);
-  guint leaf[PREDICT_BLOCK];
-
-  g_assert (hi - lo <= PREDICT_BLOCK);
-  for (guint i = lo; i < hi; i++)
-    for (guint c = 0; c < k; c++)
-      raw[(gsize) (i - lo) * k + c] = self->baseline[c];
-  for (guint t = 0; t < n_trees; t++)
-    {
-      const GbtTree *tree = &self->store->trees[t];
-      guint c = t % k;
-
-      _kiln_gbt_tree_leaves (tree, in, NULL, lo, hi - lo, leaf);
-      for (guint i = lo; i < hi; i++)
-        raw[(gsize) (i - lo) * k + c] += tree->leaf[leaf[i - lo]];
-    }
-}
-
-static gboolean
-predict_block (guint    task,
-                guint    thread,
-                gpointer data)
-{
-  PredictJob *job = data;
-  KilnGbt *self = job->self;
-  KilnModel *model = &self->parent;
-  guint lo = task * PREDICT_BLOCK, hi = MIN (job->in->n_rows, lo + PREDICT_BLOCK);
-  guint k = self->n_outputs;
-  double raw[PREDICT_BLOCK * 4];
-  g_autofree double *big = NULL;
-  double *r = raw;
-
-  if ((gsize) (hi - lo) * k > G_N_ELEMENTS (raw))
-    r = big = g_new (double, (gsize) (hi - lo) * k);
-  predict_raw (self, job->in, lo, hi, r);
-  for (guint i = lo; i < hi; i++)
-    {
-      const double *z = r + (gsize) (i - lo) * k;
-      double *o = job->out + (gsize) i * (model->task == KILN_TASK_CLASSIFICATION ? model->n_classes : 1);
-
-      if (model->task == KILN_TASK_REGRESSION)
-        o[0] = z[0];
-      else if (k == 1)
-        {
-          double p = sigmoid (z[0]);
-          o[0] = 1.0 - p;
-          o[1] = p;
-        }
-      else
-        {
-          double m = z[0], s = 0.0;
-
-          for (guint c = 1; c < k; c++)
-            m = MAX (m, z[c]);
-          for (guint c = 0; c < k; c++)
-            s += (o[c] = exp (z[c] - m));
-          for (guint c = 0; c < k; c++)
-            o[c] /= s;
-        }
-    }
-  return TRUE;
-}
-
-static void
-gbt_predict_input (KilnGbt        *self,
-                   const GbtInput *in,
-                   double         *out)
-{
-  PredictJob job = { self, in, out, (in->n_rows + PREDICT_BLOCK - 1) / PREDICT_BLOCK };
-  KilnParallelTeam *team = NULL;
-
-  /* threads pay off from a few million row-trees on */
-  if ((guint64) in->n_rows * gbt_n_trees (self) >= 4000000 && job.n_blocks > 1)
-    team = kiln_parallel_team_new (self->parent.options.n_threads);
-  kiln_parallel_team_run (team, job.n_blocks, predict_block, &job);
-  kiln_parallel_team_free (team);
-}
-
-static void
-kiln_gbt_predict (KilnModel         *model,
-                  const KilnDataset *rows,
-                  double            *out)
-{
-  GbtInput in = input_of (rows);
-
-  gbt_predict_input ((KilnGbt *) model, &in, out);
 }
 
 /* ---- Importances, JSON ------------------------------------------------------------------------ */
@@ -1136,7 +721,7 @@ kiln_gbt_tree_shap (KilnModel         *model,
   if (!covered || rows == NULL)
     return covered;
 
-  in = input_of (rows);
+  in = _kiln_gbt_input_of (rows);
   *base = sign * self->baseline[c];
   *value = sign * self->baseline[c];
   for (guint t = c; t < gbt_n_trees (self); t += k)
@@ -1164,7 +749,7 @@ static const KilnModelOps kiln_gbt_ops = {
   .codes = TRUE,
   .check_options = kiln_gbt_check_options,
   .fit = kiln_gbt_fit,
-  .predict = kiln_gbt_predict,
+  .predict = _kiln_gbt_predict,
   .to_json = kiln_gbt_to_json,
   .from_json = kiln_gbt_from_json,
   .importances = kiln_gbt_importances,

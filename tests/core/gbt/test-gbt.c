@@ -206,22 +206,6 @@ test_determinism_shared (void)
 
 /* ---- Histograms ------------------------------------------------------------------------------ */
 
-static GbtInput
-input_of (const KilnDataset *ds)
-{
-  GbtInput in = { 0, };
-
-  in.n_rows = ds->n_rows;
-  in.n_numeric = ds->n_features;
-  in.x = ds->x;
-  in.x_stride = ds->n_features;
-  in.n_categorical = ds->n_categorical;
-  in.codes = ds->codes;
-  in.code_stride = ds->n_categorical;
-  in.n_levels = ds->n_levels;
-  return in;
-}
-
 typedef struct {
   GbtBins     *bins;
   double      *g;
@@ -236,7 +220,7 @@ grad_init (Grad              *gr,
            const KilnDataset *ds,
            guint64            seed)
 {
-  GbtInput in = input_of (ds);
+  GbtInput in = _kiln_gbt_input_of (ds);
   KilnRng rng;
   guint n = ds->n_rows;
 
@@ -424,7 +408,7 @@ least_leaf_hessian (const Grad        *gr,
                     const KilnDataset *ds,
                     GbtTree           *tree)
 {
-  GbtInput in = input_of (ds);
+  GbtInput in = _kiln_gbt_input_of (ds);
   g_autofree guint *leaf = g_new (guint, ds->n_rows);
   g_autofree double *sum = g_new0 (double, tree->n_leaves);
   double least = INFINITY;
