@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "kiln-window.h"
+#include "kiln-recent.h"
 #include "kiln-pages.h"
 #include "kiln-widgets.h"
 #include "kiln-task.h"
@@ -48,6 +49,7 @@ struct _KilnWindow
 
   /* a reopened project's run, scored again */
   GCancellable         *restore_cancellable;
+  GCancellable         *recent_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (KilnWindow, kiln_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -254,18 +256,10 @@ load_done (GObject      *source,
   kiln_project_set_data (self->project, data->path, &data->options, frame);
   {
     g_autofree char *name = g_path_get_basename (data->path);
-    g_autoptr(GFile) file = g_file_new_for_path (data->path);
-    g_autofree char *uri = g_file_get_uri (file);
     gtk_window_set_title (GTK_WINDOW (self), name);
     adw_view_switcher_title_set_subtitle (self->switcher_title, name);
-    {
-      GtkRecentData recent = { 0 };
-      recent.display_name = name;
-      recent.mime_type = (char *) "text/csv";
-      recent.app_name = (char *) g_get_application_name ();
-      recent.app_exec = (char *) "kiln %u";
-      gtk_recent_manager_add_full (gtk_recent_manager_get_default (), uri, &recent);
-    }
+    /* off the main thread: GtkRecentManager rewrote the whole shared list on it */
+    kiln_recent_add (data->path, "text/csv", NULL, NULL);
   }
   if (data->info.n_skipped_rows > 0)
     {
@@ -291,6 +285,8 @@ start_loading (KilnWindow *self, const char *path, const KilnCsvOptions *options
 
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
+  if (self->recent_cancellable)
+    g_cancellable_cancel (self->recent_cancellable);
   stop_loading (self);
 
   self->load_cancellable = g_cancellable_new ();
@@ -387,6 +383,7 @@ restore_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (KILN_PROJECT (source) == self->project)
     g_clear_object (&self->restore_cancellable);
+  g_clear_object (&self->recent_cancellable);
 }
 
 /* A reopened project's current run has its model but not yet its scores: score it again on the
@@ -690,11 +687,43 @@ on_drop (GtkDropTarget *target,
 }
 
 static void
+on_recent_listed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) files = kiln_recent_list_finish (result, &error);
+  KilnWindow *self;
+
+  if (files == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No recent files: %s", error->message);
+      return;
+    }
+  self = KILN_WINDOW (user_data);   /* alive: its dispose cancels the listing */
+  for (guint i = 0; i < files->len; i++)
+    {
+      KilnRecentFile *file = g_ptr_array_index (files, i);
+      g_autofree char *dir = g_path_get_dirname (file->path);
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), file->display_name);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), dir);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-path");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", file->path);
+      adw_preferences_group_add (self->recent_group, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->recent_group), files->len > 0);
+}
+
+static void
 fill_welcome (KilnWindow *self)
 {
-  GtkRecentManager *recent = gtk_recent_manager_get_default ();
-  GList *items = gtk_recent_manager_get_items (recent);
-  guint n_recent = 0;
+  static const char * const suffixes[] = { ".csv", ".tsv", ".txt", NULL };
 
   for (guint i = 0; i < G_N_ELEMENTS (examples); i++)
     {
@@ -709,33 +738,10 @@ fill_welcome (KilnWindow *self)
       adw_preferences_group_add (self->examples_group, row);
     }
 
-  for (GList *l = items; l && n_recent < 5; l = l->next)
-    {
-      GtkRecentInfo *info = l->data;
-      const char *uri = gtk_recent_info_get_uri (info);
-      g_autoptr(GFile) file = g_file_new_for_uri (uri);
-      g_autofree char *path = g_file_get_path (file);
-      GtkWidget *row;
-      g_autofree char *dir = NULL;
-
-      if (path == NULL || !gtk_recent_info_has_application (info, g_get_application_name ()) ||
-          !(g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".tsv") ||
-            g_str_has_suffix (path, ".txt")) || !g_file_test (path, G_FILE_TEST_EXISTS))
-        continue;
-      row = adw_action_row_new ();
-      dir = g_path_get_dirname (path);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), gtk_recent_info_get_display_name (info));
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), dir);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-path");
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", path);
-      adw_preferences_group_add (self->recent_group, row);
-      n_recent++;
-    }
-  gtk_widget_set_visible (GTK_WIDGET (self->recent_group), n_recent > 0);
-  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
+  /* the files opened before, newest first: read off the main thread, shown when read */
+  gtk_widget_set_visible (GTK_WIDGET (self->recent_group), FALSE);
+  self->recent_cancellable = g_cancellable_new ();
+  kiln_recent_list_async (suffixes, 5, self->recent_cancellable, on_recent_listed, self);
 }
 
 /* The step switchers only where there are steps: not on the welcome and loading pages, where
