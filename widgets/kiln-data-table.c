@@ -188,20 +188,27 @@ select_column (KilnDataTable   *self,
 
 /* ---- Cells ------------------------------------------------------------------------------ */
 
+/* A press on a cell selects its column. One gesture on the view, before its rows see the press,
+ * finds the cell under the pointer: a gesture per cell was a controller more for each of the
+ * thousands of cells the view keeps, built in the frames that show a file. */
 static void
-cell_pressed_cb (GtkGestureClick *gesture,
+view_pressed_cb (GtkGestureClick *gesture,
                  int              n_press,
                  double           x,
                  double           y,
-                 GtkWidget       *cell)
+                 KilnDataTable   *self)
 {
-  ColumnData *data = g_object_get_data (G_OBJECT (cell), "kiln-column-data");
+  GtkWidget *view = GTK_WIDGET (self->view);
+  GtkWidget *widget = gtk_widget_pick (view, x, y, GTK_PICK_DEFAULT);
+  ColumnData *data = NULL;
   GdkModifierType state;
 
-  if (data == NULL || data->column == ROW_NUMBER_COLUMN || data->table->rows_activatable)
+  for (; widget != NULL && widget != view && data == NULL; widget = gtk_widget_get_parent (widget))
+    data = g_object_get_data (G_OBJECT (widget), "kiln-column-data");
+  if (data == NULL || data->column == ROW_NUMBER_COLUMN || self->rows_activatable)
     return;
   state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
-  select_column (data->table, data->column, state);
+  select_column (self, data->column, state);
 }
 
 static void
@@ -224,7 +231,6 @@ setup_cb (GtkSignalListItemFactory *factory,
           ColumnData               *data)
 {
   GtkWidget *cell = gtk_inscription_new (NULL);
-  GtkGesture *click;
 
   gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
   gtk_inscription_set_min_lines (GTK_INSCRIPTION (cell), 1);
@@ -237,12 +243,6 @@ setup_cb (GtkSignalListItemFactory *factory,
     }
   if (data->column == ROW_NUMBER_COLUMN)
     gtk_widget_add_css_class (cell, "row-number");
-  else
-    {
-      click = gtk_gesture_click_new ();
-      g_signal_connect (click, "pressed", G_CALLBACK (cell_pressed_cb), cell);
-      gtk_widget_add_controller (cell, GTK_EVENT_CONTROLLER (click));
-    }
   g_object_set_data (G_OBJECT (cell), "kiln-column", GUINT_TO_POINTER (data->column + 1));
   g_object_set_data (G_OBJECT (cell), "kiln-column-data", data);
   gtk_list_item_set_child (item, cell);
@@ -729,6 +729,13 @@ kiln_data_table_init (KilnDataTable *self)
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), GTK_WIDGET (self->view));
 
   g_signal_connect (self->view, "activate", G_CALLBACK (view_activate_cb), self);
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+    g_signal_connect (click, "pressed", G_CALLBACK (view_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->view), GTK_EVENT_CONTROLLER (click));
+  }
   self->sorter_changed_id = g_signal_connect (gtk_column_view_get_sorter (self->view), "changed",
                                               G_CALLBACK (view_sorter_changed_cb), self);
 }
