@@ -13,6 +13,15 @@
 #include "kiln-pages.h"
 #include "kiln-widgets.h"
 #include "kiln-task.h"
+#include "kiln-bundle.h"
+#include "kiln-conform.h"
+#include "kiln-csv.h"
+#include "kiln-cv.h"
+#include "kiln-dataset.h"
+#include "kiln-model.h"
+#include "kiln-onnx.h"
+#include "kiln-pipeline.h"
+#include "kiln-recipe.h"
 #include <string.h>
 
 struct _KilnWindow
@@ -868,6 +877,18 @@ kiln_window_class_init (KilnWindowClass *klass)
   object_class->dispose = kiln_window_dispose;
   object_class->finalize = kiln_window_finalize;
   window_class->close_request = on_close_request;
+
+  /* the core's error domains registered here, on the main thread: G_DEFINE_QUARK's first call is
+   * not thread-safe, and two loads (or a load and a training) may fail at once in workers */
+  (void) kiln_csv_error_quark ();
+  (void) kiln_conform_error_quark ();
+  (void) kiln_dataset_error_quark ();
+  (void) kiln_prep_error_quark ();
+  (void) kiln_model_error_quark ();
+  (void) kiln_pipeline_error_quark ();
+  (void) kiln_eval_error_quark ();
+  (void) kiln_bundle_error_quark ();
+  (void) kiln_onnx_error_quark ();
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/kiln/Kiln/ui/kiln-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KilnWindow, header_bar);
