@@ -1,0 +1,241 @@
+/* kiln-text-private.h: what the text modules share (kiln-text.c: terms, tables, the word cache;
+ * kiln-text-vocab.c: fitting; kiln-text-vectorise.c: vectorising).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Speed matters here: a corpus of 180,000 reviews is about 25 million term occurrences to count
+ * and look up. A document's terms are byte ranges of one scratch buffer (the padded words, the
+ * joined word pairs), hashed once; terms are counted in an open-addressing table of 16-byte slots
+ * whose keys live in an arena, so no string is allocated per term. Fitting counts each half of the
+ * documents on its own core and merges the two tables (the counts are sums, so the vocabulary does
+ * not depend on the number of threads); transforming runs blocks of rows on both cores. A word's
+ * pieces depend on the word alone, so each thread caches, per distinct word, its pieces' ids; a
+ * fitted vocabulary keeps the training words' cache (as feature indices), which transforming
+ * looks up first: most words of the test rows, and of what is predicted later, are cut once.
+ */
+#pragma once
+
+#include <string.h>
+
+#include "kiln-prep-private.h"
+
+G_BEGIN_DECLS
+
+/* ---- Terms --------------------------------------------------------------------------------- */
+
+enum {
+  KIND_CHAR = 0,
+  KIND_WORD = 1,
+};
+
+typedef struct {
+  guint64 hash;
+  guint32 off;    /* into the document's scratch bytes */
+  guint16 len;
+  guint8  kind;
+} Gram;
+
+/* Scratch space of one thread: the normalised text, the bytes the terms point into, the terms,
+ * character starts. */
+typedef struct {
+  GString *norm;
+  GString *bytes;
+  GArray  *grams;    /* of Gram */
+  GArray  *starts;   /* of guint32: byte offsets of characters, plus the end */
+  GArray  *words;    /* of guint32 pairs: offset, length of each word in bytes */
+} Scratch;
+
+void _kiln_text_scratch_init  (Scratch *s);
+void _kiln_text_scratch_clear (Scratch *s);
+/* @text normalised into @out (cleared first). */
+void _kiln_text_normalise_into (const char *text, GString *out);
+
+static inline guint64
+hash_bytes (const char *p, gsize len, guint8 kind)
+{
+  guint64 h = 0x9E3779B97F4A7C15ull ^ ((guint64) kind << 56) ^ len;
+
+  while (len >= 8)
+    {
+      guint64 v;
+      memcpy (&v, p, 8);
+      h = (h ^ v) * 0xBF58476D1CE4E5B9ull;
+      h ^= h >> 31;
+      p += 8;
+      len -= 8;
+    }
+  if (len > 0)
+    {
+      guint64 v = 0;
+      memcpy (&v, p, len);
+      h = (h ^ v) * 0x94D049BB133111EBull;
+      h ^= h >> 29;
+    }
+  h = (h ^ (h >> 32)) * 0xD6E8FEB86659FD93ull;
+  h ^= h >> 32;
+  return h | 1;   /* 0 marks an empty slot */
+}
+
+/* ---- A table of terms ---------------------------------------------------------------------- */
+
+typedef struct {
+  guint32 hash;    /* the term's hash, low 32 bits, odd; 0: empty */
+  guint32 off;     /* the term's bytes in the arena */
+  guint16 len;
+  guint8  kind;
+  guint8  known;   /* counting: a serial has been given */
+  guint32 value;   /* counting: the serial; fitted: the feature index; cache: the pool offset */
+} Slot;            /* 16 bytes: four to a cache line */
+
+static inline guint32
+slot_hash (guint64 hash)
+{
+  return (guint32) hash | 1;
+}
+
+typedef struct {
+  Slot    *slots;
+  gsize    mask;
+  gsize    n;
+  GString *arena;
+} Table;
+
+void _kiln_text_table_init  (Table *t, gsize capacity);
+void _kiln_text_table_clear (Table *t);
+void _kiln_text_table_grow  (Table *t);
+
+/* Terms are a few bytes long: a loop beats a call to memcmp. */
+static inline gboolean
+same_bytes (const char *a, const char *b, guint len)
+{
+  for (guint i = 0; i < len; i++)
+    if (a[i] != b[i])
+      return FALSE;
+  return TRUE;
+}
+
+static inline Slot *
+table_find (const Table *t, guint64 hash64, const char *key, guint16 len, guint8 kind)
+{
+  guint32 hash = slot_hash (hash64);
+  gsize j = (hash >> 1) & t->mask;
+
+  for (;;)
+    {
+      Slot *slot = &t->slots[j];
+      if (slot->hash == 0)
+        return NULL;
+      if (slot->hash == hash && slot->len == len && slot->kind == kind
+          && same_bytes (t->arena->str + slot->off, key, len))
+        return slot;
+      j = (j + 1) & t->mask;
+    }
+}
+
+/* The slot of the term, added (value 0) when new. */
+static inline Slot *
+table_insert (Table *t, guint64 hash64, const char *key, guint16 len, guint8 kind)
+{
+  guint32 hash = slot_hash (hash64);
+  gsize j;
+
+  if ((t->n + 1) * 2 > t->mask + 1)
+    _kiln_text_table_grow (t);
+  j = (hash >> 1) & t->mask;
+  for (;;)
+    {
+      Slot *slot = &t->slots[j];
+      if (slot->hash == 0)
+        {
+          slot->hash = hash;
+          slot->off = (guint32) t->arena->len;
+          slot->len = len;
+          slot->kind = kind;
+          slot->value = 0;
+          slot->known = 0;
+          g_string_append_len (t->arena, key, len);
+          t->n++;
+          return slot;
+        }
+      if (slot->hash == hash && slot->len == len && slot->kind == kind
+          && same_bytes (t->arena->str + slot->off, key, len))
+        return slot;
+      j = (j + 1) & t->mask;
+    }
+}
+
+/* ---- A cache of words' pieces ---------------------------------------------------------------- */
+
+/* A word's pieces depend on the word alone, and words repeat (Zipf): each thread keeps, per
+ * distinct word, the ids its pieces map to, so a document costs one lookup per word instead of
+ * one per piece. */
+#define KIND_CACHE  2
+#define CACHE_WORD_MAX 255   /* longer words are cut every time */
+
+typedef guint32 (*PieceIdFunc) (gpointer data, const Gram *gram, const char *bytes);
+
+typedef struct _WordCache WordCache;
+struct _WordCache {
+  Table            table;    /* word -> value: offset in pool of its number of ids, then the ids */
+  GArray          *pool;     /* of guint32 */
+  const WordCache *shared;   /* looked up first (read-only): the training words' pieces */
+};
+
+void _kiln_text_word_cache_init  (WordCache *c);
+void _kiln_text_word_cache_clear (WordCache *c);
+/* Every term id of a normalised document (s->norm) into @ids: pieces within words through the
+ * cache (when there is one and pieces are within words), the rest cut and mapped. */
+void _kiln_text_doc_ids (const KilnTextOptions *o, Scratch *s, WordCache *cache,
+                         PieceIdFunc id_of, gpointer data, GArray *ids);
+
+/* ---- The vocabulary ------------------------------------------------------------------------- */
+
+/* The training rows' features, made while fitting (their terms were cut to count them): the
+ * dataset of those rows takes them instead of cutting every text again. */
+typedef struct {
+  KilnColumn *column;
+  guint32    *rows;      /* NULL: 0 .. n_rows-1 */
+  guint       n_rows;
+  gsize      *row_nnz;
+  GPtrArray  *blocks;    /* of GArray of KilnTextWeight, rows in order */
+} TrainCache;
+
+struct _KilnTextVocab {
+  guint     n_terms;
+  guint     n_char;      /* character pieces first */
+  guint     n_docs;
+  guint32  *df;
+  float    *idf;
+  char    **terms;       /* NUL-terminated, n_terms + NULL */
+  Table     lookup;      /* value: the feature index */
+  TrainCache *train;     /* until the training dataset takes it (atomically) */
+  WordCache *words;      /* fitted here: the training words' pieces as feature indices, which
+                            vectorising looks up before cutting a word; NULL when loaded */
+};
+
+void _kiln_text_train_cache_free (TrainCache *c);
+
+/* The documents: row r's text is the category of code codes[rows ? rows[r] : r], or none. */
+typedef struct {
+  KilnColumn    *column;
+  const gint32  *codes;
+  const guint32 *rows;
+  guint          n_rows;
+} Docs;
+
+static inline const char *
+doc_text (const Docs *d, guint r)
+{
+  gint32 code = d->codes[d->rows ? d->rows[r] : r];
+
+  return code < 0 ? NULL : kiln_column_get_category (d->column, (guint) code);
+}
+
+typedef KilnTextWeight Entry;
+
+/* The features of a document whose term ids are @ids (reordered), appended to @out (of
+ * KilnTextWeight), increasing. */
+void _kiln_text_weigh_ids (const KilnTextVocab *v, const KilnTextOptions *o, guint32 *ids, guint n,
+                           guint offset, GArray *out);
+
+G_END_DECLS

@@ -1,0 +1,258 @@
+/* kiln-text-vectorise.c: turning documents into sparse TF-IDF rows with a fitted vocabulary
+ * (kiln-text-private.h), and handing over the training rows' rows made while fitting.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "kiln-prep"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
+
+#include "kiln-parallel.h"
+#include "kiln-text-private.h"
+
+/* ---- Vectorising ------------------------------------------------------------------------ */
+
+/* Sorts @a in place: insertion sort for short runs, quicksort (median of three) above. A
+ * document has a hundred-odd terms; the library's qsort with its callback cost more than the
+ * lookups. */
+static void
+sort_u32 (guint32 *a, guint n)
+{
+  while (n > 16)
+    {
+      guint32 x = a[0], y = a[n / 2], z = a[n - 1], pivot, t;
+      guint i = 0, j = n - 1;
+
+      pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+      for (;;)
+        {
+          while (a[i] < pivot)
+            i++;
+          while (a[j] > pivot)
+            j--;
+          if (i >= j)
+            break;
+          t = a[i], a[i] = a[j], a[j] = t;
+          i++;
+          j--;
+        }
+      /* [0, j] <= pivot <= [j + 1, n): recurse on the smaller part */
+      if (j + 1 < n - j - 1)
+        {
+          sort_u32 (a, j + 1);
+          a += j + 1;
+          n -= j + 1;
+        }
+      else
+        {
+          sort_u32 (a + j + 1, n - j - 1);
+          n = j + 1;
+        }
+    }
+  for (guint i = 1; i < n; i++)
+    {
+      guint32 v = a[i];
+      guint j = i;
+      while (j > 0 && a[j - 1] > v)
+        {
+          a[j] = a[j - 1];
+          j--;
+        }
+      a[j] = v;
+    }
+}
+
+static guint32
+vocab_id_of (gpointer data, const Gram *g, const char *bytes)
+{
+  const KilnTextVocab *v = data;
+  Slot *slot = table_find (&v->lookup, g->hash, bytes + g->off, g->len, g->kind);
+
+  return slot != NULL ? slot->value : G_MAXUINT32;
+}
+
+/* The features of a document whose term ids are @ids (reordered), appended to @out (of Entry),
+ * increasing. */
+void
+_kiln_text_weigh_ids (const KilnTextVocab *v, const KilnTextOptions *o, guint32 *ids, guint n, guint offset,
+           GArray *out)
+{
+  guint first = out->len;
+  double norm = 0.0;
+
+  if (n == 0)
+    return;
+  sort_u32 (ids, n);
+  for (guint i = 0; i < n; )
+    {
+      guint32 id = ids[i];
+      guint j = i + 1;
+      double tf, w;
+      Entry e;
+
+      while (j < n && ids[j] == id)
+        j++;
+      /* most terms are in a document once: no log for them */
+      tf = j - i == 1 ? 1.0 : o->sublinear_tf ? 1.0 + log ((double) (j - i)) : (double) (j - i);
+      w = tf * v->idf[id];
+      e.term = offset + id;
+      e.weight = (float) w;
+      norm += w * w;
+      g_array_append_val (out, e);
+      i = j;
+    }
+  norm = sqrt (norm) / o->row_length;
+  for (guint i = first; i < out->len; i++)
+    g_array_index (out, Entry, i).weight = (float) (g_array_index (out, Entry, i).weight / norm);
+}
+
+/* The features of one normalised document (s->norm), appended to @out. */
+static void
+vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, WordCache *cache,
+               GArray *ids, guint offset, GArray *out)
+{
+  _kiln_text_doc_ids (o, s, cache, vocab_id_of, (gpointer) v, ids);
+  _kiln_text_weigh_ids (v, o, (guint32 *) ids->data, ids->len, offset, out);
+}
+
+static gboolean
+same_rows (const guint32 *rows, const guint32 *cached, guint n)
+{
+  if (rows == NULL && cached == NULL)
+    return TRUE;
+  for (guint i = 0; i < n; i++)
+    if ((rows ? rows[i] : i) != (cached ? cached[i] : i))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+_kiln_text_vocab_take_training (KilnTextVocab *vocab,
+                                KilnColumn    *column,
+                                const guint32 *rows,
+                                guint          n_rows,
+                                guint          offset,
+                                gsize         *row_nnz,
+                                GPtrArray     *blocks)
+{
+  TrainCache *c = g_atomic_pointer_exchange (&vocab->train, NULL);
+
+  if (c == NULL)
+    return FALSE;
+  if (c->column != column || c->n_rows != n_rows || !same_rows (rows, c->rows, n_rows))
+    {
+      _kiln_text_train_cache_free (c);
+      return FALSE;
+    }
+  g_debug ("%u training rows' features from the counting pass", n_rows);
+  memcpy (row_nnz, c->row_nnz, (gsize) n_rows * sizeof (gsize));
+  for (guint b = 0; b < c->blocks->len; b++)
+    {
+      GArray *a = c->blocks->pdata[b];
+      for (guint i = 0; i < a->len && offset > 0; i++)
+        g_array_index (a, Entry, i).term += offset;
+      g_ptr_array_add (blocks, g_array_ref (a));
+    }
+  _kiln_text_train_cache_free (c);
+  return TRUE;
+}
+
+void
+_kiln_text_vocab_drop_training (KilnTextVocab *vocab)
+{
+  _kiln_text_train_cache_free (g_atomic_pointer_exchange (&vocab->train, NULL));
+}
+
+void
+_kiln_text_vectorise_one (const KilnTextVocab   *vocab,
+                          const KilnTextOptions *options,
+                          const char            *text,
+                          guint                  offset,
+                          GArray                *out)
+{
+  Scratch s;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  if (text == NULL)
+    return;
+  _kiln_text_scratch_init (&s);
+  _kiln_text_normalise_into (text, s.norm);
+  vectorise_doc (vocab, options, &s, NULL, ids, offset, out);
+  _kiln_text_scratch_clear (&s);
+}
+
+#define VEC_BLOCK 2048
+
+typedef struct {
+  const KilnTextVocab   *vocab;
+  const KilnTextOptions *options;
+  const Docs            *docs;
+  guint                  offset;
+  GArray               **entries;   /* per block, of Entry */
+  gsize                 *row_nnz;   /* per row */
+  WordCache             *caches;    /* per thread */
+} Vec;
+
+static gboolean
+vectorise_block (guint block, guint thread, gpointer data)
+{
+  Vec *vec = data;
+  guint r0 = block * VEC_BLOCK, r1 = MIN (vec->docs->n_rows, r0 + VEC_BLOCK);
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (Entry), (r1 - r0) * 64);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  Scratch s;
+
+  _kiln_text_scratch_init (&s);
+  for (guint r = r0; r < r1; r++)
+    {
+      const char *text = doc_text (vec->docs, r);
+      guint before = out->len;
+
+      if (text != NULL)
+        {
+          _kiln_text_normalise_into (text, s.norm);
+          vectorise_doc (vec->vocab, vec->options, &s, &vec->caches[thread], ids, vec->offset, out);
+        }
+      vec->row_nnz[r] = out->len - before;
+    }
+  _kiln_text_scratch_clear (&s);
+  vec->entries[block] = out;
+  return TRUE;
+}
+
+void
+_kiln_text_vectorise (const KilnTextVocab   *vocab,
+                      const KilnTextOptions *options,
+                      KilnColumn            *column,
+                      const guint32         *rows,
+                      guint                  n_rows,
+                      guint                  offset,
+                      gsize                 *row_nnz,
+                      GPtrArray             *blocks)
+{
+  Docs docs = { column, kiln_column_get_codes (column), rows, n_rows };
+  guint n_blocks = (n_rows + VEC_BLOCK - 1) / VEC_BLOCK;
+  guint n_threads = kiln_parallel_n_threads (n_blocks, 0);
+  Vec vec = { vocab, options, &docs, offset, g_new0 (GArray *, MAX (n_blocks, 1)), row_nnz,
+              g_new (WordCache, n_threads) };
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint t = 0; t < n_threads; t++)
+    {
+      _kiln_text_word_cache_init (&vec.caches[t]);
+      vec.caches[t].shared = vocab->words;
+    }
+  kiln_parallel_run (n_blocks, n_threads, vectorise_block, &vec);
+  for (guint t = 0; t < n_threads; t++)
+    _kiln_text_word_cache_clear (&vec.caches[t]);
+  g_free (vec.caches);
+  g_debug ("%u rows vectorised in %.3f s", n_rows, (g_get_monotonic_time () - start) / 1e6);
+  for (guint b = 0; b < n_blocks; b++)
+    g_ptr_array_add (blocks, vec.entries[b]);
+  g_free (vec.entries);
+}
