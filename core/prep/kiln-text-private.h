@@ -49,6 +49,31 @@ void _kiln_text_scratch_init  (Scratch *s);
 void _kiln_text_scratch_clear (Scratch *s);
 /* @text normalised into @out (cleared first). */
 void _kiln_text_normalise_into (const char *text, GString *out);
+/* The terms of @text (already normalised, valid UTF-8) into s->grams; with @no_pieces, not the
+ * character pieces within words (a word cache gives those). */
+void _kiln_text_cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *s,
+                           gboolean no_pieces);
+
+static inline gboolean
+is_space_at (const char *p)
+{
+  return (guchar) *p < 0x80 ? g_ascii_isspace (*p) : g_unichar_isspace (g_utf8_get_char (p));
+}
+
+/* The next whitespace-separated word at or after @p: its start in *@word, its end returned; NULL
+ * when there is none. */
+static inline const char *
+next_word (const char *p, const char *end, const char **word)
+{
+  while (p < end && is_space_at (p))
+    p = g_utf8_next_char (p);
+  if (p >= end)
+    return NULL;
+  *word = p;
+  while (p < end && !is_space_at (p))
+    p = g_utf8_next_char (p);
+  return p;
+}
 
 static inline guint64
 hash_bytes (const char *p, gsize len, guint8 kind)
@@ -100,7 +125,8 @@ typedef struct {
   GString *arena;
 } Table;
 
-void _kiln_text_table_init  (Table *t, gsize capacity);
+/* For @capacity terms and @key_bytes of keys without growing (it grows past them). */
+void _kiln_text_table_init  (Table *t, gsize capacity, gsize key_bytes);
 void _kiln_text_table_clear (Table *t);
 void _kiln_text_table_grow  (Table *t);
 
@@ -170,7 +196,8 @@ table_insert (Table *t, guint64 hash64, const char *key, guint16 len, guint8 kin
  * distinct word, the ids its pieces map to, so a document costs one lookup per word instead of
  * one per piece. */
 #define KIND_CACHE  2
-#define CACHE_WORD_MAX 255   /* longer words are cut every time */
+#define CACHE_WORD_MAX 255        /* longer words are cut every time */
+#define CACHE_POOL_MAX G_MAXINT32 /* and words past this many ids in all */
 
 typedef guint32 (*PieceIdFunc) (gpointer data, const Gram *gram, const char *bytes);
 
@@ -178,11 +205,18 @@ typedef struct _WordCache WordCache;
 struct _WordCache {
   Table            table;    /* word -> value: offset in pool of its number of ids, then the ids */
   GArray          *pool;     /* of guint32 */
-  const WordCache *shared;   /* looked up first (read-only): the training words' pieces */
+  const WordCache *shared[2];   /* looked up first (read-only): the training words' pieces */
 };
 
-void _kiln_text_word_cache_init  (WordCache *c);
+/* Sized for about @n_words words and @n_ids ids in all. */
+void _kiln_text_word_cache_init  (WordCache *c, gsize n_words, gsize n_ids);
 void _kiln_text_word_cache_clear (WordCache *c);
+/* The offset in c->pool of word @w's entry (its number of ids, then the ids @id_of gives its
+ * pieces, those not G_MAXUINT32), made when new, not looking at the shared caches; -1 when the
+ * word is not cached (too long), its pieces' ids then appended to @ids. */
+gssize _kiln_text_word_cache_entry (WordCache *c, const KilnTextOptions *o, const char *w,
+                                    gsize len, Scratch *s, PieceIdFunc id_of, gpointer data,
+                                    GArray *ids);
 /* Every term id of a normalised document (s->norm) into @ids: pieces within words through the
  * cache (when there is one and pieces are within words), the rest cut and mapped. */
 void _kiln_text_doc_ids (const KilnTextOptions *o, Scratch *s, WordCache *cache,
@@ -206,11 +240,13 @@ struct _KilnTextVocab {
   guint     n_docs;
   guint32  *df;
   float    *idf;
-  char    **terms;       /* NUL-terminated, n_terms + NULL */
+  char    **terms;       /* n_terms + NULL, into term_bytes */
+  char     *term_bytes;
   Table     lookup;      /* value: the feature index */
   TrainCache *train;     /* until the training dataset takes it (atomically) */
-  WordCache *words;      /* fitted here: the training words' pieces as feature indices, which
-                            vectorising looks up before cutting a word; NULL when loaded */
+  WordCache *words[2];   /* fitted here: the training words' pieces as feature indices (each
+                            half's), which vectorising looks up before cutting a word; NULL when
+                            loaded */
 };
 
 void _kiln_text_train_cache_free (TrainCache *c);

@@ -244,8 +244,9 @@ _kiln_text_vectorise (const KilnTextVocab   *vocab,
 
   for (guint t = 0; t < n_threads; t++)
     {
-      _kiln_text_word_cache_init (&vec.caches[t]);
-      vec.caches[t].shared = vocab->words;
+      _kiln_text_word_cache_init (&vec.caches[t], 1 << 14, 1 << 16);
+      vec.caches[t].shared[0] = vocab->words[0];
+      vec.caches[t].shared[1] = vocab->words[1];
     }
   kiln_parallel_run (n_blocks, n_threads, vectorise_block, &vec);
   for (guint t = 0; t < n_threads; t++)

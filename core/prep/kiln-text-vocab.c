@@ -3,8 +3,16 @@
  * (kiln-text-private.h).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The documents are counted in two fixed halves, one per core, each into its own table of terms
+ * numbered by first sight (serials), with its own cache of words' pieces. A document's record is
+ * its words, as their entries in the part's word cache (so a word's pieces are stored once, not
+ * per document), then the serials of its other terms (joining pieces, words and word n-grams).
+ * Merging looks the second half's terms up in the first half's table (read-only, on both
+ * cores); its terms the first half lacks are numbered after the first half's. Document counts are
+ * sums, the vocabulary is sorted by its terms' bytes, and the halves do not depend on the number
+ * of threads: the same data gives the same vocabulary and features on any machine.
  */
-
 #define G_LOG_DOMAIN "kiln-prep"
 
 #include "config.h"
@@ -30,45 +38,108 @@ _kiln_text_train_cache_free (TrainCache *c)
   g_free (c);
 }
 
-
 #define FIT_PARTS 2
+#define WORD_REF  0x80000000u   /* in a record: a word's entry in the part's cache pool */
+#define NO_TERM   G_MAXUINT32
 
 typedef struct {
-  Table   table;   /* value: the term's serial number */
-  GArray *df;      /* per serial: documents */
-  GArray *last;    /* per serial: the last document counted (+ 1) */
-  GArray *ids;     /* every document's term serials, one after the other */
-  GArray *n_ids;   /* per row of the part: how many */
-  WordCache cache; /* the part's words and their pieces' serials */
+  guint32 df;     /* documents holding the term */
+  guint32 last;   /* the last document counted, + 1 */
+} Tally;
+
+typedef struct {
+  guint      r0, r1;    /* its rows */
+  Table      table;     /* value: the term's serial number */
+  GArray    *tally;     /* per serial: Tally */
+  GArray    *rec;       /* the documents' records, one after the other (of guint32) */
+  GArray    *n_rec;     /* per row: the length of its record */
+  WordCache  cache;     /* the part's words and their pieces' serials */
+  guint      n_docs;
+  guint      n_serials;
+  guint32   *feature;   /* per serial: its feature, or NO_TERM */
+  guint32   *to_all;    /* the second part's: per serial, the serial of the merged numbering */
+  GArray    *cands[2];  /* per kind: of Candidate */
 } Counts;
 
 typedef struct {
   const KilnTextOptions *options;
   const Docs            *docs;
   Counts                 parts[FIT_PARTS];
+  guint32               *df;      /* per merged serial: documents */
+  guint                  n_all;   /* merged serials */
 } Fit;
 
 /* The serial of a term, numbered when first seen. */
 static guint32
-counts_serial (Counts *c, guint64 hash, const char *key, guint16 len, guint8 kind)
+fit_id_of (gpointer data, const Gram *g, const char *bytes)
 {
-  Slot *slot = table_insert (&c->table, hash, key, len, kind);
+  Counts *c = data;
+  Slot *slot = table_insert (&c->table, g->hash, bytes + g->off, g->len, g->kind);
 
   if (!slot->known)
     {
-      guint32 zero = 0;
+      Tally zero = { 0, 0 };
       slot->known = 1;
-      slot->value = c->df->len;
-      g_array_append_val (c->df, zero);
-      g_array_append_val (c->last, zero);
+      slot->value = c->tally->len;
+      g_array_append_val (c->tally, zero);
     }
   return slot->value;
 }
 
-static guint32
-fit_id_of (gpointer data, const Gram *g, const char *bytes)
+static inline void
+tally_one (Tally *tally, guint32 serial, guint32 doc)
 {
-  return counts_serial (data, g->hash, bytes + g->off, g->len, g->kind);
+  Tally *t = &tally[serial];
+
+  if (t->last != doc)
+    {
+      t->last = doc;
+      t->df++;
+    }
+}
+
+/* Document @doc of part @c (normalised in s->norm): its record appended, its terms counted. */
+static void
+fit_doc (const KilnTextOptions *o, Counts *c, Scratch *s, guint32 doc)
+{
+  const char *text = s->norm->str, *end = text + s->norm->len, *p = text, *w = NULL;
+  gboolean cached = o->char_max > 0 && o->char_within_words;
+  guint first = c->rec->len, n;
+  const guint32 *rec, *pool;
+  Tally *tally;
+
+  if (cached)
+    while ((p = next_word (p, end, &w)) != NULL)
+      {
+        gssize off = _kiln_text_word_cache_entry (&c->cache, o, w, (gsize) (p - w), s, fit_id_of,
+                                                  c, c->rec);
+        if (off >= 0)
+          {
+            guint32 ref = WORD_REF | (guint32) off;
+            g_array_append_val (c->rec, ref);
+          }
+      }
+  _kiln_text_cut_terms (o, text, (gsize) (end - text), s, cached);
+  for (guint g = 0; g < s->grams->len; g++)
+    {
+      guint32 serial = fit_id_of (c, &g_array_index (s->grams, Gram, g), s->bytes->str);
+      g_array_append_val (c->rec, serial);
+    }
+
+  n = c->rec->len - first;
+  g_array_append_val (c->n_rec, n);
+  rec = &g_array_index (c->rec, guint32, first);
+  pool = (const guint32 *) c->cache.pool->data;
+  tally = (Tally *) c->tally->data;
+  for (guint i = 0; i < n; i++)
+    if (rec[i] & WORD_REF)
+      {
+        const guint32 *at = pool + (rec[i] & ~WORD_REF);
+        for (guint32 k = 1; k <= at[0]; k++)
+          tally_one (tally, at[k], doc);
+      }
+    else
+      tally_one (tally, rec[i], doc);
 }
 
 static void
@@ -76,77 +147,126 @@ fit_part (guint part, gpointer data)
 {
   Fit *fit = data;
   const Docs *d = fit->docs;
-  guint r0 = (guint) ((guint64) d->n_rows * part / FIT_PARTS);
-  guint r1 = (guint) ((guint64) d->n_rows * (part + 1) / FIT_PARTS);
   Counts *c = &fit->parts[part];
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
-  WordCache *cache = &c->cache;
+  gsize bytes = 0;
   Scratch s;
 
-  _kiln_text_scratch_init (&s);
-  _kiln_text_word_cache_init (cache);
-  _kiln_text_table_init (&c->table, 1 << 16);
-  c->df = g_array_new (FALSE, FALSE, sizeof (guint32));
-  c->last = g_array_new (FALSE, FALSE, sizeof (guint32));
-  c->ids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), (r1 - r0) * 64);
-  c->n_ids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), r1 - r0);
-  for (guint r = r0; r < r1; r++)
+  /* sized from the text (on the nsmc reviews, a part's distinct terms are about a seventh of its
+     bytes, its words a thirtieth, its records' and cached words' ids half): tables that grow
+     are copied, and in a virtual machine every newly touched page costs a fault */
+  for (guint r = c->r0; r < c->r1; r++)
     {
       const char *text = doc_text (d, r);
-      guint32 *df, *last;
+      bytes += text ? strlen (text) : 0;
+    }
+  _kiln_text_scratch_init (&s);
+  _kiln_text_word_cache_init (&c->cache, bytes / 32, bytes / 2);
+  _kiln_text_table_init (&c->table, bytes / 8, bytes * 3);
+  c->tally = g_array_sized_new (FALSE, FALSE, sizeof (Tally), MAX (bytes / 8, 1024));
+  c->rec = g_array_sized_new (FALSE, FALSE, sizeof (guint32), MAX (bytes / 2, 1024));
+  c->n_rec = g_array_sized_new (FALSE, FALSE, sizeof (guint32), MAX (c->r1 - c->r0, 1));
+  for (guint r = c->r0; r < c->r1; r++)
+    {
+      const char *text = doc_text (d, r);
 
       if (text == NULL)
         {
           guint32 zero = 0;
-          g_array_append_val (c->n_ids, zero);
+          g_array_append_val (c->n_rec, zero);
           continue;
         }
+      c->n_docs++;
       _kiln_text_normalise_into (text, s.norm);
-      _kiln_text_doc_ids (fit->options, &s, cache, fit_id_of, c, ids);
-      g_array_append_vals (c->ids, ids->data, ids->len);
-      g_array_append_val (c->n_ids, ids->len);
-      df = (guint32 *) c->df->data;
-      last = (guint32 *) c->last->data;
-      for (guint i = 0; i < ids->len; i++)
-        {
-          guint32 serial = g_array_index (ids, guint32, i);
-          if (last[serial] != r + 1)
-            {
-              last[serial] = r + 1;
-              df[serial]++;
-            }
-        }
+      fit_doc (fit->options, c, &s, r + 1);
     }
   _kiln_text_scratch_clear (&s);
+  c->n_serials = c->tally->len;
 }
 
+/* The counts, once merged. */
 static void
 counts_clear (Counts *c)
 {
   _kiln_text_table_clear (&c->table);
-  if (c->df)
-    g_array_free (c->df, TRUE);
-  if (c->last)
-    g_array_free (c->last, TRUE);
-  c->df = c->last = NULL;
+  if (c->tally)
+    g_array_free (c->tally, TRUE);
+  c->tally = NULL;
 }
 
 static void
-counts_clear_ids (Counts *c)
+counts_clear_all (Counts *c)
 {
-  if (c->ids)
-    g_array_free (c->ids, TRUE);
-  if (c->n_ids)
-    g_array_free (c->n_ids, TRUE);
-  c->ids = c->n_ids = NULL;
+  counts_clear (c);
+  if (c->rec)
+    g_array_free (c->rec, TRUE);
+  if (c->n_rec)
+    g_array_free (c->n_rec, TRUE);
+  c->rec = c->n_rec = NULL;
+  g_clear_pointer (&c->feature, g_free);
+  g_clear_pointer (&c->to_all, g_free);
+  for (guint k = 0; k < 2; k++)
+    if (c->cands[k])
+      g_array_free (c->cands[k], TRUE);
+  c->cands[0] = c->cands[1] = NULL;
 }
+
+/* ---- Merging -------------------------------------------------------------------------------- */
+
+#define MERGE_TASKS 8
+
+/* Task @task: a share of the second part's table looked up in the first's (read-only). */
+static void
+match_task (guint task, gpointer data)
+{
+  Fit *fit = data;
+  Counts *c0 = &fit->parts[0], *c1 = &fit->parts[1];
+  gsize n_slots = c1->table.mask + 1;
+  gsize i0 = n_slots * task / MERGE_TASKS, i1 = n_slots * (task + 1) / MERGE_TASKS;
+
+  for (gsize i = i0; i < i1; i++)
+    {
+      const Slot *src = &c1->table.slots[i], *in0;
+      if (!src->hash)
+        continue;
+      in0 = table_find (&c0->table, src->hash, c1->table.arena->str + src->off, src->len,
+                        src->kind);
+      c1->to_all[src->value] = in0 != NULL ? in0->value : NO_TERM;
+    }
+}
+
+/* The merged numbering: the first part's serials, then the second's new terms in their order;
+ * the document counts summed. */
+static void
+merge_parts (Fit *fit)
+{
+  Counts *c0 = &fit->parts[0], *c1 = &fit->parts[1];
+  guint n0 = c0->tally->len, n1 = c1->tally->len, n_all = n0;
+  const Tally *t0 = (const Tally *) c0->tally->data, *t1 = (const Tally *) c1->tally->data;
+
+  c1->to_all = g_new (guint32, MAX (n1, 1));
+  kiln_parallel_for (MERGE_TASKS, match_task, fit);
+  for (guint s = 0; s < n1; s++)
+    if (c1->to_all[s] == NO_TERM)
+      c1->to_all[s] = n_all++;
+  fit->n_all = n_all;
+  fit->df = g_new (guint32, MAX (n_all, 1));
+  for (guint s = 0; s < n0; s++)
+    fit->df[s] = t0[s].df;
+  for (guint s = 0; s < n1; s++)
+    {
+      guint32 to = c1->to_all[s];
+      fit->df[to] = to < n0 ? fit->df[to] + t1[s].df : t1[s].df;
+    }
+}
+
+/* ---- The vocabulary ------------------------------------------------------------------------- */
 
 typedef struct {
   const char *key;
   guint16     len;
   guint8      kind;
   guint32     df;
-  guint32     serial;
+  guint32     serial;   /* merged */
   guint64     prefix;   /* the first 8 bytes, big-endian, zero-padded: most terms differ there */
 } Candidate;
 
@@ -193,33 +313,80 @@ compare_order (gconstpointer pa, gconstpointer pb)
   return compare_key (pa, pb);
 }
 
+/* Part @part's terms in at least min_df documents (the second part's: those the first lacks)
+ * into its candidates, by kind. */
+static void
+candidates_task (guint part, gpointer data)
+{
+  Fit *fit = data;
+  Counts *c = &fit->parts[part];
+  guint n0 = fit->parts[0].tally->len;
+
+  for (guint k = 0; k < 2; k++)
+    c->cands[k] = g_array_sized_new (FALSE, FALSE, sizeof (Candidate), 1024);
+  for (gsize i = 0; i <= c->table.mask; i++)
+    {
+      const Slot *slot = &c->table.slots[i];
+      guint32 serial;
+      if (!slot->hash)
+        continue;
+      serial = part == 0 ? slot->value : c->to_all[slot->value];
+      if ((part == 0 || serial >= n0) && fit->df[serial] >= fit->options->min_df)
+        {
+          const char *key = c->table.arena->str + slot->off;
+          Candidate cand = { key, slot->len, slot->kind, fit->df[serial], serial,
+                             key_prefix (key, slot->len) };
+          g_array_append_val (c->cands[slot->kind == KIND_CHAR ? 0 : 1], cand);
+        }
+    }
+}
+
+/* Kind @kind's candidates of both parts, in compare_key()'s order. */
 static void
 sort_kind (guint kind, gpointer data)
 {
-  GArray **parts = data;
+  Fit *fit = data;
+  GArray *all = fit->parts[0].cands[kind];
 
-  if (parts[kind]->len > 1)
-    qsort (parts[kind]->data, parts[kind]->len, sizeof (Candidate), compare_order);
+  g_array_append_vals (all, fit->parts[1].cands[kind]->data, fit->parts[1].cands[kind]->len);
+  g_array_set_size (fit->parts[1].cands[kind], 0);
+  if (all->len > 1)
+    qsort (all->data, all->len, sizeof (Candidate), compare_order);
 }
 
-/* @cands in compare_key()'s order: the character pieces and the words sorted on a core each. */
-static void
-sort_by_kind (GArray *cands)
+/* The candidates of both parts, of each kind in order, the max_features most frequent when there
+ * are more. */
+static GArray *
+choose_terms (Fit *fit)
 {
-  GArray *parts[2] = { g_array_new (FALSE, FALSE, sizeof (Candidate)),
-                       g_array_new (FALSE, FALSE, sizeof (Candidate)) };
+  const KilnTextOptions *o = fit->options;
+  Counts *c0 = &fit->parts[0], *c1 = &fit->parts[1];
+  guint n = c0->cands[0]->len + c0->cands[1]->len + c1->cands[0]->len + c1->cands[1]->len;
+  GArray *cands;
 
-  for (guint i = 0; i < cands->len; i++)
+  if (o->max_features > 0 && n > o->max_features)
     {
-      Candidate *c = &g_array_index (cands, Candidate, i);
-      g_array_append_val (parts[c->kind == KIND_CHAR ? 0 : 1], *c);
+      GArray *all = g_array_sized_new (FALSE, FALSE, sizeof (Candidate), n);
+      for (guint part = 0; part < FIT_PARTS; part++)
+        for (guint k = 0; k < 2; k++)
+          {
+            g_array_append_vals (all, fit->parts[part].cands[k]->data,
+                                 fit->parts[part].cands[k]->len);
+            g_array_set_size (fit->parts[part].cands[k], 0);
+          }
+      g_array_sort (all, compare_frequency);
+      for (guint i = 0; i < o->max_features; i++)
+        {
+          Candidate *c = &g_array_index (all, Candidate, i);
+          g_array_append_val (c0->cands[c->kind == KIND_CHAR ? 0 : 1], *c);
+        }
+      g_array_free (all, TRUE);
     }
-  kiln_parallel_for (2, sort_kind, parts);
-  g_array_set_size (cands, 0);
-  g_array_append_vals (cands, parts[0]->data, parts[0]->len);
-  g_array_append_vals (cands, parts[1]->data, parts[1]->len);
-  g_array_free (parts[0], TRUE);
-  g_array_free (parts[1], TRUE);
+  kiln_parallel_for (2, sort_kind, fit);
+  cands = c0->cands[0];
+  g_array_append_vals (cands, c0->cands[1]->data, c0->cands[1]->len);
+  c0->cands[0] = NULL;
+  return cands;
 }
 
 /* The idf of a vocabulary whose terms and df are set. */
@@ -235,7 +402,11 @@ vocab_idf (KilnTextVocab *v)
 static void
 vocab_lookup (KilnTextVocab *v)
 {
-  _kiln_text_table_init (&v->lookup, MAX (v->n_terms, 1));
+  gsize bytes = 0;
+
+  for (guint i = 0; i < v->n_terms; i++)
+    bytes += strlen (v->terms[i]);
+  _kiln_text_table_init (&v->lookup, MAX (v->n_terms, 1), bytes);
   for (guint i = 0; i < v->n_terms; i++)
     {
       guint8 kind = i < v->n_char ? KIND_CHAR : KIND_WORD;
@@ -253,53 +424,162 @@ vocab_finish (KilnTextVocab *v)
   vocab_lookup (v);
 }
 
-/* The parts' word caches as one, their pieces' serials mapped to features (those below min_df
- * dropped, the order kept: as vocab_id_of() would give them); the parts' caches are spent. */
-static WordCache *
-words_of_parts (Fit *fit, const guint32 *feature)
+/* @v's terms, @key[i] of @len[i] bytes, copied into one block. */
+static void
+vocab_set_terms (KilnTextVocab *v, guint n, const char * const *key, const guint16 *len)
 {
-  WordCache *w = g_new (WordCache, 1);
+  gsize bytes = 0;
+  char *at;
 
-  *w = fit->parts[0].cache;
-  for (gsize i = 0; i <= w->table.mask; i++)
-    if (w->table.slots[i].hash)
-      {
-        guint32 *at = &g_array_index (w->pool, guint32, w->table.slots[i].value), n = 0;
-        for (guint32 k = 1; k <= at[0]; k++)
-          if (feature[at[k]] != G_MAXUINT32)
-            at[++n] = feature[at[k]];
-        at[0] = n;
-      }
-  for (guint part = 1; part < FIT_PARTS; part++)
+  for (guint i = 0; i < n; i++)
+    bytes += len[i] + 1;
+  v->terms = g_new (char *, n + 1);
+  v->term_bytes = at = g_malloc (MAX (bytes, 1));
+  for (guint i = 0; i < n; i++)
     {
-      WordCache *c = &fit->parts[part].cache;
-      for (gsize i = 0; i <= c->table.mask; i++)
-        {
-          Slot *src = &c->table.slots[i], *dst;
-          const char *key = c->table.arena->str + src->off;
-          const guint32 *at;
-          guint off;
-
-          if (!src->hash || table_find (&w->table, src->hash, key, src->len, KIND_CACHE) != NULL)
-            continue;
-          at = &g_array_index (c->pool, guint32, src->value);
-          off = w->pool->len;
-          g_array_set_size (w->pool, off + 1);
-          for (guint32 k = 1; k <= at[0]; k++)
-            if (feature[at[k]] != G_MAXUINT32)
-              g_array_append_val (w->pool, feature[at[k]]);
-          g_array_index (w->pool, guint32, off) = w->pool->len - off - 1;
-          dst = table_insert (&w->table, src->hash, key, src->len, KIND_CACHE);
-          dst->value = off;
-        }
-      _kiln_text_word_cache_clear (c);
+      memcpy (at, key[i], len[i]);
+      at[len[i]] = '\0';
+      v->terms[i] = at;
+      at += len[i] + 1;
     }
-  return w;
+  v->terms[n] = NULL;
 }
 
-static TrainCache *train_cache_new (KilnTextVocab *v, const KilnTextOptions *o, Fit *fit,
-                                    const guint32 *feature, KilnColumn *column,
-                                    const guint32 *rows, guint n_rows);
+/* ---- The training rows' features, from the counting pass ------------------------------------ */
+
+#define CACHE_BLOCK 4096
+
+typedef struct {
+  KilnTextVocab         *vocab;     /* its lookup table is made by task 0 */
+  Fit                   *fit;
+  const KilnTextOptions *options;
+  const guint32        **rec;       /* per row: its record */
+  const guint32         *n_rec;     /* per row */
+  guint                  n_rows;
+  TrainCache            *cache;
+} CacheJob;
+
+/* Part @part's serials as features (the second part's through the merged numbering), and its
+ * words' pieces too, in place: the vocabulary's words cache. */
+static void
+features_task (guint part, gpointer data)
+{
+  CacheJob *job = data;
+  Fit *fit = job->fit;
+  Counts *c = &fit->parts[part];
+  guint n = c->n_serials;
+  const guint32 *all = fit->parts[0].feature;
+  guint32 *pool = (guint32 *) c->cache.pool->data;
+
+  if (part > 0)
+    {
+      c->feature = g_new (guint32, MAX (n, 1));
+      for (guint s = 0; s < n; s++)
+        c->feature[s] = all[c->to_all[s]];
+    }
+  for (gsize i = 0; i <= c->cache.table.mask; i++)
+    if (c->cache.table.slots[i].hash)
+      {
+        guint32 *at = pool + c->cache.table.slots[i].value, kept = 0;
+        for (guint32 k = 1; k <= at[0]; k++)
+          if (c->feature[at[k]] != NO_TERM)
+            at[++kept] = c->feature[at[k]];
+        at[0] = kept;
+      }
+}
+
+static void
+cache_block (guint block, gpointer data)
+{
+  CacheJob *job = data;
+  guint r0 = block * CACHE_BLOCK, r1 = MIN (job->n_rows, r0 + CACHE_BLOCK);
+  const Counts *c;
+  const guint32 *pool;
+  gsize most = 0;
+  GArray *out;
+  g_autoptr(GArray) terms = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  /* a row has at most its terms' count of features: no growing (and copying) on the way */
+  for (guint r = r0; r < r1; r++)
+    {
+      c = &job->fit->parts[r < job->fit->parts[0].r1 ? 0 : 1];
+      pool = (const guint32 *) c->cache.pool->data;
+      for (guint i = 0; i < job->n_rec[r]; i++)
+        most += job->rec[r][i] & WORD_REF ? pool[job->rec[r][i] & ~WORD_REF] : 1;
+    }
+  out = g_array_sized_new (FALSE, FALSE, sizeof (Entry), MAX (most, 1));
+
+  for (guint r = r0; r < r1; r++)
+    {
+      guint before = out->len;
+
+      c = &job->fit->parts[r < job->fit->parts[0].r1 ? 0 : 1];
+      pool = (const guint32 *) c->cache.pool->data;
+      g_array_set_size (terms, 0);
+      for (guint i = 0; i < job->n_rec[r]; i++)
+        {
+          guint32 x = job->rec[r][i];
+          if (x & WORD_REF)
+            {
+              const guint32 *at = pool + (x & ~WORD_REF);
+              g_array_append_vals (terms, at + 1, at[0]);
+            }
+          else if (c->feature[x] != NO_TERM)
+            g_array_append_val (terms, c->feature[x]);
+        }
+      _kiln_text_weigh_ids (job->vocab, job->options, (guint32 *) terms->data, terms->len, 0, out);
+      job->cache->row_nnz[r] = out->len - before;
+    }
+  job->cache->blocks->pdata[block] = out;
+}
+
+/* Task 0 makes the vocabulary's lookup table (which the others do not read), the rest a block of
+ * training rows' features each. */
+static void
+cache_task (guint task, gpointer data)
+{
+  CacheJob *job = data;
+
+  if (task == 0)
+    vocab_lookup (job->vocab);
+  else
+    cache_block (task - 1, data);
+}
+
+static TrainCache *
+train_cache_new (KilnTextVocab *v, const KilnTextOptions *o, Fit *fit, KilnColumn *column,
+                 const guint32 *rows, guint n_rows)
+{
+  TrainCache *c = g_new0 (TrainCache, 1);
+  guint n_blocks = (n_rows + CACHE_BLOCK - 1) / CACHE_BLOCK, r = 0;
+  g_autofree const guint32 **rec = g_new (const guint32 *, MAX (n_rows, 1));
+  g_autofree guint32 *n_rec = g_new (guint32, MAX (n_rows, 1));
+  CacheJob job = { v, fit, o, rec, n_rec, n_rows, c };
+
+  for (guint part = 0; part < FIT_PARTS; part++)
+    {
+      Counts *p = &fit->parts[part];
+      gsize at = 0;
+      for (guint i = 0; i < p->n_rec->len; i++, r++)
+        {
+          n_rec[r] = g_array_index (p->n_rec, guint32, i);
+          rec[r] = &g_array_index (p->rec, guint32, at);
+          at += n_rec[r];
+        }
+    }
+  g_assert (r == n_rows);
+  c->column = kiln_column_ref (column);
+  c->rows = rows ? g_memdup2 (rows, (gsize) n_rows * sizeof (guint32)) : NULL;
+  c->n_rows = n_rows;
+  c->row_nnz = g_new (gsize, MAX (n_rows, 1));
+  c->blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_ptr_array_set_size (c->blocks, n_blocks);
+  kiln_parallel_for (FIT_PARTS, features_task, &job);
+  kiln_parallel_for (n_blocks + 1, cache_task, &job);
+  return c;
+}
+
+/* ---- Fitting -------------------------------------------------------------------------------- */
 
 KilnTextVocab *
 _kiln_text_vocab_fit (const KilnTextOptions *options,
@@ -308,87 +588,64 @@ _kiln_text_vocab_fit (const KilnTextOptions *options,
                       guint                  n_rows)
 {
   Docs docs = { column, kiln_column_get_codes (column), rows, n_rows };
-  Fit fit = { options, &docs, { { { 0 } } } };
-  Counts *all = &fit.parts[0];
-  g_autoptr(GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  Fit fit = { options, &docs, { { 0 } }, NULL, 0 };
+  Counts *c0 = &fit.parts[0];
+  g_autoptr(GArray) cands = NULL;
   KilnTextVocab *v = g_new0 (KilnTextVocab, 1);
-  g_autofree guint32 *feature = NULL;
-  guint n_docs = 0;
   gint64 start = g_get_monotonic_time ();
 
   g_return_val_if_fail (kiln_column_is_coded (column), NULL);
 
+  for (guint part = 0; part < FIT_PARTS; part++)
+    {
+      fit.parts[part].r0 = (guint) ((guint64) n_rows * part / FIT_PARTS);
+      fit.parts[part].r1 = (guint) ((guint64) n_rows * (part + 1) / FIT_PARTS);
+    }
   kiln_parallel_for (FIT_PARTS, fit_part, &fit);
-  /* merge the other parts into the first: document counts add up */
-  for (guint part = 1; part < FIT_PARTS; part++)
-    {
-      Counts *c = &fit.parts[part];
-      g_autofree guint32 *to_all = g_new (guint32, MAX (c->df->len, 1));
-      for (gsize i = 0; i <= c->table.mask; i++)
-        if (c->table.slots[i].hash)
-          {
-            Slot *src = &c->table.slots[i];
-            guint32 serial = counts_serial (all, src->hash, c->table.arena->str + src->off,
-                                            src->len, src->kind);
-            g_array_index (all->df, guint32, serial) += g_array_index (c->df, guint32, src->value);
-            to_all[src->value] = serial;
-          }
-      for (guint i = 0; i < c->ids->len; i++)
-        g_array_index (c->ids, guint32, i) = to_all[g_array_index (c->ids, guint32, i)];
-      for (gsize i = 0; i <= c->cache.table.mask; i++)
-        if (c->cache.table.slots[i].hash)
-          {
-            guint32 *at = &g_array_index (c->cache.pool, guint32, c->cache.table.slots[i].value);
-            for (guint32 k = 1; k <= at[0]; k++)
-              at[k] = to_all[at[k]];
-          }
-      counts_clear (c);
-    }
-  g_debug ("terms counted and merged in %.3f s", (g_get_monotonic_time () - start) / 1e6);
-  for (guint r = 0; r < n_rows; r++)
-    n_docs += doc_text (&docs, r) != NULL;
-
-  for (gsize i = 0; i <= all->table.mask; i++)
-    {
-      Slot *slot = &all->table.slots[i];
-      guint32 df = slot->hash ? g_array_index (all->df, guint32, slot->value) : 0;
-      if (slot->hash && df >= options->min_df)
-        {
-          const char *key = all->table.arena->str + slot->off;
-          Candidate c = { key, slot->len, slot->kind, df, slot->value, key_prefix (key, slot->len) };
-          g_array_append_val (cands, c);
-        }
-    }
-  if (options->max_features > 0 && cands->len > options->max_features)
-    {
-      g_array_sort (cands, compare_frequency);
-      g_array_set_size (cands, options->max_features);
-    }
-  sort_by_kind (cands);
+  g_debug ("terms counted in %.3f s", (g_get_monotonic_time () - start) / 1e6);
+  merge_parts (&fit);
+  kiln_parallel_for (FIT_PARTS, candidates_task, &fit);
+  cands = choose_terms (&fit);
+  g_debug ("terms merged and chosen in %.3f s", (g_get_monotonic_time () - start) / 1e6);
 
   v->n_terms = cands->len;
-  v->n_docs = n_docs;
+  v->n_docs = c0->n_docs + fit.parts[1].n_docs;
   v->df = g_new (guint32, MAX (v->n_terms, 1));
-  v->terms = g_new0 (char *, v->n_terms + 1);
-  feature = g_new (guint32, MAX (all->df->len, 1));
-  memset (feature, 0xff, MAX (all->df->len, 1) * sizeof (guint32));
+  c0->feature = g_new (guint32, MAX (fit.n_all, 1));
+  memset (c0->feature, 0xff, MAX (fit.n_all, 1) * sizeof (guint32));
   for (guint i = 0; i < v->n_terms; i++)
     {
       Candidate *c = &g_array_index (cands, Candidate, i);
-      v->terms[i] = g_strndup (c->key, c->len);
       v->df[i] = c->df;
-      feature[c->serial] = i;
+      c0->feature[c->serial] = i;
       if (c->kind == KIND_CHAR)
         v->n_char = i + 1;
     }
-  counts_clear (all);
-  /* the lookup table and the training words' cache are made beside the training rows' features */
-  vocab_idf (v);
-  v->train = train_cache_new (v, options, &fit, feature, column, rows, n_rows);
+  {
+    g_autofree const char **key = g_new (const char *, MAX (v->n_terms, 1));
+    g_autofree guint16 *len = g_new (guint16, MAX (v->n_terms, 1));
+    for (guint i = 0; i < v->n_terms; i++)
+      {
+        key[i] = g_array_index (cands, Candidate, i).key;
+        len[i] = g_array_index (cands, Candidate, i).len;
+      }
+    vocab_set_terms (v, v->n_terms, key, len);
+  }
+  g_clear_pointer (&cands, g_array_unref);
+  g_clear_pointer (&fit.df, g_free);
   for (guint part = 0; part < FIT_PARTS; part++)
-    counts_clear_ids (&fit.parts[part]);
+    counts_clear (&fit.parts[part]);
+  vocab_idf (v);
+  /* the lookup table is made beside the training rows' features */
+  v->train = train_cache_new (v, options, &fit, column, rows, n_rows);
+  for (guint part = 0; part < FIT_PARTS; part++)
+    {
+      v->words[part] = g_new (WordCache, 1);
+      *v->words[part] = fit.parts[part].cache;
+      counts_clear_all (&fit.parts[part]);
+    }
   g_debug ("vocabulary of %u terms (%u character pieces) from %u documents in %.3f s",
-           v->n_terms, v->n_char, n_docs, (g_get_monotonic_time () - start) / 1e6);
+           v->n_terms, v->n_char, v->n_docs, (g_get_monotonic_time () - start) / 1e6);
   return v;
 }
 
@@ -401,26 +658,34 @@ _kiln_text_vocab_new (char    **char_terms,
 {
   KilnTextVocab *v = g_new0 (KilnTextVocab, 1);
   guint nc = g_strv_length (char_terms), nw = g_strv_length (word_terms);
+  g_autofree const char **key = g_new (const char *, MAX (nc + nw, 1));
+  g_autofree guint16 *len = g_new (guint16, MAX (nc + nw, 1));
+  gboolean ok = TRUE;
 
   v->n_char = nc;
   v->n_terms = nc + nw;
   v->n_docs = n_docs;
   v->df = g_memdup2 (df, MAX (v->n_terms, 1) * sizeof (guint32));
-  v->terms = g_new0 (char *, v->n_terms + 1);
-  for (guint i = 0; i < nc; i++)
-    v->terms[i] = g_strdup (char_terms[i]);
-  for (guint i = 0; i < nw; i++)
-    v->terms[nc + i] = g_strdup (word_terms[i]);
-  for (guint i = 0; i < v->n_terms; i++)
-    if (v->df[i] == 0 || v->df[i] > n_docs || v->terms[i][0] == '\0'
-        || strlen (v->terms[i]) > G_MAXUINT16
-        || (i > 0 && i != nc && strcmp (v->terms[i - 1], v->terms[i]) >= 0))
-      {
-        g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT,
-                     _("The saved recipe is damaged: %s"), "vocabulary");
-        _kiln_text_vocab_free (v);
-        return NULL;
-      }
+  for (guint i = 0; i < v->n_terms && ok; i++)
+    {
+      gsize l;
+      key[i] = i < nc ? char_terms[i] : word_terms[i - nc];
+      l = strlen (key[i]);
+      ok = l > 0 && l <= G_MAXUINT16;
+      len[i] = (guint16) l;
+    }
+  if (ok)
+    vocab_set_terms (v, v->n_terms, key, len);
+  for (guint i = 0; i < v->n_terms && ok; i++)
+    ok = v->df[i] > 0 && v->df[i] <= n_docs
+         && !(i > 0 && i != nc && strcmp (v->terms[i - 1], v->terms[i]) >= 0);
+  if (!ok)
+    {
+      g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_FORMAT,
+                   _("The saved recipe is damaged: %s"), "vocabulary");
+      _kiln_text_vocab_free (v);
+      return NULL;
+    }
   vocab_finish (v);
   return v;
 }
@@ -430,16 +695,18 @@ _kiln_text_vocab_free (KilnTextVocab *v)
 {
   if (v == NULL)
     return;
-  g_strfreev (v->terms);
+  g_free (v->terms);
+  g_free (v->term_bytes);
   g_free (v->df);
   g_free (v->idf);
   _kiln_text_table_clear (&v->lookup);
   _kiln_text_train_cache_free (v->train);
-  if (v->words != NULL)
-    {
-      _kiln_text_word_cache_clear (v->words);
-      g_free (v->words);
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (v->words); i++)
+    if (v->words[i] != NULL)
+      {
+        _kiln_text_word_cache_clear (v->words[i]);
+        g_free (v->words[i]);
+      }
   g_free (v);
 }
 
@@ -479,97 +746,3 @@ _kiln_text_vocab_idf (const KilnTextVocab *v, guint term)
   g_return_val_if_fail (term < v->n_terms, NAN);
   return v->idf[term];
 }
-
-/* ---- The training rows' features, from the counting pass ------------------------------------ */
-
-#define CACHE_BLOCK 4096
-
-typedef struct {
-  KilnTextVocab         *vocab;     /* its lookup table and words are made by tasks 0 and 1 */
-  Fit                   *fit;
-  const KilnTextOptions *options;
-  const guint32         *feature;   /* serial -> term, or G_MAXUINT32 */
-  const guint32        **ids;       /* per row: its serials */
-  const guint32         *n_ids;     /* per row */
-  guint                  n_rows;
-  TrainCache            *cache;
-} CacheJob;
-
-static void
-cache_block (guint block, gpointer data)
-{
-  CacheJob *job = data;
-  guint r0 = block * CACHE_BLOCK, r1 = MIN (job->n_rows, r0 + CACHE_BLOCK);
-  gsize most = 0;
-  GArray *out;
-  g_autoptr(GArray) terms = g_array_new (FALSE, FALSE, sizeof (guint32));
-
-  /* a row has at most its terms' count of features: no growing (and copying) on the way */
-  for (guint r = r0; r < r1; r++)
-    most += job->n_ids[r];
-  out = g_array_sized_new (FALSE, FALSE, sizeof (Entry), MAX (most, 1));
-
-  for (guint r = r0; r < r1; r++)
-    {
-      guint before = out->len;
-      g_array_set_size (terms, 0);
-      for (guint i = 0; i < job->n_ids[r]; i++)
-        {
-          guint32 t = job->feature[job->ids[r][i]];
-          if (t != G_MAXUINT32)
-            g_array_append_val (terms, t);
-        }
-      _kiln_text_weigh_ids (job->vocab, job->options, (guint32 *) terms->data, terms->len, 0, out);
-      job->cache->row_nnz[r] = out->len - before;
-    }
-  job->cache->blocks->pdata[block] = out;
-}
-
-/* Task 0 makes the vocabulary's lookup table, task 1 its training words' cache (neither is read
- * by the others), the rest a block of training rows' features each. */
-static void
-cache_task (guint task, gpointer data)
-{
-  CacheJob *job = data;
-
-  if (task == 0)
-    vocab_lookup (job->vocab);
-  else if (task == 1)
-    job->vocab->words = words_of_parts (job->fit, job->feature);
-  else
-    cache_block (task - 2, data);
-}
-
-static TrainCache *
-train_cache_new (KilnTextVocab *v, const KilnTextOptions *o, Fit *fit, const guint32 *feature,
-                 KilnColumn *column, const guint32 *rows, guint n_rows)
-{
-  TrainCache *c = g_new0 (TrainCache, 1);
-  guint n_blocks = (n_rows + CACHE_BLOCK - 1) / CACHE_BLOCK, r = 0;
-  g_autofree const guint32 **ids = g_new (const guint32 *, MAX (n_rows, 1));
-  g_autofree guint32 *n_ids = g_new (guint32, MAX (n_rows, 1));
-  CacheJob job = { v, fit, o, feature, ids, n_ids, n_rows, c };
-
-  for (guint part = 0; part < FIT_PARTS; part++)
-    {
-      Counts *p = &fit->parts[part];
-      gsize at = 0;
-      for (guint i = 0; i < p->n_ids->len; i++, r++)
-        {
-          n_ids[r] = g_array_index (p->n_ids, guint32, i);
-          ids[r] = &g_array_index (p->ids, guint32, at);
-          at += n_ids[r];
-        }
-    }
-  g_assert (r == n_rows);
-  c->column = kiln_column_ref (column);
-  c->rows = rows ? g_memdup2 (rows, (gsize) n_rows * sizeof (guint32)) : NULL;
-  c->n_rows = n_rows;
-  c->row_nnz = g_new (gsize, MAX (n_rows, 1));
-  c->blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  g_ptr_array_set_size (c->blocks, n_blocks);
-  kiln_parallel_for (n_blocks + 2, cache_task, &job);
-  return c;
-}
-
-/* TRUE when @rows (NULL: 0 .. n-1) are the same physical rows as @cached (NULL likewise). */

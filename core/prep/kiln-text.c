@@ -202,27 +202,6 @@ is_word_char (gunichar c)
   return g_unichar_isalnum (c) || g_unichar_ismark (c) || c == '_';
 }
 
-static inline gboolean
-is_space_at (const char *p)
-{
-  return (guchar) *p < 0x80 ? g_ascii_isspace (*p) : g_unichar_isspace (g_utf8_get_char (p));
-}
-
-/* The next whitespace-separated word at or after @p: its start in *@word, its end returned; NULL
- * when there is none. */
-static inline const char *
-next_word (const char *p, const char *end, const char **word)
-{
-  while (p < end && is_space_at (p))
-    p = g_utf8_next_char (p);
-  if (p >= end)
-    return NULL;
-  *word = p;
-  while (p < end && !is_space_at (p))
-    p = g_utf8_next_char (p);
-  return p;
-}
-
 /* The pieces of one word, padded with a space each side, appended to s->grams. */
 static void
 word_pieces (const KilnTextOptions *o, const char *w, gsize len, Scratch *s)
@@ -246,11 +225,9 @@ word_pieces (const KilnTextOptions *o, const char *w, gsize len, Scratch *s)
   char_grams (s, (const guint32 *) s->starts->data, s->starts->len - 1, o->char_min, o->char_max);
 }
 
-/* The terms of @text (already normalised, valid UTF-8) into s->grams; with @no_pieces, not the
- * character pieces within words (a word cache gives those). */
-static void
-cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *s,
-           gboolean no_pieces)
+void
+_kiln_text_cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *s,
+                      gboolean no_pieces)
 {
   const char *end = text + text_len;
 
@@ -376,7 +353,7 @@ cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *
 /* ---- A table of terms ---------------------------------------------------------------------- */
 
 void
-_kiln_text_table_init (Table *t, gsize capacity)
+_kiln_text_table_init (Table *t, gsize capacity, gsize key_bytes)
 {
   gsize cap = 1024;
 
@@ -385,7 +362,8 @@ _kiln_text_table_init (Table *t, gsize capacity)
   t->slots = g_new0 (Slot, cap);
   t->mask = cap - 1;
   t->n = 0;
-  t->arena = g_string_sized_new (capacity * 8);
+  /* pages of the arena not written to cost nothing: sized up front, it is not copied growing */
+  t->arena = g_string_sized_new (MAX (key_bytes, 1024));
 }
 
 void
@@ -419,11 +397,11 @@ _kiln_text_table_grow (Table *t)
 /* ---- A cache of words' pieces ---------------------------------------------------------------- */
 
 void
-_kiln_text_word_cache_init (WordCache *c)
+_kiln_text_word_cache_init (WordCache *c, gsize n_words, gsize n_ids)
 {
-  _kiln_text_table_init (&c->table, 1 << 14);
-  c->pool = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 1 << 16);
-  c->shared = NULL;
+  _kiln_text_table_init (&c->table, MAX (n_words, 1 << 12), n_words * 12);
+  c->pool = g_array_sized_new (FALSE, FALSE, sizeof (guint32), MAX (n_ids, 1 << 12));
+  c->shared[0] = c->shared[1] = NULL;
 }
 
 void
@@ -433,32 +411,20 @@ _kiln_text_word_cache_clear (WordCache *c)
   g_array_free (c->pool, TRUE);
 }
 
-/* The ids of the pieces of word @w (those @id_of does not map to G_MAXUINT32), appended to @ids. */
-static void
-word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize len, Scratch *s,
-                    PieceIdFunc id_of, gpointer data, GArray *ids)
+gssize
+_kiln_text_word_cache_entry (WordCache *c, const KilnTextOptions *o, const char *w, gsize len,
+                             Scratch *s, PieceIdFunc id_of, gpointer data, GArray *ids)
 {
   guint64 h = 0;
-  Slot *slot = NULL;
+  Slot *slot;
   guint off;
 
   if (len <= CACHE_WORD_MAX)
     {
       h = hash_bytes (w, len, KIND_CACHE);
-      if (c->shared != NULL
-          && (slot = table_find (&c->shared->table, h, w, (guint16) len, KIND_CACHE)) != NULL)
-        {
-          const guint32 *at = &g_array_index (c->shared->pool, guint32, slot->value);
-          g_array_append_vals (ids, at + 1, at[0]);
-          return;
-        }
       slot = table_find (&c->table, h, w, (guint16) len, KIND_CACHE);
       if (slot != NULL)
-        {
-          const guint32 *at = &g_array_index (c->pool, guint32, slot->value);
-          g_array_append_vals (ids, at + 1, at[0]);
-          return;
-        }
+        return slot->value;
     }
   g_string_truncate (s->bytes, 0);
   g_array_set_size (s->grams, 0);
@@ -472,14 +438,46 @@ word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize
         g_array_append_val (c->pool, id);
     }
   g_array_index (c->pool, guint32, off) = c->pool->len - off - 1;
-  g_array_append_vals (ids, &g_array_index (c->pool, guint32, off + 1), c->pool->len - off - 1);
-  if (len <= CACHE_WORD_MAX)
+  if (len <= CACHE_WORD_MAX && off < CACHE_POOL_MAX)
     {
       slot = table_insert (&c->table, h, w, (guint16) len, KIND_CACHE);
       slot->value = off;
+      return off;
     }
-  else
-    g_array_set_size (c->pool, off);
+  g_array_append_vals (ids, &g_array_index (c->pool, guint32, off + 1), c->pool->len - off - 1);
+  g_array_set_size (c->pool, off);
+  return -1;
+}
+
+/* The ids of the pieces of word @w (those @id_of does not map to G_MAXUINT32), appended to @ids:
+ * from the shared caches when they have the word, else from @c's own. */
+static void
+word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize len, Scratch *s,
+                    PieceIdFunc id_of, gpointer data, GArray *ids)
+{
+  gssize off;
+
+  if (len <= CACHE_WORD_MAX)
+    {
+      guint64 h = hash_bytes (w, len, KIND_CACHE);
+      for (guint i = 0; i < G_N_ELEMENTS (c->shared); i++)
+        {
+          const Slot *slot;
+          if (c->shared[i] != NULL
+              && (slot = table_find (&c->shared[i]->table, h, w, (guint16) len, KIND_CACHE)) != NULL)
+            {
+              const guint32 *at = &g_array_index (c->shared[i]->pool, guint32, slot->value);
+              g_array_append_vals (ids, at + 1, at[0]);
+              return;
+            }
+        }
+    }
+  off = _kiln_text_word_cache_entry (c, o, w, len, s, id_of, data, ids);
+  if (off >= 0)
+    {
+      const guint32 *at = &g_array_index (c->pool, guint32, off);
+      g_array_append_vals (ids, at + 1, at[0]);
+    }
 }
 
 /* Every term id of a normalised document (s->norm) into @ids: pieces within words through the
@@ -498,7 +496,7 @@ _kiln_text_doc_ids (const KilnTextOptions *o, Scratch *s, WordCache *cache, Piec
       while ((p = next_word (p, end, &w)) != NULL)
         word_cache_add_ids (cache, o, w, (gsize) (p - w), s, id_of, data, ids);
     }
-  cut_terms (o, text, (gsize) (end - text), s, cached);
+  _kiln_text_cut_terms (o, text, (gsize) (end - text), s, cached);
   for (guint g = 0; g < s->grams->len; g++)
     {
       guint32 id = id_of (data, &g_array_index (s->grams, Gram, g), s->bytes->str);
