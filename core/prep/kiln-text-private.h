@@ -190,6 +190,22 @@ table_insert (Table *t, guint64 hash64, const char *key, guint16 len, guint8 kin
     }
 }
 
+/* Looking terms up one after the other, each waits on memory twice (the slot, then the key in
+ * the arena): a document's terms are prefetched first, their slots and then the keys found
+ * there, so the waits overlap. */
+static inline void
+table_prefetch (const Table *t, const Gram *grams, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    __builtin_prefetch (&t->slots[(slot_hash (grams[i].hash) >> 1) & t->mask]);
+  for (guint i = 0; i < n; i++)
+    {
+      const Slot *slot = &t->slots[(slot_hash (grams[i].hash) >> 1) & t->mask];
+      if (slot->hash == slot_hash (grams[i].hash))
+        __builtin_prefetch (t->arena->str + slot->off);
+    }
+}
+
 /* ---- A cache of words' pieces ---------------------------------------------------------------- */
 
 /* A word's pieces depend on the word alone, and words repeat (Zipf): each thread keeps, per
@@ -199,7 +215,9 @@ table_insert (Table *t, guint64 hash64, const char *key, guint16 len, guint8 kin
 #define CACHE_WORD_MAX 255        /* longer words are cut every time */
 #define CACHE_POOL_MAX G_MAXINT32 /* and words past this many ids in all */
 
-typedef guint32 (*PieceIdFunc) (gpointer data, const Gram *gram, const char *bytes);
+/* The ids of @n terms @grams (cut from @bytes) into @ids: G_MAXUINT32 for one without. */
+typedef void (*PieceIdFunc) (gpointer data, const Gram *grams, guint n, const char *bytes,
+                             guint32 *ids);
 
 typedef struct _WordCache WordCache;
 struct _WordCache {

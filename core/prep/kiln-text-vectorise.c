@@ -67,13 +67,18 @@ sort_u32 (guint32 *a, guint n)
     }
 }
 
-static guint32
-vocab_id_of (gpointer data, const Gram *g, const char *bytes)
+static void
+vocab_id_of (gpointer data, const Gram *grams, guint n, const char *bytes, guint32 *ids)
 {
   const KilnTextVocab *v = data;
-  Slot *slot = table_find (&v->lookup, g->hash, bytes + g->off, g->len, g->kind);
 
-  return slot != NULL ? slot->value : G_MAXUINT32;
+  table_prefetch (&v->lookup, grams, n);
+  for (guint i = 0; i < n; i++)
+    {
+      const Gram *g = &grams[i];
+      const Slot *slot = table_find (&v->lookup, g->hash, bytes + g->off, g->len, g->kind);
+      ids[i] = slot != NULL ? slot->value : G_MAXUINT32;
+    }
 }
 
 /* The features of a document whose term ids are @ids (reordered), appended to @out (of Entry),

@@ -69,21 +69,26 @@ typedef struct {
   guint                  n_all;   /* merged serials */
 } Fit;
 
-/* The serial of a term, numbered when first seen. */
-static guint32
-fit_id_of (gpointer data, const Gram *g, const char *bytes)
+/* The serials of terms, numbered when first seen. */
+static void
+fit_id_of (gpointer data, const Gram *grams, guint n, const char *bytes, guint32 *ids)
 {
   Counts *c = data;
-  Slot *slot = table_insert (&c->table, g->hash, bytes + g->off, g->len, g->kind);
 
-  if (!slot->known)
+  table_prefetch (&c->table, grams, n);
+  for (guint i = 0; i < n; i++)
     {
-      Tally zero = { 0, 0 };
-      slot->known = 1;
-      slot->value = c->tally->len;
-      g_array_append_val (c->tally, zero);
+      const Gram *g = &grams[i];
+      Slot *slot = table_insert (&c->table, g->hash, bytes + g->off, g->len, g->kind);
+      if (!slot->known)
+        {
+          Tally zero = { 0, 0 };
+          slot->known = 1;
+          slot->value = c->tally->len;
+          g_array_append_val (c->tally, zero);
+        }
+      ids[i] = slot->value;
     }
-  return slot->value;
 }
 
 static inline void
@@ -120,11 +125,9 @@ fit_doc (const KilnTextOptions *o, Counts *c, Scratch *s, guint32 doc)
           }
       }
   _kiln_text_cut_terms (o, text, (gsize) (end - text), s, cached);
-  for (guint g = 0; g < s->grams->len; g++)
-    {
-      guint32 serial = fit_id_of (c, &g_array_index (s->grams, Gram, g), s->bytes->str);
-      g_array_append_val (c->rec, serial);
-    }
+  g_array_set_size (c->rec, c->rec->len + s->grams->len);
+  fit_id_of (c, (const Gram *) s->grams->data, s->grams->len, s->bytes->str,
+             &g_array_index (c->rec, guint32, c->rec->len - s->grams->len));
 
   n = c->rec->len - first;
   g_array_append_val (c->n_rec, n);

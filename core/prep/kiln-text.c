@@ -430,14 +430,16 @@ _kiln_text_word_cache_entry (WordCache *c, const KilnTextOptions *o, const char 
   g_array_set_size (s->grams, 0);
   word_pieces (o, w, len, s);
   off = c->pool->len;
-  g_array_set_size (c->pool, off + 1);
-  for (guint g = 0; g < s->grams->len; g++)
-    {
-      guint32 id = id_of (data, &g_array_index (s->grams, Gram, g), s->bytes->str);
-      if (id != G_MAXUINT32)
-        g_array_append_val (c->pool, id);
-    }
-  g_array_index (c->pool, guint32, off) = c->pool->len - off - 1;
+  g_array_set_size (c->pool, off + 1 + s->grams->len);
+  {
+    guint32 *at = &g_array_index (c->pool, guint32, off), kept = 0;
+    id_of (data, (const Gram *) s->grams->data, s->grams->len, s->bytes->str, at + 1);
+    for (guint g = 0; g < s->grams->len; g++)
+      if (at[1 + g] != G_MAXUINT32)
+        at[1 + kept++] = at[1 + g];
+    at[0] = kept;
+    g_array_set_size (c->pool, off + 1 + kept);
+  }
   if (len <= CACHE_WORD_MAX && off < CACHE_POOL_MAX)
     {
       slot = table_insert (&c->table, h, w, (guint16) len, KIND_CACHE);
@@ -497,10 +499,15 @@ _kiln_text_doc_ids (const KilnTextOptions *o, Scratch *s, WordCache *cache, Piec
         word_cache_add_ids (cache, o, w, (gsize) (p - w), s, id_of, data, ids);
     }
   _kiln_text_cut_terms (o, text, (gsize) (end - text), s, cached);
-  for (guint g = 0; g < s->grams->len; g++)
-    {
-      guint32 id = id_of (data, &g_array_index (s->grams, Gram, g), s->bytes->str);
-      if (id != G_MAXUINT32)
-        g_array_append_val (ids, id);
-    }
+  {
+    guint first = ids->len, kept = 0;
+    guint32 *at;
+    g_array_set_size (ids, first + s->grams->len);
+    at = &g_array_index (ids, guint32, first);
+    id_of (data, (const Gram *) s->grams->data, s->grams->len, s->bytes->str, at);
+    for (guint g = 0; g < s->grams->len; g++)
+      if (at[g] != G_MAXUINT32)
+        at[kept++] = at[g];
+    g_array_set_size (ids, first + kept);
+  }
 }
