@@ -72,7 +72,7 @@ vocab_id_of (gpointer data, const Gram *grams, guint n, const char *bytes, guint
 {
   const KilnTextVocab *v = data;
 
-  table_prefetch (&v->lookup, grams, n);
+  TABLE_PREFETCH (&v->lookup, grams, n);
   for (guint i = 0; i < n; i++)
     {
       const Gram *g = &grams[i];

@@ -75,7 +75,7 @@ fit_id_of (gpointer data, const Gram *grams, guint n, const char *bytes, guint32
 {
   Counts *c = data;
 
-  table_prefetch (&c->table, grams, n);
+  TABLE_PREFETCH (&c->table, grams, n);
   for (guint i = 0; i < n; i++)
     {
       const Gram *g = &grams[i];
