@@ -43,6 +43,7 @@ typedef struct {
   GArray  *grams;    /* of Gram */
   GArray  *starts;   /* of guint32: byte offsets of characters, plus the end */
   GArray  *words;    /* of guint32 pairs: offset, length of each word in bytes */
+  GArray  *word_grams;   /* of Gram: the whitespace-separated words of norm (kind KIND_CACHE) */
 } Scratch;
 
 void _kiln_text_scratch_init  (Scratch *s);
@@ -232,12 +233,30 @@ struct _WordCache {
 /* Sized for about @n_words words and @n_ids ids in all. */
 void _kiln_text_word_cache_init  (WordCache *c, gsize n_words, gsize n_ids);
 void _kiln_text_word_cache_clear (WordCache *c);
-/* The offset in c->pool of word @w's entry (its number of ids, then the ids @id_of gives its
+/* The offset in c->pool of word @w's entry (of @hash, hash_bytes (w, len, KIND_CACHE) when it
+ * is at most CACHE_WORD_MAX bytes long: its number of ids, then the ids @id_of gives its
  * pieces, those not G_MAXUINT32), made when new, not looking at the shared caches; -1 when the
  * word is not cached (too long), its pieces' ids then appended to @ids. */
 gssize _kiln_text_word_cache_entry (WordCache *c, const KilnTextOptions *o, const char *w,
-                                    gsize len, Scratch *s, PieceIdFunc id_of, gpointer data,
-                                    GArray *ids);
+                                    gsize len, guint64 hash, Scratch *s, PieceIdFunc id_of,
+                                    gpointer data, GArray *ids);
+/* The whitespace-separated words of s->norm into s->word_grams (off into s->norm; hash as the
+ * word caches take it, 0 for a word too long to cache; len 0 for one longer than G_MAXUINT16:
+ * word_length() gives its length); returns how many. */
+guint  _kiln_text_doc_words (Scratch *s);
+
+/* The length of a word of _kiln_text_doc_words() in @text, ending by @end. */
+static inline gsize
+word_length (const Gram *word, const char *text, const char *end)
+{
+  const char *w = text + word->off, *p;
+
+  if (word->len > 0)
+    return word->len;
+  for (p = w; p < end && !is_space_at (p); p = g_utf8_next_char (p))
+    ;
+  return (gsize) (p - w);
+}
 /* Every term id of a normalised document (s->norm) into @ids: pieces within words through the
  * cache (when there is one and pieces are within words), the rest cut and mapped. */
 void _kiln_text_doc_ids (const KilnTextOptions *o, Scratch *s, WordCache *cache,

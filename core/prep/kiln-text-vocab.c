@@ -107,23 +107,29 @@ tally_one (Tally *tally, guint32 serial, guint32 doc)
 static void
 fit_doc (const KilnTextOptions *o, Counts *c, Scratch *s, guint32 doc)
 {
-  const char *text = s->norm->str, *end = text + s->norm->len, *p = text, *w = NULL;
+  const char *text = s->norm->str, *end = text + s->norm->len;
   gboolean cached = o->char_max > 0 && o->char_within_words;
   guint first = c->rec->len, n;
   const guint32 *rec, *pool;
   Tally *tally;
 
   if (cached)
-    while ((p = next_word (p, end, &w)) != NULL)
-      {
-        gssize off = _kiln_text_word_cache_entry (&c->cache, o, w, (gsize) (p - w), s, fit_id_of,
-                                                  c, c->rec);
-        if (off >= 0)
-          {
-            guint32 ref = WORD_REF | (guint32) off;
-            g_array_append_val (c->rec, ref);
-          }
-      }
+    {
+      guint n_words = _kiln_text_doc_words (s);
+      const Gram *words = (const Gram *) s->word_grams->data;
+      TABLE_PREFETCH (&c->cache.table, words, n_words);
+      for (guint i = 0; i < n_words; i++)
+        {
+          gssize off = _kiln_text_word_cache_entry (&c->cache, o, text + words[i].off,
+                                                    word_length (&words[i], text, end),
+                                                    words[i].hash, s, fit_id_of, c, c->rec);
+          if (off >= 0)
+            {
+              guint32 ref = WORD_REF | (guint32) off;
+              g_array_append_val (c->rec, ref);
+            }
+        }
+    }
   _kiln_text_cut_terms (o, text, (gsize) (end - text), s, cached);
   g_array_set_size (c->rec, c->rec->len + s->grams->len);
   fit_id_of (c, (const Gram *) s->grams->data, s->grams->len, s->bytes->str,

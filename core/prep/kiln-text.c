@@ -152,6 +152,7 @@ _kiln_text_scratch_init (Scratch *s)
   s->grams = g_array_sized_new (FALSE, FALSE, sizeof (Gram), 512);
   s->starts = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 256);
   s->words = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 64);
+  s->word_grams = g_array_sized_new (FALSE, FALSE, sizeof (Gram), 64);
 }
 
 void
@@ -162,6 +163,7 @@ _kiln_text_scratch_clear (Scratch *s)
   g_array_free (s->grams, TRUE);
   g_array_free (s->starts, TRUE);
   g_array_free (s->words, TRUE);
+  g_array_free (s->word_grams, TRUE);
 }
 
 static inline void
@@ -411,17 +413,34 @@ _kiln_text_word_cache_clear (WordCache *c)
   g_array_free (c->pool, TRUE);
 }
 
+guint
+_kiln_text_doc_words (Scratch *s)
+{
+  const char *text = s->norm->str, *end = text + s->norm->len, *p = text, *w = NULL;
+
+  g_array_set_size (s->word_grams, 0);
+  while ((p = next_word (p, end, &w)) != NULL)
+    {
+      Gram g;
+      gsize len = (gsize) (p - w);
+      g.hash = len <= CACHE_WORD_MAX ? hash_bytes (w, len, KIND_CACHE) : 0;
+      g.off = (guint32) (w - text);
+      g.len = len <= G_MAXUINT16 ? (guint16) len : 0;   /* 0: word_length() finds it again */
+      g.kind = KIND_CACHE;
+      g_array_append_val (s->word_grams, g);
+    }
+  return s->word_grams->len;
+}
+
 gssize
 _kiln_text_word_cache_entry (WordCache *c, const KilnTextOptions *o, const char *w, gsize len,
-                             Scratch *s, PieceIdFunc id_of, gpointer data, GArray *ids)
+                             guint64 h, Scratch *s, PieceIdFunc id_of, gpointer data, GArray *ids)
 {
-  guint64 h = 0;
   Slot *slot;
   guint off;
 
   if (len <= CACHE_WORD_MAX)
     {
-      h = hash_bytes (w, len, KIND_CACHE);
       slot = table_find (&c->table, h, w, (guint16) len, KIND_CACHE);
       if (slot != NULL)
         return slot->value;
@@ -454,14 +473,13 @@ _kiln_text_word_cache_entry (WordCache *c, const KilnTextOptions *o, const char 
 /* The ids of the pieces of word @w (those @id_of does not map to G_MAXUINT32), appended to @ids:
  * from the shared caches when they have the word, else from @c's own. */
 static void
-word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize len, Scratch *s,
-                    PieceIdFunc id_of, gpointer data, GArray *ids)
+word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize len, guint64 h,
+                    Scratch *s, PieceIdFunc id_of, gpointer data, GArray *ids)
 {
   gssize off;
 
   if (len <= CACHE_WORD_MAX)
     {
-      guint64 h = hash_bytes (w, len, KIND_CACHE);
       for (guint i = 0; i < G_N_ELEMENTS (c->shared); i++)
         {
           const Slot *slot;
@@ -474,7 +492,7 @@ word_cache_add_ids (WordCache *c, const KilnTextOptions *o, const char *w, gsize
             }
         }
     }
-  off = _kiln_text_word_cache_entry (c, o, w, len, s, id_of, data, ids);
+  off = _kiln_text_word_cache_entry (c, o, w, len, h, s, id_of, data, ids);
   if (off >= 0)
     {
       const guint32 *at = &g_array_index (c->pool, guint32, off);
@@ -494,9 +512,14 @@ _kiln_text_doc_ids (const KilnTextOptions *o, Scratch *s, WordCache *cache, Piec
   g_array_set_size (ids, 0);
   if (cached)
     {
-      const char *p = text, *w = NULL;
-      while ((p = next_word (p, end, &w)) != NULL)
-        word_cache_add_ids (cache, o, w, (gsize) (p - w), s, id_of, data, ids);
+      guint n = _kiln_text_doc_words (s);
+      const Gram *words = (const Gram *) s->word_grams->data;
+      for (guint i = 0; i < G_N_ELEMENTS (cache->shared); i++)
+        if (cache->shared[i] != NULL)
+          TABLE_PREFETCH (&cache->shared[i]->table, words, n);
+      for (guint i = 0; i < n; i++)
+        word_cache_add_ids (cache, o, text + words[i].off, word_length (&words[i], text, end),
+                            words[i].hash, s, id_of, data, ids);
     }
   _kiln_text_cut_terms (o, text, (gsize) (end - text), s, cached);
   {
