@@ -44,6 +44,7 @@ typedef struct {
   GArray  *starts;   /* of guint32: byte offsets of characters, plus the end */
   GArray  *words;    /* of guint32 pairs: offset, length of each word in bytes */
   GArray  *word_grams;   /* of Gram: the whitespace-separated words of norm (kind KIND_CACHE) */
+  GArray  *sort;         /* of guint32: room to sort a document's ids */
 } Scratch;
 
 void _kiln_text_scratch_init  (Scratch *s);
@@ -309,9 +310,27 @@ doc_text (const Docs *d, guint r)
 
 typedef KilnTextWeight Entry;
 
+/* For the few ids of a word or a short document. */
+static inline void
+insertion_sort (guint32 *a, guint n)
+{
+  for (guint i = 1; i < n; i++)
+    {
+      guint32 v = a[i];
+      guint j = i;
+      while (j > 0 && a[j - 1] > v)
+        {
+          a[j] = a[j - 1];
+          j--;
+        }
+      a[j] = v;
+    }
+}
+
+
 /* The features of a document whose term ids are @ids (reordered), appended to @out (of
- * KilnTextWeight), increasing. */
+ * KilnTextWeight), increasing; @scratch is room to sort them. */
 void _kiln_text_weigh_ids (const KilnTextVocab *v, const KilnTextOptions *o, guint32 *ids, guint n,
-                           guint offset, GArray *out);
+                           guint offset, GArray *out, GArray *scratch);
 
 G_END_DECLS

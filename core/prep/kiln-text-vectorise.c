@@ -17,54 +17,75 @@
 
 /* ---- Vectorising ------------------------------------------------------------------------ */
 
-/* Sorts @a in place: insertion sort for short runs, quicksort (median of three) above. A
- * document has a hundred-odd terms; the library's qsort with its callback cost more than the
- * lookups. */
-static void
-sort_u32 (guint32 *a, guint n)
+/* @a and @b (sorted) into @out, without a branch per element to mispredict. */
+static inline void
+merge (const guint32 *a, guint na, const guint32 *b, guint nb, guint32 *out)
 {
-  while (n > 16)
-    {
-      guint32 x = a[0], y = a[n / 2], z = a[n - 1], pivot, t;
-      guint i = 0, j = n - 1;
+  const guint32 *ae = a + na, *be = b + nb;
 
-      pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-      for (;;)
-        {
-          while (a[i] < pivot)
-            i++;
-          while (a[j] > pivot)
-            j--;
-          if (i >= j)
-            break;
-          t = a[i], a[i] = a[j], a[j] = t;
-          i++;
-          j--;
-        }
-      /* [0, j] <= pivot <= [j + 1, n): recurse on the smaller part */
-      if (j + 1 < n - j - 1)
-        {
-          sort_u32 (a, j + 1);
-          a += j + 1;
-          n -= j + 1;
-        }
-      else
-        {
-          sort_u32 (a + j + 1, n - j - 1);
-          n = j + 1;
-        }
-    }
-  for (guint i = 1; i < n; i++)
+  while (a < ae && b < be)
     {
-      guint32 v = a[i];
-      guint j = i;
-      while (j > 0 && a[j - 1] > v)
-        {
-          a[j] = a[j - 1];
-          j--;
-        }
-      a[j] = v;
+      guint32 x = *a, y = *b;
+      gboolean take_b = y < x;
+      *out++ = take_b ? y : x;
+      a += !take_b;
+      b += take_b;
     }
+  while (a < ae)
+    *out++ = *a++;
+  while (b < be)
+    *out++ = *b++;
+}
+
+#define MIN_RUN 8
+
+/* Sorts @a, @n ids, with @tmp (room for @n): a merge sort of its ascending runs (made at least
+ * MIN_RUN long by insertion). A document's ids come mostly as runs already, its words' pieces
+ * (sorted in the word caches); a quicksort's branches on the ids mispredicted about one in two. */
+static void
+sort_ids (guint32 *a, guint n, guint32 *tmp)
+{
+  guint bounds_here[64], *bounds = bounds_here, n_runs = 0;
+  g_autofree guint *bounds_heap = NULL;
+  guint32 *src = a, *dst = tmp;
+
+  if (n <= 2 * MIN_RUN)
+    {
+      insertion_sort (a, n);
+      return;
+    }
+  if (n / MIN_RUN + 2 > G_N_ELEMENTS (bounds_here))
+    bounds = bounds_heap = g_new (guint, n / MIN_RUN + 2);
+  bounds[0] = 0;
+  for (guint i = 0; i < n; )
+    {
+      guint j = i + 1;
+      while (j < n && a[j - 1] <= a[j])
+        j++;
+      if (j - i < MIN_RUN)
+        {
+          j = MIN (i + MIN_RUN, n);
+          insertion_sort (a + i, j - i);
+        }
+      bounds[++n_runs] = j;
+      i = j;
+    }
+  /* adjacent runs merged pairwise; a merged run's end overwrites bounds already read */
+  while (n_runs > 1)
+    {
+      guint k = 0;
+      guint32 *t;
+      for (guint r = 0; r < n_runs; r += 2)
+        {
+          guint lo = bounds[r], mid = bounds[r + 1], hi = r + 2 <= n_runs ? bounds[r + 2] : mid;
+          merge (src + lo, mid - lo, src + mid, hi - mid, dst + lo);
+          bounds[++k] = hi;
+        }
+      n_runs = k;
+      t = src, src = dst, dst = t;
+    }
+  if (src != a)
+    memcpy (a, src, (gsize) n * sizeof (guint32));
 }
 
 static void
@@ -81,39 +102,41 @@ vocab_id_of (gpointer data, const Gram *grams, guint n, const char *bytes, guint
     }
 }
 
-/* The features of a document whose term ids are @ids (reordered), appended to @out (of Entry),
- * increasing. */
 void
-_kiln_text_weigh_ids (const KilnTextVocab *v, const KilnTextOptions *o, guint32 *ids, guint n, guint offset,
-           GArray *out)
+_kiln_text_weigh_ids (const KilnTextVocab *v, const KilnTextOptions *o, guint32 *ids, guint n,
+                      guint offset, GArray *out, GArray *scratch)
 {
-  guint first = out->len;
+  guint first = out->len, k = 0;
   double norm = 0.0;
+  Entry *e;
 
   if (n == 0)
     return;
-  sort_u32 (ids, n);
+  g_array_set_size (scratch, n);
+  sort_ids (ids, n, (guint32 *) scratch->data);
+  g_array_set_size (out, first + n);
+  e = &g_array_index (out, Entry, first);
   for (guint i = 0; i < n; )
     {
       guint32 id = ids[i];
       guint j = i + 1;
       double tf, w;
-      Entry e;
 
       while (j < n && ids[j] == id)
         j++;
       /* most terms are in a document once: no log for them */
       tf = j - i == 1 ? 1.0 : o->sublinear_tf ? 1.0 + log ((double) (j - i)) : (double) (j - i);
       w = tf * v->idf[id];
-      e.term = offset + id;
-      e.weight = (float) w;
+      e[k].term = offset + id;
+      e[k].weight = (float) w;
+      k++;
       norm += w * w;
-      g_array_append_val (out, e);
       i = j;
     }
   norm = sqrt (norm) / o->row_length;
-  for (guint i = first; i < out->len; i++)
-    g_array_index (out, Entry, i).weight = (float) (g_array_index (out, Entry, i).weight / norm);
+  for (guint i = 0; i < k; i++)
+    e[i].weight = (float) (e[i].weight / norm);
+  g_array_set_size (out, first + k);
 }
 
 /* The features of one normalised document (s->norm), appended to @out. */
@@ -122,7 +145,7 @@ vectorise_doc (const KilnTextVocab *v, const KilnTextOptions *o, Scratch *s, Wor
                GArray *ids, guint offset, GArray *out)
 {
   _kiln_text_doc_ids (o, s, cache, vocab_id_of, (gpointer) v, ids);
-  _kiln_text_weigh_ids (v, o, (guint32 *) ids->data, ids->len, offset, out);
+  _kiln_text_weigh_ids (v, o, (guint32 *) ids->data, ids->len, offset, out, s->sort);
 }
 
 static gboolean

@@ -494,6 +494,8 @@ features_task (guint part, gpointer data)
           if (c->feature[at[k]] != NO_TERM)
             at[++kept] = c->feature[at[k]];
         at[0] = kept;
+        /* in order: a document's ids then come as runs, which sorting them merges */
+        insertion_sort (at + 1, kept);
       }
 }
 
@@ -507,6 +509,7 @@ cache_block (guint block, gpointer data)
   gsize most = 0;
   GArray *out;
   g_autoptr(GArray) terms = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) scratch = g_array_new (FALSE, FALSE, sizeof (guint32));
 
   /* a row has at most its terms' count of features: no growing (and copying) on the way */
   for (guint r = r0; r < r1; r++)
@@ -536,7 +539,8 @@ cache_block (guint block, gpointer data)
           else if (c->feature[x] != NO_TERM)
             g_array_append_val (terms, c->feature[x]);
         }
-      _kiln_text_weigh_ids (job->vocab, job->options, (guint32 *) terms->data, terms->len, 0, out);
+      _kiln_text_weigh_ids (job->vocab, job->options, (guint32 *) terms->data, terms->len, 0, out,
+                            scratch);
       job->cache->row_nnz[r] = out->len - before;
     }
   job->cache->blocks->pdata[block] = out;

@@ -153,6 +153,7 @@ _kiln_text_scratch_init (Scratch *s)
   s->starts = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 256);
   s->words = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 64);
   s->word_grams = g_array_sized_new (FALSE, FALSE, sizeof (Gram), 64);
+  s->sort = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 256);
 }
 
 void
@@ -164,6 +165,7 @@ _kiln_text_scratch_clear (Scratch *s)
   g_array_free (s->starts, TRUE);
   g_array_free (s->words, TRUE);
   g_array_free (s->word_grams, TRUE);
+  g_array_free (s->sort, TRUE);
 }
 
 static inline void
