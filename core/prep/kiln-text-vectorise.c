@@ -159,14 +159,72 @@ same_rows (const guint32 *rows, const guint32 *cached, guint n)
   return TRUE;
 }
 
+void
+_kiln_text_rows_clear (KilnTextRows *rows)
+{
+  g_clear_pointer (&rows->ptr, g_free);
+  g_clear_pointer (&rows->index, g_free);
+  g_clear_pointer (&rows->value, g_free);
+}
+
+typedef struct {
+  GArray       **blocks;     /* of Entry, freed as they are copied */
+  const gsize   *block_at;   /* per block: where its entries go */
+  guint          offset;
+  KilnTextRows  *out;
+} Copy;
+
+static void
+copy_block (guint block, gpointer data)
+{
+  Copy *copy = data;
+  GArray *b = copy->blocks[block];
+  const Entry *e = (const Entry *) b->data;
+  guint32 *index = copy->out->index + copy->block_at[block];
+  float *value = copy->out->value + copy->block_at[block];
+
+  for (guint i = 0; i < b->len; i++)
+    {
+      index[i] = copy->offset + e[i].term;
+      value[i] = e[i].weight;
+    }
+  g_array_unref (b);
+  copy->blocks[block] = NULL;
+}
+
+/* @blocks (rows in order, @row_nnz[r] entries for row r) as CSR rows into @out, @offset added to
+ * the terms; copied on both cores (the first writes to fresh memory cost page faults), the blocks
+ * freed. */
+static void
+rows_from_blocks (GArray **blocks, guint n_blocks, const gsize *row_nnz, guint n_rows,
+                  guint offset, KilnTextRows *out)
+{
+  g_autofree gsize *block_at = g_new (gsize, MAX (n_blocks, 1));
+  Copy copy = { blocks, block_at, offset, out };
+  gsize nnz = 0;
+
+  for (guint b = 0; b < n_blocks; b++)
+    {
+      block_at[b] = nnz;
+      nnz += blocks[b]->len;
+    }
+  out->ptr = g_new (gsize, (gsize) n_rows + 1);
+  out->ptr[0] = 0;
+  for (guint r = 0; r < n_rows; r++)
+    out->ptr[r + 1] = out->ptr[r] + row_nnz[r];
+  g_assert (out->ptr[n_rows] == nnz);
+  out->index = g_new (guint32, MAX (nnz, 1));
+  out->value = g_new (float, MAX (nnz, 1));
+  kiln_parallel_for (n_blocks, copy_block, &copy);
+}
+
 gboolean
 _kiln_text_vocab_take_training (KilnTextVocab *vocab,
                                 KilnColumn    *column,
                                 const guint32 *rows,
                                 guint          n_rows,
                                 guint          offset,
-                                gsize         *row_nnz,
-                                GPtrArray     *blocks)
+                                KilnTextRows  *out)
 {
   TrainCache *c = g_atomic_pointer_exchange (&vocab->train, NULL);
 
@@ -178,14 +236,8 @@ _kiln_text_vocab_take_training (KilnTextVocab *vocab,
       return FALSE;
     }
   g_debug ("%u training rows' features from the counting pass", n_rows);
-  memcpy (row_nnz, c->row_nnz, (gsize) n_rows * sizeof (gsize));
-  for (guint b = 0; b < c->blocks->len; b++)
-    {
-      GArray *a = c->blocks->pdata[b];
-      for (guint i = 0; i < a->len && offset > 0; i++)
-        g_array_index (a, Entry, i).term += offset;
-      g_ptr_array_add (blocks, g_array_ref (a));
-    }
+  rows_from_blocks ((GArray **) c->blocks->pdata, c->blocks->len, c->row_nnz, n_rows, offset, out);
+  g_ptr_array_set_free_func (c->blocks, NULL);   /* freed as they were copied */
   _kiln_text_train_cache_free (c);
   return TRUE;
 }
@@ -220,7 +272,6 @@ typedef struct {
   const KilnTextVocab   *vocab;
   const KilnTextOptions *options;
   const Docs            *docs;
-  guint                  offset;
   GArray               **entries;   /* per block, of Entry */
   gsize                 *row_nnz;   /* per row */
   WordCache             *caches;    /* per thread */
@@ -231,9 +282,19 @@ vectorise_block (guint block, guint thread, gpointer data)
 {
   Vec *vec = data;
   guint r0 = block * VEC_BLOCK, r1 = MIN (vec->docs->n_rows, r0 + VEC_BLOCK);
-  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (Entry), (r1 - r0) * 64);
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  gsize bytes = 0;
+  GArray *out;
   Scratch s;
+
+  /* a document has fewer features than bytes and a few more (pages not written to cost
+     nothing: the block is not copied growing) */
+  for (guint r = r0; r < r1; r++)
+    {
+      const char *text = doc_text (vec->docs, r);
+      bytes += text ? strlen (text) + 8 : 0;
+    }
+  out = g_array_sized_new (FALSE, FALSE, sizeof (Entry), MAX (bytes, 16));
 
   _kiln_text_scratch_init (&s);
   for (guint r = r0; r < r1; r++)
@@ -244,7 +305,7 @@ vectorise_block (guint block, guint thread, gpointer data)
       if (text != NULL)
         {
           _kiln_text_normalise_into (text, s.norm);
-          vectorise_doc (vec->vocab, vec->options, &s, &vec->caches[thread], ids, vec->offset, out);
+          vectorise_doc (vec->vocab, vec->options, &s, &vec->caches[thread], ids, 0, out);
         }
       vec->row_nnz[r] = out->len - before;
     }
@@ -260,13 +321,13 @@ _kiln_text_vectorise (const KilnTextVocab   *vocab,
                       const guint32         *rows,
                       guint                  n_rows,
                       guint                  offset,
-                      gsize                 *row_nnz,
-                      GPtrArray             *blocks)
+                      KilnTextRows          *out)
 {
   Docs docs = { column, kiln_column_get_codes (column), rows, n_rows };
   guint n_blocks = (n_rows + VEC_BLOCK - 1) / VEC_BLOCK;
   guint n_threads = kiln_parallel_n_threads (n_blocks, 0);
-  Vec vec = { vocab, options, &docs, offset, g_new0 (GArray *, MAX (n_blocks, 1)), row_nnz,
+  g_autofree gsize *row_nnz = g_new (gsize, MAX (n_rows, 1));
+  Vec vec = { vocab, options, &docs, g_new0 (GArray *, MAX (n_blocks, 1)), row_nnz,
               g_new (WordCache, n_threads) };
   gint64 start = g_get_monotonic_time ();
 
@@ -280,8 +341,7 @@ _kiln_text_vectorise (const KilnTextVocab   *vocab,
   for (guint t = 0; t < n_threads; t++)
     _kiln_text_word_cache_clear (&vec.caches[t]);
   g_free (vec.caches);
-  g_debug ("%u rows vectorised in %.3f s", n_rows, (g_get_monotonic_time () - start) / 1e6);
-  for (guint b = 0; b < n_blocks; b++)
-    g_ptr_array_add (blocks, vec.entries[b]);
+  rows_from_blocks (vec.entries, n_blocks, row_nnz, n_rows, offset, out);
   g_free (vec.entries);
+  g_debug ("%u rows vectorised in %.3f s", n_rows, (g_get_monotonic_time () - start) / 1e6);
 }
