@@ -103,6 +103,20 @@ hash_bytes (const char *p, gsize len, guint8 kind)
   return h | 1;   /* 0 marks an empty slot */
 }
 
+/* ---- Memory ------------------------------------------------------------------------------ */
+
+/* @n_bytes of zeros, written: calloc's fresh pages map the shared zero page until written, and
+ * a table read before it is written (a probe) then takes a second fault per page to copy it,
+ * with a TLB shootdown to the other cores; written first, a page faults once. */
+static inline gpointer
+zeroed_new (gsize n_bytes)
+{
+  gpointer p = g_malloc (n_bytes);
+
+  memset (p, 0, n_bytes);
+  return p;
+}
+
 /* ---- A table of terms ---------------------------------------------------------------------- */
 
 typedef struct {

@@ -363,7 +363,7 @@ _kiln_text_table_init (Table *t, gsize capacity, gsize key_bytes)
 
   while (cap < capacity * 2)
     cap <<= 1;
-  t->slots = g_new0 (Slot, cap);
+  t->slots = zeroed_new (cap * sizeof (Slot));
   t->mask = cap - 1;
   t->n = 0;
   /* pages of the arena not written to cost nothing: sized up front, it is not copied growing */
@@ -383,7 +383,7 @@ void
 _kiln_text_table_grow (Table *t)
 {
   gsize cap = (t->mask + 1) * 2;
-  Slot *slots = g_new0 (Slot, cap);
+  Slot *slots = zeroed_new (cap * sizeof (Slot));
 
   for (gsize i = 0; i <= t->mask; i++)
     if (t->slots[i].hash)
