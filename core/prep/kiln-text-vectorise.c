@@ -114,6 +114,10 @@ _kiln_text_weigh_ids (const KilnTextVocab *v, const KilnTextOptions *o, guint32 
     return;
   g_array_set_size (scratch, n);
   sort_ids (ids, n, (guint32 *) scratch->data);
+  /* the terms' idf fetched together (most terms are rare, their idf far from the last one's:
+     looked up one by one, each waited on memory) */
+  for (guint i = 0; i < n; i++)
+    __builtin_prefetch (&v->idf[ids[i]]);
   g_array_set_size (out, first + n);
   e = &g_array_index (out, Entry, first);
   for (guint i = 0; i < n; )

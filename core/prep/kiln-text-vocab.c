@@ -110,7 +110,7 @@ fit_doc (const KilnTextOptions *o, Counts *c, Scratch *s, guint32 doc)
   const char *text = s->norm->str, *end = text + s->norm->len;
   gboolean cached = o->char_max > 0 && o->char_within_words;
   guint first = c->rec->len, n;
-  const guint32 *rec, *pool;
+  const guint32 *rec, *pool, *serials;
   Tally *tally;
 
   if (cached)
@@ -140,15 +140,21 @@ fit_doc (const KilnTextOptions *o, Counts *c, Scratch *s, guint32 doc)
   rec = &g_array_index (c->rec, guint32, first);
   pool = (const guint32 *) c->cache.pool->data;
   tally = (Tally *) c->tally->data;
+  /* the document's serials, their tallies fetched together before they are counted */
+  g_array_set_size (s->sort, 0);
   for (guint i = 0; i < n; i++)
     if (rec[i] & WORD_REF)
       {
         const guint32 *at = pool + (rec[i] & ~WORD_REF);
-        for (guint32 k = 1; k <= at[0]; k++)
-          tally_one (tally, at[k], doc);
+        g_array_append_vals (s->sort, at + 1, at[0]);
       }
     else
-      tally_one (tally, rec[i], doc);
+      g_array_append_val (s->sort, rec[i]);
+  serials = (const guint32 *) s->sort->data;
+  for (guint i = 0; i < s->sort->len; i++)
+    __builtin_prefetch (&tally[serials[i]]);
+  for (guint i = 0; i < s->sort->len; i++)
+    tally_one (tally, serials[i], doc);
 }
 
 static void
@@ -222,6 +228,7 @@ counts_clear_all (Counts *c)
 /* ---- Merging -------------------------------------------------------------------------------- */
 
 #define MERGE_TASKS 8
+#define MATCH_BATCH 32
 
 /* Task @task: a share of the second part's table looked up in the first's (read-only). */
 static void
@@ -232,14 +239,24 @@ match_task (guint task, gpointer data)
   gsize n_slots = c1->table.mask + 1;
   gsize i0 = n_slots * task / MERGE_TASKS, i1 = n_slots * (task + 1) / MERGE_TASKS;
 
-  for (gsize i = i0; i < i1; i++)
+  /* looked up a batch at a time, prefetched as a document's terms are */
+  for (gsize i = i0; i < i1; i += MATCH_BATCH)
     {
-      const Slot *src = &c1->table.slots[i], *in0;
-      if (!src->hash)
-        continue;
-      in0 = table_find (&c0->table, src->hash, c1->table.arena->str + src->off, src->len,
-                        src->kind);
-      c1->to_all[src->value] = in0 != NULL ? in0->value : NO_TERM;
+      Gram batch[MATCH_BATCH];
+      guint n = 0;
+      for (gsize j = i; j < MIN (i + MATCH_BATCH, i1); j++)
+        if (c1->table.slots[j].hash)
+          batch[n++].hash = c1->table.slots[j].hash;
+      TABLE_PREFETCH (&c0->table, batch, n);
+      for (gsize j = i; j < MIN (i + MATCH_BATCH, i1); j++)
+        {
+          const Slot *src = &c1->table.slots[j], *in0;
+          if (!src->hash)
+            continue;
+          in0 = table_find (&c0->table, src->hash, c1->table.arena->str + src->off, src->len,
+                            src->kind);
+          c1->to_all[src->value] = in0 != NULL ? in0->value : NO_TERM;
+        }
     }
 }
 
@@ -335,8 +352,11 @@ candidates_task (guint part, gpointer data)
     c->cands[k] = g_array_sized_new (FALSE, FALSE, sizeof (Candidate), 1024);
   for (gsize i = 0; i <= c->table.mask; i++)
     {
-      const Slot *slot = &c->table.slots[i];
+      const Slot *slot = &c->table.slots[i], *ahead = &c->table.slots[(i + 16) & c->table.mask];
       guint32 serial;
+      /* the document count of a term further on, fetched while this one is looked at */
+      if (ahead->hash)
+        __builtin_prefetch (&fit->df[part == 0 ? ahead->value : c->to_all[ahead->value]]);
       if (!slot->hash)
         continue;
       serial = part == 0 ? slot->value : c->to_all[slot->value];
@@ -416,13 +436,27 @@ vocab_lookup (KilnTextVocab *v)
   for (guint i = 0; i < v->n_terms; i++)
     bytes += strlen (v->terms[i]);
   _kiln_text_table_init (&v->lookup, MAX (v->n_terms, 1), bytes);
-  for (guint i = 0; i < v->n_terms; i++)
+  /* a batch at a time, their slots prefetched: the terms come in order, their slots at random */
+  for (guint i = 0; i < v->n_terms; i += MATCH_BATCH)
     {
-      guint8 kind = i < v->n_char ? KIND_CHAR : KIND_WORD;
-      gsize len = strlen (v->terms[i]);
-      Slot *slot = table_insert (&v->lookup, hash_bytes (v->terms[i], len, kind), v->terms[i],
-                                 (guint16) MIN (len, G_MAXUINT16), kind);
-      slot->value = i;
+      Gram batch[MATCH_BATCH];
+      guint n = MIN (MATCH_BATCH, v->n_terms - i);
+      for (guint j = 0; j < n; j++)
+        {
+          guint8 kind = i + j < v->n_char ? KIND_CHAR : KIND_WORD;
+          gsize len = strlen (v->terms[i + j]);
+          batch[j].hash = hash_bytes (v->terms[i + j], len, kind);
+          batch[j].len = (guint16) MIN (len, G_MAXUINT16);
+          batch[j].kind = kind;
+        }
+      for (guint j = 0; j < n; j++)
+        __builtin_prefetch (&v->lookup.slots[(slot_hash (batch[j].hash) >> 1) & v->lookup.mask]);
+      for (guint j = 0; j < n; j++)
+        {
+          Slot *slot = table_insert (&v->lookup, batch[j].hash, v->terms[i + j], batch[j].len,
+                                     batch[j].kind);
+          slot->value = i + j;
+        }
     }
 }
 
@@ -484,12 +518,18 @@ features_task (guint part, gpointer data)
     {
       c->feature = g_new (guint32, MAX (n, 1));
       for (guint s = 0; s < n; s++)
-        c->feature[s] = all[c->to_all[s]];
+        {
+          if (s + 16 < n)
+            __builtin_prefetch (&all[c->to_all[s + 16]]);
+          c->feature[s] = all[c->to_all[s]];
+        }
     }
   for (gsize i = 0; i <= c->cache.table.mask; i++)
     if (c->cache.table.slots[i].hash)
       {
         guint32 *at = pool + c->cache.table.slots[i].value, kept = 0;
+        for (guint32 k = 1; k <= at[0]; k++)
+          __builtin_prefetch (&c->feature[at[k]]);
         for (guint32 k = 1; k <= at[0]; k++)
           if (c->feature[at[k]] != NO_TERM)
             at[++kept] = c->feature[at[k]];
@@ -528,6 +568,17 @@ cache_block (guint block, gpointer data)
       c = &job->fit->parts[r < job->fit->parts[0].r1 ? 0 : 1];
       pool = (const guint32 *) c->cache.pool->data;
       g_array_set_size (terms, 0);
+      /* the next row's records (its words' pieces and its other terms' features) fetched
+         while this one is put together */
+      if (r + 1 < r1)
+        for (guint i = 0; i < job->n_rec[r + 1]; i++)
+          {
+            guint32 x = job->rec[r + 1][i];
+            const Counts *next = &job->fit->parts[r + 1 < job->fit->parts[0].r1 ? 0 : 1];
+            __builtin_prefetch (x & WORD_REF ? (const guint32 *) next->cache.pool->data
+                                               + (x & ~WORD_REF)
+                                             : next->feature + x);
+          }
       for (guint i = 0; i < job->n_rec[r]; i++)
         {
           guint32 x = job->rec[r][i];
