@@ -127,6 +127,8 @@ fit_doc (const KilnTextOptions *o, Counts *c, Scratch *s, guint32 doc)
             {
               guint32 ref = WORD_REF | (guint32) off;
               g_array_append_val (c->rec, ref);
+              /* its pieces, counted below */
+              __builtin_prefetch (&g_array_index (c->cache.pool, guint32, off));
             }
         }
     }
