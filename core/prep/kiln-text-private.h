@@ -10,8 +10,16 @@
  * documents on its own core and merges the two tables (the counts are sums, so the vocabulary does
  * not depend on the number of threads); transforming runs blocks of rows on both cores. A word's
  * pieces depend on the word alone, so each thread caches, per distinct word, its pieces' ids; a
- * fitted vocabulary keeps the training words' cache (as feature indices), which transforming
- * looks up first: most words of the test rows, and of what is predicted later, are cut once.
+ * fitted vocabulary keeps the training words' caches (as feature indices, in order), which
+ * transforming looks up first: most words of the test rows, and of what is predicted later, are
+ * cut once.
+ *
+ * Most of the time goes into waiting on memory: the tables are tens of megabytes, and a term's
+ * slot, its key, its count and its idf are each somewhere else. So a document's (or a new word's)
+ * terms are hashed first and their slots and keys prefetched together (TABLE_PREFETCH), their
+ * counts and idf likewise; tables and arrays are sized from the text up front, written before
+ * they are read (zeroed_new()), and the rows' features go to the dataset as CSR arrays copied on
+ * both cores: in a virtual machine, each page first touched costs a fault.
  */
 #pragma once
 
