@@ -64,10 +64,48 @@ void _kiln_text_normalise_into (const char *text, GString *out);
 void _kiln_text_cut_terms (const KilnTextOptions *o, const char *text, gsize text_len, Scratch *s,
                            gboolean no_pieces);
 
+/* The character at @p (valid UTF-8): the one- to three-byte forms (ASCII, Hangul) decoded here,
+ * longer ones by GLib. A function call per character was a tenth of the time cutting words. */
+static inline gunichar
+utf8_char (const char *p)
+{
+  guchar b = (guchar) p[0];
+
+  if (b < 0x80)
+    return b;
+  if ((b & 0xE0) == 0xC0)
+    return ((gunichar) (b & 0x1F) << 6) | ((guchar) p[1] & 0x3F);
+  if ((b & 0xF0) == 0xE0)
+    return ((gunichar) (b & 0x0F) << 12) | ((gunichar) ((guchar) p[1] & 0x3F) << 6)
+           | ((guchar) p[2] & 0x3F);
+  return g_utf8_get_char (p);
+}
+
+/* Hangul syllables and compatibility jamo (ㅋ, ㅠ): letters (Lo), neither space nor mark. */
+static inline gboolean
+is_hangul_letter (gunichar c)
+{
+  return (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x3131 && c <= 0x318E);
+}
+
 static inline gboolean
 is_space_at (const char *p)
 {
-  return (guchar) *p < 0x80 ? g_ascii_isspace (*p) : g_unichar_isspace (g_utf8_get_char (p));
+  gunichar c;
+
+  if ((guchar) *p < 0x80)
+    return g_ascii_isspace (*p);
+  c = utf8_char (p);
+  return !is_hangul_letter (c) && g_unichar_isspace (c);
+}
+
+/* Letters, digits, marks and '_': what words are made of. */
+static inline gboolean
+is_word_char (gunichar c)
+{
+  if (c < 0x80)
+    return g_ascii_isalnum (c) || c == '_';
+  return is_hangul_letter (c) || g_unichar_isalnum (c) || g_unichar_ismark (c);
 }
 
 /* The next whitespace-separated word at or after @p: its start in *@word, its end returned; NULL

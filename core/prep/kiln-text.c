@@ -109,7 +109,14 @@ _kiln_text_normalise_into (const char *text, GString *out)
           continue;
         }
       {
-        gunichar c = g_utf8_get_char_validated (p, -1);
+        gunichar c;
+        /* three bytes led by E3 or EA .. ED (compatibility jamo, Hangul syllables) are checked
+           here: continuation bytes, and below D800 (no surrogate); the rest by GLib */
+        if ((b == 0xE3 || (b >= 0xEA && b <= 0xED)) && ((guchar) p[1] & 0xC0) == 0x80
+            && ((guchar) p[2] & 0xC0) == 0x80 && (b != 0xED || (guchar) p[1] < 0xA0))
+          c = utf8_char (p);
+        else
+          c = g_utf8_get_char_validated (p, -1);
         if (c == (gunichar) -1 || c == (gunichar) -2 || !stable_char (c))
           {
             stable = FALSE;
@@ -200,12 +207,6 @@ char_grams (Scratch *s, const guint32 *starts, guint n_chars, guint n_min, guint
     }
 }
 
-static inline gboolean
-is_word_char (gunichar c)
-{
-  return g_unichar_isalnum (c) || g_unichar_ismark (c) || c == '_';
-}
-
 /* The pieces of one word, padded with a space each side, appended to s->grams. */
 static void
 word_pieces (const KilnTextOptions *o, const char *w, gsize len, Scratch *s)
@@ -274,7 +275,7 @@ _kiln_text_cut_terms (const KilnTextOptions *o, const char *text, gsize text_len
       g_array_set_size (s->starts, 0);
       while (p < end)
         {
-          gunichar c = g_utf8_get_char (p);
+          gunichar c = utf8_char (p);
           const char *next = g_utf8_next_char (p);
           if (g_unichar_isspace (c))
             {
@@ -314,12 +315,12 @@ _kiln_text_cut_terms (const KilnTextOptions *o, const char *text, gsize text_len
       while (p < end)
         {
           const char *w;
-          while (p < end && !is_word_char (g_utf8_get_char (p)))
+          while (p < end && !is_word_char (utf8_char (p)))
             p = g_utf8_next_char (p);
           if (p >= end)
             break;
           w = p;
-          while (p < end && is_word_char (g_utf8_get_char (p)))
+          while (p < end && is_word_char (utf8_char (p)))
             p = g_utf8_next_char (p);
           {
             guint32 pair[2] = { (guint32) s->bytes->len, (guint32) (p - w) };
