@@ -43,12 +43,30 @@ typedef struct {
   guint8  kind;
 } Gram;
 
+/* Terms being cut: appended to inline, without a call per term. */
+typedef struct {
+  Gram  *v;
+  guint  len, cap;
+} Grams;
+
+/* Room for one more term, its slot returned (len counts it). */
+static inline Gram *
+grams_push (Grams *g)
+{
+  if (G_UNLIKELY (g->len == g->cap))
+    {
+      g->cap = MAX (g->cap * 2, 256);
+      g->v = g_renew (Gram, g->v, g->cap);
+    }
+  return &g->v[g->len++];
+}
+
 /* Scratch space of one thread: the normalised text, the bytes the terms point into, the terms,
  * character starts. */
 typedef struct {
   GString *norm;
   GString *bytes;
-  GArray  *grams;    /* of Gram */
+  Grams    grams;
   GArray  *starts;   /* of guint32: byte offsets of characters, plus the end */
   GArray  *words;    /* of guint32 pairs: offset, length of each word in bytes */
   GArray  *word_grams;   /* of Gram: the whitespace-separated words of norm (kind KIND_CACHE) */

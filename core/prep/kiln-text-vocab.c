@@ -133,9 +133,9 @@ fit_doc (const KilnTextOptions *o, Counts *c, Scratch *s, guint32 doc)
         }
     }
   _kiln_text_cut_terms (o, text, (gsize) (end - text), s, cached);
-  g_array_set_size (c->rec, c->rec->len + s->grams->len);
-  fit_id_of (c, (const Gram *) s->grams->data, s->grams->len, s->bytes->str,
-             &g_array_index (c->rec, guint32, c->rec->len - s->grams->len));
+  g_array_set_size (c->rec, c->rec->len + s->grams.len);
+  fit_id_of (c, s->grams.v, s->grams.len, s->bytes->str,
+             &g_array_index (c->rec, guint32, c->rec->len - s->grams.len));
 
   n = c->rec->len - first;
   g_array_append_val (c->n_rec, n);

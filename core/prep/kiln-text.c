@@ -156,7 +156,7 @@ _kiln_text_scratch_init (Scratch *s)
 {
   s->norm = g_string_sized_new (256);
   s->bytes = g_string_sized_new (1024);
-  s->grams = g_array_sized_new (FALSE, FALSE, sizeof (Gram), 512);
+  memset (&s->grams, 0, sizeof s->grams);
   s->starts = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 256);
   s->words = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 64);
   s->word_grams = g_array_sized_new (FALSE, FALSE, sizeof (Gram), 64);
@@ -168,7 +168,7 @@ _kiln_text_scratch_clear (Scratch *s)
 {
   g_string_free (s->norm, TRUE);
   g_string_free (s->bytes, TRUE);
-  g_array_free (s->grams, TRUE);
+  g_free (s->grams.v);
   g_array_free (s->starts, TRUE);
   g_array_free (s->words, TRUE);
   g_array_free (s->word_grams, TRUE);
@@ -178,15 +178,15 @@ _kiln_text_scratch_clear (Scratch *s)
 static inline void
 add_gram (Scratch *s, guint32 off, guint32 len, guint8 kind)
 {
-  Gram g;
+  Gram *g;
 
   if (len == 0 || len > G_MAXUINT16)
     return;
-  g.hash = hash_bytes (s->bytes->str + off, len, kind);
-  g.off = off;
-  g.len = (guint16) len;
-  g.kind = kind;
-  g_array_append_val (s->grams, g);
+  g = grams_push (&s->grams);
+  g->hash = hash_bytes (s->bytes->str + off, len, kind);
+  g->off = off;
+  g->len = (guint16) len;
+  g->kind = kind;
 }
 
 /* Character n-grams of bytes [off, off + len) of s->bytes, whose characters start at
@@ -237,7 +237,7 @@ _kiln_text_cut_terms (const KilnTextOptions *o, const char *text, gsize text_len
   const char *end = text + text_len;
 
   g_string_truncate (s->bytes, 0);
-  g_array_set_size (s->grams, 0);
+  s->grams.len = 0;
 
   if (o->char_max > 0 && o->char_within_words)
     {
@@ -449,14 +449,14 @@ _kiln_text_word_cache_entry (WordCache *c, const KilnTextOptions *o, const char 
         return slot->value;
     }
   g_string_truncate (s->bytes, 0);
-  g_array_set_size (s->grams, 0);
+  s->grams.len = 0;
   word_pieces (o, w, len, s);
   off = c->pool->len;
-  g_array_set_size (c->pool, off + 1 + s->grams->len);
+  g_array_set_size (c->pool, off + 1 + s->grams.len);
   {
     guint32 *at = &g_array_index (c->pool, guint32, off), kept = 0;
-    id_of (data, (const Gram *) s->grams->data, s->grams->len, s->bytes->str, at + 1);
-    for (guint g = 0; g < s->grams->len; g++)
+    id_of (data, s->grams.v, s->grams.len, s->bytes->str, at + 1);
+    for (guint g = 0; g < s->grams.len; g++)
       if (at[1 + g] != G_MAXUINT32)
         at[1 + kept++] = at[1 + g];
     at[0] = kept;
@@ -528,10 +528,10 @@ _kiln_text_doc_ids (const KilnTextOptions *o, Scratch *s, WordCache *cache, Piec
   {
     guint first = ids->len, kept = 0;
     guint32 *at;
-    g_array_set_size (ids, first + s->grams->len);
+    g_array_set_size (ids, first + s->grams.len);
     at = &g_array_index (ids, guint32, first);
-    id_of (data, (const Gram *) s->grams->data, s->grams->len, s->bytes->str, at);
-    for (guint g = 0; g < s->grams->len; g++)
+    id_of (data, s->grams.v, s->grams.len, s->bytes->str, at);
+    for (guint g = 0; g < s->grams.len; g++)
       if (at[g] != G_MAXUINT32)
         at[kept++] = at[g];
     g_array_set_size (ids, first + kept);
