@@ -170,17 +170,23 @@ guint          _kiln_text_vocab_n_docs (const KilnTextVocab *vocab);
 const char * const *_kiln_text_vocab_terms (const KilnTextVocab *vocab);
 const guint32 *_kiln_text_vocab_df   (const KilnTextVocab *vocab);
 double         _kiln_text_vocab_idf  (const KilnTextVocab *vocab, guint term);
-/* Rows @rows (NULL: 0 .. n_rows-1) of @column as features @offset + term: row r's count of
- * entries into row_nnz[r], the entries (of {guint32 index; float value}, rows in order,
- * increasing within a row) appended as GArrays to @blocks (to free). */
+/* A text column's rows as sparse features in CSR form: row r's entries are index[ptr[r] ..
+ * ptr[r + 1]) (increasing) with their weights in value; ptr holds n_rows + 1 offsets from 0. */
+typedef struct {
+  gsize   *ptr;
+  guint32 *index;
+  float   *value;
+} KilnTextRows;
+
+void           _kiln_text_rows_clear (KilnTextRows *rows);
+/* Rows @rows (NULL: 0 .. n_rows-1) of @column as features @offset + term, into @out. */
 void           _kiln_text_vectorise  (const KilnTextVocab   *vocab,
                                       const KilnTextOptions *options,
                                       KilnColumn            *column,
                                       const guint32         *rows,
                                       guint                  n_rows,
                                       guint                  offset,
-                                      gsize                 *row_nnz,
-                                      GPtrArray             *blocks);
+                                      KilnTextRows          *out);
 /* The training rows' features as _kiln_text_vectorise() gives them, made while fitting: once,
  * and only when @column and @rows are those the vocabulary was fitted on (else FALSE and the
  * caller vectorises). */
@@ -189,8 +195,7 @@ gboolean       _kiln_text_vocab_take_training (KilnTextVocab *vocab,
                                                const guint32 *rows,
                                                guint          n_rows,
                                                guint          offset,
-                                               gsize         *row_nnz,
-                                               GPtrArray     *blocks);
+                                               KilnTextRows  *out);
 /* Frees those features unused (a fit whose training rows are not turned into a dataset). */
 void           _kiln_text_vocab_drop_training (KilnTextVocab *vocab);
 /* One text's entries appended to @out (NULL text: none). */

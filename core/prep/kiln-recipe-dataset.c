@@ -290,23 +290,17 @@ fill_codes (KilnRecipe   *recipe,
 }
 
 /* The text features of @prepared: every TEXT step's columns vectorised, in feature order,
- * into @ds's compressed rows. */
+ * into @ds's compressed rows (a single text column's rows as they come). */
 static gboolean
 fill_text (KilnRecipe   *recipe,
            KilnFrame    *prepared,
            KilnDataset  *ds,
            GError      **error)
 {
-  guint n = ds->n_rows, offset = 0, n_parts = 0;
+  guint n = ds->n_rows, offset = 0;
   const guint32 *rows = kiln_frame_get_row_index (prepared);
-  g_autoptr(GPtrArray) parts = g_ptr_array_new ();   /* per column: a Part */
-  gsize *ptr, nnz = 0;
-  guint32 *index;
-  float *value;
-  typedef struct {
-    gsize     *row_nnz;
-    GPtrArray *blocks;
-  } Part;
+  g_autoptr(GArray) parts = g_array_new (FALSE, TRUE, sizeof (KilnTextRows));   /* per column */
+  KilnTextRows all = { NULL, NULL, NULL };
 
   for (guint s = 0; s < recipe->steps->len; s++)
     {
@@ -318,86 +312,52 @@ fill_text (KilnRecipe   *recipe,
         {
           int c = kiln_frame_find_column (prepared, step->columns[i]);
           KilnColumn *col;
-          Part *part;
+          KilnTextRows part = { NULL, NULL, NULL };
 
           if (c < 0 || !kiln_column_is_coded (col = kiln_frame_get_column (prepared, (guint) c)))
             {
               g_set_error (error, KILN_PREP_ERROR, KILN_PREP_ERROR_NO_COLUMN,
                            _("The prepared data has no text column “%s”"), step->columns[i]);
               for (guint p = 0; p < parts->len; p++)
-                {
-                  Part *q = parts->pdata[p];
-                  g_free (q->row_nnz);
-                  g_ptr_array_unref (q->blocks);
-                  g_free (q);
-                }
+                _kiln_text_rows_clear (&g_array_index (parts, KilnTextRows, p));
               return FALSE;
             }
-          part = g_new (Part, 1);
-          part->row_nnz = g_new (gsize, MAX (n, 1));
-          part->blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-          if (!_kiln_text_vocab_take_training (step->vocab[i], col, rows, n, offset,
-                                               part->row_nnz, part->blocks))
-            _kiln_text_vectorise (step->vocab[i], &step->text, col, rows, n, offset,
-                                  part->row_nnz, part->blocks);
+          if (!_kiln_text_vocab_take_training (step->vocab[i], col, rows, n, offset, &part))
+            _kiln_text_vectorise (step->vocab[i], &step->text, col, rows, n, offset, &part);
           offset += _kiln_text_vocab_size (step->vocab[i]);
-          g_ptr_array_add (parts, part);
+          g_array_append_val (parts, part);
         }
     }
-  n_parts = parts->len;
 
-  ptr = g_new (gsize, (gsize) n + 1);
-  ptr[0] = 0;
-  for (guint r = 0; r < n; r++)
+  if (parts->len == 1)
+    all = g_array_index (parts, KilnTextRows, 0);
+  else
     {
-      for (guint p = 0; p < n_parts; p++)
-        nnz += ((Part *) parts->pdata[p])->row_nnz[r];
-      ptr[r + 1] = nnz;
-    }
-  index = kiln_alloc_large (MAX (nnz, 1) * sizeof (guint32));
-  value = kiln_alloc_large (MAX (nnz, 1) * sizeof (float));
-  {
-    /* each part's entries come in row order, block after block: walk them with a cursor */
-    g_autofree gsize *at = g_new0 (gsize, MAX (n_parts, 1));
-    g_autofree guint *block = g_new0 (guint, MAX (n_parts, 1));
-    gsize e = 0;
+      /* row by row, each column's entries after the previous column's */
+      gsize nnz = 0, e = 0;
 
-    for (guint r = 0; r < n; r++)
-      for (guint p = 0; p < n_parts; p++)
+      for (guint p = 0; p < parts->len; p++)
+        nnz += g_array_index (parts, KilnTextRows, p).ptr[n];
+      all.ptr = g_new (gsize, (gsize) n + 1);
+      all.index = kiln_alloc_large (MAX (nnz, 1) * sizeof (guint32));
+      all.value = kiln_alloc_large (MAX (nnz, 1) * sizeof (float));
+      all.ptr[0] = 0;
+      for (guint r = 0; r < n; r++)
         {
-          Part *part = parts->pdata[p];
-          gsize k = part->row_nnz[r];
-
-          while (k > 0)
+          for (guint p = 0; p < parts->len; p++)
             {
-              GArray *b = part->blocks->pdata[block[p]];
-              gsize take = MIN (k, b->len - at[p]);
-              const KilnTextWeight *w = &g_array_index (b, KilnTextWeight, at[p]);
-
-              for (gsize j = 0; j < take; j++)
-                {
-                  index[e] = w[j].term;
-                  value[e] = w[j].weight;
-                  e++;
-                }
-              at[p] += take;
-              k -= take;
-              if (at[p] == b->len && block[p] + 1 < part->blocks->len)
-                {
-                  block[p]++;
-                  at[p] = 0;
-                }
+              KilnTextRows *part = &g_array_index (parts, KilnTextRows, p);
+              gsize k = part->ptr[r + 1] - part->ptr[r];
+              memcpy (all.index + e, part->index + part->ptr[r], k * sizeof (guint32));
+              memcpy (all.value + e, part->value + part->ptr[r], k * sizeof (float));
+              e += k;
             }
+          all.ptr[r + 1] = e;
         }
-  }
-  for (guint p = 0; p < n_parts; p++)
-    {
-      Part *part = parts->pdata[p];
-      g_free (part->row_nnz);
-      g_ptr_array_unref (part->blocks);
-      g_free (part);
+      for (guint p = 0; p < parts->len; p++)
+        _kiln_text_rows_clear (&g_array_index (parts, KilnTextRows, p));
     }
-  kiln_dataset_set_sparse (ds, recipe->n_text, ptr, index, value);
+  kiln_dataset_set_sparse (ds, recipe->n_text, all.ptr, all.index, all.value);
   return TRUE;
 }
 

@@ -185,6 +185,85 @@ test_training_only (void)
   g_assert_cmpuint (ds->sp_ptr[5] - ds->sp_ptr[4], ==, 0);   /* "최악 최악": no known word */
 }
 
+/* Features of a recipe's text columns on @frame (fitted on @train), as a dataset. */
+static KilnDataset *
+text_features (const char * const *columns, KilnFrame *train, KilnFrame *frame)
+{
+  KilnTextOptions o;
+  g_autoptr(KilnRecipe) recipe = kiln_recipe_new ();
+  g_autoptr(KilnFrame) prepared = NULL;
+  g_autoptr(GError) error = NULL;
+  KilnDataset *ds;
+
+  kiln_text_options_init (&o);
+  o.min_df = 1;
+  kiln_recipe_add_step (recipe, kiln_step_new_text (&o, columns));
+  prepared = kiln_recipe_fit_apply_coded (recipe, train, NULL, &error);
+  g_assert_no_error (error);
+  if (frame != train)
+    {
+      g_clear_pointer (&prepared, kiln_frame_unref);
+      prepared = kiln_recipe_apply_coded (recipe, frame, FALSE, NULL, &error);
+      g_assert_no_error (error);
+    }
+  ds = kiln_recipe_to_features (recipe, prepared, &error);
+  g_assert_no_error (error);
+  return ds;
+}
+
+/* Two text columns: each row's features are the first column's, then the second's after the
+ * first's vocabulary, as each column alone gives them; for the training rows (the features made
+ * while fitting) and for other rows (vectorised). */
+static void
+test_two_columns (void)
+{
+  const char *title[] = { "최고의 영화", NULL, "지루한 영화", "최고", "배우 연기 최고", "별로" };
+  const char *body[] = { "정말 재밌다 ㅋㅋ", "연기가 좋다", NULL, "지루하다", "재밌다", "최고의 배우" };
+  const guint32 train_rows[] = { 0, 1, 2, 3 };
+  KilnColumn *cols[2] = { text_col ("title", title, 6), text_col ("body", body, 6) };
+  g_autoptr(KilnFrame) frame = kiln_frame_new (cols, 2);
+  g_autoptr(KilnFrame) train = kiln_frame_new_view (frame, train_rows, 4);
+
+  kiln_column_unref (cols[0]);
+  kiln_column_unref (cols[1]);
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      KilnFrame *rows = pass == 0 ? train : frame;
+      g_autoptr(KilnDataset) both = text_features ((const char *[]) { "title", "body", NULL }, train,
+                                                   rows);
+      g_autoptr(KilnDataset) t = text_features ((const char *[]) { "title", NULL }, train, rows);
+      g_autoptr(KilnDataset) b = text_features ((const char *[]) { "body", NULL }, train, rows);
+
+      g_assert_cmpuint (both->n_rows, ==, kiln_frame_get_n_rows (rows));
+      g_assert_cmpuint (both->n_sparse, ==, t->n_sparse + b->n_sparse);
+      g_assert_cmpuint (both->sp_ptr[0], ==, 0);
+      for (guint r = 0; r < both->n_rows; r++)
+        {
+          gsize e = both->sp_ptr[r], nt = t->sp_ptr[r + 1] - t->sp_ptr[r];
+          gsize nb = b->sp_ptr[r + 1] - b->sp_ptr[r];
+          g_assert_cmpuint (both->sp_ptr[r + 1] - e, ==, nt + nb);
+          for (gsize k = 0; k < nt; k++, e++)
+            {
+              g_assert_cmpuint (both->sp_index[e], ==, t->sp_index[t->sp_ptr[r] + k]);
+              g_assert_cmpfloat (both->sp_value[e], ==, t->sp_value[t->sp_ptr[r] + k]);
+            }
+          for (gsize k = 0; k < nb; k++, e++)
+            {
+              g_assert_cmpuint (both->sp_index[e], ==, t->n_sparse + b->sp_index[b->sp_ptr[r] + k]);
+              g_assert_cmpfloat (both->sp_value[e], ==, b->sp_value[b->sp_ptr[r] + k]);
+            }
+        }
+      /* increasing within each row, within the width (what kiln_dataset_check() asks) */
+      for (guint r = 0; r < both->n_rows; r++)
+        for (gsize e = both->sp_ptr[r]; e < both->sp_ptr[r + 1]; e++)
+          {
+            g_assert_cmpuint (both->sp_index[e], <, both->n_sparse);
+            if (e > both->sp_ptr[r])
+              g_assert_cmpuint (both->sp_index[e], >, both->sp_index[e - 1]);
+          }
+    }
+}
+
 static char *
 fixture (void)
 {
@@ -777,6 +856,7 @@ main (int argc, char **argv)
   g_test_add_func ("/text/normalise", test_normalise);
   g_test_add_func ("/text/vocabulary", test_vocabulary);
   g_test_add_func ("/text/training-only", test_training_only);
+  g_test_add_func ("/text/two-columns", test_two_columns);
   g_test_add_func ("/text/scikit-learn", test_sklearn);
   g_test_add_func ("/text/joins", test_joins);
   g_test_add_func ("/text/json", test_json);
