@@ -281,6 +281,10 @@ char          *_kiln_prep_describe_entry (KilnPrepEntry *entry, KilnStep *step, 
 /* The cell of a target column as a class name (numbers as Python prints them, booleans as
  * True/False); NULL when missing. */
 char          *_kiln_prep_class_name  (KilnColumn *column, guint row);
+/* @raw's input columns converted to the recipe's types (kiln-recipe-input.c); the columns it
+ * lacks stand in as placeholders added to @placeholders. */
+KilnFrame     *_kiln_recipe_conform_frame (KilnRecipe *recipe, KilnFrame *raw, GPtrArray *placeholders,
+                                           GError **error);
 
 /* ---- Numbers ------------------------------------------------------------------------------ */
 
