@@ -792,6 +792,12 @@ try_answered (gpointer data)
 }
 
 static gboolean
+entry_showing (gpointer data)
+{
+  return kiln_ui_find (data, GTK_TYPE_ENTRY, NULL) != NULL;
+}
+
+static gboolean
 vocabulary_shown (gpointer data)
 {
   const char *sub = adw_action_row_get_subtitle (ADW_ACTION_ROW (data));
@@ -866,6 +872,8 @@ test_journey_reviews (void)
   kiln_ui_click (kiln_ui_find (evaluate, GTK_TYPE_LABEL, "Words"));
   kiln_ui_settle (200);
 
+  /* shown once the page has been laid out (slower under the sanitizers) */
+  g_assert_true (kiln_ui_wait (entry_showing, evaluate, 10000));
   entry = kiln_ui_find (evaluate, GTK_TYPE_ENTRY, NULL);
   g_assert_nonnull (entry);
   kiln_ui_click (entry);
