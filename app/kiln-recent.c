@@ -20,6 +20,8 @@
 #include "kiln-recent.h"
 #include "kiln-task.h"
 
+#define APP_EXEC "kiln %u"     /* how the list says to open a file with Kiln */
+
 static GMutex recent_lock;   /* one read or write of the file at a time */
 
 char *
@@ -61,7 +63,6 @@ typedef struct {
   char *display_name;
   char *mime_type;
   char *app_name;
-  char *app_exec;
 } AddData;
 
 static void
@@ -71,7 +72,6 @@ add_data_free (AddData *data)
   g_free (data->display_name);
   g_free (data->mime_type);
   g_free (data->app_name);
-  g_free (data->app_exec);
   g_free (data);
 }
 
@@ -95,7 +95,7 @@ add_thread (GTask        *task,
     {
       g_bookmark_file_set_title (bookmarks, data->uri, data->display_name);
       g_bookmark_file_set_mime_type (bookmarks, data->uri, data->mime_type);
-      g_bookmark_file_add_application (bookmarks, data->uri, data->app_name, data->app_exec);
+      g_bookmark_file_add_application (bookmarks, data->uri, data->app_name, APP_EXEC);
       g_bookmark_file_set_modified_date_time (bookmarks, data->uri, now);
       g_bookmark_file_set_visited_date_time (bookmarks, data->uri, now);
       if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -160,7 +160,6 @@ kiln_recent_add (const char         *path,
   data->display_name = g_path_get_basename (path);
   data->mime_type = g_strdup (mime_type != NULL ? mime_type : "application/octet-stream");
   data->app_name = g_strdup (g_get_application_name ());
-  data->app_exec = g_strdup ("kiln %u");
   /* quitting waits for the file to be written (no temporary file left behind) */
   done->app = g_application_get_default ();
   if (done->app != NULL)
