@@ -1119,6 +1119,7 @@ kiln_run_free (KilnRun *run)
 {
   kiln_pipeline_result_clear (&run->result);
   g_free (run->when);
+  g_free (run->restore_error);
   g_clear_pointer (&run->settings, json_node_unref);
   g_free (run);
 }
@@ -1300,9 +1301,21 @@ kiln_project_restore_run_finish (KilnProject   *self,
                                  GError       **error)
 {
   RestoreData *d = g_task_get_task_data (G_TASK (result));
+  GError *local = NULL;
 
-  if (!kiln_task_propagate_boolean (G_TASK (result), error))
-    return FALSE;
+  if (!kiln_task_propagate_boolean (G_TASK (result), &local))
+    {
+      /* the pages say so instead of waiting for scores that will not come */
+      if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED) && g_ptr_array_find (self->runs, d->run, NULL))
+        {
+          g_free (d->run->restore_error);
+          d->run->restore_error = g_strdup (local->message);
+          if (d->run == self->current)
+            g_signal_emit (self, signals[RESULT_CHANGED], 0);
+        }
+      g_propagate_error (error, local);
+      return FALSE;
+    }
   if (!g_ptr_array_find (self->runs, d->run, NULL))
     return TRUE;   /* deleted meanwhile */
   g_clear_pointer (&d->run->result.pipeline, kiln_pipeline_unref);

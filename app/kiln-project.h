@@ -68,6 +68,7 @@ typedef struct {
   gboolean           cancelled;   /* stopped early; the best model seen was kept */
   JsonNode          *settings;    /* target, task, prep, model as they were when it ran */
   guint              id;
+  char              *restore_error; /* why it could not be scored again, NULL if it was or will be */
 } KilnRun;
 
 gboolean          kiln_run_is_restored        (KilnRun *run);

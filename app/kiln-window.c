@@ -294,8 +294,6 @@ start_loading (KilnWindow *self, const char *path, const KilnCsvOptions *options
 
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
-  if (self->recent_cancellable)
-    g_cancellable_cancel (self->recent_cancellable);
   stop_loading (self);
 
   self->load_cancellable = g_cancellable_new ();
@@ -392,7 +390,6 @@ restore_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (KILN_PROJECT (source) == self->project)
     g_clear_object (&self->restore_cancellable);
-  g_clear_object (&self->recent_cancellable);
 }
 
 /* A reopened project's current run has its model but not yet its scores: score it again on the
@@ -850,6 +847,8 @@ kiln_window_dispose (GObject *object)
 
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
+  if (self->recent_cancellable)
+    g_cancellable_cancel (self->recent_cancellable);
   stop_loading (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), KILN_TYPE_WINDOW);
   G_OBJECT_CLASS (kiln_window_parent_class)->dispose (object);
@@ -863,6 +862,7 @@ kiln_window_finalize (GObject *object)
   if (self->project)
     g_signal_handlers_disconnect_by_data (self->project, self);
   g_clear_object (&self->restore_cancellable);
+  g_clear_object (&self->recent_cancellable);
   g_clear_object (&self->project);
   G_OBJECT_CLASS (kiln_window_parent_class)->finalize (object);
 }

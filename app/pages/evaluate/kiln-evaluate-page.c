@@ -542,6 +542,14 @@ on_result_changed (KilnEvaluatePage *self)
   gboolean cls;
 
   g_clear_handle_id (&self->fill_table_source, g_source_remove);
+  if ((result == NULL || result->evaluation == NULL) && kiln_project_get_current_run (project) != NULL
+      && kiln_project_get_current_run (project)->restore_error != NULL)
+    {
+      kiln_page_set_not_ready (KILN_PAGE (self), "dialog-warning-symbolic", _("The Saved Model Could Not Be Scored"),
+                               kiln_project_get_current_run (project)->restore_error, _("Go to _Train"),
+                               KILN_PAGE_TRAIN);
+      return;
+    }
   if ((result == NULL || result->evaluation == NULL) && kiln_project_get_current_run (project) != NULL)
     {
       kiln_page_set_not_ready (KILN_PAGE (self), "view-grid-symbolic", _("Scoring the Saved Model"),
