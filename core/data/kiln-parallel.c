@@ -145,7 +145,7 @@ run (guint                n_tasks,
     }
   par_unlock (&par.mutex);
 
-  if (progress == NULL || par.running == 0)
+  if (progress == NULL || n_started == 0)
     {
       /* the caller works too (and alone when no thread could start) */
       if (progress != NULL)
