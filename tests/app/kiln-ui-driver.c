@@ -281,10 +281,35 @@ kiln_ui_click_anything (GtkWidget *widget, double x, double y)
   xdotool ((const char *[]) { "click", "1", NULL });
 }
 
+/* Waits (up to 2 s) until @widget has kept its place in its window for three checks 20 ms apart:
+ * an expander or a revealer still sliding would move it between the aim and the click (seen under
+ * the sanitizers on a loaded machine: a column switch missed). */
+static void
+wait_still (GtkWidget *widget)
+{
+  gint64 end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  graphene_point_t last = GRAPHENE_POINT_INIT (-1e9f, -1e9f);
+  guint same = 0;
+
+  g_object_ref (widget);
+  while (same < 2 && g_get_monotonic_time () < end && gtk_widget_get_native (widget) != NULL)
+    {
+      graphene_point_t p;
+      if (!gtk_widget_compute_point (widget, GTK_WIDGET (gtk_widget_get_native (widget)),
+                                     &GRAPHENE_POINT_INIT (0, 0), &p))
+        break;
+      same = graphene_point_equal (&p, &last) ? same + 1 : 0;
+      last = p;
+      kiln_ui_settle (20);
+    }
+  g_object_unref (widget);
+}
+
 void
 kiln_ui_click (GtkWidget *widget)
 {
   kiln_ui_scroll_into_view (widget);
+  wait_still (widget);
   kiln_ui_click_at (widget, gtk_widget_get_width (widget) / 2.0, gtk_widget_get_height (widget) / 2.0);
 }
 
