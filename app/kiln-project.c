@@ -39,6 +39,7 @@ struct _KilnProject
   guint             next_run_id;
   gboolean          awaiting_data;  /* loaded from a file, its CSV not read yet */
   GHashTable       *column_types;   /* column name -> KilnColumnType + 1: types the user chose */
+  KilnFrame        *raw_frame;      /* the data as read, before the types the user chose */
 };
 
 
@@ -93,6 +94,7 @@ kiln_project_finalize (GObject *object)
   g_clear_pointer (&self->source, g_free);
   kiln_csv_options_clear (&self->csv_options);
   g_clear_pointer (&self->frame, kiln_frame_unref);
+  g_clear_pointer (&self->raw_frame, kiln_frame_unref);
   g_clear_pointer (&self->target, g_free);
   kiln_prep_settings_clear (&self->prep);
   g_clear_pointer (&self->model_name, g_free);
@@ -320,24 +322,42 @@ guess_target (KilnFrame *frame)
   return g_strdup (kiln_column_get_name (kiln_frame_get_column (frame, (guint) best)));
 }
 
-/* Converts the columns whose type the user chose, keeping the others as read. */
+/* The column types of a run's settings (name -> type name): the types it was trained with. */
+static GHashTable *
+types_from_object (JsonObject *types)
+{
+  GHashTable *out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GList) names = types ? json_object_get_members (types) : NULL;
+
+  for (GList *l = names; l; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (types, l->data);
+      KilnColumnType type;
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+          && kiln_column_type_from_string (json_node_get_string (node), &type))
+        g_hash_table_insert (out, g_strdup (l->data), GUINT_TO_POINTER ((guint) type + 1));
+    }
+  return out;
+}
+
+/* @frame with the columns named in @types (name -> KilnColumnType + 1) converted to those types,
+   the others as they are. */
 static KilnFrame *
-apply_column_types (KilnProject *self, KilnFrame *frame, guint *n_failed)
+convert_columns (KilnFrame *frame, GHashTable *types, char decimal, guint *n_failed)
 {
   KilnFrame *out = kiln_frame_ref (frame);
 
   for (guint c = 0; c < kiln_frame_get_n_columns (frame); c++)
     {
       KilnColumn *col = kiln_frame_get_column (out, c);
-      gpointer want = g_hash_table_lookup (self->column_types, kiln_column_get_name (col));
+      gpointer want = g_hash_table_lookup (types, kiln_column_get_name (col));
       g_autoptr(KilnColumn) converted = NULL;
       KilnFrame *next;
       guint failed = 0;
 
       if (want == NULL || (KilnColumnType) (GPOINTER_TO_UINT (want) - 1) == kiln_column_get_column_type (col))
         continue;
-      converted = kiln_column_convert (col, (KilnColumnType) (GPOINTER_TO_UINT (want) - 1),
-                                       self->csv_options.decimal, &failed);
+      converted = kiln_column_convert (col, (KilnColumnType) (GPOINTER_TO_UINT (want) - 1), decimal, &failed);
       if (n_failed)
         *n_failed += failed;
       next = kiln_frame_replace_column (out, c, converted);
@@ -345,6 +365,14 @@ apply_column_types (KilnProject *self, KilnFrame *frame, guint *n_failed)
       out = next;
     }
   return out;
+}
+
+/* The data as read with the types the user chose: each conversion starts from the column as read,
+   so choosing a type and then another loses nothing the first one could not hold. */
+static KilnFrame *
+apply_column_types (KilnProject *self, guint *n_failed)
+{
+  return convert_columns (self->raw_frame, self->column_types, self->csv_options.decimal, n_failed);
 }
 
 static void
@@ -378,6 +406,10 @@ kiln_project_set_data (KilnProject          *self,
   g_return_if_fail (KILN_IS_PROJECT (self));
   g_return_if_fail (frame != NULL);
 
+  kiln_frame_ref (frame);   /* it may be the project's own */
+  g_clear_pointer (&self->raw_frame, kiln_frame_unref);
+  self->raw_frame = frame;
+
   /* copy before freeing: @source and @options may be the project's own */
   new_source = g_strdup (source);
   if (options)
@@ -390,7 +422,7 @@ kiln_project_set_data (KilnProject          *self,
   self->source = new_source;
   kiln_csv_options_clear (&self->csv_options);
   self->csv_options = new_options;
-  take_frame (self, apply_column_types (self, frame, NULL));
+  take_frame (self, apply_column_types (self, NULL));
   /* a file just opened is no work to lose yet, nor is a project's file read back as saved; a
      saved project read again with other import options is */
   if (self->awaiting_data)
@@ -421,7 +453,7 @@ kiln_project_set_column_types (KilnProject    *self,
                            g_strdup (kiln_column_get_name (kiln_frame_get_column (self->frame, columns[i]))),
                            GUINT_TO_POINTER ((guint) type + 1));
     }
-  take_frame (self, apply_column_types (self, self->frame, &failed));
+  take_frame (self, apply_column_types (self, &failed));
   set_modified (self, TRUE);
   /* the target's type changed: so may the task it suggests */
   if (target_changed)
@@ -1151,6 +1183,18 @@ kiln_project_add_run (KilnProject              *self,
   run->when = g_date_time_format_iso8601 (now);
   run->cancelled = cancelled;
   run->settings = settings_to_json (self);
+  /* every column's type as trained: a reopened run is scored again on these, whatever the
+     project's types are by then */
+  {
+    JsonObject *types = json_object_new ();
+    for (guint c = 0; self->frame && c < kiln_frame_get_n_columns (self->frame); c++)
+      {
+        KilnColumn *col = kiln_frame_get_column (self->frame, c);
+        json_object_set_string_member (types, kiln_column_get_name (col),
+                                       kiln_column_type_to_string (kiln_column_get_column_type (col)));
+      }
+    json_object_set_object_member (json_node_get_object (run->settings), "column_types", types);
+  }
   run->result.pipeline = result->pipeline ? kiln_pipeline_ref (result->pipeline) : NULL;
   run->result.model = result->model ? kiln_model_ref (result->model) : NULL;
   run->result.evaluation = result->evaluation ? kiln_evaluation_ref (result->evaluation) : NULL;
@@ -1283,7 +1327,19 @@ kiln_project_restore_run_async (KilnProject         *self,
   d->model = kiln_model_ref (run->result.model);
   d->settings = kiln_project_new ();
   d->settings->source = g_strdup (self->source);
-  d->settings->frame = kiln_frame_ref (self->frame);
+  {
+    /* the data with the column types the run was trained with (a project saved before runs kept
+       them: the current ones) */
+    JsonObject *settings = json_node_get_object (run->settings);
+    JsonNode *types = json_object_get_member (settings, "column_types");
+    if (types && JSON_NODE_HOLDS_OBJECT (types) && self->raw_frame)
+      {
+        g_autoptr(GHashTable) map = types_from_object (json_node_get_object (types));
+        d->settings->frame = convert_columns (self->raw_frame, map, self->csv_options.decimal, NULL);
+      }
+    else
+      d->settings->frame = kiln_frame_ref (self->frame);
+  }
   settings_from_object (d->settings, json_node_get_object (run->settings));
   g_task_set_task_data (task, d, (GDestroyNotify) restore_data_free);
   d->setup = kiln_train_setup_new (d->settings, &error);

@@ -580,6 +580,75 @@ test_runs_roundtrip (void)
   g_rmdir (dir);
 }
 
+static gboolean
+current_run_scored (gpointer data)
+{
+  KilnProject *project = kiln_window_get_project (data);
+  KilnRun *run = kiln_project_get_current_run (project);
+  return run != NULL && (run->restore_error != NULL || (kiln_project_get_result (project) != NULL &&
+                                                        kiln_project_get_result (project)->evaluation != NULL));
+}
+
+/* A reopened project's older run, trained before a column's type changed, is scored again with the
+ * types it was trained with (it said "The model was not trained by this pipeline"). */
+static void
+test_run_restore_types (void)
+{
+  KilnWindow *window = kiln_window_new (app);
+  KilnProject *project = kiln_window_get_project (window);
+  g_autofree char *dir = g_dir_make_tmp ("kiln-runs-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "types.kilnproj", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  double accuracy[2];
+  guint col;
+  KilnRun *first;
+
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-example", "s", "iris.csv");
+  g_assert_true (wait_for (has_frame, window, 20000));
+  for (guint i = 0; i < 2; i++)
+    {
+      if (i == 1)
+        {
+          /* the second run: sepal width as a category */
+          col = (guint) kiln_frame_find_column (kiln_project_get_frame (project), "sepal_width");
+          kiln_project_set_column_types (project, &col, 1, KILN_COLUMN_CATEGORICAL);
+        }
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
+      settle (50);
+      g_assert_true (wait_for (trained_runs, window, 60000));
+      accuracy[i] = kiln_evaluation_get_metrics (kiln_project_get_result (project)->evaluation)->accuracy;
+    }
+  g_assert_true (kiln_project_save (project, file, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  window = kiln_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  kiln_window_open (window, file);
+  g_assert_true (wait_for (has_frame, window, 20000));
+  project = kiln_window_get_project (window);
+  g_assert_true (wait_for (current_run_scored, window, 60000));
+  g_assert_null (kiln_project_get_current_run (project)->restore_error);
+  g_assert_cmpfloat (kiln_evaluation_get_metrics (kiln_project_get_result (project)->evaluation)->accuracy, ==, accuracy[1]);
+
+  /* the first run, trained with sepal width a number */
+  first = kiln_project_get_runs (project)->pdata[0];
+  kiln_project_set_current_run (project, first);
+  g_assert_true (wait_for (current_run_scored, window, 60000));
+  g_assert_null (first->restore_error);
+  g_assert_cmpfloat (kiln_evaluation_get_metrics (kiln_project_get_result (project)->evaluation)->accuracy, ==, accuracy[0]);
+  /* the project's own types stay as the user left them */
+  col = (guint) kiln_frame_find_column (kiln_project_get_frame (project), "sepal_width");
+  g_assert_cmpint (kiln_column_get_column_type (kiln_frame_get_column (kiln_project_get_frame (project), col)),
+                   ==, KILN_COLUMN_CATEGORICAL);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -597,6 +666,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/train-mlp-cancel", test_train_mlp_cancel);
   g_test_add_func ("/app/cancel-storm", test_cancel_storm);
   g_test_add_func ("/app/runs-roundtrip", test_runs_roundtrip);
+  g_test_add_func ("/app/run-restore-types", test_run_restore_types);
   ret = g_test_run ();
   g_object_unref (app);
   return ret;
