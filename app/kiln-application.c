@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "kiln-application.h"
+#include "kiln-threads.h"
 #include "kiln-window.h"
 
 struct _KilnApplication
@@ -141,6 +142,8 @@ kiln_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   g_set_application_name (_("Kiln"));
   gtk_window_set_default_icon_name (APPLICATION_ID);
+  /* the workers yield the cores to the window whenever it has a frame to draw */
+  kiln_threads_set_background_nice (10);
 }
 
 static void

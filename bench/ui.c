@@ -7,6 +7,8 @@
  * KILN_BENCH_STACKS=MS: when the main loop has not ticked for MS milliseconds, a watcher thread
  * interrupts it (SIGPROF) and the main thread prints its stack to stderr, again every MS while the
  * gap lasts, headed by the stage (load, train) and the frame clock phase: where a long frame spends its time.
+ * KILN_BENCH_NICE=N: the workers run at niceness N instead of the application's 10 (0: at the
+ * window's own priority, as before workers yielded to it).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "kiln-application.h"
+#include "kiln-threads.h"
 #include "kiln-window.h"
 #include "kiln-loss-plot.h"
 
@@ -259,6 +262,9 @@ main (int argc, char **argv)
   start_sampler ();
   app = kiln_application_new ();
   g_application_register (G_APPLICATION (app), NULL, NULL);
+  /* KILN_BENCH_NICE=N: the workers' niceness instead of the application's (0: as the window) */
+  if (g_getenv ("KILN_BENCH_NICE"))
+    kiln_threads_set_background_nice (atoi (g_getenv ("KILN_BENCH_NICE")));
   window = kiln_window_new (app);
   project = kiln_window_get_project (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "kiln-task.h"
+#include "kiln-threads.h"
 #include "kiln-tsan.h"
 
 /* by name, not by a quark kept in a static: the name's lookup is GLib's, under its lock */
@@ -19,6 +20,7 @@ run_func (GTask        *task,
   GTaskThreadFunc func = (GTaskThreadFunc) g_object_get_data (G_OBJECT (task), FUNC_KEY);
 
   KILN_TSAN_ACQUIRE (task);
+  kiln_threads_enter_background ();
   func (task, source, task_data, cancellable);
   /* GTask calls back only after this returns (unless it returns on cancel) */
   KILN_TSAN_RELEASE (task);

@@ -8,7 +8,17 @@
 
 #include "kiln-threads.h"
 
+#ifdef __linux__
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 static GPrivate serial_key;   /* non-NULL: the thread is serial; no destructor needed */
+static GPrivate nice_key;     /* the niceness this thread was given + 1 (NULL: none) */
+static int background_nice;   /* atomic */
 
 void
 kiln_threads_set_serial (gboolean serial)
@@ -28,4 +38,30 @@ kiln_threads_available (void)
   if (kiln_threads_get_serial ())
     return 1;
   return MAX (g_get_num_processors (), 1);
+}
+
+void
+kiln_threads_set_background_nice (int nice)
+{
+  g_atomic_int_set (&background_nice, CLAMP (nice, 0, 19));
+}
+
+void
+kiln_threads_enter_background (void)
+{
+  int nice = g_atomic_int_get (&background_nice);
+
+  /* once per thread (pool threads run many tasks), and never back up: lowering is all an
+     unprivileged process may do */
+  if (nice <= 0 || GPOINTER_TO_INT (g_private_get (&nice_key)) - 1 >= nice)
+    return;
+#ifdef __linux__
+  /* on Linux a thread has its own niceness (setpriority on its thread id) */
+  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), nice) != 0)
+    {
+      int saved = errno;
+      g_debug ("could not lower a worker's priority: %s", g_strerror (saved));
+    }
+#endif
+  g_private_set (&nice_key, GINT_TO_POINTER (nice + 1));
 }

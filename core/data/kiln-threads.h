@@ -20,4 +20,15 @@ gboolean kiln_threads_get_serial (void);
 /* 1 in a serial thread, else the number of processors (at least 1). */
 guint    kiln_threads_available  (void);
 
+/* Workers below the window. On two cores a fit's threads, the CSV reader's and a column's
+ * statistics can all be ready to run at once; at the main thread's own priority they share the
+ * cores with it evenly, and a frame waits 100 ms or more for its turn. A program with a window
+ * calls kiln_threads_set_background_nice (10) once, at start; every worker Kiln starts
+ * (kiln_task_run_in_thread, the training run) then calls kiln_threads_enter_background (), which
+ * gives the calling thread that niceness (Linux; elsewhere nothing), and the threads it starts
+ * inherit it. The work still has every idle cycle; the main thread runs first when it has work.
+ * kiln-cli and the service never set it: there the work is the foreground. */
+void     kiln_threads_set_background_nice (int nice);
+void     kiln_threads_enter_background    (void);
+
 G_END_DECLS

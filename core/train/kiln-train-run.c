@@ -19,6 +19,7 @@
 #include <glib/gi18n-lib.h>
 #include <math.h>
 
+#include "kiln-threads.h"
 #include "kiln-train-run.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -267,6 +268,7 @@ worker (gpointer data)
   KilnTrainEvent *event;
   gboolean ok;
 
+  kiln_threads_enter_background ();
   run->start_time = g_get_monotonic_time ();
   run->last_fraction = 0.0;
   push_event (run, event_new (KILN_TRAIN_EVENT_STARTED));
