@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -200,6 +201,30 @@ kiln_project_get_source (KilnProject *self)
 {
   g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
   return self->source;
+}
+
+GFile *
+kiln_project_get_save_folder (KilnProject *self)
+{
+  const char *documents = g_get_user_special_dir (G_USER_DIRECTORY_DOCUMENTS);
+
+  g_return_val_if_fail (KILN_IS_PROJECT (self), NULL);
+
+  if (self->file)
+    {
+      GFile *parent = g_file_get_parent (self->file);
+      if (parent)
+        return parent;
+    }
+  if (self->source)
+    {
+      g_autofree char *dir = g_path_get_dirname (self->source);
+      if (g_path_is_absolute (dir) && g_access (dir, W_OK) == 0)
+        return g_file_new_for_path (dir);
+    }
+  if (documents && g_file_test (documents, G_FILE_TEST_IS_DIR))
+    return g_file_new_for_path (documents);
+  return g_file_new_for_path (g_get_home_dir ());
 }
 
 const KilnCsvOptions *

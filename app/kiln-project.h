@@ -110,6 +110,9 @@ gboolean          kiln_project_restore_run_finish (KilnProject   *self,
 
 /* Where the project was saved last (NULL if never); whether it changed since. */
 GFile            *kiln_project_get_file       (KilnProject *self);
+/* Where a save dialog should open (a new reference): the saved project's folder, else the data's
+ * when it can be written to (not a bundled example's), else the user's documents or home. */
+GFile            *kiln_project_get_save_folder (KilnProject *self);
 gboolean          kiln_project_get_modified   (KilnProject *self);
 
 gboolean          kiln_project_save           (KilnProject  *self,

@@ -504,6 +504,10 @@ save_project_as (KilnWindow *self)
       name = g_strconcat (base, ".kilnproj", NULL);
       gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
     }
+  {
+    g_autoptr(GFile) folder = kiln_project_get_save_folder (self->project);
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, NULL);
+  }
   g_signal_connect (dialog, "response", G_CALLBACK (on_save_dialog_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }

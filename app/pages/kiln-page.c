@@ -43,6 +43,20 @@ kiln_page_get_project (KilnPage *self)
 }
 
 void
+kiln_page_set_save_folder (GtkWidget      *widget,
+                           GtkFileChooser *chooser)
+{
+  GtkWidget *page = KILN_IS_PAGE (widget) ? widget : gtk_widget_get_ancestor (widget, KILN_TYPE_PAGE);
+  KilnProject *project = page ? kiln_page_get_project (KILN_PAGE (page)) : NULL;
+  g_autoptr(GFile) folder = NULL;
+
+  if (project == NULL)
+    return;
+  folder = kiln_project_get_save_folder (project);
+  gtk_file_chooser_set_current_folder (chooser, folder, NULL);
+}
+
+void
 kiln_page_set_project (KilnPage    *self,
                        KilnProject *project)
 {

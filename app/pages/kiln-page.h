@@ -42,6 +42,10 @@ struct _KilnPageClass
 };
 
 KilnProject *kiln_page_get_project  (KilnPage    *self);
+/* A save dialog opened from @widget (a page or anything in one) starts in the project's folder
+ * (kiln_project_get_save_folder), not in the folder Kiln was started from. */
+void         kiln_page_set_save_folder (GtkWidget      *widget,
+                                        GtkFileChooser *chooser);
 void         kiln_page_set_project  (KilnPage    *self,
                                      KilnProject *project);
 /* The page's content (shown when ready). */

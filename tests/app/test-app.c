@@ -580,6 +580,51 @@ test_runs_roundtrip (void)
   g_rmdir (dir);
 }
 
+/* Save dialogs open where the work is: the saved project's folder, else the data's, else the
+ * user's documents or home (they opened in the folder Kiln was started from). */
+static void
+test_save_folder (void)
+{
+  g_autoptr(KilnProject) project = kiln_project_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kiln-folder-XXXXXX", NULL);
+  g_autofree char *sub = g_build_filename (dir, "projects", NULL);
+  g_autofree char *csv = g_build_filename (dir, "data.csv", NULL);
+  g_autofree char *path = g_build_filename (sub, "p.kilnproj", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(KilnFrame) frame = NULL;
+  g_autoptr(GFile) none = NULL, data = NULL, saved = NULL;
+  g_autofree char *none_path = NULL, *data_path = NULL, *saved_path = NULL;
+  const char *documents = g_get_user_special_dir (G_USER_DIRECTORY_DOCUMENTS);
+
+  none = kiln_project_get_save_folder (project);
+  none_path = g_file_get_path (none);
+  if (documents && g_file_test (documents, G_FILE_TEST_IS_DIR))
+    g_assert_cmpstr (none_path, ==, documents);
+  else
+    g_assert_cmpstr (none_path, ==, g_get_home_dir ());
+
+  g_assert_true (g_file_set_contents (csv, "a,b\n1,x\n2,y\n", -1, NULL));
+  frame = kiln_csv_read (csv, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  kiln_project_set_data (project, csv, NULL, frame);
+  data = kiln_project_get_save_folder (project);
+  data_path = g_file_get_path (data);
+  g_assert_cmpstr (data_path, ==, dir);
+
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  g_assert_true (kiln_project_save (project, file, &error));
+  g_assert_no_error (error);
+  saved = kiln_project_get_save_folder (project);
+  saved_path = g_file_get_path (saved);
+  g_assert_cmpstr (saved_path, ==, sub);
+
+  g_unlink (path);
+  g_rmdir (sub);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 static gboolean
 current_run_scored (gpointer data)
 {
@@ -667,6 +712,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/cancel-storm", test_cancel_storm);
   g_test_add_func ("/app/runs-roundtrip", test_runs_roundtrip);
   g_test_add_func ("/app/run-restore-types", test_run_restore_types);
+  g_test_add_func ("/app/save-folder", test_save_folder);
   ret = g_test_run ();
   g_object_unref (app);
   return ret;

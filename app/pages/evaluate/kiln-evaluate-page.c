@@ -711,6 +711,7 @@ save_plot_action (GtkWidget *widget, const char *action, GVariant *param)
   g_object_unref (png);
   g_object_unref (svg);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  kiln_page_set_save_folder (widget, GTK_FILE_CHOOSER (dialog));
   g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }

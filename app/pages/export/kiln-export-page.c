@@ -132,6 +132,7 @@ save (KilnExportPage *self, SaveKind kind)
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   g_object_unref (filter);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  kiln_page_set_save_folder (GTK_WIDGET (self), GTK_FILE_CHOOSER (dialog));
   g_object_set_data (G_OBJECT (dialog), "kind", GINT_TO_POINTER (kind));
   g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));

@@ -705,6 +705,7 @@ chooser (KilnExportPredict    *self,
   gtk_file_filter_add_pattern (filter, "*.txt");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   g_object_unref (filter);
+  kiln_page_set_save_folder (GTK_WIDGET (self), GTK_FILE_CHOOSER (dialog));
   return dialog;
 }
 

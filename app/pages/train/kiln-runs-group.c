@@ -11,6 +11,7 @@
 
 #include "kiln-format.h"
 #include "kiln-model.h"
+#include "kiln-page.h"
 #include "kiln-run-compare.h"
 #include "kiln-runs-group.h"
 #include "kiln-task.h"
@@ -374,6 +375,7 @@ export_action (GtkWidget *widget, const char *name, GVariant *param)
   g_object_unref (filter);
   suggested = g_strdup_printf ("%s-run-%u.kiln", kiln_model_get_name (run->result.model), run->id);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested);
+  kiln_page_set_save_folder (widget, GTK_FILE_CHOOSER (dialog));
   g_object_set_data (G_OBJECT (dialog), "run-id", GUINT_TO_POINTER (run->id));
   g_signal_connect (dialog, "response", G_CALLBACK (on_export_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
