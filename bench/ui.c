@@ -254,7 +254,8 @@ main (int argc, char **argv)
   g_autoptr(GFile) f2 = g_file_new_for_path (letter);
   gint64 t0;
   double load_s, train_s;
-  guint epochs;
+  guint epochs, train_ticks, train_invalidations;
+  gboolean live;
   const KilnModelOptions *mo;
 
   gtk_init ();
@@ -322,20 +323,25 @@ main (int argc, char **argv)
     gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL);
     spin_until (trained, window, 600);
     train_s = (g_get_monotonic_time () - t0) / 1e6;
+    /* the plot can redraw once a frame at most: while training, it should on (nearly) every
+       frame that had a new epoch to show */
+    train_ticks = probe.ticks;
+    train_invalidations = probe.invalidations;
     spin_for (2.0);
     epochs = kiln_loss_plot_get_n_points (KILN_LOSS_PLOT (plot));
+    live = train_invalidations >= MIN (epochs, train_ticks * 9 / 10);
     mo = kiln_project_get_model_options (project);
-    printf ("train mlp (%u,%u hidden) on %s: %.2f s, %u epochs, %u frames, loss plot redrawn %u times "
-            "(%s), longest main-loop gap %.1f ms (%s)\n",
-            mo->hidden[0], mo->hidden[1], letter, train_s, epochs, probe.ticks, probe.invalidations,
-            probe.invalidations >= epochs ? "at least once per epoch"
-                                          : probe.invalidations >= probe.ticks ? "on every frame; epochs are faster than frames"
-                                                                               : "FEWER than epochs",
+    printf ("train mlp (%u,%u hidden) on %s: %.2f s, %u epochs, %u frames while training, loss plot redrawn "
+            "%u times (%s), longest main-loop gap %.1f ms (%s)\n",
+            mo->hidden[0], mo->hidden[1], letter, train_s, epochs, train_ticks, train_invalidations,
+            train_invalidations >= epochs ? "at least once per epoch"
+                                          : live ? "on 90 % of frames or more; epochs are faster than frames"
+                                                 : "FEWER than frames and epochs",
             probe.max_gap / 1000.0, probe.max_gap <= 50000 ? "ok" : "OVER 50 ms");
     print_phases (&probe);
     stage = "teardown";
     g_object_unref (paintable);
     gtk_window_destroy (GTK_WINDOW (window));
-    return load_gap <= 50000 && probe.max_gap <= 50000 && probe.invalidations >= epochs ? 0 : 1;
+    return load_gap <= 50000 && probe.max_gap <= 50000 && live ? 0 : 1;
   }
 }
