@@ -142,7 +142,7 @@ add_stat_full (KilnColumnInspector *self,
   gtk_label_set_ellipsize (GTK_LABEL (value_label), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (value_label, TRUE);
   gtk_widget_add_css_class (value_label, "stat-value");
-  gtk_widget_set_tooltip_text (value_label, value);
+  kiln_widgets_set_tooltip (value_label, value);
   gtk_grid_attach (GTK_GRID (self->stats_grid), name_label, col, row, 1, 1);
   gtk_grid_attach (GTK_GRID (self->stats_grid), value_label, col + 1, row, wide ? 3 : 1, 1);
   *cell += wide ? 2 : 1;
@@ -344,7 +344,7 @@ update (KilnColumnInspector *self)
       StatsJob *job;
 
       gtk_label_set_label (GTK_LABEL (self->title), kiln_column_get_name (col));
-      gtk_widget_set_tooltip_text (self->title, kiln_column_get_name (col));
+      kiln_widgets_set_tooltip (self->title, kiln_column_get_name (col));
       gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), kiln_widgets_get_type_icon_name (common));
       gtk_widget_set_visible (self->icon, TRUE);
       gtk_label_set_label (GTK_LABEL (self->subtitle),
@@ -372,7 +372,7 @@ update (KilnColumnInspector *self)
                                                              "%u columns", n), n);
 
       gtk_label_set_label (GTK_LABEL (self->title), title);
-      gtk_widget_set_tooltip_text (self->title, NULL);
+      kiln_widgets_set_tooltip (self->title, NULL);
       gtk_widget_set_visible (self->icon, FALSE);
       gtk_label_set_label (GTK_LABEL (self->subtitle),
                            same ? _("The same type; choose another to change all of them.")
@@ -525,7 +525,7 @@ kiln_column_inspector_init (KilnColumnInspector *self)
     gtk_string_list_append (types, kiln_widgets_get_type_display_name (t));
   self->type_dropdown = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (types)), NULL);
   gtk_widget_set_valign (self->type_dropdown, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (self->type_dropdown, _("Column type"));
+  kiln_widgets_set_tooltip (self->type_dropdown, _("Column type"));
   g_signal_connect (self->type_dropdown, "notify::selected", G_CALLBACK (dropdown_selected_cb), self);
   gtk_box_append (GTK_BOX (header), self->type_dropdown);
 

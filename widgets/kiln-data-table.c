@@ -19,6 +19,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kiln-data-cell.h"
 #include "kiln-data-table.h"
 #include "kiln-widgets.h"
 #include "kiln-widgets-private.h"
@@ -28,7 +29,7 @@
 /* A column view (GTK 4.8) makes cells for about 200 rows at once, visible or not: a wide table
  * would take hundreds of milliseconds in one frame. The view is given its rows a few at a time,
  * about this many cells per frame, until it has more than it would make cells for. */
-#define REVEAL_CELLS_PER_FRAME 150
+#define REVEAL_CELLS_PER_FRAME 100
 #define REVEAL_ALL_AFTER 240
 
 struct _KilnDataTable
@@ -230,19 +231,20 @@ setup_cb (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
           ColumnData               *data)
 {
-  GtkWidget *cell = gtk_inscription_new (NULL);
+  GtkWidget *cell = kiln_data_cell_new (GTK_WIDGET (data->table->view));
 
-  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
-  gtk_inscription_set_min_lines (GTK_INSCRIPTION (cell), 1);
-  gtk_inscription_set_nat_lines (GTK_INSCRIPTION (cell), 1);
   gtk_widget_add_css_class (cell, "data-cell");
   if (data->numeric)
     {
-      gtk_inscription_set_xalign (GTK_INSCRIPTION (cell), 1.0);
+      kiln_data_cell_set_xalign (KILN_DATA_CELL (cell), 1.0);
+      kiln_data_cell_set_tabular (KILN_DATA_CELL (cell), TRUE);
       gtk_widget_add_css_class (cell, "numeric");
     }
   if (data->column == ROW_NUMBER_COLUMN)
-    gtk_widget_add_css_class (cell, "row-number");
+    {
+      kiln_data_cell_set_tabular (KILN_DATA_CELL (cell), TRUE);
+      gtk_widget_add_css_class (cell, "row-number");
+    }
   g_object_set_data (G_OBJECT (cell), "kiln-column", GUINT_TO_POINTER (data->column + 1));
   g_object_set_data (G_OBJECT (cell), "kiln-column-data", data);
   gtk_list_item_set_child (item, cell);
@@ -253,7 +255,7 @@ bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *item,
          ColumnData               *data)
 {
-  GtkWidget *cell = gtk_list_item_get_child (item);
+  KilnDataCell *cell = KILN_DATA_CELL (gtk_list_item_get_child (item));
   KilnRowItem *row_item = gtk_list_item_get_item (item);
   KilnFrame *frame = kiln_row_item_get_frame (row_item);
   guint row = kiln_row_item_get_row (row_item);
@@ -264,7 +266,7 @@ bind_cb (GtkSignalListItemFactory *factory,
       char buf[16];
 
       g_snprintf (buf, sizeof buf, "%u", row + 1);
-      gtk_inscription_set_text (GTK_INSCRIPTION (cell), buf);
+      kiln_data_cell_set_text (cell, buf);
       return;
     }
 
@@ -272,18 +274,20 @@ bind_cb (GtkSignalListItemFactory *factory,
                                      kiln_frame_get_physical_row (frame, row));
   if (text == NULL)
     {
-      gtk_inscription_set_text (GTK_INSCRIPTION (cell), "—");
-      gtk_widget_add_css_class (cell, "missing");
+      kiln_data_cell_set_text (cell, "—");
+      kiln_data_cell_set_italic (cell, TRUE);
+      gtk_widget_add_css_class (GTK_WIDGET (cell), "missing");
     }
   else
     {
-      gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
-      gtk_widget_remove_css_class (cell, "missing");
+      kiln_data_cell_set_text (cell, text);
+      kiln_data_cell_set_italic (cell, FALSE);
+      gtk_widget_remove_css_class (GTK_WIDGET (cell), "missing");
     }
   if (is_selected (data->table, data->column))
-    gtk_widget_add_css_class (cell, "selected-column");
+    gtk_widget_add_css_class (GTK_WIDGET (cell), "selected-column");
   else
-    gtk_widget_remove_css_class (cell, "selected-column");
+    gtk_widget_remove_css_class (GTK_WIDGET (cell), "selected-column");
   g_free (text);
 }
 
@@ -407,7 +411,7 @@ decorate_last_title (KilnDataTable *self,
 
   icon = gtk_image_new_from_icon_name (kiln_widgets_get_type_icon_name (type));
   gtk_widget_add_css_class (icon, "column-type-icon");
-  gtk_widget_set_tooltip_text (icon, kiln_widgets_get_type_display_name (type));
+  kiln_widgets_set_tooltip (icon, kiln_widgets_get_type_display_name (type));
   gtk_box_prepend (GTK_BOX (box), icon);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (label, FALSE);
@@ -773,12 +777,13 @@ reveal_more (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
-/* The view starts with the first rows; the rest follow frame by frame (reveal_more, which runs
- * once the table shows). */
+/* The view starts empty and gets its rows frame by frame from the next one on (reveal_more,
+ * which runs once the table shows): the frame that first shows a new file has its page, headers
+ * and fonts to lay out and draw already. */
 static void
 reveal_gradually (KilnDataTable *self)
 {
-  gtk_slice_list_model_set_size (self->reveal, reveal_step (self));
+  gtk_slice_list_model_set_size (self->reveal, 0);
   if (self->reveal_tick == 0)
     self->reveal_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), reveal_more, NULL, NULL);
 }

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A GtkColumnView (style class .data-table) over a KilnFrameModel. Columns are built in code for
- * each frame column; cells are GtkInscriptions bound straight from the column arrays, numbers
+ * each frame column; cells are KilnDataCells bound straight from the column arrays, numbers
  * right-aligned with tabular digits, missing cells shown as a dim "—" (style class .missing).
  * Each header shows the column's name, an icon for its type and how many cells are missing.
  *

@@ -90,6 +90,60 @@ kiln_widgets_keep_words (GtkLabel *label)
     }
 }
 
+#define TOOLTIP_KEY "kiln-tooltip"
+
+static gboolean
+query_tooltip_cb (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip,
+                  gpointer    unused)
+{
+  const char *text = g_object_get_data (G_OBJECT (widget), TOOLTIP_KEY);
+
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+void
+kiln_widgets_set_tooltip (GtkWidget  *widget,
+                          const char *text)
+{
+  gboolean connected;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  if (text != NULL && *text == '\0')
+    text = NULL;
+  connected = g_object_get_data (G_OBJECT (widget), "kiln-tooltip-connected") != NULL;
+  if (connected && g_strcmp0 (g_object_get_data (G_OBJECT (widget), TOOLTIP_KEY), text) == 0)
+    return;
+  if (!connected)
+    {
+      g_object_set_data (G_OBJECT (widget), "kiln-tooltip-connected", GINT_TO_POINTER (1));
+      g_signal_connect (widget, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
+    }
+  g_object_set_data_full (G_OBJECT (widget), TOOLTIP_KEY, g_strdup (text), g_free);
+  gtk_widget_set_has_tooltip (widget, text != NULL);
+  if (text != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+}
+
+const char *
+kiln_widgets_get_tooltip (GtkWidget *widget)
+{
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), NULL);
+
+  if (g_object_get_data (G_OBJECT (widget), "kiln-tooltip-connected"))
+    return g_object_get_data (G_OBJECT (widget), TOOLTIP_KEY);
+  return gtk_widget_get_tooltip_text (widget);
+}
+
 static void
 on_label_changed (GtkLabel *label)
 {

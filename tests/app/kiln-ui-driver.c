@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kiln-ui-driver.h"
+#include "kiln-widgets.h"
 
 gboolean
 kiln_ui_available (void)
@@ -108,7 +109,7 @@ widget_shows (GtkWidget *w, const char *text)
     return TRUE;
   if (GTK_IS_LABEL (w) && text_equal (gtk_label_get_text (GTK_LABEL (w)), text))
     return TRUE;
-  if (GTK_IS_INSCRIPTION (w) && text_equal (gtk_inscription_get_text (GTK_INSCRIPTION (w)), text))
+  if (KILN_IS_DATA_CELL (w) && text_equal (kiln_data_cell_get_text (KILN_DATA_CELL (w)), text))
     return TRUE;
   if (GTK_IS_BUTTON (w) && text_equal (gtk_button_get_label (GTK_BUTTON (w)), text))
     return TRUE;
@@ -116,7 +117,7 @@ widget_shows (GtkWidget *w, const char *text)
     return TRUE;
   if (GTK_IS_EDITABLE (w) && text_equal (gtk_editable_get_text (GTK_EDITABLE (w)), text))
     return TRUE;
-  if (text_equal (gtk_widget_get_tooltip_text (w), text))
+  if (text_equal (kiln_widgets_get_tooltip (w), text))
     return TRUE;
   return FALSE;
 }

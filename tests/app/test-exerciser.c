@@ -33,6 +33,7 @@
 #include "kiln-data-table.h"
 #include "kiln-ui-driver.h"
 #include "kiln-tsan.h"
+#include "kiln-widgets.h"
 
 static KilnApplication *app;
 static char *tmpdir;
@@ -296,7 +297,7 @@ describe (GtkWidget *w)
     what = gtk_button_get_label (GTK_BUTTON (w)) ? gtk_button_get_label (GTK_BUTTON (w))
                                                  : gtk_button_get_icon_name (GTK_BUTTON (w));
   if (what == NULL)
-    what = gtk_widget_get_tooltip_text (w);
+    what = kiln_widgets_get_tooltip (w);
   g_snprintf (last_step, sizeof last_step, "%s%s%s%s%s", G_OBJECT_TYPE_NAME (w),
               what ? " “" : "", what ? what : "", what ? "”" : "",
               row && row != w ? " in a row" : "");

@@ -22,6 +22,7 @@
 #include "kiln-application.h"
 #include "kiln-window.h"
 #include "kiln-confusion-matrix.h"
+#include "kiln-data-cell.h"
 #include "kiln-data-table.h"
 #include "kiln-column-inspector.h"
 #include "kiln-loss-plot.h"
@@ -306,7 +307,7 @@ test_journey_student (void)
 
       g_assert_nonnull (table);
       g_assert_null (kiln_ui_find (evaluate, KILN_TYPE_WHY_PANEL, NULL));
-      cell = kiln_ui_find (table, GTK_TYPE_INSCRIPTION, classes[actual]);
+      cell = kiln_ui_find (table, KILN_TYPE_DATA_CELL, classes[actual]);
       g_assert_nonnull (cell);
       kiln_ui_click (cell);
       g_assert_true (kiln_ui_wait (why_explained, evaluate, 60000));
@@ -527,7 +528,7 @@ test_journey_share (void)
   /* a type: flipper length as a category, through the inspector's drop-down */
   goto_step (window, "Data", "data");
   data = page_widget (window, "data");
-  cell = kiln_ui_find (data, GTK_TYPE_INSCRIPTION, "181");
+  cell = kiln_ui_find (data, KILN_TYPE_DATA_CELL, "181");
   g_assert_nonnull (cell);
   kiln_ui_click (cell);
   dropdown = kiln_ui_find (kiln_ui_find (data, KILN_TYPE_COLUMN_INSPECTOR, NULL), GTK_TYPE_DROP_DOWN, NULL);
@@ -909,7 +910,7 @@ test_journey_reviews (void)
     g_autoptr(GPtrArray) labels = NULL;
 
     g_assert_nonnull (table);
-    cell = kiln_ui_find (table, GTK_TYPE_INSCRIPTION, NULL);
+    cell = kiln_ui_find (table, KILN_TYPE_DATA_CELL, NULL);
     g_assert_nonnull (cell);
     kiln_ui_click (cell);
     g_assert_true (kiln_ui_wait (why_explained, evaluate, 60000));
@@ -977,7 +978,7 @@ test_journey_scale (void)
   g_assert_cmpint (kiln_project_get_task (project), ==, KILN_TASK_REGRESSION);
 
   /* to the last row with the keyboard */
-  table = kiln_ui_find (page_widget (window, "data"), GTK_TYPE_INSCRIPTION, "LAS");
+  table = kiln_ui_find (page_widget (window, "data"), KILN_TYPE_DATA_CELL, "LAS");
   g_assert_nonnull (table);
   kiln_ui_click (table);
   kiln_ui_keys ("ctrl+End");

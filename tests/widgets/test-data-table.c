@@ -15,17 +15,17 @@
 
 #define MAX_LIVE_ITEMS 260
 
-/* The rows the column view shows: for each row widget, its cells' inscriptions in order. */
+/* The rows the column view shows: for each row widget, its cells in order. */
 static void
-collect_inscriptions (GtkWidget *widget,
+collect_cells (GtkWidget *widget,
                       GPtrArray *out)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
     {
-      if (GTK_IS_INSCRIPTION (child))
+      if (KILN_IS_DATA_CELL (child))
         g_ptr_array_add (out, child);
       else
-        collect_inscriptions (child, out);
+        collect_cells (child, out);
     }
 }
 
@@ -59,11 +59,11 @@ check_visible_rows (KilnDataTable *table,
 
       if (!gtk_widget_get_child_visible (row) || !gtk_widget_get_mapped (row))
         continue;
-      collect_inscriptions (row, cells);
+      collect_cells (row, cells);
       if (cells->len == 0)
         continue;
       g_assert_cmpuint (cells->len, ==, 1 + kiln_frame_get_n_columns (frame));
-      number = gtk_inscription_get_text (cells->pdata[0]);
+      number = kiln_data_cell_get_text (cells->pdata[0]);
       if (number == NULL)
         continue;   /* a recycled row widget waiting for an item */
       frame_row = (guint) strtoul (number, NULL, 10) - 1;
@@ -77,19 +77,19 @@ check_visible_rows (KilnDataTable *table,
 
           if (expected == NULL)
             {
-              g_assert_cmpstr (gtk_inscription_get_text (GTK_INSCRIPTION (cell)), ==, "—");
+              g_assert_cmpstr (kiln_data_cell_get_text (KILN_DATA_CELL (cell)), ==, "—");
               g_assert_true (gtk_widget_has_css_class (cell, "missing"));
               seen.n_missing++;
             }
           else
             {
-              g_assert_cmpstr (gtk_inscription_get_text (GTK_INSCRIPTION (cell)), ==, expected);
+              g_assert_cmpstr (kiln_data_cell_get_text (KILN_DATA_CELL (cell)), ==, expected);
               g_assert_false (gtk_widget_has_css_class (cell, "missing"));
             }
         }
       /* Numbers right-aligned, text left. */
-      g_assert_cmpfloat (gtk_inscription_get_xalign (cells->pdata[1]), ==, 1.0);
-      g_assert_cmpfloat (gtk_inscription_get_xalign (cells->pdata[2]), ==, 0.0);
+      g_assert_cmpfloat (kiln_data_cell_get_xalign (cells->pdata[1]), ==, 1.0);
+      g_assert_cmpfloat (kiln_data_cell_get_xalign (cells->pdata[2]), ==, 0.0);
       seen.n_rows++;
       seen.min_row = MIN (seen.min_row, frame_row);
       seen.max_row = MAX (seen.max_row, frame_row);
@@ -277,7 +277,7 @@ test_small_table_row_numbers (void)
     GListModel *columns = gtk_column_view_get_columns (_kiln_data_table_get_column_view (table));
 
     g_assert_cmpuint (g_list_model_get_n_items (columns), ==, 3);
-    collect_inscriptions (GTK_WIDGET (_kiln_data_table_get_column_view (table)), cells);
+    collect_cells (GTK_WIDGET (_kiln_data_table_get_column_view (table)), cells);
     for (guint i = 0; i < cells->len; i++)
       g_assert_false (gtk_widget_has_css_class (cells->pdata[i], "row-number"));
   }

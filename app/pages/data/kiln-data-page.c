@@ -13,6 +13,7 @@
 #include "kiln-data-table.h"
 #include "kiln-format.h"
 #include "kiln-column-inspector.h"
+#include "kiln-widgets.h"
 
 struct _KilnDataPage
 {
@@ -292,7 +293,7 @@ build_import_popover (KilnDataPage *self)
   self->header = drop_down (header_labels);
   self->na = GTK_ENTRY (gtk_entry_new ());
   gtk_entry_set_placeholder_text (self->na, "NA, N/A, NaN, null, ?");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->na), _("Comma-separated; empty cells are always missing. Leave empty for the defaults."));
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->na), _("Comma-separated; empty cells are always missing. Leave empty for the defaults."));
   self->skip_bad = GTK_SWITCH (gtk_switch_new ());
   gtk_widget_set_halign (GTK_WIDGET (self->skip_bad), GTK_ALIGN_START);
   grid_row (grid, 0, _("_Encoding"), GTK_WIDGET (self->encoding));
@@ -359,7 +360,7 @@ kiln_data_page_init (KilnDataPage *self)
   gtk_popover_set_has_arrow (gtk_menu_button_get_popover (self->import_button), FALSE);
   g_signal_connect (gtk_menu_button_get_popover (self->import_button), "show",
                     G_CALLBACK (align_popover_right), self->import_button);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->import_button),
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->import_button),
                                _("Encoding, delimiter, decimal separator, header row, missing markers"));
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->import_button));
   gtk_widget_set_margin_start (bar, 12);

@@ -20,6 +20,7 @@
 #include "kiln-pipeline.h"
 #include "kiln-why-panel.h"
 #include "kiln-task.h"
+#include "kiln-widgets.h"
 
 struct _KilnEvaluatePage
 {
@@ -74,7 +75,7 @@ metric_card (const char *name, const char *value, const char *tooltip)
   gtk_label_set_xalign (GTK_LABEL (n), 0);
   gtk_box_append (GTK_BOX (box), v);
   gtk_box_append (GTK_BOX (box), n);
-  gtk_widget_set_tooltip_text (box, tooltip);
+  kiln_widgets_set_tooltip (box, tooltip);
   return box;
 }
 
@@ -813,7 +814,7 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_widget_set_halign (GTK_WIDGET (self->plot_switcher), GTK_ALIGN_START);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->plot_switcher));
   save = gtk_button_new_from_icon_name ("document-save-symbolic");
-  gtk_widget_set_tooltip_text (save, _("Save this plot as PNG or SVG"));
+  kiln_widgets_set_tooltip (save, _("Save this plot as PNG or SVG"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "evaluate.save-plot");
   gtk_widget_add_css_class (save, "flat");
   gtk_box_append (GTK_BOX (bar), save);
@@ -826,7 +827,7 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_box_append (GTK_BOX (confusion_box), GTK_WIDGET (self->confusion));
   cm_bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   self->normalize = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_("Row percentages")));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->normalize), _("Show each actual class’s row as shares instead of counts"));
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->normalize), _("Show each actual class’s row as shares instead of counts"));
   g_signal_connect_swapped (self->normalize, "toggled", G_CALLBACK (on_normalize_toggled), self);
   gtk_box_append (GTK_BOX (cm_bar), GTK_WIDGET (self->normalize));
   {
@@ -853,7 +854,7 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
     GtkWidget *label = gtk_label_new_with_mnemonic (_("C_lass"));
     self->roc_class = GTK_DROP_DOWN (gtk_drop_down_new (NULL, NULL));
     gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->roc_class));
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->roc_class),
+    kiln_widgets_set_tooltip (GTK_WIDGET (self->roc_class),
                                  _("With more than two classes, each has its own curve: how well the "
                                    "model tells it from all the others"));
     g_signal_connect_swapped (self->roc_class, "notify::selected", G_CALLBACK (show_roc_curve), self);
@@ -920,7 +921,7 @@ kiln_evaluate_page_init (KilnEvaluatePage *self)
   gtk_box_append (GTK_BOX (right), bar);
   self->predictions = KILN_DATA_TABLE (kiln_data_table_new ());
   kiln_data_table_set_rows_activatable (self->predictions, TRUE);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->predictions), _("Click a row to see why it was predicted so"));
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->predictions), _("Click a row to see why it was predicted so"));
   g_signal_connect_swapped (self->predictions, "row-activated", G_CALLBACK (on_row_activated), self);
   gtk_widget_set_vexpand (GTK_WIDGET (self->predictions), TRUE);
   gtk_box_append (GTK_BOX (right), GTK_WIDGET (self->predictions));

@@ -33,6 +33,7 @@
 #include "kiln-page.h"
 #include "kiln-task.h"
 #include "kiln-tsan.h"
+#include "kiln-widgets.h"
 
 /* Rows read and predicted at a time: a few megabytes, and Cancel answers within a piece. */
 #define PIECE_ROWS 16384
@@ -868,7 +869,7 @@ kiln_export_predict_init (KilnExportPredict *self)
   button = gtk_button_new_with_mnemonic (_("Save Pre_dictions…"));
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "predict.save");
-  gtk_widget_set_tooltip_text (button, _("Every row of the file with its prediction and, for "
+  kiln_widgets_set_tooltip (button, _("Every row of the file with its prediction and, for "
                                          "classes, their probabilities"));
   gtk_box_append (GTK_BOX (header), button);
   gtk_box_append (GTK_BOX (self->table_box), header);

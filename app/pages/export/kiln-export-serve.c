@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "kiln-export-serve.h"
+#include "kiln-widgets.h"
 
 #define PREFERRED_PORT 8080
 #define COUNTS_EVERY_MS 500
@@ -263,7 +264,7 @@ row_with_copy (const char *title, const char *action)
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   gtk_widget_set_valign (copy, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (copy, "flat");
-  gtk_widget_set_tooltip_text (copy, _("Copy"));
+  kiln_widgets_set_tooltip (copy, _("Copy"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (copy), action);
   adw_action_row_add_suffix (row, copy);
   return row;

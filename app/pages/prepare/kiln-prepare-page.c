@@ -18,6 +18,7 @@
 #include "kiln-data-table.h"
 #include "kiln-format.h"
 #include "kiln-task.h"
+#include "kiln-widgets.h"
 
 struct _KilnPreparePage
 {
@@ -514,7 +515,7 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
           GtkWidget *undo = gtk_button_new_from_icon_name ("edit-undo-symbolic");
           gtk_widget_set_valign (undo, GTK_ALIGN_CENTER);
           gtk_widget_add_css_class (undo, "flat");
-          gtk_widget_set_tooltip_text (undo, _("Undo this step"));
+          kiln_widgets_set_tooltip (undo, _("Undo this step"));
           g_object_set_data (G_OBJECT (undo), "kind", GUINT_TO_POINTER (e->kind));
           g_signal_connect (undo, "clicked", G_CALLBACK (on_undo_step_clicked), self);
           adw_action_row_add_suffix (ADW_ACTION_ROW (row), undo);
@@ -1064,9 +1065,9 @@ kiln_prepare_page_init (KilnPreparePage *self)
     self->train_spin = spin (10, 95, 5, 0);
     self->val_spin = spin (0, 50, 5, 0);
     self->test_spin = spin (0, 50, 5, 0);
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->train_spin), _("Training rows, %"));
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->val_spin), _("Validation rows, %"));
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->test_spin), _("Test rows, %"));
+    kiln_widgets_set_tooltip (GTK_WIDGET (self->train_spin), _("Training rows, %"));
+    kiln_widgets_set_tooltip (GTK_WIDGET (self->val_spin), _("Validation rows, %"));
+    kiln_widgets_set_tooltip (GTK_WIDGET (self->test_spin), _("Test rows, %"));
     gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->train_spin));
     gtk_box_append (GTK_BOX (box), gtk_label_new (":"));
     gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->val_spin));
@@ -1110,7 +1111,7 @@ kiln_prepare_page_init (KilnPreparePage *self)
   gtk_widget_set_hexpand (title, TRUE);
   gtk_box_append (GTK_BOX (header), title);
   self->undo_button = GTK_BUTTON (gtk_button_new_from_icon_name ("edit-undo-symbolic"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->undo_button), _("Undo the last change (Ctrl+Z)"));
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->undo_button), _("Undo the last change (Ctrl+Z)"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->undo_button), "prepare.undo");
   gtk_widget_add_css_class (GTK_WIDGET (self->undo_button), "flat");
   gtk_widget_set_sensitive (GTK_WIDGET (self->undo_button), FALSE);
@@ -1133,7 +1134,7 @@ kiln_prepare_page_init (KilnPreparePage *self)
   gtk_box_append (GTK_BOX (side), GTK_WIDGET (self->log_note));
   self->show_prepared = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Show _Prepared Data")));
   gtk_widget_set_halign (GTK_WIDGET (self->show_prepared), GTK_ALIGN_START);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->show_prepared),
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->show_prepared),
                                _("The training rows after every step, as the model sees them"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->show_prepared), FALSE);
   g_signal_connect_swapped (self->show_prepared, "clicked", G_CALLBACK (show_prepared_clicked), self);

@@ -17,6 +17,7 @@
 #include "kiln-compare-job.h"
 #include "kiln-compare-panel.h"
 #include "kiln-format.h"
+#include "kiln-widgets.h"
 
 struct _KilnComparePanel
 {
@@ -111,7 +112,7 @@ board_row (KilnComparePanel *self, guint rank, guint index, const KilnCompareTri
       g_autofree char *text = g_strdup_printf (_("#1 better: %s"), p);
       GtkWidget *label = gtk_label_new (text);
       gtk_widget_add_css_class (label, "dim-label");
-      gtk_widget_set_tooltip_text (label,
+      kiln_widgets_set_tooltip (label,
                                    _("The chance that the model on top truly beats this one, from "
                                      "their fold scores (a t-test corrected for overlapping folds)"));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
@@ -236,7 +237,7 @@ finish (KilnComparePanel *self, KilnCompare *compare, gboolean cancelled)
                             n_board);
   gtk_label_set_text (self->status, text);
   if (compare && kiln_compare_get_note (compare))
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->status), kiln_compare_get_note (compare));
+    kiln_widgets_set_tooltip (GTK_WIDGET (self->status), kiln_compare_get_note (compare));
 }
 
 static void
@@ -355,7 +356,7 @@ kiln_compare_panel_start (KilnComparePanel           *self,
   self->task = task;
   gtk_label_set_text (self->title, _("Comparing every model family…"));
   gtk_label_set_text (self->status, _("Preparing the folds…"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status), NULL);
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->status), NULL);
   gtk_progress_bar_set_fraction (self->progress, 0);
   self->run = kiln_compare_job_start (frame, NULL, options, k, NULL, ++self->run_id, on_wake,
                                       self);
@@ -469,13 +470,13 @@ kiln_compare_panel_init (KilnComparePanel *self)
   buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   self->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Stop Comparing")));
   gtk_widget_add_css_class (GTK_WIDGET (self->cancel_button), "destructive-action");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->cancel_button),
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->cancel_button),
                                _("Stop; the models that finished stay on the leaderboard"));
   g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (kiln_compare_panel_cancel), self);
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->cancel_button));
   self->use_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Use This Model")));
   gtk_widget_add_css_class (GTK_WIDGET (self->use_button), "suggested-action");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->use_button),
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->use_button),
                                _("Train the chosen model on the whole training split and evaluate it"));
   g_signal_connect_swapped (self->use_button, "clicked", G_CALLBACK (on_use), self);
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->use_button));

@@ -13,6 +13,7 @@
 #include "kiln-format.h"
 #include "kiln-run-compare.h"
 #include "kiln-runs-group.h"
+#include "kiln-widgets.h"
 
 /* The scores, in the order the Evaluate step shows them. */
 static const struct {
@@ -154,7 +155,7 @@ add_settings (GtkGrid *grid, int row, KilnRun *a, KilnRun *b)
       if (g_strcmp0 (va, vb) != 0)
         {
           add_row (grid, row++, setting_label (keys->pdata[i]), va ? va : "—", vb ? vb : "—");
-          gtk_widget_set_tooltip_text (gtk_grid_get_child_at (grid, 0, row - 1), keys->pdata[i]);
+          kiln_widgets_set_tooltip (gtk_grid_get_child_at (grid, 0, row - 1), keys->pdata[i]);
         }
     }
   if (row == first)

@@ -15,6 +15,7 @@
 #include "kiln-run-compare.h"
 #include "kiln-runs-group.h"
 #include "kiln-task.h"
+#include "kiln-widgets.h"
 
 struct _KilnRunsGroup
 {
@@ -170,10 +171,10 @@ rebuild (KilnRunsGroup *self)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-      gtk_widget_set_tooltip_text (row, _("Show this run on the Evaluate step"));
+      kiln_widgets_set_tooltip (row, _("Show this run on the Evaluate step"));
 
       gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
-      gtk_widget_set_tooltip_text (check, _("Tick two runs to compare them"));
+      kiln_widgets_set_tooltip (check, _("Tick two runs to compare them"));
       g_object_set_data (G_OBJECT (check), "run-id", GUINT_TO_POINTER (run->id));
       for (guint t = 0; t < self->ticked->len; t++)
         if (g_array_index (self->ticked, guint, t) == run->id)
@@ -184,14 +185,14 @@ rebuild (KilnRunsGroup *self)
       if (run == current)
         {
           GtkWidget *mark = gtk_image_new_from_icon_name ("object-select-symbolic");
-          gtk_widget_set_tooltip_text (mark, _("Shown on the Evaluate step"));
+          kiln_widgets_set_tooltip (mark, _("Shown on the Evaluate step"));
           adw_action_row_add_suffix (ADW_ACTION_ROW (row), mark);
         }
       gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (more), "view-more-symbolic");
       gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (more), menu);
       gtk_widget_set_valign (more, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (more, "flat");
-      gtk_widget_set_tooltip_text (more, _("Export or delete this run"));
+      kiln_widgets_set_tooltip (more, _("Export or delete this run"));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), more);
 
       g_object_set_data (G_OBJECT (row), "run-id", GUINT_TO_POINTER (run->id));
@@ -462,7 +463,7 @@ kiln_runs_group_init (KilnRunsGroup *self)
                                          _("Newest first, scored on the test rows. Tick two to compare them."));
   self->compare = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Co_mpare")));
   gtk_widget_set_valign (GTK_WIDGET (self->compare), GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->compare), _("Show the two ticked runs side by side"));
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->compare), _("Show the two ticked runs side by side"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->compare), "runs.compare");
   adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (self), GTK_WIDGET (self->compare));
   self->list = GTK_LIST_BOX (gtk_list_box_new ());

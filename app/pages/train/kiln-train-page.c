@@ -22,6 +22,7 @@
 #include "kiln-loss-plot.h"
 #include "kiln-pipeline-job.h"
 #include "kiln-prepare-plan.h"
+#include "kiln-widgets.h"
 
 struct _KilnTrainPage
 {
@@ -623,18 +624,18 @@ kiln_train_page_init (KilnTrainPage *self)
   self->train_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Train")));
   gtk_widget_add_css_class (GTK_WIDGET (self->train_button), "suggested-action");
   gtk_widget_add_css_class (GTK_WIDGET (self->train_button), "pill");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->train_button), _("Train the model (Ctrl+Enter)"));
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->train_button), _("Train the model (Ctrl+Enter)"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->train_button), "train.start");
   self->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Cancel")));
   gtk_widget_add_css_class (GTK_WIDGET (self->cancel_button), "destructive-action");
   gtk_widget_add_css_class (GTK_WIDGET (self->cancel_button), "pill");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->cancel_button), _("Stop and keep the best model so far (Esc)"));
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->cancel_button), _("Stop and keep the best model so far (Esc)"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cancel_button), "train.cancel");
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->train_button));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->cancel_button));
   self->compare_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Let Kiln _Choose")));
   gtk_widget_add_css_class (GTK_WIDGET (self->compare_button), "pill");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->compare_button),
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->compare_button),
                                _("Compare every model family by cross-validation and rank them"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->compare_button), "train.compare");
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->compare_button));
@@ -659,7 +660,7 @@ kiln_train_page_init (KilnTrainPage *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->status), "heading");
   gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->status));
   self->log_toggle = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_label (_("Log scale")));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->log_toggle), _("Show the loss on a logarithmic axis"));
+  kiln_widgets_set_tooltip (GTK_WIDGET (self->log_toggle), _("Show the loss on a logarithmic axis"));
   g_signal_connect_swapped (self->log_toggle, "toggled", G_CALLBACK (on_log_toggled), self);
   gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->log_toggle));
   gtk_box_append (GTK_BOX (right), header);
