@@ -69,6 +69,7 @@ typedef struct {
   guint           *hist;
   double           hist_min;
   double           hist_max;
+  gboolean         with_time;   /* a date-and-time column with times: every stat shows one */
 } StatsJob;
 
 static void
@@ -92,6 +93,7 @@ stats_thread (GTask        *task,
   KilnColumnType type = kiln_column_get_column_type (col);
 
   job->stats = kiln_column_stats_compute (job->frame, job->column, N_TOP);
+  job->with_time = kiln_column_has_time_of_day (col);
   if (type == KILN_COLUMN_NUMERIC || type == KILN_COLUMN_DATETIME)
     job->hist = kiln_column_histogram (job->frame, job->column, N_BINS, &job->hist_min, &job->hist_max);
   g_task_return_boolean (task, TRUE);
@@ -160,12 +162,13 @@ add_stat (KilnColumnInspector *self,
 static void
 format_stat_value (KilnColumnType type,
                    double         value,
+                   gboolean       with_time,
                    char          *buf,
                    gsize          size)
 {
   if (type == KILN_COLUMN_DATETIME && isfinite (value))
     {
-      g_autofree char *text = kiln_format_datetime ((gint64) llround (value * 1e6));
+      g_autofree char *text = kiln_format_datetime_full ((gint64) llround (value * 1e6), with_time);
 
       g_strlcpy (buf, text, size);
     }
@@ -200,11 +203,11 @@ show_stats (KilnColumnInspector *self,
     case KILN_COLUMN_DATETIME:
       /* a date and time does not fit half the panel: a row of its own; the mean to the second */
       format_stat_value (s->type, s->type == KILN_COLUMN_DATETIME ? round (s->mean) : s->mean,
-                         buf, sizeof buf);
+                         job->with_time, buf, sizeof buf);
       add_stat_full (self, &cell, _("Mean"), buf, s->type == KILN_COLUMN_DATETIME);
-      format_stat_value (s->type, s->min, buf, sizeof buf);
+      format_stat_value (s->type, s->min, job->with_time, buf, sizeof buf);
       add_stat_full (self, &cell, _("Minimum"), buf, s->type == KILN_COLUMN_DATETIME);
-      format_stat_value (s->type, s->max, buf, sizeof buf);
+      format_stat_value (s->type, s->max, job->with_time, buf, sizeof buf);
       add_stat_full (self, &cell, _("Maximum"), buf, s->type == KILN_COLUMN_DATETIME);
       if (s->type == KILN_COLUMN_NUMERIC)
         {

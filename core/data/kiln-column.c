@@ -31,6 +31,7 @@ struct _KilnColumn
   GPtrArray       *categories;  /* coded columns: char* */
   GHashTable      *lookup;      /* coded columns: string -> code + 1, built on first lookup */
   GMutex           lookup_lock;
+  int              time_of_day; /* atomic: 0 not worked out yet, 1 days only, 2 has times */
 };
 
 G_DEFINE_BOXED_TYPE (KilnColumn, kiln_column, kiln_column_ref, kiln_column_unref)
@@ -394,6 +395,8 @@ kiln_column_format_display (KilnColumn *column, guint row)
 
   g_return_val_if_fail (row < column->length, NULL);
 
+  if (column->type == KILN_COLUMN_DATETIME && !kiln_bitmap_get (column->missing, row))
+    return kiln_format_datetime_full (column->datetimes[row], kiln_column_has_time_of_day (column));
   if (column->type != KILN_COLUMN_NUMERIC || kiln_bitmap_get (column->missing, row))
     return kiln_column_format_cell (column, row);
   v = column->doubles[row];
@@ -401,6 +404,24 @@ kiln_column_format_display (KilnColumn *column, guint row)
     return g_strdup (kiln_format_double (buf, sizeof buf, v));
   g_ascii_formatd (buf, sizeof buf, "%.8g", v);
   return g_strdup (buf);
+}
+
+gboolean
+kiln_column_has_time_of_day (KilnColumn *column)
+{
+  int known = g_atomic_int_get (&column->time_of_day);
+
+  if (column->type != KILN_COLUMN_DATETIME)
+    return FALSE;
+  if (known == 0)
+    {
+      known = 1;
+      for (guint i = 0; i < column->length && known == 1; i++)
+        if (column->datetimes[i] % ((gint64) 86400 * G_USEC_PER_SEC) != 0 && !kiln_bitmap_get (column->missing, i))
+          known = 2;
+      g_atomic_int_set (&column->time_of_day, known);
+    }
+  return known == 2;
 }
 
 const double *

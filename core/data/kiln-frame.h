@@ -93,8 +93,12 @@ gboolean        kiln_column_get_boolean      (KilnColumn *column, guint row);
 char           *kiln_column_format_cell      (KilnColumn *column, guint row);
 
 /* The cell as a table shows it: numbers with at most 8 significant digits (whole numbers in full),
- * everything else as kiln_column_format_cell(). NULL when missing. */
+ * dates and times with the time whenever the column has times (midnight too), everything else as
+ * kiln_column_format_cell(). NULL when missing. */
 char           *kiln_column_format_display   (KilnColumn *column, guint row);
+/* A date-and-time column with a value that is not at midnight (a column of days has none):
+ * worked out once, then remembered. FALSE for other types. */
+gboolean        kiln_column_has_time_of_day  (KilnColumn *column);
 
 /* Raw storage, for fast loops. NULL when the column is not of that kind. */
 const double   *kiln_column_get_doubles      (KilnColumn *column);

@@ -431,6 +431,13 @@ kiln_format_double (char   *buf,
 char *
 kiln_format_datetime (gint64 usec)
 {
+  return kiln_format_datetime_full (usec, FALSE);
+}
+
+char *
+kiln_format_datetime_full (gint64   usec,
+                           gboolean with_time)
+{
   gint64 secs = usec >= 0 ? usec / 1000000 : -((-usec + 999999) / 1000000);
   gint64 frac = usec - secs * 1000000;
   gint64 days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
@@ -439,7 +446,7 @@ kiln_format_datetime (gint64 usec)
   unsigned m, d;
 
   civil_from_days (days, &y, &m, &d);
-  if (tod == 0 && frac == 0)
+  if (tod == 0 && frac == 0 && !with_time)
     return g_strdup_printf ("%04d-%02u-%02u", y, m, d);
   if (frac == 0)
     return g_strdup_printf ("%04d-%02u-%02u %02d:%02d:%02d", y, m, d,

@@ -46,5 +46,9 @@ const char *kiln_format_double (char       *buf,
                                 double      value);
 /* "YYYY-MM-DD HH:MM:SS[.ffffff]", or "YYYY-MM-DD" at midnight. */
 char     *kiln_format_datetime (gint64      usec);
+/* The same, with the time at midnight too when @with_time (a column that holds times shows each
+ * of its values with one: kiln_column_has_time_of_day()). */
+char     *kiln_format_datetime_full (gint64   usec,
+                                     gboolean with_time);
 
 G_END_DECLS

@@ -120,6 +120,40 @@ test_inspector (void)
   g_assert_finalize_object (inspector);
 }
 
+static gboolean
+find_label_text (GtkWidget *widget, const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    if (find_label_text (c, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* A column of dates and times: its minimum, mean and maximum all with a time, midnight too (the
+ * maximum of flights-3m read "2001-07-01" under a minimum of "2001-01-01 00:01:00"). */
+static void
+test_datetime_stats (void)
+{
+  gint64 *values = g_new (gint64, 2);
+  g_autoptr(KilnColumn) column = NULL;
+  g_autoptr(KilnFrame) frame = NULL;
+  KilnColumnInspector *inspector = g_object_ref_sink (KILN_COLUMN_INSPECTOR (kiln_column_inspector_new ()));
+  GtkWidget *window = show_in_window (GTK_WIDGET (inspector), 360, 560);
+
+  values[0] = (gint64) 978307260 * G_USEC_PER_SEC;   /* 2001-01-01 00:01:00 */
+  values[1] = (gint64) 993945600 * G_USEC_PER_SEC;   /* 2001-07-01 00:00:00 */
+  column = kiln_column_new_datetime ("when", values, NULL, 2);
+  frame = kiln_frame_new (&column, 1);
+  kiln_column_inspector_set_column (inspector, frame, 0);
+  g_assert_true (wait_until (not_busy, inspector, 30000));
+  g_assert_true (find_label_text (GTK_WIDGET (inspector), "2001-01-01 00:01:00"));
+  g_assert_true (find_label_text (GTK_WIDGET (inspector), "2001-07-01 00:00:00"));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (inspector);
+}
+
 static void
 test_finalize_while_busy (void)
 {
@@ -141,5 +175,6 @@ main (int   argc,
 
   g_test_add_func ("/column-inspector/inspect", test_inspector);
   g_test_add_func ("/column-inspector/finalize-while-busy", test_finalize_while_busy);
+  g_test_add_func ("/column-inspector/datetime-stats", test_datetime_stats);
   return g_test_run ();
 }

@@ -114,6 +114,34 @@ test_types (void)
   g_assert_cmpuint (kiln_column_get_n_categories (kiln_frame_get_column (frame, 3)), ==, 2);
 }
 
+/* A column with times shows a time on every value, midnight too (its maximum read "2001-07-01"
+ * beside "2001-01-01 00:01:00"); a column of days shows days. */
+static void
+test_datetime_display (void)
+{
+  g_autoptr(KilnFrame) frame = read_string ("when,day\n"
+                                            "2001-01-01 00:01:00,2001-01-01\n"
+                                            "2001-07-01 00:00:00,2001-07-01\n"
+                                            ",2001-07-02\n", NULL);
+  KilnColumn *when = kiln_frame_get_column (frame, 0), *day = kiln_frame_get_column (frame, 1);
+  g_autofree char *midnight = kiln_column_format_display (when, 1);
+  g_autofree char *first = kiln_column_format_display (when, 0);
+  g_autofree char *plain = kiln_column_format_display (day, 1);
+  g_autofree char *full = kiln_format_datetime_full (0, TRUE);
+
+  g_assert_cmpint (kiln_column_get_column_type (when), ==, KILN_COLUMN_DATETIME);
+  g_assert_cmpint (kiln_column_get_column_type (day), ==, KILN_COLUMN_DATETIME);
+  g_assert_true (kiln_column_has_time_of_day (when));
+  g_assert_false (kiln_column_has_time_of_day (day));
+  g_assert_cmpstr (first, ==, "2001-01-01 00:01:00");
+  g_assert_cmpstr (midnight, ==, "2001-07-01 00:00:00");
+  g_assert_cmpstr (plain, ==, "2001-07-01");
+  g_assert_null (kiln_column_format_display (when, 2));
+  g_assert_cmpstr (full, ==, "1970-01-01 00:00:00");
+  /* what is written to CSV stays as it was */
+  assert_cell (frame, 1, 0, "2001-07-01");
+}
+
 static void
 test_missing_markers (void)
 {
@@ -947,6 +975,7 @@ main (int argc, char **argv)
   g_test_add_func ("/csv/rfc4180", test_rfc4180);
   g_test_add_func ("/csv/lf-and-blank-lines", test_lf_and_blank_lines);
   g_test_add_func ("/csv/types", test_types);
+  g_test_add_func ("/csv/datetime-display", test_datetime_display);
   g_test_add_func ("/csv/missing-markers", test_missing_markers);
   g_test_add_func ("/csv/delimiters-and-decimal-comma", test_delimiters_and_decimal_comma);
   g_test_add_func ("/csv/header-detection", test_header_detection);
