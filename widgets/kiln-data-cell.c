@@ -114,11 +114,9 @@ kiln_data_cell_snapshot (GtkWidget   *widget,
   pango_layout_set_alignment (self->layout, self->xalign > 0.5f ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
   pango_layout_get_pixel_extents (self->layout, NULL, &logical);
 
-#if GTK_CHECK_VERSION (4, 10, 0)
-  gtk_widget_get_color (widget, &color);
-#else
+  /* GTK 4.8's way (deprecated in 4.10, whose gtk_widget_get_color the build's
+     GDK_VERSION_MAX_ALLOWED of 4.8 keeps out, on every runtime) */
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
-#endif
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, (height - logical.height) / 2.f));
   gtk_snapshot_append_layout (snapshot, self->layout, &color);
