@@ -147,6 +147,14 @@ kiln_application_startup (GApplication *app)
 }
 
 static void
+kiln_application_shutdown (GApplication *app)
+{
+  /* the data and models handed to the background to free: gone before the process ends */
+  kiln_threads_free_later_wait ();
+  G_APPLICATION_CLASS (kiln_application_parent_class)->shutdown (app);
+}
+
+static void
 kiln_application_class_init (KilnApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
@@ -154,6 +162,7 @@ kiln_application_class_init (KilnApplicationClass *klass)
   app_class->activate = kiln_application_activate;
   app_class->open = kiln_application_open;
   app_class->startup = kiln_application_startup;
+  app_class->shutdown = kiln_application_shutdown;
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "kiln-project.h"
 #include "kiln-prepare-plan.h"
 #include "kiln-task.h"
+#include "kiln-threads.h"
 #include "kiln-json-text.h"
 
 #define PROJECT_FORMAT 1
@@ -94,13 +95,15 @@ kiln_project_finalize (GObject *object)
 
   g_clear_pointer (&self->source, g_free);
   kiln_csv_options_clear (&self->csv_options);
-  g_clear_pointer (&self->frame, kiln_frame_unref);
-  g_clear_pointer (&self->raw_frame, kiln_frame_unref);
+  /* the data and the runs' prepared datasets can be hundreds of megabytes: freed off the main
+     thread (kiln_threads_free_later) */
+  kiln_threads_free_later (g_steal_pointer (&self->frame), (GDestroyNotify) kiln_frame_unref);
+  kiln_threads_free_later (g_steal_pointer (&self->raw_frame), (GDestroyNotify) kiln_frame_unref);
+  kiln_threads_free_later (g_steal_pointer (&self->runs), (GDestroyNotify) g_ptr_array_unref);
   g_clear_pointer (&self->target, g_free);
   kiln_prep_settings_clear (&self->prep);
   g_clear_pointer (&self->model_name, g_free);
   g_clear_object (&self->file);
-  g_clear_pointer (&self->runs, g_ptr_array_unref);
   g_clear_pointer (&self->column_types, g_hash_table_unref);
 
   G_OBJECT_CLASS (kiln_project_parent_class)->finalize (object);
@@ -403,7 +406,7 @@ apply_column_types (KilnProject *self, guint *n_failed)
 static void
 take_frame (KilnProject *self, KilnFrame *frame)
 {
-  g_clear_pointer (&self->frame, kiln_frame_unref);
+  kiln_threads_free_later (g_steal_pointer (&self->frame), (GDestroyNotify) kiln_frame_unref);
   self->frame = frame;
 
   /* keep the target if the new data has it (a re-read with other import options, a type change) */
@@ -432,7 +435,7 @@ kiln_project_set_data (KilnProject          *self,
   g_return_if_fail (frame != NULL);
 
   kiln_frame_ref (frame);   /* it may be the project's own */
-  g_clear_pointer (&self->raw_frame, kiln_frame_unref);
+  kiln_threads_free_later (g_steal_pointer (&self->raw_frame), (GDestroyNotify) kiln_frame_unref);
   self->raw_frame = frame;
 
   /* copy before freeing: @source and @options may be the project's own */

@@ -31,4 +31,13 @@ guint    kiln_threads_available  (void);
 void     kiln_threads_set_background_nice (int nice);
 void     kiln_threads_enter_background    (void);
 
+/* Frees @data with @destroy on a background thread, in order, one at a time. Dropping the last
+ * reference to a big frame or a prepared dataset returns hundreds of megabytes to the system
+ * (glibc trims the heap a worker filled): tens of milliseconds of unmapping that a window's main
+ * thread must not spend. kiln_threads_free_later_wait() returns once everything handed over so
+ * far is freed (before a program ends, so nothing looks leaked). */
+void     kiln_threads_free_later          (gpointer       data,
+                                           GDestroyNotify destroy);
+void     kiln_threads_free_later_wait     (void);
+
 G_END_DECLS

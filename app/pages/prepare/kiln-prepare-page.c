@@ -19,6 +19,7 @@
 #include "kiln-format.h"
 #include "kiln-task.h"
 #include "kiln-widgets.h"
+#include "kiln-threads.h"
 
 struct _KilnPreparePage
 {
@@ -479,7 +480,7 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   self = KILN_PREPARE_PAGE (source);
   clear_list (self->log_list);
-  g_clear_pointer (&self->prepared, kiln_frame_unref);
+  kiln_threads_free_later (g_steal_pointer (&self->prepared), (GDestroyNotify) kiln_frame_unref);
   gtk_widget_set_sensitive (GTK_WIDGET (self->show_prepared), plan != NULL);
   if (plan == NULL)
     {
@@ -539,7 +540,7 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
     gtk_label_set_text (self->log_note, note);
   }
   self->prepared = kiln_frame_ref (plan->prepared);
-  kiln_prepare_plan_free (plan);
+  kiln_threads_free_later (plan, (GDestroyNotify) kiln_prepare_plan_free);
 }
 
 static gboolean
@@ -910,7 +911,7 @@ kiln_prepare_page_dispose (GObject *object)
   g_clear_handle_id (&self->log_timeout, g_source_remove);
   g_clear_handle_id (&self->sync_idle, g_source_remove);
   g_queue_clear_full (&self->undo, g_free);
-  g_clear_pointer (&self->prepared, kiln_frame_unref);
+  kiln_threads_free_later (g_steal_pointer (&self->prepared), (GDestroyNotify) kiln_frame_unref);
   g_clear_pointer (&self->column_switches, g_ptr_array_unref);
   g_clear_pointer (&self->text_switches, g_ptr_array_unref);
   g_clear_pointer (&self->check_rows, g_ptr_array_unref);

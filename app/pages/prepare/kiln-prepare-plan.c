@@ -10,6 +10,7 @@
 
 #include "kiln-pipeline-job.h"
 #include "kiln-prepare-plan.h"
+#include "kiln-threads.h"
 
 KilnRecipe *
 kiln_prepare_plan_make_recipe (KilnProject  *project,
@@ -69,6 +70,14 @@ kiln_prepare_plan_free (KilnPreparePlan *plan)
   g_free (plan);
 }
 
+/* A plan holds prepared copies of the data: a stale one, dropped with its task on the main
+   thread, is freed off it. */
+static void
+plan_free_later (gpointer plan)
+{
+  kiln_threads_free_later (plan, (GDestroyNotify) kiln_prepare_plan_free);
+}
+
 static void
 on_cancelled (GCancellable *cancellable, gpointer data)
 {
@@ -90,7 +99,7 @@ plan_wake (KilnTrainRun *run, gpointer data)
         g_task_return_pointer (job->task,
                                plan_from_pipeline (result->pipeline,
                                                    g_task_get_task_data (job->task)),
-                               (GDestroyNotify) kiln_prepare_plan_free);
+                               plan_free_later);
       else if (event->kind == KILN_TRAIN_EVENT_FAILED)
         g_task_return_error (job->task, g_steal_pointer (&event->error));
       else if (terminal)

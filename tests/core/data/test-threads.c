@@ -82,10 +82,46 @@ test_background_nice (void)
   g_assert_cmpint (own_nice (), ==, main_nice);
 }
 
+typedef struct {
+  GThread *thread;   /* where it was freed */
+  guint    order;
+} Freed;
+
+static guint freed_count;   /* atomic */
+
+static void
+record_free (gpointer data)
+{
+  Freed *f = data;
+  f->thread = g_thread_self ();
+  f->order = (guint) g_atomic_int_add (&freed_count, 1);
+}
+
+/* Handed over, freed on another thread, in order; the wait returns once all are. */
+static void
+test_free_later (void)
+{
+  Freed items[50] = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+    kiln_threads_free_later (&items[i], record_free);
+  kiln_threads_free_later (NULL, record_free);   /* nothing to free: nothing happens */
+  kiln_threads_free_later_wait ();
+  g_assert_cmpuint (g_atomic_int_get (&freed_count), ==, G_N_ELEMENTS (items));
+  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+    {
+      g_assert_nonnull (items[i].thread);
+      g_assert_true (items[i].thread != g_thread_self ());
+      g_assert_cmpuint (items[i].order, ==, i);
+    }
+  kiln_threads_free_later_wait ();   /* nothing pending: returns at once */
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/threads/background-nice", test_background_nice);
+  g_test_add_func ("/threads/free-later", test_free_later);
   return g_test_run ();
 }
