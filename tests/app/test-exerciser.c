@@ -194,6 +194,19 @@ log_writer (GLogLevelFlags   level,
     int n = backtrace (frames, G_N_ELEMENTS (frames));
 
     report ("a warning or critical was logged");
+    /* GTK names a widget drawn before it was laid out only by its address: say where it sits */
+    if (message && strstr (message, "without a current allocation"))
+      {
+        const char *at = strstr (message, " 0x");
+        gpointer p = at ? (gpointer) (gsize) g_ascii_strtoull (at + 1, NULL, 16) : NULL;
+        for (GtkWidget *w = p; w != NULL; w = gtk_widget_get_parent (w))
+          {
+            const char *text = GTK_IS_BUTTON (w) ? gtk_button_get_label (GTK_BUTTON (w))
+                             : GTK_IS_LABEL (w) ? gtk_label_get_text (GTK_LABEL (w)) : NULL;
+            fprintf (stderr, "  in %s (%s)%s%s%s\n", G_OBJECT_TYPE_NAME (w), gtk_widget_get_css_name (w),
+                     text ? " \"" : "", text ? text : "", text ? "\"" : "");
+          }
+      }
     backtrace_symbols_fd (frames, n, 2);
     g_log_writer_standard_streams (level, fields, n_fields, unused);
     printf ("Bail out! %s: %s\n", domain ? domain : "", message ? message : "");
