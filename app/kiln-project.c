@@ -350,24 +350,6 @@ guess_target (KilnFrame *frame)
   return g_strdup (kiln_column_get_name (kiln_frame_get_column (frame, (guint) best)));
 }
 
-/* The column types of a run's settings (name -> type name): the types it was trained with. */
-static GHashTable *
-types_from_object (JsonObject *types)
-{
-  GHashTable *out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GList) names = types ? json_object_get_members (types) : NULL;
-
-  for (GList *l = names; l; l = l->next)
-    {
-      JsonNode *node = json_object_get_member (types, l->data);
-      KilnColumnType type;
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-          && kiln_column_type_from_string (json_node_get_string (node), &type))
-        g_hash_table_insert (out, g_strdup (l->data), GUINT_TO_POINTER ((guint) type + 1));
-    }
-  return out;
-}
-
 /* @frame with the columns named in @types (name -> KilnColumnType + 1) converted to those types,
    the others as they are. */
 static KilnFrame *
@@ -976,6 +958,24 @@ get_array (JsonObject *o, const char *name)
   return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 }
 
+/* A "column_types" object (name -> type name; NULL: none) as a table name -> KilnColumnType + 1:
+   the types the user chose (the project's), or those a run was trained with (its settings'). */
+static GHashTable *
+types_from_object (JsonObject *types)
+{
+  GHashTable *out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GList) names = types ? json_object_get_members (types) : NULL;
+
+  for (GList *l = names; l; l = l->next)
+    {
+      const char *s = get_string (types, l->data);
+      KilnColumnType type;
+      if (s && kiln_column_type_from_string (s, &type))
+        g_hash_table_insert (out, g_strdup (l->data), GUINT_TO_POINTER ((guint) type + 1));
+    }
+  return out;
+}
+
 static void
 settings_from_object (KilnProject *self, JsonObject *root)
 {
@@ -1054,7 +1054,7 @@ kiln_project_load (GFile   *file,
   g_autofree char *name = g_file_get_basename (file);
   g_autoptr(GInputStream) in = NULL;
   g_autoptr(GError) local = NULL;
-  JsonObject *root, *import, *types;
+  JsonObject *root, *import;
   JsonArray *arr;
   const char *s;
   gint64 current;
@@ -1121,16 +1121,8 @@ kiln_project_load (GFile   *file,
         }
     }
 
-  if ((types = get_object (root, "column_types")))
-    {
-      g_autoptr(GList) names = json_object_get_members (types);
-      for (GList *l = names; l; l = l->next)
-        {
-          KilnColumnType type;
-          if ((s = get_string (types, l->data)) && kiln_column_type_from_string (s, &type))
-            g_hash_table_insert (self->column_types, g_strdup (l->data), GUINT_TO_POINTER ((guint) type + 1));
-        }
-    }
+  g_hash_table_unref (self->column_types);
+  self->column_types = types_from_object (get_object (root, "column_types"));
 
   settings_from_object (self, root);
 
@@ -1358,11 +1350,10 @@ kiln_project_restore_run_async (KilnProject         *self,
   {
     /* the data with the column types the run was trained with (a project saved before runs kept
        them: the current ones) */
-    JsonObject *settings = json_node_get_object (run->settings);
-    JsonNode *types = json_object_get_member (settings, "column_types");
-    if (types && JSON_NODE_HOLDS_OBJECT (types) && self->raw_frame)
+    JsonObject *types = get_object (json_node_get_object (run->settings), "column_types");
+    if (types && self->raw_frame)
       {
-        g_autoptr(GHashTable) map = types_from_object (json_node_get_object (types));
+        g_autoptr(GHashTable) map = types_from_object (types);
         d->settings->frame = convert_columns (self->raw_frame, map, self->csv_options.decimal, NULL);
       }
     else

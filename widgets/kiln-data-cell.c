@@ -12,8 +12,7 @@ struct _KilnDataCell
 
   GtkWidget   *owner;       /* not a reference: it contains the cell */
   char        *text;
-  PangoLayout *layout;      /* made on the first draw */
-  guint        layout_serial;
+  PangoLayout *layout;      /* made on the first draw; Pango follows its context's changes */
   float        xalign;
   gboolean     tabular;
   gboolean     italic;
@@ -90,24 +89,19 @@ kiln_data_cell_snapshot (GtkWidget   *widget,
 {
   KilnDataCell *self = KILN_DATA_CELL (widget);
   int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  PangoContext *context;
   PangoRectangle logical;
   GdkRGBA color;
 
   if (self->text == NULL || *self->text == '\0' || width <= 0 || self->owner == NULL)
     return;
-  context = gtk_widget_get_pango_context (self->owner);
   if (self->layout == NULL)
     {
-      self->layout = pango_layout_new (context);
+      self->layout = pango_layout_new (gtk_widget_get_pango_context (self->owner));
       pango_layout_set_ellipsize (self->layout, PANGO_ELLIPSIZE_END);
       pango_layout_set_single_paragraph_mode (self->layout, TRUE);
       pango_layout_set_text (self->layout, self->text, -1);
       self->attrs_dirty = TRUE;
     }
-  else if (self->layout_serial != pango_context_get_serial (context))
-    pango_layout_context_changed (self->layout);
-  self->layout_serial = pango_context_get_serial (context);
   if (self->attrs_dirty)
     update_attributes (self);
   pango_layout_set_width (self->layout, width * PANGO_SCALE);
@@ -194,7 +188,6 @@ kiln_data_cell_set_xalign (KilnDataCell *self,
   if (self->xalign == xalign)
     return;
   self->xalign = xalign;
-  self->attrs_dirty = TRUE;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -205,18 +198,25 @@ kiln_data_cell_get_xalign (KilnDataCell *self)
   return self->xalign;
 }
 
+/* @flag: one of the cell's font attributes (tabular, italic) */
+static void
+set_attribute (KilnDataCell *self,
+               gboolean     *flag,
+               gboolean      value)
+{
+  if (*flag == !!value)
+    return;
+  *flag = !!value;
+  self->attrs_dirty = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 void
 kiln_data_cell_set_tabular (KilnDataCell *self,
                             gboolean      tabular)
 {
   g_return_if_fail (KILN_IS_DATA_CELL (self));
-
-  tabular = !!tabular;
-  if (self->tabular == tabular)
-    return;
-  self->tabular = tabular;
-  self->attrs_dirty = TRUE;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  set_attribute (self, &self->tabular, tabular);
 }
 
 void
@@ -224,11 +224,5 @@ kiln_data_cell_set_italic (KilnDataCell *self,
                            gboolean      italic)
 {
   g_return_if_fail (KILN_IS_DATA_CELL (self));
-
-  italic = !!italic;
-  if (self->italic == italic)
-    return;
-  self->italic = italic;
-  self->attrs_dirty = TRUE;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  set_attribute (self, &self->italic, italic);
 }

@@ -11,7 +11,6 @@
 
 #ifdef __linux__
 #include <errno.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -538,24 +538,22 @@ on_result_changed (KilnEvaluatePage *self)
 {
   KilnProject *project = kiln_page_get_project (KILN_PAGE (self));
   const KilnPipelineResult *result = kiln_project_get_result (project);
+  KilnRun *run = kiln_project_get_current_run (project);
   KilnEvaluation *ev;
   const KilnMetrics *m;
   gboolean cls;
 
   g_clear_handle_id (&self->fill_table_source, g_source_remove);
-  if ((result == NULL || result->evaluation == NULL) && kiln_project_get_current_run (project) != NULL
-      && kiln_project_get_current_run (project)->restore_error != NULL)
+  if ((result == NULL || result->evaluation == NULL) && run != NULL)
     {
-      kiln_page_set_not_ready (KILN_PAGE (self), "dialog-warning-symbolic", _("The Saved Model Could Not Be Scored"),
-                               kiln_project_get_current_run (project)->restore_error, _("Go to _Train"),
-                               KILN_PAGE_TRAIN);
-      return;
-    }
-  if ((result == NULL || result->evaluation == NULL) && kiln_project_get_current_run (project) != NULL)
-    {
-      kiln_page_set_not_ready (KILN_PAGE (self), "view-grid-symbolic", _("Scoring the Saved Model"),
-                               _("The project’s model is scored again on the test rows of its data…"),
-                               NULL, KILN_PAGE_TRAIN);
+      /* a reopened run: scored again on its data, or why it cannot be */
+      if (run->restore_error != NULL)
+        kiln_page_set_not_ready (KILN_PAGE (self), "dialog-warning-symbolic", _("The Saved Model Could Not Be Scored"),
+                                 run->restore_error, _("Go to _Train"), KILN_PAGE_TRAIN);
+      else
+        kiln_page_set_not_ready (KILN_PAGE (self), "view-grid-symbolic", _("Scoring the Saved Model"),
+                                 _("The project’s model is scored again on the test rows of its data…"),
+                                 NULL, KILN_PAGE_TRAIN);
       return;
     }
   if (result == NULL || result->evaluation == NULL)

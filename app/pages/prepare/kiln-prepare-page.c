@@ -540,7 +540,7 @@ log_done (GObject *source, GAsyncResult *result, gpointer user_data)
     gtk_label_set_text (self->log_note, note);
   }
   self->prepared = kiln_frame_ref (plan->prepared);
-  kiln_threads_free_later (plan, (GDestroyNotify) kiln_prepare_plan_free);
+  kiln_prepare_plan_free (plan);
 }
 
 static gboolean

@@ -56,11 +56,9 @@ plan_from_pipeline (KilnPipeline *pipeline, KilnFrame *frame)
   return plan;
 }
 
-void
-kiln_prepare_plan_free (KilnPreparePlan *plan)
+static void
+plan_free_now (KilnPreparePlan *plan)
 {
-  if (plan == NULL)
-    return;
   g_clear_pointer (&plan->recipe, kiln_recipe_unref);
   g_clear_pointer (&plan->pipeline, kiln_pipeline_unref);
   g_clear_pointer (&plan->train, kiln_frame_unref);
@@ -70,12 +68,12 @@ kiln_prepare_plan_free (KilnPreparePlan *plan)
   g_free (plan);
 }
 
-/* A plan holds prepared copies of the data: a stale one, dropped with its task on the main
-   thread, is freed off it. */
-static void
-plan_free_later (gpointer plan)
+/* A plan holds prepared copies of the data (hundreds of megabytes for a big file): freed off the
+   main thread, where plans are dropped. */
+void
+kiln_prepare_plan_free (KilnPreparePlan *plan)
 {
-  kiln_threads_free_later (plan, (GDestroyNotify) kiln_prepare_plan_free);
+  kiln_threads_free_later (plan, (GDestroyNotify) plan_free_now);
 }
 
 static void
@@ -99,7 +97,7 @@ plan_wake (KilnTrainRun *run, gpointer data)
         g_task_return_pointer (job->task,
                                plan_from_pipeline (result->pipeline,
                                                    g_task_get_task_data (job->task)),
-                               plan_free_later);
+                               (GDestroyNotify) kiln_prepare_plan_free);
       else if (event->kind == KILN_TRAIN_EVENT_FAILED)
         g_task_return_error (job->task, g_steal_pointer (&event->error));
       else if (terminal)

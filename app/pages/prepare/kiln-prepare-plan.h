@@ -34,6 +34,8 @@ void             kiln_prepare_plan_run_async   (KilnProject          *project,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);
+/* Hands @plan to the background to free (kiln_threads_free_later): it holds prepared copies of the
+ * data, and plans are dropped on the main thread. */
 void             kiln_prepare_plan_free        (KilnPreparePlan *plan);
 
 /* What a training needs, copied from the project so a worker thread can use it. */
